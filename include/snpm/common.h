@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libsnpmeasure: version, sizes and error reporting shared by every module.
+ */
+#ifndef SNPM_COMMON_H
+#define SNPM_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SNPM_VERSION_MAJOR 0
+#define SNPM_VERSION_MINOR 1
+#define SNPM_VERSION_PATCH 0
+#define SNPM_VERSION_STRING "0.1.0"
+
+/* Visibility: the library is built with -fvisibility=hidden; these are its exports. */
+#if defined(SNPM_BUILDING_LIBRARY)
+#define SNPM_EXPORT __attribute__((visibility("default")))
+#else
+#define SNPM_EXPORT
+#endif
+
+/* Sizes, in bytes. */
+#define SNPM_PAGE_SIZE 4096u
+#define SNPM_LD_SIZE 48u /* SNP launch digest: SHA-384 */
+#define SNPM_SEV_LD_SIZE 32u /* SEV and SEV-ES launch digest: SHA-256 */
+#define SNPM_SHA256_SIZE 32u
+#define SNPM_SHA384_SIZE 48u
+#define SNPM_GUID_SIZE 16u
+#define SNPM_GUID_STRING_SIZE 37u /* 36 characters and a NUL */
+
+/*
+ * Error codes. Functions that can fail return 0 or one of these (all negative).
+ */
+enum snpm_errcode {
+	SNPM_OK = 0,
+	SNPM_EINVAL = -1, /* invalid argument from the caller */
+	SNPM_EMALFORMED = -2, /* input bytes do not have the expected structure */
+	SNPM_EUNSUPPORTED = -3, /* well-formed, but a variant this library refuses to guess at */
+	SNPM_ERANGE = -4, /* a value is out of its allowed range */
+	SNPM_EIO = -5, /* reading or writing failed; saved_errno says why */
+	SNPM_ENOMEM = -6, /* an allocation failed */
+	SNPM_ECRYPTO = -7, /* OpenSSL reported a failure */
+};
+
+#define SNPM_ERROR_MESSAGE_SIZE 256u
+
+/*
+ * Details of a failure. Passed as the optional last argument of fallible functions (NULL is
+ * fine) and written only when the function fails.
+ */
+struct snpm_error {
+	int code; /* one of enum snpm_errcode */
+	int saved_errno; /* errno at the failure, or 0 */
+	bool has_offset; /* whether offset applies */
+	uint64_t offset; /* byte offset into the input where the problem is */
+	char message[SNPM_ERROR_MESSAGE_SIZE]; /* one line, no trailing newline */
+};
+
+/* The library's version string, e.g. "0.1.0". Never NULL. */
+SNPM_EXPORT const char *snpm_version(void);
+
+/* A short fixed description of an error code, e.g. "malformed input". Never NULL. */
+SNPM_EXPORT const char *snpm_strerror(int code);
+
+/*
+ * Parses a GUID in its canonical text form ("96b582de-1fb2-45f7-baea-a366c55a082d") into the
+ * 16 bytes EFI stores on disk (first three groups little-endian).
+ * Returns 0 or SNPM_EINVAL.
+ */
+SNPM_EXPORT int snpm_guid_parse(const char *text, uint8_t ret_guid[SNPM_GUID_SIZE]);
+
+/* Formats 16 on-disk GUID bytes as canonical lower-case text into out (37 bytes). */
+SNPM_EXPORT void snpm_guid_format(const uint8_t guid[SNPM_GUID_SIZE],
+				  char out[SNPM_GUID_STRING_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SNPM_COMMON_H */

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The launch-digest engine: SEV, SEV-ES, SEV-SNP and SNP with an SVSM.
+ *
+ * Two levels. The page level (struct snpm_launch_ctx and snpm_launch_update*) is the
+ * SNP_LAUNCH_UPDATE chain of the AMD SEV-SNP ABI specification; the context is 48 bytes of
+ * plain data, so a shared prefix can be copied and branched. The config level (snpm_measure)
+ * replays what a VMM loads at launch, from a firmware image and SHA-256 digests of the kernel,
+ * initrd and command line, exactly as the reference tool sev-snp-measure 0.0.13 does.
+ */
+#ifndef SNPM_MEASURE_H
+#define SNPM_MEASURE_H
+
+#include <snpm/common.h>
+#include <snpm/ovmf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Hashing (a thin wrapper over OpenSSL, so callers need no OpenSSL headers) ---- */
+
+enum snpm_hash_alg {
+	SNPM_HASH_SHA256 = 1,
+	SNPM_HASH_SHA384 = 2,
+};
+
+struct snpm_hash;
+
+/* Starts an incremental hash. *ret is owned by the caller: free with snpm_hash_free(). */
+SNPM_EXPORT int snpm_hash_new(enum snpm_hash_alg alg, struct snpm_hash **ret,
+			      struct snpm_error *reterr);
+SNPM_EXPORT int snpm_hash_update(struct snpm_hash *h, const void *data, size_t len,
+				 struct snpm_error *reterr);
+/* Writes the digest (32 or 48 bytes) to out; the hash must not be updated afterwards. */
+SNPM_EXPORT int snpm_hash_final(struct snpm_hash *h, uint8_t *out, struct snpm_error *reterr);
+/* Accepts NULL. */
+SNPM_EXPORT void snpm_hash_free(struct snpm_hash *h);
+/* One-shot digest. */
+SNPM_EXPORT int snpm_digest(enum snpm_hash_alg alg, const void *data, size_t len, uint8_t *out,
+			    struct snpm_error *reterr);
+
+/* ---- Page level: the SNP launch digest chain ---- */
+
+/* SNP_LAUNCH_UPDATE page types (SEV-SNP ABI specification, PAGE_INFO). */
+enum snpm_page_type {
+	SNPM_PAGE_NORMAL = 1,
+	SNPM_PAGE_VMSA = 2,
+	SNPM_PAGE_ZERO = 3,
+	SNPM_PAGE_UNMEASURED = 4,
+	SNPM_PAGE_SECRETS = 5,
+	SNPM_PAGE_CPUID = 6,
+};
+
+/* Where KVM records VMSA pages: GPA (u64)-1, page aligned, bits above 51 cleared. */
+#define SNPM_VMSA_GPA_DEFAULT 0xFFFFFFFFF000ull
+#define SNPM_GPA_LIMIT (1ull << 52)
+
+/* The running launch digest. Plain data: copy it to branch a shared prefix. */
+struct snpm_launch_ctx {
+	uint8_t ld[SNPM_LD_SIZE];
+};
+
+/* Starts a chain at the all-zero digest, as the AMD secure processor does. */
+SNPM_EXPORT void snpm_launch_init(struct snpm_launch_ctx *ctx);
+
+/* Starts a chain at a digest computed elsewhere (e.g. the firmware prefix, snp:ovmf-hash). */
+SNPM_EXPORT void snpm_launch_seed(struct snpm_launch_ctx *ctx, const uint8_t ld[SNPM_LD_SIZE]);
+
+/*
+ * One PAGE_INFO update: LD = SHA-384(LD || contents || u16 0x70 || u8 type || u8 imi=0 ||
+ * u8 vmpl3 || u8 vmpl2 || u8 vmpl1 (all 0) || u8 0 || u64 gpa).
+ * gpa must be page aligned and below 2^52. Returns 0, SNPM_EINVAL or SNPM_ECRYPTO.
+ */
+SNPM_EXPORT int snpm_launch_update(struct snpm_launch_ctx *ctx, enum snpm_page_type type,
+				   uint64_t gpa, const uint8_t contents[SNPM_SHA384_SIZE],
+				   struct snpm_error *reterr);
+
+/* NORMAL pages: len must be a non-zero multiple of 4096; each page's SHA-384 is chained. */
+SNPM_EXPORT int snpm_launch_update_normal(struct snpm_launch_ctx *ctx, uint64_t gpa,
+					  const uint8_t *data, size_t len,
+					  struct snpm_error *reterr);
+
+/*
+ * Pages whose contents are not hashed (ZERO, UNMEASURED, SECRETS, CPUID): the contents digest
+ * is 48 zero bytes for each page of [gpa, gpa + len). len: a non-zero multiple of 4096.
+ */
+SNPM_EXPORT int snpm_launch_update_empty(struct snpm_launch_ctx *ctx, enum snpm_page_type type,
+					 uint64_t gpa, uint64_t len, struct snpm_error *reterr);
+
+/* A VMSA page (4096 bytes) at gpa. */
+SNPM_EXPORT int snpm_launch_update_vmsa(struct snpm_launch_ctx *ctx, uint64_t gpa,
+					const uint8_t page[SNPM_PAGE_SIZE],
+					struct snpm_error *reterr);
+
+/* ---- vCPU models and VMMs ---- */
+
+/* CPUID Fn0000_0001_EAX from family, model and stepping (AMD CPUID spec #25481). */
+SNPM_EXPORT uint32_t snpm_cpu_sig(uint32_t family, uint32_t model, uint32_t stepping);
+
+/* The signature of a QEMU CPU model name ("EPYC-Milan"). Returns 0 or SNPM_EINVAL. */
+SNPM_EXPORT int snpm_cpu_type_sig(const char *name, uint32_t *ret_sig);
+
+/* The i-th of the 16 named CPU models, or NULL past the end. */
+SNPM_EXPORT const char *snpm_cpu_type_name(size_t i);
+
+enum snpm_vmm {
+	SNPM_VMM_QEMU = 1,
+	SNPM_VMM_EC2 = 2,
+	SNPM_VMM_GCE = 3,
+};
+
+/* "QEMU", "ec2", "gce": the spellings the reference accepts. */
+SNPM_EXPORT const char *snpm_vmm_name(enum snpm_vmm vmm);
+/* Exact match on the reference's spellings. Returns 0 or SNPM_EINVAL. */
+SNPM_EXPORT int snpm_vmm_parse(const char *name, enum snpm_vmm *ret_vmm);
+
+/* ---- VMSA ---- */
+
+struct snpm_vmsa_params {
+	enum snpm_vmm vmm;
+	unsigned vmm_version; /* 0: the VMM's latest behaviour; EC2 has 1 (rdx 0) and 2 */
+	bool svsm; /* COCONUT-SVSM entry state instead of the x86 reset state */
+	uint64_t eip; /* 0xfffffff0 for the BSP, the reset-block EIP for APs */
+	uint64_t sev_features; /* the guest features (SEV_FEATURES) */
+	uint32_t vcpu_sig; /* CPUID signature QEMU puts in rdx */
+};
+
+/* Builds the 4096-byte VMSA the VMM launches a vCPU with. Returns 0 or SNPM_EINVAL. */
+SNPM_EXPORT int snpm_vmsa_build(const struct snpm_vmsa_params *params,
+				uint8_t ret_page[SNPM_PAGE_SIZE], struct snpm_error *reterr);
+
+/* ---- SEV kernel hashes table (QEMU's SevHashTable) ---- */
+
+#define SNPM_HASHES_TABLE_SIZE 176u /* 168 bytes of table padded to 16 */
+
+/* SHA-256 of the command line as QEMU hashes it: the string verbatim and its NUL. */
+SNPM_EXPORT int snpm_cmdline_sha256(const char *cmdline, uint8_t ret[SNPM_SHA256_SIZE],
+				    struct snpm_error *reterr);
+
+/* The table: header GUID, then cmdline, initrd and kernel entries, zero-padded to 176 bytes. */
+SNPM_EXPORT void snpm_hashes_table_build(const uint8_t cmdline_sha256[SNPM_SHA256_SIZE],
+					 const uint8_t initrd_sha256[SNPM_SHA256_SIZE],
+					 const uint8_t kernel_sha256[SNPM_SHA256_SIZE],
+					 uint8_t ret_table[SNPM_HASHES_TABLE_SIZE]);
+
+/* ---- Config level ---- */
+
+enum snpm_mode {
+	SNPM_MODE_SEV = 1,
+	SNPM_MODE_SEV_ES = 2,
+	SNPM_MODE_SNP = 3,
+	SNPM_MODE_SNP_SVSM = 4,
+};
+
+#define SNPM_MAX_VCPUS 4096u /* KVM's limit on x86-64 */
+#define SNPM_BSP_EIP 0xfffffff0u
+#define SNPM_FOUR_GIB 0x100000000ull
+
+struct snpm_measure_config {
+	enum snpm_mode mode;
+	enum snpm_vmm vmm;
+	unsigned vmm_version; /* 0: latest */
+	uint32_t vcpus; /* SEV-ES and SNP: 1..SNPM_MAX_VCPUS */
+	uint32_t vcpu_sig; /* CPUID signature (QEMU puts it in rdx) */
+	uint64_t guest_features; /* SNP: the VMSA's SEV_FEATURES */
+	uint64_t vmsa_gpa; /* 0: SNPM_VMSA_GPA_DEFAULT */
+
+	const uint8_t *firmware; /* the OVMF image (borrowed); loaded just below 4 GiB */
+	size_t firmware_len;
+	/* SNP only: start the chain from this digest of the firmware pages instead of hashing
+	 * them (snp:ovmf-hash); the image is still parsed for its metadata. */
+	bool has_firmware_digest;
+	uint8_t firmware_digest[SNPM_LD_SIZE];
+
+	/* Direct boot: the SHA-256 of the kernel file, the initrd file (of nothing when there is
+	 * none) and the command line (see snpm_cmdline_sha256). */
+	bool has_kernel;
+	uint8_t kernel_sha256[SNPM_SHA256_SIZE];
+	uint8_t initrd_sha256[SNPM_SHA256_SIZE];
+	uint8_t cmdline_sha256[SNPM_SHA256_SIZE];
+
+	/* SNP_SVSM: the SVSM image (borrowed), loaded so that it ends vars_size bytes below the
+	 * firmware's GPA (QEMU puts the OVMF variable store between them). */
+	const uint8_t *svsm;
+	size_t svsm_len;
+	uint64_t vars_size;
+};
+
+/*
+ * Computes the launch digest. out receives 48 bytes for SNP modes, 32 for SEV and SEV-ES;
+ * *ret_len says which. Refuses anything the VMM would not launch as described (a kernel with a
+ * firmware lacking kernel-hash support, malformed firmware, missing reset block, ...).
+ * Returns 0 or a negative SNPM_E* code with reterr filled; out is untouched on failure.
+ */
+SNPM_EXPORT int snpm_measure(const struct snpm_measure_config *cfg, uint8_t out[SNPM_LD_SIZE],
+			     size_t *ret_len, struct snpm_error *reterr);
+
+/* SNP digest of the firmware pages alone (what snp:ovmf-hash prints). */
+SNPM_EXPORT int snpm_measure_firmware(const uint8_t *firmware, size_t len,
+				      uint8_t out[SNPM_LD_SIZE], struct snpm_error *reterr);
+
+/*
+ * The VMSA page the VMM gives vCPU index (0 is the BSP) under cfg, as measured by snpm_measure
+ * (for --dump-vmsa). Returns 0 or a negative code.
+ */
+SNPM_EXPORT int snpm_measure_vmsa(const struct snpm_measure_config *cfg, uint32_t index,
+				  uint8_t ret_page[SNPM_PAGE_SIZE], struct snpm_error *reterr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SNPM_MEASURE_H */

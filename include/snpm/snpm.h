@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libsnpmeasure: everything in one include. */
+#ifndef SNPM_SNPM_H
+#define SNPM_SNPM_H
+
+#include <snpm/common.h>
+#include <snpm/ovmf.h>
+#include <snpm/measure.h>
+
+#endif /* SNPM_SNPM_H */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SHA-256 and SHA-384 through OpenSSL's EVP interface. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <snpm/measure.h>
+
+#include "crypto.h"
+
+struct snpm_hash {
+	EVP_MD_CTX *ctx;
+};
+
+int snpm_fail_crypto(struct snpm_error *reterr, const char *what)
+{
+	char buf[160];
+	unsigned long e = ERR_get_error();
+
+	if (e)
+		ERR_error_string_n(e, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "no OpenSSL error queued");
+	ERR_clear_error();
+	return snpm_fail(reterr, SNPM_ECRYPTO, "%s: %s", what, buf);
+}
+
+static const EVP_MD *hash_md(enum snpm_hash_alg alg)
+{
+	switch (alg) {
+	case SNPM_HASH_SHA256:
+		return EVP_sha256();
+	case SNPM_HASH_SHA384:
+		return EVP_sha384();
+	default:
+		return NULL;
+	}
+}
+
+int snpm_hash_new(enum snpm_hash_alg alg, struct snpm_hash **ret, struct snpm_error *reterr)
+{
+	const EVP_MD *md = hash_md(alg);
+	struct snpm_hash *h;
+
+	if (!md || !ret)
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown hash algorithm %d", (int)alg);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || EVP_DigestInit_ex(h->ctx, md, NULL) != 1) {
+		snpm_hash_free(h);
+		return snpm_fail_crypto(reterr, "cannot start digest");
+	}
+	*ret = h;
+	return 0;
+}
+
+int snpm_hash_update(struct snpm_hash *h, const void *data, size_t len, struct snpm_error *reterr)
+{
+	if (EVP_DigestUpdate(h->ctx, data, len) != 1)
+		return snpm_fail_crypto(reterr, "digest update failed");
+	return 0;
+}
+
+int snpm_hash_final(struct snpm_hash *h, uint8_t *out, struct snpm_error *reterr)
+{
+	if (EVP_DigestFinal_ex(h->ctx, out, NULL) != 1)
+		return snpm_fail_crypto(reterr, "digest final failed");
+	return 0;
+}
+
+void snpm_hash_free(struct snpm_hash *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
+int snpm_digest(enum snpm_hash_alg alg, const void *data, size_t len, uint8_t *out,
+		struct snpm_error *reterr)
+{
+	const EVP_MD *md = hash_md(alg);
+
+	if (!md)
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown hash algorithm %d", (int)alg);
+	if (EVP_Digest(data, len, out, NULL, md, NULL) != 1)
+		return snpm_fail_crypto(reterr, "digest failed");
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal to measure/: how each VMM launches a guest. The VMMs differ in a handful of initial
+ * register values and in how two metadata section types are measured; each is one row of a
+ * table rather than conditions spread through the code.
+ */
+#ifndef SNPM_MEASURE_PROFILE_H
+#define SNPM_MEASURE_PROFILE_H
+
+#include <snpm/measure.h>
+
+struct snpm_vmm_profile {
+	enum snpm_vmm vmm;
+	const char *name; /* as the reference spells it on its command line */
+	unsigned latest_version; /* highest --vmm-version this VMM has */
+	uint16_t cs_attrib_reset; /* CS attributes when EIP is the reset vector 0xfffffff0 */
+	uint16_t cs_attrib; /* CS attributes otherwise (APs) */
+	uint16_t ss_attrib;
+	uint16_t tr_attrib;
+	bool rdx_is_sig; /* rdx holds the vCPU signature, as after a real reset */
+	uint64_t rdx; /* fixed rdx otherwise (latest version) */
+	uint64_t rdx_v1; /* fixed rdx of version 1 */
+	uint32_t mxcsr; /* 0 where the VMM leaves the FPU state uninitialised */
+	uint16_t fcw;
+	uint64_t g_pat;
+	enum snpm_page_type sec_mem_page; /* how SNP_SEC_MEM is populated */
+	bool cpuid_last; /* CPUID pages measured after every other section */
+};
+
+/* The profile of vmm, or NULL when vmm is not one of enum snpm_vmm. */
+const struct snpm_vmm_profile *snpm_vmm_profile(enum snpm_vmm vmm);
+
+#endif /* SNPM_MEASURE_PROFILE_H */

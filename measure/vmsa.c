@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VMSA (SEV-ES save area) a VMM launches each vCPU with.
+ *
+ * Offsets are those of AMD APM vol. 2, table B-4 "VMSA Layout, State Save Area for SEV-ES"
+ * (Linux: struct sev_es_save_area in arch/x86/include/asm/svm.h). Everything not set here is 0.
+ */
+#include <string.h>
+
+#include <snpm/measure.h>
+
+#include "crypto.h"
+#include "profile.h"
+
+/* Segment registers: 16 bytes each (u16 selector, u16 attrib, u32 limit, u64 base). */
+enum {
+	VMSA_ES = 0x000,
+	VMSA_CS = 0x010,
+	VMSA_SS = 0x020,
+	VMSA_DS = 0x030,
+	VMSA_FS = 0x040,
+	VMSA_GS = 0x050,
+	VMSA_GDTR = 0x060,
+	VMSA_LDTR = 0x070,
+	VMSA_IDTR = 0x080,
+	VMSA_TR = 0x090,
+	VMSA_EFER = 0x0d0,
+	VMSA_CR4 = 0x148,
+	VMSA_CR0 = 0x158,
+	VMSA_DR7 = 0x160,
+	VMSA_DR6 = 0x168,
+	VMSA_RFLAGS = 0x170,
+	VMSA_RIP = 0x178,
+	VMSA_G_PAT = 0x268,
+	VMSA_RDX = 0x310,
+	VMSA_SEV_FEATURES = 0x3b0,
+	VMSA_XCR0 = 0x3e8,
+	VMSA_MXCSR = 0x408, /* u32 */
+	VMSA_X87_FCW = 0x410, /* u16 */
+	VMSA_END_OF_FPU = 0x670, /* x87, XMM and YMM registers end here; the rest is unused */
+};
+_Static_assert(VMSA_END_OF_FPU + 2448 == SNPM_PAGE_SIZE, "VMSA layout fills one page");
+
+/*
+ * COCONUT-SVSM entry: the PAT reset value, MXCSR initialised but the x87 control word left 0.
+ * That FCW differs from the plain QEMU reset state; it is what the SVSM launch digests read from
+ * real SNP hardware (vectors/launch-digest-kat.json) require, and what the reference computes.
+ */
+#define SVSM_G_PAT 0x0007040600070406ull
+#define SVSM_MXCSR 0x1f80u
+#define SVSM_FCW 0u
+
+struct seg {
+	uint16_t selector;
+	uint16_t attrib; /* VMCB compressed attribute format */
+	uint32_t limit;
+	uint64_t base;
+};
+
+static void put_seg(uint8_t *page, size_t off, struct seg s)
+{
+	snpm_put_le16(page + off, s.selector);
+	snpm_put_le16(page + off + 2, s.attrib);
+	snpm_put_le32(page + off + 4, s.limit);
+	snpm_put_le64(page + off + 8, s.base);
+}
+
+/* State common to every layout: what KVM sets on top of the architectural reset values. */
+static void put_common(uint8_t *page, uint64_t sev_features)
+{
+	put_seg(page, VMSA_GDTR, (struct seg){ 0, 0, 0xffff, 0 });
+	put_seg(page, VMSA_IDTR, (struct seg){ 0, 0, 0xffff, 0 });
+	put_seg(page, VMSA_LDTR, (struct seg){ 0, 0x82, 0xffff, 0 });
+	snpm_put_le64(page + VMSA_EFER, 0x1000); /* KVM sets EFER.SVME */
+	snpm_put_le64(page + VMSA_CR4, 0x40); /* KVM sets CR4.MCE */
+	snpm_put_le64(page + VMSA_DR7, 0x400);
+	snpm_put_le64(page + VMSA_DR6, 0xffff0ff0);
+	snpm_put_le64(page + VMSA_RFLAGS, 0x2);
+	snpm_put_le64(page + VMSA_SEV_FEATURES, sev_features);
+	snpm_put_le64(page + VMSA_XCR0, 0x1);
+}
+
+/* A vCPU at the x86 reset state, CS:IP pointing at eip (real mode, CS base from eip). */
+static void build_reset(const struct snpm_vmm_profile *p, const struct snpm_vmsa_params *params,
+			uint8_t *page)
+{
+	uint16_t data_attrib = 0x93;
+	uint16_t cs_attrib = params->eip == SNPM_BSP_EIP ? p->cs_attrib_reset : p->cs_attrib;
+	uint64_t rdx = p->rdx_is_sig ? params->vcpu_sig : p->rdx;
+
+	if (!p->rdx_is_sig && params->vmm_version == 1)
+		rdx = p->rdx_v1;
+	put_seg(page, VMSA_ES, (struct seg){ 0, data_attrib, 0xffff, 0 });
+	put_seg(page, VMSA_CS, (struct seg){ 0xf000, cs_attrib, 0xffff, params->eip & 0xffff0000 });
+	put_seg(page, VMSA_SS, (struct seg){ 0, p->ss_attrib, 0xffff, 0 });
+	put_seg(page, VMSA_DS, (struct seg){ 0, data_attrib, 0xffff, 0 });
+	put_seg(page, VMSA_FS, (struct seg){ 0, data_attrib, 0xffff, 0 });
+	put_seg(page, VMSA_GS, (struct seg){ 0, data_attrib, 0xffff, 0 });
+	put_seg(page, VMSA_TR, (struct seg){ 0, p->tr_attrib, 0xffff, 0 });
+	put_common(page, params->sev_features);
+	snpm_put_le64(page + VMSA_CR0, 0x10);
+	snpm_put_le64(page + VMSA_RIP, params->eip & 0xffff);
+	snpm_put_le64(page + VMSA_G_PAT, p->g_pat);
+	snpm_put_le64(page + VMSA_RDX, rdx);
+	snpm_put_le32(page + VMSA_MXCSR, p->mxcsr);
+	snpm_put_le16(page + VMSA_X87_FCW, p->fcw);
+}
+
+/*
+ * A vCPU entering COCONUT-SVSM: protected mode with flat 4 GiB segments (selector 8 for code,
+ * 16 for data) at the SVSM entry point, as the COCONUT QEMU branch sets it up.
+ */
+static void build_svsm(const struct snpm_vmsa_params *params, uint8_t *page)
+{
+	struct seg flat_data = { 16, 0xc93, 0xffffffff, 0 };
+
+	put_seg(page, VMSA_ES, flat_data);
+	put_seg(page, VMSA_CS, (struct seg){ 8, 0xc9b, 0xffffffff, 0 });
+	put_seg(page, VMSA_SS, flat_data);
+	put_seg(page, VMSA_DS, flat_data);
+	put_seg(page, VMSA_FS, flat_data);
+	put_seg(page, VMSA_GS, (struct seg){ 0, 0x93, 0xffff, 0 });
+	put_seg(page, VMSA_TR, (struct seg){ 0, 0x8b, 0xffff, 0 });
+	put_common(page, params->sev_features);
+	snpm_put_le64(page + VMSA_CR0, 0x11); /* protected mode */
+	snpm_put_le64(page + VMSA_RIP, params->eip);
+	snpm_put_le64(page + VMSA_G_PAT, SVSM_G_PAT);
+	snpm_put_le64(page + VMSA_RDX, params->vcpu_sig);
+	snpm_put_le32(page + VMSA_MXCSR, SVSM_MXCSR);
+	snpm_put_le16(page + VMSA_X87_FCW, SVSM_FCW);
+}
+
+int snpm_vmsa_build(const struct snpm_vmsa_params *params, uint8_t ret_page[SNPM_PAGE_SIZE],
+		    struct snpm_error *reterr)
+{
+	const struct snpm_vmm_profile *p = snpm_vmm_profile(params->vmm);
+
+	if (!p)
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMM type %d", (int)params->vmm);
+	if (params->vmm_version > p->latest_version)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s has no VMM version %u", p->name,
+				 params->vmm_version);
+	if (params->svsm && params->vmm != SNPM_VMM_QEMU)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "SVSM launch is only known for QEMU, not %s", p->name);
+	memset(ret_page, 0, SNPM_PAGE_SIZE);
+	if (params->svsm)
+		build_svsm(params, ret_page);
+	else
+		build_reset(p, params, ret_page);
+	return 0;
+}

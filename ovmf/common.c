@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Version, error strings, error reporting and GUID text, shared by every module. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *snpm_version(void)
+{
+	return SNPM_VERSION_STRING;
+}
+
+const char *snpm_strerror(int code)
+{
+	switch (code) {
+	case SNPM_OK:
+		return "success";
+	case SNPM_EINVAL:
+		return "invalid argument";
+	case SNPM_EMALFORMED:
+		return "malformed input";
+	case SNPM_EUNSUPPORTED:
+		return "unsupported";
+	case SNPM_ERANGE:
+		return "out of range";
+	case SNPM_EIO:
+		return "I/O error";
+	case SNPM_ENOMEM:
+		return "out of memory";
+	case SNPM_ECRYPTO:
+		return "cryptography error";
+	default:
+		return "unknown error";
+	}
+}
+
+static int vfail(struct snpm_error *reterr, int code, bool has_offset, uint64_t offset,
+		 const char *fmt, va_list ap)
+{
+	if (!reterr)
+		return code;
+	/* errno first: vsnprintf may change it. */
+	reterr->saved_errno = code == SNPM_EIO ? errno : 0;
+	reterr->code = code;
+	reterr->has_offset = has_offset;
+	reterr->offset = offset;
+	vsnprintf(reterr->message, sizeof(reterr->message), fmt, ap);
+	return code;
+}
+
+int snpm_fail(struct snpm_error *reterr, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(reterr, code, false, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int snpm_fail_at(struct snpm_error *reterr, int code, uint64_t offset, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(reterr, code, true, offset, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * EFI_GUID on disk: Data1 (u32), Data2 (u16) and Data3 (u16) little-endian, then Data4 as the
+ * eight bytes written. Text groups are 8-4-4-4-12 hex digits; this maps text byte i to disk.
+ */
+static const uint8_t guid_disk_index[SNPM_GUID_SIZE] = { 3, 2,  1,  0,  5,  4,  7,  6,
+							 8, 9, 10, 11, 12, 13, 14, 15 };
+
+int snpm_guid_parse(const char *text, uint8_t ret_guid[SNPM_GUID_SIZE])
+{
+	uint8_t bytes[SNPM_GUID_SIZE];
+	size_t n = 0;
+
+	if (!text || strlen(text) != 36)
+		return SNPM_EINVAL;
+	for (size_t i = 0; i < 36;) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (text[i] != '-')
+				return SNPM_EINVAL;
+			i++;
+			continue;
+		}
+		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+		if (hi < 0 || lo < 0)
+			return SNPM_EINVAL;
+		bytes[n++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	for (size_t i = 0; i < SNPM_GUID_SIZE; i++)
+		ret_guid[guid_disk_index[i]] = bytes[i];
+	return 0;
+}
+
+void snpm_guid_format(const uint8_t guid[SNPM_GUID_SIZE], char out[SNPM_GUID_STRING_SIZE])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < SNPM_GUID_SIZE; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		uint8_t b = guid[guid_disk_index[i]];
+		out[o++] = digits[b >> 4];
+		out[o++] = digits[b & 0xf];
+	}
+	out[o] = '\0';
+}

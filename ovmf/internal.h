@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Helpers shared inside the library (never installed): little-endian access, checked
+ * arithmetic and error reporting. ovmf/ is the leaf module, so this lives here.
+ */
+#ifndef SNPM_INTERNAL_H
+#define SNPM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <snpm/common.h>
+
+static inline uint16_t snpm_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t snpm_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t snpm_le64(const uint8_t *p)
+{
+	return (uint64_t)snpm_le32(p) | ((uint64_t)snpm_le32(p + 4) << 32);
+}
+
+static inline void snpm_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void snpm_put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void snpm_put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Checked arithmetic: false on overflow, *ret untouched. */
+static inline bool snpm_add_u64(uint64_t a, uint64_t b, uint64_t *ret)
+{
+	return !__builtin_add_overflow(a, b, ret);
+}
+
+static inline bool snpm_mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
+{
+	return !__builtin_mul_overflow(a, b, ret);
+}
+
+/* Fills reterr (when not NULL) and returns code. */
+int snpm_fail(struct snpm_error *reterr, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same, with the offset into the input where the problem lies. */
+int snpm_fail_at(struct snpm_error *reterr, int code, uint64_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif /* SNPM_INTERNAL_H */

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+const char *tu_shared_dir(void)
+{
+	const char *env = getenv("SNPM_SHARED_DIR");
+
+	return env && *env ? env : SNPM_DEFAULT_SHARED_DIR;
+}
+
+char *tu_fixture(const char *relpath)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/fixtures/%s", tu_shared_dir(), relpath) < 0)
+		return NULL;
+	if (access(p, R_OK) != 0) {
+		fprintf(stderr, "SKIP: fixture %s is absent (set SNPM_SHARED_DIR)\n", p);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+char *tu_source_path(const char *relpath)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", SNPM_SOURCE_DIR, relpath) > 0);
+	return p;
+}
+
+uint8_t *tu_read_file(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return NULL;
+	do {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	*ret_len = len;
+	return buf;
+}
+
+void tu_write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+char *tu_mkdtemp(void)
+{
+	char *p = strdup("/tmp/snpm-test-XXXXXX");
+
+	assert_non_null(mkdtemp(p));
+	return p;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+void tu_rmtree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+uint8_t *tu_stream(const char *tag, size_t n)
+{
+	uint8_t *buf = malloc(n + SNPM_SHA256_SIZE);
+	char label[256];
+
+	assert_non_null(buf);
+	for (size_t i = 0, off = 0; off < n; i++, off += SNPM_SHA256_SIZE) {
+		int len = snprintf(label, sizeof(label), "%s:%zu", tag, i);
+		assert_int_equal(snpm_digest(SNPM_HASH_SHA256, label, (size_t)len, buf + off, NULL),
+				 0);
+	}
+	return buf;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return json_object_get_int64(v);
+}
+
+/* The firmware recipe of launch-digest-kat.json, step by step. */
+static uint8_t *build_firmware(struct json_object *recipe, size_t size)
+{
+	struct json_object *entries, *items, *md_at;
+	uint8_t table[4096];
+	size_t tlen = 0;
+	uint8_t *fw;
+	char *tag;
+
+	tag = strdup(json_object_get_string(json_object_object_get(recipe, "tag")));
+	fw = tu_stream(tag, size);
+	free(tag);
+	assert_true(json_object_object_get_ex(recipe, "entries", &entries));
+	entries = json_object_get(entries);
+	struct json_object *all = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(entries); i++)
+		json_object_array_add(all, json_object_get(json_object_array_get_idx(entries, i)));
+	if (json_object_object_get_ex(recipe, "metadata_items", &items)) {
+		size_t n = json_object_array_length(items), at;
+		assert_true(json_object_object_get_ex(recipe, "metadata_at", &md_at));
+		at = (size_t)json_object_get_int64(md_at);
+		memcpy(fw + at, "ASEV", 4);
+		put_le(fw + at + 4, 16 + 12 * n, 4);
+		put_le(fw + at + 8, 1, 4);
+		put_le(fw + at + 12, n, 4);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *it = json_object_array_get_idx(items, i);
+			put_le(fw + at + 16 + 12 * i, (uint64_t)jint(it, "gpa"), 4);
+			put_le(fw + at + 20 + 12 * i, (uint64_t)jint(it, "size"), 4);
+			put_le(fw + at + 24 + 12 * i, (uint64_t)jint(it, "type"), 4);
+		}
+		struct json_object *e = json_object_new_object();
+		char data[9];
+		uint8_t le[4];
+		put_le(le, size - at, 4);
+		tu_hex(le, 4, data);
+		json_object_object_add(e, "guid", json_object_new_string(SNPM_GUID_SEV_METADATA));
+		json_object_object_add(e, "data", json_object_new_string(data));
+		json_object_array_add(all, e);
+	}
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *e = json_object_array_get_idx(all, i);
+		const char *data = json_object_get_string(json_object_object_get(e, "data"));
+		int dlen = tu_unhex(data, table + tlen, sizeof(table) - tlen - 18);
+		assert_true(dlen >= 0);
+		tlen += (size_t)dlen;
+		put_le(table + tlen, (uint64_t)dlen + 18, 2);
+		assert_int_equal(snpm_guid_parse(json_object_get_string(json_object_object_get(e, "guid")),
+						 table + tlen + 2),
+				 0);
+		tlen += 18;
+	}
+	put_le(table + tlen, tlen + 18, 2);
+	assert_int_equal(snpm_guid_parse(SNPM_GUID_OVMF_TABLE_FOOTER, table + tlen + 2), 0);
+	tlen += 18;
+	memcpy(fw + size - 32 - tlen, table, tlen);
+	json_object_put(all);
+	json_object_put(entries);
+	return fw;
+}
+
+uint8_t *tu_build_input(struct json_object *recipe, size_t *ret_len)
+{
+	const char *kind = json_object_get_string(json_object_object_get(recipe, "kind"));
+	size_t size = (size_t)jint(recipe, "size");
+	uint8_t *data;
+
+	if (strcmp(kind, "stream") == 0)
+		data = tu_stream(json_object_get_string(json_object_object_get(recipe, "tag")), size);
+	else
+		data = build_firmware(recipe, size);
+	*ret_len = size;
+	return data;
+}
+
+void tu_hex(const uint8_t *d, size_t len, char *out)
+{
+	for (size_t i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+	out[2 * len] = '\0';
+}
+
+int tu_unhex(const char *hex, uint8_t *out, size_t max)
+{
+	size_t n = strlen(hex);
+
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (int)(n / 2);
+}
+
+/* Drains both pipes until the child closes them. */
+static void drain(int out_fd, int err_fd, char **out, char **err)
+{
+	size_t olen = 0, elen = 0;
+	struct pollfd p[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
+	char buf[65536];
+
+	*out = calloc(1, 1);
+	*err = calloc(1, 1);
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		if (poll(p, 2, -1) < 0 && errno == EINTR)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(p[i].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				continue;
+			}
+			char **dst = i == 0 ? out : err;
+			size_t *len = i == 0 ? &olen : &elen;
+			*dst = realloc(*dst, *len + (size_t)n + 1);
+			memcpy(*dst + *len, buf, (size_t)n);
+			*len += (size_t)n;
+			(*dst)[*len] = '\0';
+		}
+	}
+}
+
+void tu_run(char *const argv[], struct tu_run *ret)
+{
+	int po[2], pe[2], st;
+	pid_t pid;
+
+	assert_int_equal(pipe2(po, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(pe, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	drain(po[0], pe[0], &ret->out, &ret->err);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	ret->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void tu_run_free(struct tu_run *r)
+{
+	free(r->out);
+	free(r->err);
+}

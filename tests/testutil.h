@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Test helpers: fixtures, KAT input recipes, running the CLI. */
+#ifndef SNPM_TESTUTIL_H
+#define SNPM_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include <snpm/snpm.h>
+
+/* The shared/ folder: $SNPM_SHARED_DIR, else ../shared beside the source tree. */
+const char *tu_shared_dir(void);
+
+/* A path under shared/fixtures/, or NULL (with a loud note on stderr) when it is absent. */
+char *tu_fixture(const char *relpath);
+
+/* A path under the repository (e.g. "vectors/launch-digest-kat.json"); free() it. */
+char *tu_source_path(const char *relpath);
+
+/* Reads a whole file; NULL on failure. */
+uint8_t *tu_read_file(const char *path, size_t *ret_len);
+/* Writes a whole file; asserts on failure. */
+void tu_write_file(const char *path, const void *data, size_t len);
+
+/* A fresh temporary directory; free() the path. */
+char *tu_mkdtemp(void);
+/* rm -rf of a directory made by tu_mkdtemp. */
+void tu_rmtree(const char *dir);
+
+/* stream(tag, n) of the KAT recipes: SHA256(tag:0) || SHA256(tag:1) || ... cut to n bytes. */
+uint8_t *tu_stream(const char *tag, size_t n);
+/* Builds a KAT input (kind "stream" or "firmware") from its recipe object. */
+uint8_t *tu_build_input(struct json_object *recipe, size_t *ret_len);
+
+/* Lower-case hex of d. out: 2*len+1 bytes. */
+void tu_hex(const uint8_t *d, size_t len, char *out);
+/* Parses hex into out; returns the byte count or -1. */
+int tu_unhex(const char *hex, uint8_t *out, size_t max);
+
+/* Runs argv (argv[0] a path) with no stdin; captures stdout and stderr (free them). */
+struct tu_run {
+	int status; /* exit code, or 128+signal */
+	char *out;
+	char *err;
+};
+void tu_run(char *const argv[], struct tu_run *ret);
+void tu_run_free(struct tu_run *r);
+
+/* Skips the current test with a message on stderr. */
+#define TU_SKIP(...)                                                                               \
+	do {                                                                                       \
+		fprintf(stderr, "SKIP: " __VA_ARGS__);                                             \
+		fputc('\n', stderr);                                                               \
+		skip();                                                                            \
+	} while (0)
+
+#endif /* SNPM_TESTUTIL_H */

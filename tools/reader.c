@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+#define READ_CHUNK (1024u * 1024u)
+
+/* The library's error helpers are internal; the tools fill struct snpm_error themselves. */
+__attribute__((format(printf, 4, 5))) static int io_fail(struct snpm_error *reterr, int code,
+							       int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (reterr) {
+		memset(reterr, 0, sizeof(*reterr));
+		reterr->code = code;
+		reterr->saved_errno = err;
+		va_start(ap, fmt);
+		vsnprintf(reterr->message, sizeof(reterr->message), fmt, ap);
+		va_end(ap);
+		if (err) {
+			size_t n = strlen(reterr->message);
+			snprintf(reterr->message + n, sizeof(reterr->message) - n, ": %s",
+				 strerror(err));
+		}
+	}
+	return code;
+}
+
+static int open_input(const char *path, struct snpm_error *reterr)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return io_fail(reterr, SNPM_EIO, errno, "cannot open");
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return io_fail(reterr, SNPM_EIO, e, "cannot stat");
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return io_fail(reterr, SNPM_EIO, EISDIR, "cannot read");
+	}
+	return fd;
+}
+
+static void close_input(int fd)
+{
+	if (fd != STDIN_FILENO)
+		close(fd);
+}
+
+/* read() that retries on EINTR; returns bytes read, 0 at end, -1 on error. */
+static ssize_t read_some(int fd, uint8_t *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+int tool_read_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_len,
+		   struct snpm_error *reterr)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd = open_input(path, reterr);
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		if (len == cap) {
+			size_t next = cap ? cap * 2 : 64 * 1024;
+			if (cap > max) {
+				free(buf);
+				close_input(fd);
+				return io_fail(reterr, SNPM_ERANGE, 0,
+					       "file is larger than the %zu-byte limit", max);
+			}
+			uint8_t *p = realloc(buf, next);
+			if (!p) {
+				free(buf);
+				close_input(fd);
+				return io_fail(reterr, SNPM_ENOMEM, ENOMEM, "cannot read");
+			}
+			buf = p;
+			cap = next;
+		}
+		ssize_t n = read_some(fd, buf + len, cap - len);
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			close_input(fd);
+			return io_fail(reterr, SNPM_EIO, e, "cannot read");
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close_input(fd);
+	if (len > max) {
+		free(buf);
+		return io_fail(reterr, SNPM_ERANGE, 0, "file is larger than the %zu-byte limit",
+			       max);
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest,
+		   uint64_t *ret_size, struct snpm_error *reterr)
+{
+	struct snpm_hash *h = NULL;
+	uint64_t size = 0;
+	uint8_t *buf;
+	int r, fd = open_input(path, reterr);
+
+	if (fd < 0)
+		return fd;
+	buf = malloc(READ_CHUNK);
+	if (!buf) {
+		close_input(fd);
+		return io_fail(reterr, SNPM_ENOMEM, ENOMEM, "cannot read");
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	r = snpm_hash_new(alg, &h, reterr);
+	while (r == 0) {
+		ssize_t n = read_some(fd, buf, READ_CHUNK);
+		if (n < 0) {
+			r = io_fail(reterr, SNPM_EIO, errno, "cannot read");
+			break;
+		}
+		if (n == 0)
+			break;
+		size += (uint64_t)n;
+		r = snpm_hash_update(h, buf, (size_t)n, reterr);
+	}
+	if (r == 0)
+		r = snpm_hash_final(h, ret_digest, reterr);
+	snpm_hash_free(h);
+	free(buf);
+	close_input(fd);
+	if (r == 0 && ret_size)
+		*ret_size = size;
+	return r;
+}
+
+int tool_file_size(const char *path, uint64_t *ret_size, struct snpm_error *reterr)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return io_fail(reterr, SNPM_EIO, errno, "cannot stat");
+	*ret_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int write_all(int fd, const uint8_t *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int tool_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		      struct snpm_error *reterr)
+{
+	char tmp[PATH_MAX];
+	int fd, e;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp))
+		return io_fail(reterr, SNPM_EINVAL, ENAMETOOLONG, "cannot write");
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return io_fail(reterr, SNPM_EIO, errno, "cannot create a temporary file");
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		return io_fail(reterr, SNPM_EIO, e, "cannot write");
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		e = errno;
+		unlink(tmp);
+		return io_fail(reterr, SNPM_EIO, e, "cannot write");
+	}
+	return 0;
+}

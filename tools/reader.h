@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * File input and output for the command-line tools: one small reader (a read() loop over a
+ * fixed buffer; no mmap, since a file truncated under a mapping raises SIGBUS) and an atomic
+ * writer (temporary file in the target folder, fsync, rename).
+ */
+#ifndef SNPM_TOOLS_READER_H
+#define SNPM_TOOLS_READER_H
+
+#include <sys/types.h>
+
+#include <snpm/measure.h>
+
+/* Reads a whole file ("-" is stdin) of at most max bytes. *ret_buf: free() it. */
+int tool_read_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_len,
+		   struct snpm_error *reterr);
+
+/* Streams a file ("-" is stdin) through a hash; memory stays flat whatever its size. */
+int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest,
+		   uint64_t *ret_size, struct snpm_error *reterr);
+
+/* The size of a file, as stat() says. */
+int tool_file_size(const char *path, uint64_t *ret_size, struct snpm_error *reterr);
+
+/* Writes path whole or not at all: a temporary file beside it, fsync, rename. */
+int tool_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		      struct snpm_error *reterr);
+
+#endif /* SNPM_TOOLS_READER_H */
