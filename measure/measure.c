@@ -27,8 +27,7 @@ static bool is_snp(enum snpm_mode mode)
 	return mode == SNPM_MODE_SNP || mode == SNPM_MODE_SNP_SVSM;
 }
 
-static int check_image(const uint8_t *data, size_t len, const char *what,
-		       struct snpm_error *reterr)
+static int check_image(const uint8_t *data, size_t len, const char *what, struct snpm_error *reterr)
 {
 	if (!data || len == 0)
 		return snpm_fail(reterr, SNPM_EINVAL, "no %s image", what);
@@ -44,8 +43,8 @@ static int check_config(const struct snpm_measure_config *cfg, struct snpm_error
 	if (cfg->mode < SNPM_MODE_SEV || cfg->mode > SNPM_MODE_SNP_SVSM)
 		return snpm_fail(reterr, SNPM_EINVAL, "unknown mode %d", (int)cfg->mode);
 	if (cfg->mode != SNPM_MODE_SEV && (cfg->vcpus < 1 || cfg->vcpus > SNPM_MAX_VCPUS))
-		return snpm_fail(reterr, SNPM_ERANGE, "vCPU count %u is outside 1..%u",
-				 cfg->vcpus, SNPM_MAX_VCPUS);
+		return snpm_fail(reterr, SNPM_ERANGE, "vCPU count %u is outside 1..%u", cfg->vcpus,
+				 SNPM_MAX_VCPUS);
 	if (cfg->has_firmware_digest && cfg->mode != SNPM_MODE_SNP)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "a precomputed firmware digest only applies to SNP mode");
@@ -224,8 +223,7 @@ static int one_page_section(const struct snpm_ovmf_section *s, struct snpm_error
 }
 
 static int measure_section(const struct launch *l, const struct snpm_ovmf_section *s,
-			   bool with_kernel, struct snpm_launch_ctx *ctx,
-			   struct snpm_error *reterr)
+			   bool with_kernel, struct snpm_launch_ctx *ctx, struct snpm_error *reterr)
 {
 	uint8_t page[SNPM_PAGE_SIZE];
 	int r;
@@ -236,8 +234,9 @@ static int measure_section(const struct launch *l, const struct snpm_ovmf_sectio
 						reterr);
 	case SNPM_SECTION_SNP_SECRETS:
 		r = one_page_section(s, reterr);
-		return r < 0 ? r : snpm_launch_update_empty(ctx, SNPM_PAGE_SECRETS, s->gpa, s->size,
-							    reterr);
+		return r < 0 ? r :
+			       snpm_launch_update_empty(ctx, SNPM_PAGE_SECRETS, s->gpa, s->size,
+							reterr);
 	case SNPM_SECTION_CPUID:
 		r = one_page_section(s, reterr);
 		if (r < 0 || l->profile->cpuid_last)
@@ -250,10 +249,11 @@ static int measure_section(const struct launch *l, const struct snpm_ovmf_sectio
 			return snpm_launch_update_empty(ctx, SNPM_PAGE_ZERO, s->gpa, s->size,
 							reterr);
 		r = kernel_hashes_page(l, s, page, reterr);
-		return r < 0 ? r : snpm_launch_update_normal(ctx, s->gpa, page, sizeof(page), reterr);
+		return r < 0 ? r :
+			       snpm_launch_update_normal(ctx, s->gpa, page, sizeof(page), reterr);
 	default:
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "unknown SEV metadata section type 0x%x",
-				 s->type);
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "unknown SEV metadata section type 0x%x", s->type);
 	}
 }
 
@@ -290,8 +290,7 @@ static int measure_vmsas(const struct launch *l, struct snpm_launch_ctx *ctx,
 	return r;
 }
 
-static int measure_snp(const struct launch *l, uint8_t out[SNPM_LD_SIZE],
-		       struct snpm_error *reterr)
+static int measure_snp(const struct launch *l, uint8_t out[SNPM_LD_SIZE], struct snpm_error *reterr)
 {
 	const struct snpm_measure_config *cfg = l->cfg;
 	struct snpm_launch_ctx ctx;
@@ -323,8 +322,8 @@ static int measure_snp(const struct launch *l, uint8_t out[SNPM_LD_SIZE],
 	return r;
 }
 
-int snpm_measure(const struct snpm_measure_config *cfg, uint8_t out[SNPM_LD_SIZE],
-		 size_t *ret_len, struct snpm_error *reterr)
+int snpm_measure(const struct snpm_measure_config *cfg, uint8_t out[SNPM_LD_SIZE], size_t *ret_len,
+		 struct snpm_error *reterr)
 {
 	uint8_t digest[SNPM_LD_SIZE];
 	struct launch l;

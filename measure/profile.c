@@ -100,12 +100,14 @@ static const struct {
 	const char *name;
 	uint32_t family, model, stepping;
 } cpu_types[] = {
-	{ "EPYC", 23, 1, 2 },	      { "EPYC-v1", 23, 1, 2 },	     { "EPYC-v2", 23, 1, 2 },
-	{ "EPYC-IBPB", 23, 1, 2 },    { "EPYC-v3", 23, 1, 2 },	     { "EPYC-v4", 23, 1, 2 },
-	{ "EPYC-Rome", 23, 49, 0 },   { "EPYC-Rome-v1", 23, 49, 0 }, { "EPYC-Rome-v2", 23, 49, 0 },
-	{ "EPYC-Rome-v3", 23, 49, 0 }, { "EPYC-Milan", 25, 1, 1 },   { "EPYC-Milan-v1", 25, 1, 1 },
-	{ "EPYC-Milan-v2", 25, 1, 1 }, { "EPYC-Genoa", 25, 17, 0 },  { "EPYC-Genoa-v1", 25, 17, 0 },
-	{ "EPYC-Turin", 26, 0, 0 },
+	{ "EPYC", 23, 1, 2 },		{ "EPYC-v1", 23, 1, 2 },
+	{ "EPYC-v2", 23, 1, 2 },	{ "EPYC-IBPB", 23, 1, 2 },
+	{ "EPYC-v3", 23, 1, 2 },	{ "EPYC-v4", 23, 1, 2 },
+	{ "EPYC-Rome", 23, 49, 0 },	{ "EPYC-Rome-v1", 23, 49, 0 },
+	{ "EPYC-Rome-v2", 23, 49, 0 },	{ "EPYC-Rome-v3", 23, 49, 0 },
+	{ "EPYC-Milan", 25, 1, 1 },	{ "EPYC-Milan-v1", 25, 1, 1 },
+	{ "EPYC-Milan-v2", 25, 1, 1 },	{ "EPYC-Genoa", 25, 17, 0 },
+	{ "EPYC-Genoa-v1", 25, 17, 0 }, { "EPYC-Turin", 26, 0, 0 },
 };
 
 int snpm_cpu_type_sig(const char *name, uint32_t *ret_sig)

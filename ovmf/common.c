@@ -85,7 +85,7 @@ static int hex_value(char c)
  * EFI_GUID on disk: Data1 (u32), Data2 (u16) and Data3 (u16) little-endian, then Data4 as the
  * eight bytes written. Text groups are 8-4-4-4-12 hex digits; this maps text byte i to disk.
  */
-static const uint8_t guid_disk_index[SNPM_GUID_SIZE] = { 3, 2,  1,  0,  5,  4,  7,  6,
+static const uint8_t guid_disk_index[SNPM_GUID_SIZE] = { 3, 2, 1,  0,  5,  4,  7,  6,
 							 8, 9, 10, 11, 12, 13, 14, 15 };
 
 int snpm_guid_parse(const char *text, uint8_t ret_guid[SNPM_GUID_SIZE])

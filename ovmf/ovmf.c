@@ -137,8 +137,8 @@ static int check_section(const struct snpm_ovmf_info *info, uint32_t index, uint
 				    "SEV metadata section %u has unknown type 0x%x", index,
 				    s->type);
 	if (s->size == 0)
-		return snpm_fail_at(reterr, SNPM_EMALFORMED, at,
-				    "SEV metadata section %u is empty", index);
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, at, "SEV metadata section %u is empty",
+				    index);
 	if (s->gpa % SNPM_PAGE_SIZE || s->size % SNPM_PAGE_SIZE)
 		return snpm_fail_at(reterr, SNPM_EMALFORMED, at,
 				    "SEV metadata section %u (gpa 0x%x, size 0x%x) is not page "
@@ -237,7 +237,8 @@ static int parse_known_entries(const uint8_t *data, size_t len, struct snpm_ovmf
 		r = entry_u32(data, e, 4, "SEV hashes table", &info->hashes_table_gpa, reterr);
 		if (r < 0)
 			return r;
-		info->hashes_table_size = e->data_len >= 8 ? snpm_le32(data + e->data_offset + 4) : 0;
+		info->hashes_table_size = e->data_len >= 8 ? snpm_le32(data + e->data_offset + 4) :
+							     0;
 		info->has_hashes_table = true;
 	}
 	snpm_guid_parse(SNPM_GUID_SVSM_INFO, guid);

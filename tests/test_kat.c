@@ -71,7 +71,7 @@ static char *resolve(const char *arg)
 static bool is_path_option(const char *opt)
 {
 	static const char *const path_opts[] = { "--ovmf", "--kernel", "--initrd", "--svsm",
-						  "--vars-file" };
+						 "--vars-file" };
 
 	for (size_t i = 0; i < sizeof(path_opts) / sizeof(path_opts[0]); i++)
 		if (strcmp(opt, path_opts[i]) == 0)
@@ -133,8 +133,7 @@ static void build_inputs(void)
 {
 	struct json_object *inputs = json_object_object_get(kat, "inputs");
 
-	json_object_object_foreach(inputs, name, recipe)
-	{
+	json_object_object_foreach(inputs, name, recipe) {
 		size_t len;
 		uint8_t *data = tu_build_input(recipe, &len), d[32];
 		char hex[65], *path;
@@ -142,8 +141,8 @@ static void build_inputs(void)
 		assert_int_equal(snpm_digest(SNPM_HASH_SHA256, data, len, d, NULL), 0);
 		tu_hex(d, 32, hex);
 		/* A recipe builder that drifts would make every case meaningless. */
-		assert_string_equal(hex, json_object_get_string(json_object_object_get(recipe,
-											"sha256")));
+		assert_string_equal(
+			hex, json_object_get_string(json_object_object_get(recipe, "sha256")));
 		assert_true(asprintf(&path, "%s/%s", tmpdir, name) > 0);
 		tu_write_file(path, data, len);
 		free(path);

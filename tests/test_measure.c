@@ -1,3 +1,585 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The launch-digest engine: PAGE_INFO and VMSA byte layouts checked at their spec offsets, the
+ * hashes table, CPU signatures, the reference's published vectors, and config-level refusals.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
 #include "testutil.h"
-static void placeholder(void **state) { (void)state; }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(placeholder) }; return cmocka_run_group_tests(t, NULL, NULL); }
+
+static void sha384(const void *d, size_t n, uint8_t out[48])
+{
+	assert_int_equal(EVP_Digest(d, n, out, NULL, EVP_sha384(), NULL), 1);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* PAGE_INFO (SEV-SNP ABI spec, SNP_LAUNCH_UPDATE): written out here byte by byte. */
+static void test_page_info_layout(void **state)
+{
+	struct snpm_launch_ctx ctx;
+	uint8_t prev[48], contents[48], info[0x70], want[48];
+	uint64_t gpa = 0xfffff000ull;
+
+	(void)state;
+	for (int i = 0; i < 48; i++) {
+		prev[i] = (uint8_t)(0x10 + i);
+		contents[i] = (uint8_t)(0x80 + i);
+	}
+	memset(info, 0, sizeof(info));
+	memcpy(info, prev, 48);
+	memcpy(info + 48, contents, 48);
+	info[96] = 0x70; /* u16 length */
+	info[97] = 0x00;
+	info[98] = 5; /* page type: SECRETS */
+	info[99] = 0; /* imi */
+	/* 100..102: VMPL3..1 permissions, 103: reserved */
+	put64(info + 104, gpa);
+	sha384(info, sizeof(info), want);
+
+	snpm_launch_seed(&ctx, prev);
+	assert_int_equal(snpm_launch_update(&ctx, SNPM_PAGE_SECRETS, gpa, contents, NULL), 0);
+	assert_memory_equal(ctx.ld, want, 48);
+}
+
+static void test_chain_helpers(void **state)
+{
+	struct snpm_launch_ctx a, b;
+	uint8_t pages[3 * 4096], d[48], zero[48] = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pages); i++)
+		pages[i] = (uint8_t)(i * 7);
+	snpm_launch_init(&a);
+	snpm_launch_init(&b);
+	assert_memory_equal(a.ld, zero, 48);
+	assert_int_equal(snpm_launch_update_normal(&a, 0x100000, pages, sizeof(pages), NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		sha384(pages + 4096 * i, 4096, d);
+		assert_int_equal(
+			snpm_launch_update(&b, SNPM_PAGE_NORMAL, 0x100000 + 4096 * i, d, NULL), 0);
+	}
+	assert_memory_equal(a.ld, b.ld, 48);
+
+	assert_int_equal(snpm_launch_update_empty(&a, SNPM_PAGE_ZERO, 0x200000, 8192, NULL), 0);
+	assert_int_equal(snpm_launch_update(&b, SNPM_PAGE_ZERO, 0x200000, zero, NULL), 0);
+	assert_int_equal(snpm_launch_update(&b, SNPM_PAGE_ZERO, 0x201000, zero, NULL), 0);
+	assert_memory_equal(a.ld, b.ld, 48);
+
+	sha384(pages, 4096, d);
+	assert_int_equal(snpm_launch_update_vmsa(&a, SNPM_VMSA_GPA_DEFAULT, pages, NULL), 0);
+	assert_int_equal(snpm_launch_update(&b, SNPM_PAGE_VMSA, SNPM_VMSA_GPA_DEFAULT, d, NULL), 0);
+	assert_memory_equal(a.ld, b.ld, 48);
+}
+
+static void test_chain_refusals_leave_state(void **state)
+{
+	struct snpm_launch_ctx ctx, before;
+	uint8_t page[4096] = { 0 }, d[48] = { 0 };
+	struct snpm_error err;
+
+	(void)state;
+	snpm_launch_init(&ctx);
+	assert_int_equal(snpm_launch_update_normal(&ctx, 0, page, sizeof(page), NULL), 0);
+	before = ctx;
+	assert_int_equal(snpm_launch_update(&ctx, SNPM_PAGE_NORMAL, 0x1001, d, &err), SNPM_EINVAL);
+	assert_int_equal(snpm_launch_update(&ctx, 7, 0x1000, d, &err), SNPM_EINVAL);
+	assert_int_equal(snpm_launch_update(&ctx, SNPM_PAGE_NORMAL, 1ull << 52, d, &err),
+			 SNPM_EINVAL);
+	assert_int_equal(snpm_launch_update_normal(&ctx, 0, page, 100, &err), SNPM_EINVAL);
+	assert_int_equal(snpm_launch_update_normal(&ctx, 0, page, 0, &err), SNPM_EINVAL);
+	assert_int_equal(snpm_launch_update_empty(&ctx, SNPM_PAGE_NORMAL, 0, 4096, &err),
+			 SNPM_EINVAL);
+	/* A range running past 2^52 fails before any page is chained. */
+	assert_int_equal(snpm_launch_update_empty(&ctx, SNPM_PAGE_ZERO, (1ull << 52) - 4096, 8192,
+						  &err),
+			 SNPM_ERANGE);
+	assert_int_equal(snpm_launch_update_empty(&ctx, SNPM_PAGE_ZERO, UINT64_MAX - 4095, 8192,
+						  &err),
+			 SNPM_ERANGE);
+	assert_memory_equal(ctx.ld, before.ld, 48);
+}
+
+static void test_branching_prefix(void **state)
+{
+	struct snpm_launch_ctx prefix, one, copy;
+	uint8_t page[4096] = { 1 };
+
+	(void)state;
+	snpm_launch_init(&prefix);
+	assert_int_equal(snpm_launch_update_normal(&prefix, 0x800000, page, sizeof(page), NULL), 0);
+	copy = prefix; /* plain data: a struct copy is a branch */
+	assert_int_equal(snpm_launch_update_vmsa(&copy, SNPM_VMSA_GPA_DEFAULT, page, NULL), 0);
+	snpm_launch_init(&one);
+	assert_int_equal(snpm_launch_update_normal(&one, 0x800000, page, sizeof(page), NULL), 0);
+	assert_int_equal(snpm_launch_update_vmsa(&one, SNPM_VMSA_GPA_DEFAULT, page, NULL), 0);
+	assert_memory_equal(copy.ld, one.ld, 48);
+	assert_memory_not_equal(copy.ld, prefix.ld, 48);
+}
+
+static void test_cpu_signatures(void **state)
+{
+	uint32_t sig;
+
+	(void)state;
+	/* CPUID Fn0000_0001_EAX as the parts report it. */
+	assert_int_equal(snpm_cpu_sig(23, 1, 2), 0x800f12);
+	assert_int_equal(snpm_cpu_sig(23, 49, 0), 0x830f10);
+	assert_int_equal(snpm_cpu_sig(25, 1, 1), 0xa00f11);
+	assert_int_equal(snpm_cpu_sig(25, 17, 0), 0xa10f10);
+	assert_int_equal(snpm_cpu_sig(26, 0, 0), 0xb00f00);
+	assert_int_equal(snpm_cpu_sig(6, 0x3a, 9), 0x306a9);
+	assert_int_equal(snpm_cpu_type_sig("EPYC-Milan-v2", &sig), 0);
+	assert_int_equal(sig, 0xa00f11);
+	assert_int_equal(snpm_cpu_type_sig("EPYC-Turin", &sig), 0);
+	assert_int_equal(sig, 0xb00f00);
+	assert_int_equal(snpm_cpu_type_sig("epyc-milan", &sig), SNPM_EINVAL);
+	size_t n = 0;
+	while (snpm_cpu_type_name(n))
+		n++;
+	assert_int_equal(n, 16);
+}
+
+static void test_vmm_names(void **state)
+{
+	enum snpm_vmm v;
+
+	(void)state;
+	assert_int_equal(snpm_vmm_parse("QEMU", &v), 0);
+	assert_int_equal(v, SNPM_VMM_QEMU);
+	assert_int_equal(snpm_vmm_parse("ec2", &v), 0);
+	assert_int_equal(v, SNPM_VMM_EC2);
+	assert_int_equal(snpm_vmm_parse("gce", &v), 0);
+	assert_int_equal(snpm_vmm_parse("qemu", &v), SNPM_EINVAL);
+	assert_string_equal(snpm_vmm_name(SNPM_VMM_GCE), "gce");
+}
+
+static size_t nonzero_bytes(const uint8_t *p, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += p[i] != 0;
+	return c;
+}
+
+/* VMSA fields at the offsets of AMD APM vol. 2, table B-4. */
+static void test_vmsa_qemu_layout(void **state)
+{
+	struct snpm_vmsa_params p = {
+		.vmm = SNPM_VMM_QEMU, .eip = 0xfffffff0, .sev_features = 0x21, .vcpu_sig = 0x800f12
+	};
+	uint8_t v[4096], expect[4096] = { 0 };
+
+	(void)state;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), 0);
+	for (int seg = 0; seg < 10; seg++) {
+		/* es cs ss ds fs gs gdtr ldtr idtr tr: selector, attrib, limit, base */
+		static const uint16_t attrib[10] = { 0x93, 0x9b, 0x93, 0x93, 0x93,
+						     0x93, 0,	 0x82, 0,    0x8b };
+		uint8_t *s = expect + 16 * seg;
+		s[2] = (uint8_t)attrib[seg];
+		s[4] = 0xff, s[5] = 0xff;
+	}
+	expect[0x10] = 0x00, expect[0x11] = 0xf0; /* CS selector 0xf000 */
+	put64(expect + 0x18, 0xffff0000); /* CS base */
+	put64(expect + 0xd0, 0x1000); /* EFER.SVME */
+	put64(expect + 0x148, 0x40); /* CR4.MCE */
+	put64(expect + 0x158, 0x10); /* CR0.ET */
+	put64(expect + 0x160, 0x400); /* DR7 */
+	put64(expect + 0x168, 0xffff0ff0); /* DR6 */
+	put64(expect + 0x170, 0x2); /* RFLAGS */
+	put64(expect + 0x178, 0xfff0); /* RIP */
+	put64(expect + 0x268, 0x0007040600070406ull); /* G_PAT */
+	put64(expect + 0x310, 0x800f12); /* RDX */
+	put64(expect + 0x3b0, 0x21); /* SEV_FEATURES */
+	put64(expect + 0x3e8, 0x1); /* XCR0 */
+	expect[0x408] = 0x80, expect[0x409] = 0x1f; /* MXCSR */
+	expect[0x410] = 0x7f, expect[0x411] = 0x03; /* x87 FCW */
+	assert_memory_equal(v, expect, sizeof(v));
+
+	/* An AP: CS base and RIP split from the reset-block EIP. */
+	p.eip = 0x80b004;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), 0);
+	assert_int_equal(get64(v + 0x18), 0x800000);
+	assert_int_equal(get64(v + 0x178), 0xb004);
+}
+
+static void test_vmsa_profiles(void **state)
+{
+	struct snpm_vmsa_params p = { .vmm = SNPM_VMM_EC2,
+				      .eip = 0xfffffff0,
+				      .vcpu_sig = 0x800f12 };
+	uint8_t v[4096];
+
+	(void)state;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), 0);
+	assert_int_equal(v[0x12], 0x9a); /* CS not accessed at reset */
+	assert_int_equal(v[0x22], 0x92);
+	assert_int_equal(v[0x92], 0x83);
+	assert_int_equal(get64(v + 0x310), 0x600);
+	assert_int_equal(get64(v + 0x408), 0); /* MXCSR and FCW left 0 */
+	assert_int_equal(nonzero_bytes(v + 0x400, 0x200), 0);
+	p.vmm_version = 1;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), 0);
+	assert_int_equal(get64(v + 0x310), 0);
+	p.vmm_version = 0;
+	p.eip = 0x80b004;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), 0);
+	assert_int_equal(v[0x12], 0x9b);
+
+	p.vmm = SNPM_VMM_GCE;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), 0);
+	assert_int_equal(get64(v + 0x268), 0x00070106);
+	assert_int_equal(get64(v + 0x310), 0x600);
+	p.vmm_version = 2;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), SNPM_EUNSUPPORTED);
+	p.vmm = 9;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), SNPM_EINVAL);
+}
+
+static void test_vmsa_svsm(void **state)
+{
+	struct snpm_vmsa_params p = { .vmm = SNPM_VMM_QEMU,
+				      .svsm = true,
+				      .eip = 0xffa3d000,
+				      .sev_features = 1,
+				      .vcpu_sig = 0x800f12 };
+	uint8_t v[4096];
+
+	(void)state;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), 0);
+	assert_int_equal(v[0x10], 8); /* CS selector */
+	assert_int_equal(v[0x12], 0x9b);
+	assert_int_equal(v[0x13], 0x0c);
+	assert_int_equal(get64(v + 0x178), 0xffa3d000);
+	assert_int_equal(get64(v + 0x158), 0x11);
+	assert_int_equal(v[0x408], 0x80);
+	assert_int_equal(v[0x410], 0); /* FCW 0: pinned by the hardware-read SVSM vectors */
+	p.vmm = SNPM_VMM_EC2;
+	assert_int_equal(snpm_vmsa_build(&p, v, NULL), SNPM_EUNSUPPORTED);
+}
+
+static void test_hashes_table_layout(void **state)
+{
+	uint8_t c[32], i[32], k[32], t[SNPM_HASHES_TABLE_SIZE], g[16];
+
+	(void)state;
+	memset(c, 0xc1, 32);
+	memset(i, 0x11, 32);
+	memset(k, 0x4b, 32);
+	snpm_hashes_table_build(c, i, k, t);
+	assert_int_equal(snpm_guid_parse("9438d606-4f22-4cc9-b479-a793d411fd21", g), 0);
+	assert_memory_equal(t, g, 16);
+	assert_int_equal(t[16] | t[17] << 8, 168);
+	const struct {
+		size_t at;
+		const char *guid;
+		const uint8_t *digest;
+	} entries[] = { { 18, "97d02dd8-bd20-4c94-aa78-e7714d36ab2a", c },
+			{ 68, "44baf731-3a2f-4bd7-9af1-41e29169781d", i },
+			{ 118, "4de79437-abd2-427f-b835-d5b172d2045b", k } };
+	for (int e = 0; e < 3; e++) {
+		assert_int_equal(snpm_guid_parse(entries[e].guid, g), 0);
+		assert_memory_equal(t + entries[e].at, g, 16);
+		assert_int_equal(t[entries[e].at + 16] | t[entries[e].at + 17] << 8, 50);
+		assert_memory_equal(t + entries[e].at + 18, entries[e].digest, 32);
+	}
+	assert_int_equal(nonzero_bytes(t + 168, 8), 0);
+}
+
+static void test_cmdline_hash(void **state)
+{
+	uint8_t d[32], want[32];
+
+	(void)state;
+	assert_int_equal(snpm_cmdline_sha256(NULL, d, NULL), 0);
+	assert_int_equal(EVP_Digest("", 1, want, NULL, EVP_sha256(), NULL), 1);
+	assert_memory_equal(d, want, 32);
+	/* Verbatim: trailing and doubled spaces are kept, then the NUL. */
+	assert_int_equal(snpm_cmdline_sha256("a b  c ", d, NULL), 0);
+	assert_int_equal(EVP_Digest("a b  c ", 8, want, NULL, EVP_sha256(), NULL), 1);
+	assert_memory_equal(d, want, 32);
+}
+
+struct loaded {
+	uint8_t *fw, *svsm;
+	size_t fw_len, svsm_len;
+};
+
+static bool load_fixture(const char *name, uint8_t **data, size_t *len)
+{
+	char rel[128], *path;
+
+	snprintf(rel, sizeof(rel), "sev-snp-measure/%s", name);
+	path = tu_fixture(rel);
+	if (!path)
+		return false;
+	*data = tu_read_file(path, len);
+	free(path);
+	return *data != NULL;
+}
+
+static const char *jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t jint(struct json_object *o, const char *k, int64_t def)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : def;
+}
+
+static enum snpm_mode mode_of(const char *m)
+{
+	if (strcmp(m, "sev") == 0)
+		return SNPM_MODE_SEV;
+	if (strcmp(m, "seves") == 0)
+		return SNPM_MODE_SEV_ES;
+	if (strcmp(m, "snp:svsm") == 0)
+		return SNPM_MODE_SNP_SVSM;
+	return SNPM_MODE_SNP;
+}
+
+/* One published case; returns false when a fixture is missing. */
+static bool run_reference_case(struct json_object *c)
+{
+	struct snpm_measure_config cfg = { 0 };
+	struct loaded in = { 0 };
+	uint8_t out[48];
+	char hex[97];
+	size_t len = 0;
+	int r;
+
+	if (!load_fixture(jstr(c, "firmware"), &in.fw, &in.fw_len))
+		return false;
+	if (jstr(c, "svsm") && !load_fixture(jstr(c, "svsm"), &in.svsm, &in.svsm_len)) {
+		free(in.fw);
+		return false;
+	}
+	if (strcmp(jstr(c, "mode"), "snp:ovmf-hash") == 0) {
+		assert_int_equal(snpm_measure_firmware(in.fw, in.fw_len, out, NULL), 0);
+		len = 48;
+	} else {
+		cfg.mode = mode_of(jstr(c, "mode"));
+		cfg.vcpus = (uint32_t)jint(c, "vcpus", 1);
+		cfg.vcpu_sig = (uint32_t)strtoul(jstr(c, "vcpu_sig"), NULL, 0);
+		cfg.guest_features = strtoull(jstr(c, "guest_features"), NULL, 0);
+		assert_int_equal(snpm_vmm_parse(jstr(c, "vmm") ? jstr(c, "vmm") : "QEMU", &cfg.vmm),
+				 0);
+		cfg.vmm_version = (unsigned)jint(c, "vmm_version", 0);
+		cfg.firmware = in.fw;
+		cfg.firmware_len = in.fw_len;
+		cfg.svsm = in.svsm;
+		cfg.svsm_len = in.svsm_len;
+		cfg.vars_size = (uint64_t)jint(c, "vars_size", 0);
+		if (jstr(c, "snp_ovmf_hash")) {
+			cfg.has_firmware_digest = true;
+			assert_int_equal(
+				tu_unhex(jstr(c, "snp_ovmf_hash"), cfg.firmware_digest, 48), 48);
+		}
+		cfg.has_kernel = json_object_get_boolean(json_object_object_get(c, "kernel"));
+		assert_int_equal(snpm_digest(SNPM_HASH_SHA256, "", 0, cfg.kernel_sha256, NULL), 0);
+		memcpy(cfg.initrd_sha256, cfg.kernel_sha256, 32);
+		assert_int_equal(snpm_cmdline_sha256(jstr(c, "append"), cfg.cmdline_sha256, NULL),
+				 0);
+		r = snpm_measure(&cfg, out, &len, NULL);
+		if (strcmp(jstr(c, "expect"), "error") == 0) {
+			assert_int_not_equal(r, 0);
+			len = 0;
+		} else {
+			assert_int_equal(r, 0);
+		}
+	}
+	if (len) {
+		tu_hex(out, len, hex);
+		if (strcmp(hex, jstr(c, "expect")) != 0)
+			fail_msg("%s: got %s", jstr(c, "name"), hex);
+	}
+	free(in.fw);
+	free(in.svsm);
+	return true;
+}
+
+static void test_reference_published_vectors(void **state)
+{
+	char *path = tu_source_path("vectors/reference-test-guest.json");
+	struct json_object *doc = json_object_from_file(path), *cases;
+	size_t missing = 0, n;
+
+	(void)state;
+	free(path);
+	assert_non_null(doc);
+	cases = json_object_object_get(doc, "cases");
+	n = json_object_array_length(cases);
+	assert_true(n >= 25);
+	for (size_t i = 0; i < n; i++)
+		missing += !run_reference_case(json_object_array_get_idx(cases, i));
+	json_object_put(doc);
+	if (missing)
+		TU_SKIP("%zu of %zu published cases need fixtures that are absent", missing, n);
+}
+
+/* A minimal SNP-capable firmware: one page of filler plus a table with the reset block. */
+static uint8_t *tiny_firmware(size_t *len)
+{
+	uint8_t *fw = calloc(1, 8192);
+	uint8_t *end = fw + 8192 - 32;
+
+	/* entry: data (4) u16 22 GUID; footer: u16 40 GUID */
+	uint8_t *e = end - 18 - 22;
+	e[0] = 0x04, e[1] = 0xb0, e[2] = 0x80;
+	e[4] = 22;
+	assert_int_equal(snpm_guid_parse(SNPM_GUID_SEV_ES_RESET_BLOCK, e + 6), 0);
+	end[-18] = 40;
+	assert_int_equal(snpm_guid_parse(SNPM_GUID_OVMF_TABLE_FOOTER, end - 16), 0);
+	*len = 8192;
+	return fw;
+}
+
+static void test_config_refusals(void **state)
+{
+	struct snpm_measure_config cfg = { 0 };
+	struct snpm_error err;
+	uint8_t out[48] = { 0 }, zero[48] = { 0 };
+	size_t len;
+
+	(void)state;
+	cfg.firmware = tiny_firmware(&cfg.firmware_len);
+	cfg.mode = SNPM_MODE_SNP;
+	cfg.vmm = SNPM_VMM_QEMU;
+	cfg.vcpus = 2;
+	cfg.vcpu_sig = 0x800f12;
+	cfg.guest_features = 1;
+	assert_int_equal(snpm_measure(&cfg, out, &len, &err), 0);
+	assert_int_equal(len, 48);
+
+	struct snpm_measure_config bad = cfg;
+	memset(out, 0, sizeof(out));
+	bad.vcpus = 0;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_ERANGE);
+	bad.vcpus = SNPM_MAX_VCPUS + 1;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_ERANGE);
+	bad = cfg;
+	bad.has_kernel = true; /* no SNP_KERNEL_HASHES section */
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "SNP_KERNEL_HASHES"));
+	bad.mode = SNPM_MODE_SEV; /* no hashes table either */
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
+	bad = cfg;
+	bad.firmware_len = 8000;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EMALFORMED);
+	bad = cfg;
+	bad.mode = SNPM_MODE_SEV_ES;
+	bad.has_firmware_digest = true;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EINVAL);
+	bad = cfg;
+	bad.mode = SNPM_MODE_SNP_SVSM;
+	bad.vmm = SNPM_VMM_EC2;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
+	bad = cfg;
+	bad.vmm = SNPM_VMM_QEMU;
+	bad.vmm_version = 2;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
+	bad = cfg;
+	bad.vmsa_gpa = 0x123;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EINVAL);
+	/* Without a reset block no vCPU can start: refused even for one vCPU. */
+	bad = cfg;
+	uint8_t *plain = calloc(1, 8192);
+	bad.firmware = plain;
+	bad.vcpus = 1;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EMALFORMED);
+	assert_non_null(strstr(err.message, "reset block"));
+	/* ... but SEV needs none. */
+	bad.mode = SNPM_MODE_SEV;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), 0);
+	assert_int_equal(len, 32);
+	free(plain);
+	memset(out, 0, sizeof(out));
+	bad = cfg;
+	bad.vcpus = 0;
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_ERANGE);
+	assert_memory_equal(out, zero, 48); /* nothing written on failure */
+
+	uint8_t page[4096];
+	assert_int_equal(snpm_measure_vmsa(&cfg, 1, page, NULL), 0);
+	assert_int_equal(get64(page + 0x178), 0xb004);
+	assert_int_equal(snpm_measure_vmsa(&cfg, 2, page, &err), SNPM_ERANGE);
+	free((void *)cfg.firmware);
+}
+
+static void test_vmsa_gpa_option(void **state)
+{
+	struct snpm_measure_config cfg = { 0 };
+	uint8_t a[48], b[48];
+	size_t len;
+
+	(void)state;
+	cfg.firmware = tiny_firmware(&cfg.firmware_len);
+	cfg.mode = SNPM_MODE_SNP;
+	cfg.vmm = SNPM_VMM_GCE;
+	cfg.vcpus = 1;
+	cfg.guest_features = 1;
+	assert_int_equal(snpm_measure(&cfg, a, &len, NULL), 0);
+	cfg.vmsa_gpa = SNPM_VMSA_GPA_DEFAULT;
+	assert_int_equal(snpm_measure(&cfg, b, &len, NULL), 0);
+	assert_memory_equal(a, b, 48);
+	cfg.vmsa_gpa = 0xFFFFFFFFFF000ull;
+	assert_int_equal(snpm_measure(&cfg, b, &len, NULL), 0);
+	assert_memory_not_equal(a, b, 48);
+	free((void *)cfg.firmware);
+}
+
+static void test_strings(void **state)
+{
+	(void)state;
+	assert_string_equal(snpm_version(), SNPM_VERSION_STRING);
+	assert_string_equal(snpm_strerror(SNPM_EMALFORMED), "malformed input");
+	assert_string_equal(snpm_strerror(12345), "unknown error");
+	assert_string_equal(snpm_section_type_name(0x10), "SNP_KERNEL_HASHES");
+	assert_null(snpm_section_type_name(5));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_page_info_layout),
+		cmocka_unit_test(test_chain_helpers),
+		cmocka_unit_test(test_chain_refusals_leave_state),
+		cmocka_unit_test(test_branching_prefix),
+		cmocka_unit_test(test_cpu_signatures),
+		cmocka_unit_test(test_vmm_names),
+		cmocka_unit_test(test_vmsa_qemu_layout),
+		cmocka_unit_test(test_vmsa_profiles),
+		cmocka_unit_test(test_vmsa_svsm),
+		cmocka_unit_test(test_hashes_table_layout),
+		cmocka_unit_test(test_cmdline_hash),
+		cmocka_unit_test(test_reference_published_vectors),
+		cmocka_unit_test(test_config_refusals),
+		cmocka_unit_test(test_vmsa_gpa_option),
+		cmocka_unit_test(test_strings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -167,9 +167,10 @@ static uint8_t *build_firmware(struct json_object *recipe, size_t size)
 		assert_true(dlen >= 0);
 		tlen += (size_t)dlen;
 		put_le(table + tlen, (uint64_t)dlen + 18, 2);
-		assert_int_equal(snpm_guid_parse(json_object_get_string(json_object_object_get(e, "guid")),
-						 table + tlen + 2),
-				 0);
+		assert_int_equal(
+			snpm_guid_parse(json_object_get_string(json_object_object_get(e, "guid")),
+					table + tlen + 2),
+			0);
 		tlen += 18;
 	}
 	put_le(table + tlen, tlen + 18, 2);
@@ -188,7 +189,8 @@ uint8_t *tu_build_input(struct json_object *recipe, size_t *ret_len)
 	uint8_t *data;
 
 	if (strcmp(kind, "stream") == 0)
-		data = tu_stream(json_object_get_string(json_object_object_get(recipe, "tag")), size);
+		data = tu_stream(json_object_get_string(json_object_object_get(recipe, "tag")),
+				 size);
 	else
 		data = build_firmware(recipe, size);
 	*ret_len = size;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -52,11 +53,11 @@ void tu_run(char *const argv[], struct tu_run *ret);
 void tu_run_free(struct tu_run *r);
 
 /* Skips the current test with a message on stderr. */
-#define TU_SKIP(...)                                                                               \
-	do {                                                                                       \
-		fprintf(stderr, "SKIP: " __VA_ARGS__);                                             \
-		fputc('\n', stderr);                                                               \
-		skip();                                                                            \
+#define TU_SKIP(...)                                   \
+	do {                                           \
+		fprintf(stderr, "SKIP: " __VA_ARGS__); \
+		fputc('\n', stderr);                   \
+		skip();                                \
 	} while (0)
 
 #endif /* SNPM_TESTUTIL_H */

@@ -16,7 +16,7 @@
 
 /* The library's error helpers are internal; the tools fill struct snpm_error themselves. */
 __attribute__((format(printf, 4, 5))) static int io_fail(struct snpm_error *reterr, int code,
-							       int err, const char *fmt, ...)
+							 int err, const char *fmt, ...)
 {
 	va_list ap;
 

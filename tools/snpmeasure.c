@@ -65,7 +65,8 @@ static const struct option_doc {
 } options[] = {
 	{ "help", no_argument, OPT_HELP, NULL, "show this help and exit" },
 	{ "version", no_argument, OPT_VERSION, NULL, "show the version and exit" },
-	{ "verbose", no_argument, OPT_VERBOSE, NULL, "print 'Calculated ... guest measurement: X'" },
+	{ "verbose", no_argument, OPT_VERBOSE, NULL,
+	  "print 'Calculated ... guest measurement: X'" },
 	{ "quiet", no_argument, OPT_QUIET, NULL, "do not print the note about assumed defaults" },
 	{ "mode", required_argument, OPT_MODE, "MODE",
 	  "guest mode: sev, seves, snp, snp:ovmf-hash, snp:svsm (default: snp, with a note)" },
@@ -212,11 +213,16 @@ static bool parse_mode(const char *s, enum mode_arg *ret)
 		const char *name;
 		enum mode_arg mode;
 	} modes[] = {
-		{ "sev", MODE_SEV },	   { "SEV", MODE_SEV },
-		{ "seves", MODE_SEVES },   { "sev-es", MODE_SEVES },
-		{ "SEVES", MODE_SEVES },   { "SEV-ES", MODE_SEVES },
-		{ "snp", MODE_SNP },	   { "sev-snp", MODE_SNP },
-		{ "SNP", MODE_SNP },	   { "SEV-SNP", MODE_SNP },
+		{ "sev", MODE_SEV },
+		{ "SEV", MODE_SEV },
+		{ "seves", MODE_SEVES },
+		{ "sev-es", MODE_SEVES },
+		{ "SEVES", MODE_SEVES },
+		{ "SEV-ES", MODE_SEVES },
+		{ "snp", MODE_SNP },
+		{ "sev-snp", MODE_SNP },
+		{ "SNP", MODE_SNP },
+		{ "SEV-SNP", MODE_SNP },
 		{ "snp:ovmf-hash", MODE_OVMF_HASH },
 	};
 
@@ -353,8 +359,8 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 
 	memset(longopts, 0, sizeof(longopts));
 	for (size_t i = 0; i < N_OPTIONS; i++)
-		longopts[i] = (struct option){ options[i].name, options[i].has_arg, NULL,
-					       options[i].id };
+		longopts[i] =
+			(struct option){ options[i].name, options[i].has_arg, NULL, options[i].id };
 	memset(a, 0, sizeof(*a));
 	a->guest_features = 0x1;
 	opterr = 0;
@@ -362,8 +368,9 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 	while ((id = getopt_long(argc, argv, ":hvq", longopts, NULL)) != -1) {
 		if (id == '?' || id == ':') {
 			const char *what = argv[optind - 1];
-			usage_error("%s: %s", id == ':' ? "option needs an argument" :
-							  "unrecognized argument",
+			usage_error("%s: %s",
+				    id == ':' ? "option needs an argument" :
+						"unrecognized argument",
 				    what);
 			return -1;
 		}
@@ -587,8 +594,8 @@ static int load_image(const char *path, uint8_t **ret, size_t *ret_len)
 	if (tool_read_file(path, SNPM_OVMF_MAX_SIZE, ret, ret_len, &err) < 0)
 		return report(path, &err);
 	if (*ret_len == 0 || *ret_len % SNPM_PAGE_SIZE) {
-		fprintf(stderr, "%s: %s: size %zu is not a non-zero multiple of 4096 bytes\n",
-			PROG, path, *ret_len);
+		fprintf(stderr, "%s: %s: size %zu is not a non-zero multiple of 4096 bytes\n", PROG,
+			path, *ret_len);
 		return EXIT_FAIL;
 	}
 	if (snpm_ovmf_parse(*ret, *ret_len, &info, &err) < 0)
@@ -728,8 +735,9 @@ static void print_measure_json(const struct measure_args *a, const struct snpm_m
 		json_object_object_add(o, "kernel",
 				       json_file(a->kernel, in->kernel_size, cfg->kernel_sha256));
 		if (a->initrd)
-			json_object_object_add(o, "initrd", json_file(a->initrd, in->initrd_size,
-								      cfg->initrd_sha256));
+			json_object_object_add(o, "initrd",
+					       json_file(a->initrd, in->initrd_size,
+							 cfg->initrd_sha256));
 		else
 			json_object_object_add(o, "initrd", NULL);
 		struct json_object *c = json_object_new_object();
