@@ -1,10 +1,372 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The snpmeasure command line: stdout, the class of stderr, and the exit code, for the
+ * reference's options, its refusals, and this tool's additions. Inputs are rebuilt from the KAT
+ * recipes, so no fixture is needed.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "testutil.h"
-static void placeholder(void **state)
+
+static char *dir, *fw, *fw_x64, *kernel, *initrd, *bad_fw;
+
+#define DIGEST_AMDSEV_KERNEL                                                                         \
+	"157858a5d02fea54b6fe9d76d3a9078d3d1b72770098126e64298a5ad1e20a0cda31dbab58e3b5aa6698e62a70" \
+	"1fc2cf"
+
+static char *build(struct json_object *inputs, const char *name)
+{
+	size_t len;
+	uint8_t *data = tu_build_input(json_object_object_get(inputs, name), &len);
+	char *path;
+
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+	tu_write_file(path, data, len);
+	free(data);
+	return path;
+}
+
+static int setup(void **state)
+{
+	char *path = tu_source_path("vectors/launch-digest-kat.json");
+	struct json_object *kat = json_object_from_file(path), *inputs;
+	uint8_t *data;
+	size_t len;
+
+	(void)state;
+	free(path);
+	assert_non_null(kat);
+	dir = tu_mkdtemp();
+	inputs = json_object_object_get(kat, "inputs");
+	fw = build(inputs, "dev_amdsev_256k.fd");
+	fw_x64 = build(inputs, "dev_x64_128k.fd");
+	kernel = build(inputs, "dev_kernel.bin");
+	initrd = build(inputs, "dev_initrd.bin");
+	/* A firmware that lost its first half: its metadata (56 KiB from the end) lies outside. */
+	path = build(inputs, "dev_caa_64k.fd");
+	data = tu_read_file(path, &len);
+	free(path);
+	assert_true(asprintf(&bad_fw, "%s/truncated.fd", dir) > 0);
+	tu_write_file(bad_fw, data + len / 2, len / 2);
+	free(data);
+	json_object_put(kat);
+	return 0;
+}
+
+static int teardown(void **state)
 {
 	(void)state;
+	tu_rmtree(dir);
+	free(dir), free(fw), free(fw_x64), free(kernel), free(initrd), free(bad_fw);
+	return 0;
 }
+
+/* Runs snpmeasure with the NULL-terminated arguments that follow. */
+static struct tu_run run_cli_in(const char *cwd, const char *first, ...)
+{
+	const char *argv[64] = { SNPM_CLI, first };
+	struct tu_run r;
+	va_list ap;
+	int n = 2;
+
+	va_start(ap, first);
+	while (first && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	tu_run_in(cwd, (char *const *)argv, &r);
+	return r;
+}
+#define run_cli(...) run_cli_in(NULL, __VA_ARGS__, NULL)
+
+static size_t lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* A refusal: the exit code, nothing on stdout, one line on stderr containing needle. */
+static void expect_refusal(struct tu_run r, int status, const char *needle)
+{
+	if (r.status != status || *r.out || lines(r.err) != 1 || !strstr(r.err, needle))
+		fail_msg("status %d, stdout '%s', stderr '%s' (wanted %d and '%s')", r.status,
+			 r.out, r.err, status, needle);
+	if (strncmp(r.err, "snpmeasure: ", 12) != 0)
+		fail_msg("stderr does not start with the program name: %s", r.err);
+	tu_run_free(&r);
+}
+
+static void expect_digest(struct tu_run r, const char *digest)
+{
+	char *line;
+
+	assert_true(asprintf(&line, "%s\n", digest) > 0);
+	if (r.status != 0 || strcmp(r.out, line) != 0)
+		fail_msg("status %d, stdout '%s', stderr '%s'", r.status, r.out, r.err);
+	free(line);
+	tu_run_free(&r);
+}
+
+static void test_help_and_version(void **state)
+{
+	struct tu_run r = run_cli("--help");
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Usage: snpmeasure"));
+	assert_non_null(strstr(r.out, "--snp-ovmf-hash"));
+	assert_non_null(strstr(r.out, "--vars-file"));
+	tu_run_free(&r);
+	r = run_cli("--version");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, SNPM_VERSION_STRING));
+	tu_run_free(&r);
+}
+
+static void test_reference_usage_refusals(void **state)
+{
+	(void)state;
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4"), 2,
+		       "--ovmf");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--initrd", initrd),
+		       2, "--kernel required when using --initrd");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--append", "x"),
+		       2, "--kernel required when using --append");
+	expect_refusal(run_cli("--mode", "snp", "--vcpu-type", "EPYC-v4", "--ovmf", fw), 2,
+		       "missing --vcpus N in guest mode 'snp'");
+	expect_refusal(run_cli("--mode", "seves", "--vcpus", "1", "--ovmf", fw), 2,
+		       "missing --vcpu-type or --vcpu-sig or --vcpu-family");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v9", "--ovmf",
+			       fw),
+		       2, "invalid choice: 'EPYC-v9'");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vmm-type", "kvm", "--ovmf", fw),
+		       2, "unknown VMM type 'kvm'");
+	expect_refusal(run_cli("--mode", "tdx", "--ovmf", fw), 2, "invalid choice: 'tdx'");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "x", "--ovmf", fw), 2, "--vcpus");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-sig", "0xzz", "--ovmf", fw),
+		       2, "--vcpu-sig");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+			       "--guest-features", "-1", "--ovmf", fw),
+		       2, "--guest-features");
+	expect_refusal(run_cli("--mode", "snp", "--output-format", "bin", "--ovmf", fw), 2,
+		       "--output-format");
+	expect_refusal(run_cli("--mode", "snp", "--bogus", "--ovmf", fw), 2, "--bogus");
+	expect_refusal(run_cli("--mode", "sev", "--dump-vmsa", "--ovmf", fw), 2, "--dump-vmsa");
+	expect_refusal(run_cli("--mode", "snp:svsm", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+			       "--ovmf", fw, "--svsm", fw),
+		       2, "requires --vars-size or --vars-file");
+	expect_refusal(run_cli("--mode", "snp:svsm", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+			       "--ovmf", fw, "--svsm", fw, "--vars-size", "4096", "--vars-file",
+			       fw),
+		       2, "not allowed");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-family", "25", "--ovmf",
+			       fw),
+		       2, "--vcpu-model");
+}
+
+static void test_input_refusals(void **state)
+{
+	(void)state;
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       "/nonexistent/OVMF.fd"),
+		       1, "/nonexistent/OVMF.fd: cannot open: No such file");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--kernel", "/nonexistent/bzImage"),
+		       1, "/nonexistent/bzImage: cannot open");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       bad_fw),
+		       1, "truncated.fd: SEV metadata offset");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       kernel),
+		       1, "not a non-zero multiple of 4096");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       dir),
+		       1, "Is a directory");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw_x64, "--kernel", kernel),
+		       1, "SNP_KERNEL_HASHES");
+	expect_refusal(run_cli("--mode", "sev", "--ovmf", fw_x64, "--kernel", kernel), 1,
+		       "does not support kernel");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "0", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw),
+		       1, "vCPU count 0");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--snp-ovmf-hash", "abcd"),
+		       1, "not a 96-digit hex");
+	expect_refusal(run_cli("--mode", "seves", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+			       "--ovmf", fw, "--snp-ovmf-hash", "00"),
+		       1, "only works with --mode snp");
+	expect_refusal(run_cli("--mode", "snp:svsm", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+			       "--ovmf", fw, "--svsm", fw, "--vars-size", "4096", "--kernel",
+			       kernel),
+		       1, "does not measure --kernel");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vmm-type", "ec2",
+			       "--vmm-version", "3", "--ovmf", fw),
+		       2, "--vmm-version");
+}
+
+static void test_reference_outputs(void **state)
+{
+	struct tu_run r;
+
+	(void)state;
+	expect_digest(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			      fw, "--kernel", kernel, "--initrd", initrd, "--append",
+			      "console=ttyS0"),
+		      DIGEST_AMDSEV_KERNEL);
+	/* --opt=value, aliases and the signature given three ways. */
+	expect_digest(run_cli("--mode=sev-snp", "--vcpus=1", "--vcpu-sig=0x800f12",
+			      "--ovmf="
+			      "x",
+			      "--ovmf", fw, "--kernel", kernel, "--initrd", initrd, "--append",
+			      "console=ttyS0"),
+		      DIGEST_AMDSEV_KERNEL);
+	expect_digest(run_cli("--mode", "SNP", "--vcpus", "1", "--vcpu-family", "23",
+			      "--vcpu-model", "1", "--vcpu-stepping", "2", "--ovmf", fw, "--kernel",
+			      kernel, "--initrd", initrd, "--append", "console=ttyS0"),
+		      DIGEST_AMDSEV_KERNEL);
+	r = run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "-v", "--ovmf", fw,
+		    "--kernel", kernel, "--initrd", initrd, "--append", "console=ttyS0");
+	expect_digest(r, "Calculated SEV_SNP guest measurement: " DIGEST_AMDSEV_KERNEL);
+	expect_digest(
+		run_cli("--mode", "snp:ovmf-hash", "--ovmf", fw, "--output-format", "base64"),
+		"3f0834d788fbe575ef7d39edd32b3ad99f735c500bd122862a692c9b017af16f2253aea768b8a8f33b89da30303b2631");
+	/* The firmware digest feeds back in. */
+	expect_digest(
+		run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw,
+			"--kernel", kernel, "--initrd", initrd, "--append", "console=ttyS0",
+			"--snp-ovmf-hash",
+			"3f0834d788fbe575ef7d39edd32b3ad99f735c500bd122862a692c9b017af16f2253aea768b8a8f33b89da30303b2631"),
+		DIGEST_AMDSEV_KERNEL);
+}
+
+static void test_short_form(void **state)
+{
+	struct tu_run full, r;
+
+	(void)state;
+	full = run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw);
+	assert_int_equal(full.status, 0);
+	assert_string_equal(full.err, "");
+	r = run_cli("--ovmf", fw);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, full.out);
+	assert_int_equal(lines(r.err), 1);
+	assert_non_null(strstr(r.err, "assuming --mode snp --vcpus 1 --vcpu-type EPYC-v4"));
+	tu_run_free(&r);
+	r = run_cli("-q", "--ovmf", fw);
+	assert_string_equal(r.out, full.out);
+	assert_string_equal(r.err, "");
+	tu_run_free(&r);
+	tu_run_free(&full);
+	/* Explicit values still apply in the short form. */
+	full = run_cli("--mode", "snp", "--vcpus", "4", "--vcpu-type", "EPYC-Milan", "--ovmf", fw);
+	r = run_cli("-q", "--vcpus", "4", "--vcpu-type", "EPYC-Milan", "--ovmf", fw);
+	assert_string_equal(r.out, full.out);
+	tu_run_free(&r);
+	tu_run_free(&full);
+}
+
+static void test_json(void **state)
+{
+	struct tu_run r, plain;
+	struct json_object *o, *v;
+
+	(void)state;
+	plain = run_cli("--mode", "snp", "--vcpus", "2", "--vcpu-type", "EPYC-Genoa", "--ovmf", fw,
+			"--kernel", kernel, "--append", "ro");
+	r = run_cli("--mode", "snp", "--vcpus", "2", "--vcpu-type", "EPYC-Genoa", "--ovmf", fw,
+		    "--kernel", kernel, "--append", "ro", "--json");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(lines(r.out), 1); /* compact when stdout is not a terminal */
+	o = json_tokener_parse(r.out);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "measurement", &v));
+	assert_memory_equal(json_object_get_string(v), plain.out, 96);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "mode")), "snp");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "vcpu_sig")),
+			    "0xa10f10");
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "vcpus")), 2);
+	v = json_object_object_get(o, "kernel");
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "sha256")),
+			    "93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a188779411ea9018a5");
+	v = json_object_object_get(o, "initrd");
+	assert_null(v);
+	v = json_object_object_get(o, "firmware");
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "gpa")), "0xfffc0000");
+	assert_int_equal(json_object_get_int(json_object_object_get(v, "size")), 262144);
+	json_object_put(o);
+	tu_run_free(&r);
+	tu_run_free(&plain);
+}
+
+static void test_dump_vmsa(void **state)
+{
+	char *sub, *p;
+	struct tu_run r;
+	size_t len;
+	uint8_t *page;
+
+	(void)state;
+	assert_true(asprintf(&sub, "%s/dump", dir) > 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	r = run_cli_in(sub, "--mode", "snp", "--vcpus", "3", "--vcpu-type", "EPYC-v4", "--ovmf", fw,
+		       "--dump-vmsa", NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	for (int i = 0; i < 4; i++) {
+		assert_true(asprintf(&p, "%s/vmsa%d.bin", sub, i) > 0);
+		page = tu_read_file(p, &len);
+		if (i < 3) {
+			assert_non_null(page);
+			assert_int_equal(len, 4096);
+			/* BSP at the reset vector, APs at the reset block's EIP (0xffffb004). */
+			assert_int_equal(page[0x178] | page[0x179] << 8, i == 0 ? 0xfff0 : 0xb004);
+		} else {
+			assert_null(page);
+		}
+		free(page);
+		free(p);
+	}
+	free(sub);
+}
+
+static void test_stdin_kernel(void **state)
+{
+	struct tu_run a, b;
+
+	(void)state;
+	/* stdin is /dev/null in these runs: "-" reads it. */
+	a = run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw,
+		    "--kernel", "-");
+	b = run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw,
+		    "--kernel", "/dev/null");
+	assert_int_equal(a.status, 0);
+	assert_string_equal(a.out, b.out);
+	tu_run_free(&a);
+	tu_run_free(&b);
+}
+
 int main(void)
 {
-	const struct CMUnitTest t[] = { cmocka_unit_test(placeholder) };
-	return cmocka_run_group_tests(t, NULL, NULL);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_reference_usage_refusals),
+		cmocka_unit_test(test_input_refusals),
+		cmocka_unit_test(test_reference_outputs),
+		cmocka_unit_test(test_short_form),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_dump_vmsa),
+		cmocka_unit_test(test_stdin_kernel),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -252,6 +252,11 @@ static void drain(int out_fd, int err_fd, char **out, char **err)
 
 void tu_run(char *const argv[], struct tu_run *ret)
 {
+	tu_run_in(NULL, argv, ret);
+}
+
+void tu_run_in(const char *dir, char *const argv[], struct tu_run *ret)
+{
 	int po[2], pe[2], st;
 	pid_t pid;
 
@@ -261,6 +266,8 @@ void tu_run(char *const argv[], struct tu_run *ret)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
+		if (dir && chdir(dir) != 0)
+			_exit(126);
 		dup2(devnull, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);

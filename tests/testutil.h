@@ -50,6 +50,8 @@ struct tu_run {
 	char *err;
 };
 void tu_run(char *const argv[], struct tu_run *ret);
+/* The same, in directory dir (NULL: here). */
+void tu_run_in(const char *dir, char *const argv[], struct tu_run *ret);
 void tu_run_free(struct tu_run *r);
 
 /* Skips the current test with a message on stderr. */

@@ -112,6 +112,7 @@ struct measure_args {
 	enum mode_arg mode;
 	const char *mode_text;
 	bool verbose, quiet, json, dump_vmsa, base64;
+	bool assumed; /* no --mode: the short form's defaults apply */
 	bool has_vcpus, has_vcpu_sig, has_family, has_model, has_stepping;
 	uint32_t vcpus, vcpu_sig, family, model, stepping;
 	const char *vcpu_type;
@@ -162,10 +163,12 @@ static void print_help(void)
 		const struct option_doc *o = &options[i];
 		bool short_opt = o->id < 256;
 
-		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", short_opt ? "-" : "",
-			 short_opt ? o->id : ' ', short_opt ? ", " : "  ", o->name,
-			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
-		printf("  %-28s %s\n", short_opt ? left : left + 2, o->help);
+		if (short_opt)
+			snprintf(left, sizeof(left), "-%c, --%s", o->id, o->name);
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->metavar ? " " : "",
+				 o->metavar ? o->metavar : "");
+		printf("  %-28s %s\n", left, o->help);
 	}
 	printf("\nWithout --mode: SNP, 1 vCPU, EPYC-v4, guest features 0x1, QEMU, "
 	       "with a note on stderr.\n");
@@ -452,11 +455,12 @@ static void to_hex(const uint8_t *d, size_t len, char *out)
 		sprintf(out + 2 * i, "%02x", d[i]);
 }
 
-/* Applies the short form's defaults, saying so on stderr unless -q. */
+/* Applies the short form's defaults; note_defaults() says so once a digest is ready. */
 static void apply_defaults(struct measure_args *a)
 {
 	if (a->mode != MODE_NONE)
 		return;
+	a->assumed = true;
 	a->mode = MODE_SNP;
 	a->mode_text = "snp";
 	if (!a->has_vcpus) {
@@ -465,7 +469,11 @@ static void apply_defaults(struct measure_args *a)
 	}
 	if (!a->vcpu_type && !a->has_vcpu_sig && !a->has_family)
 		a->vcpu_type = "EPYC-v4";
-	if (!a->quiet)
+}
+
+static void note_defaults(const struct measure_args *a)
+{
+	if (a->assumed && !a->quiet)
 		fprintf(stderr,
 			"%s: no --mode given; assuming --mode snp --vcpus %u%s%s "
 			"--guest-features 0x%llx --vmm-type %s (-q silences this)\n",
@@ -828,6 +836,7 @@ static int cmd_measure(int argc, char **argv)
 	if (r == 0 && a.dump_vmsa)
 		r = dump_vmsas(&cfg);
 	if (r == 0) {
+		note_defaults(&a);
 		format_digest(digest, len, a.base64, out);
 		if (a.json)
 			print_measure_json(&a, &cfg, &in, out);
@@ -849,12 +858,18 @@ static const struct verb {
 	{ "measure", cmd_measure },
 };
 
-int main(int argc, char **argv)
+static int run_verb(int argc, char **argv)
 {
 	for (size_t i = 0; argc > 1 && i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[1], verbs[i].name) == 0)
 			return verbs[i].run(argc - 1, argv + 1);
-	int r = cmd_measure(argc, argv);
+	return cmd_measure(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	int r = run_verb(argc, argv);
+
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write to stdout: %s\n", PROG, strerror(errno));
 		return EXIT_FAIL;
