@@ -368,5 +368,5 @@ int main(void)
 		cmocka_unit_test(test_stdin_kernel),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return tu_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

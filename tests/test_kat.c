@@ -188,5 +188,5 @@ int main(void)
 	tu_rmtree(tmpdir);
 	free(tmpdir);
 	json_object_put(kat);
-	return r;
+	return tu_exit(r);
 }

@@ -581,5 +581,5 @@ int main(void)
 		cmocka_unit_test(test_strings),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return tu_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -427,5 +427,5 @@ int main(void)
 		cmocka_unit_test(test_guid_text),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return tu_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -13,6 +13,20 @@
 
 #include "testutil.h"
 
+int tu_skipped;
+
+int tu_exit(int failed)
+{
+	if (failed)
+		return failed;
+	if (tu_skipped) {
+		fprintf(stderr, "%d test(s) skipped for missing inputs: reported as skipped\n",
+			tu_skipped);
+		return 77;
+	}
+	return 0;
+}
+
 const char *tu_shared_dir(void)
 {
 	const char *env = getenv("SNPM_SHARED_DIR");

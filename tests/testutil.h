@@ -54,11 +54,16 @@ void tu_run(char *const argv[], struct tu_run *ret);
 void tu_run_in(const char *dir, char *const argv[], struct tu_run *ret);
 void tu_run_free(struct tu_run *r);
 
+/* How many tests skipped; a suite with skips and no failures exits 77 (CTest: skipped). */
+extern int tu_skipped;
+int tu_exit(int failed);
+
 /* Skips the current test with a message on stderr. */
 #define TU_SKIP(...)                                   \
 	do {                                           \
 		fprintf(stderr, "SKIP: " __VA_ARGS__); \
 		fputc('\n', stderr);                   \
+		tu_skipped++;                          \
 		skip();                                \
 	} while (0)
 
