@@ -72,6 +72,21 @@ int snpm_hash_final(struct snpm_hash *h, uint8_t *out, struct snpm_error *reterr
 	return 0;
 }
 
+int snpm_hash_dup(const struct snpm_hash *h, struct snpm_hash **ret, struct snpm_error *reterr)
+{
+	struct snpm_hash *copy = calloc(1, sizeof(*copy));
+
+	if (!copy)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	copy->ctx = EVP_MD_CTX_new();
+	if (!copy->ctx || EVP_MD_CTX_copy_ex(copy->ctx, h->ctx) != 1) {
+		snpm_hash_free(copy);
+		return snpm_fail_crypto(reterr, "cannot copy digest state");
+	}
+	*ret = copy;
+	return 0;
+}
+
 void snpm_hash_free(struct snpm_hash *h)
 {
 	if (!h)

@@ -7,6 +7,7 @@
 
 #include <snpm/measure.h>
 
+#include "chain.h"
 #include "crypto.h"
 
 /* PAGE_INFO, as hashed into the launch digest. */
@@ -25,7 +26,6 @@ enum {
 };
 _Static_assert(PI_GPA + 8 == PI_SIZE, "PAGE_INFO is 0x70 bytes");
 
-static const uint8_t zero_digest[SNPM_SHA384_SIZE];
 
 void snpm_launch_init(struct snpm_launch_ctx *ctx)
 {
@@ -76,46 +76,52 @@ static int check_range(uint64_t gpa, uint64_t len, struct snpm_error *reterr)
 	return 0;
 }
 
-int snpm_launch_update_normal(struct snpm_launch_ctx *ctx, uint64_t gpa, const uint8_t *data,
-			      size_t len, struct snpm_error *reterr)
+int snpm_launch_pages(struct snpm_launch_ctx *ctx, enum snpm_page_type type, uint64_t gpa,
+		      const uint8_t *data, uint64_t len, snpm_page_hook hook, void *arg,
+		      struct snpm_error *reterr)
 {
 	/* Work on a copy so that a failure leaves the caller's chain as it was. */
 	struct snpm_launch_ctx next = *ctx;
 	uint8_t digest[SNPM_SHA384_SIZE];
+	bool hashed = type == SNPM_PAGE_NORMAL || type == SNPM_PAGE_VMSA;
 	int r = check_range(gpa, len, reterr);
 
-	for (size_t off = 0; r == 0 && off < len; off += SNPM_PAGE_SIZE) {
-		r = snpm_digest(SNPM_HASH_SHA384, data + off, SNPM_PAGE_SIZE, digest, reterr);
+	if (r == 0 && hashed != (data != NULL))
+		r = snpm_fail(reterr, SNPM_EINVAL, "page type %d %s measured contents", (int)type,
+			      hashed ? "needs" : "has no");
+	for (uint64_t off = 0; r == 0 && off < len; off += SNPM_PAGE_SIZE) {
+		if (data)
+			r = snpm_digest(SNPM_HASH_SHA384, data + off, SNPM_PAGE_SIZE, digest, reterr);
+		else
+			memset(digest, 0, sizeof(digest));
 		if (r == 0)
-			r = snpm_launch_update(&next, SNPM_PAGE_NORMAL, gpa + off, digest, reterr);
+			r = snpm_launch_update(&next, type, gpa + off, digest, reterr);
+		if (r == 0 && hook)
+			hook(arg, type, gpa + off, digest, next.ld);
 	}
 	if (r == 0)
 		*ctx = next;
 	return r;
 }
 
+int snpm_launch_update_normal(struct snpm_launch_ctx *ctx, uint64_t gpa, const uint8_t *data,
+			      size_t len, struct snpm_error *reterr)
+{
+	if (!data)
+		return snpm_fail(reterr, SNPM_EINVAL, "no page data");
+	return snpm_launch_pages(ctx, SNPM_PAGE_NORMAL, gpa, data, len, NULL, NULL, reterr);
+}
+
 int snpm_launch_update_empty(struct snpm_launch_ctx *ctx, enum snpm_page_type type, uint64_t gpa,
 			     uint64_t len, struct snpm_error *reterr)
 {
-	struct snpm_launch_ctx next = *ctx;
-	int r = check_range(gpa, len, reterr);
-
-	if (r == 0 && (type == SNPM_PAGE_NORMAL || type == SNPM_PAGE_VMSA))
-		r = snpm_fail(reterr, SNPM_EINVAL, "page type %d has measured contents", (int)type);
-	for (uint64_t off = 0; r == 0 && off < len; off += SNPM_PAGE_SIZE)
-		r = snpm_launch_update(&next, type, gpa + off, zero_digest, reterr);
-	if (r == 0)
-		*ctx = next;
-	return r;
+	return snpm_launch_pages(ctx, type, gpa, NULL, len, NULL, NULL, reterr);
 }
 
 int snpm_launch_update_vmsa(struct snpm_launch_ctx *ctx, uint64_t gpa,
 			    const uint8_t page[SNPM_PAGE_SIZE], struct snpm_error *reterr)
 {
-	uint8_t digest[SNPM_SHA384_SIZE];
-	int r = snpm_digest(SNPM_HASH_SHA384, page, SNPM_PAGE_SIZE, digest, reterr);
-
-	if (r == 0)
-		r = snpm_launch_update(ctx, SNPM_PAGE_VMSA, gpa, digest, reterr);
-	return r;
+	if (!page)
+		return snpm_fail(reterr, SNPM_EINVAL, "no VMSA page");
+	return snpm_launch_pages(ctx, SNPM_PAGE_VMSA, gpa, page, SNPM_PAGE_SIZE, NULL, NULL, reterr);
 }

@@ -9,10 +9,15 @@
  *   2026 change (version 2; version 1 had 0), FPU state zero, and CPUID pages last.
  * - GCE: QEMU's segments, rdx 0x600, FPU state zero, its own PAT, SNP_SEC_MEM unmeasured.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <snpm/measure.h>
 
+#include "crypto.h"
 #include "profile.h"
 
 #define DEFAULT_G_PAT 0x0007040600070406ull /* PAT reset value: APM vol. 2, A.3 */
@@ -124,4 +129,124 @@ int snpm_cpu_type_sig(const char *name, uint32_t *ret_sig)
 const char *snpm_cpu_type_name(size_t i)
 {
 	return i < sizeof(cpu_types) / sizeof(cpu_types[0]) ? cpu_types[i].name : NULL;
+}
+
+/* SEV_FEATURES bits (AMD APM vol. 2, table 15-36; the reference's README). */
+static const char *const feature_names[16] = {
+	"SNPActive",	     "vTOM",	       "ReflectVC",	    "RestrictedInjection",
+	"AlternateInjection", "DebugSwap",     "PreventHostIBS",    "BTBIsolation",
+	"VmplSSS",	     "SecureTSC",      "VmgexitParameter",  NULL, /* 11: reserved */
+	"IbsVirtualization", NULL, /* 13: reserved */ "VmsaRegProt", "SmtProtection",
+};
+
+const char *snpm_guest_feature_name(unsigned bit)
+{
+	return bit < 16 ? feature_names[bit] : NULL;
+}
+
+static int feature_bit(const char *name, size_t len)
+{
+	for (unsigned bit = 0; bit < 16; bit++)
+		if (feature_names[bit] && strlen(feature_names[bit]) == len &&
+		    strncasecmp(feature_names[bit], name, len) == 0)
+			return (int)bit;
+	return -1;
+}
+
+/* A number the way Python's int(s, 0) reads it (the reference's --guest-features). */
+static bool parse_number(const char *s, uint64_t *ret)
+{
+	int base = 10;
+	char *end;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
+		base = 8, s += 2;
+	else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+		base = 2, s += 2;
+	if (!isxdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (errno || *end)
+		return false;
+	*ret = v;
+	return true;
+}
+
+int snpm_guest_features_parse(const char *text, uint64_t *ret_features, struct snpm_error *reterr)
+{
+	uint64_t v = 0;
+
+	if (!text || !*text)
+		return snpm_fail(reterr, SNPM_EINVAL, "empty guest features");
+	if (isdigit((unsigned char)text[0])) {
+		if (!parse_number(text, &v))
+			return snpm_fail(reterr, SNPM_EINVAL, "guest features '%s' is not a number",
+					 text);
+	} else {
+		for (const char *p = text; *p;) {
+			size_t len = strcspn(p, ",+|");
+			int bit = feature_bit(p, len);
+			if (bit < 0)
+				return snpm_fail(reterr, SNPM_EINVAL, "unknown guest feature '%.*s'",
+						 (int)len, p);
+			v |= 1ull << bit;
+			p += len;
+			if (*p)
+				p++;
+		}
+	}
+	if (v & ~SNPM_GUEST_FEATURES_DEFINED)
+		return snpm_fail(reterr, SNPM_ERANGE,
+				 "guest features 0x%llx set reserved bits 0x%llx (must be zero)",
+				 (unsigned long long)v,
+				 (unsigned long long)(v & ~SNPM_GUEST_FEATURES_DEFINED));
+	*ret_features = v;
+	return 0;
+}
+
+int snpm_mode_parse(const char *name, enum snpm_mode *ret_mode)
+{
+	static const struct {
+		const char *name;
+		enum snpm_mode mode;
+	} modes[] = {
+		{ "sev", SNPM_MODE_SEV },	{ "SEV", SNPM_MODE_SEV },
+		{ "seves", SNPM_MODE_SEV_ES },	{ "sev-es", SNPM_MODE_SEV_ES },
+		{ "SEVES", SNPM_MODE_SEV_ES },	{ "SEV-ES", SNPM_MODE_SEV_ES },
+		{ "snp", SNPM_MODE_SNP },	{ "sev-snp", SNPM_MODE_SNP },
+		{ "SNP", SNPM_MODE_SNP },	{ "SEV-SNP", SNPM_MODE_SNP },
+	};
+
+	if (!name)
+		return SNPM_EINVAL;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(name, modes[i].name) == 0) {
+			*ret_mode = modes[i].mode;
+			return 0;
+		}
+	/* The reference matches the SVSM mode case-insensitively. */
+	if (strcasecmp(name, "snp:svsm") == 0 || strcasecmp(name, "sev-snp:svsm") == 0) {
+		*ret_mode = SNPM_MODE_SNP_SVSM;
+		return 0;
+	}
+	return SNPM_EINVAL;
+}
+
+const char *snpm_mode_name(enum snpm_mode mode)
+{
+	switch (mode) {
+	case SNPM_MODE_SEV:
+		return "sev";
+	case SNPM_MODE_SEV_ES:
+		return "seves";
+	case SNPM_MODE_SNP:
+		return "snp";
+	case SNPM_MODE_SNP_SVSM:
+		return "snp:svsm";
+	default:
+		return "unknown";
+	}
 }

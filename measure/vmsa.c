@@ -102,8 +102,10 @@ static void build_reset(const struct snpm_vmm_profile *p, const struct snpm_vmsa
 	snpm_put_le64(page + VMSA_RIP, params->eip & 0xffff);
 	snpm_put_le64(page + VMSA_G_PAT, p->g_pat);
 	snpm_put_le64(page + VMSA_RDX, rdx);
-	snpm_put_le32(page + VMSA_MXCSR, p->mxcsr);
-	snpm_put_le16(page + VMSA_X87_FCW, p->fcw);
+	if (params->fpu != SNPM_VMSA_FPU_LEGACY_KVM) {
+		snpm_put_le32(page + VMSA_MXCSR, p->mxcsr);
+		snpm_put_le16(page + VMSA_X87_FCW, p->fcw);
+	}
 }
 
 /*
@@ -126,8 +128,10 @@ static void build_svsm(const struct snpm_vmsa_params *params, uint8_t *page)
 	snpm_put_le64(page + VMSA_RIP, params->eip);
 	snpm_put_le64(page + VMSA_G_PAT, SVSM_G_PAT);
 	snpm_put_le64(page + VMSA_RDX, params->vcpu_sig);
-	snpm_put_le32(page + VMSA_MXCSR, SVSM_MXCSR);
-	snpm_put_le16(page + VMSA_X87_FCW, SVSM_FCW);
+	if (params->fpu != SNPM_VMSA_FPU_LEGACY_KVM) {
+		snpm_put_le32(page + VMSA_MXCSR, SVSM_MXCSR);
+		snpm_put_le16(page + VMSA_X87_FCW, SVSM_FCW);
+	}
 }
 
 int snpm_vmsa_build(const struct snpm_vmsa_params *params, uint8_t ret_page[SNPM_PAGE_SIZE],
@@ -140,6 +144,8 @@ int snpm_vmsa_build(const struct snpm_vmsa_params *params, uint8_t ret_page[SNPM
 	if (params->vmm_version > p->latest_version)
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s has no VMM version %u", p->name,
 				 params->vmm_version);
+	if (params->fpu != SNPM_VMSA_FPU_DEFAULT && params->fpu != SNPM_VMSA_FPU_LEGACY_KVM)
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMSA FPU variant %d", (int)params->fpu);
 	if (params->svsm && params->vmm != SNPM_VMM_QEMU)
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
 				 "SVSM launch is only known for QEMU, not %s", p->name);

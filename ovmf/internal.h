@@ -64,4 +64,8 @@ int snpm_fail(struct snpm_error *reterr, int code, const char *fmt, ...)
 int snpm_fail_at(struct snpm_error *reterr, int code, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+struct snpm_ovmf_info;
+/* The section checks of snpm_ovmf_parse(), for metadata that did not come from an image. */
+int snpm_ovmf_check_sections(const struct snpm_ovmf_info *info, struct snpm_error *reterr);
+
 #endif /* SNPM_INTERNAL_H */

@@ -158,6 +158,22 @@ static int check_section(const struct snpm_ovmf_info *info, uint32_t index, uint
 	return 0;
 }
 
+int snpm_ovmf_check_sections(const struct snpm_ovmf_info *info, struct snpm_error *reterr)
+{
+	if (info->n_sections > SNPM_OVMF_MAX_SECTIONS)
+		return snpm_fail(reterr, SNPM_EMALFORMED, "more than %u SEV metadata sections",
+				 SNPM_OVMF_MAX_SECTIONS);
+	for (uint32_t i = 0; i < info->n_sections; i++) {
+		int r = check_section(info, i, 0, reterr);
+		if (r < 0) {
+			if (reterr)
+				reterr->has_offset = false;
+			return r;
+		}
+	}
+	return 0;
+}
+
 static int parse_metadata(const uint8_t *data, size_t len, const struct snpm_ovmf_entry *entry,
 			  struct snpm_ovmf_info *info, struct snpm_error *reterr)
 {

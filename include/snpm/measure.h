@@ -34,6 +34,9 @@ SNPM_EXPORT int snpm_hash_update(struct snpm_hash *h, const void *data, size_t l
 				 struct snpm_error *reterr);
 /* Writes the digest (32 or 48 bytes) to out; the hash must not be updated afterwards. */
 SNPM_EXPORT int snpm_hash_final(struct snpm_hash *h, uint8_t *out, struct snpm_error *reterr);
+/* A copy of the hash state so far, to branch a shared prefix. Free with snpm_hash_free(). */
+SNPM_EXPORT int snpm_hash_dup(const struct snpm_hash *h, struct snpm_hash **ret,
+			      struct snpm_error *reterr);
 /* Accepts NULL. */
 SNPM_EXPORT void snpm_hash_free(struct snpm_hash *h);
 /* One-shot digest. */
@@ -54,6 +57,7 @@ enum snpm_page_type {
 
 /* Where KVM records VMSA pages: GPA (u64)-1, page aligned, bits above 51 cleared. */
 #define SNPM_VMSA_GPA_DEFAULT 0xFFFFFFFFF000ull
+#define SNPM_VMSA_GPA_52BIT 0xFFFFFFFFFF000ull /* GCE on Genoa */
 #define SNPM_GPA_LIMIT (1ull << 52)
 
 /* The running launch digest. Plain data: copy it to branch a shared prefix. */
@@ -115,7 +119,32 @@ SNPM_EXPORT const char *snpm_vmm_name(enum snpm_vmm vmm);
 /* Exact match on the reference's spellings. Returns 0 or SNPM_EINVAL. */
 SNPM_EXPORT int snpm_vmm_parse(const char *name, enum snpm_vmm *ret_vmm);
 
+/* ---- Guest features (SEV_FEATURES, AMD APM vol. 2, table 15-36) ---- */
+
+/* Bits 11, 13 and 16-63 are reserved (must be zero). */
+#define SNPM_GUEST_FEATURES_DEFINED 0xd7ffull
+
+/* The name of feature bit (0-63), e.g. "DebugSwap" for 5, or NULL for reserved bits. */
+SNPM_EXPORT const char *snpm_guest_feature_name(unsigned bit);
+
+/*
+ * Parses guest features: a number (0x21, 33, 0o41, 0b100001) or names joined by ',', '+' or '|'
+ * ("SNPActive,DebugSwap"; case-insensitive). Reserved bits are refused.
+ * Returns 0, SNPM_EINVAL (unknown name, bad number) or SNPM_ERANGE (reserved bits).
+ */
+SNPM_EXPORT int snpm_guest_features_parse(const char *text, uint64_t *ret_features,
+					  struct snpm_error *reterr);
+
 /* ---- VMSA ---- */
+
+/*
+ * The initial FPU state in the VMSA. KVM fills MXCSR and the x87 control word of SEV-ES VMSAs
+ * (QEMU profile); older host kernels left them zero, and so did sev-snp-measure before 0.0.10.
+ */
+enum snpm_vmsa_fpu {
+	SNPM_VMSA_FPU_DEFAULT = 0, /* as the VMM profile says */
+	SNPM_VMSA_FPU_LEGACY_KVM = 1, /* MXCSR and FCW zero (older KVM) */
+};
 
 struct snpm_vmsa_params {
 	enum snpm_vmm vmm;
@@ -124,6 +153,7 @@ struct snpm_vmsa_params {
 	uint64_t eip; /* 0xfffffff0 for the BSP, the reset-block EIP for APs */
 	uint64_t sev_features; /* the guest features (SEV_FEATURES) */
 	uint32_t vcpu_sig; /* CPUID signature QEMU puts in rdx */
+	enum snpm_vmsa_fpu fpu;
 };
 
 /* Builds the 4096-byte VMSA the VMM launches a vCPU with. Returns 0 or SNPM_EINVAL. */
@@ -153,6 +183,14 @@ enum snpm_mode {
 	SNPM_MODE_SNP_SVSM = 4,
 };
 
+/*
+ * Mode names as the reference accepts them: "sev"/"SEV", "seves"/"sev-es"/"SEVES"/"SEV-ES",
+ * "snp"/"sev-snp"/"SNP"/"SEV-SNP", "snp:svsm"/"sev-snp:svsm" (any case). Returns 0 or SNPM_EINVAL.
+ */
+SNPM_EXPORT int snpm_mode_parse(const char *name, enum snpm_mode *ret_mode);
+/* "sev", "seves", "snp", "snp:svsm". */
+SNPM_EXPORT const char *snpm_mode_name(enum snpm_mode mode);
+
 #define SNPM_MAX_VCPUS 4096u /* KVM's limit on x86-64 */
 #define SNPM_BSP_EIP 0xfffffff0u
 #define SNPM_FOUR_GIB 0x100000000ull
@@ -164,10 +202,14 @@ struct snpm_measure_config {
 	uint32_t vcpus; /* SEV-ES and SNP: 1..SNPM_MAX_VCPUS */
 	uint32_t vcpu_sig; /* CPUID signature (QEMU puts it in rdx) */
 	uint64_t guest_features; /* SNP: the VMSA's SEV_FEATURES */
-	uint64_t vmsa_gpa; /* 0: SNPM_VMSA_GPA_DEFAULT */
+	uint64_t vmsa_gpa; /* 0: SNPM_VMSA_GPA_DEFAULT; GCE on Genoa: SNPM_VMSA_GPA_52BIT */
+	enum snpm_vmsa_fpu vmsa_fpu;
 
 	const uint8_t *firmware; /* the OVMF image (borrowed); loaded just below 4 GiB */
 	size_t firmware_len;
+	/* Instead of the image (SNP only, with has_firmware_digest): its parsed metadata, e.g. from
+	 * snpm_ovmf_info_from_json(). Borrowed. */
+	const struct snpm_ovmf_info *firmware_info;
 	/* SNP only: start the chain from this digest of the firmware pages instead of hashing
 	 * them (snp:ovmf-hash); the image is still parsed for its metadata. */
 	bool has_firmware_digest;
@@ -186,6 +228,76 @@ struct snpm_measure_config {
 	size_t svsm_len;
 	uint64_t vars_size;
 };
+
+/* ---- Tracing: every step of a measurement, for explain ---- */
+
+enum snpm_phase {
+	SNPM_PHASE_SEED = 1, /* SNP chain started from a precomputed firmware digest */
+	SNPM_PHASE_FIRMWARE, /* firmware pages (SNP) or bytes (SEV) */
+	SNPM_PHASE_SVSM, /* SVSM image pages */
+	SNPM_PHASE_SECTION, /* an SEV metadata section; index = its position, section_type */
+	SNPM_PHASE_KERNEL_HASHES, /* the kernel hashes page (SNP) or table (SEV) */
+	SNPM_PHASE_VMSA, /* a vCPU's VMSA; index = the vCPU */
+};
+
+struct snpm_trace_event {
+	enum snpm_phase phase;
+	uint32_t index;
+	uint32_t section_type; /* SNPM_PHASE_SECTION and SNPM_PHASE_KERNEL_HASHES (SNP) */
+	enum snpm_page_type page_type; /* SNP; 0 for SEV and SEV-ES */
+	uint64_t gpa; /* SNP: the page; SEV: 0 */
+	uint64_t length; /* bytes this step covers */
+	/* SNP: the page's contents digest (zeros for unhashed pages) and the launch digest after
+	 * it. SEV/SEV-ES: the SHA-256 of this step's bytes (in contents) and digest unused. */
+	uint8_t contents[SNPM_SHA384_SIZE];
+	uint8_t digest[SNPM_LD_SIZE];
+};
+
+/* Called once per step, in order; the event is valid for the call only. */
+typedef void (*snpm_trace_fn)(void *arg, const struct snpm_trace_event *event);
+
+/* snpm_measure() with a trace callback (fn may be NULL). */
+SNPM_EXPORT int snpm_measure_trace(const struct snpm_measure_config *cfg, snpm_trace_fn fn,
+				   void *arg, uint8_t out[SNPM_LD_SIZE], size_t *ret_len,
+				   struct snpm_error *reterr);
+
+/* ---- Sweeps: many configurations sharing one firmware and kernel ---- */
+
+struct snpm_sweep_space {
+	const uint32_t *vcpus; /* ascending, no repeats, each 1..SNPM_MAX_VCPUS */
+	size_t n_vcpus;
+	const uint32_t *vcpu_sigs;
+	size_t n_vcpu_sigs;
+	const uint64_t *guest_features;
+	size_t n_guest_features;
+	const enum snpm_vmm *vmms;
+	size_t n_vmms;
+};
+
+struct snpm_sweep_row {
+	enum snpm_vmm vmm;
+	size_t vcpu_sig_index; /* into space->vcpu_sigs */
+	uint32_t vcpu_sig;
+	size_t guest_features_index; /* into space->guest_features */
+	uint64_t guest_features;
+	uint32_t vcpus;
+	uint8_t digest[SNPM_LD_SIZE];
+	size_t digest_len; /* 48, or 32 for SEV and SEV-ES */
+};
+
+/* Called per row in order vmm, signature, features, vCPUs. A non-zero return stops the sweep
+ * and is returned by snpm_sweep(). */
+typedef int (*snpm_sweep_fn)(void *arg, const struct snpm_sweep_row *row);
+
+/*
+ * Measures every configuration of space on top of base (whose vmm, vcpus, vcpu_sig and
+ * guest_features are replaced). The firmware is hashed once, the metadata sections once per VMM,
+ * each VMSA page once per signature and feature set; every further vCPU costs one PAGE_INFO hash.
+ * Returns 0, the callback's non-zero value, or a negative SNPM_E* code.
+ */
+SNPM_EXPORT int snpm_sweep(const struct snpm_measure_config *base,
+			   const struct snpm_sweep_space *space, snpm_sweep_fn fn, void *arg,
+			   struct snpm_error *reterr);
 
 /*
  * Computes the launch digest. out receives 48 bytes for SNP modes, 32 for SEV and SEV-ES;

@@ -6,5 +6,6 @@
 #include <snpm/common.h>
 #include <snpm/ovmf.h>
 #include <snpm/measure.h>
+#include <snpm/document.h>
 
 #endif /* SNPM_SNPM_H */

@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * JSON documents through json-c: firmware metadata out and back in, and measurement specs.
+ * Every value is type-checked; unknown keys in our own schema are refused, since a misspelt key
+ * silently ignored would give a wrong measurement.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include <snpm/document.h>
+
+#include "crypto.h"
+
+/* ---- small helpers ---- */
+
+static void to_hex(const uint8_t *d, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+static bool from_hex(const char *s, uint8_t *out, size_t len)
+{
+	if (strlen(s) != 2 * len)
+		return false;
+	for (size_t i = 0; i < 2 * len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	for (size_t i = 0; i < len; i++) {
+		char byte[3] = { s[2 * i], s[2 * i + 1], 0 };
+		out[i] = (uint8_t)strtoul(byte, NULL, 16);
+	}
+	return true;
+}
+
+static void add_hex(struct json_object *o, const char *key, const uint8_t *d, size_t len)
+{
+	char buf[2 * SNPM_LD_SIZE + 1];
+
+	to_hex(d, len, buf);
+	json_object_object_add(o, key, json_object_new_string(buf));
+}
+
+static void add_u64_hex(struct json_object *o, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	json_object_object_add(o, key, json_object_new_string(buf));
+}
+
+/* A non-negative integer: a JSON integer, or a string in hex (0x...) or decimal. */
+static int get_u64(struct json_object *v, const char *key, uint64_t max, uint64_t *ret,
+		   struct snpm_error *reterr)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t i = json_object_get_int64(v);
+		/* json-c saturates values it cannot hold at INT64_MAX. */
+		if (i < 0 || i == INT64_MAX || (uint64_t)i > max)
+			return snpm_fail(reterr, SNPM_ERANGE, "\"%s\" is out of range", key);
+		*ret = (uint64_t)i;
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v);
+		int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+		const char *digits = base == 16 ? s + 2 : s;
+		char *end;
+		if (!isxdigit((unsigned char)digits[0]))
+			return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not a number", key);
+		errno = 0;
+		unsigned long long u = strtoull(digits, &end, base);
+		if (errno || *end || u > max)
+			return snpm_fail(reterr, SNPM_ERANGE, "\"%s\" is not a number in range",
+					 key);
+		*ret = u;
+		return 0;
+	}
+	return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" must be a number or a numeric string", key);
+}
+
+static int get_u32(struct json_object *v, const char *key, uint32_t *ret,
+		   struct snpm_error *reterr)
+{
+	uint64_t x;
+	int r = get_u64(v, key, UINT32_MAX, &x, reterr);
+
+	if (r == 0)
+		*ret = (uint32_t)x;
+	return r;
+}
+
+static int get_string(struct json_object *v, const char *key, const char **ret,
+		      struct snpm_error *reterr)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" must be a string", key);
+	*ret = json_object_get_string(v);
+	return 0;
+}
+
+static int get_hex(struct json_object *v, const char *key, uint8_t *out, size_t len,
+		   struct snpm_error *reterr)
+{
+	const char *s = NULL;
+	int r = get_string(v, key, &s, reterr);
+
+	if (r == 0 && !from_hex(s, out, len))
+		r = snpm_fail(reterr, SNPM_EINVAL, "\"%s\" must be %zu hex digits", key, 2 * len);
+	return r;
+}
+
+static int dup_string(struct json_object *v, const char *key, char **ret,
+		      struct snpm_error *reterr)
+{
+	const char *s = NULL;
+	int r = get_string(v, key, &s, reterr);
+
+	if (r < 0)
+		return r;
+	free(*ret);
+	*ret = strdup(s);
+	return *ret ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+}
+
+static int parse_text(const char *json, struct json_object **ret, struct snpm_error *reterr)
+{
+	enum json_tokener_error jerr;
+	struct json_object *o;
+
+	if (!json)
+		return snpm_fail(reterr, SNPM_EINVAL, "no document");
+	o = json_tokener_parse_verbose(json, &jerr);
+	if (!o)
+		return snpm_fail(reterr, SNPM_EMALFORMED, "not JSON: %s",
+				 json_tokener_error_desc(jerr));
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return snpm_fail(reterr, SNPM_EMALFORMED, "the document must be a JSON object");
+	}
+	*ret = o;
+	return 0;
+}
+
+/* ---- firmware metadata ---- */
+
+static struct json_object *entries_json(const struct snpm_ovmf_info *info, const uint8_t *image)
+{
+	struct json_object *arr = json_object_new_array();
+	char guid[SNPM_GUID_STRING_SIZE];
+
+	for (uint32_t i = 0; i < info->n_entries; i++) {
+		const struct snpm_ovmf_entry *e = &info->entries[i];
+		struct json_object *o = json_object_new_object();
+		const char *name = snpm_ovmf_guid_name(e->guid);
+		snpm_guid_format(e->guid, guid);
+		json_object_object_add(o, "guid", json_object_new_string(guid));
+		json_object_object_add(o, "name", name ? json_object_new_string(name) : NULL);
+		if (image) {
+			char *hex = malloc(2 * (size_t)e->data_len + 1);
+			if (hex) {
+				to_hex(image + e->data_offset, e->data_len, hex);
+				json_object_object_add(o, "data", json_object_new_string(hex));
+				free(hex);
+			}
+		}
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *sections_json(const struct snpm_ovmf_info *info)
+{
+	struct json_object *md = json_object_new_object(), *arr = json_object_new_array();
+
+	json_object_object_add(md, "offset", json_object_new_int64(info->metadata_offset));
+	for (uint32_t i = 0; i < info->n_sections; i++) {
+		const struct snpm_ovmf_section *s = &info->sections[i];
+		struct json_object *o = json_object_new_object();
+		add_u64_hex(o, "gpa", s->gpa);
+		add_u64_hex(o, "size", s->size);
+		json_object_object_add(o, "type", json_object_new_string(
+							  snpm_section_type_name(s->type)));
+		json_object_object_add(o, "type_id", json_object_new_int64(s->type));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(md, "sections", arr);
+	return md;
+}
+
+static struct json_object *supports_json(const struct snpm_ovmf_info *info)
+{
+	struct json_object *o = json_object_new_object();
+	bool sev_hashes = info->has_hashes_table && info->hashes_table_gpa != 0;
+
+	json_object_object_add(o, "sev_es", json_object_new_boolean(info->has_reset_eip));
+	json_object_object_add(o, "snp", json_object_new_boolean(info->has_reset_eip));
+	json_object_object_add(o, "kernel_hashes_sev", json_object_new_boolean(sev_hashes));
+	json_object_object_add(
+		o, "kernel_hashes_snp",
+		json_object_new_boolean(sev_hashes && snpm_ovmf_has_section(
+								      info, SNPM_SECTION_SNP_KERNEL_HASHES)));
+	json_object_object_add(o, "svsm", json_object_new_boolean(info->has_svsm_info));
+	return o;
+}
+
+int snpm_ovmf_to_json(const struct snpm_ovmf_info *info, const uint8_t *image,
+		      const struct snpm_ovmf_digests *digests, bool pretty, char **ret_json,
+		      struct snpm_error *reterr)
+{
+	struct json_object *o;
+	char *text;
+
+	if (!info || !ret_json)
+		return snpm_fail(reterr, SNPM_EINVAL, "no firmware description");
+	o = json_object_new_object();
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)info->size));
+	add_u64_hex(o, "gpa", SNPM_FOUR_GIB - info->size);
+	add_u64_hex(o, "gpa_end", SNPM_FOUR_GIB);
+	if (digests && digests->has_sha256)
+		add_hex(o, "sha256", digests->sha256, SNPM_SHA256_SIZE);
+	if (digests && digests->has_snp)
+		add_hex(o, "snp_ovmf_hash", digests->snp, SNPM_LD_SIZE);
+	json_object_object_add(o, "table", entries_json(info, image));
+	if (info->has_reset_eip)
+		add_u64_hex(o, "sev_es_reset_eip", info->reset_eip);
+	else
+		json_object_object_add(o, "sev_es_reset_eip", NULL);
+	if (info->has_hashes_table) {
+		struct json_object *h = json_object_new_object();
+		add_u64_hex(h, "gpa", info->hashes_table_gpa);
+		json_object_object_add(h, "size", json_object_new_int64(info->hashes_table_size));
+		json_object_object_add(o, "sev_hashes_table", h);
+	} else {
+		json_object_object_add(o, "sev_hashes_table", NULL);
+	}
+	if (info->has_svsm_info)
+		add_u64_hex(o, "svsm_info_offset", info->svsm_info_offset);
+	else
+		json_object_object_add(o, "svsm_info_offset", NULL);
+	json_object_object_add(o, "metadata", info->has_metadata ? sections_json(info) : NULL);
+	json_object_object_add(o, "supports", supports_json(info));
+
+	text = strdup(json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_NOSLASHESCAPE |
+			   (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN)));
+	json_object_put(o);
+	if (!text)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	*ret_json = text;
+	return 0;
+}
+
+static int section_type_from_json(struct json_object *s, uint32_t *ret, struct snpm_error *reterr)
+{
+	struct json_object *v;
+	const char *name = NULL;
+
+	if (json_object_object_get_ex(s, "type_id", &v))
+		return get_u32(v, "type_id", ret, reterr);
+	if (json_object_object_get_ex(s, "section_type", &v))
+		return get_u32(v, "section_type", ret, reterr);
+	if (!json_object_object_get_ex(s, "type", &v))
+		return snpm_fail(reterr, SNPM_EINVAL, "a section has no \"type\"");
+	if (get_string(v, "type", &name, reterr) < 0)
+		return SNPM_EINVAL;
+	for (uint32_t t = 0; t <= 0x10; t++)
+		if (snpm_section_type_name(t) && strcmp(snpm_section_type_name(t), name) == 0) {
+			*ret = t;
+			return 0;
+		}
+	return snpm_fail(reterr, SNPM_EUNSUPPORTED, "unknown section type \"%s\"", name);
+}
+
+/* Sections from a JSON array; gpa, size and a type as number or name. */
+static int sections_from_json(struct json_object *arr, struct snpm_ovmf_info *info,
+			      struct snpm_error *reterr)
+{
+	struct json_object *v;
+	int r = 0;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return snpm_fail(reterr, SNPM_EINVAL, "sections must be an array");
+	if (json_object_array_length(arr) > SNPM_OVMF_MAX_SECTIONS)
+		return snpm_fail(reterr, SNPM_EMALFORMED, "more than %u sections",
+				 SNPM_OVMF_MAX_SECTIONS);
+	info->has_metadata = true;
+	info->n_sections = (uint32_t)json_object_array_length(arr);
+	for (uint32_t i = 0; r == 0 && i < info->n_sections; i++) {
+		struct json_object *s = json_object_array_get_idx(arr, i);
+		struct snpm_ovmf_section *out = &info->sections[i];
+		if (!json_object_is_type(s, json_type_object))
+			return snpm_fail(reterr, SNPM_EINVAL, "section %u is not an object", i);
+		if (!json_object_object_get_ex(s, "gpa", &v) ||
+		    (r = get_u32(v, "gpa", &out->gpa, reterr)) < 0)
+			return r ? r : snpm_fail(reterr, SNPM_EINVAL, "section %u has no gpa", i);
+		if (!json_object_object_get_ex(s, "size", &v) ||
+		    (r = get_u32(v, "size", &out->size, reterr)) < 0)
+			return r ? r : snpm_fail(reterr, SNPM_EINVAL, "section %u has no size", i);
+		r = section_type_from_json(s, &out->type, reterr);
+	}
+	return r < 0 ? r : snpm_ovmf_check_sections(info, reterr);
+}
+
+static int ovmf_fields_from_json(struct json_object *o, struct snpm_ovmf_info *info,
+				 struct snpm_ovmf_digests *d, struct snpm_error *reterr)
+{
+	struct json_object *v, *w;
+	int r = 0;
+
+	if (!json_object_object_get_ex(o, "size", &v))
+		return snpm_fail(reterr, SNPM_EINVAL, "firmware metadata has no \"size\"");
+	r = get_u64(v, "size", SNPM_OVMF_MAX_SIZE, &info->size, reterr);
+	if (r == 0 && json_object_object_get_ex(o, "sev_es_reset_eip", &v) && v) {
+		info->has_reset_eip = true;
+		r = get_u32(v, "sev_es_reset_eip", &info->reset_eip, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "sev_hashes_table", &v) && v) {
+		info->has_hashes_table = true;
+		if (!json_object_object_get_ex(v, "gpa", &w))
+			return snpm_fail(reterr, SNPM_EINVAL, "sev_hashes_table has no \"gpa\"");
+		r = get_u32(w, "gpa", &info->hashes_table_gpa, reterr);
+		if (r == 0 && json_object_object_get_ex(v, "size", &w))
+			r = get_u32(w, "size", &info->hashes_table_size, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "svsm_info_offset", &v) && v) {
+		info->has_svsm_info = true;
+		r = get_u32(v, "svsm_info_offset", &info->svsm_info_offset, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "metadata", &v) && v) {
+		if (!json_object_object_get_ex(v, "sections", &w))
+			return snpm_fail(reterr, SNPM_EINVAL, "metadata has no \"sections\"");
+		r = sections_from_json(w, info, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "snp_ovmf_hash", &v) && v) {
+		d->has_snp = true;
+		r = get_hex(v, "snp_ovmf_hash", d->snp, SNPM_LD_SIZE, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "sha256", &v) && v) {
+		d->has_sha256 = true;
+		r = get_hex(v, "sha256", d->sha256, SNPM_SHA256_SIZE, reterr);
+	}
+	if (r == 0 && info->size % SNPM_PAGE_SIZE)
+		r = snpm_fail(reterr, SNPM_EMALFORMED, "firmware size %llu is not page aligned",
+			      (unsigned long long)info->size);
+	return r;
+}
+
+int snpm_ovmf_from_json(const char *json, struct snpm_ovmf_info *ret_info,
+			struct snpm_ovmf_digests *ret_digests, struct snpm_error *reterr)
+{
+	struct snpm_ovmf_info info;
+	struct snpm_ovmf_digests d;
+	struct json_object *o;
+	int r = parse_text(json, &o, reterr);
+
+	if (r < 0)
+		return r;
+	memset(&info, 0, sizeof(info));
+	memset(&d, 0, sizeof(d));
+	info.has_table = true;
+	r = ovmf_fields_from_json(o, &info, &d, reterr);
+	json_object_put(o);
+	if (r < 0)
+		return r;
+	*ret_info = info;
+	if (ret_digests)
+		*ret_digests = d;
+	return 0;
+}
+
+/* ---- specs ---- */
+
+void snpm_spec_free(struct snpm_spec *spec)
+{
+	if (!spec)
+		return;
+	free(spec->vcpu_type);
+	free(spec->firmware_path);
+	free(spec->firmware_metadata_path);
+	free(spec->kernel_path);
+	free(spec->initrd_path);
+	free(spec->cmdline);
+	free(spec->svsm_path);
+	free(spec);
+}
+
+static int set_vcpu_type(struct snpm_spec *spec, const char *name, bool any_case,
+			 struct snpm_error *reterr)
+{
+	const char *canonical = NULL;
+
+	for (size_t i = 0; snpm_cpu_type_name(i); i++)
+		if (any_case ? strcasecmp(snpm_cpu_type_name(i), name) == 0 :
+			       strcmp(snpm_cpu_type_name(i), name) == 0)
+			canonical = snpm_cpu_type_name(i);
+	if (!canonical)
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown vCPU type \"%s\"", name);
+	snpm_cpu_type_sig(canonical, &spec->vcpu_sig);
+	free(spec->vcpu_type);
+	spec->vcpu_type = strdup(canonical);
+	spec->given |= SNPM_SPEC_VCPU_SIG;
+	return spec->vcpu_type ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+}
+
+static int set_features(struct snpm_spec *spec, struct json_object *v, struct snpm_error *reterr)
+{
+	int r;
+
+	spec->given |= SNPM_SPEC_GUEST_FEATURES;
+	if (json_object_is_type(v, json_type_string))
+		return snpm_guest_features_parse(json_object_get_string(v), &spec->guest_features,
+						 reterr);
+	r = get_u64(v, "guest_features", UINT64_MAX, &spec->guest_features, reterr);
+	if (r == 0 && (spec->guest_features & ~SNPM_GUEST_FEATURES_DEFINED))
+		r = snpm_fail(reterr, SNPM_ERANGE, "guest features 0x%llx set reserved bits",
+			      (unsigned long long)spec->guest_features);
+	return r;
+}
+
+/* "file" or {"path": "file"} or {"sha256": "hex"}. */
+static int file_or_hash(struct json_object *v, const char *key, char **path, bool *has_hash,
+			uint8_t hash[SNPM_SHA256_SIZE], struct snpm_error *reterr)
+{
+	struct json_object *w;
+
+	if (json_object_is_type(v, json_type_string))
+		return dup_string(v, key, path, reterr);
+	if (!json_object_is_type(v, json_type_object))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" must be a path or an object", key);
+	json_object_object_foreach(v, k, val)
+	{
+		(void)val;
+		if (strcmp(k, "path") != 0 && strcmp(k, "sha256") != 0)
+			return snpm_fail(reterr, SNPM_EINVAL, "unknown key \"%s.%s\"", key, k);
+	}
+	if (json_object_object_get_ex(v, "path", &w) && json_object_object_get_ex(v, "sha256", NULL))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" gives both a path and a sha256", key);
+	if (json_object_object_get_ex(v, "path", &w))
+		return dup_string(w, key, path, reterr);
+	if (!json_object_object_get_ex(v, "sha256", &w))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" needs \"path\" or \"sha256\"", key);
+	*has_hash = true;
+	return get_hex(w, key, hash, SNPM_SHA256_SIZE, reterr);
+}
+
+static int spec_firmware(struct snpm_spec *spec, struct json_object *v, struct snpm_error *reterr)
+{
+	struct json_object *w;
+	int r = 0;
+
+	if (json_object_is_type(v, json_type_string))
+		return dup_string(v, "firmware", &spec->firmware_path, reterr);
+	if (!json_object_is_type(v, json_type_object))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"firmware\" must be a path or an object");
+	json_object_object_foreach(v, k, val)
+	{
+		if (strcmp(k, "path") == 0) {
+			r = dup_string(val, "firmware.path", &spec->firmware_path, reterr);
+		} else if (strcmp(k, "snp_ovmf_hash") == 0) {
+			spec->firmware_digests.has_snp = true;
+			r = get_hex(val, "firmware.snp_ovmf_hash", spec->firmware_digests.snp,
+				    SNPM_LD_SIZE, reterr);
+		} else if (strcmp(k, "metadata") == 0 && json_object_is_type(val, json_type_string)) {
+			r = dup_string(val, "firmware.metadata", &spec->firmware_metadata_path,
+				       reterr);
+		} else if (strcmp(k, "metadata") == 0) {
+			struct snpm_ovmf_digests d = { 0 };
+			memset(&spec->firmware_metadata, 0, sizeof(spec->firmware_metadata));
+			spec->has_firmware_metadata = true;
+			spec->firmware_metadata.has_table = true;
+			r = ovmf_fields_from_json(val, &spec->firmware_metadata, &d, reterr);
+			if (r == 0 && d.has_snp && !spec->firmware_digests.has_snp)
+				spec->firmware_digests = d;
+		} else {
+			r = snpm_fail(reterr, SNPM_EINVAL, "unknown key \"firmware.%s\"", k);
+		}
+		if (r < 0)
+			return r;
+	}
+	(void)w;
+	return 0;
+}
+
+static int spec_svsm(struct snpm_spec *spec, struct json_object *v, struct snpm_error *reterr)
+{
+	struct json_object *w;
+	int r = 0;
+
+	if (!json_object_is_type(v, json_type_object))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"svsm\" must be an object");
+	if (!json_object_object_get_ex(v, "path", &w))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"svsm\" needs \"path\"");
+	r = dup_string(w, "svsm.path", &spec->svsm_path, reterr);
+	if (r == 0 && json_object_object_get_ex(v, "vars_size", &w)) {
+		spec->given |= SNPM_SPEC_VARS_SIZE;
+		r = get_u64(w, "svsm.vars_size", SNPM_FOUR_GIB, &spec->vars_size, reterr);
+	}
+	return r;
+}
+
+static int spec_vmsa(struct snpm_spec *spec, struct json_object *v, struct snpm_error *reterr)
+{
+	int r = 0;
+
+	if (!json_object_is_type(v, json_type_object))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"vmsa\" must be an object");
+	json_object_object_foreach(v, k, val)
+	{
+		const char *s = NULL;
+		if (strcmp(k, "gpa") == 0) {
+			spec->given |= SNPM_SPEC_VMSA_GPA;
+			r = get_u64(val, "vmsa.gpa", SNPM_GPA_LIMIT - 1, &spec->vmsa_gpa, reterr);
+		} else if (strcmp(k, "fpu") == 0) {
+			spec->given |= SNPM_SPEC_VMSA_FPU;
+			r = get_string(val, "vmsa.fpu", &s, reterr);
+			if (r == 0 && strcmp(s, "legacy-kvm") == 0)
+				spec->vmsa_fpu = SNPM_VMSA_FPU_LEGACY_KVM;
+			else if (r == 0 && strcmp(s, "default") != 0)
+				r = snpm_fail(reterr, SNPM_EINVAL,
+					      "\"vmsa.fpu\" is \"default\" or \"legacy-kvm\"");
+		} else {
+			r = snpm_fail(reterr, SNPM_EINVAL, "unknown key \"vmsa.%s\"", k);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int spec_cpu_family(struct snpm_spec *spec, struct json_object *o,
+			   struct snpm_error *reterr)
+{
+	struct json_object *f, *m, *s;
+	uint32_t family, model, stepping;
+	int r;
+
+	if (!json_object_object_get_ex(o, "vcpu_family", &f) ||
+	    !json_object_object_get_ex(o, "vcpu_model", &m) ||
+	    !json_object_object_get_ex(o, "vcpu_stepping", &s))
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "\"vcpu_family\", \"vcpu_model\" and \"vcpu_stepping\" go together");
+	r = get_u32(f, "vcpu_family", &family, reterr);
+	if (r == 0)
+		r = get_u32(m, "vcpu_model", &model, reterr);
+	if (r == 0)
+		r = get_u32(s, "vcpu_stepping", &stepping, reterr);
+	if (r == 0) {
+		spec->vcpu_sig = snpm_cpu_sig(family, model, stepping);
+		spec->given |= SNPM_SPEC_VCPU_SIG;
+	}
+	return r;
+}
+
+/* One key of our schema. */
+static int spec_key(struct snpm_spec *spec, struct json_object *o, const char *k,
+		    struct json_object *v, struct snpm_error *reterr)
+{
+	const char *s = NULL;
+
+	if (strcmp(k, "mode") == 0) {
+		spec->given |= SNPM_SPEC_MODE;
+		if (get_string(v, k, &s, reterr) < 0 || snpm_mode_parse(s, &spec->mode) < 0)
+			return snpm_fail(reterr, SNPM_EINVAL, "unknown \"mode\"");
+		return 0;
+	}
+	if (strcmp(k, "vmm") == 0) {
+		spec->given |= SNPM_SPEC_VMM;
+		if (get_string(v, k, &s, reterr) < 0 || snpm_vmm_parse(s, &spec->vmm) < 0)
+			return snpm_fail(reterr, SNPM_EINVAL, "unknown \"vmm\"");
+		return 0;
+	}
+	if (strcmp(k, "vmm_version") == 0) {
+		spec->given |= SNPM_SPEC_VMM_VERSION;
+		uint32_t ver = 0;
+		int r = get_u32(v, k, &ver, reterr);
+		spec->vmm_version = ver;
+		return r;
+	}
+	if (strcmp(k, "vcpus") == 0) {
+		spec->given |= SNPM_SPEC_VCPUS;
+		return get_u32(v, k, &spec->vcpus, reterr);
+	}
+	if (strcmp(k, "vcpu_type") == 0)
+		return get_string(v, k, &s, reterr) < 0 ? SNPM_EINVAL :
+							  set_vcpu_type(spec, s, false, reterr);
+	if (strcmp(k, "vcpu_sig") == 0) {
+		spec->given |= SNPM_SPEC_VCPU_SIG;
+		return get_u32(v, k, &spec->vcpu_sig, reterr);
+	}
+	if (strcmp(k, "vcpu_family") == 0)
+		return spec_cpu_family(spec, o, reterr);
+	if (strcmp(k, "vcpu_model") == 0 || strcmp(k, "vcpu_stepping") == 0)
+		return json_object_object_get_ex(o, "vcpu_family", NULL) ?
+			       0 :
+			       snpm_fail(reterr, SNPM_EINVAL, "\"%s\" needs \"vcpu_family\"", k);
+	if (strcmp(k, "guest_features") == 0)
+		return set_features(spec, v, reterr);
+	if (strcmp(k, "firmware") == 0)
+		return spec_firmware(spec, v, reterr);
+	if (strcmp(k, "kernel") == 0)
+		return file_or_hash(v, k, &spec->kernel_path, &spec->has_kernel_sha256,
+				    spec->kernel_sha256, reterr);
+	if (strcmp(k, "initrd") == 0)
+		return file_or_hash(v, k, &spec->initrd_path, &spec->has_initrd_sha256,
+				    spec->initrd_sha256, reterr);
+	if (strcmp(k, "cmdline") == 0) {
+		spec->given |= SNPM_SPEC_CMDLINE;
+		return dup_string(v, k, &spec->cmdline, reterr);
+	}
+	if (strcmp(k, "svsm") == 0)
+		return spec_svsm(spec, v, reterr);
+	if (strcmp(k, "vmsa") == 0)
+		return spec_vmsa(spec, v, reterr);
+	return snpm_fail(reterr, SNPM_EINVAL, "unknown key \"%s\"", k);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/*
+ * dstack-mr's MeasurementInput: hashes and firmware metadata only, always SNP under QEMU.
+ * dstack trims base_cmdline; QEMU hashes the -append string as given, so it is kept verbatim.
+ */
+static int spec_dstack(struct snpm_spec *spec, struct json_object *o, struct snpm_error *reterr)
+{
+	struct snpm_ovmf_info *fw = &spec->firmware_metadata;
+	struct json_object *v;
+	const char *s = NULL;
+	int r;
+
+	spec->dstack = true;
+	spec->mode = SNPM_MODE_SNP;
+	spec->vmm = SNPM_VMM_QEMU;
+	spec->given |= SNPM_SPEC_MODE | SNPM_SPEC_VMM;
+	spec->has_firmware_metadata = true;
+	fw->has_table = true;
+
+	r = json_object_object_get_ex(o, "ovmf_hash", &v) ?
+		    get_hex(v, "ovmf_hash", spec->firmware_digests.snp, SNPM_LD_SIZE, reterr) :
+		    snpm_fail(reterr, SNPM_EINVAL, "MeasurementInput has no \"ovmf_hash\"");
+	spec->firmware_digests.has_snp = r == 0;
+	if (r == 0 && json_object_object_get_ex(o, "ovmf_sections", &v))
+		r = sections_from_json(v, fw, reterr);
+	if (r == 0 && json_object_object_get_ex(o, "sev_hashes_table_gpa", &v)) {
+		fw->has_hashes_table = true;
+		r = get_u32(v, "sev_hashes_table_gpa", &fw->hashes_table_gpa, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "sev_es_reset_eip", &v)) {
+		fw->has_reset_eip = true;
+		r = get_u32(v, "sev_es_reset_eip", &fw->reset_eip, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "kernel_hash", &v)) {
+		spec->has_kernel_sha256 = true;
+		r = get_hex(v, "kernel_hash", spec->kernel_sha256, SNPM_SHA256_SIZE, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "initrd_hash", &v)) {
+		/* dstack: an empty string is the SHA-256 of an empty initrd. */
+		r = get_string(v, "initrd_hash", &s, reterr);
+		if (r == 0 && *s) {
+			spec->has_initrd_sha256 = true;
+			r = get_hex(v, "initrd_hash", spec->initrd_sha256, SNPM_SHA256_SIZE,
+				    reterr);
+		}
+	}
+	if (r == 0 && json_object_object_get_ex(o, "base_cmdline", &v) && v) {
+		spec->given |= SNPM_SPEC_CMDLINE;
+		r = dup_string(v, "base_cmdline", &spec->cmdline, reterr);
+		if (r == 0) {
+			size_t n = strlen(spec->cmdline);
+			spec->cmdline_trim_differs =
+				n && (is_space(spec->cmdline[0]) || is_space(spec->cmdline[n - 1]));
+		}
+	}
+	if (r == 0 && json_object_object_get_ex(o, "vcpus", &v)) {
+		spec->given |= SNPM_SPEC_VCPUS;
+		r = get_u32(v, "vcpus", &spec->vcpus, reterr);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "vcpu_type", &v) && v)
+		r = get_string(v, "vcpu_type", &s, reterr) < 0 ? SNPM_EINVAL :
+								 set_vcpu_type(spec, s, true, reterr);
+	if (r == 0 && json_object_object_get_ex(o, "guest_features", &v))
+		r = set_features(spec, v, reterr);
+	return r;
+}
+
+int snpm_spec_parse(const char *json, struct snpm_spec **ret, struct snpm_error *reterr)
+{
+	struct snpm_spec *spec;
+	struct json_object *o;
+	int r = parse_text(json, &o, reterr);
+
+	if (r < 0)
+		return r;
+	spec = calloc(1, sizeof(*spec));
+	if (!spec) {
+		json_object_put(o);
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	}
+	if (json_object_object_get_ex(o, "ovmf_sections", NULL) &&
+	    json_object_object_get_ex(o, "ovmf_hash", NULL)) {
+		r = spec_dstack(spec, o, reterr);
+	} else {
+		json_object_object_foreach(o, k, v)
+		{
+			r = spec_key(spec, o, k, v, reterr);
+			if (r < 0)
+				break;
+		}
+	}
+	json_object_put(o);
+	if (r < 0) {
+		snpm_spec_free(spec);
+		return r;
+	}
+	*ret = spec;
+	return 0;
+}
