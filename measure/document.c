@@ -90,8 +90,7 @@ static int get_u64(struct json_object *v, const char *key, uint64_t max, uint64_
 	return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" must be a number or a numeric string", key);
 }
 
-static int get_u32(struct json_object *v, const char *key, uint32_t *ret,
-		   struct snpm_error *reterr)
+static int get_u32(struct json_object *v, const char *key, uint32_t *ret, struct snpm_error *reterr)
 {
 	uint64_t x;
 	int r = get_u64(v, key, UINT32_MAX, &x, reterr);
@@ -121,8 +120,7 @@ static int get_hex(struct json_object *v, const char *key, uint8_t *out, size_t 
 	return r;
 }
 
-static int dup_string(struct json_object *v, const char *key, char **ret,
-		      struct snpm_error *reterr)
+static int dup_string(struct json_object *v, const char *key, char **ret, struct snpm_error *reterr)
 {
 	const char *s = NULL;
 	int r = get_string(v, key, &s, reterr);
@@ -190,8 +188,8 @@ static struct json_object *sections_json(const struct snpm_ovmf_info *info)
 		struct json_object *o = json_object_new_object();
 		add_u64_hex(o, "gpa", s->gpa);
 		add_u64_hex(o, "size", s->size);
-		json_object_object_add(o, "type", json_object_new_string(
-							  snpm_section_type_name(s->type)));
+		json_object_object_add(o, "type",
+				       json_object_new_string(snpm_section_type_name(s->type)));
 		json_object_object_add(o, "type_id", json_object_new_int64(s->type));
 		json_object_array_add(arr, o);
 	}
@@ -209,8 +207,8 @@ static struct json_object *supports_json(const struct snpm_ovmf_info *info)
 	json_object_object_add(o, "kernel_hashes_sev", json_object_new_boolean(sev_hashes));
 	json_object_object_add(
 		o, "kernel_hashes_snp",
-		json_object_new_boolean(sev_hashes && snpm_ovmf_has_section(
-								      info, SNPM_SECTION_SNP_KERNEL_HASHES)));
+		json_object_new_boolean(
+			sev_hashes && snpm_ovmf_has_section(info, SNPM_SECTION_SNP_KERNEL_HASHES)));
 	json_object_object_add(o, "svsm", json_object_new_boolean(info->has_svsm_info));
 	return o;
 }
@@ -252,9 +250,9 @@ int snpm_ovmf_to_json(const struct snpm_ovmf_info *info, const uint8_t *image,
 	json_object_object_add(o, "metadata", info->has_metadata ? sections_json(info) : NULL);
 	json_object_object_add(o, "supports", supports_json(info));
 
-	text = strdup(json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_NOSLASHESCAPE |
-			   (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN)));
+	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE |
+								(pretty ? JSON_C_TO_STRING_PRETTY :
+									  JSON_C_TO_STRING_PLAIN)));
 	json_object_put(o);
 	if (!text)
 		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
@@ -439,13 +437,13 @@ static int file_or_hash(struct json_object *v, const char *key, char **path, boo
 		return dup_string(v, key, path, reterr);
 	if (!json_object_is_type(v, json_type_object))
 		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" must be a path or an object", key);
-	json_object_object_foreach(v, k, val)
-	{
+	json_object_object_foreach(v, k, val) {
 		(void)val;
 		if (strcmp(k, "path") != 0 && strcmp(k, "sha256") != 0)
 			return snpm_fail(reterr, SNPM_EINVAL, "unknown key \"%s.%s\"", key, k);
 	}
-	if (json_object_object_get_ex(v, "path", &w) && json_object_object_get_ex(v, "sha256", NULL))
+	if (json_object_object_get_ex(v, "path", &w) &&
+	    json_object_object_get_ex(v, "sha256", NULL))
 		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" gives both a path and a sha256", key);
 	if (json_object_object_get_ex(v, "path", &w))
 		return dup_string(w, key, path, reterr);
@@ -464,15 +462,15 @@ static int spec_firmware(struct snpm_spec *spec, struct json_object *v, struct s
 		return dup_string(v, "firmware", &spec->firmware_path, reterr);
 	if (!json_object_is_type(v, json_type_object))
 		return snpm_fail(reterr, SNPM_EINVAL, "\"firmware\" must be a path or an object");
-	json_object_object_foreach(v, k, val)
-	{
+	json_object_object_foreach(v, k, val) {
 		if (strcmp(k, "path") == 0) {
 			r = dup_string(val, "firmware.path", &spec->firmware_path, reterr);
 		} else if (strcmp(k, "snp_ovmf_hash") == 0) {
 			spec->firmware_digests.has_snp = true;
 			r = get_hex(val, "firmware.snp_ovmf_hash", spec->firmware_digests.snp,
 				    SNPM_LD_SIZE, reterr);
-		} else if (strcmp(k, "metadata") == 0 && json_object_is_type(val, json_type_string)) {
+		} else if (strcmp(k, "metadata") == 0 &&
+			   json_object_is_type(val, json_type_string)) {
 			r = dup_string(val, "firmware.metadata", &spec->firmware_metadata_path,
 				       reterr);
 		} else if (strcmp(k, "metadata") == 0) {
@@ -516,8 +514,7 @@ static int spec_vmsa(struct snpm_spec *spec, struct json_object *v, struct snpm_
 
 	if (!json_object_is_type(v, json_type_object))
 		return snpm_fail(reterr, SNPM_EINVAL, "\"vmsa\" must be an object");
-	json_object_object_foreach(v, k, val)
-	{
+	json_object_object_foreach(v, k, val) {
 		const char *s = NULL;
 		if (strcmp(k, "gpa") == 0) {
 			spec->given |= SNPM_SPEC_VMSA_GPA;
@@ -539,8 +536,7 @@ static int spec_vmsa(struct snpm_spec *spec, struct json_object *v, struct snpm_
 	return 0;
 }
 
-static int spec_cpu_family(struct snpm_spec *spec, struct json_object *o,
-			   struct snpm_error *reterr)
+static int spec_cpu_family(struct snpm_spec *spec, struct json_object *o, struct snpm_error *reterr)
 {
 	struct json_object *f, *m, *s;
 	uint32_t family, model, stepping;
@@ -549,8 +545,9 @@ static int spec_cpu_family(struct snpm_spec *spec, struct json_object *o,
 	if (!json_object_object_get_ex(o, "vcpu_family", &f) ||
 	    !json_object_object_get_ex(o, "vcpu_model", &m) ||
 	    !json_object_object_get_ex(o, "vcpu_stepping", &s))
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "\"vcpu_family\", \"vcpu_model\" and \"vcpu_stepping\" go together");
+		return snpm_fail(
+			reterr, SNPM_EINVAL,
+			"\"vcpu_family\", \"vcpu_model\" and \"vcpu_stepping\" go together");
 	r = get_u32(f, "vcpu_family", &family, reterr);
 	if (r == 0)
 		r = get_u32(m, "vcpu_model", &model, reterr);
@@ -690,8 +687,9 @@ static int spec_dstack(struct snpm_spec *spec, struct json_object *o, struct snp
 		r = get_u32(v, "vcpus", &spec->vcpus, reterr);
 	}
 	if (r == 0 && json_object_object_get_ex(o, "vcpu_type", &v) && v)
-		r = get_string(v, "vcpu_type", &s, reterr) < 0 ? SNPM_EINVAL :
-								 set_vcpu_type(spec, s, true, reterr);
+		r = get_string(v, "vcpu_type", &s, reterr) < 0 ?
+			    SNPM_EINVAL :
+			    set_vcpu_type(spec, s, true, reterr);
 	if (r == 0 && json_object_object_get_ex(o, "guest_features", &v))
 		r = set_features(spec, v, reterr);
 	return r;
@@ -714,8 +712,7 @@ int snpm_spec_parse(const char *json, struct snpm_spec **ret, struct snpm_error 
 	    json_object_object_get_ex(o, "ovmf_hash", NULL)) {
 		r = spec_dstack(spec, o, reterr);
 	} else {
-		json_object_object_foreach(o, k, v)
-		{
+		json_object_object_foreach(o, k, v) {
 			r = spec_key(spec, o, k, v, reterr);
 			if (r < 0)
 				break;

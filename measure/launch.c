@@ -26,7 +26,6 @@ enum {
 };
 _Static_assert(PI_GPA + 8 == PI_SIZE, "PAGE_INFO is 0x70 bytes");
 
-
 void snpm_launch_init(struct snpm_launch_ctx *ctx)
 {
 	memset(ctx->ld, 0, sizeof(ctx->ld));
@@ -91,7 +90,8 @@ int snpm_launch_pages(struct snpm_launch_ctx *ctx, enum snpm_page_type type, uin
 			      hashed ? "needs" : "has no");
 	for (uint64_t off = 0; r == 0 && off < len; off += SNPM_PAGE_SIZE) {
 		if (data)
-			r = snpm_digest(SNPM_HASH_SHA384, data + off, SNPM_PAGE_SIZE, digest, reterr);
+			r = snpm_digest(SNPM_HASH_SHA384, data + off, SNPM_PAGE_SIZE, digest,
+					reterr);
 		else
 			memset(digest, 0, sizeof(digest));
 		if (r == 0)
@@ -123,5 +123,6 @@ int snpm_launch_update_vmsa(struct snpm_launch_ctx *ctx, uint64_t gpa,
 {
 	if (!page)
 		return snpm_fail(reterr, SNPM_EINVAL, "no VMSA page");
-	return snpm_launch_pages(ctx, SNPM_PAGE_VMSA, gpa, page, SNPM_PAGE_SIZE, NULL, NULL, reterr);
+	return snpm_launch_pages(ctx, SNPM_PAGE_VMSA, gpa, page, SNPM_PAGE_SIZE, NULL, NULL,
+				 reterr);
 }

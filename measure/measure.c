@@ -170,7 +170,9 @@ static int prepare(const struct snpm_measure_config *cfg, struct launch *l,
 	} else {
 		l->fw = cfg->firmware_info;
 	}
-	if (l->fw->size == 0 || l->fw->size % SNPM_PAGE_SIZE || l->fw->size > SNPM_OVMF_MAX_SIZE)
+	/* Metadata may not know the image size (dstack's does not); a seeded chain needs none. */
+	if (l->fw->size % SNPM_PAGE_SIZE || l->fw->size > SNPM_OVMF_MAX_SIZE ||
+	    (cfg->firmware && l->fw->size == 0))
 		return snpm_fail(reterr, SNPM_EMALFORMED, "firmware size %llu is not usable",
 				 (unsigned long long)l->fw->size);
 	l->fw_gpa = SNPM_FOUR_GIB - l->fw->size;
@@ -383,10 +385,11 @@ static int measure_section(struct launch *l, const struct snpm_ovmf_section *s, 
 			return chain(l, ctx, SNPM_PAGE_ZERO, s->gpa, NULL, s->size, reterr);
 		r = kernel_hashes_page(l, s, page, reterr);
 		l->phase = SNPM_PHASE_KERNEL_HASHES;
-		return r < 0 ? r : chain(l, ctx, SNPM_PAGE_NORMAL, s->gpa, page, sizeof(page), reterr);
+		return r < 0 ? r :
+			       chain(l, ctx, SNPM_PAGE_NORMAL, s->gpa, page, sizeof(page), reterr);
 	default:
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "unknown SEV metadata section type 0x%x",
-				 s->type);
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "unknown SEV metadata section type 0x%x", s->type);
 	}
 }
 

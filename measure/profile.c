@@ -133,10 +133,22 @@ const char *snpm_cpu_type_name(size_t i)
 
 /* SEV_FEATURES bits (AMD APM vol. 2, table 15-36; the reference's README). */
 static const char *const feature_names[16] = {
-	"SNPActive",	     "vTOM",	       "ReflectVC",	    "RestrictedInjection",
-	"AlternateInjection", "DebugSwap",     "PreventHostIBS",    "BTBIsolation",
-	"VmplSSS",	     "SecureTSC",      "VmgexitParameter",  NULL, /* 11: reserved */
-	"IbsVirtualization", NULL, /* 13: reserved */ "VmsaRegProt", "SmtProtection",
+	"SNPActive",
+	"vTOM",
+	"ReflectVC",
+	"RestrictedInjection",
+	"AlternateInjection",
+	"DebugSwap",
+	"PreventHostIBS",
+	"BTBIsolation",
+	"VmplSSS",
+	"SecureTSC",
+	"VmgexitParameter",
+	NULL, /* 11: reserved */
+	"IbsVirtualization",
+	NULL,
+	/* 13: reserved */ "VmsaRegProt",
+	"SmtProtection",
 };
 
 const char *snpm_guest_feature_name(unsigned bit)
@@ -190,8 +202,8 @@ int snpm_guest_features_parse(const char *text, uint64_t *ret_features, struct s
 			size_t len = strcspn(p, ",+|");
 			int bit = feature_bit(p, len);
 			if (bit < 0)
-				return snpm_fail(reterr, SNPM_EINVAL, "unknown guest feature '%.*s'",
-						 (int)len, p);
+				return snpm_fail(reterr, SNPM_EINVAL,
+						 "unknown guest feature '%.*s'", (int)len, p);
 			v |= 1ull << bit;
 			p += len;
 			if (*p)
@@ -213,11 +225,11 @@ int snpm_mode_parse(const char *name, enum snpm_mode *ret_mode)
 		const char *name;
 		enum snpm_mode mode;
 	} modes[] = {
-		{ "sev", SNPM_MODE_SEV },	{ "SEV", SNPM_MODE_SEV },
-		{ "seves", SNPM_MODE_SEV_ES },	{ "sev-es", SNPM_MODE_SEV_ES },
-		{ "SEVES", SNPM_MODE_SEV_ES },	{ "SEV-ES", SNPM_MODE_SEV_ES },
-		{ "snp", SNPM_MODE_SNP },	{ "sev-snp", SNPM_MODE_SNP },
-		{ "SNP", SNPM_MODE_SNP },	{ "SEV-SNP", SNPM_MODE_SNP },
+		{ "sev", SNPM_MODE_SEV },      { "SEV", SNPM_MODE_SEV },
+		{ "seves", SNPM_MODE_SEV_ES }, { "sev-es", SNPM_MODE_SEV_ES },
+		{ "SEVES", SNPM_MODE_SEV_ES }, { "SEV-ES", SNPM_MODE_SEV_ES },
+		{ "snp", SNPM_MODE_SNP },      { "sev-snp", SNPM_MODE_SNP },
+		{ "SNP", SNPM_MODE_SNP },      { "SEV-SNP", SNPM_MODE_SNP },
 	};
 
 	if (!name)

@@ -145,7 +145,8 @@ int snpm_vmsa_build(const struct snpm_vmsa_params *params, uint8_t ret_page[SNPM
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s has no VMM version %u", p->name,
 				 params->vmm_version);
 	if (params->fpu != SNPM_VMSA_FPU_DEFAULT && params->fpu != SNPM_VMSA_FPU_LEGACY_KVM)
-		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMSA FPU variant %d", (int)params->fpu);
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMSA FPU variant %d",
+				 (int)params->fpu);
 	if (params->svsm && params->vmm != SNPM_VMM_QEMU)
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
 				 "SVSM launch is only known for QEMU, not %s", p->name);

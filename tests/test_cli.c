@@ -299,7 +299,9 @@ static void test_json(void **state)
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "sha256")),
 			    "93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a188779411ea9018a5");
 	v = json_object_object_get(o, "initrd");
-	assert_null(v);
+	assert_null(json_object_object_get(v, "path")); /* none: the SHA-256 of nothing */
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "sha256")),
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	v = json_object_object_get(o, "firmware");
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "gpa")), "0xfffc0000");
 	assert_int_equal(json_object_get_int(json_object_object_get(v, "size")), 262144);

@@ -124,6 +124,29 @@ int tool_read_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_
 	return 0;
 }
 
+int tool_read_text(const char *path, size_t max, char **ret_text, struct snpm_error *reterr)
+{
+	uint8_t *data;
+	size_t len;
+	char *text;
+	int r = tool_read_file(path, max, &data, &len, reterr);
+
+	if (r < 0)
+		return r;
+	if (memchr(data, '\0', len)) {
+		free(data);
+		return io_fail(reterr, SNPM_EMALFORMED, 0, "not a text file (it holds NUL bytes)");
+	}
+	text = realloc(data, len + 1);
+	if (!text) {
+		free(data);
+		return io_fail(reterr, SNPM_ENOMEM, ENOMEM, "cannot read");
+	}
+	text[len] = '\0';
+	*ret_text = text;
+	return 0;
+}
+
 int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest,
 		   uint64_t *ret_size, struct snpm_error *reterr)
 {

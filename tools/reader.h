@@ -15,6 +15,9 @@
 int tool_read_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_len,
 		   struct snpm_error *reterr);
 
+/* Reads a whole text file (no NUL bytes) of at most max bytes, NUL-terminated. free() it. */
+int tool_read_text(const char *path, size_t max, char **ret_text, struct snpm_error *reterr);
+
 /* Streams a file ("-" is stdin) through a hash; memory stays flat whatever its size. */
 int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest,
 		   uint64_t *ret_size, struct snpm_error *reterr);

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* snpmeasure's internals shared by its verbs: arguments, inputs, output helpers. */
+#ifndef SNPM_TOOLS_CLI_H
+#define SNPM_TOOLS_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include <snpm/snpm.h>
+
+#define PROG "snpmeasure"
+#define REFERENCE_VERSION "0.0.13"
+
+enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Which verb is parsing: decides which options exist and whether values may be lists. */
+enum verb {
+	VERB_MEASURE,
+	VERB_EXPLAIN,
+	VERB_SWEEP,
+	VERB_MATCH,
+};
+
+#define MAX_FEATURE_ARGS 16
+
+/* The command line as given (values still text where a verb decides how to read them). */
+struct measure_args {
+	enum verb verb;
+	bool mode_given;
+	bool snp_ovmf_hash_only; /* --mode snp:ovmf-hash */
+	enum snpm_mode mode;
+	const char *mode_text;
+	bool assumed; /* no --mode: the short form's defaults apply */
+	bool verbose, quiet, json, csv, dump_vmsa, base64;
+
+	const char *vcpus_text, *vcpu_type_text, *vcpu_sig_text, *vmm_text;
+	const char *features_text[MAX_FEATURE_ARGS];
+	size_t n_features_text;
+	bool has_family, has_model, has_stepping;
+	uint32_t family, model, stepping;
+	unsigned vmm_version;
+
+	/* Resolved single values (measure, explain). */
+	bool has_vcpus;
+	uint32_t vcpus;
+	const char *vcpu_type;
+	bool has_vcpu_sig;
+	uint32_t vcpu_sig;
+	uint64_t guest_features;
+
+	const char *ovmf, *ovmf_metadata, *kernel, *initrd, *append, *svsm, *vars_file;
+	const char *kernel_hash, *initrd_hash, *snp_ovmf_hash, *spec, *measurement;
+	bool has_vars_size;
+	uint64_t vars_size;
+	uint64_t vmsa_gpa;
+	enum snpm_vmsa_fpu vmsa_fpu;
+
+	struct snpm_spec *spec_doc; /* owned; paths in it are resolved against spec_dir */
+	char *spec_dir;
+	char *owned[8]; /* strings built while merging the spec */
+	size_t n_owned;
+};
+
+/* Files read, and what the measurement was computed from. */
+struct inputs {
+	uint8_t *firmware;
+	size_t firmware_len;
+	struct snpm_ovmf_info firmware_info; /* from --ovmf-metadata or a spec */
+	uint8_t *svsm;
+	size_t svsm_len;
+	uint64_t kernel_size, initrd_size;
+};
+
+/* ---- arguments (measure_args.c) ---- */
+
+/* getopt, then --spec; returns 0 or an exit code. */
+int args_parse(int argc, char **argv, enum verb verb, struct measure_args *a);
+/* The short form's defaults when --mode is absent. */
+void args_apply_defaults(struct measure_args *a);
+/* Single values from the text options; returns 0 or EXIT_USAGE. */
+int args_resolve_single(struct measure_args *a);
+/* The reference's checks, the vCPU signature and the VMM into cfg; 0 or an exit code. */
+int args_check(struct measure_args *a, struct snpm_measure_config *cfg);
+/* Reads and hashes the inputs into cfg; 0 or an exit code. */
+int inputs_load(struct measure_args *a, struct snpm_measure_config *cfg, struct inputs *in);
+void inputs_free(struct inputs *in);
+void args_free(struct measure_args *a);
+void args_note_defaults(const struct measure_args *a);
+void print_help(enum verb verb);
+
+/* ---- output (cli_util.c) ---- */
+
+void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line: "snpmeasure: FILE: reason"; returns EXIT_FAIL. */
+int report(const char *file, const struct snpm_error *err);
+bool parse_u64(const char *s, bool any_base, uint64_t max, uint64_t *ret);
+bool parse_hex(const char *s, uint8_t *out, size_t len);
+void to_hex(const uint8_t *d, size_t len, char *out);
+/* hex or base64 into out (at least 97 bytes). */
+void format_digest(const uint8_t *d, size_t len, bool base64, char *out);
+/* A measurement given as hex or base64; returns its length (32 or 48) or -1. */
+int parse_measurement(const char *s, uint8_t out[SNPM_LD_SIZE]);
+void json_add_str(struct json_object *o, const char *key, const char *v);
+void json_add_hex(struct json_object *o, const char *key, const uint8_t *d, size_t len);
+void json_add_u64_hex(struct json_object *o, const char *key, uint64_t v);
+/* Pretty on a terminal, one line otherwise. */
+void print_json(struct json_object *o);
+int json_flags(void);
+
+/* ---- verbs ---- */
+
+int cmd_measure(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_ovmf(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+
+/* The JSON of what a measurement depends on (measure --json, explain --json). */
+struct json_object *measure_inputs_json(const struct measure_args *a,
+					const struct snpm_measure_config *cfg,
+					const struct inputs *in);
+
+#endif /* SNPM_TOOLS_CLI_H */

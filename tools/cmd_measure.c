@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* snpmeasure (the reference's command line) and snpmeasure explain. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "reader.h"
+
+/* The name the reference's --verbose line uses. */
+static const char *mode_verbose_name(enum snpm_mode m)
+{
+	switch (m) {
+	case SNPM_MODE_SEV:
+		return "SEV";
+	case SNPM_MODE_SEV_ES:
+		return "SEV_ES";
+	case SNPM_MODE_SNP:
+		return "SEV_SNP";
+	default:
+		return "SEV_SNP_SVSM";
+	}
+}
+
+static struct json_object *json_file(const char *path, uint64_t size, const uint8_t *sha256)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_add_str(o, "path", path);
+	if (path)
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
+	if (sha256)
+		json_add_hex(o, "sha256", sha256, SNPM_SHA256_SIZE);
+	return o;
+}
+
+static struct json_object *firmware_json(const struct measure_args *a,
+					 const struct snpm_measure_config *cfg,
+					 const struct inputs *in)
+{
+	uint64_t size = in->firmware ? in->firmware_len : in->firmware_info.size;
+	struct json_object *fw = json_file(a->ovmf ? a->ovmf : a->ovmf_metadata, size, NULL);
+	uint8_t sha[SNPM_SHA256_SIZE];
+
+	if (in->firmware &&
+	    snpm_digest(SNPM_HASH_SHA256, in->firmware, in->firmware_len, sha, NULL) == 0)
+		json_add_hex(fw, "sha256", sha, sizeof(sha));
+	if (size)
+		json_add_u64_hex(fw, "gpa", SNPM_FOUR_GIB - size);
+	if (cfg->has_firmware_digest)
+		json_add_hex(fw, "snp_ovmf_hash", cfg->firmware_digest, SNPM_LD_SIZE);
+	json_object_object_add(fw, "metadata_only", json_object_new_boolean(!in->firmware));
+	return fw;
+}
+
+struct json_object *measure_inputs_json(const struct measure_args *a,
+					const struct snpm_measure_config *cfg,
+					const struct inputs *in)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_add_str(o, "mode", snpm_mode_name(cfg->mode));
+	json_add_str(o, "vmm", snpm_vmm_name(cfg->vmm));
+	if (cfg->mode != SNPM_MODE_SEV) {
+		json_object_object_add(o, "vcpus", json_object_new_int64(cfg->vcpus));
+		json_add_str(o, "vcpu_type", a->vcpu_type);
+		json_add_u64_hex(o, "vcpu_sig", cfg->vcpu_sig);
+		json_add_u64_hex(o, "vmsa_gpa",
+				 cfg->vmsa_gpa ? cfg->vmsa_gpa : SNPM_VMSA_GPA_DEFAULT);
+		json_add_str(o, "vmsa_fpu",
+			     cfg->vmsa_fpu == SNPM_VMSA_FPU_LEGACY_KVM ? "legacy-kvm" : "default");
+	}
+	if (cfg->mode == SNPM_MODE_SNP)
+		json_add_u64_hex(o, "guest_features", cfg->guest_features);
+	json_object_object_add(o, "firmware", firmware_json(a, cfg, in));
+	if (cfg->has_kernel) {
+		json_object_object_add(o, "kernel",
+				       json_file(a->kernel, in->kernel_size, cfg->kernel_sha256));
+		json_object_object_add(o, "initrd",
+				       json_file(a->initrd, in->initrd_size, cfg->initrd_sha256));
+		struct json_object *c = json_object_new_object();
+		json_add_str(c, "value", a->append ? a->append : "");
+		json_add_hex(c, "sha256", cfg->cmdline_sha256, SNPM_SHA256_SIZE);
+		json_object_object_add(o, "cmdline", c);
+	}
+	if (cfg->mode == SNPM_MODE_SNP_SVSM) {
+		struct json_object *s = json_file(a->svsm, in->svsm_len, NULL);
+		json_object_object_add(s, "vars_size",
+				       json_object_new_int64((int64_t)cfg->vars_size));
+		json_object_object_add(o, "svsm", s);
+	}
+	return o;
+}
+
+static int dump_vmsas(const struct snpm_measure_config *cfg)
+{
+	uint8_t page[SNPM_PAGE_SIZE];
+	struct snpm_error err;
+	char name[32];
+
+	for (uint32_t i = 0; i < cfg->vcpus; i++) {
+		snprintf(name, sizeof(name), "vmsa%u.bin", i);
+		if (snpm_measure_vmsa(cfg, i, page, &err) < 0)
+			return report(NULL, &err);
+		if (tool_write_atomic(name, page, sizeof(page), 0644, &err) < 0)
+			return report(name, &err);
+	}
+	return 0;
+}
+
+static int print_firmware_digest(const struct measure_args *a)
+{
+	uint8_t *fw = NULL, digest[SNPM_LD_SIZE];
+	char hex[2 * SNPM_LD_SIZE + 1];
+	struct snpm_error err;
+	size_t len;
+	int r;
+
+	if (tool_read_file(a->ovmf, SNPM_OVMF_MAX_SIZE, &fw, &len, &err) < 0)
+		return report(a->ovmf, &err);
+	r = snpm_measure_firmware(fw, len, digest, &err);
+	free(fw);
+	if (r < 0)
+		return report(a->ovmf, &err);
+	/* The reference prints this one as hex whatever --output-format says. */
+	to_hex(digest, sizeof(digest), hex);
+	if (a->json) {
+		struct json_object *o = json_object_new_object();
+		json_add_str(o, "measurement", hex);
+		json_add_str(o, "mode", "snp:ovmf-hash");
+		json_object_object_add(o, "firmware", json_file(a->ovmf, len, NULL));
+		print_json(o);
+		json_object_put(o);
+	} else {
+		puts(hex);
+	}
+	return EXIT_OK;
+}
+
+/* Parsing, defaults, the reference's checks and the inputs: what measure and explain share. */
+static int setup(int argc, char **argv, enum verb verb, struct measure_args *a,
+		 struct snpm_measure_config *cfg, struct inputs *in)
+{
+	int r = args_parse(argc, argv, verb, a);
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(in, 0, sizeof(*in));
+	if (r)
+		return r;
+	args_apply_defaults(a);
+	r = args_resolve_single(a);
+	if (r == 0)
+		r = args_check(a, cfg);
+	if (r == 0 && !a->snp_ovmf_hash_only)
+		r = inputs_load(a, cfg, in);
+	return r;
+}
+
+static const char *error_file(const struct measure_args *a)
+{
+	if (a->mode == SNPM_MODE_SNP_SVSM)
+		return NULL;
+	return a->ovmf ? a->ovmf : a->ovmf_metadata ? a->ovmf_metadata : a->spec;
+}
+
+int cmd_measure(int argc, char **argv)
+{
+	struct snpm_measure_config cfg;
+	struct measure_args a;
+	struct inputs in;
+	struct snpm_error err;
+	uint8_t digest[SNPM_LD_SIZE];
+	char out[2 * SNPM_LD_SIZE + 1];
+	size_t len;
+	int r = setup(argc, argv, VERB_MEASURE, &a, &cfg, &in);
+
+	if (r == 0 && a.snp_ovmf_hash_only)
+		r = print_firmware_digest(&a);
+	else if (r == 0 && snpm_measure(&cfg, digest, &len, &err) < 0)
+		r = report(error_file(&a), &err);
+	else if (r == 0 && a.dump_vmsa)
+		r = dump_vmsas(&cfg);
+	if (r == 0 && !a.snp_ovmf_hash_only) {
+		args_note_defaults(&a);
+		format_digest(digest, len, a.base64, out);
+		if (a.json) {
+			struct json_object *o = measure_inputs_json(&a, &cfg, &in);
+			json_add_str(o, "measurement", out);
+			json_add_str(o, "format", a.base64 ? "base64" : "hex");
+			print_json(o);
+			json_object_put(o);
+		} else if (a.verbose) {
+			printf("Calculated %s guest measurement: %s\n", mode_verbose_name(cfg.mode),
+			       out);
+		} else {
+			puts(out);
+		}
+	}
+	inputs_free(&in);
+	args_free(&a);
+	return r;
+}
+
+/* ---- explain ---- */
+
+#define MAX_STEPS_IN_MEMORY (1u << 20)
+
+struct steps {
+	struct snpm_trace_event *ev;
+	size_t n, cap;
+	bool overflow;
+};
+
+static void collect(void *arg, const struct snpm_trace_event *ev)
+{
+	struct steps *s = arg;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		struct snpm_trace_event *p;
+		if (cap > MAX_STEPS_IN_MEMORY || !(p = realloc(s->ev, cap * sizeof(*p)))) {
+			s->overflow = true;
+			return;
+		}
+		s->ev = p;
+		s->cap = cap;
+	}
+	s->ev[s->n++] = *ev;
+}
+
+static const char *page_type_name(enum snpm_page_type t)
+{
+	static const char *const names[] = { "-",	   "NORMAL",  "VMSA", "ZERO",
+					     "UNMEASURED", "SECRETS", "CPUID" };
+
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+static void phase_text(const struct snpm_trace_event *e, char *out, size_t n)
+{
+	const char *type = snpm_section_type_name(e->section_type);
+
+	switch (e->phase) {
+	case SNPM_PHASE_SEED:
+		snprintf(out, n, "firmware digest (--snp-ovmf-hash)");
+		break;
+	case SNPM_PHASE_FIRMWARE:
+		snprintf(out, n, "firmware");
+		break;
+	case SNPM_PHASE_SVSM:
+		snprintf(out, n, "SVSM image");
+		break;
+	case SNPM_PHASE_SECTION:
+		snprintf(out, n, "metadata section %u %s", e->index, type ? type : "?");
+		break;
+	case SNPM_PHASE_KERNEL_HASHES:
+		if (e->page_type)
+			snprintf(out, n, "kernel hashes page (section %u)", e->index);
+		else
+			snprintf(out, n, "kernel hashes table");
+		break;
+	case SNPM_PHASE_VMSA:
+		snprintf(out, n, "VMSA of vCPU %u%s", e->index, e->index ? " (AP)" : " (BSP)");
+		break;
+	}
+}
+
+/* Steps fold into one line while phase, page type and contents kind stay and GPAs run on. */
+static bool folds(const struct snpm_trace_event *a, const struct snpm_trace_event *b)
+{
+	bool same_contents = memcmp(a->contents, b->contents, SNPM_SHA384_SIZE) == 0;
+
+	if (a->phase != b->phase || a->page_type != b->page_type || a->phase == SNPM_PHASE_SEED)
+		return false;
+	if (a->phase == SNPM_PHASE_VMSA)
+		return a->index > 0 && same_contents; /* APs share one VMSA */
+	if (a->index != b->index || !a->page_type)
+		return false;
+	return b->gpa == a->gpa + SNPM_PAGE_SIZE * 1 &&
+	       (same_contents || a->phase == SNPM_PHASE_FIRMWARE || a->phase == SNPM_PHASE_SVSM);
+}
+
+static void print_run(const struct snpm_trace_event *first, const struct snpm_trace_event *last,
+		      size_t count, size_t ld_len)
+{
+	char phase[64], contents[2 * SNPM_SHA384_SIZE + 1], ld[2 * SNPM_LD_SIZE + 1];
+
+	phase_text(first, phase, sizeof(phase));
+	if (first->phase == SNPM_PHASE_VMSA && count > 1)
+		snprintf(phase, sizeof(phase), "VMSA of vCPUs %u-%u (APs)", first->index,
+			 last->index);
+	if (!first->page_type) {
+		to_hex(first->contents, SNPM_SHA256_SIZE, contents);
+		printf("%-36s %8llu bytes  sha256 %s\n", phase, (unsigned long long)first->length,
+		       contents);
+		return;
+	}
+	to_hex(last->digest, ld_len, ld);
+	if (first->phase == SNPM_PHASE_SEED) {
+		printf("%-36s ld %s\n", phase, ld);
+		return;
+	}
+	printf("%-36s %-10s × %-5zu at 0x%llx-0x%llx\n", phase, page_type_name(first->page_type),
+	       count, (unsigned long long)first->gpa,
+	       (unsigned long long)last->gpa + SNPM_PAGE_SIZE - 1);
+	if (count == 1 &&
+	    (first->page_type == SNPM_PAGE_NORMAL || first->page_type == SNPM_PAGE_VMSA)) {
+		to_hex(first->contents, SNPM_SHA384_SIZE, contents);
+		printf("%-36s contents %s\n", "", contents);
+	}
+	printf("%-36s ld %s\n", "", ld);
+}
+
+static void print_steps_human(const struct steps *s)
+{
+	for (size_t i = 0; i < s->n;) {
+		size_t j = i + 1;
+		while (j < s->n && folds(&s->ev[j - 1], &s->ev[j]))
+			j++;
+		print_run(&s->ev[i], &s->ev[j - 1], j - i, SNPM_LD_SIZE);
+		i = j;
+	}
+}
+
+static struct json_object *steps_json(const struct steps *s)
+{
+	struct json_object *arr = json_object_new_array();
+	char phase[64];
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct snpm_trace_event *e = &s->ev[i];
+		struct json_object *o = json_object_new_object();
+		phase_text(e, phase, sizeof(phase));
+		json_add_str(o, "step", phase);
+		json_object_object_add(o, "index", json_object_new_int64(e->index));
+		if (e->phase == SNPM_PHASE_SECTION || e->phase == SNPM_PHASE_KERNEL_HASHES)
+			json_add_str(o, "section_type", snpm_section_type_name(e->section_type));
+		if (e->page_type) {
+			json_add_str(o, "page_type", page_type_name(e->page_type));
+			json_add_u64_hex(o, "gpa", e->gpa);
+			json_add_hex(o, "contents", e->contents, SNPM_SHA384_SIZE);
+			json_add_hex(o, "ld", e->digest, SNPM_LD_SIZE);
+		} else if (e->phase == SNPM_PHASE_SEED) {
+			json_add_hex(o, "ld", e->digest, SNPM_LD_SIZE);
+		} else {
+			json_object_object_add(o, "length",
+					       json_object_new_int64((int64_t)e->length));
+			json_add_hex(o, "sha256", e->contents, SNPM_SHA256_SIZE);
+		}
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static void print_components_human(const struct measure_args *a,
+				   const struct snpm_measure_config *cfg)
+{
+	uint8_t table[SNPM_HASHES_TABLE_SIZE];
+	char hex[2 * SNPM_HASHES_TABLE_SIZE + 1];
+
+	if (!cfg->has_kernel)
+		return;
+	printf("\ncomponents:\n");
+	to_hex(cfg->kernel_sha256, SNPM_SHA256_SIZE, hex);
+	printf("  kernel   sha256 %s%s%s\n", hex, a->kernel ? "  " : "",
+	       a->kernel ? a->kernel : "");
+	to_hex(cfg->initrd_sha256, SNPM_SHA256_SIZE, hex);
+	printf("  initrd   sha256 %s%s%s\n", hex, a->initrd ? "  " : "  (none)",
+	       a->initrd ? a->initrd : "");
+	to_hex(cfg->cmdline_sha256, SNPM_SHA256_SIZE, hex);
+	printf("  cmdline  sha256 %s  \"%s\" + NUL\n", hex, a->append ? a->append : "");
+	snpm_hashes_table_build(cfg->cmdline_sha256, cfg->initrd_sha256, cfg->kernel_sha256, table);
+	to_hex(table, sizeof(table), hex);
+	printf("  hashes table (%u bytes) %s\n", SNPM_HASHES_TABLE_SIZE, hex);
+}
+
+static void print_explain_json(const struct measure_args *a, const struct snpm_measure_config *cfg,
+			       const struct inputs *in, const struct steps *s, const char *digest)
+{
+	struct json_object *o = measure_inputs_json(a, cfg, in);
+	uint8_t table[SNPM_HASHES_TABLE_SIZE];
+
+	json_object_object_add(o, "steps", steps_json(s));
+	if (cfg->has_kernel) {
+		snpm_hashes_table_build(cfg->cmdline_sha256, cfg->initrd_sha256, cfg->kernel_sha256,
+					table);
+		struct json_object *t = json_object_new_object();
+		char *hex = malloc(2 * sizeof(table) + 1);
+		if (hex) {
+			to_hex(table, sizeof(table), hex);
+			json_add_str(t, "hashes_table", hex);
+			free(hex);
+		}
+		json_object_object_add(o, "components", t);
+	}
+	json_add_str(o, "measurement", digest);
+	print_json(o);
+	json_object_put(o);
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	struct snpm_measure_config cfg;
+	struct measure_args a;
+	struct inputs in;
+	struct snpm_error err;
+	struct steps steps = { 0 };
+	uint8_t digest[SNPM_LD_SIZE];
+	char out[2 * SNPM_LD_SIZE + 1];
+	size_t len;
+	int r = setup(argc, argv, VERB_EXPLAIN, &a, &cfg, &in);
+
+	if (r == 0 && a.snp_ovmf_hash_only) {
+		usage_error("explain: use --mode snp (snp:ovmf-hash is one step)");
+		r = EXIT_USAGE;
+	}
+	if (r == 0 && snpm_measure_trace(&cfg, collect, &steps, digest, &len, &err) < 0)
+		r = report(error_file(&a), &err);
+	if (r == 0 && steps.overflow) {
+		fprintf(stderr, "%s: too many steps to explain\n", PROG);
+		r = EXIT_FAIL;
+	}
+	if (r == 0) {
+		args_note_defaults(&a);
+		format_digest(digest, len, a.base64, out);
+		if (a.json) {
+			print_explain_json(&a, &cfg, &in, &steps, out);
+		} else {
+			print_steps_human(&steps);
+			print_components_human(&a, &cfg);
+			printf("\nmeasurement: %s\n", out);
+		}
+	}
+	free(steps.ev);
+	inputs_free(&in);
+	args_free(&a);
+	return r;
+}
