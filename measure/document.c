@@ -77,7 +77,8 @@ static int get_u64(struct json_object *v, const char *key, uint64_t max, uint64_
 		int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
 		const char *digits = base == 16 ? s + 2 : s;
 		char *end;
-		if (!isxdigit((unsigned char)digits[0]))
+		if (base == 16 ? !isxdigit((unsigned char)digits[0]) :
+				 !isdigit((unsigned char)digits[0]))
 			return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not a number", key);
 		errno = 0;
 		unsigned long long u = strtoull(digits, &end, base);

@@ -357,6 +357,253 @@ static void test_stdin_kernel(void **state)
 	tu_run_free(&b);
 }
 
+static char *capture(struct tu_run r)
+{
+	if (r.status != 0)
+		fail_msg("status %d, stderr '%s'", r.status, r.err);
+	free(r.err);
+	return r.out;
+}
+
+static void test_ovmf_verb(void **state)
+{
+	struct tu_run r;
+	struct json_object *o;
+	char *md;
+
+	(void)state;
+	r = run_cli("ovmf", fw);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "SNP_KERNEL_HASHES"));
+	assert_non_null(strstr(r.out, "AP reset EIP  0xffffb004"));
+	assert_non_null(
+		strstr(r.out, "3f0834d788fbe575ef7d39edd32b3ad99f735c500bd122862a692c9b017af16f"));
+	tu_run_free(&r);
+	r = run_cli("ovmf", fw, "--json");
+	o = json_tokener_parse(r.out);
+	assert_non_null(o);
+	assert_string_equal(
+		json_object_get_string(json_object_object_get(o, "snp_ovmf_hash")),
+		"3f0834d788fbe575ef7d39edd32b3ad99f735c500bd122862a692c9b017af16f2253aea768b8a8f33b89da30303b2631");
+	json_object_put(o);
+	assert_true(asprintf(&md, "%s/ovmf.json", dir) > 0);
+	tu_write_file(md, r.out, strlen(r.out));
+	tu_run_free(&r);
+	expect_refusal(run_cli("ovmf", bad_fw), 1, "truncated.fd");
+	expect_refusal(run_cli("ovmf"), 2, "expected one FILE");
+
+	/* The JSON measures without the binary, to the same digest. */
+	char *with = capture(run_cli("--mode", "snp", "--vcpus", "3", "--vcpu-type", "EPYC-v4",
+				     "--ovmf", fw, "--kernel", kernel, "--append", "ro"));
+	char *without = capture(run_cli(
+		"--mode", "snp", "--vcpus", "3", "--vcpu-type", "EPYC-v4", "--ovmf-metadata", md,
+		"--kernel-hash", "93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a188779411ea9018a5",
+		"--append", "ro"));
+	assert_string_equal(with, without);
+	free(with);
+	free(without);
+	expect_refusal(run_cli("--mode", "sev", "--ovmf-metadata", md), 1, "SNP only");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--ovmf-metadata", md),
+		       2, "not allowed with argument --ovmf");
+	expect_refusal(
+		run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+			"--ovmf-metadata", md, "--snp-ovmf-hash",
+			"00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000f"),
+		1, "contradicts");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--kernel", kernel, "--kernel-hash", "00"),
+		       2, "not allowed with argument --kernel");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--kernel-hash", "zz"),
+		       1, "not a 64-digit hex");
+	free(md);
+}
+
+static void test_hash_inputs(void **state)
+{
+	(void)state;
+	char *files = capture(run_cli("--mode", "seves", "--vcpus", "2", "--vcpu-type", "EPYC-v4",
+				      "--ovmf", fw, "--kernel", kernel, "--initrd", initrd,
+				      "--append", "a"));
+	char *hashes = capture(run_cli(
+		"--mode", "seves", "--vcpus", "2", "--vcpu-type", "EPYC-v4", "--ovmf", fw,
+		"--kernel-hash", "93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a188779411ea9018a5",
+		"--initrd-hash", "868657a7dde05c5d3eb72c5ca1a749bd753d9c0a0a297770e458058692005ad7",
+		"--append", "a"));
+	assert_string_equal(files, hashes);
+	free(files);
+	free(hashes);
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--initrd-hash",
+			       "868657a7dde05c5d3eb72c5ca1a749bd753d9c0a0a297770e458058692005ad7"),
+		       2, "--kernel required");
+}
+
+static void test_spec_files(void **state)
+{
+	char *spec, *body, *flags, *viaspec, *dstack;
+	struct tu_run r;
+
+	(void)state;
+	flags = capture(run_cli("--mode", "snp", "--vcpus", "2", "--vcpu-type", "EPYC-Genoa",
+				"--guest-features", "0x21", "--ovmf", fw, "--kernel", kernel,
+				"--append", "ro "));
+	/* Paths in a spec are relative to the spec's folder. */
+	assert_true(asprintf(&spec, "%s/spec.json", dir) > 0);
+	body = "{\"mode\": \"snp\", \"vcpus\": 2, \"vcpu_type\": \"EPYC-Genoa\", "
+	       "\"guest_features\": \"SNPActive,DebugSwap\", \"firmware\": \"dev_amdsev_256k.fd\", "
+	       "\"kernel\": {\"path\": \"dev_kernel.bin\"}, \"cmdline\": \"ro \"}";
+	tu_write_file(spec, body, strlen(body));
+	viaspec = capture(run_cli("--spec", spec));
+	assert_string_equal(flags, viaspec);
+	free(viaspec);
+	/* The command line wins over the document. */
+	r = run_cli("--spec", spec, "--vcpus", "3");
+	assert_int_equal(r.status, 0);
+	assert_string_not_equal(r.out, flags);
+	tu_run_free(&r);
+
+	/* dstack's document: hashes and metadata only; trailing space kept, with a note. */
+	assert_true(asprintf(&dstack, "%s/dstack.json", dir) > 0);
+	body = "{\"base_cmdline\": \"ro \", \"ovmf_hash\": \"3f0834d788fbe575ef7d39edd32b3ad99f735c"
+	       "500bd122862a692c9b017af16f2253aea768b8a8f33b89da30303b2631\", \"kernel_hash\": "
+	       "\"93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a188779411ea9018a5\", "
+	       "\"initrd_hash\": \"\", \"sev_hashes_table_gpa\": 8453120, \"sev_es_reset_eip\": "
+	       "4294946820, \"vcpus\": 2, \"vcpu_type\": \"epyc-genoa\", \"guest_features\": 33, "
+	       "\"ovmf_sections\": [{\"gpa\": 8388608, \"size\": 36864, \"section_type\": 1}, "
+	       "{\"gpa\": 8429568, \"size\": 12288, \"section_type\": 1}, {\"gpa\": 8441856, "
+	       "\"size\": 4096, \"section_type\": 2}, {\"gpa\": 8445952, \"size\": 4096, "
+	       "\"section_type\": 3}, {\"gpa\": 8450048, \"size\": 4096, \"section_type\": 16}, "
+	       "{\"gpa\": 8454144, \"size\": 65536, \"section_type\": 1}]}";
+	tu_write_file(dstack, body, strlen(body));
+	r = run_cli("--spec", dstack);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, flags);
+	assert_non_null(strstr(r.err, "dstack trims it, QEMU does not"));
+	tu_run_free(&r);
+	body = "{\"vcpu\": 2}";
+	tu_write_file(spec, body, strlen(body));
+	expect_refusal(run_cli("--spec", spec, "--ovmf", fw), 1, "unknown key \"vcpu\"");
+	free(flags);
+	free(spec);
+	free(dstack);
+}
+
+static void test_guest_feature_options(void **state)
+{
+	(void)state;
+	char *num = capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+				    "--ovmf", fw, "--guest-features", "0x21"));
+	char *names = capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+				      "--ovmf", fw, "--guest-features", "SNPActive,DebugSwap"));
+	assert_string_equal(num, names);
+	free(num);
+	free(names);
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--guest-features", "0x10001"),
+		       2, "reserved bits");
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
+			       fw, "--guest-features", "SNPActive,Nope"),
+		       2, "unknown guest feature 'Nope'");
+	/* VMSA variants change the digest. */
+	char *plain = capture(
+		run_cli("--mode", "snp", "--vcpus", "1", "--vmm-type", "gce", "--ovmf", fw));
+	char *gpa52 = capture(run_cli("--mode", "snp", "--vcpus", "1", "--vmm-type", "gce",
+				      "--ovmf", fw, "--vmsa-gpa", "52bit"));
+	char *gpa52b = capture(run_cli("--mode", "snp", "--vcpus", "1", "--vmm-type", "gce",
+				       "--ovmf", fw, "--vmsa-gpa", "0xFFFFFFFFFF000"));
+	char *legacy = capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+				       "--ovmf", fw, "--vmsa-fpu", "legacy-kvm"));
+	char *fpu = capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+				    "--ovmf", fw));
+	assert_string_not_equal(plain, gpa52);
+	assert_string_equal(gpa52, gpa52b);
+	assert_string_not_equal(legacy, fpu);
+	free(fpu);
+	free(plain), free(gpa52), free(gpa52b), free(legacy);
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vmm-type", "gce", "--ovmf", fw,
+			       "--vmsa-gpa", "0x123"),
+		       2, "--vmsa-gpa");
+}
+
+static void test_explain(void **state)
+{
+	(void)state;
+	char *digest = capture(run_cli("--mode", "snp", "--vcpus", "4", "--vcpu-type", "EPYC-v4",
+				       "--ovmf", fw, "--kernel", kernel, "--initrd", initrd));
+	char *human =
+		capture(run_cli("explain", "--mode", "snp", "--vcpus", "4", "--vcpu-type",
+				"EPYC-v4", "--ovmf", fw, "--kernel", kernel, "--initrd", initrd));
+	char *json = capture(run_cli("explain", "--mode", "snp", "--vcpus", "4", "--vcpu-type",
+				     "EPYC-v4", "--ovmf", fw, "--kernel", kernel, "--initrd",
+				     initrd, "--json"));
+	char *want;
+	struct json_object *o, *steps, *last;
+
+	assert_true(asprintf(&want, "measurement: %s", digest) > 0);
+	assert_non_null(strstr(human, want));
+	/* Folded runs: the first SNP_SEC_MEM section is 9 zero pages. */
+	assert_non_null(strstr(human, "ZERO       × 9     at 0x800000-0x808fff"));
+	assert_non_null(strstr(human, "VMSA of vCPUs 1-3 (APs)"));
+	assert_non_null(strstr(human, "hashes table (176 bytes)"));
+	o = json_tokener_parse(json);
+	assert_non_null(o);
+	steps = json_object_object_get(o, "steps");
+	/* 64 firmware pages, 9+3+1+1+1+16 section pages, 4 VMSAs */
+	assert_int_equal(json_object_array_length(steps), 64 + 31 + 4);
+	last = json_object_array_get_idx(steps, json_object_array_length(steps) - 1);
+	assert_memory_equal(json_object_get_string(json_object_object_get(last, "ld")), digest, 96);
+	assert_memory_equal(json_object_get_string(json_object_object_get(o, "measurement")),
+			    digest, 96);
+	json_object_put(o);
+	free(want), free(digest), free(human), free(json);
+}
+
+static size_t count_lines(const char *s)
+{
+	return lines(s);
+}
+
+static void test_sweep_and_match(void **state)
+{
+	(void)state;
+	char *csv = capture(run_cli("sweep", "--ovmf", fw, "--kernel", kernel, "--vcpus", "1-3,8",
+				    "--vcpu-type", "EPYC-v4,EPYC-Milan", "--guest-features",
+				    "0x1,0x21", "--vmm-type", "QEMU,ec2,gce", "--csv"));
+	assert_int_equal(count_lines(csv), 1 + 4 * 2 * 2 * 3);
+	char *single = capture(run_cli("--mode", "snp", "--vcpus", "8", "--vcpu-type", "EPYC-Milan",
+				       "--guest-features", "0x21", "--vmm-type", "ec2", "--ovmf",
+				       fw, "--kernel", kernel));
+	char *row;
+	assert_true(asprintf(&row, "ec2,EPYC-Milan,0xa00f11,0x21,8,%s", single) > 0);
+	assert_non_null(strstr(csv, row));
+	free(row);
+
+	/* match finds the planted configuration in its default space ... */
+	single[96] = '\0';
+	struct tu_run r = run_cli("match", "--measurement", single, "--ovmf", fw, "--kernel",
+				  kernel, "--csv");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "ec2,EPYC-Milan,0xa00f11,0x21,8,"));
+	tu_run_free(&r);
+	/* ... and, missing, says what it held fixed. */
+	r = run_cli("match", "--measurement", single, "--ovmf", fw, "--kernel", kernel, "--append",
+		    "other", "--vcpus", "1-16");
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "held fixed"));
+	assert_non_null(
+		strstr(r.err, "93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a188779411ea9018a5"));
+	tu_run_free(&r);
+	expect_refusal(run_cli("match", "--ovmf", fw), 2, "--measurement");
+	expect_refusal(run_cli("match", "--measurement", "abc", "--ovmf", fw), 2, "not a 48-");
+	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vcpus", "5-2"), 2, "--vcpus");
+	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vmm-type", "QEMU,kvm"), 2, "kvm");
+	free(csv);
+	free(single);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +615,12 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_dump_vmsa),
 		cmocka_unit_test(test_stdin_kernel),
+		cmocka_unit_test(test_ovmf_verb),
+		cmocka_unit_test(test_hash_inputs),
+		cmocka_unit_test(test_spec_files),
+		cmocka_unit_test(test_guest_feature_options),
+		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_sweep_and_match),
 	};
 
 	return tu_exit(cmocka_run_group_tests(tests, setup, teardown));

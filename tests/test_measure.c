@@ -551,6 +551,253 @@ static void test_vmsa_gpa_option(void **state)
 	free((void *)cfg.firmware);
 }
 
+static void test_guest_feature_names(void **state)
+{
+	struct snpm_error err;
+	uint64_t f;
+
+	(void)state;
+	assert_int_equal(snpm_guest_features_parse("SNPActive,DebugSwap", &f, NULL), 0);
+	assert_int_equal(f, 0x21);
+	assert_int_equal(snpm_guest_features_parse("snpactive+debugswap|SecureTSC", &f, NULL), 0);
+	assert_int_equal(f, 0x221);
+	assert_int_equal(snpm_guest_features_parse("0x21", &f, NULL), 0);
+	assert_int_equal(f, 0x21);
+	assert_int_equal(snpm_guest_features_parse("33", &f, NULL), 0);
+	assert_int_equal(f, 33);
+	assert_int_equal(snpm_guest_features_parse("0b101", &f, NULL), 0);
+	assert_int_equal(f, 5);
+	assert_int_equal(snpm_guest_features_parse("SmtProtection", &f, NULL), 0);
+	assert_int_equal(f, 0x8000);
+	/* Bits 11, 13 and 16-63 are reserved. */
+	assert_int_equal(snpm_guest_features_parse("0x800", &f, &err), SNPM_ERANGE);
+	assert_int_equal(snpm_guest_features_parse("0x2000", &f, &err), SNPM_ERANGE);
+	assert_int_equal(snpm_guest_features_parse("0x10001", &f, &err), SNPM_ERANGE);
+	assert_int_equal(snpm_guest_features_parse("SNPActive,Bogus", &f, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "Bogus"));
+	assert_int_equal(snpm_guest_features_parse("0xzz", &f, &err), SNPM_EINVAL);
+	assert_int_equal(snpm_guest_features_parse("", &f, &err), SNPM_EINVAL);
+	assert_null(snpm_guest_feature_name(11));
+	assert_null(snpm_guest_feature_name(13));
+	assert_null(snpm_guest_feature_name(16));
+	assert_string_equal(snpm_guest_feature_name(5), "DebugSwap");
+	size_t named = 0;
+	for (unsigned bit = 0; bit < 64; bit++)
+		named += snpm_guest_feature_name(bit) != NULL;
+	assert_int_equal(named, 14);
+}
+
+/* The KAT firmwares, rebuilt from their recipes. */
+struct kat_fw {
+	uint8_t *data;
+	size_t len;
+};
+
+static struct kat_fw build_kat(const char *name)
+{
+	char *path = tu_source_path("vectors/launch-digest-kat.json");
+	struct json_object *kat = json_object_from_file(path);
+	struct kat_fw fw;
+
+	free(path);
+	assert_non_null(kat);
+	fw.data = tu_build_input(
+		json_object_object_get(json_object_object_get(kat, "inputs"), name), &fw.len);
+	json_object_put(kat);
+	return fw;
+}
+
+static const char *const kat_firmwares[] = { "dev_amdsev_256k.fd", "dev_x64_128k.fd",
+					     "dev_caa_64k.fd" };
+
+static void base_config(struct snpm_measure_config *cfg, const struct kat_fw *fw, bool kernel)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = SNPM_MODE_SNP;
+	cfg->vmm = SNPM_VMM_QEMU;
+	cfg->vcpus = 3;
+	cfg->vcpu_sig = 0xa00f11;
+	cfg->guest_features = 0x21;
+	cfg->firmware = fw->data;
+	cfg->firmware_len = fw->len;
+	cfg->has_kernel = kernel;
+	memset(cfg->kernel_sha256, 0x4b, 32);
+	memset(cfg->initrd_sha256, 0x11, 32);
+	memset(cfg->cmdline_sha256, 0xc1, 32);
+}
+
+struct trace_log {
+	size_t n, vmsas, seeds;
+	struct snpm_trace_event last;
+	uint8_t firmware_sha256[32];
+};
+
+static void log_event(void *arg, const struct snpm_trace_event *ev)
+{
+	struct trace_log *t = arg;
+
+	t->n++;
+	t->vmsas += ev->phase == SNPM_PHASE_VMSA;
+	t->seeds += ev->phase == SNPM_PHASE_SEED;
+	if (ev->phase == SNPM_PHASE_FIRMWARE && !ev->page_type)
+		memcpy(t->firmware_sha256, ev->contents, 32);
+	t->last = *ev;
+}
+
+static void test_trace_ends_at_measurement(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(kat_firmwares) / sizeof(kat_firmwares[0]); i++) {
+		struct kat_fw fw = build_kat(kat_firmwares[i]);
+		struct snpm_measure_config cfg;
+		struct trace_log log = { 0 };
+		uint8_t plain[48], traced[48], sha[32];
+		size_t len;
+		bool kernel = i != 1; /* dev_x64 has no kernel hashes */
+
+		base_config(&cfg, &fw, kernel);
+		assert_int_equal(snpm_measure(&cfg, plain, &len, NULL), 0);
+		assert_int_equal(snpm_measure_trace(&cfg, log_event, &log, traced, &len, NULL), 0);
+		assert_memory_equal(plain, traced, 48);
+		assert_memory_equal(log.last.digest, plain, 48);
+		assert_int_equal(log.vmsas, 3);
+		assert_true(log.n >= fw.len / 4096 + 3);
+
+		/* SEV-ES: one step per piece, each with its SHA-256. */
+		memset(&log, 0, sizeof(log));
+		cfg.mode = SNPM_MODE_SEV_ES;
+		assert_int_equal(snpm_measure_trace(&cfg, log_event, &log, traced, &len, NULL), 0);
+		assert_int_equal(len, 32);
+		assert_int_equal(log.n, 1 + (kernel ? 1 : 0) + 3);
+		assert_int_equal(snpm_digest(SNPM_HASH_SHA256, fw.data, fw.len, sha, NULL), 0);
+		assert_memory_equal(log.firmware_sha256, sha, 32);
+		free(fw.data);
+	}
+}
+
+/* Measuring from metadata and the firmware digest equals measuring the image. */
+static void test_metadata_only_equals_image(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(kat_firmwares) / sizeof(kat_firmwares[0]); i++) {
+		struct kat_fw fw = build_kat(kat_firmwares[i]);
+		struct snpm_measure_config cfg, md;
+		struct snpm_ovmf_info info, back;
+		struct snpm_ovmf_digests d = { 0 }, d2;
+		uint8_t a[48], b[48];
+		char *json;
+		size_t len;
+
+		base_config(&cfg, &fw, i != 1);
+		assert_int_equal(snpm_measure(&cfg, a, &len, NULL), 0);
+		assert_int_equal(snpm_ovmf_parse(fw.data, fw.len, &info, NULL), 0);
+		d.has_snp = true;
+		assert_int_equal(snpm_measure_firmware(fw.data, fw.len, d.snp, NULL), 0);
+		/* Through the JSON that `snpmeasure ovmf --json` prints. */
+		assert_int_equal(snpm_ovmf_to_json(&info, fw.data, &d, true, &json, NULL), 0);
+		assert_int_equal(snpm_ovmf_from_json(json, &back, &d2, NULL), 0);
+		free(json);
+		assert_true(d2.has_snp);
+		md = cfg;
+		md.firmware = NULL;
+		md.firmware_len = 0;
+		md.firmware_info = &back;
+		md.has_firmware_digest = true;
+		memcpy(md.firmware_digest, d2.snp, 48);
+		assert_int_equal(snpm_measure(&md, b, &len, NULL), 0);
+		assert_memory_equal(a, b, 48);
+		/* Without the digest, or outside SNP, the image is needed. */
+		md.has_firmware_digest = false;
+		assert_int_equal(snpm_measure(&md, b, &len, NULL), SNPM_EINVAL);
+		md.has_firmware_digest = true;
+		md.mode = SNPM_MODE_SEV_ES;
+		assert_int_equal(snpm_measure(&md, b, &len, NULL), SNPM_EINVAL);
+		free(fw.data);
+	}
+}
+
+struct row_check {
+	struct snpm_measure_config base;
+	size_t rows;
+	int stop_after;
+};
+
+static int check_row(void *arg, const struct snpm_sweep_row *row)
+{
+	struct row_check *c = arg;
+	struct snpm_measure_config cfg = c->base;
+	uint8_t d[48];
+	size_t len;
+
+	cfg.vmm = row->vmm;
+	cfg.vcpu_sig = row->vcpu_sig;
+	cfg.guest_features = row->guest_features;
+	cfg.vcpus = row->vcpus;
+	assert_int_equal(snpm_measure(&cfg, d, &len, NULL), 0);
+	assert_int_equal(len, row->digest_len);
+	assert_memory_equal(d, row->digest, len);
+	c->rows++;
+	return c->stop_after && (int)c->rows == c->stop_after ? 42 : 0;
+}
+
+static void test_sweep_rows_equal_single(void **state)
+{
+	static const uint32_t vcpus[] = { 1, 2, 5, 9 };
+	static const uint32_t sigs[] = { 0x800f12, 0xa00f11 };
+	static const uint64_t feats[] = { 0x1, 0x21 };
+	static const enum snpm_vmm vmms[] = { SNPM_VMM_QEMU, SNPM_VMM_EC2, SNPM_VMM_GCE };
+	struct snpm_sweep_space sp = { vcpus, 4, sigs, 2, feats, 2, vmms, 3 };
+	struct kat_fw fw = build_kat("dev_amdsev_256k.fd");
+	static const enum snpm_mode modes[] = { SNPM_MODE_SNP, SNPM_MODE_SEV_ES, SNPM_MODE_SEV };
+
+	(void)state;
+	for (size_t m = 0; m < 3; m++) {
+		struct row_check c = { 0 };
+		base_config(&c.base, &fw, true);
+		c.base.mode = modes[m];
+		assert_int_equal(snpm_sweep(&c.base, &sp, check_row, &c, NULL), 0);
+		assert_int_equal(c.rows, 4 * 2 * 2 * 3);
+	}
+	/* A callback's non-zero return stops the sweep and comes back. */
+	struct row_check c = { .stop_after = 5 };
+	base_config(&c.base, &fw, true);
+	assert_int_equal(snpm_sweep(&c.base, &sp, check_row, &c, NULL), 42);
+	assert_int_equal(c.rows, 5);
+	free(fw.data);
+}
+
+static int never(void *arg, const struct snpm_sweep_row *row)
+{
+	(void)arg, (void)row;
+	fail_msg("no row may be emitted for a refused sweep");
+	return 0;
+}
+
+static void test_sweep_refusals(void **state)
+{
+	static const uint32_t bad_vcpus[] = { 4, 2 };
+	static const uint32_t vcpus[] = { 1 };
+	static const uint32_t sigs[] = { 0x800f12 };
+	static const uint64_t feats[] = { 0x1 }, bad_feats[] = { 0x801 };
+	static const enum snpm_vmm vmms[] = { SNPM_VMM_QEMU }, bad_vmms[] = { SNPM_VMM_QEMU, 7 };
+	struct kat_fw fw = build_kat("dev_amdsev_256k.fd");
+	struct snpm_measure_config cfg;
+	struct snpm_sweep_space sp;
+	struct snpm_error err;
+
+	(void)state;
+	base_config(&cfg, &fw, true);
+	sp = (struct snpm_sweep_space){ bad_vcpus, 2, sigs, 1, feats, 1, vmms, 1 };
+	assert_int_equal(snpm_sweep(&cfg, &sp, never, NULL, &err), SNPM_EINVAL);
+	sp = (struct snpm_sweep_space){ vcpus, 1, sigs, 1, bad_feats, 1, vmms, 1 };
+	assert_int_equal(snpm_sweep(&cfg, &sp, never, NULL, &err), SNPM_ERANGE);
+	sp = (struct snpm_sweep_space){ vcpus, 1, sigs, 1, feats, 1, bad_vmms, 2 };
+	assert_int_equal(snpm_sweep(&cfg, &sp, never, NULL, &err), SNPM_EINVAL);
+	sp = (struct snpm_sweep_space){ vcpus, 0, sigs, 1, feats, 1, vmms, 1 };
+	assert_int_equal(snpm_sweep(&cfg, &sp, never, NULL, &err), SNPM_EINVAL);
+	free(fw.data);
+}
+
 static void test_strings(void **state)
 {
 	(void)state;
@@ -579,6 +826,11 @@ int main(void)
 		cmocka_unit_test(test_config_refusals),
 		cmocka_unit_test(test_vmsa_gpa_option),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_guest_feature_names),
+		cmocka_unit_test(test_trace_ends_at_measurement),
+		cmocka_unit_test(test_metadata_only_equals_image),
+		cmocka_unit_test(test_sweep_rows_equal_single),
+		cmocka_unit_test(test_sweep_refusals),
 	};
 
 	return tu_exit(cmocka_run_group_tests(tests, NULL, NULL));
