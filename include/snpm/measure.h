@@ -139,7 +139,7 @@ SNPM_EXPORT int snpm_guest_features_parse(const char *text, uint64_t *ret_featur
 
 /*
  * The initial FPU state in the VMSA. KVM fills MXCSR and the x87 control word of SEV-ES VMSAs
- * (QEMU profile); older host kernels left them zero, and so did sev-snp-measure before 0.0.10.
+ * (QEMU profile); older host kernels left them zero, as did older sev-snp-measure releases.
  */
 enum snpm_vmsa_fpu {
 	SNPM_VMSA_FPU_DEFAULT = 0, /* as the VMM profile says */
