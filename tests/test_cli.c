@@ -515,8 +515,8 @@ static void test_guest_feature_options(void **state)
 				       "--ovmf", fw, "--vmsa-gpa", "0xFFFFFFFFFF000"));
 	char *legacy = capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
 				       "--ovmf", fw, "--vmsa-fpu", "legacy-kvm"));
-	char *fpu = capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
-				    "--ovmf", fw));
+	char *fpu = capture(
+		run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw));
 	assert_string_not_equal(plain, gpa52);
 	assert_string_equal(gpa52, gpa52b);
 	assert_string_not_equal(legacy, fpu);
