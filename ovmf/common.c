@@ -31,6 +31,8 @@ const char *snpm_strerror(int code)
 		return "out of memory";
 	case SNPM_ECRYPTO:
 		return "cryptography error";
+	case SNPM_EVERIFY:
+		return "verification failed";
 	default:
 		return "unknown error";
 	}

@@ -46,6 +46,7 @@ enum snpm_errcode {
 	SNPM_EIO = -5, /* reading or writing failed; saved_errno says why */
 	SNPM_ENOMEM = -6, /* an allocation failed */
 	SNPM_ECRYPTO = -7, /* OpenSSL reported a failure */
+	SNPM_EVERIFY = -8, /* a signature, certificate chain or comparison did not hold */
 };
 
 #define SNPM_ERROR_MESSAGE_SIZE 256u

@@ -7,5 +7,6 @@
 #include <snpm/ovmf.h>
 #include <snpm/measure.h>
 #include <snpm/document.h>
+#include <snpm/report.h>
 
 #endif /* SNPM_SNPM_H */

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Report verification: the report's ECDSA signature, AMD's certificate chain, and the VCEK's
+ * extensions against the report (AMD "Versioned Chip Endorsement Key (VCEK) Certificate and KDS
+ * Interface Specification", publication 57230: OIDs 1.3.6.1.4.1.3704.1.*).
+ *
+ * The order matters for what a failure says: the signature is checked first, over the raw
+ * bytes, so any change to the signed area is reported as a bad signature.
+ */
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <snpm/report.h>
+
+#include "crypto.h"
+#include "roots.h"
+
+#define OID_PRODUCT_NAME "1.3.6.1.4.1.3704.1.2"
+#define OID_BL_SPL "1.3.6.1.4.1.3704.1.3.1"
+#define OID_TEE_SPL "1.3.6.1.4.1.3704.1.3.2"
+#define OID_SNP_SPL "1.3.6.1.4.1.3704.1.3.3"
+#define OID_UCODE_SPL "1.3.6.1.4.1.3704.1.3.8"
+#define OID_FMC_SPL "1.3.6.1.4.1.3704.1.3.9"
+#define OID_HWID "1.3.6.1.4.1.3704.1.4"
+
+struct chain {
+	X509 *vcek, *ask, *ark;
+	X509 *builtin_ask, *builtin_ark;
+};
+
+static void chain_free(struct chain *c)
+{
+	X509_free(c->vcek);
+	X509_free(c->ask);
+	X509_free(c->ark);
+	X509_free(c->builtin_ask);
+	X509_free(c->builtin_ark);
+}
+
+/* A certificate as PEM or DER. */
+static int load_cert(const uint8_t *data, size_t len, const char *what, X509 **ret,
+		     struct snpm_error *reterr)
+{
+	const unsigned char *p = data;
+	BIO *bio;
+	X509 *c = NULL;
+
+	if (len > 1u << 20)
+		return snpm_fail(reterr, SNPM_EINVAL, "%s certificate is too large", what);
+	bio = BIO_new_mem_buf(data, (int)len);
+	if (bio)
+		c = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (!c)
+		c = d2i_X509(NULL, &p, (long)len);
+	ERR_clear_error();
+	if (!c)
+		return snpm_fail(reterr, SNPM_EINVAL, "%s is not a PEM or DER certificate", what);
+	*ret = c;
+	return 0;
+}
+
+/* Two PEM certificates: the ASK (or ASVK), then the ARK. */
+static int load_pair(const void *pem, size_t len, const char *what, X509 **first, X509 **second,
+		     struct snpm_error *reterr)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+
+	*first = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	*second = *first ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	ERR_clear_error();
+	if (!*second) {
+		X509_free(*first);
+		*first = NULL;
+		return snpm_fail(reterr, SNPM_EINVAL, "%s is not two PEM certificates (ASK, ARK)",
+				 what);
+	}
+	return 0;
+}
+
+static void common_name(X509 *c, char *out, size_t n)
+{
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(c), NID_commonName, out, (int)n) < 0)
+		snprintf(out, n, "?");
+}
+
+/* The DER contents of an extension, or NULL. */
+static const ASN1_OCTET_STRING *ext_data(X509 *c, const char *oid)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	int i = obj ? X509_get_ext_by_OBJ(c, obj, -1) : -1;
+
+	ASN1_OBJECT_free(obj);
+	return i < 0 ? NULL : X509_EXTENSION_get_data(X509_get_ext(c, i));
+}
+
+/* An SPL extension: a DER INTEGER 0-255. */
+static int ext_spl(X509 *c, const char *oid, const char *name, uint8_t *ret,
+		   struct snpm_error *reterr)
+{
+	const ASN1_OCTET_STRING *d = ext_data(c, oid);
+	const unsigned char *p;
+	ASN1_INTEGER *i;
+	long v = -1;
+
+	if (!d)
+		return snpm_fail(reterr, SNPM_EVERIFY, "the certificate has no %s extension", name);
+	p = ASN1_STRING_get0_data(d);
+	i = d2i_ASN1_INTEGER(NULL, &p, ASN1_STRING_length(d));
+	if (i)
+		v = ASN1_INTEGER_get(i);
+	ASN1_INTEGER_free(i);
+	if (v < 0 || v > 255)
+		return snpm_fail(reterr, SNPM_EVERIFY,
+				 "the certificate's %s extension is malformed", name);
+	*ret = (uint8_t)v;
+	return 0;
+}
+
+static void product_name(X509 *c, char *out, size_t n)
+{
+	const ASN1_OCTET_STRING *d = ext_data(c, OID_PRODUCT_NAME);
+	const unsigned char *p;
+	ASN1_IA5STRING *s = NULL;
+
+	out[0] = '\0';
+	if (!d)
+		return;
+	p = ASN1_STRING_get0_data(d);
+	s = d2i_ASN1_IA5STRING(NULL, &p, ASN1_STRING_length(d));
+	if (s && (size_t)ASN1_STRING_length(s) < n) {
+		memcpy(out, ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
+		out[ASN1_STRING_length(s)] = '\0';
+	}
+	ASN1_IA5STRING_free(s);
+}
+
+static enum snpm_cpu_family family_of_product(const char *product)
+{
+	if (strncmp(product, "Milan", 5) == 0)
+		return SNPM_FAMILY_MILAN;
+	if (strncmp(product, "Genoa", 5) == 0)
+		return SNPM_FAMILY_GENOA;
+	if (strncmp(product, "Turin", 5) == 0)
+		return SNPM_FAMILY_TURIN;
+	return SNPM_FAMILY_UNKNOWN;
+}
+
+static bool is_p384(EVP_PKEY *k)
+{
+	char group[64];
+
+	return k && EVP_PKEY_get_base_id(k) == EVP_PKEY_EC &&
+	       EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+					      NULL) == 1 &&
+	       strcmp(group, "secp384r1") == 0;
+}
+
+/* ECDSA-SHA384 over data with r, s as the 72-byte little-endian values AMD formats use. */
+int snpm_ecdsa_verify_le(EVP_PKEY *key, const uint8_t *data, size_t len,
+			 const uint8_t r_le[SNPM_ECDSA_COORD_SIZE],
+			 const uint8_t s_le[SNPM_ECDSA_COORD_SIZE], bool *ret_ok,
+			 struct snpm_error *reterr)
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *r = BN_lebin2bn(r_le, SNPM_ECDSA_COORD_SIZE, NULL);
+	BIGNUM *s = BN_lebin2bn(s_le, SNPM_ECDSA_COORD_SIZE, NULL);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *der = NULL;
+	int der_len, v;
+
+	if (!sig || !r || !s || !ctx || ECDSA_SIG_set0(sig, r, s) != 1) {
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(sig);
+		EVP_MD_CTX_free(ctx);
+		return snpm_fail_crypto(reterr, "cannot build the signature");
+	}
+	der_len = i2d_ECDSA_SIG(sig, &der);
+	v = der_len > 0 && EVP_DigestVerifyInit(ctx, NULL, EVP_sha384(), NULL, key) == 1 ?
+		    EVP_DigestVerify(ctx, der, (size_t)der_len, data, len) :
+		    -1;
+	OPENSSL_free(der);
+	ECDSA_SIG_free(sig);
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	*ret_ok = v == 1;
+	return 0;
+}
+
+static int check_report_signature(const uint8_t *report, X509 *vcek, struct snpm_error *reterr)
+{
+	EVP_PKEY *key = X509_get0_pubkey(vcek);
+	bool ok = false;
+	int r;
+
+	if (!is_p384(key))
+		return snpm_fail(reterr, SNPM_EVERIFY, "the VCEK's key is not an ECDSA P-384 key");
+	r = snpm_ecdsa_verify_le(key, report, SNPM_REPORT_SIGNED_SIZE,
+				 report + SNPM_REPORT_SIGNED_SIZE,
+				 report + SNPM_REPORT_SIGNED_SIZE + SNPM_ECDSA_COORD_SIZE, &ok,
+				 reterr);
+	if (r == 0 && !ok)
+		r = snpm_fail(reterr, SNPM_EVERIFY,
+			      "the report's signature does not verify with this VCEK: the report "
+			      "was changed or another chip's key was given");
+	return r;
+}
+
+/* child is signed by issuer with RSASSA-PSS (every certificate of AMD's chains is). */
+static int check_signed_by(X509 *child, X509 *issuer, struct snpm_error *reterr)
+{
+	char c[64], i[64];
+
+	common_name(child, c, sizeof(c));
+	common_name(issuer, i, sizeof(i));
+	if (X509_get_signature_nid(child) != NID_rsassaPss)
+		return snpm_fail(reterr, SNPM_EVERIFY, "%s is not signed with RSASSA-PSS", c);
+	if (X509_verify(child, X509_get0_pubkey(issuer)) != 1) {
+		ERR_clear_error();
+		return snpm_fail(reterr, SNPM_EVERIFY, "%s is not signed by %s", c, i);
+	}
+	return 0;
+}
+
+/* Whether ark is one of the ARKs shipped with the library. */
+static bool is_amd_ark(X509 *ark)
+{
+	bool found = false;
+
+	for (size_t i = 0; !found && i < snpm_n_root_chains; i++) {
+		X509 *a = NULL, *b = NULL;
+		if (load_pair(snpm_root_chains[i].pem, strlen(snpm_root_chains[i].pem), "root", &a,
+			      &b, NULL) == 0)
+			found = X509_cmp(ark, b) == 0;
+		X509_free(a);
+		X509_free(b);
+	}
+	return found;
+}
+
+static int pick_chain(const struct snpm_cert_input *in, enum snpm_cpu_family family, bool vlek,
+		      struct chain *c, struct snpm_verify_result *res, struct snpm_error *reterr)
+{
+	int r = 0;
+
+	if (in->chain && (r = load_pair(in->chain, in->chain_len, "the --chain bundle", &c->ask,
+					&c->ark, reterr)) < 0)
+		return r;
+	if (in->ask && !c->ask && (r = load_cert(in->ask, in->ask_len, "the ASK", &c->ask, reterr)))
+		return r;
+	if (in->ark && !c->ark && (r = load_cert(in->ark, in->ark_len, "the ARK", &c->ark, reterr)))
+		return r;
+	for (size_t i = 0; i < snpm_n_root_chains; i++)
+		if (snpm_root_chains[i].family == family && snpm_root_chains[i].vlek == vlek)
+			r = load_pair(snpm_root_chains[i].pem, strlen(snpm_root_chains[i].pem),
+				      "a built-in chain", &c->builtin_ask, &c->builtin_ark, reterr);
+	if (r < 0)
+		return r;
+	res->builtin_chain = !c->ask && !c->ark;
+	if (!c->ask)
+		c->ask = X509_dup(c->builtin_ask);
+	if (!c->ark)
+		c->ark = X509_dup(c->builtin_ark);
+	if (!c->ask || !c->ark)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "no %s chain is known for %s",
+				 vlek ? "VLEK" : "VCEK", snpm_cpu_family_name(family));
+	return 0;
+}
+
+static int check_chain(struct chain *c, struct snpm_error *reterr)
+{
+	char cn[64];
+	int r;
+
+	common_name(c->ark, cn, sizeof(cn));
+	if (!is_amd_ark(c->ark))
+		return snpm_fail(reterr, SNPM_EVERIFY,
+				 "the ARK (%s) is not one of AMD's ARKs for Milan, Genoa or Turin",
+				 cn);
+	r = check_signed_by(c->ark, c->ark, reterr);
+	if (r == 0)
+		r = check_signed_by(c->ask, c->ark, reterr);
+	if (r == 0)
+		r = check_signed_by(c->vcek, c->ask, reterr);
+	return r;
+}
+
+static int check_tcb(X509 *vcek, const struct snpm_report *rep, enum snpm_cpu_family family,
+		     struct snpm_tcb *cert, struct snpm_error *reterr)
+{
+	struct snpm_tcb want;
+	int r;
+
+	memset(cert, 0, sizeof(*cert));
+	snpm_tcb_split(rep->reported_tcb, family, &want);
+	r = ext_spl(vcek, OID_BL_SPL, "blSPL", &cert->bootloader, reterr);
+	if (r == 0)
+		r = ext_spl(vcek, OID_TEE_SPL, "teeSPL", &cert->tee, reterr);
+	if (r == 0)
+		r = ext_spl(vcek, OID_SNP_SPL, "snpSPL", &cert->snp, reterr);
+	if (r == 0)
+		r = ext_spl(vcek, OID_UCODE_SPL, "ucodeSPL", &cert->microcode, reterr);
+	if (r == 0 && want.has_fmc) {
+		cert->has_fmc = true;
+		r = ext_spl(vcek, OID_FMC_SPL, "fmcSPL", &cert->fmc, reterr);
+	}
+	if (r == 0 &&
+	    (cert->bootloader != want.bootloader || cert->tee != want.tee ||
+	     cert->snp != want.snp || cert->microcode != want.microcode || cert->fmc != want.fmc))
+		r = snpm_fail(reterr, SNPM_EVERIFY,
+			      "the certificate's TCB (fmc %u bl %u tee %u snp %u ucode %u) is not "
+			      "the report's reported TCB (fmc %u bl %u tee %u snp %u ucode %u)",
+			      cert->fmc, cert->bootloader, cert->tee, cert->snp, cert->microcode,
+			      want.fmc, want.bootloader, want.tee, want.snp, want.microcode);
+	return r;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static int check_hwid(X509 *vcek, const struct snpm_report *rep, bool *checked,
+		      struct snpm_error *reterr)
+{
+	const ASN1_OCTET_STRING *d = ext_data(vcek, OID_HWID);
+	size_t n = d ? (size_t)ASN1_STRING_length(d) : 0;
+
+	*checked = false;
+	/* A masked chip ID (MASK_CHIP_ID policy or key info) is all zero: nothing to compare. */
+	if (all_zero(rep->chip_id, sizeof(rep->chip_id)))
+		return 0;
+	if (!d)
+		return snpm_fail(reterr, SNPM_EVERIFY, "the VCEK has no hwID extension");
+	/* The extension holds the raw ID: 64 bytes, or 8 on Turin, whose report pads the chip ID
+	 * with zeros. */
+	if (n == 0 || n > sizeof(rep->chip_id) ||
+	    memcmp(ASN1_STRING_get0_data(d), rep->chip_id, n) != 0 ||
+	    !all_zero(rep->chip_id + n, sizeof(rep->chip_id) - n))
+		return snpm_fail(
+			reterr, SNPM_EVERIFY,
+			"the VCEK's hardware ID is not the report's chip ID: it belongs to "
+			"another chip");
+	*checked = true;
+	return 0;
+}
+
+/* VCEK or VLEK, as the report says and as the certificate says: they must agree. */
+static int check_key_kind(X509 *vcek, const struct snpm_report *rep, bool *vlek,
+			  struct snpm_error *reterr)
+{
+	enum snpm_signing_key key = snpm_report_signing_key(rep);
+	char cn[64];
+
+	common_name(vcek, cn, sizeof(cn));
+	if (key != SNPM_SIGNING_KEY_VCEK && key != SNPM_SIGNING_KEY_VLEK)
+		return snpm_fail(reterr, SNPM_EVERIFY, "the report says no key signed it");
+	*vlek = key == SNPM_SIGNING_KEY_VLEK;
+	if (strcmp(cn, *vlek ? "SEV-VLEK" : "SEV-VCEK") != 0)
+		return snpm_fail(reterr, SNPM_EVERIFY,
+				 "the report was signed by a %s, but the certificate is %s",
+				 *vlek ? "VLEK" : "VCEK", cn);
+	return 0;
+}
+
+static int check_family(X509 *vcek, const struct snpm_report *rep, struct snpm_verify_result *res,
+			struct snpm_error *reterr)
+{
+	enum snpm_cpu_family from_report = snpm_report_family(rep), from_cert;
+
+	product_name(vcek, res->product, sizeof(res->product));
+	from_cert = family_of_product(res->product);
+	if (from_report && from_cert && from_report != from_cert)
+		return snpm_fail(reterr, SNPM_EVERIFY,
+				 "the report comes from a %s CPU but the certificate is for %s",
+				 snpm_cpu_family_name(from_report), res->product);
+	res->family = from_report ? from_report : from_cert;
+	if (!res->family)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "neither the report nor the certificate says which CPU family");
+	return 0;
+}
+
+int snpm_report_verify(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+		       const struct snpm_cert_input *certs, struct snpm_verify_result *ret,
+		       struct snpm_error *reterr)
+{
+	struct snpm_verify_result res;
+	struct snpm_report rep;
+	struct chain c = { 0 };
+	int r;
+
+	if (!report_bytes || !certs || !certs->vcek)
+		return snpm_fail(reterr, SNPM_EINVAL, "verification needs the report and a VCEK");
+	memset(&res, 0, sizeof(res));
+	r = load_cert(certs->vcek, certs->vcek_len, "the VCEK", &c.vcek, reterr);
+	if (r == 0)
+		r = check_report_signature(report_bytes, c.vcek, reterr);
+	if (r == 0)
+		r = snpm_report_parse(report_bytes, SNPM_REPORT_SIZE, &rep, reterr);
+	if (r == 0 && rep.signature_algo != 1)
+		r = snpm_fail(reterr, SNPM_EUNSUPPORTED,
+			      "signature algorithm %u is not ECDSA P-384", rep.signature_algo);
+	if (r == 0)
+		r = check_key_kind(c.vcek, &rep, &res.vlek, reterr);
+	if (r == 0)
+		r = check_family(c.vcek, &rep, &res, reterr);
+	if (r == 0)
+		r = pick_chain(certs, res.family, res.vlek, &c, &res, reterr);
+	if (r == 0)
+		r = check_chain(&c, reterr);
+	if (r == 0)
+		r = check_tcb(c.vcek, &rep, res.family, &res.cert_tcb, reterr);
+	if (r == 0 && !res.vlek)
+		r = check_hwid(c.vcek, &rep, &res.hwid_checked, reterr);
+	chain_free(&c);
+	if (r == 0 && ret)
+		*ret = res;
+	return r;
+}

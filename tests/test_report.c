@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Attestation reports from real AMD hardware (shared/fixtures/reports): every field against
+ * expected-fields.json, verification with each chain, and the refusals verification promises.
+ * ID blocks against the reference snp-create-id-block (vectors/id-block.json).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "testutil.h"
+
+static const char *const report_dirs[] = { "milan-v2", "genoa-v3", "turin-v5", "vlek-v3" };
+
+static uint8_t *fixture_bytes(const char *rel, size_t *len)
+{
+	char *path = tu_fixture(rel);
+	uint8_t *data;
+
+	if (!path)
+		return NULL;
+	data = tu_read_file(path, len);
+	free(path);
+	return data;
+}
+
+static struct json_object *expected_fields(void)
+{
+	char *path = tu_fixture("reports/expected-fields.json");
+	struct json_object *o;
+
+	if (!path)
+		return NULL;
+	o = json_object_from_file(path);
+	free(path);
+	return o;
+}
+
+static void expect_hex(struct json_object *fields, const char *key, const uint8_t *d, size_t len)
+{
+	struct json_object *v;
+	char hex[200];
+
+	if (!json_object_object_get_ex(fields, key, &v))
+		return;
+	tu_hex(d, len, hex);
+	if (strcmp(hex, json_object_get_string(v)) != 0)
+		fail_msg("%s: got %s, want %s", key, hex, json_object_get_string(v));
+}
+
+static void expect_num(struct json_object *fields, const char *key, uint64_t got)
+{
+	struct json_object *v;
+	uint64_t want;
+
+	if (!json_object_object_get_ex(fields, key, &v))
+		return;
+	if (json_object_is_type(v, json_type_string))
+		want = strtoull(json_object_get_string(v), NULL, 0);
+	else
+		want = (uint64_t)json_object_get_int64(v);
+	if (got != want)
+		fail_msg("%s: got 0x%llx, want 0x%llx", key, (unsigned long long)got,
+			 (unsigned long long)want);
+}
+
+static void check_fields(struct json_object *f, const struct snpm_report *r)
+{
+	expect_num(f, "version", r->version);
+	expect_num(f, "guest_svn", r->guest_svn);
+	expect_num(f, "policy", r->policy);
+	expect_hex(f, "family_id", r->family_id, 16);
+	expect_hex(f, "image_id", r->image_id, 16);
+	expect_num(f, "vmpl", r->vmpl);
+	expect_num(f, "signature_algo", r->signature_algo);
+	expect_num(f, "current_tcb", r->current_tcb);
+	expect_num(f, "platform_info", r->platform_info);
+	expect_num(f, "author_key_en_and_flags", r->key_info);
+	expect_hex(f, "report_data", r->report_data, 64);
+	expect_hex(f, "measurement", r->measurement, 48);
+	expect_hex(f, "host_data", r->host_data, 32);
+	expect_hex(f, "id_key_digest", r->id_key_digest, 48);
+	expect_hex(f, "author_key_digest", r->author_key_digest, 48);
+	expect_hex(f, "report_id", r->report_id, 32);
+	expect_hex(f, "report_id_ma", r->report_id_ma, 32);
+	expect_num(f, "reported_tcb", r->reported_tcb);
+	expect_hex(f, "chip_id", r->chip_id, 64);
+	expect_num(f, "committed_tcb", r->committed_tcb);
+	expect_num(f, "current_build", r->current_build);
+	expect_num(f, "current_minor", r->current_minor);
+	expect_num(f, "current_major", r->current_major);
+	expect_num(f, "committed_build", r->committed_build);
+	expect_num(f, "committed_minor", r->committed_minor);
+	expect_num(f, "committed_major", r->committed_major);
+	expect_num(f, "launch_tcb", r->launch_tcb);
+	expect_num(f, "cpuid_fam_id", r->cpuid_fam_id);
+	expect_num(f, "cpuid_mod_id", r->cpuid_mod_id);
+	expect_num(f, "cpuid_step", r->cpuid_step);
+	expect_num(f, "launch_mit_vector", r->launch_mit_vector);
+	expect_num(f, "current_mit_vector", r->current_mit_vector);
+	expect_hex(f, "signature_r", r->signature_r, 72);
+	expect_hex(f, "signature_s", r->signature_s, 72);
+	/* Fields a version lacks are absent from the expectations and zero here. */
+	assert_int_equal(r->has_cpuid, json_object_object_get_ex(f, "cpuid_fam_id", NULL));
+	assert_int_equal(r->has_mit_vectors,
+			 json_object_object_get_ex(f, "launch_mit_vector", NULL));
+}
+
+static void test_fields(void **state)
+{
+	struct json_object *all = expected_fields(), *reports;
+
+	(void)state;
+	if (!all)
+		TU_SKIP("reports/expected-fields.json");
+	reports = json_object_object_get(all, "reports");
+	for (size_t i = 0; i < 4; i++) {
+		char rel[64];
+		size_t len;
+		snprintf(rel, sizeof(rel), "reports/%s/report.bin", report_dirs[i]);
+		uint8_t *data = fixture_bytes(rel, &len);
+		struct snpm_report r;
+		assert_non_null(data);
+		assert_int_equal(snpm_report_parse(data, len, &r, NULL), 0);
+		check_fields(json_object_object_get(reports, report_dirs[i]), &r);
+		free(data);
+	}
+	json_object_put(all);
+}
+
+static void test_families_and_tcb(void **state)
+{
+	size_t len;
+	uint8_t *data = fixture_bytes("reports/turin-v5/report.bin", &len);
+	struct snpm_report r;
+	struct snpm_tcb t;
+
+	(void)state;
+	if (!data)
+		TU_SKIP("turin report");
+	assert_int_equal(snpm_report_parse(data, len, &r, NULL), 0);
+	assert_int_equal(snpm_report_family(&r), SNPM_FAMILY_TURIN);
+	/* 0x5100000004010101 on Turin: FMC 1, bootloader 1, TEE 1, SNP 4, microcode 0x51. */
+	snpm_tcb_split(r.reported_tcb, SNPM_FAMILY_TURIN, &t);
+	assert_true(t.has_fmc);
+	assert_int_equal(t.fmc, 1);
+	assert_int_equal(t.bootloader, 1);
+	assert_int_equal(t.tee, 1);
+	assert_int_equal(t.snp, 4);
+	assert_int_equal(t.microcode, 0x51);
+	/* 0x541700000000000a on Genoa: bootloader 10, TEE 0, SNP 0x17, microcode 0x54. */
+	snpm_tcb_split(0x541700000000000aull, SNPM_FAMILY_GENOA, &t);
+	assert_false(t.has_fmc);
+	assert_int_equal(t.bootloader, 10);
+	assert_int_equal(t.tee, 0);
+	assert_int_equal(t.snp, 0x17);
+	assert_int_equal(t.microcode, 0x54);
+	free(data);
+	data = fixture_bytes("reports/vlek-v3/report.bin", &len);
+	assert_int_equal(snpm_report_parse(data, len, &r, NULL), 0);
+	assert_int_equal(snpm_report_family(&r), SNPM_FAMILY_MILAN);
+	assert_int_equal(snpm_report_signing_key(&r), SNPM_SIGNING_KEY_VLEK);
+	free(data);
+}
+
+static void test_parse_refusals(void **state)
+{
+	uint8_t buf[SNPM_REPORT_SIZE + 1] = { 0 };
+	struct snpm_report r;
+	struct snpm_error err;
+
+	(void)state;
+	buf[0] = 2;
+	assert_int_equal(snpm_report_parse(buf, SNPM_REPORT_SIZE - 1, &r, &err), SNPM_EMALFORMED);
+	assert_non_null(strstr(err.message, "1183"));
+	assert_int_equal(snpm_report_parse(buf, SNPM_REPORT_SIZE + 1, &r, &err), SNPM_EMALFORMED);
+	assert_int_equal(snpm_report_parse(buf, SNPM_REPORT_SIZE, &r, &err), 0);
+	for (uint32_t v = 0; v < 8; v++) {
+		buf[0] = (uint8_t)v;
+		int want = v == 2 || v == 3 || v == 5 ? 0 : SNPM_EUNSUPPORTED;
+		assert_int_equal(snpm_report_parse(buf, SNPM_REPORT_SIZE, &r, &err), want);
+	}
+}
+
+struct keys {
+	uint8_t *report, *vcek, *ask, *ark, *chain;
+	size_t report_len, vcek_len, ask_len, ark_len, chain_len;
+};
+
+static bool load_keys(const char *dir, struct keys *k)
+{
+	char rel[96];
+
+	memset(k, 0, sizeof(*k));
+	snprintf(rel, sizeof(rel), "reports/%s/report.bin", dir);
+	k->report = fixture_bytes(rel, &k->report_len);
+	if (strcmp(dir, "milan-v2") == 0) {
+		k->vcek = fixture_bytes("reports/milan-v2/vcek.der", &k->vcek_len);
+		k->chain = fixture_bytes("reports/milan-v2/ask_ark.pem", &k->chain_len);
+	} else {
+		snprintf(rel, sizeof(rel), "reports/%s/vcek.pem", dir);
+		k->vcek = fixture_bytes(rel, &k->vcek_len);
+		snprintf(rel, sizeof(rel), "reports/%s/ask.pem", dir);
+		k->ask = fixture_bytes(rel, &k->ask_len);
+		snprintf(rel, sizeof(rel), "reports/%s/ark.pem", dir);
+		k->ark = fixture_bytes(rel, &k->ark_len);
+	}
+	return k->report && k->vcek;
+}
+
+static void free_keys(struct keys *k)
+{
+	free(k->report), free(k->vcek), free(k->ask), free(k->ark), free(k->chain);
+}
+
+static struct snpm_cert_input inputs(const struct keys *k, bool given_chain)
+{
+	struct snpm_cert_input in = { k->vcek, k->vcek_len, NULL, 0, NULL, 0, NULL, 0 };
+
+	if (given_chain) {
+		in.ask = k->ask, in.ask_len = k->ask_len;
+		in.ark = k->ark, in.ark_len = k->ark_len;
+		in.chain = k->chain, in.chain_len = k->chain_len;
+	}
+	return in;
+}
+
+static void expect_verify_fails(const uint8_t *report, const struct snpm_cert_input *in,
+				const char *needle)
+{
+	struct snpm_error err;
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(snpm_report_verify(report, in, NULL, &err), SNPM_EVERIFY);
+	if (!strstr(err.message, needle))
+		fail_msg("'%s' lacks '%s'", err.message, needle);
+}
+
+static void test_verify_real_reports(void **state)
+{
+	static const enum snpm_cpu_family families[] = { SNPM_FAMILY_MILAN, SNPM_FAMILY_GENOA,
+							 SNPM_FAMILY_TURIN };
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct snpm_verify_result res;
+		struct snpm_cert_input in;
+		struct snpm_error err;
+		struct keys k;
+
+		if (!load_keys(report_dirs[i], &k)) {
+			free_keys(&k);
+			TU_SKIP("reports/%s", report_dirs[i]);
+		}
+		for (int given = 0; given < 2; given++) {
+			in = inputs(&k, given);
+			if (snpm_report_verify(k.report, &in, &res, &err) != 0)
+				fail_msg("%s: %s", report_dirs[i], err.message);
+			assert_int_equal(res.family, families[i]);
+			assert_false(res.vlek);
+			assert_int_equal(res.builtin_chain, !given);
+			assert_true(res.hwid_checked);
+		}
+		free_keys(&k);
+	}
+}
+
+static void test_flipped_bytes_fail(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct snpm_cert_input in;
+		struct keys k;
+
+		if (!load_keys(report_dirs[i], &k)) {
+			free_keys(&k);
+			TU_SKIP("reports/%s", report_dirs[i]);
+		}
+		in = inputs(&k, true);
+		/* Every byte of the signed area, and the signature's r and s. */
+		for (size_t at = 0; at < SNPM_REPORT_SIGNED_SIZE + 144; at++) {
+			k.report[at] ^= 0x01;
+			expect_verify_fails(k.report, &in, "signature does not verify");
+			k.report[at] ^= 0x01;
+		}
+		free_keys(&k);
+	}
+}
+
+static void test_wrong_keys_fail(void **state)
+{
+	struct keys genoa, turin, milan;
+	struct snpm_cert_input in;
+
+	(void)state;
+	if (!load_keys("genoa-v3", &genoa) || !load_keys("turin-v5", &turin) ||
+	    !load_keys("milan-v2", &milan)) {
+		free_keys(&genoa), free_keys(&turin), free_keys(&milan);
+		TU_SKIP("reports");
+	}
+	/* Another chip's VCEK. */
+	in = inputs(&turin, false);
+	expect_verify_fails(genoa.report, &in, "another chip's key");
+	/* A wrong ARK: Turin's, for Genoa's ASK. */
+	in = inputs(&genoa, true);
+	in.ark = turin.ark, in.ark_len = turin.ark_len;
+	expect_verify_fails(genoa.report, &in, "SEV-Genoa is not signed by ARK-Turin");
+	/* An ARK that is not AMD's: the ASK posing as one. */
+	in = inputs(&genoa, true);
+	in.ark = genoa.ask, in.ark_len = genoa.ask_len;
+	expect_verify_fails(genoa.report, &in, "not one of AMD's ARKs");
+	/* A wrong ASK: Milan's chain for a Genoa VCEK. */
+	in = inputs(&genoa, false);
+	in.chain = milan.chain, in.chain_len = milan.chain_len;
+	expect_verify_fails(genoa.report, &in, "SEV-VCEK is not signed by SEV-Milan");
+	free_keys(&genoa), free_keys(&turin), free_keys(&milan);
+}
+
+static void test_verify_refusals(void **state)
+{
+	struct snpm_cert_input in = { 0 };
+	struct snpm_error err;
+	uint8_t report[SNPM_REPORT_SIZE] = { 0 };
+	size_t len;
+	uint8_t *vlek = fixture_bytes("reports/vlek-v3/report.bin", &len);
+
+	(void)state;
+	assert_int_equal(snpm_report_verify(report, &in, NULL, &err), SNPM_EINVAL);
+	in.vcek = (const uint8_t *)"not a certificate";
+	in.vcek_len = 17;
+	assert_int_equal(snpm_report_verify(report, &in, NULL, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "not a PEM or DER certificate"));
+	free(vlek);
+}
+
+/* ---- ID blocks ---- */
+
+static int b64decode(const char *s, uint8_t *out)
+{
+	int n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)strlen(s));
+	size_t l = strlen(s);
+
+	return n - (l && s[l - 1] == '=') - (l > 1 && s[l - 2] == '=');
+}
+
+static char *read_fixture_text(const char *rel, size_t *len)
+{
+	return (char *)fixture_bytes(rel, len);
+}
+
+static void test_id_block_vectors(void **state)
+{
+	char *path = tu_source_path("vectors/id-block.json");
+	struct json_object *v = json_object_from_file(path);
+	size_t id_len, author_len;
+	char *id = read_fixture_text("sev-snp-measure/id_key_test.pem", &id_len);
+	char *author = read_fixture_text("sev-snp-measure/author_key_test.pem", &author_len);
+	struct snpm_id_block_params p = { .policy = 0x30000 };
+	uint8_t block[96], auth[4096], idd[48], ad[48], want[128];
+
+	(void)state;
+	free(path);
+	assert_non_null(v);
+	if (!id || !author) {
+		free(id), free(author), json_object_put(v);
+		TU_SKIP("ID key fixtures");
+	}
+	/* The measurement is the first 48 bytes of the reference's ID block. */
+	const char *want_block =
+		json_object_get_string(json_object_object_get(v, "id_block_base64"));
+	assert_int_equal(b64decode(want_block, want), 96);
+	memcpy(p.measurement, want, 48);
+	assert_int_equal(snpm_id_block_create(&p, id, id_len, author, author_len, block, auth, idd,
+					      ad, NULL),
+			 0);
+	assert_memory_equal(block, want, 96);
+	assert_int_equal(
+		b64decode(json_object_get_string(json_object_object_get(v, "id_key_digest_base64")),
+			  want),
+		48);
+	assert_memory_equal(idd, want, 48);
+	assert_int_equal(b64decode(json_object_get_string(
+					   json_object_object_get(v, "author_key_digest_base64")),
+				   want),
+			 48);
+	assert_memory_equal(ad, want, 48);
+	struct json_object *fixed = json_object_object_get(v, "id_auth_fixed_bytes_hex");
+	json_object_object_foreach(fixed, off, hex) {
+		uint8_t b[16];
+		int n = tu_unhex(json_object_get_string(hex), b, sizeof(b));
+		assert_memory_equal(auth + strtoul(off, NULL, 16), b, (size_t)n);
+	}
+	assert_int_equal(snpm_id_auth_verify(block, auth, NULL), 0);
+	/* Both signatures are checked. */
+	block[95] ^= 1;
+	assert_int_equal(snpm_id_auth_verify(block, auth, NULL), SNPM_EVERIFY);
+	block[95] ^= 1;
+	auth[0x680 + 10] ^= 1; /* the author's signature of the ID key */
+	assert_int_equal(snpm_id_auth_verify(block, auth, NULL), SNPM_EVERIFY);
+	auth[0x680 + 10] ^= 1;
+	auth[0x240 + 10] ^= 1; /* the ID key itself: no longer a point on the curve */
+	assert_true(snpm_id_auth_verify(block, auth, NULL) < 0);
+
+	uint8_t kd[48];
+	assert_int_equal(snpm_key_digest(id, id_len, kd, NULL), 0);
+	assert_memory_equal(kd, idd, 48);
+	free(id), free(author);
+	json_object_put(v);
+}
+
+static char *pem_of(EVP_PKEY *k, size_t *len)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data, *out;
+
+	assert_int_equal(PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL), 1);
+	*len = (size_t)BIO_get_mem_data(bio, &data);
+	out = malloc(*len);
+	memcpy(out, data, *len);
+	BIO_free(bio);
+	return out;
+}
+
+static void test_id_block_refuses_other_keys(void **state)
+{
+	EVP_PKEY *p256 = EVP_EC_gen("P-256");
+	struct snpm_id_block_params p = { .policy = 0x30000 };
+	uint8_t block[96], auth[4096];
+	struct snpm_error err;
+	size_t len;
+	char *pem = pem_of(p256, &len);
+
+	(void)state;
+	assert_int_equal(snpm_id_block_create(&p, pem, len, pem, len, block, auth, NULL, NULL,
+					      &err),
+			 SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "not an ECDSA P-384 key"));
+	assert_int_equal(snpm_key_digest("garbage", 7, block, &err), SNPM_EINVAL);
+	free(pem);
+	EVP_PKEY_free(p256);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_families_and_tcb),
+		cmocka_unit_test(test_parse_refusals),
+		cmocka_unit_test(test_verify_real_reports),
+		cmocka_unit_test(test_flipped_bytes_fail),
+		cmocka_unit_test(test_wrong_keys_fail),
+		cmocka_unit_test(test_verify_refusals),
+		cmocka_unit_test(test_id_block_vectors),
+		cmocka_unit_test(test_id_block_refuses_other_keys),
+	};
+
+	return tu_exit(cmocka_run_group_tests(tests, NULL, NULL));
+}
