@@ -604,6 +604,142 @@ static void test_sweep_and_match(void **state)
 	free(single);
 }
 
+static void test_report_verbs(void **state)
+{
+	char *rep = tu_fixture("reports/genoa-v3/report.bin");
+	char *vcek = tu_fixture("reports/genoa-v3/vcek.pem");
+	char *other = tu_fixture("reports/turin-v5/vcek.pem");
+	char *hexfile, *flipped;
+	struct tu_run r;
+	uint8_t *raw;
+	size_t len;
+
+	(void)state;
+	if (!rep || !vcek || !other) {
+		free(rep), free(vcek), free(other);
+		TU_SKIP("reports fixtures");
+	}
+	r = run_cli("report", "show", rep);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "cpu family             Genoa"));
+	assert_non_null(strstr(r.out, "reported_tcb           0x541700000000000a (bootloader 10, "
+				      "tee 0, snp 23, microcode 84)"));
+	tu_run_free(&r);
+
+	/* Hex text in, the same report out. */
+	raw = tu_read_file(rep, &len);
+	char *hex = malloc(2 * len + 2);
+	tu_hex(raw, len, hex);
+	strcat(hex, "\n");
+	assert_true(asprintf(&hexfile, "%s/report.hex", dir) > 0);
+	tu_write_file(hexfile, hex, strlen(hex));
+	char *a = capture(run_cli("report", "show", rep, "--json"));
+	char *b = capture(run_cli("report", "show", hexfile, "--json"));
+	assert_string_equal(a, b);
+	struct json_object *o = json_tokener_parse(a);
+	assert_string_equal(
+		json_object_get_string(json_object_object_get(o, "measurement")),
+		"5feee30d6d7e1a29f403d70a4198237ddfb13051a2d6976439487c609388ed7f98189887"
+		"920ab2fa0096903a0c23fca1");
+	json_object_put(o);
+	free(a), free(b), free(hex);
+
+	r = run_cli("report", "verify", rep, "--vcek", vcek);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "verified"));
+	tu_run_free(&r);
+	expect_refusal(run_cli("report", "verify", rep, "--vcek", other), 1,
+		       "signature does not verify");
+	raw[0x90] ^= 0x80; /* the measurement */
+	assert_true(asprintf(&flipped, "%s/flipped.bin", dir) > 0);
+	tu_write_file(flipped, raw, len);
+	expect_refusal(run_cli("report", "verify", flipped, "--vcek", vcek), 1,
+		       "signature does not verify");
+	tu_write_file(flipped, raw, len - 1);
+	expect_refusal(run_cli("report", "show", flipped), 1, "not a report");
+	raw[0x90] ^= 0x80;
+	raw[0] = 4;
+	tu_write_file(flipped, raw, len);
+	expect_refusal(run_cli("report", "show", flipped), 1, "version 4 is not supported");
+	expect_refusal(run_cli("report", "verify", rep), 2, "--vcek");
+
+	/* check: every field holds; one that does not fails the whole check. */
+	r = run_cli(
+		"report", "check", rep, "--vcek", vcek, "--measurement",
+		"5feee30d6d7e1a29f403d70a4198237ddfb13051a2d6976439487c609388ed7f98189887920ab2fa"
+		"0096903a0c23fca1",
+		"--host-data", "4f4448c67f3c8dfc8de8a5e37125d807dadcc41f06cf23f615dbd52eec777d10",
+		"--policy", "0x3001f", "--id-key-digest",
+		"0ad79ceb0b648b0e6a90d8aa9f6ea24c33a968b6632085353145e8b19a4741a2dab9ba342e13be4fc0"
+		"d225e889cc1a58");
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, " NO "));
+	tu_run_free(&r);
+	r = run_cli(
+		"report", "check", rep, "--measurement",
+		"5feee30d6d7e1a29f403d70a4198237ddfb13051a2d6976439487c609388ed7f98189887920ab2fa"
+		"0096903a0c23fca1",
+		"--policy", "0x30000");
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "policy             NO"));
+	tu_run_free(&r);
+	/* A prediction computed from measurement options, compared with the report. */
+	r = run_cli("report", "check", rep, "--mode", "snp", "--vcpus", "1", "--vcpu-type",
+		    "EPYC-v4", "--ovmf", fw, "--json");
+	assert_int_equal(r.status, 1);
+	o = json_tokener_parse(r.out);
+	assert_false(json_object_get_boolean(json_object_object_get(o, "ok")));
+	json_object_put(o);
+	tu_run_free(&r);
+	expect_refusal(run_cli("report", "check", rep), 2, "--measurement");
+	free(raw), free(hexfile), free(flipped), free(rep), free(vcek), free(other);
+}
+
+static void test_id_block_verb(void **state)
+{
+	char *id = tu_fixture("sev-snp-measure/id_key_test.pem");
+	char *author = tu_fixture("sev-snp-measure/author_key_test.pem");
+	struct tu_run r;
+
+	(void)state;
+	if (!id || !author) {
+		free(id), free(author);
+		TU_SKIP("ID key fixtures");
+	}
+	/* The reference's command line and output (vectors/id-block.json). */
+	r = run_cli("id-block", "--measurement",
+		    "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t", "--idkey",
+		    id, "--authorkey", author);
+	assert_int_equal(r.status, 0);
+	assert_true(
+		strncmp(r.out,
+			"id-block=B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t"
+			"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA,id-auth=",
+			9 + 128 + 9) == 0);
+	assert_non_null(strstr(r.out, "\nid_key_hash: hwt+NcU/inLQ0yL3WrKvgmJ5Kq9leWIs5BMcPyHyied8"
+				      "sFYKXjuQs5MuZ07HCcsU\n"));
+	assert_non_null(strstr(r.out,
+			       "\nauthor_key: YxEcNLv8Ckk4+aAJvQdJgNgXIyPmFZnJ/TNtqGcySOHcqY0"
+			       "L6PdjdqEGuK/UwKBX\n"));
+	assert_int_equal(lines(r.out), 3);
+	tu_run_free(&r);
+	r = run_cli("key-digest", id, "--output-format", "base64");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out,
+			    "hwt+NcU/inLQ0yL3WrKvgmJ5Kq9leWIs5BMcPyHyied8sFYKXjuQs5MuZ07HCcsU\n");
+	tu_run_free(&r);
+	/* Anything but P-384 keys is refused; a certificate is not a key. */
+	expect_refusal(run_cli("id-block", "--measurement",
+			       "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t",
+			       "--id-key", fw, "--author-key", author),
+		       1, "not a PEM private key");
+	expect_refusal(run_cli("id-block", "--measurement", "abc", "--id-key", id, "--author-key",
+			       author),
+		       2, "--measurement");
+	expect_refusal(run_cli("key-digest", "/nonexistent.pem"), 1, "cannot open");
+	free(id), free(author);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +757,8 @@ int main(void)
 		cmocka_unit_test(test_guest_feature_options),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_sweep_and_match),
+		cmocka_unit_test(test_report_verbs),
+		cmocka_unit_test(test_id_block_verb),
 	};
 
 	return tu_exit(cmocka_run_group_tests(tests, setup, teardown));

@@ -21,6 +21,7 @@ enum verb {
 	VERB_EXPLAIN,
 	VERB_SWEEP,
 	VERB_MATCH,
+	VERB_CHECK, /* report check: measurement arguments and expected report fields */
 };
 
 #define MAX_FEATURE_ARGS 16
@@ -56,6 +57,10 @@ struct measure_args {
 	uint64_t vars_size;
 	uint64_t vmsa_gpa;
 	enum snpm_vmsa_fpu vmsa_fpu;
+
+	/* report check */
+	const char *vcek, *ask, *ark, *chain;
+	const char *host_data, *id_key_digest, *author_key_digest, *policy, *report_data;
 
 	struct snpm_spec *spec_doc; /* owned; paths in it are resolved against spec_dir */
 	char *spec_dir;
@@ -116,6 +121,13 @@ int cmd_explain(int argc, char **argv);
 int cmd_ovmf(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_id_block(int argc, char **argv);
+int cmd_key_digest(int argc, char **argv);
+
+/* Parses, checks and loads measurement arguments for a verb (measure, explain, check). */
+int measure_setup(int argc, char **argv, enum verb verb, struct measure_args *a,
+		  struct snpm_measure_config *cfg, struct inputs *in);
 
 /* The JSON of what a measurement depends on (measure --json, explain --json). */
 struct json_object *measure_inputs_json(const struct measure_args *a,

@@ -122,10 +122,13 @@ void json_add_str(struct json_object *o, const char *key, const char *v)
 
 void json_add_hex(struct json_object *o, const char *key, const uint8_t *d, size_t len)
 {
-	char hex[2 * SNPM_LD_SIZE + 1];
+	char *hex = malloc(2 * len + 1);
 
+	if (!hex)
+		return;
 	to_hex(d, len, hex);
 	json_object_object_add(o, key, json_object_new_string(hex));
+	free(hex);
 }
 
 void json_add_u64_hex(struct json_object *o, const char *key, uint64_t v)

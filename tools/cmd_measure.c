@@ -137,9 +137,10 @@ static int print_firmware_digest(const struct measure_args *a)
 	return EXIT_OK;
 }
 
-/* Parsing, defaults, the reference's checks and the inputs: what measure and explain share. */
-static int setup(int argc, char **argv, enum verb verb, struct measure_args *a,
-		 struct snpm_measure_config *cfg, struct inputs *in)
+/* Parsing, defaults, the reference's checks and the inputs: what measure, explain and report
+ * check share. */
+int measure_setup(int argc, char **argv, enum verb verb, struct measure_args *a,
+		  struct snpm_measure_config *cfg, struct inputs *in)
 {
 	int r = args_parse(argc, argv, verb, a);
 
@@ -172,7 +173,7 @@ int cmd_measure(int argc, char **argv)
 	uint8_t digest[SNPM_LD_SIZE];
 	char out[2 * SNPM_LD_SIZE + 1];
 	size_t len;
-	int r = setup(argc, argv, VERB_MEASURE, &a, &cfg, &in);
+	int r = measure_setup(argc, argv, VERB_MEASURE, &a, &cfg, &in);
 
 	if (r == 0 && a.snp_ovmf_hash_only)
 		r = print_firmware_digest(&a);
@@ -408,7 +409,7 @@ int cmd_explain(int argc, char **argv)
 	uint8_t digest[SNPM_LD_SIZE];
 	char out[2 * SNPM_LD_SIZE + 1];
 	size_t len;
-	int r = setup(argc, argv, VERB_EXPLAIN, &a, &cfg, &in);
+	int r = measure_setup(argc, argv, VERB_EXPLAIN, &a, &cfg, &in);
 
 	if (r == 0 && a.snp_ovmf_hash_only) {
 		usage_error("explain: use --mode snp (snp:ovmf-hash is one step)");

@@ -47,6 +47,15 @@ enum opt_id {
 	OPT_JSON,
 	OPT_CSV,
 	OPT_MEASUREMENT,
+	OPT_VCEK,
+	OPT_ASK,
+	OPT_ARK,
+	OPT_CHAIN,
+	OPT_HOST_DATA,
+	OPT_ID_KEY_DIGEST,
+	OPT_AUTHOR_KEY_DIGEST,
+	OPT_POLICY,
+	OPT_REPORT_DATA,
 };
 
 /* Verbs an option belongs to. */
@@ -54,7 +63,8 @@ enum opt_id {
 #define V_EXPLAIN (1u << VERB_EXPLAIN)
 #define V_SWEEP (1u << VERB_SWEEP)
 #define V_MATCH (1u << VERB_MATCH)
-#define V_ALL (V_MEASURE | V_EXPLAIN | V_SWEEP | V_MATCH)
+#define V_CHECK (1u << VERB_CHECK)
+#define V_ALL (V_MEASURE | V_EXPLAIN | V_SWEEP | V_MATCH | V_CHECK)
 
 /* One table feeds getopt_long and --help. */
 static const struct option_doc {
@@ -117,8 +127,21 @@ static const struct option_doc {
 	{ "spec", required_argument, OPT_SPEC, V_ALL, "FILE",
 	  "the measurement as a JSON document (ours or dstack's MeasurementInput); options given "
 	  "on the command line win" },
-	{ "measurement", required_argument, OPT_MEASUREMENT, V_MATCH, "HEX|BASE64",
-	  "the measurement to look for" },
+	{ "measurement", required_argument, OPT_MEASUREMENT, V_MATCH | V_CHECK, "HEX|BASE64",
+	  "the measurement to look for (check: instead of measurement arguments)" },
+	{ "vcek", required_argument, OPT_VCEK, V_CHECK, "CERT", "VCEK or VLEK (PEM or DER)" },
+	{ "ask", required_argument, OPT_ASK, V_CHECK, "CERT", "ASK or ASVK (default: built in)" },
+	{ "ark", required_argument, OPT_ARK, V_CHECK, "CERT", "ARK (default: built in)" },
+	{ "chain", required_argument, OPT_CHAIN, V_CHECK, "PEM",
+	  "ASK then ARK, as AMD serves them" },
+	{ "host-data", required_argument, OPT_HOST_DATA, V_CHECK, "HEX", "expected HOST_DATA" },
+	{ "id-key-digest", required_argument, OPT_ID_KEY_DIGEST, V_CHECK, "HEX|BASE64|PEM",
+	  "expected ID key digest, or the key" },
+	{ "author-key-digest", required_argument, OPT_AUTHOR_KEY_DIGEST, V_CHECK, "HEX|BASE64|PEM",
+	  "expected author key digest, or the key" },
+	{ "policy", required_argument, OPT_POLICY, V_CHECK, "VALUE", "expected guest policy" },
+	{ "report-data", required_argument, OPT_REPORT_DATA, V_CHECK, "HEX",
+	  "expected REPORT_DATA (64 bytes; shorter is zero-padded)" },
 	{ "json", no_argument, OPT_JSON, V_ALL, NULL, "JSON output" },
 	{ "csv", no_argument, OPT_CSV, V_SWEEP | V_MATCH, NULL, "CSV output" },
 };
@@ -131,6 +154,8 @@ static const char *const verb_usage[] = {
 	[VERB_SWEEP] = "sweep --ovmf PATH [--vcpus 1-64,128] [--vcpu-type all|LIST] "
 		       "[--guest-features LIST] [--vmm-type LIST] [--json|--csv]",
 	[VERB_MATCH] = "match --measurement HEX|BASE64 --ovmf PATH [options] [sweep ranges]",
+	[VERB_CHECK] = "report check FILE (--measurement HEX | measurement options) [expected "
+		       "fields] [--vcek CERT [--ask CERT] [--ark CERT] [--chain PEM]]",
 };
 
 void print_help(enum verb verb)
@@ -336,6 +361,33 @@ static int parse_option(struct measure_args *a, int id, const char *arg)
 		return 0;
 	case OPT_MEASUREMENT:
 		a->measurement = arg;
+		return 0;
+	case OPT_VCEK:
+		a->vcek = arg;
+		return 0;
+	case OPT_ASK:
+		a->ask = arg;
+		return 0;
+	case OPT_ARK:
+		a->ark = arg;
+		return 0;
+	case OPT_CHAIN:
+		a->chain = arg;
+		return 0;
+	case OPT_HOST_DATA:
+		a->host_data = arg;
+		return 0;
+	case OPT_ID_KEY_DIGEST:
+		a->id_key_digest = arg;
+		return 0;
+	case OPT_AUTHOR_KEY_DIGEST:
+		a->author_key_digest = arg;
+		return 0;
+	case OPT_POLICY:
+		a->policy = arg;
+		return 0;
+	case OPT_REPORT_DATA:
+		a->report_data = arg;
 		return 0;
 	default:
 		return -1;

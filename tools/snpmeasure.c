@@ -15,8 +15,10 @@ static const struct verb_entry {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } verbs[] = {
-	{ "measure", cmd_measure }, { "explain", cmd_explain }, { "sweep", cmd_sweep },
-	{ "match", cmd_match },	    { "ovmf", cmd_ovmf },
+	{ "measure", cmd_measure },   { "explain", cmd_explain },
+	{ "sweep", cmd_sweep },	      { "match", cmd_match },
+	{ "ovmf", cmd_ovmf },	      { "report", cmd_report },
+	{ "id-block", cmd_id_block }, { "key-digest", cmd_key_digest },
 };
 
 static int run_verb(int argc, char **argv)

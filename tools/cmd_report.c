@@ -1,0 +1,882 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * snpmeasure report show|verify|check, id-block and key-digest: reading attestation reports,
+ * verifying them against AMD's keys, comparing them with a prediction, and making ID blocks.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "cli.h"
+#include "reader.h"
+
+/* ---- reading a report: binary, hex text, or stdin ---- */
+
+static int load_report(const char *path, uint8_t out[SNPM_REPORT_SIZE])
+{
+	struct snpm_error err;
+	uint8_t *data;
+	size_t len, n = 0;
+
+	if (tool_read_file(path, 64u << 10, &data, &len, &err) < 0)
+		return report(path, &err);
+	if (len == SNPM_REPORT_SIZE) {
+		memcpy(out, data, len);
+		free(data);
+		return 0;
+	}
+	/* Hex text, whitespace allowed anywhere. */
+	for (size_t i = 0; i < len; i++) {
+		if (isspace(data[i]))
+			continue;
+		if (!isxdigit(data[i]) || n == 2 * SNPM_REPORT_SIZE) {
+			n = (size_t)-1;
+			break;
+		}
+		char c = (char)tolower(data[i]);
+		uint8_t v = (uint8_t)(isdigit((unsigned char)c) ? c - '0' : c - 'a' + 10);
+		if (n % 2 == 0)
+			out[n / 2] = (uint8_t)(v << 4);
+		else
+			out[n / 2] |= v;
+		n++;
+	}
+	free(data);
+	if (n != 2 * SNPM_REPORT_SIZE) {
+		fprintf(stderr,
+			"%s: %s: not a report: %zu bytes, neither 1184 bytes of binary nor 2368 hex "
+			"digits\n",
+			PROG, path, len);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int parse_report_file(const char *path, uint8_t raw[SNPM_REPORT_SIZE],
+			     struct snpm_report *rep)
+{
+	struct snpm_error err;
+	int r = load_report(path, raw);
+
+	if (r == 0 && snpm_report_parse(raw, SNPM_REPORT_SIZE, rep, &err) < 0)
+		r = report(path, &err);
+	return r;
+}
+
+/* ---- show ---- */
+
+static void bits_text(uint64_t v, unsigned from, unsigned to, const char *(*name)(unsigned),
+		      char *out, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (unsigned b = from; b <= to && o < n; b++) {
+		if (!(v >> b & 1))
+			continue;
+		const char *nm = name(b);
+		o += (size_t)snprintf(out + o, n - o, "%s%s", o ? "," : "", nm ? nm : "");
+		if (!nm && o < n)
+			o += (size_t)snprintf(out + o, n - o, "bit%u", b);
+	}
+}
+
+static void tcb_text(uint64_t tcb, enum snpm_cpu_family fam, char *out, size_t n)
+{
+	struct snpm_tcb t;
+
+	snpm_tcb_split(tcb, fam, &t);
+	if (t.has_fmc)
+		snprintf(out, n, "0x%016llx (fmc %u, bootloader %u, tee %u, snp %u, microcode %u)",
+			 (unsigned long long)tcb, t.fmc, t.bootloader, t.tee, t.snp, t.microcode);
+	else
+		snprintf(out, n, "0x%016llx (bootloader %u, tee %u, snp %u, microcode %u)",
+			 (unsigned long long)tcb, t.bootloader, t.tee, t.snp, t.microcode);
+}
+
+static struct json_object *tcb_json(uint64_t tcb, enum snpm_cpu_family fam)
+{
+	struct json_object *o = json_object_new_object();
+	struct snpm_tcb t;
+
+	snpm_tcb_split(tcb, fam, &t);
+	json_add_u64_hex(o, "raw", tcb);
+	if (t.has_fmc)
+		json_object_object_add(o, "fmc", json_object_new_int(t.fmc));
+	json_object_object_add(o, "bootloader", json_object_new_int(t.bootloader));
+	json_object_object_add(o, "tee", json_object_new_int(t.tee));
+	json_object_object_add(o, "snp", json_object_new_int(t.snp));
+	json_object_object_add(o, "microcode", json_object_new_int(t.microcode));
+	return o;
+}
+
+static const char *signing_key_name(enum snpm_signing_key k)
+{
+	return k == SNPM_SIGNING_KEY_VCEK ? "VCEK" :
+	       k == SNPM_SIGNING_KEY_VLEK ? "VLEK" :
+	       k == SNPM_SIGNING_KEY_NONE ? "none" :
+					    "reserved";
+}
+
+static void show_hex(const char *name, const uint8_t *d, size_t len)
+{
+	char hex[2 * 72 + 1];
+
+	to_hex(d, len, hex);
+	printf("%-22s %s\n", name, hex);
+}
+
+static void show_human(const struct snpm_report *r)
+{
+	enum snpm_cpu_family fam = snpm_report_family(r);
+	char text[256];
+
+	printf("%-22s %u\n", "version", r->version);
+	printf("%-22s %u\n", "guest_svn", r->guest_svn);
+	bits_text(r->policy, 16, 63, snpm_policy_bit_name, text, sizeof(text));
+	printf("%-22s 0x%llx (abi %llu.%llu; %s)\n", "policy", (unsigned long long)r->policy,
+	       (unsigned long long)(r->policy >> 8 & 0xff), (unsigned long long)(r->policy & 0xff),
+	       text);
+	show_hex("family_id", r->family_id, 16);
+	show_hex("image_id", r->image_id, 16);
+	printf("%-22s %u\n", "vmpl", r->vmpl);
+	printf("%-22s %u (%s)\n", "signature_algo", r->signature_algo,
+	       r->signature_algo == 1 ? "ECDSA P-384 with SHA-384" : "unknown");
+	bits_text(r->platform_info, 0, 63, snpm_platform_info_bit_name, text, sizeof(text));
+	printf("%-22s 0x%llx (%s)\n", "platform_info", (unsigned long long)r->platform_info, text);
+	printf("%-22s 0x%x (author_key_en %u, mask_chip_key %u, signing_key %s)\n", "key_info",
+	       r->key_info, r->key_info & 1, r->key_info >> 1 & 1,
+	       signing_key_name(snpm_report_signing_key(r)));
+	show_hex("report_data", r->report_data, 64);
+	show_hex("measurement", r->measurement, 48);
+	show_hex("host_data", r->host_data, 32);
+	show_hex("id_key_digest", r->id_key_digest, 48);
+	show_hex("author_key_digest", r->author_key_digest, 48);
+	show_hex("report_id", r->report_id, 32);
+	show_hex("report_id_ma", r->report_id_ma, 32);
+	printf("%-22s %s%s\n", "cpu family", snpm_cpu_family_name(fam),
+	       fam ? "" : " (version 2 has no CPUID: TCBs shown in the Milan/Genoa layout)");
+	tcb_text(r->current_tcb, fam, text, sizeof(text));
+	printf("%-22s %s\n", "current_tcb", text);
+	tcb_text(r->reported_tcb, fam, text, sizeof(text));
+	printf("%-22s %s\n", "reported_tcb", text);
+	tcb_text(r->committed_tcb, fam, text, sizeof(text));
+	printf("%-22s %s\n", "committed_tcb", text);
+	tcb_text(r->launch_tcb, fam, text, sizeof(text));
+	printf("%-22s %s\n", "launch_tcb", text);
+	if (r->has_cpuid)
+		printf("%-22s family 0x%x, model 0x%x, stepping 0x%x\n", "cpuid", r->cpuid_fam_id,
+		       r->cpuid_mod_id, r->cpuid_step);
+	show_hex("chip_id", r->chip_id, 64);
+	printf("%-22s %u.%u.%u\n", "current firmware", r->current_major, r->current_minor,
+	       r->current_build);
+	printf("%-22s %u.%u.%u\n", "committed firmware", r->committed_major, r->committed_minor,
+	       r->committed_build);
+	if (r->has_mit_vectors) {
+		printf("%-22s 0x%llx\n", "launch_mit_vector",
+		       (unsigned long long)r->launch_mit_vector);
+		printf("%-22s 0x%llx\n", "current_mit_vector",
+		       (unsigned long long)r->current_mit_vector);
+	}
+	show_hex("signature_r", r->signature_r, 72);
+	show_hex("signature_s", r->signature_s, 72);
+}
+
+static void add_bits(struct json_object *o, const char *key, uint64_t v, unsigned from,
+		     const char *(*name)(unsigned))
+{
+	struct json_object *arr = json_object_new_array();
+	char buf[16];
+
+	for (unsigned b = from; b < 64; b++) {
+		if (!(v >> b & 1))
+			continue;
+		const char *nm = name(b);
+		snprintf(buf, sizeof(buf), "bit%u", b);
+		json_object_array_add(arr, json_object_new_string(nm ? nm : buf));
+	}
+	json_object_object_add(o, key, arr);
+}
+
+static struct json_object *report_json(const struct snpm_report *r)
+{
+	struct json_object *o = json_object_new_object();
+	enum snpm_cpu_family fam = snpm_report_family(r);
+
+	json_object_object_add(o, "version", json_object_new_int64(r->version));
+	json_object_object_add(o, "guest_svn", json_object_new_int64(r->guest_svn));
+	json_add_u64_hex(o, "policy", r->policy);
+	add_bits(o, "policy_flags", r->policy, 16, snpm_policy_bit_name);
+	json_object_object_add(o, "policy_abi_major", json_object_new_int64(r->policy >> 8 & 0xff));
+	json_object_object_add(o, "policy_abi_minor", json_object_new_int64(r->policy & 0xff));
+	json_add_hex(o, "family_id", r->family_id, 16);
+	json_add_hex(o, "image_id", r->image_id, 16);
+	json_object_object_add(o, "vmpl", json_object_new_int64(r->vmpl));
+	json_object_object_add(o, "signature_algo", json_object_new_int64(r->signature_algo));
+	json_add_u64_hex(o, "platform_info", r->platform_info);
+	add_bits(o, "platform_info_flags", r->platform_info, 0, snpm_platform_info_bit_name);
+	json_add_u64_hex(o, "key_info", r->key_info);
+	json_object_object_add(o, "author_key_en", json_object_new_boolean(r->key_info & 1));
+	json_object_object_add(o, "mask_chip_key", json_object_new_boolean(r->key_info >> 1 & 1));
+	json_add_str(o, "signing_key", signing_key_name(snpm_report_signing_key(r)));
+	json_add_hex(o, "report_data", r->report_data, 64);
+	json_add_hex(o, "measurement", r->measurement, 48);
+	json_add_hex(o, "host_data", r->host_data, 32);
+	json_add_hex(o, "id_key_digest", r->id_key_digest, 48);
+	json_add_hex(o, "author_key_digest", r->author_key_digest, 48);
+	json_add_hex(o, "report_id", r->report_id, 32);
+	json_add_hex(o, "report_id_ma", r->report_id_ma, 32);
+	json_add_str(o, "cpu_family", snpm_cpu_family_name(fam));
+	json_object_object_add(o, "current_tcb", tcb_json(r->current_tcb, fam));
+	json_object_object_add(o, "reported_tcb", tcb_json(r->reported_tcb, fam));
+	json_object_object_add(o, "committed_tcb", tcb_json(r->committed_tcb, fam));
+	json_object_object_add(o, "launch_tcb", tcb_json(r->launch_tcb, fam));
+	if (r->has_cpuid) {
+		json_object_object_add(o, "cpuid_fam_id", json_object_new_int(r->cpuid_fam_id));
+		json_object_object_add(o, "cpuid_mod_id", json_object_new_int(r->cpuid_mod_id));
+		json_object_object_add(o, "cpuid_step", json_object_new_int(r->cpuid_step));
+	}
+	json_add_hex(o, "chip_id", r->chip_id, 64);
+	json_object_object_add(o, "current_build", json_object_new_int(r->current_build));
+	json_object_object_add(o, "current_minor", json_object_new_int(r->current_minor));
+	json_object_object_add(o, "current_major", json_object_new_int(r->current_major));
+	json_object_object_add(o, "committed_build", json_object_new_int(r->committed_build));
+	json_object_object_add(o, "committed_minor", json_object_new_int(r->committed_minor));
+	json_object_object_add(o, "committed_major", json_object_new_int(r->committed_major));
+	if (r->has_mit_vectors) {
+		json_add_u64_hex(o, "launch_mit_vector", r->launch_mit_vector);
+		json_add_u64_hex(o, "current_mit_vector", r->current_mit_vector);
+	}
+	json_add_hex(o, "signature_r", r->signature_r, 72);
+	json_add_hex(o, "signature_s", r->signature_s, 72);
+	return o;
+}
+
+static int report_show(int argc, char **argv)
+{
+	uint8_t raw[SNPM_REPORT_SIZE];
+	struct snpm_report rep;
+	bool json = false;
+	const char *file = NULL;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (!file && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
+			file = argv[i];
+		} else {
+			usage_error("report show: unrecognized argument: %s", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!file) {
+		usage_error("report show: expected FILE (binary, hex, or - for stdin)");
+		return EXIT_USAGE;
+	}
+	r = parse_report_file(file, raw, &rep);
+	if (r)
+		return r;
+	if (json) {
+		struct json_object *o = report_json(&rep);
+		print_json(o);
+		json_object_put(o);
+	} else {
+		show_human(&rep);
+	}
+	return 0;
+}
+
+/* ---- verify ---- */
+
+struct cert_files {
+	uint8_t *vcek, *ask, *ark, *chain;
+	struct snpm_cert_input in;
+};
+
+static void cert_files_free(struct cert_files *c)
+{
+	free(c->vcek), free(c->ask), free(c->ark), free(c->chain);
+}
+
+static int read_cert(const char *path, uint8_t **buf, const uint8_t **data, size_t *len)
+{
+	struct snpm_error err;
+
+	if (!path)
+		return 0;
+	if (tool_read_file(path, 1u << 20, buf, len, &err) < 0)
+		return report(path, &err);
+	*data = *buf;
+	return 0;
+}
+
+static int load_certs(const char *vcek, const char *ask, const char *ark, const char *chain,
+		      struct cert_files *c)
+{
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	r = read_cert(vcek, &c->vcek, &c->in.vcek, &c->in.vcek_len);
+	if (r == 0)
+		r = read_cert(ask, &c->ask, &c->in.ask, &c->in.ask_len);
+	if (r == 0)
+		r = read_cert(ark, &c->ark, &c->in.ark, &c->in.ark_len);
+	if (r == 0)
+		r = read_cert(chain, &c->chain, &c->in.chain, &c->in.chain_len);
+	return r;
+}
+
+static void describe_verified(const struct snpm_verify_result *res, char *out, size_t n)
+{
+	snprintf(out, n, "%s-signed, chain %s <- %s <- ARK-%s (%s), TCB matches the %s%s",
+		 res->vlek ? "VLEK" : "VCEK", res->vlek ? "VLEK" : "VCEK",
+		 res->vlek ? "ASVK" : "ASK", snpm_cpu_family_name(res->family),
+		 res->builtin_chain ? "AMD roots built in" : "given", res->vlek ? "VLEK" : "VCEK",
+		 res->hwid_checked ? ", chip ID matches" :
+		 res->vlek	   ? "" :
+				     ", chip ID masked (not compared)");
+}
+
+static int report_verify(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "vcek", required_argument, NULL, 'v' }, { "vlek", required_argument, NULL, 'v' },
+		{ "ask", required_argument, NULL, 's' },  { "asvk", required_argument, NULL, 's' },
+		{ "ark", required_argument, NULL, 'r' },  { "chain", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },	  { NULL, 0, NULL, 0 },
+	};
+	const char *vcek = NULL, *ask = NULL, *ark = NULL, *chain = NULL;
+	uint8_t raw[SNPM_REPORT_SIZE];
+	struct snpm_verify_result res;
+	struct snpm_report rep;
+	struct cert_files certs;
+	struct snpm_error err;
+	bool json = false;
+	char text[256];
+	int c, r;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			vcek = optarg;
+			break;
+		case 's':
+			ask = optarg;
+			break;
+		case 'r':
+			ark = optarg;
+			break;
+		case 'c':
+			chain = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			usage_error("report verify: unrecognized argument: %s", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || !vcek) {
+		usage_error("report verify: expected FILE --vcek CERT [--ask CERT] [--ark CERT] "
+			    "[--chain PEM]");
+		return EXIT_USAGE;
+	}
+	r = parse_report_file(argv[optind], raw, &rep);
+	if (r == 0)
+		r = load_certs(vcek, ask, ark, chain, &certs);
+	if (r == 0 && snpm_report_verify(raw, &certs.in, &res, &err) < 0)
+		r = report(argv[optind], &err);
+	if (r == 0) {
+		describe_verified(&res, text, sizeof(text));
+		if (json) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "verified", json_object_new_boolean(true));
+			json_add_str(o, "family", snpm_cpu_family_name(res.family));
+			json_add_str(o, "key", res.vlek ? "VLEK" : "VCEK");
+			json_add_str(o, "product", res.product);
+			json_object_object_add(o, "builtin_chain",
+					       json_object_new_boolean(res.builtin_chain));
+			json_object_object_add(o, "chip_id_checked",
+					       json_object_new_boolean(res.hwid_checked));
+			print_json(o);
+			json_object_put(o);
+		} else {
+			printf("%s: verified: %s\n", argv[optind], text);
+		}
+	}
+	cert_files_free(&certs);
+	return r;
+}
+
+/* ---- check ---- */
+
+struct row {
+	const char *field;
+	char expected[SNPM_ERROR_MESSAGE_SIZE];
+	char found[SNPM_ERROR_MESSAGE_SIZE];
+	bool ok;
+};
+
+#define MAX_ROWS 12
+
+struct table {
+	struct row rows[MAX_ROWS];
+	size_t n;
+};
+
+static void add_row(struct table *t, const char *field, const char *expected, const char *found,
+		    bool ok)
+{
+	struct row *r = &t->rows[t->n++];
+
+	r->field = field;
+	snprintf(r->expected, sizeof(r->expected), "%s", expected);
+	snprintf(r->found, sizeof(r->found), "%s", found);
+	r->ok = ok;
+}
+
+static void add_bytes_row(struct table *t, const char *field, const uint8_t *want,
+			  const uint8_t *got, size_t len)
+{
+	char a[2 * 64 + 1], b[2 * 64 + 1];
+
+	to_hex(want, len, a);
+	to_hex(got, len, b);
+	add_row(t, field, a, b, memcmp(want, got, len) == 0);
+}
+
+/* A digest given as hex or base64, or a P-384 key file whose digest it is. */
+static int expected_key_digest(const char *arg, uint8_t out[SNPM_SHA384_SIZE])
+{
+	struct snpm_error err;
+	uint8_t *pem;
+	size_t len;
+	int r;
+
+	if (parse_measurement(arg, out) == SNPM_SHA384_SIZE)
+		return 0;
+	if (tool_read_file(arg, 1u << 20, &pem, &len, &err) < 0) {
+		usage_error("'%s' is neither a 48-byte digest (hex or base64) nor a readable key",
+			    arg);
+		return EXIT_USAGE;
+	}
+	r = snpm_key_digest((const char *)pem, len, out, &err);
+	OPENSSL_cleanse(pem, len);
+	free(pem);
+	return r < 0 ? report(arg, &err) : 0;
+}
+
+static int check_fields(const struct measure_args *a, const struct snpm_report *rep,
+			struct table *t)
+{
+	uint8_t buf[64];
+	uint64_t policy;
+	char e[32], f[32];
+	int r;
+
+	if (a->host_data) {
+		if (!parse_hex(a->host_data, buf, 32)) {
+			usage_error("--host-data: '%s' is not 64 hex digits", a->host_data);
+			return EXIT_USAGE;
+		}
+		add_bytes_row(t, "host_data", buf, rep->host_data, 32);
+	}
+	if (a->id_key_digest) {
+		if ((r = expected_key_digest(a->id_key_digest, buf)))
+			return r;
+		add_bytes_row(t, "id_key_digest", buf, rep->id_key_digest, 48);
+	}
+	if (a->author_key_digest) {
+		if ((r = expected_key_digest(a->author_key_digest, buf)))
+			return r;
+		add_bytes_row(t, "author_key_digest", buf, rep->author_key_digest, 48);
+	}
+	if (a->policy) {
+		if (!parse_u64(a->policy, true, UINT64_MAX, &policy)) {
+			usage_error("--policy: '%s' is not a number", a->policy);
+			return EXIT_USAGE;
+		}
+		snprintf(e, sizeof(e), "0x%llx", (unsigned long long)policy);
+		snprintf(f, sizeof(f), "0x%llx", (unsigned long long)rep->policy);
+		add_row(t, "policy", e, f, policy == rep->policy);
+	}
+	if (a->report_data) {
+		size_t n = strlen(a->report_data) / 2;
+		memset(buf, 0, sizeof(buf));
+		if (strlen(a->report_data) % 2 || n > 64 || !parse_hex(a->report_data, buf, n)) {
+			usage_error("--report-data: '%s' is not up to 128 hex digits",
+				    a->report_data);
+			return EXIT_USAGE;
+		}
+		add_bytes_row(t, "report_data", buf, rep->report_data, 64);
+	}
+	return 0;
+}
+
+/* The measurement to expect: given, or computed from measurement arguments. */
+static int expected_measurement(int argc, char **argv, struct measure_args *a, uint8_t out[48],
+				size_t *len)
+{
+	struct snpm_measure_config cfg;
+	struct inputs in;
+	struct snpm_error err;
+	int r, n;
+
+	if (a->measurement) {
+		n = parse_measurement(a->measurement, out);
+		if (n != SNPM_LD_SIZE) {
+			usage_error("--measurement: '%s' is not a 48-byte digest in hex or base64",
+				    a->measurement);
+			return EXIT_USAGE;
+		}
+		*len = (size_t)n;
+		return 0;
+	}
+	if (!a->ovmf && !a->ovmf_metadata && !a->spec) {
+		usage_error("report check: give --measurement or the measurement options (--ovmf, "
+			    "...)");
+		return EXIT_USAGE;
+	}
+	args_free(a);
+	r = measure_setup(argc, argv, VERB_CHECK, a, &cfg, &in);
+	if (r == 0)
+		args_note_defaults(a);
+	if (r == 0 && snpm_measure(&cfg, out, len, &err) < 0)
+		r = report(a->ovmf ? a->ovmf : a->ovmf_metadata, &err);
+	if (r == 0 && *len != SNPM_LD_SIZE) {
+		fprintf(stderr, "%s: reports carry SNP measurements; mode %s has none\n", PROG,
+			snpm_mode_name(cfg.mode));
+		r = EXIT_FAIL;
+	}
+	inputs_free(&in);
+	return r;
+}
+
+static void print_table(const struct table *t, bool json)
+{
+	if (json) {
+		struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+		bool all = true;
+		for (size_t i = 0; i < t->n; i++) {
+			struct json_object *row = json_object_new_object();
+			json_add_str(row, "field", t->rows[i].field);
+			json_add_str(row, "expected", t->rows[i].expected);
+			json_add_str(row, "found", t->rows[i].found);
+			json_object_object_add(row, "ok", json_object_new_boolean(t->rows[i].ok));
+			json_object_array_add(arr, row);
+			all &= t->rows[i].ok;
+		}
+		json_object_object_add(o, "ok", json_object_new_boolean(all));
+		json_object_object_add(o, "fields", arr);
+		print_json(o);
+		json_object_put(o);
+		return;
+	}
+	printf("%-18s %-4s %s\n", "field", "ok", "expected / found");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct row *r = &t->rows[i];
+		printf("%-18s %-4s %s\n", r->field, r->ok ? "yes" : "NO", r->expected);
+		printf("%-18s %-4s %s\n", "", "", r->found);
+	}
+}
+
+static int report_check(int argc, char **argv)
+{
+	uint8_t raw[SNPM_REPORT_SIZE], want[SNPM_LD_SIZE];
+	struct snpm_report rep;
+	struct measure_args a;
+	struct table t = { 0 };
+	struct snpm_verify_result res;
+	struct cert_files certs = { 0 };
+	struct snpm_error err;
+	char text[256];
+	size_t len;
+	const char *file;
+	int r;
+
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-") != 0)) {
+		usage_error("report check: expected FILE first");
+		return EXIT_USAGE;
+	}
+	file = argv[1];
+	argv[1] = argv[0]; /* FILE leaves the argument list */
+	argc--, argv++;
+	r = args_parse(argc, argv, VERB_CHECK, &a);
+	if (r == 0)
+		r = parse_report_file(file, raw, &rep);
+	if (r == 0 && a.vcek) {
+		r = load_certs(a.vcek, a.ask, a.ark, a.chain, &certs);
+		if (r == 0 && snpm_report_verify(raw, &certs.in, &res, &err) < 0) {
+			add_row(&t, "signature", "AMD-signed", err.message, false);
+		} else if (r == 0) {
+			describe_verified(&res, text, sizeof(text));
+			add_row(&t, "signature", "AMD-signed", text, true);
+		}
+	} else if (r == 0 && (a.ask || a.ark || a.chain)) {
+		usage_error("report check: --ask, --ark and --chain need --vcek");
+		r = EXIT_USAGE;
+	}
+	if (r == 0)
+		r = expected_measurement(argc, argv, &a, want, &len);
+	if (r == 0) {
+		add_bytes_row(&t, "measurement", want, rep.measurement, SNPM_LD_SIZE);
+		r = check_fields(&a, &rep, &t);
+	}
+	if (r == 0) {
+		print_table(&t, a.json);
+		for (size_t i = 0; i < t.n; i++)
+			if (!t.rows[i].ok)
+				r = EXIT_FAIL;
+		if (!a.vcek && !a.quiet)
+			fprintf(stderr,
+				"%s: note: no --vcek: the report's signature was not checked\n",
+				PROG);
+	}
+	cert_files_free(&certs);
+	args_free(&a);
+	return r;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return report_show(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return report_verify(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return report_check(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("Usage: %s report show FILE [--json]\n"
+		       "       %s report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain "
+		       "PEM] [--json]\n"
+		       "       %s report check FILE (--measurement HEX | measurement options) "
+		       "[--host-data HEX] [--id-key-digest HEX|PEM] [--author-key-digest HEX|PEM] "
+		       "[--policy VALUE] [--report-data HEX] [--vcek CERT ...] [--json]\n"
+		       "FILE: a 1184-byte report, its hex, or - for stdin.\n",
+		       PROG, PROG, PROG);
+		return EXIT_OK;
+	}
+	usage_error("report: expected show, verify or check");
+	return EXIT_USAGE;
+}
+
+/* ---- id-block and key-digest ---- */
+
+static int read_key(const char *path, char **ret, size_t *len)
+{
+	struct snpm_error err;
+	uint8_t *buf;
+
+	if (tool_read_file(path, 1u << 20, &buf, len, &err) < 0)
+		return report(path, &err);
+	*ret = (char *)buf;
+	return 0;
+}
+
+/* Key material is wiped before its memory is returned. */
+static void free_key(char *k, size_t len)
+{
+	if (k)
+		OPENSSL_cleanse(k, len);
+	free(k);
+}
+
+static void b64(const uint8_t *d, size_t len, char *out)
+{
+	EVP_EncodeBlock((unsigned char *)out, d, (int)len);
+}
+
+struct id_block_args {
+	const char *measurement, *id_key, *author_key, *family_id, *image_id;
+	uint32_t svn;
+	uint64_t policy;
+	bool json;
+};
+
+static int id_block_options(int argc, char **argv, struct id_block_args *a)
+{
+	static const struct option longopts[] = {
+		{ "measurement", required_argument, NULL, 'm' },
+		{ "id-key", required_argument, NULL, 'i' },
+		{ "idkey", required_argument, NULL, 'i' },
+		{ "author-key", required_argument, NULL, 'a' },
+		{ "authorkey", required_argument, NULL, 'a' },
+		{ "family-id", required_argument, NULL, 'f' },
+		{ "image-id", required_argument, NULL, 'g' },
+		{ "guest-svn", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->policy = 0x30000; /* the reference's default */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			a->measurement = optarg;
+			break;
+		case 'i':
+			a->id_key = optarg;
+			break;
+		case 'a':
+			a->author_key = optarg;
+			break;
+		case 'f':
+			a->family_id = optarg;
+			break;
+		case 'g':
+			a->image_id = optarg;
+			break;
+		case 's':
+			if (!parse_u64(optarg, true, UINT32_MAX, &v)) {
+				usage_error("--guest-svn: invalid value '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			a->svn = (uint32_t)v;
+			break;
+		case 'p':
+			if (!parse_u64(optarg, true, UINT64_MAX, &a->policy)) {
+				usage_error("--policy: invalid value '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		default:
+			usage_error("id-block: unrecognized argument: %s", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !a->measurement || !a->id_key || !a->author_key) {
+		usage_error("id-block: expected --measurement HEX|BASE64 --id-key PEM --author-key "
+			    "PEM");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int id_params(const struct id_block_args *a, struct snpm_id_block_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->guest_svn = a->svn;
+	p->policy = a->policy;
+	if (parse_measurement(a->measurement, p->measurement) != SNPM_LD_SIZE) {
+		usage_error("--measurement: '%s' is not a 48-byte digest in hex or base64",
+			    a->measurement);
+		return EXIT_USAGE;
+	}
+	if (a->family_id && !parse_hex(a->family_id, p->family_id, 16)) {
+		usage_error("--family-id: '%s' is not 32 hex digits", a->family_id);
+		return EXIT_USAGE;
+	}
+	if (a->image_id && !parse_hex(a->image_id, p->image_id, 16)) {
+		usage_error("--image-id: '%s' is not 32 hex digits", a->image_id);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void print_id_block(const struct id_block_args *a, const uint8_t *block, const uint8_t *auth,
+			   const uint8_t *idd, const uint8_t *ad)
+{
+	static char auth64[4 * SNPM_ID_AUTH_SIZE / 3 + 8];
+	char block64[4 * SNPM_ID_BLOCK_SIZE / 3 + 8], id64[80], a64[80];
+
+	b64(block, SNPM_ID_BLOCK_SIZE, block64);
+	b64(auth, SNPM_ID_AUTH_SIZE, auth64);
+	b64(idd, SNPM_SHA384_SIZE, id64);
+	b64(ad, SNPM_SHA384_SIZE, a64);
+	if (a->json) {
+		struct json_object *o = json_object_new_object();
+		json_add_str(o, "id_block", block64);
+		json_add_str(o, "id_auth", auth64);
+		json_add_hex(o, "id_key_digest", idd, SNPM_SHA384_SIZE);
+		json_add_hex(o, "author_key_digest", ad, SNPM_SHA384_SIZE);
+		print_json(o);
+		json_object_put(o);
+		return;
+	}
+	/* Exactly the reference's output: QEMU's -object sev-snp-guest,id-block=...,id-auth=... */
+	printf("id-block=%s,id-auth=%s\n", block64, auth64);
+	printf("id_key_hash: %s\n", id64);
+	printf("author_key: %s\n", a64);
+}
+
+int cmd_id_block(int argc, char **argv)
+{
+	uint8_t block[SNPM_ID_BLOCK_SIZE], auth[SNPM_ID_AUTH_SIZE], idd[48], ad[48];
+	struct snpm_id_block_params p;
+	struct id_block_args a;
+	struct snpm_error err;
+	char *id = NULL, *author = NULL;
+	size_t id_len = 0, author_len = 0;
+	int r = id_block_options(argc, argv, &a);
+
+	if (r == 0)
+		r = id_params(&a, &p);
+	if (r == 0)
+		r = read_key(a.id_key, &id, &id_len);
+	if (r == 0)
+		r = read_key(a.author_key, &author, &author_len);
+	if (r == 0 && snpm_id_block_create(&p, id, id_len, author, author_len, block, auth, idd, ad,
+					   &err) < 0)
+		r = report(NULL, &err);
+	free_key(id, id_len);
+	free_key(author, author_len);
+	if (r == 0)
+		print_id_block(&a, block, auth, idd, ad);
+	return r;
+}
+
+int cmd_key_digest(int argc, char **argv)
+{
+	uint8_t d[SNPM_SHA384_SIZE];
+	char out[2 * SNPM_SHA384_SIZE + 1];
+	struct snpm_error err;
+	bool base64 = false;
+	const char *path = NULL;
+	char *pem = NULL;
+	size_t len = 0;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--output-format=base64") == 0 ||
+		    (strcmp(argv[i], "--output-format") == 0 && i + 1 < argc &&
+		     strcmp(argv[++i], "base64") == 0))
+			base64 = true;
+		else if (!path && argv[i][0] != '-')
+			path = argv[i];
+		else if (strcmp(argv[i], "hex") != 0) {
+			usage_error("key-digest: unrecognized argument: %s", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!path) {
+		usage_error("key-digest: expected a PEM key (P-384, public or private)");
+		return EXIT_USAGE;
+	}
+	r = read_key(path, &pem, &len);
+	if (r == 0 && snpm_key_digest(pem, len, d, &err) < 0)
+		r = report(path, &err);
+	free_key(pem, len);
+	if (r == 0) {
+		format_digest(d, sizeof(d), base64, out);
+		puts(out);
+	}
+	return r;
+}
