@@ -19,36 +19,11 @@
 
 /* ---- small helpers ---- */
 
-static void to_hex(const uint8_t *d, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-static bool from_hex(const char *s, uint8_t *out, size_t len)
-{
-	if (strlen(s) != 2 * len)
-		return false;
-	for (size_t i = 0; i < 2 * len; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	for (size_t i = 0; i < len; i++) {
-		char byte[3] = { s[2 * i], s[2 * i + 1], 0 };
-		out[i] = (uint8_t)strtoul(byte, NULL, 16);
-	}
-	return true;
-}
-
 static void add_hex(struct json_object *o, const char *key, const uint8_t *d, size_t len)
 {
 	char buf[2 * SNPM_LD_SIZE + 1];
 
-	to_hex(d, len, buf);
+	snpm_hex_encode(d, len, buf);
 	json_object_object_add(o, key, json_object_new_string(buf));
 }
 
@@ -116,7 +91,7 @@ static int get_hex(struct json_object *v, const char *key, uint8_t *out, size_t 
 	const char *s = NULL;
 	int r = get_string(v, key, &s, reterr);
 
-	if (r == 0 && !from_hex(s, out, len))
+	if (r == 0 && !snpm_hex_decode(s, out, len))
 		r = snpm_fail(reterr, SNPM_EINVAL, "\"%s\" must be %zu hex digits", key, 2 * len);
 	return r;
 }
@@ -169,7 +144,7 @@ static struct json_object *entries_json(const struct snpm_ovmf_info *info, const
 		if (image) {
 			char *hex = malloc(2 * (size_t)e->data_len + 1);
 			if (hex) {
-				to_hex(image + e->data_offset, e->data_len, hex);
+				snpm_hex_encode(image + e->data_offset, e->data_len, hex);
 				json_object_object_add(o, "data", json_object_new_string(hex));
 				free(hex);
 			}

@@ -165,28 +165,6 @@ static int feature_bit(const char *name, size_t len)
 	return -1;
 }
 
-/* A number the way Python's int(s, 0) reads it (the reference's --guest-features). */
-static bool parse_number(const char *s, uint64_t *ret)
-{
-	int base = 10;
-	char *end;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16, s += 2;
-	else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
-		base = 8, s += 2;
-	else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
-		base = 2, s += 2;
-	if (!isxdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, base);
-	if (errno || *end)
-		return false;
-	*ret = v;
-	return true;
-}
-
 int snpm_guest_features_parse(const char *text, uint64_t *ret_features, struct snpm_error *reterr)
 {
 	uint64_t v = 0;
@@ -194,7 +172,7 @@ int snpm_guest_features_parse(const char *text, uint64_t *ret_features, struct s
 	if (!text || !*text)
 		return snpm_fail(reterr, SNPM_EINVAL, "empty guest features");
 	if (isdigit((unsigned char)text[0])) {
-		if (!parse_number(text, &v))
+		if (!snpm_parse_number(text, UINT64_MAX, &v))
 			return snpm_fail(reterr, SNPM_EINVAL, "guest features '%s' is not a number",
 					 text);
 	} else {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Version, error strings, error reporting and GUID text, shared by every module. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -128,4 +130,51 @@ void snpm_guid_format(const uint8_t guid[SNPM_GUID_SIZE], char out[SNPM_GUID_STR
 		out[o++] = digits[b & 0xf];
 	}
 	out[o] = '\0';
+}
+
+void snpm_hex_encode(const uint8_t *data, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[data[i] >> 4];
+		out[2 * i + 1] = digits[data[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+bool snpm_hex_decode(const char *text, uint8_t *out, size_t len)
+{
+	if (!text || strlen(text) != 2 * len)
+		return false;
+	for (size_t i = 0; i < 2 * len; i++)
+		if (hex_value(text[i]) < 0)
+			return false;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (uint8_t)(hex_value(text[2 * i]) << 4 | hex_value(text[2 * i + 1]));
+	return true;
+}
+
+bool snpm_parse_number(const char *s, uint64_t max, uint64_t *ret)
+{
+	int base = 10;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
+		base = 8, s += 2;
+	else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+		base = 2, s += 2;
+	/* strtoull would accept signs, spaces and a second prefix; the first digit must be one. */
+	if (hex_value(*s) < 0 || hex_value(*s) >= base)
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (errno || *end || v > max)
+		return false;
+	*ret = v;
+	return true;
 }

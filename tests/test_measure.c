@@ -806,6 +806,27 @@ static void test_strings(void **state)
 	assert_string_equal(snpm_strerror(12345), "unknown error");
 	assert_string_equal(snpm_section_type_name(0x10), "SNP_KERNEL_HASHES");
 	assert_null(snpm_section_type_name(5));
+
+	uint64_t v;
+	uint8_t b[2];
+	char hex[5];
+	assert_true(snpm_parse_number("0x1f", UINT64_MAX, &v) && v == 31);
+	assert_true(snpm_parse_number("0b101", UINT64_MAX, &v) && v == 5);
+	assert_true(snpm_parse_number("0o17", UINT64_MAX, &v) && v == 15);
+	assert_true(snpm_parse_number("42", UINT64_MAX, &v) && v == 42);
+	assert_false(snpm_parse_number("-1", UINT64_MAX, &v));
+	assert_false(snpm_parse_number("+1", UINT64_MAX, &v));
+	assert_false(snpm_parse_number(" 1", UINT64_MAX, &v));
+	assert_false(snpm_parse_number("0x", UINT64_MAX, &v));
+	assert_false(snpm_parse_number("0x-1", UINT64_MAX, &v));
+	assert_false(snpm_parse_number("0b2", UINT64_MAX, &v));
+	assert_false(snpm_parse_number("18446744073709551616", UINT64_MAX, &v));
+	assert_false(snpm_parse_number("256", 255, &v));
+	assert_true(snpm_hex_decode("aB0f", b, 2) && b[0] == 0xab && b[1] == 0x0f);
+	assert_false(snpm_hex_decode("aB0", b, 2));
+	assert_false(snpm_hex_decode("aBxf", b, 2));
+	snpm_hex_encode(b, 2, hex);
+	assert_string_equal(hex, "ab0f");
 }
 
 int main(void)

@@ -35,53 +35,22 @@ int report(const char *file, const struct snpm_error *err)
 	return EXIT_FAIL;
 }
 
-/* Integers as Python's int(s, 0) reads them: 0x, 0o, 0b prefixes or decimal. */
 bool parse_u64(const char *s, bool any_base, uint64_t max, uint64_t *ret)
 {
-	int base = 10;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
+	/* Options the reference reads with int(s) take decimal only; int(s, 0) ones any base. */
+	if (!any_base && s && s[0] == '0' && s[1] && !isdigit((unsigned char)s[1]))
 		return false;
-	if (any_base && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16, s += 2;
-	else if (any_base && s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
-		base = 8, s += 2;
-	else if (any_base && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
-		base = 2, s += 2;
-	if (!isxdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, base);
-	if (errno || *end || v > max)
-		return false;
-	*ret = v;
-	return true;
+	return snpm_parse_number(s, max, ret);
 }
 
 bool parse_hex(const char *s, uint8_t *out, size_t len)
 {
-	if (strlen(s) != 2 * len)
-		return false;
-	for (size_t i = 0; i < 2 * len; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	for (size_t i = 0; i < len; i++) {
-		char byte[3] = { s[2 * i], s[2 * i + 1], 0 };
-		out[i] = (uint8_t)strtoul(byte, NULL, 16);
-	}
-	return true;
+	return snpm_hex_decode(s, out, len);
 }
 
 void to_hex(const uint8_t *d, size_t len, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 0xf];
-	}
-	out[2 * len] = '\0';
+	snpm_hex_encode(d, len, out);
 }
 
 void format_digest(const uint8_t *d, size_t len, bool base64, char *out)

@@ -80,6 +80,18 @@ SNPM_EXPORT int snpm_guid_parse(const char *text, uint8_t ret_guid[SNPM_GUID_SIZ
 SNPM_EXPORT void snpm_guid_format(const uint8_t guid[SNPM_GUID_SIZE],
 				  char out[SNPM_GUID_STRING_SIZE]);
 
+/* Lower-case hex of len bytes into out (2 * len + 1 bytes, NUL-terminated). */
+SNPM_EXPORT void snpm_hex_encode(const uint8_t *data, size_t len, char *out);
+
+/* Exactly 2 * len hex digits (either case) into len bytes. Returns false otherwise. */
+SNPM_EXPORT bool snpm_hex_decode(const char *text, uint8_t *out, size_t len);
+
+/*
+ * A non-negative integer as Python's int(s, 0) reads it (what the reference's options accept):
+ * decimal, or 0x / 0o / 0b prefixed. Returns false for anything else or a value above max.
+ */
+SNPM_EXPORT bool snpm_parse_number(const char *text, uint64_t max, uint64_t *ret);
+
 #ifdef __cplusplus
 }
 #endif
