@@ -34,9 +34,20 @@ static const EVP_MD *hash_md(enum snpm_hash_alg alg)
 		return EVP_sha256();
 	case SNPM_HASH_SHA384:
 		return EVP_sha384();
+	case SNPM_HASH_SHA1:
+		return EVP_sha1();
+	case SNPM_HASH_SHA512:
+		return EVP_sha512();
 	default:
 		return NULL;
 	}
+}
+
+size_t snpm_hash_size(enum snpm_hash_alg alg)
+{
+	const EVP_MD *md = hash_md(alg);
+
+	return md ? (size_t)EVP_MD_get_size(md) : 0;
 }
 
 int snpm_hash_new(enum snpm_hash_alg alg, struct snpm_hash **ret, struct snpm_error *reterr)

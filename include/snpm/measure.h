@@ -23,7 +23,12 @@ extern "C" {
 enum snpm_hash_alg {
 	SNPM_HASH_SHA256 = 1,
 	SNPM_HASH_SHA384 = 2,
+	SNPM_HASH_SHA1 = 3, /* dm-verity compatibility only */
+	SNPM_HASH_SHA512 = 4,
 };
+
+/* Digest size in bytes, or 0 for an unknown algorithm. */
+SNPM_EXPORT size_t snpm_hash_size(enum snpm_hash_alg alg);
 
 struct snpm_hash;
 

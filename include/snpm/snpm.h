@@ -8,5 +8,6 @@
 #include <snpm/measure.h>
 #include <snpm/document.h>
 #include <snpm/report.h>
+#include <snpm/image.h>
 
 #endif /* SNPM_SNPM_H */

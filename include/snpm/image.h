@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reproducible packaging of the boot chain: dm-verity hash trees byte-identical to
+ * cryptsetup's veritysetup, newc initramfs archives, rootfs images, kernel headers.
+ */
+#ifndef SNPM_IMAGE_H
+#define SNPM_IMAGE_H
+
+#include <snpm/common.h>
+#include <snpm/measure.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- dm-verity (cryptsetup lib/verity; kernel Documentation/admin-guide/device-mapper) ---- */
+
+#define SNPM_VERITY_SB_SIZE 512u
+#define SNPM_VERITY_MAX_SALT 256u
+#define SNPM_VERITY_MAX_DIGEST 64u
+#define SNPM_VERITY_MAX_LEVELS 63u
+
+struct snpm_verity_params {
+	enum snpm_hash_alg hash; /* SHA256 (default in veritysetup), SHA1, SHA512 */
+	uint32_t data_block_size; /* power of two, 512..1 MiB */
+	uint32_t hash_block_size; /* power of two, 512..1 MiB */
+	uint64_t data_blocks; /* 0: the data file's size / data_block_size */
+	uint64_t hash_offset; /* byte offset of the hash area (superblock first) in the hash file */
+	bool no_superblock;
+	uint32_t format; /* hash type: 1 (normal: salt first) or 0 (Chrome OS: salt last) */
+	uint8_t salt[SNPM_VERITY_MAX_SALT];
+	size_t salt_len;
+	uint8_t uuid[16]; /* superblock UUID */
+	unsigned threads; /* threads that hash data blocks; 0 or 1: one */
+};
+
+struct snpm_verity_result {
+	uint8_t root_hash[SNPM_VERITY_MAX_DIGEST];
+	size_t root_hash_len;
+	unsigned levels;
+	uint64_t hash_blocks; /* tree blocks, without the superblock */
+	uint64_t hash_end; /* byte offset in the hash file where the hash area ends */
+};
+
+/* Sensible defaults: sha256, 4096/4096, format 1, superblock, no salt. */
+SNPM_EXPORT void snpm_verity_defaults(struct snpm_verity_params *p);
+
+/*
+ * Salt (32 bytes) and UUID derived from a seed, for reproducible images without a fixed salt:
+ * salt = HMAC-SHA256(key = seed, "snpimage verity salt"), UUID = the first 16 bytes of
+ * HMAC-SHA256(key = seed, "snpimage verity uuid") with the RFC 4122 version 4 and variant bits
+ * set (the way systemd-repart derives its IDs from --seed).
+ */
+SNPM_EXPORT int snpm_verity_derive(const char *seed, uint8_t ret_salt[32], uint8_t ret_uuid[16],
+				   struct snpm_error *reterr);
+
+/*
+ * Builds the hash tree of data_path into hash_path (which may be the data file itself, with
+ * hash_offset past the data). A separate hash file is written whole, through a temporary file
+ * and a rename: a failure leaves nothing behind. Memory stays flat whatever the data size.
+ */
+SNPM_EXPORT int snpm_verity_format(const char *data_path, const char *hash_path,
+				   const struct snpm_verity_params *params,
+				   struct snpm_verity_result *ret, struct snpm_error *reterr);
+
+/* Where verification found the first difference. */
+struct snpm_verity_mismatch {
+	bool found;
+	bool data; /* a data block (index = its number) or a hash block */
+	unsigned level; /* hash blocks: 0 hashes data blocks, higher levels hash hash blocks */
+	uint64_t index; /* data block number, or hash block number within the hash area */
+	bool root; /* the top level does not give the expected root hash */
+};
+
+/*
+ * Verifies data and tree against root_hash. With a superblock, the parameters come from it (the
+ * given params supply only hash_offset and, if no_superblock, everything). Returns 0 when all
+ * holds, SNPM_EVERIFY with *ret_mismatch saying where it did not.
+ */
+SNPM_EXPORT int snpm_verity_verify(const char *data_path, const char *hash_path,
+				   const struct snpm_verity_params *params,
+				   const uint8_t *root_hash, size_t root_hash_len,
+				   struct snpm_verity_mismatch *ret_mismatch,
+				   struct snpm_error *reterr);
+
+/* Reads a verity superblock at offset of path into params. */
+SNPM_EXPORT int snpm_verity_read_superblock(const char *path, uint64_t offset,
+					    struct snpm_verity_params *ret,
+					    struct snpm_error *reterr);
+
+/* UUIDs in RFC 4122 byte order (as libuuid and the verity superblock store them). */
+SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
+SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);
+
+/* The hash name as veritysetup spells it ("sha256"), or NULL; and back. */
+SNPM_EXPORT const char *snpm_hash_name(enum snpm_hash_alg alg);
+SNPM_EXPORT int snpm_hash_parse(const char *name, enum snpm_hash_alg *ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SNPM_IMAGE_H */

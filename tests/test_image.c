@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * dm-verity: the known answers of vectors/verity-kat.json (made with veritysetup 2.6.1) through
+ * the snpimage CLI, verification that finds flipped bits and names the block, live
+ * comparisons with veritysetup when it is installed, and the seed derivation.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "testutil.h"
+
+#define VERITYSETUP "/usr/sbin/veritysetup"
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = tu_mkdtemp();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+static char *path_in(const char *name)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+static void file_sha256(const char *path, char hex[65], size_t *size)
+{
+	uint8_t *d, md[32];
+	size_t len;
+
+	d = tu_read_file(path, &len);
+	assert_non_null(d);
+	assert_int_equal(snpm_digest(SNPM_HASH_SHA256, d, len, md, NULL), 0);
+	tu_hex(md, 32, hex);
+	*size = len;
+	free(d);
+}
+
+static char *root_from(const char *out)
+{
+	const char *p = strstr(out, "Root hash:");
+	char *root;
+
+	assert_non_null(p);
+	p += strlen("Root hash:");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	root = strndup(p, strcspn(p, "\n"));
+	return root;
+}
+
+static void run_kat_case(struct json_object *c, const char *uuid)
+{
+	struct json_object *args = json_object_object_get(c, "args");
+	size_t size = (size_t)json_object_get_int64(json_object_object_get(c, "data_size")), n;
+	bool inline_tree = json_object_get_boolean(json_object_object_get(c, "inline"));
+	char *data = path_in("kat.img"), *hash = inline_tree ? strdup(data) : path_in("kat.hash");
+	const char *argv[32] = { SNPM_IMAGE_CLI, "verity", "format", data, hash, "--uuid", uuid };
+	uint8_t *stream = tu_stream("verity-kat", size);
+	char sha[65], *root;
+	struct tu_run r;
+	int argc = 7;
+
+	tu_write_file(data, stream, size);
+	free(stream);
+	unlink(inline_tree ? "/nonexistent" : hash);
+	for (size_t i = 0; i < json_object_array_length(args); i++)
+		argv[argc++] = json_object_get_string(json_object_array_get_idx(args, i));
+	argv[argc] = NULL;
+	tu_run((char *const *)argv, &r);
+	if (r.status != 0)
+		fail_msg("snpimage failed: %s", r.err);
+	root = root_from(r.out);
+	assert_string_equal(root, json_object_get_string(json_object_object_get(c, "root_hash")));
+	file_sha256(hash, sha, &n);
+	assert_int_equal(n, json_object_get_int64(json_object_object_get(c, "hash_file_size")));
+	assert_string_equal(sha,
+			    json_object_get_string(json_object_object_get(c, "hash_file_sha256")));
+
+	/* And it verifies, with the parameters from the superblock or the command line. */
+	struct snpm_verity_params p;
+	snpm_verity_defaults(&p);
+	for (int i = 7; i < argc; i++) {
+		if (strcmp(argv[i], "--no-superblock") == 0)
+			p.no_superblock = true;
+		if (strcmp(argv[i], "--hash-offset") == 0)
+			p.hash_offset = strtoull(argv[i + 1], NULL, 0);
+		if (strcmp(argv[i], "--salt") == 0 && strcmp(argv[i + 1], "-") != 0) {
+			p.salt_len = strlen(argv[i + 1]) / 2;
+			tu_unhex(argv[i + 1], p.salt, sizeof(p.salt));
+		}
+	}
+	uint8_t rootb[64];
+	int rlen = tu_unhex(root, rootb, sizeof(rootb));
+	struct snpm_error err;
+	if (snpm_verity_verify(data, hash, &p, rootb, (size_t)rlen, NULL, &err) != 0)
+		fail_msg("verify: %s", err.message);
+	tu_run_free(&r);
+	free(root), free(data), free(hash);
+}
+
+static void test_verity_kat(void **state)
+{
+	char *path = tu_source_path("vectors/verity-kat.json");
+	struct json_object *doc = json_object_from_file(path), *cases;
+	const char *uuid;
+
+	(void)state;
+	free(path);
+	assert_non_null(doc);
+	uuid = json_object_get_string(json_object_object_get(doc, "uuid"));
+	cases = json_object_object_get(doc, "cases");
+	assert_true(json_object_array_length(cases) >= 18);
+	for (size_t i = 0; i < json_object_array_length(cases); i++)
+		run_kat_case(json_object_array_get_idx(cases, i), uuid);
+	json_object_put(doc);
+}
+
+/* A 300-block image and its tree (superblock, sha256, 4096/4096, 3 levels with 512 B blocks). */
+static void make_tree(const char *data, const char *hash, uint32_t hash_bs,
+		      struct snpm_verity_result *res)
+{
+	struct snpm_verity_params p;
+	uint8_t *d = tu_stream("verity-flip", 4096 * 300);
+
+	tu_write_file(data, d, 4096 * 300);
+	free(d);
+	snpm_verity_defaults(&p);
+	p.hash_block_size = hash_bs;
+	assert_int_equal(snpm_verity_derive("flip", p.salt, p.uuid, NULL), 0);
+	p.salt_len = 32;
+	assert_int_equal(snpm_verity_format(data, hash, &p, res, NULL), 0);
+}
+
+static void flip_bit(const char *path, uint64_t byte, int bit)
+{
+	size_t len;
+	uint8_t *d = tu_read_file(path, &len);
+
+	assert_true(byte < len);
+	d[byte] ^= (uint8_t)(1u << bit);
+	tu_write_file(path, d, len);
+	free(d);
+}
+
+static void test_verify_names_the_block(void **state)
+{
+	char *data = path_in("flip.img"), *hash = path_in("flip.hash");
+	struct snpm_verity_result res;
+	struct snpm_verity_mismatch m;
+	struct snpm_verity_params p;
+	struct snpm_error err;
+
+	(void)state;
+	snpm_verity_defaults(&p);
+	make_tree(data, hash, 512, &res);
+	assert_int_equal(res.levels, 3); /* 16 digests per 512-byte block */
+	assert_int_equal(snpm_verity_verify(data, hash, &p, res.root_hash, 32, &m, &err), 0);
+	assert_false(m.found);
+
+	/* A data bit. */
+	flip_bit(data, 4096 * 217 + 100, 3);
+	assert_int_equal(snpm_verity_verify(data, hash, &p, res.root_hash, 32, &m, &err),
+			 SNPM_EVERIFY);
+	assert_true(m.found && m.data);
+	assert_int_equal(m.index, 217);
+	assert_non_null(strstr(err.message, "data block 217"));
+	flip_bit(data, 4096 * 217 + 100, 3);
+
+	/* A bit in each level of the tree: levels sit top first after the superblock block. */
+	for (unsigned level = 0; level < 3; level++) {
+		/* level sizes for 300 blocks and 16 per block: 19, 2, 1 */
+		static const uint64_t first[3] = { 1 + 1 + 2, 1 + 1, 1 };
+		uint64_t at = (first[level] + (level == 0 ? 5 : 0)) * 512 + 17;
+		flip_bit(hash, at, 0);
+		assert_int_equal(snpm_verity_verify(data, hash, &p, res.root_hash, 32, &m, &err),
+				 SNPM_EVERIFY);
+		assert_true(m.found);
+		assert_false(m.data);
+		assert_int_equal(m.level, level);
+		assert_int_equal(m.index, level == 0 ? 5 : 0);
+		assert_int_equal(m.root, level == 2);
+		flip_bit(hash, at, 0);
+	}
+	/* A wrong root. */
+	res.root_hash[0] ^= 1;
+	assert_int_equal(snpm_verity_verify(data, hash, &p, res.root_hash, 32, &m, &err),
+			 SNPM_EVERIFY);
+	assert_true(m.root);
+	free(data), free(hash);
+}
+
+static void test_hash_file_written_whole(void **state)
+{
+	char *data = path_in("whole.img"), *hash = path_in("whole.hash");
+	struct snpm_verity_result res;
+	struct stat st;
+	uint8_t junk[1 << 16];
+
+	(void)state;
+	/* veritysetup would leave the tail of a longer existing file; we replace it. */
+	memset(junk, 0xee, sizeof(junk));
+	tu_write_file(hash, junk, sizeof(junk));
+	make_tree(data, hash, 4096, &res);
+	assert_int_equal(stat(hash, &st), 0);
+	assert_int_equal((uint64_t)st.st_size, res.hash_end);
+	assert_int_equal(st.st_size, 4096 + 4096 * 4); /* superblock, 3 leaf blocks, 1 top */
+	free(data), free(hash);
+}
+
+static void test_seed_derivation(void **state)
+{
+	uint8_t s1[32], u1[16], s2[32], u2[16];
+	char uuid[37];
+
+	(void)state;
+	assert_int_equal(snpm_verity_derive("my-image-v1", s1, u1, NULL), 0);
+	assert_int_equal(snpm_verity_derive("my-image-v1", s2, u2, NULL), 0);
+	assert_memory_equal(s1, s2, 32);
+	assert_memory_equal(u1, u2, 16);
+	assert_int_equal(snpm_verity_derive("my-image-v2", s2, u2, NULL), 0);
+	assert_memory_not_equal(s1, s2, 32);
+	snpm_uuid_format(u1, uuid);
+	assert_int_equal(uuid[14], '4'); /* version 4 */
+	assert_true(strchr("89ab", uuid[19]) != NULL); /* RFC 4122 variant */
+	/* Pinned: HMAC-SHA256(key "my-image-v1", "snpimage verity salt"). */
+	char hex[65];
+	tu_hex(s1, 32, hex);
+	uint8_t want[32];
+	unsigned len = 0;
+	assert_non_null(HMAC(EVP_sha256(), "my-image-v1", 11,
+			     (const uint8_t *)"snpimage verity salt", 20, want, &len));
+	assert_memory_equal(s1, want, 32);
+}
+
+static void test_param_refusals(void **state)
+{
+	char *data = path_in("p.img"), *hash = path_in("p.hash");
+	struct snpm_verity_params p;
+	struct snpm_error err;
+	uint8_t d[4096] = { 0 };
+
+	(void)state;
+	tu_write_file(data, d, sizeof(d));
+	snpm_verity_defaults(&p);
+	p.data_block_size = 3000;
+	assert_int_equal(snpm_verity_format(data, hash, &p, NULL, &err), SNPM_EINVAL);
+	snpm_verity_defaults(&p);
+	p.salt_len = 257;
+	assert_int_equal(snpm_verity_format(data, hash, &p, NULL, &err), SNPM_EINVAL);
+	snpm_verity_defaults(&p);
+	p.data_blocks = 2; /* only one is there */
+	assert_int_equal(snpm_verity_format(data, hash, &p, NULL, &err), SNPM_ERANGE);
+	snpm_verity_defaults(&p);
+	p.hash_offset = 2048; /* the tree would overlap the data */
+	assert_int_equal(snpm_verity_format(data, data, &p, NULL, &err), SNPM_EINVAL);
+	assert_int_equal(access(hash, F_OK), -1); /* nothing left behind */
+	free(data), free(hash);
+}
+
+/* Live comparisons with veritysetup on parameters the KAT file does not pin. */
+static void test_against_veritysetup(void **state)
+{
+	static const char *const variants[][6] = {
+		{ "--hash", "sha512", "--format", "0", NULL },
+		{ "--data-block-size", "512", "--hash-block-size", "512", NULL },
+		{ "--hash", "sha1", "--hash-block-size", "1024", NULL },
+		{ "--salt", "-", "--data-blocks", "77", NULL },
+	};
+	char *data = path_in("live.img"), *a = path_in("live.a"), *b = path_in("live.b");
+	uint8_t *d = tu_stream("verity-live", 4096 * 555);
+
+	(void)state;
+	if (access(VERITYSETUP, X_OK) != 0) {
+		free(d), free(data), free(a), free(b);
+		TU_SKIP(VERITYSETUP " is not installed (apt-get install cryptsetup-bin)");
+	}
+	tu_write_file(data, d, 4096 * 555);
+	free(d);
+	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		const char *argv_ref[16] = { VERITYSETUP, "format",
+					     data,	  a,
+					     "--uuid",	  "11111111-2222-4333-8444-555555555555" };
+		const char *argv_our[16] = { SNPM_IMAGE_CLI,
+					     "verity",
+					     "format",
+					     data,
+					     b,
+					     "--uuid",
+					     "11111111-2222-4333-8444-555555555555" };
+		int na = 6, nb = 7;
+		bool salted = false;
+		for (int i = 0; variants[v][i]; i++) {
+			argv_ref[na++] = argv_our[nb++] = variants[v][i];
+			salted |= strcmp(variants[v][i], "--salt") == 0;
+		}
+		if (!salted) {
+			argv_ref[na++] = argv_our[nb++] = "--salt";
+			argv_ref[na++] = argv_our[nb++] = "0123456789abcdef";
+		}
+		argv_ref[na] = argv_our[nb] = NULL;
+		unlink(a), unlink(b);
+		struct tu_run ra, rb;
+		tu_run((char *const *)argv_ref, &ra);
+		tu_run((char *const *)argv_our, &rb);
+		assert_int_equal(ra.status, 0);
+		assert_int_equal(rb.status, 0);
+		char *root_a = root_from(ra.out), *root_b = root_from(rb.out), sa[65], sb[65];
+		size_t la, lb;
+		assert_string_equal(root_a, root_b);
+		file_sha256(a, sa, &la);
+		file_sha256(b, sb, &lb);
+		assert_int_equal(la, lb);
+		assert_string_equal(sa, sb);
+		/* veritysetup accepts our tree. */
+		const char *verify[] = { VERITYSETUP, "verify", data, b, root_b, NULL };
+		struct tu_run rv;
+		tu_run((char *const *)verify, &rv);
+		assert_int_equal(rv.status, 0);
+		tu_run_free(&rv), tu_run_free(&ra), tu_run_free(&rb);
+		free(root_a), free(root_b);
+	}
+	free(data), free(a), free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verity_kat),
+		cmocka_unit_test(test_verify_names_the_block),
+		cmocka_unit_test(test_hash_file_written_whole),
+		cmocka_unit_test(test_seed_derivation),
+		cmocka_unit_test(test_param_refusals),
+		cmocka_unit_test(test_against_veritysetup),
+	};
+
+	return tu_exit(cmocka_run_group_tests(tests, setup, teardown));
+}
