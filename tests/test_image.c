@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -342,6 +343,207 @@ static void test_against_veritysetup(void **state)
 	free(data), free(a), free(b);
 }
 
+/* ---- initramfs ---- */
+
+static void write_text(const char *path, const char *text)
+{
+	tu_write_file(path, text, strlen(text));
+}
+
+/* The same content, made in two different orders, with other times and owners. */
+static void make_tree_a(const char *root)
+{
+	char p[512];
+
+	mkdir(root, 0755);
+	snprintf(p, sizeof(p), "%s/bin", root), mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/bin/x", root), write_text(p, "hello\n");
+	snprintf(p, sizeof(p), "%s/y", root), write_text(p, "world\n");
+	char y[512];
+	snprintf(y, sizeof(y), "%s/y", root);
+	snprintf(p, sizeof(p), "%s/bin/ylink", root), assert_int_equal(link(y, p), 0);
+	snprintf(p, sizeof(p), "%s/bin/s", root), assert_int_equal(symlink("../y", p), 0);
+	snprintf(p, sizeof(p), "%s/empty", root), mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/fifo", root), assert_int_equal(mkfifo(p, 0644), 0);
+}
+
+static void make_tree_b(const char *root)
+{
+	char p[512], y[512];
+
+	mkdir(root, 0755);
+	snprintf(p, sizeof(p), "%s/fifo", root), assert_int_equal(mkfifo(p, 0644), 0);
+	snprintf(p, sizeof(p), "%s/empty", root), mkdir(p, 0755);
+	snprintf(y, sizeof(y), "%s/y", root), write_text(y, "world\n");
+	assert_int_equal(chown(y, 1234, 5678), 0);
+	struct timespec ts[2] = { { 2000000000, 0 }, { 2000000000, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, y, ts, 0), 0);
+	snprintf(p, sizeof(p), "%s/bin", root), mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/bin/s", root), assert_int_equal(symlink("../y", p), 0);
+	snprintf(p, sizeof(p), "%s/bin/ylink", root), assert_int_equal(link(y, p), 0);
+	snprintf(p, sizeof(p), "%s/bin/x", root), write_text(p, "hello\n");
+	snprintf(p, sizeof(p), "%s/bin", root), chmod(p, 0700);
+}
+
+static void test_initramfs_reproducible(void **state)
+{
+	char *a = path_in("tree-a"), *b = path_in("tree-b"), *oa = path_in("a.cpio.gz"),
+	     *ob = path_in("b.cpio.gz");
+	struct snpm_initramfs_options o = { .gzip = true, .source_date_epoch = 1700000000 };
+	struct snpm_initramfs_result ra, rb;
+	size_t la, lb;
+
+	(void)state;
+	make_tree_a(a);
+	make_tree_b(b);
+	assert_int_equal(snpm_initramfs_create(a, false, oa, &o, &ra, NULL), 0);
+	assert_int_equal(snpm_initramfs_create(b, false, ob, &o, &rb, NULL), 0);
+	uint8_t *da = tu_read_file(oa, &la), *db = tu_read_file(ob, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(da, db, la);
+	assert_int_equal(ra.entries, 7);
+	/* gzip header: no name (FLG 0), MTIME 0, deflate. */
+	assert_int_equal(da[0], 0x1f);
+	assert_int_equal(da[1], 0x8b);
+	assert_int_equal(da[2], 8);
+	assert_int_equal(da[3], 0);
+	assert_int_equal(da[4] | da[5] | da[6] | da[7], 0);
+	uint8_t md[32];
+	assert_int_equal(snpm_digest(SNPM_HASH_SHA256, da, la, md, NULL), 0);
+	assert_memory_equal(md, ra.sha256, 32);
+	free(da), free(db), free(a), free(b), free(oa), free(ob);
+}
+
+/* newc header fields at their offsets (8 hex digits each after the 6-byte magic). */
+static unsigned long field(const uint8_t *h, int index)
+{
+	char buf[9];
+
+	memcpy(buf, h + 6 + 8 * index, 8);
+	buf[8] = '\0';
+	return strtoul(buf, NULL, 16);
+}
+
+static void test_initramfs_list_headers(void **state)
+{
+	char *list = path_in("list.txt"), *src = path_in("init.src"), *out = path_in("l.cpio");
+	struct snpm_initramfs_options o = { .gzip = false, .source_date_epoch = 86400 };
+	char text[1024];
+	uint8_t *d;
+	size_t len;
+
+	(void)state;
+	write_text(src, "#!/bin/sh\n");
+	snprintf(text, sizeof(text),
+		 "# comment\n"
+		 "dir /dev 755 0 0\n"
+		 "nod /dev/console 600 0 5 c 5 1\n"
+		 "file /init %s 755 0 0 /sbin/init\n"
+		 "slink /bin/sh busybox 777 0 0\n"
+		 "pipe /run/p 644 0 0\n"
+		 "sock /run/s 644 7 8\n",
+		 src);
+	write_text(list, text);
+	assert_int_equal(snpm_initramfs_create(list, true, out, &o, NULL, NULL), 0);
+	d = tu_read_file(out, &len);
+	assert_int_equal(len % 512, 0); /* padded */
+	/* Sorted: bin/sh, dev, dev/console, init, run/p, run/s, sbin/init, TRAILER!!! */
+	assert_memory_equal(d, "070701", 6);
+	const uint8_t *h = d;
+	const char *names[] = { "bin/sh", "dev",   "dev/console", "init",
+				"run/p",  "run/s", "sbin/init",	  "TRAILER!!!" };
+	for (int i = 0; i < 8; i++) {
+		assert_memory_equal(h, "070701", 6);
+		unsigned long namesize = field(h, 11), filesize = field(h, 6);
+		assert_memory_equal(h + 110, names[i], namesize - 1);
+		if (i < 7)
+			assert_int_equal(field(h, 0), i + 1 - (i == 6 ? 3 : 0)); /* ino */
+		if (i == 2) {
+			assert_int_equal(field(h, 1), 020600); /* mode */
+			assert_int_equal(field(h, 3), 5); /* gid from the list */
+			assert_int_equal(field(h, 9), 5); /* rdev major */
+			assert_int_equal(field(h, 10), 1);
+		}
+		if (i == 3 || i == 6) {
+			assert_int_equal(field(h, 4), 2); /* nlink: init and sbin/init */
+			assert_int_equal(filesize, i == 6 ? 10 : 0); /* data on the last link */
+		}
+		if (i < 7)
+			assert_int_equal(field(h, 5),
+					 i == 3 || i == 6 ? 86400 : 86400); /* clamped */
+		assert_int_equal(field(h, 7) | field(h, 8), 0); /* dev 0 */
+		size_t hdr = (110 + namesize + 3) & ~3ul;
+		h += hdr + ((filesize + 3) & ~3ul);
+	}
+	free(d), free(list), free(src), free(out);
+}
+
+static void expect_list_refusal(const char *line, const char *needle)
+{
+	char *list = path_in("bad.txt"), *out = path_in("bad.cpio");
+	struct snpm_initramfs_options o = { 0 };
+	struct snpm_error err;
+
+	write_text(list, line);
+	assert_true(snpm_initramfs_create(list, true, out, &o, NULL, &err) < 0);
+	if (!strstr(err.message, needle))
+		fail_msg("'%s' lacks '%s'", err.message, needle);
+	assert_int_equal(access(out, F_OK), -1); /* nothing left behind */
+	free(list), free(out);
+}
+
+static void test_initramfs_refusals(void **state)
+{
+	(void)state;
+	expect_list_refusal("dir /../etc 755 0 0\n", "'..'");
+	expect_list_refusal("dir /a//b 755 0 0\n", "empty");
+	expect_list_refusal("dir / 755 0 0\n", "empty name");
+	expect_list_refusal("dir /x 789 0 0\n", "bad mode");
+	expect_list_refusal("dir /x 755 -1 0\n", "bad mode, uid or gid");
+	expect_list_refusal("nod /c 600 0 0 x 1 1\n", "nod needs");
+	expect_list_refusal("blob /x 755 0 0\n", "unknown");
+	expect_list_refusal("file /x /nonexistent 644 0 0\n", "not a readable regular file");
+	expect_list_refusal("dir /x 755 0 0\ndir /x 755 0 0\n", "appears twice");
+}
+
+static void test_initramfs_gnu_cpio(void **state)
+{
+	char *tree = path_in("tree-c"), *out = path_in("c.cpio"), *x = path_in("extract");
+	struct snpm_initramfs_options o = { .gzip = false };
+	struct stat st1, st2;
+	char p1[512], p2[512], *cmd;
+
+	(void)state;
+	if (access("/usr/bin/cpio", X_OK) != 0) {
+		free(tree), free(out), free(x);
+		TU_SKIP("/usr/bin/cpio is not installed (apt-get install cpio)");
+	}
+	make_tree_a(tree);
+	assert_int_equal(snpm_initramfs_create(tree, false, out, &o, NULL, NULL), 0);
+	mkdir(x, 0755);
+	assert_true(asprintf(&cmd, "cd '%s' && /usr/bin/cpio -idm --quiet < '%s'", x, out) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	size_t n;
+	snprintf(p1, sizeof(p1), "%s/y", x);
+	char *data = (char *)tu_read_file(p1, &n);
+	assert_int_equal(n, 6);
+	assert_memory_equal(data, "world\n", 6);
+	free(data);
+	snprintf(p2, sizeof(p2), "%s/bin/ylink", x);
+	assert_int_equal(stat(p1, &st1), 0);
+	assert_int_equal(stat(p2, &st2), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino); /* still one file */
+	snprintf(p1, sizeof(p1), "%s/fifo", x);
+	assert_int_equal(lstat(p1, &st1), 0);
+	assert_true(S_ISFIFO(st1.st_mode));
+	snprintf(p1, sizeof(p1), "%s/bin/s", x);
+	char target[16] = { 0 };
+	assert_int_equal(readlink(p1, target, sizeof(target) - 1), 4);
+	assert_string_equal(target, "../y");
+	free(tree), free(out), free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +553,10 @@ int main(void)
 		cmocka_unit_test(test_seed_derivation),
 		cmocka_unit_test(test_param_refusals),
 		cmocka_unit_test(test_against_veritysetup),
+		cmocka_unit_test(test_initramfs_reproducible),
+		cmocka_unit_test(test_initramfs_list_headers),
+		cmocka_unit_test(test_initramfs_refusals),
+		cmocka_unit_test(test_initramfs_gnu_cpio),
 	};
 
 	return tu_exit(cmocka_run_group_tests(tests, setup, teardown));

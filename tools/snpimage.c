@@ -396,12 +396,115 @@ static int cmd_verity(int argc, char **argv)
 	return 2;
 }
 
+/* ---- initramfs ---- */
+
+/* SOURCE_DATE_EPOCH: the option, else the environment variable, else 0. */
+static int source_date_epoch(const char *opt, int64_t *ret)
+{
+	const char *s = opt ? opt : getenv("SOURCE_DATE_EPOCH");
+	uint64_t v = 0;
+
+	if (s && *s && !snpm_parse_number(s, INT64_MAX, &v)) {
+		img_usage("SOURCE_DATE_EPOCH '%s' is not a number of seconds", s);
+		return 2;
+	}
+	*ret = (int64_t)v;
+	return 0;
+}
+
+static int cmd_initramfs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "list", required_argument, NULL, 'l' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "compress", required_argument, NULL, 'c' },
+		{ "source-date-epoch", required_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snpm_initramfs_options o = { .gzip = true };
+	struct snpm_initramfs_result res;
+	const char *list = NULL, *out = NULL, *epoch = NULL, *dir = NULL;
+	struct snpm_error err;
+	char sha[65];
+	bool json = false;
+	int c, r;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			list = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'c':
+			if (strcmp(optarg, "gzip") != 0 && strcmp(optarg, "none") != 0) {
+				img_usage("--compress: '%s' is not gzip or none", optarg);
+				return 2;
+			}
+			o.gzip = strcmp(optarg, "gzip") == 0;
+			break;
+		case 'e':
+			epoch = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			printf("Usage: %s initramfs (DIR | --list FILE) -o OUT [--compress gzip|none] "
+			       "[--source-date-epoch N] [--json]\n",
+			       IMG_PROG);
+			return 0;
+		default:
+			img_usage("initramfs: unrecognized argument: %s", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		dir = argv[optind++];
+	if (optind != argc || !out || !dir == !list) {
+		img_usage("usage: %s initramfs (DIR | --list FILE) -o OUT", IMG_PROG);
+		return 2;
+	}
+	r = source_date_epoch(epoch, &o.source_date_epoch);
+	if (r)
+		return r;
+	if (snpm_initramfs_create(list ? list : dir, list != NULL, out, &o, &res, &err) < 0)
+		return img_report(list ? list : dir, &err);
+	snpm_hex_encode(res.sha256, sizeof(res.sha256), sha);
+	if (json) {
+		struct json_object *j = json_object_new_object();
+		json_object_object_add(j, "path", json_object_new_string(out));
+		json_object_object_add(j, "entries", json_object_new_int64((int64_t)res.entries));
+		json_object_object_add(j, "size", json_object_new_int64((int64_t)res.size));
+		json_object_object_add(j, "sha256", json_object_new_string(sha));
+		json_object_object_add(j, "compression",
+				       json_object_new_string(o.gzip ? "gzip" : "none"));
+		json_object_object_add(j, "zlib", json_object_new_string(snpm_zlib_version()));
+		json_object_object_add(j, "source_date_epoch",
+				       json_object_new_int64(o.source_date_epoch));
+		img_print_json(j);
+		json_object_put(j);
+	} else {
+		printf("%s: %llu entries, %llu bytes, sha256 %s%s%s\n", out,
+		       (unsigned long long)res.entries, (unsigned long long)res.size, sha,
+		       o.gzip ? ", gzip by zlib " : "", o.gzip ? snpm_zlib_version() : "");
+	}
+	return 0;
+}
+
 static const struct verb {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *help;
 } verbs[] = {
 	{ "verity", cmd_verity, "verity format DATA HASH | verity verify DATA HASH ROOTHASH" },
+	{ "initramfs", cmd_initramfs,
+	  "initramfs (DIR | --list FILE) -o OUT [--compress gzip|none] [--source-date-epoch N]" },
 };
 
 static void help(void)

@@ -88,6 +88,32 @@ SNPM_EXPORT int snpm_verity_read_superblock(const char *path, uint64_t offset,
 					    struct snpm_verity_params *ret,
 					    struct snpm_error *reterr);
 
+/* ---- initramfs ---- */
+
+struct snpm_initramfs_options {
+	bool gzip; /* gzip through zlib (level 9, no name, mtime 0) */
+	int64_t source_date_epoch; /* mtimes above it are clamped to it */
+};
+
+struct snpm_initramfs_result {
+	uint64_t entries;
+	uint64_t size; /* bytes written */
+	uint8_t sha256[SNPM_SHA256_SIZE];
+};
+
+/*
+ * A newc cpio archive of a folder (is_list false) or of a gen_init_cpio list file (is_list
+ * true: "file NAME LOCATION MODE UID GID [LINKS...]", "dir", "nod NAME MODE UID GID c|b MAJ MIN",
+ * "slink NAME TARGET MODE UID GID", "pipe", "sock"), written whole to out through a temporary
+ * file. Folders are read without following symlinks; owners become 0, lists keep theirs.
+ */
+SNPM_EXPORT int snpm_initramfs_create(const char *source, bool is_list, const char *out,
+				      const struct snpm_initramfs_options *opts,
+				      struct snpm_initramfs_result *ret, struct snpm_error *reterr);
+
+/* The zlib version compressing initramfs images (another deflate gives other bytes). */
+SNPM_EXPORT const char *snpm_zlib_version(void);
+
 /* UUIDs in RFC 4122 byte order (as libuuid and the verity superblock store them). */
 SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
 SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);
