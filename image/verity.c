@@ -250,6 +250,8 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 		ssize_t n = pread(fd, p, len, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = ENODATA; /* the file is shorter than it should be */
 		if (n <= 0)
 			return -1;
 		p += n, len -= (size_t)n, off += (uint64_t)n;
@@ -604,6 +606,9 @@ static int format_inline(int data_fd, const char *path, const struct snpm_verity
 			      strerror(errno));
 	else
 		r = build_tree(data_fd, fd, 0, p, data_blocks, s, res, reterr);
+	/* The area may end past what was written (a superblock-only tree): zero-fill it. */
+	if (r == 0 && ftruncate(fd, (off_t)(res->hash_end - p->hash_offset)) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
 	out = r == 0 ? open(path, O_WRONLY | O_CLOEXEC) : -1;
 	if (r == 0 && out < 0)
 		r = snpm_fail(reterr, SNPM_EIO, "cannot open for writing: %s", strerror(errno));

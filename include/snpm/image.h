@@ -114,6 +114,66 @@ SNPM_EXPORT int snpm_initramfs_create(const char *source, bool is_list, const ch
 /* The zlib version compressing initramfs images (another deflate gives other bytes). */
 SNPM_EXPORT const char *snpm_zlib_version(void);
 
+/* ---- kernels ---- */
+
+struct snpm_kernel_info {
+	uint64_t file_size;
+	bool bzimage; /* a bzImage with the x86 boot protocol header ("HdrS") */
+	uint16_t boot_protocol; /* e.g. 0x020f */
+	unsigned setup_sects;
+	uint64_t setup_size; /* (setup_sects + 1) * 512 */
+	char version[128]; /* the kernel version string, or "" */
+	uint8_t loadflags;
+	uint16_t xloadflags;
+	bool efi_stub; /* a PE/COFF image: bootable by UEFI directly */
+	bool efi_handover_64, efi_handover_32;
+	uint32_t init_size;
+	uint64_t pref_address;
+	uint32_t cmdline_size;
+	bool elf; /* a vmlinux ELF */
+	unsigned elf_class; /* 32 or 64 */
+	unsigned elf_machine; /* EM_X86_64 = 62 */
+	uint64_t elf_entry;
+	size_t elf_phdrs;
+	bool pvh_entry; /* has the Xen PVH entry note QEMU boots ELF kernels with */
+};
+
+/*
+ * The bzImage setup header (Linux Documentation/arch/x86/boot.rst) or, through libelf, a vmlinux
+ * ELF. Anything else is refused. Reads only what it needs.
+ */
+SNPM_EXPORT int snpm_kernel_info(const char *path, struct snpm_kernel_info *ret,
+				 struct snpm_error *reterr);
+
+/* ---- rootfs ---- */
+
+enum snpm_rootfs_fs {
+	SNPM_FS_SQUASHFS = 1, /* mksquashfs (squashfs-tools) */
+	SNPM_FS_EROFS = 2, /* mkfs.erofs (erofs-utils) */
+};
+
+struct snpm_rootfs_options {
+	enum snpm_rootfs_fs fs;
+	int64_t source_date_epoch; /* every timestamp in the image */
+	bool verity; /* append a verity tree (with superblock) after the 4 KiB-aligned image */
+	struct snpm_verity_params verity_params; /* hash_offset is set to the image size */
+};
+
+struct snpm_rootfs_result {
+	uint64_t data_size; /* the filesystem, padded to 4096: what the verity tree covers */
+	uint64_t size; /* the whole file */
+	struct snpm_verity_result verity;
+};
+
+/*
+ * A filesystem image of dir, made reproducible by the tools' own flags: owners root, every
+ * timestamp the epoch, no xattrs, a fixed UUID, one thread. The tool must be installed; its
+ * absence is an error naming the Debian package. Written whole or not at all.
+ */
+SNPM_EXPORT int snpm_rootfs_create(const char *dir, const char *out,
+				   const struct snpm_rootfs_options *opts,
+				   struct snpm_rootfs_result *ret, struct snpm_error *reterr);
+
 /* UUIDs in RFC 4122 byte order (as libuuid and the verity superblock store them). */
 SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
 SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);
