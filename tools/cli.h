@@ -10,7 +10,9 @@
 
 #include <snpm/snpm.h>
 
-#define PROG "snpmeasure"
+/* The program name in messages: snpmeasure or snpimage. */
+extern const char *cli_prog;
+#define PROG cli_prog
 #define REFERENCE_VERSION "0.0.13"
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

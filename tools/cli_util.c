@@ -12,11 +12,13 @@
 
 #include "cli.h"
 
+const char *cli_prog = "snpmeasure";
+
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(PROG ": ", stderr);
+	fprintf(stderr, "%s: ", PROG);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

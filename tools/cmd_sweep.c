@@ -8,219 +8,35 @@
 #include <string.h>
 
 #include "cli.h"
-
-#define MAX_SIGS 64
-#define MAX_FEATURE_SETS 64
-
-struct space {
-	uint32_t vcpus[SNPM_MAX_VCPUS];
-	size_t n_vcpus;
-	uint32_t sigs[MAX_SIGS];
-	const char *sig_names[MAX_SIGS]; /* NULL when given as a number */
-	size_t n_sigs;
-	uint64_t features[MAX_FEATURE_SETS];
-	size_t n_features;
-	enum snpm_vmm vmms[3];
-	size_t n_vmms;
-};
-
-/* "1-64,128" into ascending unique counts. */
-static int parse_vcpu_ranges(const char *text, struct space *sp)
-{
-	static bool want[SNPM_MAX_VCPUS + 1];
-	char *copy = strdup(text), *save = NULL;
-	int r = 0;
-
-	memset(want, 0, sizeof(want));
-	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *dash = strchr(tok, '-');
-		uint64_t lo, hi;
-		if (dash)
-			*dash = '\0';
-		if (!parse_u64(tok, false, SNPM_MAX_VCPUS, &lo) ||
-		    !parse_u64(dash ? dash + 1 : tok, false, SNPM_MAX_VCPUS, &hi) || lo < 1 ||
-		    hi < lo) {
-			usage_error(
-				"argument --vcpus: '%s' is not a list of counts or ranges within "
-				"1-%u",
-				text, SNPM_MAX_VCPUS);
-			r = EXIT_USAGE;
-		}
-		for (uint64_t n = lo; r == 0 && n <= hi; n++)
-			want[n] = true;
-	}
-	free(copy);
-	sp->n_vcpus = 0;
-	for (uint32_t n = 1; r == 0 && n <= SNPM_MAX_VCPUS; n++)
-		if (want[n])
-			sp->vcpus[sp->n_vcpus++] = n;
-	if (r == 0 && sp->n_vcpus == 0) {
-		usage_error("argument --vcpus: empty list");
-		r = EXIT_USAGE;
-	}
-	return r;
-}
-
-static int add_sig(struct space *sp, uint32_t sig, const char *name)
-{
-	if (sp->n_sigs == MAX_SIGS) {
-		usage_error("more than %d vCPU signatures", MAX_SIGS);
-		return EXIT_USAGE;
-	}
-	sp->sig_names[sp->n_sigs] = name;
-	sp->sigs[sp->n_sigs++] = sig;
-	return 0;
-}
-
-static int parse_types(const char *text, struct space *sp)
-{
-	uint32_t sig;
-	int r = 0;
-
-	if (strcmp(text, "all") == 0) {
-		for (size_t i = 0; r == 0 && snpm_cpu_type_name(i); i++) {
-			snpm_cpu_type_sig(snpm_cpu_type_name(i), &sig);
-			r = add_sig(sp, sig, snpm_cpu_type_name(i));
-		}
-		return r;
-	}
-	for (const char *p = text; *p && r == 0;) {
-		size_t len = strcspn(p, ",");
-		for (size_t i = 0; snpm_cpu_type_name(i); i++) {
-			const char *name = snpm_cpu_type_name(i);
-			if (strlen(name) == len && strncmp(name, p, len) == 0) {
-				snpm_cpu_type_sig(name, &sig);
-				r = add_sig(sp, sig, name);
-				goto next;
-			}
-		}
-		usage_error("argument --vcpu-type: invalid choice: '%.*s'", (int)len, p);
-		return EXIT_USAGE;
-next:
-		p += len;
-		if (*p)
-			p++;
-	}
-	return r;
-}
-
-static int parse_sigs(const char *text, struct space *sp)
-{
-	char *copy = strdup(text), *save = NULL;
-	int r = 0;
-
-	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
-	     tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-		if (!parse_u64(tok, true, UINT32_MAX, &v) || v == 0) {
-			usage_error("argument --vcpu-sig: invalid value '%s'", tok);
-			r = EXIT_USAGE;
-		} else {
-			r = add_sig(sp, (uint32_t)v, NULL);
-		}
-	}
-	free(copy);
-	return r;
-}
-
-static bool all_numeric(const char *text)
-{
-	for (const char *p = text; *p;) {
-		size_t len = strcspn(p, ",");
-		if (len == 0 || p[0] < '0' || p[0] > '9')
-			return false;
-		p += len;
-		if (*p)
-			p++;
-	}
-	return true;
-}
-
-static int add_features(struct space *sp, const char *text)
-{
-	struct snpm_error err;
-
-	if (sp->n_features == MAX_FEATURE_SETS) {
-		usage_error("more than %d guest feature sets", MAX_FEATURE_SETS);
-		return EXIT_USAGE;
-	}
-	if (snpm_guest_features_parse(text, &sp->features[sp->n_features], &err) < 0) {
-		usage_error("argument --guest-features: %s", err.message);
-		return EXIT_USAGE;
-	}
-	sp->n_features++;
-	return 0;
-}
-
-/* Numbers separated by commas are one set each; names joined by ',' or '+' make one set. */
-static int parse_feature_sets(const struct measure_args *a, struct space *sp)
-{
-	int r = 0;
-
-	for (size_t i = 0; r == 0 && i < a->n_features_text; i++) {
-		const char *t = a->features_text[i];
-		if (!all_numeric(t)) {
-			r = add_features(sp, t);
-			continue;
-		}
-		char *copy = strdup(t), *save = NULL;
-		for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
-		     tok = strtok_r(NULL, ",", &save))
-			r = add_features(sp, tok);
-		free(copy);
-	}
-	return r;
-}
-
-static int parse_vmms(const char *text, struct space *sp)
-{
-	char *copy = strdup(text), *save = NULL;
-	int r = 0;
-
-	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
-	     tok = strtok_r(NULL, ",", &save)) {
-		enum snpm_vmm v;
-		if (snpm_vmm_parse(tok, &v) < 0 || sp->n_vmms == 3) {
-			usage_error("unknown or repeated VMM type '%s'", tok);
-			r = EXIT_USAGE;
-			break;
-		}
-		for (size_t i = 0; i < sp->n_vmms; i++)
-			if (sp->vmms[i] == v) {
-				usage_error("VMM type '%s' given twice", tok);
-				r = EXIT_USAGE;
-			}
-		sp->vmms[sp->n_vmms++] = v;
-	}
-	free(copy);
-	return r;
-}
+#include "space.h"
 
 /* The space from the options; dimensions not given take the verb's defaults. */
 static int resolve_space(struct measure_args *a, struct space *sp)
 {
 	bool match = a->verb == VERB_MATCH;
+	struct space_text t = {
+		.vcpus = a->vcpus_text ? a->vcpus_text :
+			 match	       ? "1-512" :
+					 "1",
+		.types = a->vcpu_type_text ? a->vcpu_type_text :
+			 match		   ? "all" :
+					     "EPYC-v4",
+		.sigs = a->vcpu_type_text ? NULL : a->vcpu_sig_text,
+		.has_family = a->has_family && a->family,
+		.family = a->family,
+		.model = a->model,
+		.stepping = a->stepping,
+		.vmms = a->vmm_text ? a->vmm_text :
+			match	    ? "QEMU,ec2,gce" :
+				      "QEMU",
+	};
 	int r;
 
-	memset(sp, 0, sizeof(*sp));
-	r = parse_vcpu_ranges(a->vcpus_text ? a->vcpus_text : match ? "1-512" : "1", sp);
-	if (r == 0 && a->has_family && a->family)
-		r = add_sig(sp, snpm_cpu_sig(a->family, a->model, a->stepping), NULL);
-	else if (r == 0 && a->vcpu_sig_text)
-		r = parse_sigs(a->vcpu_sig_text, sp);
-	else if (r == 0)
-		r = parse_types(a->vcpu_type_text ? a->vcpu_type_text :
-				match		  ? "all" :
-						    "EPYC-v4",
-				sp);
-	if (r == 0 && a->n_features_text == 0) {
+	if (a->n_features_text == 0)
 		a->features_text[a->n_features_text++] = match ? "0x1,0x21" : "0x1";
-	}
-	if (r == 0)
-		r = parse_feature_sets(a, sp);
-	if (r == 0)
-		r = parse_vmms(a->vmm_text ? a->vmm_text : match ? "QEMU,ec2,gce" : "QEMU", sp);
+	t.features = a->features_text;
+	t.n_features = a->n_features_text;
+	r = space_parse(&t, sp);
 	if (r)
 		return r;
 	/* The first of each dimension stands for it in the reference's checks. */
@@ -343,16 +159,7 @@ static int setup(int argc, char **argv, enum verb verb, struct measure_args *a, 
 static int run_sweep(const struct snpm_measure_config *cfg, const struct space *sp,
 		     snpm_sweep_fn fn, struct printer *p, const struct measure_args *a)
 {
-	struct snpm_sweep_space space = {
-		.vcpus = sp->vcpus,
-		.n_vcpus = sp->n_vcpus,
-		.vcpu_sigs = sp->sigs,
-		.n_vcpu_sigs = sp->n_sigs,
-		.guest_features = sp->features,
-		.n_guest_features = sp->n_features,
-		.vmms = sp->vmms,
-		.n_vmms = sp->n_vmms,
-	};
+	struct snpm_sweep_space space = space_for_sweep(sp);
 	struct snpm_error err;
 
 	/* Refusals come before any row is printed: the library checks everything first. */
@@ -398,7 +205,7 @@ static void explain_miss(const struct measure_args *a, const struct snpm_measure
 {
 	char hex[2 * SNPM_LD_SIZE + 1];
 	uint8_t fw[SNPM_LD_SIZE];
-	size_t rows = sp->n_vcpus * sp->n_sigs * sp->n_features * sp->n_vmms;
+	size_t rows = space_rows(sp);
 
 	fprintf(stderr,
 		"%s: no configuration gives that measurement among the %zu searched (%zu vCPU "

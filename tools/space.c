@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "space.h"
+
+/* "1-64,128" into ascending unique counts. */
+static int parse_vcpu_ranges(const char *text, struct space *sp)
+{
+	static bool want[SNPM_MAX_VCPUS + 1];
+	char *copy = strdup(text), *save = NULL;
+	int r = 0;
+
+	memset(want, 0, sizeof(want));
+	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		uint64_t lo, hi;
+		if (dash)
+			*dash = '\0';
+		if (!parse_u64(tok, false, SNPM_MAX_VCPUS, &lo) ||
+		    !parse_u64(dash ? dash + 1 : tok, false, SNPM_MAX_VCPUS, &hi) || lo < 1 ||
+		    hi < lo) {
+			usage_error(
+				"argument --vcpus: '%s' is not a list of counts or ranges within "
+				"1-%u",
+				text, SNPM_MAX_VCPUS);
+			r = EXIT_USAGE;
+		}
+		for (uint64_t n = lo; r == 0 && n <= hi; n++)
+			want[n] = true;
+	}
+	free(copy);
+	sp->n_vcpus = 0;
+	for (uint32_t n = 1; r == 0 && n <= SNPM_MAX_VCPUS; n++)
+		if (want[n])
+			sp->vcpus[sp->n_vcpus++] = n;
+	if (r == 0 && sp->n_vcpus == 0) {
+		usage_error("argument --vcpus: empty list");
+		r = EXIT_USAGE;
+	}
+	return r;
+}
+
+static int add_sig(struct space *sp, uint32_t sig, const char *name)
+{
+	if (sp->n_sigs == MAX_SIGS) {
+		usage_error("more than %d vCPU signatures", MAX_SIGS);
+		return EXIT_USAGE;
+	}
+	sp->sig_names[sp->n_sigs] = name;
+	sp->sigs[sp->n_sigs++] = sig;
+	return 0;
+}
+
+static int parse_types(const char *text, struct space *sp)
+{
+	uint32_t sig;
+	int r = 0;
+
+	if (strcmp(text, "all") == 0) {
+		for (size_t i = 0; r == 0 && snpm_cpu_type_name(i); i++) {
+			snpm_cpu_type_sig(snpm_cpu_type_name(i), &sig);
+			r = add_sig(sp, sig, snpm_cpu_type_name(i));
+		}
+		return r;
+	}
+	for (const char *p = text; *p && r == 0;) {
+		size_t len = strcspn(p, ",");
+		for (size_t i = 0; snpm_cpu_type_name(i); i++) {
+			const char *name = snpm_cpu_type_name(i);
+			if (strlen(name) == len && strncmp(name, p, len) == 0) {
+				snpm_cpu_type_sig(name, &sig);
+				r = add_sig(sp, sig, name);
+				goto next;
+			}
+		}
+		usage_error("argument --vcpu-type: invalid choice: '%.*s'", (int)len, p);
+		return EXIT_USAGE;
+next:
+		p += len;
+		if (*p)
+			p++;
+	}
+	return r;
+}
+
+static int parse_sigs(const char *text, struct space *sp)
+{
+	char *copy = strdup(text), *save = NULL;
+	int r = 0;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+		if (!parse_u64(tok, true, UINT32_MAX, &v) || v == 0) {
+			usage_error("argument --vcpu-sig: invalid value '%s'", tok);
+			r = EXIT_USAGE;
+		} else {
+			r = add_sig(sp, (uint32_t)v, NULL);
+		}
+	}
+	free(copy);
+	return r;
+}
+
+static bool all_numeric(const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == 0 || p[0] < '0' || p[0] > '9')
+			return false;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return true;
+}
+
+static int add_features(struct space *sp, const char *text)
+{
+	struct snpm_error err;
+
+	if (sp->n_features == MAX_FEATURE_SETS) {
+		usage_error("more than %d guest feature sets", MAX_FEATURE_SETS);
+		return EXIT_USAGE;
+	}
+	if (snpm_guest_features_parse(text, &sp->features[sp->n_features], &err) < 0) {
+		usage_error("argument --guest-features: %s", err.message);
+		return EXIT_USAGE;
+	}
+	sp->n_features++;
+	return 0;
+}
+
+/* Numbers separated by commas are one set each; names joined by ',' or '+' make one set. */
+static int parse_feature_sets(const char *const *texts, size_t n, struct space *sp)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const char *t = texts[i];
+		if (!all_numeric(t)) {
+			r = add_features(sp, t);
+			continue;
+		}
+		char *copy = strdup(t), *save = NULL;
+		for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
+		     tok = strtok_r(NULL, ",", &save))
+			r = add_features(sp, tok);
+		free(copy);
+	}
+	return r;
+}
+
+static int parse_vmms(const char *text, struct space *sp)
+{
+	char *copy = strdup(text), *save = NULL;
+	int r = 0;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		enum snpm_vmm v;
+		if (snpm_vmm_parse(tok, &v) < 0 || sp->n_vmms == 3) {
+			usage_error("unknown or repeated VMM type '%s'", tok);
+			r = EXIT_USAGE;
+			break;
+		}
+		for (size_t i = 0; i < sp->n_vmms; i++)
+			if (sp->vmms[i] == v) {
+				usage_error("VMM type '%s' given twice", tok);
+				r = EXIT_USAGE;
+			}
+		sp->vmms[sp->n_vmms++] = v;
+	}
+	free(copy);
+	return r;
+}
+
+int space_parse(const struct space_text *t, struct space *sp)
+{
+	int r;
+
+	memset(sp, 0, sizeof(*sp));
+	r = parse_vcpu_ranges(t->vcpus, sp);
+	if (r == 0 && t->has_family)
+		r = add_sig(sp, snpm_cpu_sig(t->family, t->model, t->stepping), NULL);
+	else if (r == 0 && t->sigs)
+		r = parse_sigs(t->sigs, sp);
+	else if (r == 0)
+		r = parse_types(t->types, sp);
+	if (r == 0)
+		r = parse_feature_sets(t->features, t->n_features, sp);
+	if (r == 0)
+		r = parse_vmms(t->vmms, sp);
+	return r;
+}
+
+size_t space_rows(const struct space *sp)
+{
+	return sp->n_vcpus * sp->n_sigs * sp->n_features * sp->n_vmms;
+}
+
+struct snpm_sweep_space space_for_sweep(const struct space *sp)
+{
+	return (struct snpm_sweep_space){
+		.vcpus = sp->vcpus,
+		.n_vcpus = sp->n_vcpus,
+		.vcpu_sigs = sp->sigs,
+		.n_vcpu_sigs = sp->n_sigs,
+		.guest_features = sp->features,
+		.n_guest_features = sp->n_features,
+		.vmms = sp->vmms,
+		.n_vmms = sp->n_vmms,
+	};
+}
