@@ -713,6 +713,9 @@ static int mismatch(struct checker *c, bool data, unsigned level, uint64_t index
 		    struct snpm_error *reterr)
 {
 	*c->miss = (struct snpm_verity_mismatch){ true, data, level, index, root };
+	if (root && data)
+		return snpm_fail(reterr, SNPM_EVERIFY,
+				 "data block 0, the only one, does not match the root hash");
 	if (root)
 		return snpm_fail(reterr, SNPM_EVERIFY,
 				 "the root hash does not match the top of the tree");

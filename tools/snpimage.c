@@ -16,7 +16,9 @@
 
 #include <snpm/snpm.h>
 
+#include "cli.h"
 #include "image_cli.h"
+#include "space.h"
 #include "reader.h"
 
 void img_usage(const char *fmt, ...)
@@ -704,13 +706,194 @@ static int cmd_kernel_info(int argc, char **argv)
 	return 0;
 }
 
-static const struct verb {
+/* ---- bundle and verify ---- */
+
+struct bundle_args {
+	struct snpm_bundle_spec spec;
+	struct space_text text;
+	const char *features[16];
+	const char *out, *epoch;
+	bool json;
+};
+
+static int bundle_option(struct bundle_args *b, int c, const char *arg)
+{
+	switch (c) {
+	case 'k':
+		b->spec.kernel = arg;
+		return 0;
+	case 'i':
+		b->spec.initramfs = arg;
+		return 0;
+	case 'r':
+		b->spec.rootfs = arg;
+		return 0;
+	case 'O':
+		b->spec.ovmf = arg;
+		return 0;
+	case 'c':
+		b->spec.cmdline_template = arg;
+		return 0;
+	case 'o':
+		b->out = arg;
+		return 0;
+	case 'n':
+		b->text.vcpus = arg;
+		return 0;
+	case 't':
+		b->text.types = arg;
+		return 0;
+	case 'g':
+		b->text.sigs = arg;
+		return 0;
+	case 'f':
+		if (b->text.n_features == 16)
+			return -1;
+		b->features[b->text.n_features++] = arg;
+		return 0;
+	case 'm':
+		b->text.vmms = arg;
+		return 0;
+	case 'F':
+		if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0)
+			return -1;
+		b->spec.fs = strcmp(arg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
+		return 0;
+	case 's':
+		b->spec.seed = arg;
+		return 0;
+	case 'e':
+		b->epoch = arg;
+		return 0;
+	case 'j':
+		b->json = true;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int bundle_parse(int argc, char **argv, struct bundle_args *b)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initramfs", required_argument, NULL, 'i' },
+		{ "rootfs", required_argument, NULL, 'r' },
+		{ "ovmf", required_argument, NULL, 'O' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "vcpus", required_argument, NULL, 'n' },
+		{ "vcpu-type", required_argument, NULL, 't' },
+		{ "vcpu-sig", required_argument, NULL, 'g' },
+		{ "guest-features", required_argument, NULL, 'f' },
+		{ "vmm-type", required_argument, NULL, 'm' },
+		{ "fs", required_argument, NULL, 'F' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "source-date-epoch", required_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(b, 0, sizeof(*b));
+	b->spec.fs = SNPM_FS_SQUASHFS;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1)
+		if (bundle_option(b, c, optarg) < 0) {
+			img_usage("bundle: bad or unknown argument: %s", argv[optind - 1]);
+			return 2;
+		}
+	if (optind != argc || !b->out || !b->spec.kernel || !b->spec.initramfs || !b->spec.rootfs ||
+	    !b->spec.ovmf || !b->spec.cmdline_template) {
+		img_usage("usage: %s bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F "
+			  "--cmdline TEMPLATE -o DIR [--vcpus LIST --vcpu-type LIST "
+			  "--guest-features LIST --vmm-type LIST]",
+			  IMG_PROG);
+		return 2;
+	}
+	if (!b->text.vcpus)
+		b->text.vcpus = "1";
+	if (!b->text.types && !b->text.sigs)
+		b->text.types = "EPYC-v4";
+	if (!b->text.vmms)
+		b->text.vmms = "QEMU";
+	if (!b->text.n_features)
+		b->features[b->text.n_features++] = "0x1";
+	b->text.features = b->features;
+	return source_date_epoch(b->epoch, &b->spec.source_date_epoch);
+}
+
+static int cmd_bundle(int argc, char **argv)
+{
+	static struct space sp;
+	struct snpm_sweep_space sw;
+	struct bundle_args b;
+	struct snpm_error err;
+	char tool[64];
+	int r = bundle_parse(argc, argv, &b);
+
+	if (r == 0)
+		r = space_parse(&b.text, &sp);
+	if (r)
+		return r;
+	sw = space_for_sweep(&sp);
+	snprintf(tool, sizeof(tool), "%s %s", IMG_PROG, snpm_version());
+	b.spec.space = &sw;
+	b.spec.vcpu_type_names = sp.sig_names;
+	b.spec.tool = tool;
+	if (snpm_bundle_create(&b.spec, b.out, &err) < 0)
+		return img_report(b.out, &err);
+	if (b.json) {
+		char *path;
+		if (asprintf(&path, "%s/manifest.json", b.out) > 0) {
+			struct json_object *m = json_object_from_file(path);
+			if (m)
+				img_print_json(m);
+			json_object_put(m);
+			free(path);
+		}
+	} else {
+		printf("%s: bundle written (manifest.json, sha256sum.txt, %zu predicted "
+		       "measurement%s)\n",
+		       b.out, space_rows(&sp), space_rows(&sp) == 1 ? "" : "s");
+	}
+	return 0;
+}
+
+static void print_problem(void *arg, const char *what, const char *detail)
+{
+	(void)arg;
+	printf("MISMATCH %s: %s\n", what, detail);
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	struct snpm_error err;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		img_usage("usage: %s verify DIR", IMG_PROG);
+		return 2;
+	}
+	if (snpm_bundle_verify(argv[1], print_problem, NULL, &err) < 0)
+		return img_report(argv[1], &err);
+	printf("%s: every artifact, the verity tree, the cmdline and every measurement match the "
+	       "manifest\n",
+	       argv[1]);
+	return 0;
+}
+
+static const struct img_verb {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *help;
 } verbs[] = {
 	{ "verity", cmd_verity, "verity format DATA HASH | verity verify DATA HASH ROOTHASH" },
 	{ "kernel-info", cmd_kernel_info, "kernel-info FILE [--json]" },
+	{ "bundle", cmd_bundle,
+	  "bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F --cmdline TEMPLATE -o DIR "
+	  "[--vcpus LIST --vcpu-type LIST --guest-features LIST --vmm-type LIST]" },
+	{ "verify", cmd_verify, "verify DIR" },
 	{ "rootfs", cmd_rootfs,
 	  "rootfs DIR -o OUT [--fs squashfs|erofs] [--verity [--seed S]] [--source-date-epoch N]" },
 	{ "initramfs", cmd_initramfs,
@@ -729,6 +912,7 @@ int main(int argc, char **argv)
 {
 	int r = -1;
 
+	cli_prog = IMG_PROG;
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		help();
 		return argc < 2 ? 2 : 0;

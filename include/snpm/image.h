@@ -174,6 +174,43 @@ SNPM_EXPORT int snpm_rootfs_create(const char *dir, const char *out,
 				   const struct snpm_rootfs_options *opts,
 				   struct snpm_rootfs_result *ret, struct snpm_error *reterr);
 
+/* ---- bundles: the boot chain with its predicted measurements ---- */
+
+struct snpm_bundle_spec {
+	const char *kernel; /* a bzImage */
+	const char *initramfs; /* a file, or a folder to pack */
+	const char *rootfs; /* a filesystem image, or a folder to build one from */
+	const char *ovmf; /* the firmware */
+	const char *cmdline_template; /* {roothash} and {datasize} are filled in */
+	enum snpm_rootfs_fs fs; /* for a rootfs folder */
+	const char *seed; /* verity salt and UUID derivation */
+	int64_t source_date_epoch;
+	const struct snpm_sweep_space *space; /* the configurations to predict */
+	const char *const *vcpu_type_names; /* per signature, or NULL entries */
+	const char *tool; /* e.g. "snpimage 0.1.0", recorded in the manifest */
+};
+
+/*
+ * Builds out_dir (which must not exist) with kernel, initramfs, rootfs.img (verity appended),
+ * OVMF.fd, manifest.json (artifact digests and sizes, verity parameters and root hash, the
+ * final cmdline, SOURCE_DATE_EPOCH, tool, library and zlib versions, and the predicted SNP launch
+ * measurement of every configuration) and sha256sum.txt. Built in a temporary folder and renamed:
+ * a failure leaves nothing.
+ */
+SNPM_EXPORT int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
+				   struct snpm_error *reterr);
+
+/* Called per difference snpm_bundle_verify() finds; what: the artifact or field. */
+typedef void (*snpm_bundle_problem_fn)(void *arg, const char *what, const char *detail);
+
+/*
+ * Recomputes everything a bundle's manifest claims (digests, sizes, sha256sum.txt, the verity
+ * tree, the cmdline, every predicted measurement) and reports each difference. Returns 0 when
+ * all hold, SNPM_EVERIFY when something did not.
+ */
+SNPM_EXPORT int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
+				   struct snpm_error *reterr);
+
 /* UUIDs in RFC 4122 byte order (as libuuid and the verity superblock store them). */
 SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
 SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);

@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Bundles: kernel, initramfs, verity-protected rootfs and firmware, with a manifest that says
+ * what each is and which SNP launch measurement every listed configuration will produce, so a
+ * KMS can pin the values before the first boot. Verification recomputes all of it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include <snpm/image.h>
+#include <snpm/measure.h>
+
+#include "../ovmf/internal.h"
+#include "internal.h"
+
+#define MANIFEST "manifest.json"
+#define SUMS "sha256sum.txt"
+#define MANIFEST_FORMAT "snpimage-bundle/1"
+#define CHUNK (1u << 20)
+
+/* The files of a bundle, in manifest and sha256sum.txt order. */
+static const char *const artifact_keys[] = { "kernel", "initramfs", "rootfs", "ovmf" };
+static const char *const artifact_files[] = { "kernel", "initramfs", "rootfs.img", "OVMF.fd" };
+#define N_ARTIFACTS 4
+
+struct digest {
+	uint8_t sha256[SNPM_SHA256_SIZE];
+	uint64_t size;
+};
+
+static int file_digest(const char *path, struct digest *d, struct snpm_error *reterr)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t *buf = malloc(CHUNK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+
+	d->size = 0;
+	if (fd < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot open: %s", path, strerror(errno));
+	else if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		r = snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	while (r == 0) {
+		ssize_t n = read(fd, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = snpm_fail(reterr, SNPM_EIO, "%s: %s", path, strerror(errno));
+		if (n <= 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		d->size += (uint64_t)n;
+	}
+	if (r == 0 && EVP_DigestFinal_ex(ctx, d->sha256, NULL) != 1)
+		r = snpm_fail(reterr, SNPM_ECRYPTO, "hash failed");
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+static int copy_file(const char *from, const char *to, struct snpm_error *reterr)
+{
+	uint8_t *buf = malloc(CHUNK);
+	int in = open(from, O_RDONLY | O_CLOEXEC), r = 0;
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (in < 0 || out < 0 || !buf)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot copy: %s", in < 0 ? from : to,
+			      strerror(errno));
+	while (r == 0) {
+		ssize_t n = read(in, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (n > 0 && write(out, buf, (size_t)n) != n))
+			r = snpm_fail(reterr, SNPM_EIO, "%s: cannot copy: %s", from,
+				      strerror(errno));
+		if (n <= 0)
+			break;
+	}
+	if (r == 0 && fsync(out) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", to, strerror(errno));
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	free(buf);
+	return r;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *p;
+
+	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ---- cmdline template ---- */
+
+static int fill_template(const char *tpl, const char *roothash, uint64_t datasize, char **ret,
+			 struct snpm_error *reterr)
+{
+	size_t cap = strlen(tpl) + 256, n = 0;
+	char *out = malloc(cap), size[24];
+
+	if (!out)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)datasize);
+	for (const char *p = tpl; *p;) {
+		const char *value = NULL;
+		size_t skip = 1;
+		if (strncmp(p, "{roothash}", 10) == 0)
+			value = roothash, skip = 10;
+		else if (strncmp(p, "{datasize}", 10) == 0)
+			value = size, skip = 10;
+		else if (*p == '{' || *p == '}') {
+			free(out);
+			return snpm_fail(reterr, SNPM_EINVAL,
+					 "cmdline template: unknown placeholder at '%.16s' (use "
+					 "{roothash} and {datasize})",
+					 p);
+		}
+		size_t add = value ? strlen(value) : 1;
+		if (n + add + 1 > cap) {
+			char *q = realloc(out, cap = (n + add + 1) * 2);
+			if (!q) {
+				free(out);
+				return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+			}
+			out = q;
+		}
+		memcpy(out + n, value ? value : p, add);
+		n += add;
+		p += skip;
+	}
+	out[n] = '\0';
+	*ret = out;
+	return 0;
+}
+
+/* ---- building ---- */
+
+struct build {
+	const struct snpm_bundle_spec *spec;
+	char *dir; /* the temporary folder */
+	struct snpm_rootfs_result rootfs;
+	struct snpm_verity_params vp;
+	char roothash[2 * SNPM_VERITY_MAX_DIGEST + 1];
+	char *cmdline;
+	struct digest art[N_ARTIFACTS];
+};
+
+static int place_kernel(struct build *b, const char *dst, struct snpm_error *reterr)
+{
+	struct snpm_kernel_info k;
+	int r = snpm_kernel_info(b->spec->kernel, &k, reterr);
+
+	if (r == 0 && !k.bzimage)
+		r = snpm_fail(reterr, SNPM_EUNSUPPORTED,
+			      "%s: not a bzImage: QEMU builds no SEV hashes table for ELF kernels",
+			      b->spec->kernel);
+	return r < 0 ? r : copy_file(b->spec->kernel, dst, reterr);
+}
+
+static int place_initramfs(struct build *b, const char *dst, struct snpm_error *reterr)
+{
+	struct snpm_initramfs_options o = { .gzip = true,
+					    .source_date_epoch = b->spec->source_date_epoch };
+
+	if (is_dir(b->spec->initramfs))
+		return snpm_initramfs_create(b->spec->initramfs, false, dst, &o, NULL, reterr);
+	return copy_file(b->spec->initramfs, dst, reterr);
+}
+
+static int place_rootfs(struct build *b, const char *dst, struct snpm_error *reterr)
+{
+	struct snpm_rootfs_options o = { .fs = b->spec->fs,
+					 .source_date_epoch = b->spec->source_date_epoch,
+					 .verity = true,
+					 .verity_params = b->vp };
+	struct stat st;
+	int r;
+
+	if (is_dir(b->spec->rootfs))
+		return snpm_rootfs_create(b->spec->rootfs, dst, &o, &b->rootfs, reterr);
+	/* An image: copied, padded to 4 KiB, the tree appended. */
+	r = copy_file(b->spec->rootfs, dst, reterr);
+	if (r == 0 && stat(dst, &st) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "%s", strerror(errno));
+	if (r < 0)
+		return r;
+	b->rootfs.data_size = ((uint64_t)st.st_size + 4095) / 4096 * 4096;
+	if (b->rootfs.data_size == 0)
+		return snpm_fail(reterr, SNPM_EINVAL, "%s: empty rootfs image", b->spec->rootfs);
+	if (truncate(dst, (off_t)b->rootfs.data_size) < 0)
+		return snpm_fail(reterr, SNPM_EIO, "%s", strerror(errno));
+	o.verity_params.hash_offset = b->rootfs.data_size;
+	r = snpm_verity_format(dst, dst, &o.verity_params, &b->rootfs.verity, reterr);
+	b->rootfs.size = b->rootfs.verity.hash_end;
+	return r;
+}
+
+static int place_ovmf(struct build *b, const char *dst, struct snpm_error *reterr)
+{
+	(void)b;
+	return copy_file(b->spec->ovmf, dst, reterr);
+}
+
+static int place_artifacts(struct build *b, struct snpm_error *reterr)
+{
+	int (*const place[N_ARTIFACTS])(struct build *, const char *,
+					struct snpm_error *) = { place_kernel, place_initramfs,
+								 place_rootfs, place_ovmf };
+	int r = 0;
+
+	for (int i = 0; r == 0 && i < N_ARTIFACTS; i++) {
+		char *dst = join(b->dir, artifact_files[i]);
+		r = dst ? place[i](b, dst, reterr) :
+			  snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+		if (r == 0)
+			r = file_digest(dst, &b->art[i], reterr);
+		free(dst);
+	}
+	return r;
+}
+
+/* ---- measurements ---- */
+
+struct rows {
+	struct json_object *arr;
+	const char *const *names;
+};
+
+static int add_row(void *arg, const struct snpm_sweep_row *row)
+{
+	struct rows *rs = arg;
+	struct json_object *o = json_object_new_object();
+	char hex[2 * SNPM_LD_SIZE + 1], buf[24];
+	const char *name = rs->names ? rs->names[row->vcpu_sig_index] : NULL;
+
+	json_object_object_add(o, "vmm", json_object_new_string(snpm_vmm_name(row->vmm)));
+	json_object_object_add(o, "vcpu_type", name ? json_object_new_string(name) : NULL);
+	snprintf(buf, sizeof(buf), "0x%x", row->vcpu_sig);
+	json_object_object_add(o, "vcpu_sig", json_object_new_string(buf));
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)row->guest_features);
+	json_object_object_add(o, "guest_features", json_object_new_string(buf));
+	json_object_object_add(o, "vcpus", json_object_new_int64(row->vcpus));
+	snpm_hex_encode(row->digest, row->digest_len, hex);
+	json_object_object_add(o, "measurement", json_object_new_string(hex));
+	json_object_array_add(rs->arr, o);
+	return 0;
+}
+
+/* The SNP measurement config for a bundle's kernel, initramfs, firmware and cmdline. */
+static int bundle_config(const char *dir, const char *cmdline, struct snpm_measure_config *cfg,
+			 uint8_t **fw, struct snpm_error *reterr)
+{
+	struct digest k, i;
+	char *kp = join(dir, "kernel"), *ip = join(dir, "initramfs"), *op = join(dir, "OVMF.fd");
+	int r = kp && ip && op ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	FILE *f;
+	long len;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (r == 0)
+		r = file_digest(kp, &k, reterr);
+	if (r == 0)
+		r = file_digest(ip, &i, reterr);
+	if (r == 0 && !(f = fopen(op, "rbe")))
+		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", op, strerror(errno));
+	if (r == 0) {
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		rewind(f);
+		*fw = len > 0 && len <= (long)SNPM_OVMF_MAX_SIZE ? malloc((size_t)len) : NULL;
+		if (!*fw || fread(*fw, 1, (size_t)len, f) != (size_t)len)
+			r = snpm_fail(reterr, SNPM_EIO, "%s: not a usable firmware image", op);
+		fclose(f);
+		cfg->firmware = *fw;
+		cfg->firmware_len = (size_t)len;
+	}
+	cfg->mode = SNPM_MODE_SNP;
+	cfg->has_kernel = true;
+	memcpy(cfg->kernel_sha256, k.sha256, SNPM_SHA256_SIZE);
+	memcpy(cfg->initrd_sha256, i.sha256, SNPM_SHA256_SIZE);
+	if (r == 0)
+		r = snpm_cmdline_sha256(cmdline, cfg->cmdline_sha256, reterr);
+	free(kp), free(ip), free(op);
+	return r;
+}
+
+static int measure_rows(const char *dir, const char *cmdline, const struct snpm_sweep_space *space,
+			const char *const *names, struct json_object **ret,
+			struct snpm_error *reterr)
+{
+	struct snpm_measure_config cfg;
+	struct rows rs = { json_object_new_array(), names };
+	uint8_t *fw = NULL;
+	int r = bundle_config(dir, cmdline, &cfg, &fw, reterr);
+
+	if (r == 0)
+		r = snpm_sweep(&cfg, space, add_row, &rs, reterr);
+	free(fw);
+	if (r < 0) {
+		json_object_put(rs.arr);
+		return r;
+	}
+	*ret = rs.arr;
+	return 0;
+}
+
+/* ---- manifest ---- */
+
+static struct json_object *space_json(const struct snpm_sweep_space *sp, const char *const *names)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	char buf[24];
+
+	a = json_object_new_array();
+	for (size_t i = 0; i < sp->n_vcpus; i++)
+		json_object_array_add(a, json_object_new_int64(sp->vcpus[i]));
+	json_object_object_add(o, "vcpus", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < sp->n_vcpu_sigs; i++) {
+		struct json_object *s = json_object_new_object();
+		snprintf(buf, sizeof(buf), "0x%x", sp->vcpu_sigs[i]);
+		json_object_object_add(s, "sig", json_object_new_string(buf));
+		json_object_object_add(s, "type",
+				       names && names[i] ? json_object_new_string(names[i]) : NULL);
+		json_object_array_add(a, s);
+	}
+	json_object_object_add(o, "vcpu_sigs", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < sp->n_guest_features; i++) {
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)sp->guest_features[i]);
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "guest_features", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < sp->n_vmms; i++)
+		json_object_array_add(a, json_object_new_string(snpm_vmm_name(sp->vmms[i])));
+	json_object_object_add(o, "vmms", a);
+	return o;
+}
+
+static struct json_object *verity_json(const struct build *b)
+{
+	struct json_object *o = json_object_new_object();
+	char salt[2 * SNPM_VERITY_MAX_SALT + 1], uuid[37];
+
+	snpm_hex_encode(b->vp.salt, b->vp.salt_len, salt);
+	snpm_uuid_format(b->vp.uuid, uuid);
+	json_object_object_add(o, "hash", json_object_new_string(snpm_hash_name(b->vp.hash)));
+	json_object_object_add(o, "data_block_size", json_object_new_int64(b->vp.data_block_size));
+	json_object_object_add(o, "hash_block_size", json_object_new_int64(b->vp.hash_block_size));
+	json_object_object_add(o, "format", json_object_new_int64(b->vp.format));
+	json_object_object_add(o, "salt", json_object_new_string(salt));
+	json_object_object_add(o, "uuid", json_object_new_string(uuid));
+	json_object_object_add(o, "data_size", json_object_new_int64((int64_t)b->rootfs.data_size));
+	json_object_object_add(o, "hash_offset",
+			       json_object_new_int64((int64_t)b->rootfs.data_size));
+	json_object_object_add(o, "root_hash", json_object_new_string(b->roothash));
+	return o;
+}
+
+static struct json_object *artifacts_json(const struct build *b)
+{
+	struct json_object *o = json_object_new_object();
+	char hex[65];
+
+	for (int i = 0; i < N_ARTIFACTS; i++) {
+		struct json_object *a = json_object_new_object();
+		snpm_hex_encode(b->art[i].sha256, SNPM_SHA256_SIZE, hex);
+		json_object_object_add(a, "file", json_object_new_string(artifact_files[i]));
+		json_object_object_add(a, "sha256", json_object_new_string(hex));
+		json_object_object_add(a, "size", json_object_new_int64((int64_t)b->art[i].size));
+		json_object_object_add(o, artifact_keys[i], a);
+	}
+	return o;
+}
+
+static int write_text_file(const char *dir, const char *name, const char *text,
+			   struct snpm_error *reterr)
+{
+	char *path = join(dir, name), tmp[PATH_MAX];
+	int fd = path ? snpm_tmp_open(path, tmp, sizeof(tmp)) : -1, r = 0;
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot create: %s", name, strerror(errno));
+	else if (write(fd, text, len) != (ssize_t)len)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot write: %s", name, strerror(errno));
+	if (fd >= 0)
+		r = snpm_tmp_commit(fd, tmp, path, r, reterr);
+	free(path);
+	return r;
+}
+
+static int write_manifest(struct build *b, struct json_object *rows, struct snpm_error *reterr)
+{
+	const struct snpm_bundle_spec *s = b->spec;
+	struct json_object *m = json_object_new_object();
+	int r;
+
+	json_object_object_add(m, "format", json_object_new_string(MANIFEST_FORMAT));
+	json_object_object_add(m, "tool", json_object_new_string(s->tool ? s->tool : "unknown"));
+	json_object_object_add(m, "library", json_object_new_string(snpm_version()));
+	json_object_object_add(m, "zlib", json_object_new_string(snpm_zlib_version()));
+	json_object_object_add(m, "source_date_epoch", json_object_new_int64(s->source_date_epoch));
+	json_object_object_add(m, "artifacts", artifacts_json(b));
+	json_object_object_add(m, "verity", verity_json(b));
+	json_object_object_add(m, "cmdline_template", json_object_new_string(s->cmdline_template));
+	json_object_object_add(m, "cmdline", json_object_new_string(b->cmdline));
+	json_object_object_add(m, "space", space_json(s->space, s->vcpu_type_names));
+	json_object_object_add(m, "measurements", json_object_get(rows));
+	r = write_text_file(b->dir, MANIFEST,
+			    json_object_to_json_string_ext(
+				    m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
+			    reterr);
+	json_object_put(m);
+	return r;
+}
+
+/* GNU sha256sum format, names sorted: the artifacts and the manifest. */
+static int write_sums(const char *dir, struct snpm_error *reterr)
+{
+	static const char *const names[] = { "OVMF.fd", "initramfs", "kernel", MANIFEST,
+					     "rootfs.img" };
+	char text[1024], hex[65];
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < sizeof(names) / sizeof(names[0]); i++) {
+		struct digest d;
+		char *p = join(dir, names[i]);
+		r = p ? file_digest(p, &d, reterr) : SNPM_ENOMEM;
+		free(p);
+		snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s  %s\n", hex, names[i]);
+	}
+	return r < 0 ? r : write_text_file(dir, SUMS, text, reterr);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static int check_spec(const struct snpm_bundle_spec *s, const char *out_dir,
+		      struct snpm_error *reterr)
+{
+	if (!s || !out_dir || !s->kernel || !s->initramfs || !s->rootfs || !s->ovmf ||
+	    !s->cmdline_template || !s->space)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "a bundle needs kernel, initramfs, rootfs, ovmf, cmdline, space");
+	if (access(out_dir, F_OK) == 0)
+		return snpm_fail(reterr, SNPM_EINVAL, "%s already exists", out_dir);
+	return 0;
+}
+
+int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
+		       struct snpm_error *reterr)
+{
+	struct json_object *rows = NULL;
+	struct build b = { .spec = spec };
+	int r = check_spec(spec, out_dir, reterr);
+
+	if (r < 0)
+		return r;
+	if (asprintf(&b.dir, "%s.tmpXXXXXX", out_dir) < 0 || !mkdtemp(b.dir)) {
+		free(b.dir);
+		return snpm_fail(reterr, SNPM_EIO, "%s: cannot create: %s", out_dir,
+				 strerror(errno));
+	}
+	snpm_verity_defaults(&b.vp);
+	r = snpm_verity_derive(spec->seed ? spec->seed : "snpimage-rootfs", b.vp.salt, b.vp.uuid,
+			       reterr);
+	b.vp.salt_len = 32;
+	if (r == 0)
+		r = place_artifacts(&b, reterr);
+	snpm_hex_encode(b.rootfs.verity.root_hash, b.rootfs.verity.root_hash_len, b.roothash);
+	if (r == 0)
+		r = fill_template(spec->cmdline_template, b.roothash, b.rootfs.data_size,
+				  &b.cmdline, reterr);
+	if (r == 0)
+		r = measure_rows(b.dir, b.cmdline, spec->space, spec->vcpu_type_names, &rows,
+				 reterr);
+	if (r == 0)
+		r = write_manifest(&b, rows, reterr);
+	if (r == 0)
+		r = write_sums(b.dir, reterr);
+	if (r == 0 && chmod(b.dir, 0755) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", b.dir, strerror(errno));
+	if (r == 0 && rename(b.dir, out_dir) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot rename: %s", out_dir, strerror(errno));
+	if (r < 0)
+		nftw(b.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	json_object_put(rows);
+	free(b.cmdline);
+	free(b.dir);
+	return r;
+}
+
+/* ---- verification ---- */
+
+struct checker {
+	snpm_bundle_problem_fn fn;
+	void *arg;
+	unsigned problems;
+};
+
+__attribute__((format(printf, 3, 4))) static void problem(struct checker *c, const char *what,
+							  const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	c->problems++;
+	if (c->fn)
+		c->fn(c->arg, what, detail);
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+		       json_object_get_string(v) :
+		       NULL;
+}
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int) ?
+		       json_object_get_int64(v) :
+		       -1;
+}
+
+static void check_artifacts(const char *dir, struct json_object *m, struct checker *c)
+{
+	struct json_object *arts = json_object_object_get(m, "artifacts");
+	char hex[65];
+
+	for (int i = 0; i < N_ARTIFACTS; i++) {
+		struct json_object *a = json_object_object_get(arts, artifact_keys[i]);
+		const char *want = jstr(a, "sha256");
+		char *path = join(dir, artifact_files[i]);
+		struct digest d;
+		struct snpm_error err;
+		if (!want || !path) {
+			problem(c, artifact_keys[i], "missing from the manifest");
+		} else if (file_digest(path, &d, &err) < 0) {
+			problem(c, artifact_files[i], "%s", err.message);
+		} else {
+			snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
+			if (strcmp(hex, want) != 0)
+				problem(c, artifact_files[i], "sha256 %s, the manifest says %s",
+					hex, want);
+			if ((int64_t)d.size != jint(a, "size"))
+				problem(c, artifact_files[i], "%llu bytes, the manifest says %lld",
+					(unsigned long long)d.size, (long long)jint(a, "size"));
+		}
+		free(path);
+	}
+}
+
+static void check_sums(const char *dir, struct checker *c)
+{
+	char *path = join(dir, SUMS), line[512], hex[65];
+	FILE *f = path ? fopen(path, "re") : NULL;
+	unsigned lines = 0;
+
+	if (!f) {
+		problem(c, SUMS, "cannot be read");
+		free(path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strstr(line, "  ");
+		struct digest d;
+		struct snpm_error err;
+		lines++;
+		if (!name || name - line != 64 || strchr(name + 2, '/')) {
+			problem(c, SUMS, "line %u is not '<sha256>  <name>'", lines);
+			continue;
+		}
+		*name = '\0';
+		name += 2;
+		name[strcspn(name, "\n")] = '\0';
+		char *p = join(dir, name);
+		if (!p || file_digest(p, &d, &err) < 0) {
+			problem(c, name, "listed in %s but unreadable", SUMS);
+		} else {
+			snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
+			if (strcmp(hex, line) != 0)
+				problem(c, name, "sha256 %s, %s says %s", hex, SUMS, line);
+		}
+		free(p);
+	}
+	if (lines != N_ARTIFACTS + 1)
+		problem(c, SUMS, "lists %u files, not %d", lines, N_ARTIFACTS + 1);
+	fclose(f);
+	free(path);
+}
+
+static void check_verity(const char *dir, struct json_object *m, struct checker *c)
+{
+	struct json_object *v = json_object_object_get(m, "verity");
+	struct snpm_verity_params p;
+	uint8_t root[SNPM_VERITY_MAX_DIGEST];
+	const char *salt = jstr(v, "salt"), *rh = jstr(v, "root_hash");
+	char *img = join(dir, "rootfs.img");
+	struct snpm_verity_mismatch miss;
+	struct snpm_error err;
+	size_t rlen = rh ? strlen(rh) / 2 : 0;
+
+	snpm_verity_defaults(&p);
+	p.hash_offset = (uint64_t)jint(v, "hash_offset");
+	p.salt_len = salt ? strlen(salt) / 2 : 0;
+	if (!img || !rh || !salt || jint(v, "hash_offset") < 0 || rlen > sizeof(root) ||
+	    p.salt_len > sizeof(p.salt) || !snpm_hex_decode(rh, root, rlen) ||
+	    !snpm_hex_decode(salt, p.salt, p.salt_len))
+		problem(c, "verity", "the manifest's verity parameters are unreadable");
+	else if (snpm_verity_verify(img, img, &p, root, rlen, &miss, &err) < 0)
+		problem(c, "rootfs.img", "%s", err.message);
+	free(img);
+}
+
+static void check_cmdline(struct json_object *m, struct checker *c)
+{
+	struct json_object *v = json_object_object_get(m, "verity");
+	const char *tpl = jstr(m, "cmdline_template"), *cmd = jstr(m, "cmdline");
+	const char *rh = jstr(v, "root_hash");
+	struct snpm_error err;
+	char *want = NULL;
+
+	if (!tpl || !cmd || !rh || jint(v, "data_size") < 0)
+		problem(c, "cmdline", "missing from the manifest");
+	else if (fill_template(tpl, rh, (uint64_t)jint(v, "data_size"), &want, &err) < 0)
+		problem(c, "cmdline", "%s", err.message);
+	else if (strcmp(want, cmd) != 0)
+		problem(c, "cmdline", "the template gives '%s', the manifest says '%s'", want, cmd);
+	free(want);
+}
+
+/* The space recorded in the manifest. */
+struct space_buf {
+	uint32_t vcpus[SNPM_MAX_VCPUS], sigs[64];
+	uint64_t features[64];
+	enum snpm_vmm vmms[3];
+	const char *names[64];
+	struct snpm_sweep_space sp;
+};
+
+static bool read_space(struct json_object *m, struct space_buf *b)
+{
+	struct json_object *s = json_object_object_get(m, "space"), *a;
+	size_t n;
+
+	memset(b, 0, sizeof(*b));
+	a = json_object_object_get(s, "vcpus");
+	n = a ? json_object_array_length(a) : 0;
+	if (!n || n > SNPM_MAX_VCPUS)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		b->vcpus[i] = (uint32_t)json_object_get_int64(json_object_array_get_idx(a, i));
+	b->sp.vcpus = b->vcpus, b->sp.n_vcpus = n;
+	a = json_object_object_get(s, "vcpu_sigs");
+	n = a ? json_object_array_length(a) : 0;
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		uint64_t v;
+		if (!jstr(e, "sig") || !snpm_parse_number(jstr(e, "sig"), UINT32_MAX, &v))
+			return false;
+		b->sigs[i] = (uint32_t)v;
+		b->names[i] = jstr(e, "type");
+	}
+	b->sp.vcpu_sigs = b->sigs, b->sp.n_vcpu_sigs = n;
+	a = json_object_object_get(s, "guest_features");
+	n = a ? json_object_array_length(a) : 0;
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!snpm_parse_number(json_object_get_string(json_object_array_get_idx(a, i)),
+				       UINT64_MAX, &b->features[i]))
+			return false;
+	b->sp.guest_features = b->features, b->sp.n_guest_features = n;
+	a = json_object_object_get(s, "vmms");
+	n = a ? json_object_array_length(a) : 0;
+	if (!n || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (snpm_vmm_parse(json_object_get_string(json_object_array_get_idx(a, i)),
+				   &b->vmms[i]) < 0)
+			return false;
+	b->sp.vmms = b->vmms, b->sp.n_vmms = n;
+	return true;
+}
+
+static void check_measurements(const char *dir, struct json_object *m, struct checker *c)
+{
+	static struct space_buf sb;
+	struct json_object *want = json_object_object_get(m, "measurements"), *got = NULL;
+	const char *cmd = jstr(m, "cmdline");
+	struct snpm_error err;
+	size_t n;
+
+	if (!cmd || !want || !read_space(m, &sb)) {
+		problem(c, "measurements", "the manifest's space or measurements are unreadable");
+		return;
+	}
+	if (measure_rows(dir, cmd, &sb.sp, sb.names, &got, &err) < 0) {
+		problem(c, "measurements", "%s", err.message);
+		return;
+	}
+	n = json_object_array_length(got);
+	if (n != json_object_array_length(want))
+		problem(c, "measurements", "%zu configurations, the manifest lists %zu", n,
+			json_object_array_length(want));
+	for (size_t i = 0; i < n && i < json_object_array_length(want); i++) {
+		struct json_object *g = json_object_array_get_idx(got, i);
+		struct json_object *w = json_object_array_get_idx(want, i);
+		const char *gm = jstr(g, "measurement"), *wm = jstr(w, "measurement");
+		if (!wm || strcmp(gm, wm) != 0)
+			problem(c, "measurements",
+				"%s %s features %s with %lld vCPUs: computed %s, the manifest says %s",
+				jstr(g, "vmm"), jstr(g, "vcpu_sig"), jstr(g, "guest_features"),
+				(long long)jint(g, "vcpus"), gm, wm ? wm : "nothing");
+	}
+	json_object_put(got);
+}
+
+int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
+		       struct snpm_error *reterr)
+{
+	struct checker c = { fn, arg, 0 };
+	char *path = dir ? join(dir, MANIFEST) : NULL;
+	struct json_object *m = path ? json_object_from_file(path) : NULL;
+	const char *format = m ? jstr(m, "format") : NULL;
+
+	free(path);
+	if (!m || !format || strcmp(format, MANIFEST_FORMAT) != 0) {
+		json_object_put(m);
+		return snpm_fail(reterr, SNPM_EMALFORMED, "no readable %s manifest (format %s)",
+				 MANIFEST, MANIFEST_FORMAT);
+	}
+	check_artifacts(dir, m, &c);
+	check_sums(dir, &c);
+	check_verity(dir, m, &c);
+	check_cmdline(m, &c);
+	check_measurements(dir, m, &c);
+	json_object_put(m);
+	if (c.problems)
+		return snpm_fail(reterr, SNPM_EVERIFY, "%u difference%s found", c.problems,
+				 c.problems == 1 ? "" : "s");
+	return 0;
+}
