@@ -544,6 +544,296 @@ static void test_initramfs_gnu_cpio(void **state)
 	free(tree), free(out), free(x);
 }
 
+/* ---- kernels ---- */
+
+/* A bzImage header laid out by hand at the boot protocol's offsets. */
+static char *make_bzimage(const char *name, uint8_t setup_sects, size_t size)
+{
+	uint8_t *b = calloc(1, size);
+	char *path = path_in(name);
+	static const char version[] = "6.1.0-snp (builder@host) #1 SMP";
+
+	b[0] = 'M', b[1] = 'Z';
+	b[0x3c] = 0x80;
+	memcpy(b + 0x80, "PE\0\0", 4);
+	b[0x1f1] = setup_sects;
+	b[0x1fe] = 0x55, b[0x1ff] = 0xaa;
+	memcpy(b + 0x202, "HdrS", 4);
+	b[0x206] = 0x0f, b[0x207] = 0x02; /* protocol 2.15 */
+	b[0x20e] = 0x00, b[0x20f] = 0x01; /* version string at 0x100 + 0x200 */
+	memcpy(b + 0x300, version, sizeof(version));
+	b[0x211] = 1;
+	b[0x236] = 0x09; /* XLF_KERNEL_64 | XLF_EFI_HANDOVER_64 */
+	b[0x238] = 0xff, b[0x239] = 0x07; /* cmdline_size 2047 */
+	b[0x260 + 3] = 0x02; /* init_size 0x2000000 */
+	tu_write_file(path, b, size);
+	free(b);
+	return path;
+}
+
+static void test_kernel_info(void **state)
+{
+	char *bz = make_bzimage("bzImage", 3, 65536), *bad = make_bzimage("bad", 255, 4096);
+	struct snpm_kernel_info k;
+	struct snpm_error err;
+
+	(void)state;
+	assert_int_equal(snpm_kernel_info(bz, &k, &err), 0);
+	assert_true(k.bzimage);
+	assert_false(k.elf);
+	assert_int_equal(k.boot_protocol, 0x020f);
+	assert_int_equal(k.setup_sects, 3);
+	assert_int_equal(k.setup_size, 2048);
+	assert_string_equal(k.version, "6.1.0-snp (builder@host) #1 SMP");
+	assert_true(k.efi_stub);
+	assert_true(k.efi_handover_64);
+	assert_false(k.efi_handover_32);
+	assert_int_equal(k.cmdline_size, 2047);
+	assert_int_equal(k.init_size, 0x2000000);
+	/* A setup area larger than the file. */
+	assert_int_equal(snpm_kernel_info(bad, &k, &err), SNPM_EMALFORMED);
+	/* Neither bzImage nor ELF. */
+	char *junk = path_in("junk");
+	write_text(junk, "not a kernel at all");
+	assert_int_equal(snpm_kernel_info(junk, &k, &err), SNPM_EUNSUPPORTED);
+	/* An ELF: any x86-64 program stands in for vmlinux here. */
+	assert_int_equal(snpm_kernel_info("/bin/sh", &k, &err), 0);
+	assert_true(k.elf);
+	assert_int_equal(k.elf_class, 64);
+	assert_false(k.pvh_entry);
+	free(bz), free(bad), free(junk);
+}
+
+/* ---- rootfs and bundles ---- */
+
+static bool have_tool(const char *path, const char *package)
+{
+	if (access(path, X_OK) == 0)
+		return true;
+	fprintf(stderr, "SKIP: %s is not installed (apt-get install %s)\n", path, package);
+	return false;
+}
+
+static void make_rootfs_tree(const char *root, bool reversed)
+{
+	char p[512];
+
+	mkdir(root, 0755);
+	for (int i = 0; i < 6; i++) {
+		int n = reversed ? 5 - i : i;
+		snprintf(p, sizeof(p), "%s/f%d", root, n);
+		char text[32];
+		snprintf(text, sizeof(text), "file %d\n", n);
+		write_text(p, text);
+		if (reversed) {
+			assert_int_equal(chown(p, 1000, 1000), 0);
+			struct timespec ts[2] = { { 1000000 * (n + 1), 0 },
+						  { 1000000 * (n + 1), 0 } };
+			assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+		}
+	}
+	snprintf(p, sizeof(p), "%s/etc", root), mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/etc/motd", root), write_text(p, "hello\n");
+}
+
+static void test_rootfs_reproducible(void **state)
+{
+	static const struct {
+		enum snpm_rootfs_fs fs;
+		const char *tool, *package;
+	} kinds[] = { { SNPM_FS_SQUASHFS, "/usr/bin/mksquashfs", "squashfs-tools" },
+		      { SNPM_FS_EROFS, "/usr/bin/mkfs.erofs", "erofs-utils" } };
+	char *a = path_in("rfs-a"), *b = path_in("rfs-b"), *ia = path_in("a.img"),
+	     *ib = path_in("b.img");
+	int skipped = 0;
+
+	(void)state;
+	make_rootfs_tree(a, false);
+	make_rootfs_tree(b, true);
+	for (size_t i = 0; i < 2; i++) {
+		struct snpm_rootfs_options o = { .fs = kinds[i].fs,
+						 .source_date_epoch = 1700000000,
+						 .verity = true };
+		struct snpm_rootfs_result ra, rb;
+		struct snpm_verity_mismatch m;
+		size_t la, lb;
+
+		if (!have_tool(kinds[i].tool, kinds[i].package)) {
+			skipped++;
+			continue;
+		}
+		snpm_verity_defaults(&o.verity_params);
+		assert_int_equal(snpm_verity_derive("rootfs-test", o.verity_params.salt,
+						    o.verity_params.uuid, NULL),
+				 0);
+		o.verity_params.salt_len = 32;
+		assert_int_equal(snpm_rootfs_create(a, ia, &o, &ra, NULL), 0);
+		assert_int_equal(snpm_rootfs_create(b, ib, &o, &rb, NULL), 0);
+		uint8_t *da = tu_read_file(ia, &la), *db = tu_read_file(ib, &lb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(da, db, la);
+		assert_int_equal(ra.data_size % 4096, 0);
+		assert_int_equal(la, ra.size);
+		/* The superblock sits right after the data. */
+		assert_memory_equal(da + ra.data_size, "verity\0\0", 8);
+		free(da), free(db);
+		struct snpm_verity_params p;
+		snpm_verity_defaults(&p);
+		p.hash_offset = ra.data_size;
+		assert_int_equal(snpm_verity_verify(ia, ia, &p, ra.verity.root_hash, 32, &m, NULL),
+				 0);
+	}
+	free(a), free(b), free(ia), free(ib);
+	if (skipped)
+		TU_SKIP("%d filesystem tool(s) missing", skipped);
+}
+
+static void bundle_spec(struct snpm_bundle_spec *s, const char *kernel, const char *init,
+			const char *root, const char *ovmf, const struct snpm_sweep_space *sp)
+{
+	static const char *const names[] = { "EPYC-v4", "EPYC-Genoa" };
+
+	memset(s, 0, sizeof(*s));
+	s->kernel = kernel;
+	s->initramfs = init;
+	s->rootfs = root;
+	s->ovmf = ovmf;
+	s->cmdline_template = "console=ttyS0 dstack.rootfs_hash={roothash} "
+			      "dstack.rootfs_size={datasize}";
+	s->fs = SNPM_FS_SQUASHFS;
+	s->source_date_epoch = 1700000000;
+	s->space = sp;
+	s->vcpu_type_names = names;
+	s->tool = "test";
+}
+
+struct problems {
+	unsigned n;
+	char first[256];
+};
+
+static void note_problem(void *arg, const char *what, const char *detail)
+{
+	struct problems *p = arg;
+
+	if (!p->n++)
+		snprintf(p->first, sizeof(p->first), "%s: %s", what, detail);
+}
+
+static void test_bundle(void **state)
+{
+	static const uint32_t vcpus[] = { 1, 4 }, sigs[] = { 0x800f12, 0xa10f10 };
+	static const uint64_t feats[] = { 0x1 };
+	static const enum snpm_vmm vmms[] = { SNPM_VMM_QEMU, SNPM_VMM_EC2 };
+	struct snpm_sweep_space sp = { vcpus, 2, sigs, 2, feats, 1, vmms, 2 };
+	char *kernel = make_bzimage("bz-bundle", 3, 65536), *ovmf = path_in("bundle-ovmf.fd");
+	char *i1 = path_in("init1"), *i2 = path_in("init2"), *r1 = path_in("root1"),
+	     *r2 = path_in("root2"), *o1 = path_in("bundle1"), *o2 = path_in("bundle2");
+	struct snpm_bundle_spec s;
+	struct snpm_error err;
+	char *path;
+
+	(void)state;
+	if (!have_tool("/usr/bin/mksquashfs", "squashfs-tools")) {
+		free(kernel), free(ovmf), free(i1), free(i2), free(r1), free(r2), free(o1),
+			free(o2);
+		TU_SKIP("mksquashfs");
+	}
+	/* The KAT's dev_amdsev firmware has kernel hashes support. */
+	char *kat = tu_source_path("vectors/launch-digest-kat.json");
+	struct json_object *doc = json_object_from_file(kat);
+	size_t fwlen;
+	uint8_t *fw = tu_build_input(json_object_object_get(json_object_object_get(doc, "inputs"),
+							    "dev_amdsev_256k.fd"),
+				     &fwlen);
+	tu_write_file(ovmf, fw, fwlen);
+	free(fw), free(kat);
+	json_object_put(doc);
+	make_tree_a(i1);
+	make_tree_b(i2);
+	make_rootfs_tree(r1, false);
+	make_rootfs_tree(r2, true);
+	bundle_spec(&s, kernel, i1, r1, ovmf, &sp);
+	if (snpm_bundle_create(&s, o1, &err) != 0)
+		fail_msg("bundle: %s", err.message);
+	bundle_spec(&s, kernel, i2, r2, ovmf, &sp);
+	assert_int_equal(snpm_bundle_create(&s, o2, &err), 0);
+	/* Built twice from differently made trees: the same bytes, file by file. */
+	static const char *const files[] = { "kernel",	"initramfs",	 "rootfs.img",
+					     "OVMF.fd", "manifest.json", "sha256sum.txt" };
+	for (size_t i = 0; i < 6; i++) {
+		char *a, *b;
+		size_t la, lb;
+		assert_true(asprintf(&a, "%s/%s", o1, files[i]) > 0);
+		assert_true(asprintf(&b, "%s/%s", o2, files[i]) > 0);
+		uint8_t *da = tu_read_file(a, &la), *db = tu_read_file(b, &lb);
+		assert_non_null(da);
+		assert_int_equal(la, lb);
+		assert_memory_equal(da, db, la);
+		free(da), free(db), free(a), free(b);
+	}
+	/* The manifest's measurement equals a measurement computed from the bundle. */
+	assert_true(asprintf(&path, "%s/manifest.json", o1) > 0);
+	struct json_object *m = json_object_from_file(path);
+	free(path);
+	struct json_object *rows = json_object_object_get(m, "measurements");
+	assert_int_equal(json_object_array_length(rows), 8);
+	const char *cmdline = json_object_get_string(json_object_object_get(m, "cmdline"));
+	assert_null(strchr(cmdline, '{'));
+	char *kpath, *ipath, *opath;
+	assert_true(asprintf(&kpath, "%s/kernel", o1) > 0);
+	assert_true(asprintf(&ipath, "%s/initramfs", o1) > 0);
+	assert_true(asprintf(&opath, "%s/OVMF.fd", o1) > 0);
+	const char *argv[] = { SNPM_CLI, "-q",		"--mode",     "snp",	    "--vcpus",
+			       "4",	 "--vcpu-type", "EPYC-Genoa", "--vmm-type", "ec2",
+			       "--ovmf", opath,		"--kernel",   kpath,	    "--initrd",
+			       ipath,	 "--append",	cmdline,      NULL };
+	struct tu_run r;
+	tu_run((char *const *)argv, &r);
+	assert_int_equal(r.status, 0);
+	bool found = false;
+	for (size_t i = 0; i < 8; i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		if (strcmp(json_object_get_string(json_object_object_get(row, "vmm")), "ec2") ==
+			    0 &&
+		    json_object_get_int(json_object_object_get(row, "vcpus")) == 4 &&
+		    strcmp(json_object_get_string(json_object_object_get(row, "vcpu_sig")),
+			   "0xa10f10") == 0)
+			found = strncmp(json_object_get_string(
+						json_object_object_get(row, "measurement")),
+					r.out, 96) == 0;
+	}
+	assert_true(found);
+	tu_run_free(&r);
+	json_object_put(m);
+	free(kpath), free(ipath), free(opath);
+
+	/* verify holds, then catches a flipped byte in each artifact. */
+	struct problems pr = { 0 };
+	assert_int_equal(snpm_bundle_verify(o1, note_problem, &pr, &err), 0);
+	assert_int_equal(pr.n, 0);
+	for (size_t i = 0; i < 4; i++) {
+		char *f;
+		assert_true(asprintf(&f, "%s/%s", o2, files[i]) > 0);
+		flip_bit(f, 40, 2);
+		memset(&pr, 0, sizeof(pr));
+		assert_int_equal(snpm_bundle_verify(o2, note_problem, &pr, &err), SNPM_EVERIFY);
+		assert_true(pr.n >= 2); /* the manifest and sha256sum.txt both disagree */
+		assert_non_null(strstr(pr.first, files[i]));
+		flip_bit(f, 40, 2);
+		free(f);
+	}
+	/* An existing output folder is refused; a failed build leaves nothing. */
+	assert_int_equal(snpm_bundle_create(&s, o1, &err), SNPM_EINVAL);
+	char *o3 = path_in("bundle3");
+	s.cmdline_template = "root={unknown}";
+	assert_true(snpm_bundle_create(&s, o3, &err) < 0);
+	assert_non_null(strstr(err.message, "unknown placeholder"));
+	assert_int_equal(access(o3, F_OK), -1);
+	free(o3);
+	free(kernel), free(ovmf), free(i1), free(i2), free(r1), free(r2), free(o1), free(o2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +847,9 @@ int main(void)
 		cmocka_unit_test(test_initramfs_list_headers),
 		cmocka_unit_test(test_initramfs_refusals),
 		cmocka_unit_test(test_initramfs_gnu_cpio),
+		cmocka_unit_test(test_kernel_info),
+		cmocka_unit_test(test_rootfs_reproducible),
+		cmocka_unit_test(test_bundle),
 	};
 
 	return tu_exit(cmocka_run_group_tests(tests, setup, teardown));
