@@ -380,7 +380,8 @@ static int normalize(struct tree *t, int64_t epoch, bool keep_owner, struct snpm
 {
 	unsigned next = 1;
 
-	qsort(t->e, t->n, sizeof(t->e[0]), by_name);
+	if (t->n)
+		qsort(t->e, t->n, sizeof(t->e[0]), by_name);
 	for (size_t i = 0; i < t->n; i++) {
 		struct entry *e = &t->e[i];
 		if (i > 0 && strcmp(t->e[i - 1].name, e->name) == 0)

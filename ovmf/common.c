@@ -40,8 +40,9 @@ const char *snpm_strerror(int code)
 	}
 }
 
-static int vfail(struct snpm_error *reterr, int code, bool has_offset, uint64_t offset,
-		 const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static int vfail(struct snpm_error *reterr, int code,
+						       bool has_offset, uint64_t offset,
+						       const char *fmt, va_list ap)
 {
 	if (!reterr)
 		return code;

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Firmware footer table, SEV metadata and SVSM info, then a measurement over what parsed. */
+#include <string.h>
+
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct snpm_ovmf_info info;
+	struct snpm_measure_config cfg;
+	uint8_t out[SNPM_LD_SIZE];
+	size_t len;
+
+	if (snpm_ovmf_parse(data, size, &info, NULL) != 0)
+		return 0;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = SNPM_MODE_SNP;
+	cfg.vmm = size % 3 + 1;
+	cfg.vcpus = 2;
+	cfg.firmware = data;
+	cfg.firmware_len = size;
+	cfg.has_kernel = size & 1;
+	snpm_measure(&cfg, out, &len, NULL);
+	/* The same bytes as an SVSM image below a one-page firmware. */
+	static uint8_t fw[4096];
+	cfg.mode = SNPM_MODE_SNP_SVSM;
+	cfg.vmm = SNPM_VMM_QEMU;
+	cfg.has_kernel = false;
+	cfg.firmware = fw;
+	cfg.firmware_len = sizeof(fw);
+	cfg.svsm = data;
+	cfg.svsm_len = size;
+	cfg.vars_size = 4096;
+	snpm_measure(&cfg, out, &len, NULL);
+	return 0;
+}
