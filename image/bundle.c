@@ -515,6 +515,7 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot rename: %s", out_dir, strerror(errno));
 	if (r < 0)
 		nftw(b.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	snpm_tmp_forget(b.dir);
 	json_object_put(rows);
 	free(b.cmdline);
 	free(b.dir);

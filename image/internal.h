@@ -17,4 +17,8 @@ int snpm_tmp_open(const char *path, char *tmp, size_t tmp_size);
 int snpm_tmp_commit(int fd, const char *tmp, const char *path, int status,
 		    struct snpm_error *reterr);
 
+/* A temporary folder to remove on SIGINT/SIGTERM, and forgetting a registered path. */
+void snpm_tmp_register_dir(const char *path);
+void snpm_tmp_forget(const char *path);
+
 #endif /* SNPM_IMAGE_INTERNAL_H */

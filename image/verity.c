@@ -29,6 +29,7 @@
 #include <snpm/image.h>
 
 #include "../measure/crypto.h"
+#include "internal.h"
 
 /* The on-disk superblock (cryptsetup lib/verity/verity.c, struct verity_sb). */
 enum {
@@ -552,9 +553,7 @@ static int copy_prefix(int src, int dst, uint64_t len)
 
 static int temp_beside(const char *path, char *tmp, size_t n)
 {
-	if (snprintf(tmp, n, "%s.tmpXXXXXX", path) >= (int)n)
-		return -1;
-	return mkostemp(tmp, O_CLOEXEC);
+	return snpm_output_open(path, tmp, n);
 }
 
 /* A separate hash file: written whole into a temporary file, then renamed over. */
@@ -587,6 +586,7 @@ static int format_separate(int data_fd, const char *hash_path, const struct snpm
 		r = snpm_fail(reterr, SNPM_EIO, "cannot rename: %s", strerror(errno));
 	if (r < 0)
 		unlink(tmp);
+	snpm_tmp_forget(tmp);
 	return r;
 }
 
@@ -632,6 +632,7 @@ static int format_inline(int data_fd, const char *path, const struct snpm_verity
 	if (fd >= 0) {
 		close(fd);
 		unlink(tmp);
+		snpm_tmp_forget(tmp);
 	}
 	return r;
 }

@@ -116,6 +116,9 @@ void json_add_u64_hex(struct json_object *o, const char *key, uint64_t v);
 void print_json(struct json_object *o);
 int json_flags(void);
 
+/* SIGINT, SIGTERM, SIGHUP, SIGPIPE remove temporary outputs before dying; SIGXFSZ ignored. */
+void cli_install_signal_handlers(void);
+
 /* ---- verbs ---- */
 
 int cmd_measure(int argc, char **argv);

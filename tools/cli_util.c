@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -119,4 +120,26 @@ int json_flags(void)
 void print_json(struct json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, json_flags()));
+}
+
+static void on_fatal_signal(int sig)
+{
+	/* Nothing half-written stays behind; then die of the signal, as the caller expects. */
+	snpm_remove_temporaries();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cli_install_signal_handlers(void)
+{
+	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+	/* Past a file size limit, write() should fail with EFBIG (handled), not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
 }

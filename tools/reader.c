@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <snpm/image.h>
+
 #include "reader.h"
 
 #define READ_CHUNK (1024u * 1024u)
@@ -75,15 +77,55 @@ static ssize_t read_some(int fd, uint8_t *buf, size_t len)
 	return n;
 }
 
+/* A regular file's identity and size, to notice it changing while it is read. */
+struct snapshot {
+	bool regular;
+	off_t size;
+	struct timespec mtime;
+};
+
+static void snap(int fd, struct snapshot *s)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		s->regular = true;
+		s->size = st.st_size;
+		s->mtime = st.st_mtim;
+	}
+}
+
+static bool changed(int fd, const struct snapshot *before, uint64_t bytes_read)
+{
+	struct snapshot after;
+
+	if (!before->regular)
+		return false;
+	snap(fd, &after);
+	return after.size != before->size || (uint64_t)before->size != bytes_read ||
+	       after.mtime.tv_sec != before->mtime.tv_sec ||
+	       after.mtime.tv_nsec != before->mtime.tv_nsec;
+}
+
 int tool_read_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_len,
 		   struct snpm_error *reterr)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
+	struct snapshot before;
 	int fd = open_input(path, reterr);
 
 	if (fd < 0)
 		return fd;
+	snap(fd, &before);
+	/* A regular file too large is refused before a byte is read. */
+	if (before.regular && (uint64_t)before.size > max) {
+		close_input(fd);
+		return io_fail(reterr, SNPM_ERANGE, 0,
+			       "file of %lld bytes is larger than the %zu-byte limit",
+			       (long long)before.size, max);
+	}
 	for (;;) {
 		if (len == cap) {
 			size_t next = cap ? cap * 2 : 64 * 1024;
@@ -112,6 +154,11 @@ int tool_read_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_
 		if (n == 0)
 			break;
 		len += (size_t)n;
+	}
+	if (changed(fd, &before, len)) {
+		free(buf);
+		close_input(fd);
+		return io_fail(reterr, SNPM_EIO, 0, "file changed while being read");
 	}
 	close_input(fd);
 	if (len > max) {
@@ -162,6 +209,8 @@ int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest
 		close_input(fd);
 		return io_fail(reterr, SNPM_ENOMEM, ENOMEM, "cannot read");
 	}
+	struct snapshot before;
+	snap(fd, &before);
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	r = snpm_hash_new(alg, &h, reterr);
 	while (r == 0) {
@@ -175,6 +224,9 @@ int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest
 		size += (uint64_t)n;
 		r = snpm_hash_update(h, buf, (size_t)n, reterr);
 	}
+	/* A digest of bytes that were changing would match no file: refuse it. */
+	if (r == 0 && changed(fd, &before, size))
+		r = io_fail(reterr, SNPM_EIO, 0, "file changed while being read");
 	if (r == 0)
 		r = snpm_hash_final(h, ret_digest, reterr);
 	snpm_hash_free(h);
@@ -213,23 +265,11 @@ int tool_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 		      struct snpm_error *reterr)
 {
 	char tmp[PATH_MAX];
-	int fd, e;
+	int fd = snpm_output_open(path, tmp, sizeof(tmp)), r = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp))
-		return io_fail(reterr, SNPM_EINVAL, ENAMETOOLONG, "cannot write");
-	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return io_fail(reterr, SNPM_EIO, errno, "cannot create a temporary file");
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		e = errno;
-		close(fd);
-		unlink(tmp);
-		return io_fail(reterr, SNPM_EIO, e, "cannot write");
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		e = errno;
-		unlink(tmp);
-		return io_fail(reterr, SNPM_EIO, e, "cannot write");
-	}
-	return 0;
+	if (write_all(fd, data, len) < 0)
+		r = io_fail(reterr, SNPM_EIO, errno, "cannot write");
+	return snpm_output_commit(fd, tmp, path, mode, r, reterr);
 }

@@ -913,6 +913,7 @@ int main(int argc, char **argv)
 	int r = -1;
 
 	cli_prog = IMG_PROG;
+	cli_install_signal_handlers();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		help();
 		return argc < 2 ? 2 : 0;

@@ -32,7 +32,10 @@ static int run_verb(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int r = run_verb(argc, argv);
+	int r;
+
+	cli_install_signal_handlers();
+	r = run_verb(argc, argv);
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write to stdout: %s\n", PROG, strerror(errno));

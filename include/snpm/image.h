@@ -211,6 +211,27 @@ typedef void (*snpm_bundle_problem_fn)(void *arg, const char *what, const char *
 SNPM_EXPORT int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
 				   struct snpm_error *reterr);
 
+/* ---- outputs written whole ---- */
+
+/*
+ * Opens a temporary file beside path (its name goes to tmp) and registers it for
+ * snpm_remove_temporaries(). Returns the descriptor, or -1 with errno set.
+ */
+SNPM_EXPORT int snpm_output_open(const char *path, char *tmp, size_t tmp_size);
+
+/*
+ * Finishes it: when status is 0, chmod to mode, fsync, close and rename over path; otherwise
+ * close and remove it. Returns status, or the error of finishing.
+ */
+SNPM_EXPORT int snpm_output_commit(int fd, const char *tmp, const char *path, unsigned mode,
+				   int status, struct snpm_error *reterr);
+
+/*
+ * Removes every temporary file and folder the library is writing at this moment. Only system
+ * calls: safe in a SIGINT or SIGTERM handler, so an interrupted run leaves nothing behind.
+ */
+SNPM_EXPORT void snpm_remove_temporaries(void);
+
 /* UUIDs in RFC 4122 byte order (as libuuid and the verity superblock store them). */
 SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
 SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);
