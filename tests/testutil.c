@@ -285,6 +285,21 @@ void tu_run_in(const char *dir, char *const argv[], struct tu_run *ret)
 		dup2(devnull, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
+		/* SNPM_TEST_WRAPPER (e.g. "valgrind --error-exitcode=99 -q") runs our own tools
+		 * under a checker; other programs run as they are. */
+		const char *wrap = getenv("SNPM_TEST_WRAPPER");
+		bool ours = strcmp(argv[0], SNPM_CLI) == 0 || strcmp(argv[0], SNPM_IMAGE_CLI) == 0;
+		if (wrap && *wrap && ours) {
+			char *copy = strdup(wrap), *save = NULL, *full[128];
+			int n = 0;
+			for (char *w = strtok_r(copy, " ", &save); w && n < 64;
+			     w = strtok_r(NULL, " ", &save))
+				full[n++] = w;
+			for (int i = 0; argv[i] && n < 127; i++)
+				full[n++] = argv[i];
+			full[n] = NULL;
+			execvp(full[0], full);
+		}
 		execv(argv[0], argv);
 		_exit(127);
 	}
