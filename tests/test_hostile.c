@@ -273,6 +273,45 @@ static void test_hostile_documents(void **state)
 	free(spec);
 }
 
+/* Private keys are never echoed: not on success, not in an error about them. */
+static void test_keys_not_printed(void **state)
+{
+	char *key = tu_fixture("sev-snp-measure/id_key_test.pem"), *bad = path_in("bad.pem");
+	struct tu_run r;
+	size_t len;
+
+	(void)state;
+	if (!key)
+		TU_SKIP("id_key_test.pem");
+	char *pem = (char *)tu_read_file(key, &len);
+	/* The base64 body's second line is key material. */
+	char *line = strchr(pem, '\n') + 1, secret[33];
+	memcpy(secret, line, 32);
+	secret[32] = '\0';
+	const char *a[] = {
+		SNPM_CLI,	 "id-block",
+		"--measurement", "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t",
+		"--id-key",	 key,
+		"--author-key",	 key,
+		"--json",	 NULL
+	};
+	tu_run((char *const *)a, &r);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, secret));
+	assert_null(strstr(r.err, secret));
+	tu_run_free(&r);
+	/* A damaged key: the error names the file, not its contents. */
+	line[40] ^= 0x01;
+	tu_write_file(bad, pem, len);
+	const char *b[] = { SNPM_CLI, "key-digest", bad, NULL };
+	tu_run((char *const *)b, &r);
+	assert_int_not_equal(r.status, 0);
+	assert_null(strstr(r.err, secret));
+	assert_null(strstr(r.err, "MII"));
+	tu_run_free(&r);
+	free(pem), free(key), free(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_hostile_documents),
+		cmocka_unit_test(test_keys_not_printed),
 	};
 
 	return tu_exit(cmocka_run_group_tests(tests, setup, teardown));
