@@ -17,37 +17,10 @@
 #include <snpm/snpm.h>
 
 #include "cli.h"
-#include "image_cli.h"
+
+#define IMG_PROG "snpimage"
 #include "space.h"
 #include "reader.h"
-
-void img_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(IMG_PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int img_report(const char *file, const struct snpm_error *err)
-{
-	if (file)
-		fprintf(stderr, "%s: %s: %s\n", IMG_PROG, file, err->message);
-	else
-		fprintf(stderr, "%s: %s\n", IMG_PROG, err->message);
-	return 1;
-}
-
-void img_print_json(struct json_object *o)
-{
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-		    (isatty(STDOUT_FILENO) ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
-
-	puts(json_object_to_json_string_ext(o, flags));
-}
 
 /* ---- verity ---- */
 
@@ -111,12 +84,12 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 	case V_HASH:
 		if (snpm_hash_parse(arg, &a->p.hash) == 0 && a->p.hash != SNPM_HASH_SHA384)
 			return 0;
-		img_usage("--hash: '%s' is not sha256, sha1 or sha512", arg);
+		usage_error("--hash: '%s' is not sha256, sha1 or sha512", arg);
 		return -1;
 	case V_DATA_BS:
 	case V_HASH_BS:
 		if (!number(arg, UINT32_MAX, &v)) {
-			img_usage("block size '%s' is not a number", arg);
+			usage_error("block size '%s' is not a number", arg);
 			return -1;
 		}
 		*(c == V_DATA_BS ? &a->p.data_block_size : &a->p.hash_block_size) = (uint32_t)v;
@@ -124,11 +97,11 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 	case V_DATA_BLOCKS:
 		return number(arg, UINT64_MAX, &a->p.data_blocks) ?
 			       0 :
-			       (img_usage("--data-blocks: '%s'", arg), -1);
+			       (usage_error("--data-blocks: '%s'", arg), -1);
 	case V_HASH_OFFSET:
 		return number(arg, UINT64_MAX, &a->p.hash_offset) ?
 			       0 :
-			       (img_usage("--hash-offset: '%s'", arg), -1);
+			       (usage_error("--hash-offset: '%s'", arg), -1);
 	case V_NO_SB:
 		a->p.no_superblock = true;
 		return 0;
@@ -137,7 +110,7 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 			a->p.format = (uint32_t)(arg[0] - '0');
 			return 0;
 		}
-		img_usage("--format: '%s' is not 0 or 1", arg);
+		usage_error("--format: '%s' is not 0 or 1", arg);
 		return -1;
 	case V_SALT:
 		a->salt_given = true;
@@ -146,13 +119,13 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 		    (strlen(arg) % 2 == 0 && a->p.salt_len <= SNPM_VERITY_MAX_SALT &&
 		     snpm_hex_decode(arg, a->p.salt, a->p.salt_len)))
 			return 0;
-		img_usage("--salt: '%s' is not up to 256 bytes of hex, or -", arg);
+		usage_error("--salt: '%s' is not up to 256 bytes of hex, or -", arg);
 		return -1;
 	case V_UUID:
 		a->uuid_given = true;
 		if (snpm_uuid_parse(arg, a->p.uuid) == 0)
 			return 0;
-		img_usage("--uuid: '%s' is not a UUID", arg);
+		usage_error("--uuid: '%s' is not a UUID", arg);
 		return -1;
 	case V_ROOT_FILE:
 		a->root_file = arg;
@@ -168,7 +141,7 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 			a->p.threads = (unsigned)v;
 			return 0;
 		}
-		img_usage("--threads: '%s' is not 1-8", arg);
+		usage_error("--threads: '%s' is not 1-8", arg);
 		return -1;
 	case V_DATA_DEV:
 		a->data_dev = arg;
@@ -198,7 +171,7 @@ static int verity_parse(int argc, char **argv, struct verity_args *a, int want_p
 			exit(0);
 		}
 		if (c == '?' || c == ':') {
-			img_usage("unrecognized or incomplete argument: %s", argv[optind - 1]);
+			usage_error("unrecognized or incomplete argument: %s", argv[optind - 1]);
 			return 2;
 		}
 		if (verity_option(a, c, optarg) < 0)
@@ -206,17 +179,17 @@ static int verity_parse(int argc, char **argv, struct verity_args *a, int want_p
 	}
 	for (; optind < argc; optind++) {
 		if (a->n_pos == want_pos) {
-			img_usage("unexpected argument: %s", argv[optind]);
+			usage_error("unexpected argument: %s", argv[optind]);
 			return 2;
 		}
 		a->pos[a->n_pos++] = argv[optind];
 	}
 	if (a->n_pos != want_pos) {
-		img_usage("usage: %s %s", IMG_PROG, usage);
+		usage_error("usage: %s %s", IMG_PROG, usage);
 		return 2;
 	}
 	if (a->seed && (a->salt_given || a->uuid_given)) {
-		img_usage("--seed derives salt and UUID: not with --salt or --uuid");
+		usage_error("--seed derives salt and UUID: not with --salt or --uuid");
 		return 2;
 	}
 	return 0;
@@ -229,7 +202,7 @@ static int salt_and_uuid(struct verity_args *a)
 
 	if (a->seed) {
 		if (snpm_verity_derive(a->seed, a->p.salt, a->p.uuid, &err) < 0)
-			return img_report(NULL, &err);
+			return report(NULL, &err);
 		a->p.salt_len = 32;
 		return 0;
 	}
@@ -310,7 +283,7 @@ static void print_format(const struct verity_args *a, const struct snpm_verity_r
 				       json_object_new_int64((int64_t)res->hash_end));
 		json_object_object_add(o, "dm_mod_create", json_object_new_string(dm));
 		json_object_object_add(o, "veritysetup_open", json_object_new_string(open));
-		img_print_json(o);
+		print_json(o);
 		json_object_put(o);
 	} else {
 		printf("VERITY header information for %s\n", a->pos[1]);
@@ -341,11 +314,11 @@ static int verity_format(int argc, char **argv)
 	if (r == 0)
 		r = salt_and_uuid(&a);
 	if (r == 0 && snpm_verity_format(a.pos[0], a.pos[1], &a.p, &res, &err) < 0)
-		r = img_report(a.pos[0], &err);
+		r = report(a.pos[0], &err);
 	if (r == 0 && a.root_file) {
 		snpm_hex_encode(res.root_hash, res.root_hash_len, root);
 		if (tool_write_atomic(a.root_file, root, strlen(root), 0644, &err) < 0)
-			r = img_report(a.root_file, &err);
+			r = report(a.root_file, &err);
 	}
 	if (r == 0) {
 		blocks = a.p.data_blocks;
@@ -372,15 +345,15 @@ static int verity_verify(int argc, char **argv)
 		return r;
 	len = strlen(a.pos[2]) / 2;
 	if (len > sizeof(root) || strlen(a.pos[2]) % 2 || !snpm_hex_decode(a.pos[2], root, len)) {
-		img_usage("ROOTHASH '%s' is not hex", a.pos[2]);
+		usage_error("ROOTHASH '%s' is not hex", a.pos[2]);
 		return 2;
 	}
 	if (snpm_verity_verify(a.pos[0], a.pos[1], &a.p, root, len, &miss, &err) < 0)
-		return img_report(a.pos[miss.found && miss.data ? 0 : 1], &err);
+		return report(a.pos[miss.found && miss.data ? 0 : 1], &err);
 	if (a.json) {
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "verified", json_object_new_boolean(true));
-		img_print_json(o);
+		print_json(o);
 		json_object_put(o);
 	} else {
 		printf("%s: verified against root hash %s\n", a.pos[0], a.pos[2]);
@@ -394,7 +367,7 @@ static int cmd_verity(int argc, char **argv)
 		return verity_format(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return verity_verify(argc - 1, argv + 1);
-	img_usage("verity: expected format or verify");
+	usage_error("verity: expected format or verify");
 	return 2;
 }
 
@@ -407,7 +380,7 @@ static int source_date_epoch(const char *opt, int64_t *ret)
 	uint64_t v = 0;
 
 	if (s && *s && !snpm_parse_number(s, INT64_MAX, &v)) {
-		img_usage("SOURCE_DATE_EPOCH '%s' is not a number of seconds", s);
+		usage_error("SOURCE_DATE_EPOCH '%s' is not a number of seconds", s);
 		return 2;
 	}
 	*ret = (int64_t)v;
@@ -445,7 +418,7 @@ static int cmd_initramfs(int argc, char **argv)
 			break;
 		case 'c':
 			if (strcmp(optarg, "gzip") != 0 && strcmp(optarg, "none") != 0) {
-				img_usage("--compress: '%s' is not gzip or none", optarg);
+				usage_error("--compress: '%s' is not gzip or none", optarg);
 				return 2;
 			}
 			o.gzip = strcmp(optarg, "gzip") == 0;
@@ -462,21 +435,21 @@ static int cmd_initramfs(int argc, char **argv)
 			       IMG_PROG);
 			return 0;
 		default:
-			img_usage("initramfs: unrecognized argument: %s", argv[optind - 1]);
+			usage_error("initramfs: unrecognized argument: %s", argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind < argc)
 		dir = argv[optind++];
 	if (optind != argc || !out || !dir == !list) {
-		img_usage("usage: %s initramfs (DIR | --list FILE) -o OUT", IMG_PROG);
+		usage_error("usage: %s initramfs (DIR | --list FILE) -o OUT", IMG_PROG);
 		return 2;
 	}
 	r = source_date_epoch(epoch, &o.source_date_epoch);
 	if (r)
 		return r;
 	if (snpm_initramfs_create(list ? list : dir, list != NULL, out, &o, &res, &err) < 0)
-		return img_report(list ? list : dir, &err);
+		return report(list ? list : dir, &err);
 	snpm_hex_encode(res.sha256, sizeof(res.sha256), sha);
 	if (json) {
 		struct json_object *j = json_object_new_object();
@@ -489,7 +462,7 @@ static int cmd_initramfs(int argc, char **argv)
 		json_object_object_add(j, "zlib", json_object_new_string(snpm_zlib_version()));
 		json_object_object_add(j, "source_date_epoch",
 				       json_object_new_int64(o.source_date_epoch));
-		img_print_json(j);
+		print_json(j);
 		json_object_put(j);
 	} else {
 		printf("%s: %llu entries, %llu bytes, sha256 %s%s%s\n", out,
@@ -527,7 +500,7 @@ static void rootfs_print(const char *out, const struct snpm_rootfs_options *o,
 			json_object_object_add(j, "hash_offset",
 					       json_object_new_int64((int64_t)res->data_size));
 		}
-		img_print_json(j);
+		print_json(j);
 		json_object_put(j);
 		return;
 	}
@@ -568,7 +541,7 @@ static int cmd_rootfs(int argc, char **argv)
 			break;
 		case 'f':
 			if (strcmp(optarg, "squashfs") != 0 && strcmp(optarg, "erofs") != 0) {
-				img_usage("--fs: '%s' is not squashfs or erofs", optarg);
+				usage_error("--fs: '%s' is not squashfs or erofs", optarg);
 				return 2;
 			}
 			o.fs = strcmp(optarg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
@@ -591,12 +564,13 @@ static int cmd_rootfs(int argc, char **argv)
 			       IMG_PROG);
 			return 0;
 		default:
-			img_usage("rootfs: unrecognized argument: %s", argv[optind - 1]);
+			usage_error("rootfs: unrecognized argument: %s", argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || !out) {
-		img_usage("usage: %s rootfs DIR -o OUT [--fs squashfs|erofs] [--verity]", IMG_PROG);
+		usage_error("usage: %s rootfs DIR -o OUT [--fs squashfs|erofs] [--verity]",
+			    IMG_PROG);
 		return 2;
 	}
 	r = source_date_epoch(epoch, &o.source_date_epoch);
@@ -605,10 +579,10 @@ static int cmd_rootfs(int argc, char **argv)
 	/* The verity salt and UUID come from a seed, so that the image stays reproducible. */
 	if (o.verity &&
 	    snpm_verity_derive(seed, o.verity_params.salt, o.verity_params.uuid, &err) < 0)
-		return img_report(NULL, &err);
+		return report(NULL, &err);
 	o.verity_params.salt_len = 32;
 	if (snpm_rootfs_create(argv[optind], out, &o, &res, &err) < 0)
-		return img_report(argv[optind], &err);
+		return report(argv[optind], &err);
 	rootfs_print(out, &o, &res, json);
 	return 0;
 }
@@ -644,7 +618,7 @@ static void kernel_json(const char *path, const struct snpm_kernel_info *k)
 		json_object_object_add(o, "pvh_entry", json_object_new_boolean(k->pvh_entry));
 		json_object_object_add(o, "sev_hashes_table", json_object_new_boolean(false));
 	}
-	img_print_json(o);
+	print_json(o);
 	json_object_put(o);
 }
 
@@ -684,16 +658,16 @@ static int cmd_kernel_info(int argc, char **argv)
 		else if (!path && argv[i][0] != '-')
 			path = argv[i];
 		else {
-			img_usage("kernel-info: unrecognized argument: %s", argv[i]);
+			usage_error("kernel-info: unrecognized argument: %s", argv[i]);
 			return 2;
 		}
 	}
 	if (!path) {
-		img_usage("usage: %s kernel-info FILE [--json]", IMG_PROG);
+		usage_error("usage: %s kernel-info FILE [--json]", IMG_PROG);
 		return 2;
 	}
 	if (snpm_kernel_info(path, &k, &err) < 0)
-		return img_report(path, &err);
+		return report(path, &err);
 	if (json)
 		kernel_json(path, &k);
 	else
@@ -801,15 +775,15 @@ static int bundle_parse(int argc, char **argv, struct bundle_args *b)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1)
 		if (bundle_option(b, c, optarg) < 0) {
-			img_usage("bundle: bad or unknown argument: %s", argv[optind - 1]);
+			usage_error("bundle: bad or unknown argument: %s", argv[optind - 1]);
 			return 2;
 		}
 	if (optind != argc || !b->out || !b->spec.kernel || !b->spec.initramfs || !b->spec.rootfs ||
 	    !b->spec.ovmf || !b->spec.cmdline_template) {
-		img_usage("usage: %s bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F "
-			  "--cmdline TEMPLATE -o DIR [--vcpus LIST --vcpu-type LIST "
-			  "--guest-features LIST --vmm-type LIST]",
-			  IMG_PROG);
+		usage_error("usage: %s bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F "
+			    "--cmdline TEMPLATE -o DIR [--vcpus LIST --vcpu-type LIST "
+			    "--guest-features LIST --vmm-type LIST]",
+			    IMG_PROG);
 		return 2;
 	}
 	if (!b->text.vcpus)
@@ -843,13 +817,13 @@ static int cmd_bundle(int argc, char **argv)
 	b.spec.vcpu_type_names = sp.sig_names;
 	b.spec.tool = tool;
 	if (snpm_bundle_create(&b.spec, b.out, &err) < 0)
-		return img_report(b.out, &err);
+		return report(b.out, &err);
 	if (b.json) {
 		char *path;
 		if (asprintf(&path, "%s/manifest.json", b.out) > 0) {
 			struct json_object *m = json_object_from_file(path);
 			if (m)
-				img_print_json(m);
+				print_json(m);
 			json_object_put(m);
 			free(path);
 		}
@@ -872,11 +846,11 @@ static int cmd_verify(int argc, char **argv)
 	struct snpm_error err;
 
 	if (argc != 2 || argv[1][0] == '-') {
-		img_usage("usage: %s verify DIR", IMG_PROG);
+		usage_error("usage: %s verify DIR", IMG_PROG);
 		return 2;
 	}
 	if (snpm_bundle_verify(argv[1], print_problem, NULL, &err) < 0)
-		return img_report(argv[1], &err);
+		return report(argv[1], &err);
 	printf("%s: every artifact, the verity tree, the cmdline and every measurement match the "
 	       "manifest\n",
 	       argv[1]);
@@ -926,7 +900,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], verbs[i].name) == 0)
 			r = verbs[i].run(argc - 1, argv + 1);
 	if (r < 0) {
-		img_usage("unknown verb '%s' (see --help)", argv[1]);
+		usage_error("unknown verb '%s' (see --help)", argv[1]);
 		return 2;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
