@@ -837,24 +837,52 @@ static int cmd_bundle(int argc, char **argv)
 
 static void print_problem(void *arg, const char *what, const char *detail)
 {
-	(void)arg;
-	printf("MISMATCH %s: %s\n", what, detail);
+	struct json_object *list = arg;
+
+	if (list) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "what", json_object_new_string(what));
+		json_object_object_add(o, "detail", json_object_new_string(detail));
+		json_object_array_add(list, o);
+	} else {
+		printf("MISMATCH %s: %s\n", what, detail);
+	}
 }
 
 static int cmd_verify(int argc, char **argv)
 {
+	struct json_object *list = NULL;
 	struct snpm_error err;
+	const char *dir = NULL;
+	int r = 0;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		usage_error("usage: %s verify DIR", IMG_PROG);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 && !list)
+			list = json_object_new_array();
+		else if (!dir && argv[i][0] != '-')
+			dir = argv[i];
+		else
+			dir = NULL, i = argc;
+	}
+	if (!dir) {
+		json_object_put(list);
+		usage_error("usage: %s verify DIR [--json]", IMG_PROG);
 		return 2;
 	}
-	if (snpm_bundle_verify(argv[1], print_problem, NULL, &err) < 0)
-		return report(argv[1], &err);
-	printf("%s: every artifact, the verity tree, the cmdline and every measurement match the "
-	       "manifest\n",
-	       argv[1]);
-	return 0;
+	if (snpm_bundle_verify(dir, print_problem, list, &err) < 0)
+		r = err.code == SNPM_EVERIFY && list ? 1 : report(dir, &err);
+	if (list) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "ok", json_object_new_boolean(r == 0));
+		json_object_object_add(o, "problems", list);
+		print_json(o);
+		json_object_put(o);
+	} else if (r == 0) {
+		printf("%s: every artifact, the verity tree, the cmdline and every measurement match "
+		       "the manifest\n",
+		       dir);
+	}
+	return r;
 }
 
 static const struct img_verb {
@@ -867,7 +895,7 @@ static const struct img_verb {
 	{ "bundle", cmd_bundle,
 	  "bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F --cmdline TEMPLATE -o DIR "
 	  "[--vcpus LIST --vcpu-type LIST --guest-features LIST --vmm-type LIST]" },
-	{ "verify", cmd_verify, "verify DIR" },
+	{ "verify", cmd_verify, "verify DIR [--json]" },
 	{ "rootfs", cmd_rootfs,
 	  "rootfs DIR -o OUT [--fs squashfs|erofs] [--verity [--seed S]] [--source-date-epoch N]" },
 	{ "initramfs", cmd_initramfs,
