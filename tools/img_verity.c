@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* snpimage verity format|verify. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include <snpm/snpm.h>
+
+#include "cli.h"
+#include "img.h"
+#include "reader.h"
+#include "space.h"
+
+/* ---- verity ---- */
+
+enum {
+	V_HASH = 256,
+	V_DATA_BS,
+	V_HASH_BS,
+	V_DATA_BLOCKS,
+	V_HASH_OFFSET,
+	V_NO_SB,
+	V_FORMAT,
+	V_SALT,
+	V_UUID,
+	V_ROOT_FILE,
+	V_JSON,
+	V_SEED,
+	V_THREADS,
+	V_DATA_DEV,
+	V_HASH_DEV,
+	V_HELP,
+};
+
+static const struct option verity_opts[] = {
+	{ "hash", required_argument, NULL, V_HASH },
+	{ "data-block-size", required_argument, NULL, V_DATA_BS },
+	{ "hash-block-size", required_argument, NULL, V_HASH_BS },
+	{ "data-blocks", required_argument, NULL, V_DATA_BLOCKS },
+	{ "hash-offset", required_argument, NULL, V_HASH_OFFSET },
+	{ "no-superblock", no_argument, NULL, V_NO_SB },
+	{ "format", required_argument, NULL, V_FORMAT },
+	{ "salt", required_argument, NULL, V_SALT },
+	{ "uuid", required_argument, NULL, V_UUID },
+	{ "root-hash-file", required_argument, NULL, V_ROOT_FILE },
+	{ "json", no_argument, NULL, V_JSON },
+	{ "seed", required_argument, NULL, V_SEED },
+	{ "threads", required_argument, NULL, V_THREADS },
+	{ "data-device", required_argument, NULL, V_DATA_DEV },
+	{ "hash-device", required_argument, NULL, V_HASH_DEV },
+	{ "help", no_argument, NULL, V_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct verity_args {
+	struct snpm_verity_params p;
+	bool salt_given, uuid_given, json;
+	const char *seed, *root_file, *data_dev, *hash_dev;
+	char *pos[3];
+	int n_pos;
+};
+
+static bool number(const char *s, uint64_t max, uint64_t *ret)
+{
+	return snpm_parse_number(s, max, ret);
+}
+
+static int verity_option(struct verity_args *a, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case V_HASH:
+		if (snpm_hash_parse(arg, &a->p.hash) == 0 && a->p.hash != SNPM_HASH_SHA384)
+			return 0;
+		usage_error("--hash: '%s' is not sha256, sha1 or sha512", arg);
+		return -1;
+	case V_DATA_BS:
+	case V_HASH_BS:
+		if (!number(arg, UINT32_MAX, &v)) {
+			usage_error("block size '%s' is not a number", arg);
+			return -1;
+		}
+		*(c == V_DATA_BS ? &a->p.data_block_size : &a->p.hash_block_size) = (uint32_t)v;
+		return 0;
+	case V_DATA_BLOCKS:
+		return number(arg, UINT64_MAX, &a->p.data_blocks) ?
+			       0 :
+			       (usage_error("--data-blocks: '%s'", arg), -1);
+	case V_HASH_OFFSET:
+		return number(arg, UINT64_MAX, &a->p.hash_offset) ?
+			       0 :
+			       (usage_error("--hash-offset: '%s'", arg), -1);
+	case V_NO_SB:
+		a->p.no_superblock = true;
+		return 0;
+	case V_FORMAT:
+		if (strcmp(arg, "0") == 0 || strcmp(arg, "1") == 0) {
+			a->p.format = (uint32_t)(arg[0] - '0');
+			return 0;
+		}
+		usage_error("--format: '%s' is not 0 or 1", arg);
+		return -1;
+	case V_SALT:
+		a->salt_given = true;
+		a->p.salt_len = strcmp(arg, "-") == 0 ? 0 : strlen(arg) / 2;
+		if (strcmp(arg, "-") == 0 ||
+		    (strlen(arg) % 2 == 0 && a->p.salt_len <= SNPM_VERITY_MAX_SALT &&
+		     snpm_hex_decode(arg, a->p.salt, a->p.salt_len)))
+			return 0;
+		usage_error("--salt: '%s' is not up to 256 bytes of hex, or -", arg);
+		return -1;
+	case V_UUID:
+		a->uuid_given = true;
+		if (snpm_uuid_parse(arg, a->p.uuid) == 0)
+			return 0;
+		usage_error("--uuid: '%s' is not a UUID", arg);
+		return -1;
+	case V_ROOT_FILE:
+		a->root_file = arg;
+		return 0;
+	case V_JSON:
+		a->json = true;
+		return 0;
+	case V_SEED:
+		a->seed = arg;
+		return 0;
+	case V_THREADS:
+		if (number(arg, 8, &v) && v >= 1) {
+			a->p.threads = (unsigned)v;
+			return 0;
+		}
+		usage_error("--threads: '%s' is not 1-8", arg);
+		return -1;
+	case V_DATA_DEV:
+		a->data_dev = arg;
+		return 0;
+	case V_HASH_DEV:
+		a->hash_dev = arg;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int verity_parse(int argc, char **argv, struct verity_args *a, int want_pos,
+			const char *usage)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	snpm_verity_defaults(&a->p);
+	a->p.threads = cpus > 8 ? 8 : cpus < 1 ? 1 : (unsigned)cpus;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", verity_opts, NULL)) != -1) {
+		if (c == V_HELP) {
+			printf("Usage: %s %s\n", IMG_PROG, usage);
+			exit(0);
+		}
+		if (c == '?' || c == ':') {
+			usage_error("unrecognized or incomplete argument: %s", argv[optind - 1]);
+			return 2;
+		}
+		if (verity_option(a, c, optarg) < 0)
+			return 2;
+	}
+	for (; optind < argc; optind++) {
+		if (a->n_pos == want_pos) {
+			usage_error("unexpected argument: %s", argv[optind]);
+			return 2;
+		}
+		a->pos[a->n_pos++] = argv[optind];
+	}
+	if (a->n_pos != want_pos) {
+		usage_error("usage: %s %s", IMG_PROG, usage);
+		return 2;
+	}
+	if (a->seed && (a->salt_given || a->uuid_given)) {
+		usage_error("--seed derives salt and UUID: not with --salt or --uuid");
+		return 2;
+	}
+	return 0;
+}
+
+/* Salt and UUID: given, derived from --seed, or random as veritysetup makes them. */
+static int salt_and_uuid(struct verity_args *a)
+{
+	struct snpm_error err;
+
+	if (a->seed) {
+		if (snpm_verity_derive(a->seed, a->p.salt, a->p.uuid, &err) < 0)
+			return report(NULL, &err);
+		a->p.salt_len = 32;
+		return 0;
+	}
+	if (!a->salt_given) {
+		a->p.salt_len = 32;
+		if (RAND_bytes(a->p.salt, 32) != 1)
+			return 1;
+	}
+	if (!a->uuid_given) {
+		if (RAND_bytes(a->p.uuid, 16) != 1)
+			return 1;
+		a->p.uuid[6] = (a->p.uuid[6] & 0x0f) | 0x40;
+		a->p.uuid[8] = (a->p.uuid[8] & 0x3f) | 0x80;
+	}
+	return 0;
+}
+
+static uint64_t hash_start_block(const struct snpm_verity_params *p)
+{
+	if (p->no_superblock)
+		return p->hash_offset / p->hash_block_size;
+	return (p->hash_offset + SNPM_VERITY_SB_SIZE + p->hash_block_size - 1) / p->hash_block_size;
+}
+
+static void print_format(const struct verity_args *a, const struct snpm_verity_result *res,
+			 uint64_t data_blocks)
+{
+	const struct snpm_verity_params *p = &a->p;
+	bool inline_tree = strcmp(a->pos[0], a->pos[1]) == 0;
+	const char *ddev = a->data_dev ? a->data_dev : "/dev/vda";
+	const char *hdev = a->hash_dev ? a->hash_dev : inline_tree ? ddev : "/dev/vdb";
+	char root[2 * SNPM_VERITY_MAX_DIGEST + 1], salt[2 * SNPM_VERITY_MAX_SALT + 1], uuid[37];
+	char *dm = NULL, *open = NULL;
+	uint64_t start = hash_start_block(p);
+
+	snpm_hex_encode(res->root_hash, res->root_hash_len, root);
+	if (p->salt_len)
+		snpm_hex_encode(p->salt, p->salt_len, salt);
+	else
+		strcpy(salt, "-");
+	snpm_uuid_format(p->uuid, uuid);
+	/* The kernel's dm-verity table (Documentation/admin-guide/device-mapper/verity.rst). */
+	if (asprintf(&dm,
+		     "dm-mod.create=\"verity,,,ro,0 %llu verity %u %s %s %u %u %llu %llu %s %s %s\"",
+		     (unsigned long long)(data_blocks * p->data_block_size / 512), p->format, ddev,
+		     hdev, p->data_block_size, p->hash_block_size, (unsigned long long)data_blocks,
+		     (unsigned long long)start, snpm_hash_name(p->hash), root, salt) < 0 ||
+	    asprintf(&open, "veritysetup open %s verity %s %s%s%llu", ddev, hdev, root,
+		     p->hash_offset ? " --hash-offset=" : "",
+		     (unsigned long long)p->hash_offset) < 0)
+		return;
+	if (!p->hash_offset)
+		open[strlen(open) - 1] = '\0'; /* drop the trailing 0 */
+	if (a->json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "data", json_object_new_string(a->pos[0]));
+		json_object_object_add(o, "hash", json_object_new_string(a->pos[1]));
+		json_object_object_add(o, "uuid", json_object_new_string(uuid));
+		json_object_object_add(o, "hash_type", json_object_new_int64(p->format));
+		json_object_object_add(o, "data_blocks",
+				       json_object_new_int64((int64_t)data_blocks));
+		json_object_object_add(o, "data_block_size",
+				       json_object_new_int64(p->data_block_size));
+		json_object_object_add(o, "hash_blocks",
+				       json_object_new_int64((int64_t)res->hash_blocks));
+		json_object_object_add(o, "hash_block_size",
+				       json_object_new_int64(p->hash_block_size));
+		json_object_object_add(o, "hash_algorithm",
+				       json_object_new_string(snpm_hash_name(p->hash)));
+		json_object_object_add(o, "salt", json_object_new_string(salt));
+		json_object_object_add(o, "root_hash", json_object_new_string(root));
+		json_object_object_add(o, "hash_offset",
+				       json_object_new_int64((int64_t)p->hash_offset));
+		json_object_object_add(o, "superblock", json_object_new_boolean(!p->no_superblock));
+		json_object_object_add(o, "hash_start_block",
+				       json_object_new_int64((int64_t)start));
+		json_object_object_add(o, "hash_end",
+				       json_object_new_int64((int64_t)res->hash_end));
+		json_object_object_add(o, "dm_mod_create", json_object_new_string(dm));
+		json_object_object_add(o, "veritysetup_open", json_object_new_string(open));
+		print_json(o);
+		json_object_put(o);
+	} else {
+		printf("VERITY header information for %s\n", a->pos[1]);
+		printf("UUID:            \t%s\n", p->no_superblock ? "" : uuid);
+		printf("Hash type:       \t%u\n", p->format);
+		printf("Data blocks:     \t%llu\n", (unsigned long long)data_blocks);
+		printf("Data block size: \t%u\n", p->data_block_size);
+		printf("Hash blocks:     \t%llu\n", (unsigned long long)res->hash_blocks);
+		printf("Hash block size: \t%u\n", p->hash_block_size);
+		printf("Hash algorithm:  \t%s\n", snpm_hash_name(p->hash));
+		printf("Salt:            \t%s\n", salt);
+		printf("Root hash:      \t%s\n", root);
+		printf("%s\n%s\n", dm, open);
+	}
+	free(dm);
+	free(open);
+}
+
+static int verity_format(int argc, char **argv)
+{
+	struct snpm_verity_result res;
+	struct verity_args a;
+	struct snpm_error err;
+	char root[2 * SNPM_VERITY_MAX_DIGEST + 1];
+	uint64_t blocks;
+	int r = verity_parse(argc, argv, &a, 2, "verity format DATA HASH [options]");
+
+	if (r == 0)
+		r = salt_and_uuid(&a);
+	if (r == 0 && snpm_verity_format(a.pos[0], a.pos[1], &a.p, &res, &err) < 0)
+		r = report(a.pos[0], &err);
+	if (r == 0 && a.root_file) {
+		snpm_hex_encode(res.root_hash, res.root_hash_len, root);
+		if (tool_write_atomic(a.root_file, root, strlen(root), 0644, &err) < 0)
+			r = report(a.root_file, &err);
+	}
+	if (r == 0) {
+		blocks = a.p.data_blocks;
+		if (!blocks) {
+			uint64_t size = 0;
+			tool_file_size(a.pos[0], &size, NULL);
+			blocks = size / a.p.data_block_size;
+		}
+		print_format(&a, &res, blocks);
+	}
+	return r;
+}
+
+static int verity_verify(int argc, char **argv)
+{
+	struct snpm_verity_mismatch miss;
+	uint8_t root[SNPM_VERITY_MAX_DIGEST];
+	struct verity_args a;
+	struct snpm_error err;
+	size_t len;
+	int r = verity_parse(argc, argv, &a, 3, "verity verify DATA HASH ROOTHASH [options]");
+
+	if (r)
+		return r;
+	len = strlen(a.pos[2]) / 2;
+	if (len > sizeof(root) || strlen(a.pos[2]) % 2 || !snpm_hex_decode(a.pos[2], root, len)) {
+		usage_error("ROOTHASH '%s' is not hex", a.pos[2]);
+		return 2;
+	}
+	if (snpm_verity_verify(a.pos[0], a.pos[1], &a.p, root, len, &miss, &err) < 0)
+		return report(a.pos[miss.found && miss.data ? 0 : 1], &err);
+	if (a.json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "verified", json_object_new_boolean(true));
+		print_json(o);
+		json_object_put(o);
+	} else {
+		printf("%s: verified against root hash %s\n", a.pos[0], a.pos[2]);
+	}
+	return 0;
+}
+
+int cmd_verity(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "format") == 0)
+		return verity_format(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return verity_verify(argc - 1, argv + 1);
+	usage_error("verity: expected format or verify");
+	return 2;
+}
