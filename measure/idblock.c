@@ -51,12 +51,6 @@ _Static_assert(IA_AUTHOR_KEY + SNPM_EC_PUBKEY_SIZE + 892 == IA_END, "892 reserve
 #define ALGO_ECDSA_P384_SHA384 1u
 #define CURVE_P384 2u
 
-static int no_password(char *buf, int size, int rw, void *u)
-{
-	(void)buf, (void)size, (void)rw, (void)u;
-	return 0; /* never prompt: encrypted keys are refused */
-}
-
 static int check_p384(EVP_PKEY *k, const char *what, struct snpm_error *reterr)
 {
 	char group[64];
@@ -71,15 +65,37 @@ static int check_p384(EVP_PKEY *k, const char *what, struct snpm_error *reterr)
 	return 0;
 }
 
-/* A key from PEM: private when private is true, else private or public. */
+/*
+ * A key from PEM: private when private is true, else private or public. The PEM armour is
+ * undone first and the label decides the one DER decoder to try, rather than letting OpenSSL
+ * guess among all it knows. Encrypted keys are refused (nothing may prompt for a password).
+ */
+static EVP_PKEY *decode_key(const char *label, const unsigned char *der, long len, bool private)
+{
+	const unsigned char *p = der;
+
+	if (strcmp(label, "PRIVATE KEY") == 0 || strcmp(label, "EC PRIVATE KEY") == 0)
+		return d2i_AutoPrivateKey(NULL, &p, len);
+	if (!private && strcmp(label, "PUBLIC KEY") == 0)
+		return d2i_PUBKEY(NULL, &p, len);
+	return NULL;
+}
+
 static int load_key(const char *pem, size_t len, bool private, const char *what, EVP_PKEY **ret,
 		    struct snpm_error *reterr)
 {
 	BIO *bio = len <= 1u << 20 ? BIO_new_mem_buf(pem, (int)len) : NULL;
-	EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
+	char *label = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	long der_len = 0;
+	EVP_PKEY *k = NULL;
 
-	if (!k && !private && bio && BIO_reset(bio) == 1)
-		k = PEM_read_bio_PUBKEY(bio, NULL, no_password, NULL);
+	if (bio && PEM_read_bio(bio, &label, &header, &der, &der_len) == 1 && (!header || !*header))
+		k = decode_key(label, der, der_len, private);
+	if (der)
+		OPENSSL_clear_free(der, (size_t)der_len);
+	OPENSSL_free(label);
+	OPENSSL_free(header);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (!k)
