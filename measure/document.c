@@ -431,7 +431,6 @@ static int file_or_hash(struct json_object *v, const char *key, char **path, boo
 
 static int spec_firmware(struct snpm_spec *spec, struct json_object *v, struct snpm_error *reterr)
 {
-	struct json_object *w;
 	int r = 0;
 
 	if (json_object_is_type(v, json_type_string))
@@ -463,7 +462,6 @@ static int spec_firmware(struct snpm_spec *spec, struct json_object *v, struct s
 		if (r < 0)
 			return r;
 	}
-	(void)w;
 	return 0;
 }
 
