@@ -221,7 +221,8 @@ static bool decimal(const char *s, unsigned max, unsigned *ret)
 {
 	uint64_t v;
 
-	if (!snpm_parse_number(s, max, &v) || (s[0] == '0' && s[1] && s[1] >= 'a'))
+	/* gen_init_cpio numbers are plain decimal. */
+	if (!s || strspn(s, "0123456789") != strlen(s) || !snpm_parse_number(s, max, &v))
 		return false;
 	*ret = (unsigned)v;
 	return true;
