@@ -66,7 +66,7 @@ struct measure_args {
 
 	struct snpm_spec *spec_doc; /* owned; paths in it are resolved against spec_dir */
 	char *spec_dir;
-	char *owned[8]; /* strings built while merging the spec */
+	char *owned[32]; /* strings built while merging the spec (at most 11 are) */
 	size_t n_owned;
 };
 

@@ -398,9 +398,10 @@ static int parse_option(struct measure_args *a, int id, const char *arg)
 
 static const char *own(struct measure_args *a, char *s)
 {
+	/* A value lost here would silently change the measurement: never carry on. */
 	if (!s || a->n_owned == sizeof(a->owned) / sizeof(a->owned[0])) {
-		free(s);
-		return NULL;
+		fprintf(stderr, "%s: out of memory\n", PROG);
+		exit(EXIT_FAIL);
 	}
 	a->owned[a->n_owned++] = s;
 	return s;
