@@ -834,6 +834,59 @@ static void test_bundle(void **state)
 	free(kernel), free(ovmf), free(i1), free(i2), free(r1), free(r2), free(o1), free(o2);
 }
 
+static void expect_sb_refusal(const uint8_t *sb, int code, const char *needle)
+{
+	char *path = path_in("sb.img");
+	struct snpm_verity_params p;
+	struct snpm_error err;
+
+	tu_write_file(path, sb, 512);
+	assert_int_equal(snpm_verity_read_superblock(path, 0, &p, &err), code);
+	if (!strstr(err.message, needle))
+		fail_msg("'%s' lacks '%s'", err.message, needle);
+	free(path);
+}
+
+static void test_superblock_refusals(void **state)
+{
+	uint8_t sb[512] = { 0 }, good[512];
+	struct snpm_verity_params p;
+	char *path = path_in("sb-good.img");
+
+	(void)state;
+	memcpy(sb, "verity\0\0", 8);
+	sb[8] = 1; /* version */
+	sb[12] = 1; /* hash type */
+	memcpy(sb + 32, "sha256", 6);
+	sb[65] = 0x10; /* data block size 4096 */
+	sb[69] = 0x10; /* hash block size 4096 */
+	sb[72] = 100; /* data blocks */
+	sb[80] = 32; /* salt size */
+	memcpy(good, sb, sizeof(good));
+	tu_write_file(path, good, sizeof(good));
+	assert_int_equal(snpm_verity_read_superblock(path, 0, &p, NULL), 0);
+	assert_int_equal(p.data_blocks, 100);
+	assert_int_equal(p.salt_len, 32);
+	assert_int_equal(p.hash, SNPM_HASH_SHA256);
+
+	sb[0] = 'V';
+	expect_sb_refusal(sb, SNPM_EMALFORMED, "bad signature");
+	memcpy(sb, good, 512), sb[8] = 2;
+	expect_sb_refusal(sb, SNPM_EUNSUPPORTED, "version 2");
+	memcpy(sb, good, 512), memcpy(sb + 32, "md5\0\0\0", 6);
+	expect_sb_refusal(sb, SNPM_EUNSUPPORTED, "'md5'");
+	memcpy(sb, good, 512), sb[80] = 0x2c, sb[81] = 0x01; /* salt size 300 */
+	expect_sb_refusal(sb, SNPM_EMALFORMED, "salt size 300");
+	memcpy(sb, good, 512), sb[65] = 0x0c; /* data block size 3072 */
+	expect_sb_refusal(sb, SNPM_EINVAL, "powers of two");
+	memcpy(sb, good, 512), sb[12] = 7;
+	expect_sb_refusal(sb, SNPM_EINVAL, "format 7");
+	/* Truncated: shorter than a superblock. */
+	tu_write_file(path, good, 100);
+	assert_int_equal(snpm_verity_read_superblock(path, 0, &p, NULL), SNPM_EMALFORMED);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -842,6 +895,7 @@ int main(void)
 		cmocka_unit_test(test_hash_file_written_whole),
 		cmocka_unit_test(test_seed_derivation),
 		cmocka_unit_test(test_param_refusals),
+		cmocka_unit_test(test_superblock_refusals),
 		cmocka_unit_test(test_against_veritysetup),
 		cmocka_unit_test(test_initramfs_reproducible),
 		cmocka_unit_test(test_initramfs_list_headers),

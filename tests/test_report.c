@@ -438,6 +438,18 @@ static void test_id_block_refuses_other_keys(void **state)
 			 SNPM_EUNSUPPORTED);
 	assert_non_null(strstr(err.message, "not an ECDSA P-384 key"));
 	assert_int_equal(snpm_key_digest("garbage", 7, block, &err), SNPM_EINVAL);
+	/* An encrypted key is refused, never prompted for. */
+	EVP_PKEY *p384 = EVP_EC_gen("P-384");
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *enc;
+	assert_int_equal(PEM_write_bio_PrivateKey(bio, p384, EVP_aes_256_cbc(),
+						  (unsigned char *)"pw", 2, NULL, NULL),
+			 1);
+	long n = BIO_get_mem_data(bio, &enc);
+	assert_int_equal(snpm_key_digest(enc, (size_t)n, block, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "unencrypted"));
+	BIO_free(bio);
+	EVP_PKEY_free(p384);
 	free(pem);
 	EVP_PKEY_free(p256);
 }
