@@ -715,6 +715,7 @@ static int id_block_options(int argc, char **argv, struct id_block_args *a)
 		{ "guest-svn", required_argument, NULL, 's' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -757,6 +758,13 @@ static int id_block_options(int argc, char **argv, struct id_block_args *a)
 		case 'j':
 			a->json = true;
 			break;
+		case 'h':
+			printf("Usage: %s id-block --measurement HEX|BASE64 --id-key PEM --author-key PEM "
+			       "[--family-id HEX] [--image-id HEX] [--guest-svn N] [--policy VALUE] "
+			       "[--json]\nPrints id-block=...,id-auth=... for QEMU and the key digests, "
+			       "as snp-create-id-block does.\n",
+			       PROG);
+			exit(EXIT_OK);
 		default:
 			usage_error("id-block: unrecognized argument: %s", argv[optind - 1]);
 			return EXIT_USAGE;
@@ -855,6 +863,13 @@ int cmd_key_digest(int argc, char **argv)
 	int r;
 
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("Usage: %s key-digest KEY.pem [--output-format hex|base64]\n"
+			       "The SHA-384 a report carries in ID_KEY_DIGEST or AUTHOR_KEY_DIGEST for "
+			       "this P-384 key.\n",
+			       PROG);
+			return EXIT_OK;
+		}
 		if (strcmp(argv[i], "--output-format=base64") == 0 ||
 		    (strcmp(argv[i], "--output-format") == 0 && i + 1 < argc &&
 		     strcmp(argv[++i], "base64") == 0))

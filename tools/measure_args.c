@@ -164,7 +164,8 @@ void print_help(enum verb verb)
 	if (verb == VERB_MEASURE)
 		printf("Calculate the AMD SEV/SEV-ES/SEV-SNP guest launch measurement.\n"
 		       "Accepts the command line of sev-snp-measure %s.\n"
-		       "Verbs: explain, sweep, match, ovmf (see '%s VERB --help').\n\n",
+		       "Verbs: explain, sweep, match, ovmf, report, id-block, key-digest "
+		       "(see '%s VERB --help').\n\n",
 		       REFERENCE_VERSION, PROG);
 	printf("Options:\n");
 	for (size_t i = 0; i < N_OPTIONS; i++) {
