@@ -425,6 +425,12 @@ static int write_manifest(struct build *b, struct json_object *rows, struct snpm
 	json_object_object_add(m, "tool", json_object_new_string(s->tool ? s->tool : "unknown"));
 	json_object_object_add(m, "library", json_object_new_string(snpm_version()));
 	json_object_object_add(m, "zlib", json_object_new_string(snpm_zlib_version()));
+	/* The filesystem tool's version decides the rootfs bytes as zlib's decides gzip's. */
+	if (is_dir(s->rootfs)) {
+		char version[128];
+		if (snpm_rootfs_tool_version(s->fs, version, sizeof(version), NULL) == 0)
+			json_object_object_add(m, "rootfs_tool", json_object_new_string(version));
+	}
 	json_object_object_add(m, "source_date_epoch", json_object_new_int64(s->source_date_epoch));
 	json_object_object_add(m, "artifacts", artifacts_json(b));
 	json_object_object_add(m, "verity", verity_json(b));

@@ -46,6 +46,62 @@ static int run_tool(char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Runs argv with stdout and stderr into out (first line kept). */
+static int run_capture(char *const argv[], char *out, size_t size)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2], st, r;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (r != 0) {
+		close(fds[0]);
+		return -r;
+	}
+	n = read(fds[0], out, size - 1);
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+int snpm_rootfs_tool_version(enum snpm_rootfs_fs fs, char *out, size_t size,
+			     struct snpm_error *reterr)
+{
+	char dir[] = "/tmp/snpm-erofs-XXXXXX", img[PATH_MAX];
+	int r;
+
+	if (size == 0)
+		return snpm_fail(reterr, SNPM_EINVAL, "no room for the version");
+	if (fs == SNPM_FS_SQUASHFS) {
+		char *const argv[] = { "mksquashfs", "-version", NULL };
+		r = run_capture(argv, out, size);
+	} else if (!mkdtemp(dir)) {
+		r = -errno;
+	} else {
+		/* mkfs.erofs 1.5 has no version option; it names itself when it runs. */
+		snprintf(img, sizeof(img), "%s.img", dir);
+		char *const argv[] = { "mkfs.erofs", img, dir, NULL };
+		r = run_capture(argv, out, size);
+		unlink(img);
+		rmdir(dir);
+	}
+	if (r < 0)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s is not installed",
+				 fs == SNPM_FS_EROFS ? "mkfs.erofs" : "mksquashfs");
+	return 0;
+}
+
 static int build_fs(const char *dir, const char *img, const struct snpm_rootfs_options *o,
 		    struct snpm_error *reterr)
 {

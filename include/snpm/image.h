@@ -232,6 +232,10 @@ SNPM_EXPORT int snpm_output_commit(int fd, const char *tmp, const char *path, un
  */
 SNPM_EXPORT void snpm_remove_temporaries(void);
 
+/* The first line the filesystem tool prints about its version (its bytes depend on it). */
+SNPM_EXPORT int snpm_rootfs_tool_version(enum snpm_rootfs_fs fs, char *out, size_t size,
+					 struct snpm_error *reterr);
+
 /* UUIDs in RFC 4122 byte order (as libuuid and the verity superblock store them). */
 SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
 SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);
