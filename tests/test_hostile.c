@@ -225,7 +225,7 @@ static void test_signals(void **state)
 	(void)state;
 	int fd = open(big, O_CREAT | O_WRONLY, 0644);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, 2ll << 30), 0); /* 2 GiB: a few seconds of hashing */
+	assert_int_equal(ftruncate(fd, 16ll << 30), 0); /* 16 GiB: far longer than the wait */
 	close(fd);
 	for (size_t i = 0; i < 2; i++) {
 		pid_t pid = fork();
