@@ -25,19 +25,42 @@ extern char **environ;
 
 #define ALIGN 4096u
 
+/*
+ * The environment for the tools, without SOURCE_DATE_EPOCH: the times are given as options, and
+ * mksquashfs refuses to run with both.
+ */
+static char **tool_environ(void)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	for (size_t i = 0; env && i < n; i++)
+		if (strncmp(environ[i], "SOURCE_DATE_EPOCH=", 18) != 0)
+			env[k++] = environ[i];
+	return env;
+}
+
 /* Runs argv with stdout and stderr to /dev/null; returns its exit status or -errno. */
 static int run_tool(char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
+	char **env = tool_environ();
 	pid_t pid;
 	int st, r;
+
+	if (!env)
+		return -ENOMEM;
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
+	free(env);
 	if (r != 0)
 		return -r;
 	while (waitpid(pid, &st, 0) < 0)
