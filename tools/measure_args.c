@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <libgen.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,10 +237,125 @@ static int parse_vmsa_gpa(struct measure_args *a, const char *arg)
 	return 0;
 }
 
-static int parse_option(struct measure_args *a, int id, const char *arg)
+/* The offset of a field, which must have the given type (a mistyped entry does not compile). */
+#define FIELD(name, type)                      \
+	(offsetof(struct measure_args, name) + \
+	 0 * sizeof(_Generic(((struct measure_args *)0)->name, type : 1)))
+
+/* Options whose value is kept as given, to be checked once all sources are merged. */
+static const struct {
+	int id;
+	size_t field;
+} text_options[] = {
+	{ OPT_VCPUS, FIELD(vcpus_text, const char *) },
+	{ OPT_VCPU_TYPE, FIELD(vcpu_type_text, const char *) },
+	{ OPT_VCPU_SIG, FIELD(vcpu_sig_text, const char *) },
+	{ OPT_VMM_TYPE, FIELD(vmm_text, const char *) },
+	{ OPT_OVMF, FIELD(ovmf, const char *) },
+	{ OPT_OVMF_METADATA, FIELD(ovmf_metadata, const char *) },
+	{ OPT_KERNEL, FIELD(kernel, const char *) },
+	{ OPT_KERNEL_HASH, FIELD(kernel_hash, const char *) },
+	{ OPT_INITRD, FIELD(initrd, const char *) },
+	{ OPT_INITRD_HASH, FIELD(initrd_hash, const char *) },
+	{ OPT_APPEND, FIELD(append, const char *) },
+	{ OPT_SNP_OVMF_HASH, FIELD(snp_ovmf_hash, const char *) },
+	{ OPT_SVSM, FIELD(svsm, const char *) },
+	{ OPT_VARS_FILE, FIELD(vars_file, const char *) },
+	{ OPT_SPEC, FIELD(spec, const char *) },
+	{ OPT_MEASUREMENT, FIELD(measurement, const char *) },
+	{ OPT_VCEK, FIELD(vcek, const char *) },
+	{ OPT_ASK, FIELD(ask, const char *) },
+	{ OPT_ARK, FIELD(ark, const char *) },
+	{ OPT_CHAIN, FIELD(chain, const char *) },
+	{ OPT_HOST_DATA, FIELD(host_data, const char *) },
+	{ OPT_ID_KEY_DIGEST, FIELD(id_key_digest, const char *) },
+	{ OPT_AUTHOR_KEY_DIGEST, FIELD(author_key_digest, const char *) },
+	{ OPT_POLICY, FIELD(policy, const char *) },
+	{ OPT_REPORT_DATA, FIELD(report_data, const char *) },
+};
+
+/* Options that only switch something on. */
+static const struct {
+	int id;
+	size_t field;
+} flag_options[] = {
+	{ OPT_VERBOSE, FIELD(verbose, bool) },	   { OPT_QUIET, FIELD(quiet, bool) },
+	{ OPT_JSON, FIELD(json, bool) },	   { OPT_CSV, FIELD(csv, bool) },
+	{ OPT_DUMP_VMSA, FIELD(dump_vmsa, bool) },
+};
+
+/* Returns true when id is a text or flag option, which it then stores. */
+static bool store_simple_option(struct measure_args *a, int id, const char *arg)
+{
+	char *base = (char *)a;
+
+	for (size_t i = 0; i < sizeof(text_options) / sizeof(text_options[0]); i++) {
+		if (text_options[i].id == id) {
+			*(const char **)(base + text_options[i].field) = arg;
+			return true;
+		}
+	}
+	for (size_t i = 0; i < sizeof(flag_options) / sizeof(flag_options[0]); i++) {
+		if (flag_options[i].id == id) {
+			*(bool *)(base + flag_options[i].field) = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int parse_vmm_version(struct measure_args *a, const char *arg)
 {
 	uint32_t v32;
 
+	if (!parse_u32_opt("vmm-version", arg, &v32))
+		return -1;
+	if (v32 < 1 || v32 > 2) {
+		usage_error("argument --vmm-version: invalid choice: '%s' (1 or 2)", arg);
+		return -1;
+	}
+	a->vmm_version = v32;
+	return 0;
+}
+
+static int add_guest_features(struct measure_args *a, const char *arg)
+{
+	if (a->n_features_text == MAX_FEATURE_ARGS) {
+		usage_error("argument --guest-features: given more than %d times",
+			    MAX_FEATURE_ARGS);
+		return -1;
+	}
+	a->features_text[a->n_features_text++] = arg;
+	return 0;
+}
+
+static int parse_output_format(struct measure_args *a, const char *arg)
+{
+	if (strcmp(arg, "hex") == 0 || strcmp(arg, "base64") == 0) {
+		a->base64 = strcmp(arg, "base64") == 0;
+		return 0;
+	}
+	usage_error("argument --output-format: invalid choice: '%s' (choose from 'hex', "
+		    "'base64')",
+		    arg);
+	return -1;
+}
+
+static int parse_vmsa_fpu(struct measure_args *a, const char *arg)
+{
+	if (strcmp(arg, "default") == 0 || strcmp(arg, "legacy-kvm") == 0) {
+		a->vmsa_fpu = strcmp(arg, "default") == 0 ? SNPM_VMSA_FPU_DEFAULT :
+							    SNPM_VMSA_FPU_LEGACY_KVM;
+		return 0;
+	}
+	usage_error("argument --vmsa-fpu: invalid choice: '%s' (default, legacy-kvm)", arg);
+	return -1;
+}
+
+static int parse_option(struct measure_args *a, int id, const char *arg)
+{
+	if (store_simple_option(a, id, arg))
+		return 0;
 	switch (id) {
 	case OPT_HELP:
 		print_help(a->verb);
@@ -247,32 +364,8 @@ static int parse_option(struct measure_args *a, int id, const char *arg)
 		printf("%s %s (sev-snp-measure %s compatible)\n", PROG, snpm_version(),
 		       REFERENCE_VERSION);
 		exit(EXIT_OK);
-	case OPT_VERBOSE:
-		a->verbose = true;
-		return 0;
-	case OPT_QUIET:
-		a->quiet = true;
-		return 0;
-	case OPT_JSON:
-		a->json = true;
-		return 0;
-	case OPT_CSV:
-		a->csv = true;
-		return 0;
-	case OPT_DUMP_VMSA:
-		a->dump_vmsa = true;
-		return 0;
 	case OPT_MODE:
 		return parse_mode_opt(a, arg);
-	case OPT_VCPUS:
-		a->vcpus_text = arg;
-		return 0;
-	case OPT_VCPU_TYPE:
-		a->vcpu_type_text = arg;
-		return 0;
-	case OPT_VCPU_SIG:
-		a->vcpu_sig_text = arg;
-		return 0;
 	case OPT_VCPU_FAMILY:
 		a->has_family = true;
 		return parse_u32_opt("vcpu-family", arg, &a->family) ? 0 : -1;
@@ -282,114 +375,22 @@ static int parse_option(struct measure_args *a, int id, const char *arg)
 	case OPT_VCPU_STEPPING:
 		a->has_stepping = true;
 		return parse_u32_opt("vcpu-stepping", arg, &a->stepping) ? 0 : -1;
-	case OPT_VMM_TYPE:
-		a->vmm_text = arg;
-		return 0;
 	case OPT_VMM_VERSION:
-		if (!parse_u32_opt("vmm-version", arg, &v32))
-			return -1;
-		if (v32 < 1 || v32 > 2) {
-			usage_error("argument --vmm-version: invalid choice: '%s' (1 or 2)", arg);
-			return -1;
-		}
-		a->vmm_version = v32;
-		return 0;
-	case OPT_OVMF:
-		a->ovmf = arg;
-		return 0;
-	case OPT_OVMF_METADATA:
-		a->ovmf_metadata = arg;
-		return 0;
-	case OPT_KERNEL:
-		a->kernel = arg;
-		return 0;
-	case OPT_KERNEL_HASH:
-		a->kernel_hash = arg;
-		return 0;
-	case OPT_INITRD:
-		a->initrd = arg;
-		return 0;
-	case OPT_INITRD_HASH:
-		a->initrd_hash = arg;
-		return 0;
-	case OPT_APPEND:
-		a->append = arg;
-		return 0;
+		return parse_vmm_version(a, arg);
 	case OPT_GUEST_FEATURES:
-		if (a->n_features_text == MAX_FEATURE_ARGS) {
-			usage_error("argument --guest-features: given more than %d times",
-				    MAX_FEATURE_ARGS);
-			return -1;
-		}
-		a->features_text[a->n_features_text++] = arg;
-		return 0;
+		return add_guest_features(a, arg);
 	case OPT_OUTPUT_FORMAT:
-		if (strcmp(arg, "hex") == 0 || strcmp(arg, "base64") == 0) {
-			a->base64 = strcmp(arg, "base64") == 0;
-			return 0;
-		}
-		usage_error("argument --output-format: invalid choice: '%s' (choose from 'hex', "
-			    "'base64')",
-			    arg);
-		return -1;
-	case OPT_SNP_OVMF_HASH:
-		a->snp_ovmf_hash = arg;
-		return 0;
-	case OPT_SVSM:
-		a->svsm = arg;
-		return 0;
+		return parse_output_format(a, arg);
 	case OPT_VARS_SIZE:
 		a->has_vars_size = true;
 		if (parse_u64(arg, false, UINT64_MAX, &a->vars_size))
 			return 0;
 		usage_error("argument --vars-size: invalid value '%s'", arg);
 		return -1;
-	case OPT_VARS_FILE:
-		a->vars_file = arg;
-		return 0;
 	case OPT_VMSA_GPA:
 		return parse_vmsa_gpa(a, arg);
 	case OPT_VMSA_FPU:
-		if (strcmp(arg, "default") == 0 || strcmp(arg, "legacy-kvm") == 0) {
-			a->vmsa_fpu = strcmp(arg, "default") == 0 ? SNPM_VMSA_FPU_DEFAULT :
-								    SNPM_VMSA_FPU_LEGACY_KVM;
-			return 0;
-		}
-		usage_error("argument --vmsa-fpu: invalid choice: '%s' (default, legacy-kvm)", arg);
-		return -1;
-	case OPT_SPEC:
-		a->spec = arg;
-		return 0;
-	case OPT_MEASUREMENT:
-		a->measurement = arg;
-		return 0;
-	case OPT_VCEK:
-		a->vcek = arg;
-		return 0;
-	case OPT_ASK:
-		a->ask = arg;
-		return 0;
-	case OPT_ARK:
-		a->ark = arg;
-		return 0;
-	case OPT_CHAIN:
-		a->chain = arg;
-		return 0;
-	case OPT_HOST_DATA:
-		a->host_data = arg;
-		return 0;
-	case OPT_ID_KEY_DIGEST:
-		a->id_key_digest = arg;
-		return 0;
-	case OPT_AUTHOR_KEY_DIGEST:
-		a->author_key_digest = arg;
-		return 0;
-	case OPT_POLICY:
-		a->policy = arg;
-		return 0;
-	case OPT_REPORT_DATA:
-		a->report_data = arg;
-		return 0;
+		return parse_vmsa_fpu(a, arg);
 	default:
 		return -1;
 	}
