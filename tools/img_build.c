@@ -34,6 +34,32 @@ int source_date_epoch(const char *opt, int64_t *ret)
 	return 0;
 }
 
+static void initramfs_print(const char *out, const struct snpm_initramfs_options *o,
+			    const struct snpm_initramfs_result *res, bool json)
+{
+	char sha[65];
+
+	snpm_hex_encode(res->sha256, sizeof(res->sha256), sha);
+	if (json) {
+		struct json_object *j = json_object_new_object();
+		json_object_object_add(j, "path", json_object_new_string(out));
+		json_object_object_add(j, "entries", json_object_new_int64((int64_t)res->entries));
+		json_object_object_add(j, "size", json_object_new_int64((int64_t)res->size));
+		json_object_object_add(j, "sha256", json_object_new_string(sha));
+		json_object_object_add(j, "compression",
+				       json_object_new_string(o->gzip ? "gzip" : "none"));
+		json_object_object_add(j, "zlib", json_object_new_string(snpm_zlib_version()));
+		json_object_object_add(j, "source_date_epoch",
+				       json_object_new_int64(o->source_date_epoch));
+		print_json(j);
+		json_object_put(j);
+	} else {
+		printf("%s: %llu entries, %llu bytes, sha256 %s%s%s\n", out,
+		       (unsigned long long)res->entries, (unsigned long long)res->size, sha,
+		       o->gzip ? ", gzip by zlib " : "", o->gzip ? snpm_zlib_version() : "");
+	}
+}
+
 int cmd_initramfs(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -49,7 +75,6 @@ int cmd_initramfs(int argc, char **argv)
 	struct snpm_initramfs_result res;
 	const char *list = NULL, *out = NULL, *epoch = NULL, *dir = NULL;
 	struct snpm_error err;
-	char sha[65];
 	bool json = false;
 	int c, r;
 
@@ -97,25 +122,7 @@ int cmd_initramfs(int argc, char **argv)
 		return r;
 	if (snpm_initramfs_create(list ? list : dir, list != NULL, out, &o, &res, &err) < 0)
 		return report(list ? list : dir, &err);
-	snpm_hex_encode(res.sha256, sizeof(res.sha256), sha);
-	if (json) {
-		struct json_object *j = json_object_new_object();
-		json_object_object_add(j, "path", json_object_new_string(out));
-		json_object_object_add(j, "entries", json_object_new_int64((int64_t)res.entries));
-		json_object_object_add(j, "size", json_object_new_int64((int64_t)res.size));
-		json_object_object_add(j, "sha256", json_object_new_string(sha));
-		json_object_object_add(j, "compression",
-				       json_object_new_string(o.gzip ? "gzip" : "none"));
-		json_object_object_add(j, "zlib", json_object_new_string(snpm_zlib_version()));
-		json_object_object_add(j, "source_date_epoch",
-				       json_object_new_int64(o.source_date_epoch));
-		print_json(j);
-		json_object_put(j);
-	} else {
-		printf("%s: %llu entries, %llu bytes, sha256 %s%s%s\n", out,
-		       (unsigned long long)res.entries, (unsigned long long)res.size, sha,
-		       o.gzip ? ", gzip by zlib " : "", o.gzip ? snpm_zlib_version() : "");
-	}
+	initramfs_print(out, &o, &res, json);
 	return 0;
 }
 
