@@ -169,10 +169,25 @@ struct build {
 	struct digest art[N_ARTIFACTS];
 };
 
+/* Puts the input's name in front of a failure's message: the library calls below describe the
+ * problem but not which of the bundle's inputs has it. */
+static int about(const char *input, int r, struct snpm_error *reterr)
+{
+	char msg[sizeof(reterr->message)];
+
+	if (r < 0 && reterr) {
+		/* A message cut short still ends in a NUL; the input's name comes first. */
+		if (snprintf(msg, sizeof(msg), "%s: %s", input, reterr->message) < 0)
+			return r;
+		memcpy(reterr->message, msg, sizeof(msg));
+	}
+	return r;
+}
+
 static int place_kernel(struct build *b, const char *dst, struct snpm_error *reterr)
 {
 	struct snpm_kernel_info k;
-	int r = snpm_kernel_info(b->spec->kernel, &k, reterr);
+	int r = about(b->spec->kernel, snpm_kernel_info(b->spec->kernel, &k, reterr), reterr);
 
 	if (r == 0 && !k.bzimage)
 		r = snpm_fail(reterr, SNPM_EUNSUPPORTED,
@@ -187,7 +202,10 @@ static int place_initramfs(struct build *b, const char *dst, struct snpm_error *
 					    .source_date_epoch = b->spec->source_date_epoch };
 
 	if (is_dir(b->spec->initramfs))
-		return snpm_initramfs_create(b->spec->initramfs, false, dst, &o, NULL, reterr);
+		return about(b->spec->initramfs,
+			     snpm_initramfs_create(b->spec->initramfs, false, dst, &o, NULL,
+						   reterr),
+			     reterr);
 	return copy_file(b->spec->initramfs, dst, reterr);
 }
 
@@ -201,20 +219,24 @@ static int place_rootfs(struct build *b, const char *dst, struct snpm_error *ret
 	int r;
 
 	if (is_dir(b->spec->rootfs))
-		return snpm_rootfs_create(b->spec->rootfs, dst, &o, &b->rootfs, reterr);
+		return about(b->spec->rootfs,
+			     snpm_rootfs_create(b->spec->rootfs, dst, &o, &b->rootfs, reterr),
+			     reterr);
 	/* An image: copied, padded to 4 KiB, the tree appended. */
 	r = copy_file(b->spec->rootfs, dst, reterr);
 	if (r == 0 && stat(dst, &st) < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "%s", strerror(errno));
+		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", dst, strerror(errno));
 	if (r < 0)
 		return r;
 	b->rootfs.data_size = ((uint64_t)st.st_size + 4095) / 4096 * 4096;
 	if (b->rootfs.data_size == 0)
 		return snpm_fail(reterr, SNPM_EINVAL, "%s: empty rootfs image", b->spec->rootfs);
 	if (truncate(dst, (off_t)b->rootfs.data_size) < 0)
-		return snpm_fail(reterr, SNPM_EIO, "%s", strerror(errno));
+		return snpm_fail(reterr, SNPM_EIO, "%s: %s", dst, strerror(errno));
 	o.verity_params.hash_offset = b->rootfs.data_size;
-	r = snpm_verity_format(dst, dst, &o.verity_params, &b->rootfs.verity, reterr);
+	r = about(b->spec->rootfs,
+		  snpm_verity_format(dst, dst, &o.verity_params, &b->rootfs.verity, reterr),
+		  reterr);
 	b->rootfs.size = b->rootfs.verity.hash_end;
 	return r;
 }
@@ -274,7 +296,7 @@ static int add_row(void *arg, const struct snpm_sweep_row *row)
 static int bundle_config(const char *dir, const char *cmdline, struct snpm_measure_config *cfg,
 			 uint8_t **fw, struct snpm_error *reterr)
 {
-	struct digest k, i;
+	struct digest k = { 0 }, i = { 0 };
 	char *kp = join(dir, "kernel"), *ip = join(dir, "initramfs"), *op = join(dir, "OVMF.fd");
 	int r = kp && ip && op ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 	FILE *f;
@@ -509,8 +531,10 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 		r = fill_template(spec->cmdline_template, b.roothash, b.rootfs.data_size,
 				  &b.cmdline, reterr);
 	if (r == 0)
-		r = measure_rows(b.dir, b.cmdline, spec->space, spec->vcpu_type_names, &rows,
-				 reterr);
+		r = about(spec->ovmf,
+			  measure_rows(b.dir, b.cmdline, spec->space, spec->vcpu_type_names, &rows,
+				       reterr),
+			  reterr);
 	if (r == 0)
 		r = write_manifest(&b, rows, reterr);
 	if (r == 0)

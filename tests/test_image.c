@@ -5,6 +5,7 @@
  * comparisons with veritysetup when it is installed, and the seed derivation.
  */
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -692,6 +693,22 @@ static void test_rootfs_reproducible(void **state)
 		TU_SKIP("%d filesystem tool(s) missing", skipped);
 }
 
+/* The KAT's dev_amdsev firmware, which has kernel hashes support, rebuilt at path. */
+static void write_kat_firmware(const char *path)
+{
+	char *kat = tu_source_path("vectors/launch-digest-kat.json");
+	struct json_object *doc = json_object_from_file(kat);
+	size_t len;
+	uint8_t *fw = tu_build_input(json_object_object_get(json_object_object_get(doc, "inputs"),
+							    "dev_amdsev_256k.fd"),
+				     &len);
+
+	assert_non_null(fw);
+	tu_write_file(path, fw, len);
+	free(fw), free(kat);
+	json_object_put(doc);
+}
+
 static void bundle_spec(struct snpm_bundle_spec *s, const char *kernel, const char *init,
 			const char *root, const char *ovmf, const struct snpm_sweep_space *sp)
 {
@@ -743,16 +760,7 @@ static void test_bundle(void **state)
 			free(o2);
 		TU_SKIP("mksquashfs");
 	}
-	/* The KAT's dev_amdsev firmware has kernel hashes support. */
-	char *kat = tu_source_path("vectors/launch-digest-kat.json");
-	struct json_object *doc = json_object_from_file(kat);
-	size_t fwlen;
-	uint8_t *fw = tu_build_input(json_object_object_get(json_object_object_get(doc, "inputs"),
-							    "dev_amdsev_256k.fd"),
-				     &fwlen);
-	tu_write_file(ovmf, fw, fwlen);
-	free(fw), free(kat);
-	json_object_put(doc);
+	write_kat_firmware(ovmf);
 	make_tree_a(i1);
 	make_tree_b(i2);
 	make_rootfs_tree(r1, false);
@@ -838,6 +846,148 @@ static void test_bundle(void **state)
 	free(kernel), free(ovmf), free(i1), free(i2), free(r1), free(r2), free(o1), free(o2);
 }
 
+/* ---- the snpimage command line, end to end ---- */
+
+/* Runs snpimage with the given arguments (NULL-terminated). */
+static void run_img(struct tu_run *r, ...)
+{
+	const char *argv[40] = { SNPM_IMAGE_CLI };
+	size_t n = 1;
+	va_list ap;
+
+	va_start(ap, r);
+	while (n < 39 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	tu_run((char *const *)argv, r);
+}
+
+/* A refusal: the exit code, one line on stderr holding needle, nothing on stdout. */
+static void expect_img_refusal(struct tu_run *r, int status, const char *needle)
+{
+	if (r->status != status || !strstr(r->err, needle) || r->out[0] ||
+	    strchr(r->err, '\n') != r->err + strlen(r->err) - 1)
+		fail_msg("status %d, stderr '%s', stdout '%s' (wanted %d, '%s')", r->status, r->err,
+			 r->out, status, needle);
+	tu_run_free(r);
+}
+
+static void test_snpimage_help(void **state)
+{
+	static const char *const verbs[] = { "verity",	    "initramfs", "rootfs",
+					     "kernel-info", "bundle",	 "verify" };
+	struct tu_run r;
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++) {
+		run_img(&r, verbs[i], "--help", NULL);
+		if (r.status != 0 || strncmp(r.out, "Usage: snpimage ", 16) != 0)
+			fail_msg("%s --help: status %d, '%s'", verbs[i], r.status, r.out);
+		tu_run_free(&r);
+	}
+	run_img(&r, "bundle", "--bogus", NULL);
+	expect_img_refusal(&r, 2, "--bogus");
+	run_img(&r, "bundle", "--fs", "ext4", NULL);
+	expect_img_refusal(&r, 2, "'ext4' is not squashfs or erofs");
+	run_img(&r, "kernel-info", NULL);
+	expect_img_refusal(&r, 2, "kernel-info FILE");
+	run_img(&r, "frobnicate", NULL);
+	expect_img_refusal(&r, 2, "unknown verb");
+}
+
+static void test_snpimage_kernel_info_cli(void **state)
+{
+	char *bz = make_bzimage("bz-cli", 3, 65536), *junk = path_in("junk-cli");
+	struct json_object *j;
+	struct tu_run r;
+
+	(void)state;
+	run_img(&r, "kernel-info", bz, "--json", NULL);
+	assert_int_equal(r.status, 0);
+	j = json_tokener_parse(r.out);
+	assert_non_null(j);
+	assert_string_equal(json_object_get_string(json_object_object_get(j, "type")), "bzImage");
+	assert_string_equal(json_object_get_string(json_object_object_get(j, "boot_protocol")),
+			    "2.15");
+	assert_string_equal(json_object_get_string(json_object_object_get(j, "version")),
+			    "6.1.0-snp (builder@host) #1 SMP");
+	json_object_put(j);
+	tu_run_free(&r);
+	write_text(junk, "not a kernel at all");
+	run_img(&r, "kernel-info", junk, NULL);
+	expect_img_refusal(&r, 1, junk);
+	free(bz), free(junk);
+}
+
+/* bundle and verify as a user runs them: folders in, a bundle out, verify before and after
+ * a flipped byte. */
+static void test_snpimage_bundle_cli(void **state)
+{
+	char *kernel = make_bzimage("bz-cli-bundle", 3, 65536), *ovmf = path_in("cli-ovmf.fd");
+	char *init = path_in("cli-init"), *root = path_in("cli-root"), *out = path_in("cli-bundle");
+	char *initramfs;
+	struct tu_run r;
+
+	(void)state;
+	if (!have_tool("/usr/bin/mksquashfs", "squashfs-tools")) {
+		free(kernel), free(ovmf), free(init), free(root), free(out);
+		TU_SKIP("mksquashfs");
+	}
+	write_kat_firmware(ovmf);
+	make_tree_a(init);
+	make_rootfs_tree(root, false);
+	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
+		ovmf, "--cmdline", "console=ttyS0 root=/dev/mapper/root roothash={roothash}", "-o",
+		out, "--vcpus", "1,2", "--vmm-type", "QEMU,ec2", "--source-date-epoch",
+		"1700000000", NULL);
+	if (r.status != 0)
+		fail_msg("bundle: %d %s", r.status, r.err);
+	assert_non_null(strstr(r.out, "4 predicted measurements"));
+	tu_run_free(&r);
+
+	run_img(&r, "verify", out, NULL);
+	if (r.status != 0)
+		fail_msg("verify: %d %s %s", r.status, r.out, r.err);
+	assert_non_null(strstr(r.out, "match the manifest"));
+	tu_run_free(&r);
+
+	/* The same output again is refused, and the bundle is left as it was. */
+	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
+		ovmf, "--cmdline", "x", "-o", out, NULL);
+	expect_img_refusal(&r, 1, out);
+
+	/* A bad input is named in the one-line error, and no bundle is left. */
+	char *junk = path_in("cli-junk-kernel"), *out2 = path_in("cli-bundle2");
+	write_text(junk, "not a kernel at all");
+	run_img(&r, "bundle", "--kernel", junk, "--initramfs", init, "--rootfs", root, "--ovmf",
+		ovmf, "--cmdline", "x", "-o", out2, NULL);
+	expect_img_refusal(&r, 1, junk);
+	assert_int_equal(access(out2, F_OK), -1);
+	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
+		junk, "--cmdline", "x", "-o", out2, NULL);
+	expect_img_refusal(&r, 1, junk);
+	assert_int_equal(access(out2, F_OK), -1);
+	free(junk), free(out2);
+
+	assert_true(asprintf(&initramfs, "%s/initramfs", out) > 0);
+	flip_bit(initramfs, 100, 0);
+	run_img(&r, "verify", out, NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "MISMATCH "));
+	assert_non_null(strstr(r.out, "initramfs"));
+	tu_run_free(&r);
+	run_img(&r, "verify", out, "--json", NULL);
+	assert_int_equal(r.status, 1);
+	struct json_object *j = json_tokener_parse(r.out);
+	assert_non_null(j);
+	assert_false(json_object_get_boolean(json_object_object_get(j, "ok")));
+	assert_true(json_object_array_length(json_object_object_get(j, "problems")) >= 1);
+	json_object_put(j);
+	tu_run_free(&r);
+	free(initramfs), free(kernel), free(ovmf), free(init), free(root), free(out);
+}
+
 static void expect_sb_refusal(const uint8_t *sb, int code, const char *needle)
 {
 	char *path = path_in("sb.img");
@@ -895,6 +1045,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verity_kat),
+		cmocka_unit_test(test_snpimage_help),
+		cmocka_unit_test(test_snpimage_kernel_info_cli),
+		cmocka_unit_test(test_snpimage_bundle_cli),
 		cmocka_unit_test(test_verify_names_the_block),
 		cmocka_unit_test(test_hash_file_written_whole),
 		cmocka_unit_test(test_seed_derivation),

@@ -307,6 +307,13 @@ int cmd_kernel_info(int argc, char **argv)
 	bool json = false;
 
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("Usage: %s kernel-info FILE [--json]\n\n"
+			       "Reads a bzImage's setup header (boot protocol, version, EFI stub) or a\n"
+			       "vmlinux ELF's headers.\n",
+			       IMG_PROG);
+			return 0;
+		}
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (!path && argv[i][0] != '-')

@@ -28,9 +28,32 @@ struct bundle_args {
 	bool json;
 };
 
+static void bundle_help(void)
+{
+	printf("Usage: %s bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F "
+	       "--cmdline TEMPLATE -o DIR [options]\n\n"
+	       "Copies or builds the boot chain into DIR (written whole: temp folder, then rename)\n"
+	       "with manifest.json and sha256sum.txt. A folder given as --initramfs or --rootfs\n"
+	       "is packed reproducibly; the rootfs gets a dm-verity tree appended.\n\n"
+	       "  --cmdline TEMPLATE       {roothash} and {datasize} are filled in from the tree\n"
+	       "  --fs squashfs|erofs      rootfs image type (default squashfs)\n"
+	       "  --seed S                 verity salt/UUID seed (default fixed, reproducible)\n"
+	       "  --source-date-epoch N    timestamps (default $SOURCE_DATE_EPOCH, else 0)\n"
+	       "  --vcpus LIST             e.g. 1-4,8 (default 1)\n"
+	       "  --vcpu-type LIST|all     CPU models (default EPYC-v4); or --vcpu-sig LIST\n"
+	       "  --guest-features LIST    repeatable (default 0x1)\n"
+	       "  --vmm-type LIST          QEMU,ec2,gce (default QEMU)\n"
+	       "  --json                   print the manifest\n\n"
+	       "Every combination of the lists gets a predicted launch measurement in the manifest.\n",
+	       IMG_PROG);
+}
+
 static int bundle_option(struct bundle_args *b, int c, const char *arg)
 {
 	switch (c) {
+	case 'h':
+		bundle_help();
+		exit(0);
 	case 'k':
 		b->spec.kernel = arg;
 		return 0;
@@ -59,16 +82,20 @@ static int bundle_option(struct bundle_args *b, int c, const char *arg)
 		b->text.sigs = arg;
 		return 0;
 	case 'f':
-		if (b->text.n_features == 16)
-			return -1;
+		if (b->text.n_features == 16) {
+			usage_error("bundle: --guest-features given more than 16 times");
+			return -2;
+		}
 		b->features[b->text.n_features++] = arg;
 		return 0;
 	case 'm':
 		b->text.vmms = arg;
 		return 0;
 	case 'F':
-		if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0)
-			return -1;
+		if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0) {
+			usage_error("bundle: --fs: '%s' is not squashfs or erofs", arg);
+			return -2;
+		}
 		b->spec.fs = strcmp(arg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
 		return 0;
 	case 's':
@@ -103,19 +130,22 @@ static int bundle_parse(int argc, char **argv, struct bundle_args *b)
 		{ "seed", required_argument, NULL, 's' },
 		{ "source-date-epoch", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 
 	memset(b, 0, sizeof(*b));
 	b->spec.fs = SNPM_FS_SQUASHFS;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1)
-		if (bundle_option(b, c, optarg) < 0) {
-			usage_error("bundle: bad or unknown argument: %s", argv[optind - 1]);
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		r = bundle_option(b, c, optarg);
+		if (r == -1)
+			usage_error("bundle: unrecognized argument: %s", argv[optind - 1]);
+		if (r < 0)
 			return 2;
-		}
+	}
 	if (optind != argc || !b->out || !b->spec.kernel || !b->spec.initramfs || !b->spec.rootfs ||
 	    !b->spec.ovmf || !b->spec.cmdline_template) {
 		usage_error("usage: %s bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F "
@@ -155,7 +185,7 @@ int cmd_bundle(int argc, char **argv)
 	b.spec.vcpu_type_names = sp.sig_names;
 	b.spec.tool = tool;
 	if (snpm_bundle_create(&b.spec, b.out, &err) < 0)
-		return report(b.out, &err);
+		return report(NULL, &err); /* the message names the input or output at fault */
 	if (b.json) {
 		char *path;
 		if (asprintf(&path, "%s/manifest.json", b.out) > 0) {
@@ -195,6 +225,15 @@ int cmd_verify(int argc, char **argv)
 	int r = 0;
 
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			json_object_put(list);
+			printf("Usage: %s verify DIR [--json]\n\n"
+			       "Recomputes every artifact's SHA-256, sha256sum.txt, the verity tree, the\n"
+			       "cmdline and every predicted measurement of a bundle against its\n"
+			       "manifest. Exit 0 when all match, 1 with one line per difference.\n",
+			       IMG_PROG);
+			return 0;
+		}
 		if (strcmp(argv[i], "--json") == 0 && !list)
 			list = json_object_new_array();
 		else if (!dir && argv[i][0] != '-')

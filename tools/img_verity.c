@@ -150,6 +150,25 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 	}
 }
 
+static void verity_help(void)
+{
+	printf("Usage: %s verity format DATA HASH [options]\n"
+	       "       %s verity verify DATA HASH ROOTHASH [options]\n\n"
+	       "dm-verity hash trees byte-identical to veritysetup's, with its options:\n"
+	       "  --hash sha256|sha1|sha512   --data-block-size N   --hash-block-size N\n"
+	       "  --data-blocks N             --hash-offset N       --no-superblock\n"
+	       "  --format 0|1                --salt HEX|-          --uuid UUID\n"
+	       "  --root-hash-file F          --json\n"
+	       "and these additions:\n"
+	       "  --seed S      derive salt and UUID from S (HMAC-SHA256), for reproducible trees\n"
+	       "  --threads N   hash the data with N threads (default: online CPUs, at most 8)\n"
+	       "  --data-device DEV, --hash-device DEV\n"
+	       "                the guest's devices in the printed dm-mod.create= table and\n"
+	       "                veritysetup open line (default /dev/vda, /dev/vdb)\n"
+	       "HASH may be DATA itself, with --hash-offset, to append the tree to the data.\n",
+	       IMG_PROG, IMG_PROG);
+}
+
 static int verity_parse(int argc, char **argv, struct verity_args *a, int want_pos,
 			const char *usage)
 {
@@ -163,7 +182,7 @@ static int verity_parse(int argc, char **argv, struct verity_args *a, int want_p
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", verity_opts, NULL)) != -1) {
 		if (c == V_HELP) {
-			printf("Usage: %s %s\n", IMG_PROG, usage);
+			verity_help();
 			exit(0);
 		}
 		if (c == '?' || c == ':') {
@@ -363,6 +382,10 @@ int cmd_verity(int argc, char **argv)
 		return verity_format(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return verity_verify(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		verity_help();
+		return 0;
+	}
 	usage_error("verity: expected format or verify");
 	return 2;
 }
