@@ -988,6 +988,189 @@ static void test_snpimage_bundle_cli(void **state)
 	free(initramfs), free(kernel), free(ovmf), free(init), free(root), free(out);
 }
 
+/* initramfs and rootfs as a user runs them; the results check out with independent tools. */
+static void test_snpimage_build_cli(void **state)
+{
+	char *tree = path_in("cli-btree"), *cpio = path_in("cli.cpio.gz"),
+	     *root = path_in("cli-broot"), *img = path_in("cli-root.img"),
+	     *list = path_in("cli.list"), *cpio2 = path_in("cli2.cpio");
+	uint8_t md[32];
+	char hex[65];
+	size_t len;
+	struct tu_run r;
+	struct json_object *j;
+
+	(void)state;
+	make_tree_a(tree);
+	run_img(&r, "initramfs", tree, "-o", cpio, "--json", NULL);
+	assert_int_equal(r.status, 0);
+	j = json_tokener_parse(r.out);
+	assert_non_null(j);
+	uint8_t *data = tu_read_file(cpio, &len);
+	assert_non_null(data);
+	assert_int_equal(json_object_get_int64(json_object_object_get(j, "size")), (int64_t)len);
+	assert_int_equal(EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL), 1);
+	tu_hex(md, 32, hex);
+	assert_string_equal(json_object_get_string(json_object_object_get(j, "sha256")), hex);
+	assert_string_equal(json_object_get_string(json_object_object_get(j, "compression")),
+			    "gzip");
+	free(data);
+	json_object_put(j);
+	tu_run_free(&r);
+	/* A gen_init_cpio list, uncompressed: newc magic at the start. */
+	write_text(list, "dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n");
+	run_img(&r, "initramfs", "--list", list, "-o", cpio2, "--compress", "none", NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	data = tu_read_file(cpio2, &len);
+	assert_true(len >= 6 && len % 512 == 0);
+	assert_memory_equal(data, "070701", 6);
+	free(data);
+
+	if (!have_tool("/usr/bin/mksquashfs", "squashfs-tools")) {
+		free(tree), free(cpio), free(root), free(img), free(list), free(cpio2);
+		TU_SKIP("mksquashfs");
+	}
+	make_rootfs_tree(root, false);
+	run_img(&r, "rootfs", root, "-o", img, "--verity", "--seed", "cli", "--json", NULL);
+	if (r.status != 0)
+		fail_msg("rootfs: %s", r.err);
+	j = json_tokener_parse(r.out);
+	assert_non_null(j);
+	char off[24], *rh = strdup(json_object_get_string(json_object_object_get(j, "root_hash")));
+	snprintf(off, sizeof(off), "%lld",
+		 (long long)json_object_get_int64(json_object_object_get(j, "hash_offset")));
+	json_object_put(j);
+	tu_run_free(&r);
+	/* The appended tree verifies, by this tool and by veritysetup when present. */
+	run_img(&r, "verity", "verify", img, img, rh, "--hash-offset", off, NULL);
+	if (r.status != 0)
+		fail_msg("verity verify: %s", r.err);
+	tu_run_free(&r);
+	if (access(VERITYSETUP, X_OK) == 0) {
+		const char *v[] = {
+			VERITYSETUP, "verify", img, img, rh, "--hash-offset", off, NULL
+		};
+		tu_run((char *const *)v, &r);
+		assert_int_equal(r.status, 0);
+		tu_run_free(&r);
+	}
+	free(rh), free(tree), free(cpio), free(root), free(img), free(list), free(cpio2);
+}
+
+/* A bundle from ready-made files: the rootfs image is padded and gets its tree appended. */
+static void test_snpimage_bundle_files_cli(void **state)
+{
+	char *kernel = make_bzimage("bz-cli-files", 3, 65536), *ovmf = path_in("cli-f-ovmf.fd");
+	char *init = path_in("cli-f.cpio"), *root = path_in("cli-f-root.img"),
+	     *out = path_in("cli-f-bundle"), *manifest;
+	uint8_t blob[10000];
+	struct tu_run r;
+
+	(void)state;
+	write_kat_firmware(ovmf);
+	for (size_t i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i * 7);
+	tu_write_file(root, blob, sizeof(blob));
+	tu_write_file(init, blob, 512);
+	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
+		ovmf, "--cmdline", "root=/dev/vda verity={roothash},{datasize}", "-o", out,
+		"--json", NULL);
+	if (r.status != 0)
+		fail_msg("bundle: %s", r.err);
+	struct json_object *j = json_tokener_parse(r.out);
+	assert_non_null(j);
+	const char *cmd = json_object_get_string(json_object_object_get(j, "cmdline"));
+	assert_non_null(strstr(cmd, ",12288")); /* 10000 bytes padded to 4 KiB blocks */
+	json_object_put(j);
+	tu_run_free(&r);
+	run_img(&r, "verify", out, "--json", NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	/* The manifest's cmdline edited: verify names it. */
+	assert_true(asprintf(&manifest, "%s/manifest.json", out) > 0);
+	struct json_object *m = json_object_from_file(manifest);
+	json_object_object_add(m, "cmdline", json_object_new_string("root=/dev/evil"));
+	json_object_to_file(manifest, m);
+	json_object_put(m);
+	run_img(&r, "verify", out, NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "MISMATCH"));
+	tu_run_free(&r);
+	free(manifest), free(kernel), free(ovmf), free(init), free(root), free(out);
+}
+
+/* verity format/verify as a user runs them: --seed, --json, --root-hash-file, --threads and the
+ * device names agree with each other; bad options are refused before anything is written. */
+static void test_snpimage_verity_cli(void **state)
+{
+	char *data = path_in("cli-v.data"), *h1 = path_in("cli-v1.hash"),
+	     *h2 = path_in("cli-v2.hash"), *rhf = path_in("cli-v.root"),
+	     *none = path_in("cli-v.no");
+	uint8_t *blob = malloc(300000), *a, *b;
+	size_t la, lb;
+	struct tu_run r;
+
+	(void)state;
+	for (size_t i = 0; i < 300000; i++)
+		blob[i] = (uint8_t)(i * 31 + (i >> 9));
+	tu_write_file(data, blob, 300000);
+	free(blob);
+	run_img(&r, "verity", "format", data, h1, "--seed", "s", "--root-hash-file", rhf,
+		"--threads", "2", "--data-device", "/dev/sda", "--hash-device", "/dev/sdb", NULL);
+	if (r.status != 0)
+		fail_msg("format: %s", r.err);
+	assert_non_null(strstr(r.out, " verity 1 /dev/sda /dev/sdb 4096 4096 73 1 sha256 "));
+	tu_run_free(&r);
+	uint8_t *rh = tu_read_file(rhf, &la);
+	assert_int_equal(la, 64);
+	char root[65];
+	memcpy(root, rh, 64), root[64] = 0;
+	free(rh);
+
+	/* One thread, JSON: the same tree, the same root hash. */
+	run_img(&r, "verity", "format", data, h2, "--seed", "s", "--threads", "1", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	struct json_object *j = json_tokener_parse(r.out);
+	assert_non_null(j);
+	assert_string_equal(json_object_get_string(json_object_object_get(j, "root_hash")), root);
+	assert_int_equal(json_object_get_int(json_object_object_get(j, "data_blocks")),
+			 73); /* whole blocks, as veritysetup */
+	json_object_put(j);
+	tu_run_free(&r);
+	a = tu_read_file(h1, &la), b = tu_read_file(h2, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(a), free(b);
+
+	run_img(&r, "verity", "verify", data, h1, root, NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	root[0] = root[0] == '0' ? '1' : '0';
+	run_img(&r, "verity", "verify", data, h1, root, NULL);
+	assert_int_equal(r.status, 1);
+	tu_run_free(&r);
+
+	static const char *const bad[][3] = {
+		{ "--hash", "md5", "md5" },	      { "--salt", "zz", "--salt" },
+		{ "--uuid", "not-a-uuid", "--uuid" }, { "--format", "3", "--format" },
+		{ "--threads", "9", "--threads" },    { "--data-block-size", "x", "'x'" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run_img(&r, "verity", "format", data, none, bad[i][0], bad[i][1], NULL);
+		expect_img_refusal(&r, 2, bad[i][2]);
+		assert_int_equal(access(none, F_OK), -1);
+	}
+	run_img(&r, "verity", "format", data, none, "--seed", "s", "--salt", "00", NULL);
+	expect_img_refusal(&r, 2, "--seed");
+	run_img(&r, "verity", "format", data, NULL);
+	expect_img_refusal(&r, 2, "verity format DATA HASH");
+	run_img(&r, "verity", "format", data, none, "extra", NULL);
+	expect_img_refusal(&r, 2, "extra");
+	assert_int_equal(access(none, F_OK), -1);
+	free(data), free(h1), free(h2), free(rhf), free(none);
+}
+
 static void expect_sb_refusal(const uint8_t *sb, int code, const char *needle)
 {
 	char *path = path_in("sb.img");
@@ -1048,6 +1231,9 @@ int main(void)
 		cmocka_unit_test(test_snpimage_help),
 		cmocka_unit_test(test_snpimage_kernel_info_cli),
 		cmocka_unit_test(test_snpimage_bundle_cli),
+		cmocka_unit_test(test_snpimage_build_cli),
+		cmocka_unit_test(test_snpimage_verity_cli),
+		cmocka_unit_test(test_snpimage_bundle_files_cli),
 		cmocka_unit_test(test_verify_names_the_block),
 		cmocka_unit_test(test_hash_file_written_whole),
 		cmocka_unit_test(test_seed_derivation),
