@@ -600,8 +600,77 @@ static void test_sweep_and_match(void **state)
 	expect_refusal(run_cli("match", "--measurement", "abc", "--ovmf", fw), 2, "not a 48-");
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vcpus", "5-2"), 2, "--vcpus");
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vmm-type", "QEMU,kvm"), 2, "kvm");
+	expect_refusal(run_cli("sweep", "--ovmf", fw, "--json", "--csv"), 2, "exclude");
+	expect_refusal(run_cli("sweep", "--mode", "snp:ovmf-hash", "--ovmf", fw), 2,
+		       "nothing to sweep");
 	free(csv);
 	free(single);
+}
+
+/* The JSON and table forms of sweep carry the same rows as the CSV and single runs. */
+static void test_sweep_formats(void **state)
+{
+	(void)state;
+	char *json = capture(run_cli("sweep", "--ovmf", fw, "--kernel", kernel, "--vcpus", "1-2",
+				     "--vcpu-type", "EPYC-v4,EPYC-Genoa", "--vmm-type", "QEMU,gce",
+				     "--json"));
+	char *table =
+		capture(run_cli("sweep", "--ovmf", fw, "--kernel", kernel, "--vcpus", "1-2",
+				"--vcpu-type", "EPYC-v4,EPYC-Genoa", "--vmm-type", "QEMU,gce"));
+	char *single = capture(run_cli("--mode", "snp", "--vcpus", "2", "--vcpu-type", "EPYC-Genoa",
+				       "--vmm-type", "gce", "--ovmf", fw, "--kernel", kernel));
+	struct json_object *rows = json_tokener_parse(json);
+	bool found = false;
+
+	single[96] = '\0';
+	assert_non_null(rows);
+	assert_true(json_object_is_type(rows, json_type_array));
+	assert_int_equal(json_object_array_length(rows), 8);
+	for (size_t i = 0; i < 8; i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
+		if (strcmp(json_object_get_string(json_object_object_get(row, "vmm")), "gce") ==
+			    0 &&
+		    strcmp(json_object_get_string(json_object_object_get(row, "vcpu_type")),
+			   "EPYC-Genoa") == 0 &&
+		    json_object_get_int(json_object_object_get(row, "vcpus")) == 2)
+			found = strcmp(json_object_get_string(
+					       json_object_object_get(row, "measurement")),
+				       single) == 0;
+	}
+	assert_true(found);
+	json_object_put(rows);
+	/* Table: a header and one line per row; the gce/Genoa/2 line holds the digest. */
+	assert_int_equal(count_lines(table), 1 + 8);
+	assert_memory_equal(table, "vmm ", 4);
+	char *line = strstr(table, "gce   EPYC-Genoa");
+	assert_non_null(line);
+	assert_non_null(strstr(line, single));
+	free(json), free(table), free(single);
+}
+
+/* snp:ovmf-hash: the firmware digest alone, also as JSON. */
+static void test_ovmf_hash_mode_json(void **state)
+{
+	(void)state;
+	char *plain = capture(run_cli("--mode", "snp:ovmf-hash", "--ovmf", fw));
+	char *json = capture(run_cli("--mode", "snp:ovmf-hash", "--ovmf", fw, "--json"));
+	struct json_object *o = json_tokener_parse(json);
+
+	assert_non_null(o);
+	assert_int_equal(strlen(plain), 97);
+	assert_memory_equal(json_object_get_string(json_object_object_get(o, "measurement")), plain,
+			    96);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "mode")),
+			    "snp:ovmf-hash");
+	json_object_put(o);
+	/* Fed back as --snp-ovmf-hash, it gives the same launch digest as the firmware. */
+	plain[96] = '\0';
+	char *a = capture(
+		run_cli("--mode", "snp", "--ovmf", fw, "--vcpus", "2", "--vcpu-type", "EPYC-v4"));
+	char *b = capture(run_cli("--mode", "snp", "--ovmf", fw, "--vcpus", "2", "--vcpu-type",
+				  "EPYC-v4", "--snp-ovmf-hash", plain));
+	assert_string_equal(a, b);
+	free(plain), free(json), free(a), free(b);
 }
 
 static void test_report_verbs(void **state)
@@ -757,6 +826,8 @@ int main(void)
 		cmocka_unit_test(test_guest_feature_options),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_sweep_and_match),
+		cmocka_unit_test(test_sweep_formats),
+		cmocka_unit_test(test_ovmf_hash_mode_json),
 		cmocka_unit_test(test_report_verbs),
 		cmocka_unit_test(test_id_block_verb),
 	};
