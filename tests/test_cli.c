@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "testutil.h"
 
 static char *dir, *fw, *fw_x64, *kernel, *initrd, *bad_fw;
@@ -806,7 +808,104 @@ static void test_id_block_verb(void **state)
 			       author),
 		       2, "--measurement");
 	expect_refusal(run_cli("key-digest", "/nonexistent.pem"), 1, "cannot open");
+
+	/* The optional fields land at the ID block's offsets: family_id @48, image_id @64,
+	 * version @80, guest_svn @84, policy @88 (little-endian). */
+	r = run_cli("id-block", "--measurement",
+		    "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t", "--id-key",
+		    id, "--author-key", author, "--family-id", "0102030405060708090a0b0c0d0e0f10",
+		    "--image-id", "000000000000000000000000000000ff", "--guest-svn", "7",
+		    "--policy", "0x30000", "--json");
+	assert_int_equal(r.status, 0);
+	struct json_object *o = json_tokener_parse(r.out);
+	assert_non_null(o);
+	const char *b64 = json_object_get_string(json_object_object_get(o, "id_block"));
+	uint8_t blk[96];
+	assert_int_equal(EVP_DecodeBlock(blk, (const unsigned char *)b64, (int)strlen(b64)), 96);
+	static const uint8_t tail[48] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+					  0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	 0,  0,	 0,  0,	 0,  0xff,
+					  1, 0, 0, 0, 7, 0, 0, 0, 0, 0,	 3,  0,	 0,  0,	 0,  0 };
+	assert_memory_equal(blk + 48, tail, 48);
+	json_object_put(o);
+	tu_run_free(&r);
+	expect_refusal(run_cli("id-block", "--measurement",
+			       "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t",
+			       "--id-key", id, "--author-key", author, "--family-id", "0102"),
+		       2, "--family-id");
 	free(id), free(author);
+}
+
+/* Report verbs beyond the basics: help, JSON verification with explicit chain files, a v5
+ * report's mitigation vectors, and checks of report data and the author key digest. */
+static void test_report_more(void **state)
+{
+	char *rep = tu_fixture("reports/turin-v5/report.bin");
+	char *vcek = tu_fixture("reports/turin-v5/vcek.pem");
+	char *ask = tu_fixture("reports/turin-v5/ask.pem"),
+	     *ark = tu_fixture("reports/turin-v5/ark.pem");
+	char *milan = tu_fixture("reports/milan-v2/report.bin");
+	char *milan_vcek = tu_fixture("reports/milan-v2/vcek.der");
+	char *milan_chain = tu_fixture("reports/milan-v2/ask_ark.pem");
+	static const char *const zero48 = "000000000000000000000000000000000000000000000000"
+					  "000000000000000000000000000000000000000000000000";
+	struct tu_run r;
+
+	(void)state;
+	for (const char *const *v = (const char *const[]){ "show", "verify", "check", NULL }; *v;
+	     v++) {
+		r = run_cli("report", *v, "--help");
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "report check FILE"));
+		tu_run_free(&r);
+	}
+	if (!rep || !vcek || !ask || !ark || !milan || !milan_vcek || !milan_chain) {
+		free(rep), free(vcek), free(ask), free(ark), free(milan), free(milan_vcek),
+			free(milan_chain);
+		TU_SKIP("reports fixtures");
+	}
+	r = run_cli("report", "show", rep);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "launch_mit_vector      0x3f\n"));
+	assert_non_null(strstr(r.out, "current_mit_vector     0x3f\n"));
+	tu_run_free(&r);
+
+	r = run_cli("report", "verify", rep, "--vcek", vcek, "--ask", ask, "--ark", ark, "--json");
+	assert_int_equal(r.status, 0);
+	struct json_object *o = json_tokener_parse(r.out);
+	assert_non_null(o);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "verified")));
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "family")), "Turin");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "key")), "VCEK");
+	assert_false(json_object_get_boolean(json_object_object_get(o, "builtin_chain")));
+	json_object_put(o);
+	tu_run_free(&r);
+	/* A DER VCEK with the ASK and ARK in one PEM file. */
+	r = run_cli("report", "verify", milan, "--vcek", milan_vcek, "--chain", milan_chain);
+	if (r.status != 0)
+		fail_msg("milan: %s", r.err);
+	tu_run_free(&r);
+	/* Turin's ARK is not Milan's. */
+	expect_refusal(run_cli("report", "verify", milan, "--vcek", milan_vcek, "--ark", ark), 1,
+		       "ARK");
+
+	r = run_cli("report", "check", rep, "--measurement",
+		    "6d6c354511d6f7c6d7504668903dc5bdc066a048b651840d8d03fb85299ebfa142fccf1d1b0"
+		    "baca496841bdf243619d4",
+		    "--report-data", "00", "--author-key-digest", zero48);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	r = run_cli("report", "check", rep, "--measurement",
+		    "6d6c354511d6f7c6d7504668903dc5bdc066a048b651840d8d03fb85299ebfa142fccf1d1b0"
+		    "baca496841bdf243619d4",
+		    "--report-data", "01");
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "report_data"));
+	tu_run_free(&r);
+	expect_refusal(run_cli("report", "check", rep, "--measurement", zero48, "--report-data",
+			       "0g"),
+		       2, "--report-data");
+	free(rep), free(vcek), free(ask), free(ark), free(milan), free(milan_vcek),
+		free(milan_chain);
 }
 
 int main(void)
@@ -827,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_sweep_and_match),
 		cmocka_unit_test(test_sweep_formats),
+		cmocka_unit_test(test_report_more),
 		cmocka_unit_test(test_ovmf_hash_mode_json),
 		cmocka_unit_test(test_report_verbs),
 		cmocka_unit_test(test_id_block_verb),

@@ -646,25 +646,42 @@ static int report_check(int argc, char **argv)
 	return r;
 }
 
+static void report_help(void)
+{
+	printf("Usage: %s report show FILE [--json]\n"
+	       "       %s report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain "
+	       "PEM] [--json]\n"
+	       "       %s report check FILE (--measurement HEX | measurement options) "
+	       "[--host-data HEX] [--id-key-digest HEX|PEM] [--author-key-digest HEX|PEM] "
+	       "[--policy VALUE] [--report-data HEX] [--vcek CERT ...] [--json]\n"
+	       "FILE: a 1184-byte report, its hex, or - for stdin.\n",
+	       PROG, PROG, PROG);
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "show") == 0)
-		return report_show(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
-		return report_verify(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "check") == 0)
-		return report_check(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: %s report show FILE [--json]\n"
-		       "       %s report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain "
-		       "PEM] [--json]\n"
-		       "       %s report check FILE (--measurement HEX | measurement options) "
-		       "[--host-data HEX] [--id-key-digest HEX|PEM] [--author-key-digest HEX|PEM] "
-		       "[--policy VALUE] [--report-data HEX] [--vcek CERT ...] [--json]\n"
-		       "FILE: a 1184-byte report, its hex, or - for stdin.\n",
-		       PROG, PROG, PROG);
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} subverbs[] = { { "show", report_show },
+			 { "verify", report_verify },
+			 { "check", report_check } };
+
+	if (wants_help(argc, argv)) {
+		report_help();
 		return EXIT_OK;
 	}
+	for (size_t i = 0; argc >= 2 && i < sizeof(subverbs) / sizeof(subverbs[0]); i++)
+		if (strcmp(argv[1], subverbs[i].name) == 0)
+			return subverbs[i].run(argc - 1, argv + 1);
 	usage_error("report: expected show, verify or check");
 	return EXIT_USAGE;
 }
