@@ -152,6 +152,20 @@ static void test_reference_usage_refusals(void **state)
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vmm-type", "kvm", "--ovmf", fw),
 		       2, "unknown VMM type 'kvm'");
 	expect_refusal(run_cli("--mode", "tdx", "--ovmf", fw), 2, "invalid choice: 'tdx'");
+	/* CPU options that disagree: the reference picks one quietly; we refuse. Agreeing ones
+	 * are fine. */
+	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+			       "--vcpu-sig", "0xa00f11", "--ovmf", fw),
+		       2, "name different CPUs");
+	expect_refusal(run_cli("--mode", "seves", "--vcpus", "1", "--vcpu-type", "EPYC-Milan",
+			       "--vcpu-family", "25", "--vcpu-model", "17", "--vcpu-stepping", "0",
+			       "--ovmf", fw),
+		       2, "name different CPUs");
+	struct tu_run agree = run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-Milan",
+				      "--vcpu-sig", "0xa00f11", "--vcpu-family", "25",
+				      "--vcpu-model", "1", "--vcpu-stepping", "1", "--ovmf", fw);
+	assert_int_equal(agree.status, 0);
+	tu_run_free(&agree);
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "x", "--ovmf", fw), 2, "--vcpus");
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-sig", "0xzz", "--ovmf", fw),
 		       2, "--vcpu-sig");

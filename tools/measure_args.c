@@ -635,6 +635,33 @@ int args_resolve_single(struct measure_args *a)
 
 /* ---- the reference's checks ---- */
 
+/* The reference quietly lets --vcpu-family win over --vcpu-sig over --vcpu-type; when they name
+ * different CPUs the user meant one of them and the digest may be for the other, so refuse. */
+static int check_vcpu_agreement(const struct measure_args *a)
+{
+	struct {
+		const char *option;
+		uint32_t sig;
+	} given[3];
+	size_t n = 0;
+
+	if (a->has_family && a->family && a->has_model && a->has_stepping)
+		given[n].option = "--vcpu-family/-model/-stepping",
+		given[n++].sig = snpm_cpu_sig(a->family, a->model, a->stepping);
+	if (a->has_vcpu_sig && a->vcpu_sig)
+		given[n].option = "--vcpu-sig", given[n++].sig = a->vcpu_sig;
+	if (a->vcpu_type && snpm_cpu_type_sig(a->vcpu_type, &given[n].sig) == 0)
+		given[n++].option = "--vcpu-type";
+	for (size_t i = 1; i < n; i++) {
+		if (given[i].sig != given[0].sig) {
+			usage_error("%s (0x%x) and %s (0x%x) name different CPUs", given[0].option,
+				    given[0].sig, given[i].option, given[i].sig);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 static int resolve_vcpu_sig(const struct measure_args *a, enum snpm_vmm vmm, uint32_t *ret)
 {
 	uint32_t sig = 0;
@@ -642,6 +669,8 @@ static int resolve_vcpu_sig(const struct measure_args *a, enum snpm_vmm vmm, uin
 	*ret = 0;
 	if (a->mode == SNPM_MODE_SEV)
 		return 0;
+	if (check_vcpu_agreement(a))
+		return EXIT_USAGE;
 	/* The reference's precedence: family, then signature, then type; zero counts as unset. */
 	if (a->has_family && a->family) {
 		if (!a->has_model || !a->has_stepping) {
