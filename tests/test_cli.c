@@ -166,6 +166,16 @@ static void test_reference_usage_refusals(void **state)
 				      "--vcpu-model", "1", "--vcpu-stepping", "1", "--ovmf", fw);
 	assert_int_equal(agree.status, 0);
 	tu_run_free(&agree);
+	/* SEV-ES VMSAs carry no SEV features: accepted as the reference does, with a note. */
+	struct tu_run es = run_cli("--mode", "seves", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+				   "--guest-features", "0x21", "--ovmf", fw);
+	struct tu_run es1 =
+		run_cli("--mode", "seves", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw);
+	assert_int_equal(es.status, 0);
+	assert_string_equal(es.out, es1.out);
+	assert_non_null(strstr(es.err, "--guest-features has no effect in mode seves"));
+	assert_string_equal(es1.err, "");
+	tu_run_free(&es), tu_run_free(&es1);
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "x", "--ovmf", fw), 2, "--vcpus");
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-sig", "0xzz", "--ovmf", fw),
 		       2, "--vcpu-sig");

@@ -787,6 +787,13 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 		r = check_svsm_args(a);
 	if (r)
 		return r;
+	/* Accepted, as the reference does, but a user who set features expects them measured. */
+	if ((a->mode == SNPM_MODE_SEV || a->mode == SNPM_MODE_SEV_ES) && a->n_features_text &&
+	    !a->quiet)
+		fprintf(stderr,
+			"%s: note: --guest-features has no effect in mode %s: only SNP measures "
+			"SEV features\n",
+			PROG, a->mode_text);
 	if (a->dump_vmsa && a->mode == SNPM_MODE_SEV) {
 		usage_error("--dump-vmsa is not available in the selected mode");
 		return EXIT_USAGE;
