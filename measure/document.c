@@ -370,9 +370,25 @@ void snpm_spec_free(struct snpm_spec *spec)
 	free(spec);
 }
 
+/* vcpu_type, vcpu_sig and vcpu_family/model/stepping may all be given, but must name one CPU:
+ * which key wins would otherwise depend on the order the document lists them in. */
+static int set_vcpu_sig(struct snpm_spec *spec, uint32_t sig, const char *key,
+			struct snpm_error *reterr)
+{
+	if ((spec->given & SNPM_SPEC_VCPU_SIG) && spec->vcpu_sig != sig)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "\"%s\" (0x%x) names a different CPU than the document's other "
+				 "vCPU keys (0x%x)",
+				 key, sig, spec->vcpu_sig);
+	spec->vcpu_sig = sig;
+	spec->given |= SNPM_SPEC_VCPU_SIG;
+	return 0;
+}
+
 static int set_vcpu_type(struct snpm_spec *spec, const char *name, bool any_case,
 			 struct snpm_error *reterr)
 {
+	uint32_t sig = 0;
 	const char *canonical = NULL;
 
 	for (size_t i = 0; snpm_cpu_type_name(i); i++)
@@ -381,10 +397,12 @@ static int set_vcpu_type(struct snpm_spec *spec, const char *name, bool any_case
 			canonical = snpm_cpu_type_name(i);
 	if (!canonical)
 		return snpm_fail(reterr, SNPM_EINVAL, "unknown vCPU type \"%s\"", name);
-	snpm_cpu_type_sig(canonical, &spec->vcpu_sig);
+	snpm_cpu_type_sig(canonical, &sig);
+	int r = set_vcpu_sig(spec, sig, "vcpu_type", reterr);
+	if (r < 0)
+		return r;
 	free(spec->vcpu_type);
 	spec->vcpu_type = strdup(canonical);
-	spec->given |= SNPM_SPEC_VCPU_SIG;
 	return spec->vcpu_type ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 }
 
@@ -527,10 +545,9 @@ static int spec_cpu_family(struct snpm_spec *spec, struct json_object *o, struct
 		r = get_u32(m, "vcpu_model", &model, reterr);
 	if (r == 0)
 		r = get_u32(s, "vcpu_stepping", &stepping, reterr);
-	if (r == 0) {
-		spec->vcpu_sig = snpm_cpu_sig(family, model, stepping);
-		spec->given |= SNPM_SPEC_VCPU_SIG;
-	}
+	if (r == 0)
+		r = set_vcpu_sig(spec, snpm_cpu_sig(family, model, stepping), "vcpu_family",
+				 reterr);
 	return r;
 }
 
@@ -567,8 +584,9 @@ static int spec_key(struct snpm_spec *spec, struct json_object *o, const char *k
 		return get_string(v, k, &s, reterr) < 0 ? SNPM_EINVAL :
 							  set_vcpu_type(spec, s, false, reterr);
 	if (strcmp(k, "vcpu_sig") == 0) {
-		spec->given |= SNPM_SPEC_VCPU_SIG;
-		return get_u32(v, k, &spec->vcpu_sig, reterr);
+		uint32_t sig = 0;
+		int r = get_u32(v, k, &sig, reterr);
+		return r < 0 ? r : set_vcpu_sig(spec, sig, k, reterr);
 	}
 	if (strcmp(k, "vcpu_family") == 0)
 		return spec_cpu_family(spec, o, reterr);

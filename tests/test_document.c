@@ -123,6 +123,13 @@ static void test_spec_ours(void **state)
 	assert_true(s->firmware_digests.has_snp);
 	assert_int_equal(s->firmware_digests.snp[47], 0x2f);
 	snpm_spec_free(s);
+
+	/* vCPU keys that agree may all be given. */
+	s = parse_ok("{\"vcpu_sig\": \"0xa00f11\", \"vcpu_type\": \"EPYC-Milan\", "
+		     "\"vcpu_family\": 25, \"vcpu_model\": 1, \"vcpu_stepping\": 1}");
+	assert_int_equal(s->vcpu_sig, 0xa00f11);
+	assert_string_equal(s->vcpu_type, "EPYC-Milan");
+	snpm_spec_free(s);
 }
 
 static void expect_spec_refusal(const char *json, const char *needle)
@@ -147,6 +154,14 @@ static void test_spec_refusals(void **state)
 	expect_spec_refusal("{\"vcpu_type\": \"epyc-milan\"}", "unknown vCPU type");
 	expect_spec_refusal("{\"vcpu_model\": 1}", "needs \"vcpu_family\"");
 	expect_spec_refusal("{\"vcpu_family\": 25}", "go together");
+	/* vCPU keys naming different CPUs, in either order. */
+	expect_spec_refusal("{\"vcpu_type\": \"EPYC-v4\", \"vcpu_sig\": 10489617}",
+			    "names a different CPU");
+	expect_spec_refusal("{\"vcpu_sig\": 10489617, \"vcpu_type\": \"EPYC-v4\"}",
+			    "names a different CPU");
+	expect_spec_refusal("{\"vcpu_type\": \"EPYC-Milan\", \"vcpu_family\": 25, "
+			    "\"vcpu_model\": 17, \"vcpu_stepping\": 0}",
+			    "names a different CPU");
 	expect_spec_refusal("{\"guest_features\": \"0x800\"}", "reserved");
 	expect_spec_refusal("{\"guest_features\": 2048}", "reserved");
 	expect_spec_refusal("{\"kernel\": {\"path\": \"a\", \"sha256\": \"b\"}}", "both");
