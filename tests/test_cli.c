@@ -627,6 +627,17 @@ static void test_sweep_and_match(void **state)
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vcpus", "5-2"), 2, "--vcpus");
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vmm-type", "QEMU,kvm"), 2, "kvm");
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--json", "--csv"), 2, "exclude");
+	/* CPU options together: their union, one row per CPU however many options name it. */
+	char *uni = capture(run_cli("sweep", "--ovmf", fw, "--vcpu-type", "EPYC-v4,EPYC-Milan",
+				    "--vcpu-sig", "0xa00f11,0xa10f11", "--vcpu-family", "25",
+				    "--vcpu-model", "17", "--vcpu-stepping", "1", "--csv"));
+	assert_int_equal(count_lines(uni), 1 + 3);
+	assert_non_null(strstr(uni, "QEMU,EPYC-v4,0x800f12,"));
+	assert_non_null(strstr(uni, "QEMU,EPYC-Milan,0xa00f11,"));
+	assert_non_null(strstr(uni, "QEMU,,0xa10f11,"));
+	free(uni);
+	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vcpu-family", "25"), 2,
+		       "--vcpu-family requires --vcpu-model and --vcpu-stepping");
 	expect_refusal(run_cli("sweep", "--mode", "snp:ovmf-hash", "--ovmf", fw), 2,
 		       "nothing to sweep");
 	free(csv);

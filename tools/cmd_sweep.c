@@ -10,6 +10,14 @@
 #include "cli.h"
 #include "space.h"
 
+/* The --vcpu-type list; with no CPU option at all, the verb's default. */
+static const char *space_types(const struct measure_args *a, bool match)
+{
+	if (a->vcpu_type_text || a->vcpu_sig_text || (a->has_family && a->family))
+		return a->vcpu_type_text;
+	return match ? "all" : "EPYC-v4";
+}
+
 /* The space from the options; dimensions not given take the verb's defaults. */
 static int resolve_space(struct measure_args *a, struct space *sp)
 {
@@ -18,10 +26,8 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 		.vcpus = a->vcpus_text ? a->vcpus_text :
 			 match	       ? "1-512" :
 					 "1",
-		.types = a->vcpu_type_text ? a->vcpu_type_text :
-			 match		   ? "all" :
-					     "EPYC-v4",
-		.sigs = a->vcpu_type_text ? NULL : a->vcpu_sig_text,
+		.types = space_types(a, match),
+		.sigs = a->vcpu_sig_text,
 		.has_family = a->has_family && a->family,
 		.family = a->family,
 		.model = a->model,
@@ -32,6 +38,10 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	};
 	int r;
 
+	if (t.has_family && (!a->has_model || !a->has_stepping)) {
+		usage_error("--vcpu-family requires --vcpu-model and --vcpu-stepping");
+		return EXIT_USAGE;
+	}
 	if (a->n_features_text == 0)
 		a->features_text[a->n_features_text++] = match ? "0x1,0x21" : "0x1";
 	t.features = a->features_text;
@@ -45,6 +55,7 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	a->vcpu_type = sp->sig_names[0];
 	a->has_vcpu_sig = true;
 	a->vcpu_sig = sp->sigs[0];
+	a->has_family = false; /* the space holds it now */
 	a->guest_features = sp->features[0];
 	a->vmm_text = snpm_vmm_name(sp->vmms[0]);
 	return 0;

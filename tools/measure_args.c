@@ -187,7 +187,8 @@ void print_help(enum verb verb)
 		printf("\nWithout --mode: SNP, 1 vCPU, EPYC-v4, guest features 0x1, QEMU, with a "
 		       "note on stderr.\n");
 	if (verb == VERB_SWEEP || verb == VERB_MATCH)
-		printf("\nLists: --vcpus 1-64,128; --vcpu-type all or A,B; --vmm-type QEMU,ec2,gce; "
+		printf("\nLists: --vcpus 1-64,128; --vcpu-type all or A,B; --vcpu-sig 0x800f12,0xa00f11 "
+		       "(with --vcpu-type and --vcpu-family: their union); --vmm-type QEMU,ec2,gce; "
 		       "--guest-features 0x1,0x21 (numbers: one set each; names joined by ',' or "
 		       "'+' make one set; repeat the option for more sets).\n");
 }

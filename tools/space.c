@@ -46,6 +46,14 @@ static int parse_vcpu_ranges(const char *text, struct space *sp)
 
 static int add_sig(struct space *sp, uint32_t sig, const char *name)
 {
+	/* Types, signatures and a family may name the same CPU: one row each, by its name. */
+	for (size_t i = 0; i < sp->n_sigs; i++) {
+		if (sp->sigs[i] == sig) {
+			if (!sp->sig_names[i])
+				sp->sig_names[i] = name;
+			return 0;
+		}
+	}
 	if (sp->n_sigs == MAX_SIGS) {
 		usage_error("more than %d vCPU signatures", MAX_SIGS);
 		return EXIT_USAGE;
@@ -185,12 +193,13 @@ int space_parse(const struct space_text *t, struct space *sp)
 
 	memset(sp, 0, sizeof(*sp));
 	r = parse_vcpu_ranges(t->vcpus, sp);
+	/* Every CPU option given counts: the space is their union. */
+	if (r == 0 && t->types)
+		r = parse_types(t->types, sp);
+	if (r == 0 && t->sigs)
+		r = parse_sigs(t->sigs, sp);
 	if (r == 0 && t->has_family)
 		r = add_sig(sp, snpm_cpu_sig(t->family, t->model, t->stepping), NULL);
-	else if (r == 0 && t->sigs)
-		r = parse_sigs(t->sigs, sp);
-	else if (r == 0)
-		r = parse_types(t->types, sp);
 	if (r == 0)
 		r = parse_feature_sets(t->features, t->n_features, sp);
 	if (r == 0)
