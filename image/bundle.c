@@ -292,6 +292,28 @@ static int add_row(void *arg, const struct snpm_sweep_row *row)
 	return 0;
 }
 
+/* The whole firmware image at path, for measuring. */
+static int read_firmware(const char *path, struct snpm_measure_config *cfg, uint8_t **fw,
+			 struct snpm_error *reterr)
+{
+	FILE *f = fopen(path, "rbe");
+	long len;
+	int r = 0;
+
+	if (!f)
+		return snpm_fail(reterr, SNPM_EIO, "%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	*fw = len > 0 && len <= (long)SNPM_OVMF_MAX_SIZE ? malloc((size_t)len) : NULL;
+	if (!*fw || fread(*fw, 1, (size_t)len, f) != (size_t)len)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: not a usable firmware image", path);
+	fclose(f);
+	cfg->firmware = *fw;
+	cfg->firmware_len = r == 0 ? (size_t)len : 0;
+	return r;
+}
+
 /* The SNP measurement config for a bundle's kernel, initramfs, firmware and cmdline. */
 static int bundle_config(const char *dir, const char *cmdline, struct snpm_measure_config *cfg,
 			 uint8_t **fw, struct snpm_error *reterr)
@@ -299,27 +321,14 @@ static int bundle_config(const char *dir, const char *cmdline, struct snpm_measu
 	struct digest k = { 0 }, i = { 0 };
 	char *kp = join(dir, "kernel"), *ip = join(dir, "initramfs"), *op = join(dir, "OVMF.fd");
 	int r = kp && ip && op ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-	FILE *f;
-	long len;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (r == 0)
 		r = file_digest(kp, &k, reterr);
 	if (r == 0)
 		r = file_digest(ip, &i, reterr);
-	if (r == 0 && !(f = fopen(op, "rbe")))
-		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", op, strerror(errno));
-	if (r == 0) {
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		rewind(f);
-		*fw = len > 0 && len <= (long)SNPM_OVMF_MAX_SIZE ? malloc((size_t)len) : NULL;
-		if (!*fw || fread(*fw, 1, (size_t)len, f) != (size_t)len)
-			r = snpm_fail(reterr, SNPM_EIO, "%s: not a usable firmware image", op);
-		fclose(f);
-		cfg->firmware = *fw;
-		cfg->firmware_len = (size_t)len;
-	}
+	if (r == 0)
+		r = read_firmware(op, cfg, fw, reterr);
 	cfg->mode = SNPM_MODE_SNP;
 	cfg->has_kernel = true;
 	memcpy(cfg->kernel_sha256, k.sha256, SNPM_SHA256_SIZE);
@@ -328,6 +337,28 @@ static int bundle_config(const char *dir, const char *cmdline, struct snpm_measu
 		r = snpm_cmdline_sha256(cmdline, cfg->cmdline_sha256, reterr);
 	free(kp), free(ip), free(op);
 	return r;
+}
+
+static int ignore_row(void *arg, const struct snpm_sweep_row *row)
+{
+	(void)arg, (void)row;
+	return 0;
+}
+
+/* The firmware and the space measured once with placeholder hashes before anything is built,
+ * so a firmware without kernel-hashes support fails in a second, not after the rootfs. */
+static int preflight(const struct snpm_bundle_spec *spec, struct snpm_error *reterr)
+{
+	struct snpm_measure_config cfg = { 0 };
+	uint8_t *fw = NULL;
+	int r = read_firmware(spec->ovmf, &cfg, &fw, reterr);
+
+	cfg.mode = SNPM_MODE_SNP;
+	cfg.has_kernel = true;
+	if (r == 0)
+		r = snpm_sweep(&cfg, spec->space, ignore_row, NULL, reterr);
+	free(fw);
+	return r < 0 && r != SNPM_EIO ? about(spec->ovmf, r, reterr) : r;
 }
 
 static int measure_rows(const char *dir, const char *cmdline, const struct snpm_sweep_space *space,
@@ -513,6 +544,8 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 	struct build b = { .spec = spec };
 	int r = check_spec(spec, out_dir, reterr);
 
+	if (r == 0)
+		r = preflight(spec, reterr);
 	if (r < 0)
 		return r;
 	if (asprintf(&b.dir, "%s.tmpXXXXXX", out_dir) < 0 || !mkdtemp(b.dir)) {

@@ -967,6 +967,10 @@ static void test_snpimage_bundle_cli(void **state)
 	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
 		junk, "--cmdline", "x", "-o", out2, NULL);
 	expect_img_refusal(&r, 1, junk);
+	/* The firmware is checked before anything is built: its error comes first. */
+	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs",
+		"/nonexistent-rootfs", "--ovmf", junk, "--cmdline", "x", "-o", out2, NULL);
+	expect_img_refusal(&r, 1, junk);
 	assert_int_equal(access(out2, F_OK), -1);
 	free(junk), free(out2);
 
