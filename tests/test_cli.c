@@ -636,6 +636,12 @@ static void test_sweep_and_match(void **state)
 	assert_non_null(strstr(uni, "QEMU,EPYC-Milan,0xa00f11,"));
 	assert_non_null(strstr(uni, "QEMU,,0xa10f11,"));
 	free(uni);
+	/* Models that share a signature keep a row each, so a match names every one. */
+	char *all = capture(run_cli("sweep", "--ovmf", fw, "--vcpu-type", "all", "--csv"));
+	assert_int_equal(count_lines(all), 1 + 16);
+	assert_non_null(strstr(all, "QEMU,EPYC,0x800f12,"));
+	assert_non_null(strstr(all, "QEMU,EPYC-v4,0x800f12,"));
+	free(all);
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vcpu-family", "25"), 2,
 		       "--vcpu-family requires --vcpu-model and --vcpu-stepping");
 	expect_refusal(run_cli("sweep", "--mode", "snp:ovmf-hash", "--ovmf", fw), 2,

@@ -46,13 +46,13 @@ static int parse_vcpu_ranges(const char *text, struct space *sp)
 
 static int add_sig(struct space *sp, uint32_t sig, const char *name)
 {
-	/* Types, signatures and a family may name the same CPU: one row each, by its name. */
+	/* A bare signature (--vcpu-sig, --vcpu-family) already covered by a listed model adds no
+	 * row; models sharing a signature keep a row each, so a match names every one of them. */
 	for (size_t i = 0; i < sp->n_sigs; i++) {
-		if (sp->sigs[i] == sig) {
-			if (!sp->sig_names[i])
-				sp->sig_names[i] = name;
+		if (sp->sigs[i] != sig)
+			continue;
+		if (!name || (sp->sig_names[i] && strcmp(sp->sig_names[i], name) == 0))
 			return 0;
-		}
 	}
 	if (sp->n_sigs == MAX_SIGS) {
 		usage_error("more than %d vCPU signatures", MAX_SIGS);
