@@ -627,6 +627,9 @@ static void test_sweep_and_match(void **state)
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vcpus", "5-2"), 2, "--vcpus");
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--vmm-type", "QEMU,kvm"), 2, "kvm");
 	expect_refusal(run_cli("sweep", "--ovmf", fw, "--json", "--csv"), 2, "exclude");
+	/* A refused JSON sweep prints nothing, not even the array's opening bracket. */
+	expect_refusal(run_cli("sweep", "--ovmf", fw_x64, "--kernel", kernel, "--json"), 1,
+		       "SNP_KERNEL_HASHES");
 	/* CPU options together: their union, one row per CPU however many options name it. */
 	char *uni = capture(run_cli("sweep", "--ovmf", fw, "--vcpu-type", "EPYC-v4,EPYC-Milan",
 				    "--vcpu-sig", "0xa00f11,0xa10f11", "--vcpu-family", "25",

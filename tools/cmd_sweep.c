@@ -83,6 +83,8 @@ static void print_header(const struct printer *p)
 	else if (p->format == FORMAT_TABLE)
 		printf("%-5s %-14s %-10s %-8s %5s  %s\n", "vmm", "vcpu-type", "vcpu-sig",
 		       "features", "vcpus", "measurement");
+	else
+		printf("[");
 }
 
 static void print_row(struct printer *p, const struct snpm_sweep_row *row)
@@ -121,7 +123,7 @@ static void print_row(struct printer *p, const struct snpm_sweep_row *row)
 static void print_footer(const struct printer *p)
 {
 	if (p->format == FORMAT_JSON)
-		printf("]\n");
+		printf("%s]\n", p->rows ? "" : "[");
 }
 
 static int on_row(void *arg, const struct snpm_sweep_row *row)
@@ -173,13 +175,10 @@ static int run_sweep(const struct snpm_measure_config *cfg, const struct space *
 	struct snpm_sweep_space space = space_for_sweep(sp);
 	struct snpm_error err;
 
-	/* Refusals come before any row is printed: the library checks everything first. */
-	if (p->format == FORMAT_JSON)
-		printf("[");
-	if (snpm_sweep(cfg, &space, fn, p, &err) < 0) {
-		fflush(stdout);
+	/* Refusals come before any row is printed (the library checks everything first), so a
+	 * refused sweep leaves stdout empty. */
+	if (snpm_sweep(cfg, &space, fn, p, &err) < 0)
 		return report(a->ovmf ? a->ovmf : a->ovmf_metadata, &err);
-	}
 	print_footer(p);
 	return 0;
 }
