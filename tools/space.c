@@ -6,33 +6,57 @@
 #include "cli.h"
 #include "space.h"
 
+/* Calls fn on each comma-separated item of text (a private copy fn may modify); stops at the
+ * first non-zero return. */
+static int each_item(const char *text, int (*fn)(char *item, void *arg), void *arg)
+{
+	char *copy = strdup(text), *save = NULL;
+	int r = 0;
+
+	if (!copy) {
+		fprintf(stderr, "%s: out of memory\n", cli_prog);
+		return EXIT_FAIL;
+	}
+	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
+	     tok = strtok_r(NULL, ",", &save))
+		r = fn(tok, arg);
+	free(copy);
+	return r;
+}
+
+struct vcpu_ranges {
+	const char *text;
+	bool *want;
+};
+
+static int add_vcpu_range(char *tok, void *arg)
+{
+	struct vcpu_ranges *v = arg;
+	char *dash = strchr(tok, '-');
+	uint64_t lo, hi;
+
+	if (dash)
+		*dash = '\0';
+	if (!parse_u64(tok, false, SNPM_MAX_VCPUS, &lo) ||
+	    !parse_u64(dash ? dash + 1 : tok, false, SNPM_MAX_VCPUS, &hi) || lo < 1 || hi < lo) {
+		usage_error("argument --vcpus: '%s' is not a list of counts or ranges within 1-%u",
+			    v->text, SNPM_MAX_VCPUS);
+		return EXIT_USAGE;
+	}
+	for (uint64_t n = lo; n <= hi; n++)
+		v->want[n] = true;
+	return 0;
+}
+
 /* "1-64,128" into ascending unique counts. */
 static int parse_vcpu_ranges(const char *text, struct space *sp)
 {
 	static bool want[SNPM_MAX_VCPUS + 1];
-	char *copy = strdup(text), *save = NULL;
-	int r = 0;
+	struct vcpu_ranges v = { text, want };
+	int r;
 
 	memset(want, 0, sizeof(want));
-	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *dash = strchr(tok, '-');
-		uint64_t lo, hi;
-		if (dash)
-			*dash = '\0';
-		if (!parse_u64(tok, false, SNPM_MAX_VCPUS, &lo) ||
-		    !parse_u64(dash ? dash + 1 : tok, false, SNPM_MAX_VCPUS, &hi) || lo < 1 ||
-		    hi < lo) {
-			usage_error(
-				"argument --vcpus: '%s' is not a list of counts or ranges within "
-				"1-%u",
-				text, SNPM_MAX_VCPUS);
-			r = EXIT_USAGE;
-		}
-		for (uint64_t n = lo; r == 0 && n <= hi; n++)
-			want[n] = true;
-	}
-	free(copy);
+	r = each_item(text, add_vcpu_range, &v);
 	sp->n_vcpus = 0;
 	for (uint32_t n = 1; r == 0 && n <= SNPM_MAX_VCPUS; n++)
 		if (want[n])
@@ -95,23 +119,20 @@ next:
 	return r;
 }
 
+static int add_sig_text(char *tok, void *arg)
+{
+	uint64_t v;
+
+	if (!parse_u64(tok, true, UINT32_MAX, &v) || v == 0) {
+		usage_error("argument --vcpu-sig: invalid value '%s'", tok);
+		return EXIT_USAGE;
+	}
+	return add_sig(arg, (uint32_t)v, NULL);
+}
+
 static int parse_sigs(const char *text, struct space *sp)
 {
-	char *copy = strdup(text), *save = NULL;
-	int r = 0;
-
-	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
-	     tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-		if (!parse_u64(tok, true, UINT32_MAX, &v) || v == 0) {
-			usage_error("argument --vcpu-sig: invalid value '%s'", tok);
-			r = EXIT_USAGE;
-		} else {
-			r = add_sig(sp, (uint32_t)v, NULL);
-		}
-	}
-	free(copy);
-	return r;
+	return each_item(text, add_sig_text, sp);
 }
 
 static bool all_numeric(const char *text)
@@ -143,6 +164,11 @@ static int add_features(struct space *sp, const char *text)
 	return 0;
 }
 
+static int add_feature_item(char *item, void *arg)
+{
+	return add_features(arg, item);
+}
+
 /* Numbers separated by commas are one set each; names joined by ',' or '+' make one set. */
 static int parse_feature_sets(const char *const *texts, size_t n, struct space *sp)
 {
@@ -154,37 +180,37 @@ static int parse_feature_sets(const char *const *texts, size_t n, struct space *
 			r = add_features(sp, t);
 			continue;
 		}
-		char *copy = strdup(t), *save = NULL;
-		for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
-		     tok = strtok_r(NULL, ",", &save))
-			r = add_features(sp, tok);
-		free(copy);
+		r = each_item(t, add_feature_item, sp);
 	}
 	return r;
 }
 
+static int add_vmm(char *tok, void *arg)
+{
+	struct space *sp = arg;
+	enum snpm_vmm v;
+
+	if (snpm_vmm_parse(tok, &v) < 0) {
+		usage_error("unknown VMM type '%s'", tok);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sp->n_vmms; i++) {
+		if (sp->vmms[i] == v) {
+			usage_error("VMM type '%s' given twice", tok);
+			return EXIT_USAGE;
+		}
+	}
+	if (sp->n_vmms == sizeof(sp->vmms) / sizeof(sp->vmms[0])) {
+		usage_error("more than %zu VMM types", sp->n_vmms);
+		return EXIT_USAGE;
+	}
+	sp->vmms[sp->n_vmms++] = v;
+	return 0;
+}
+
 static int parse_vmms(const char *text, struct space *sp)
 {
-	char *copy = strdup(text), *save = NULL;
-	int r = 0;
-
-	for (char *tok = strtok_r(copy, ",", &save); tok && r == 0;
-	     tok = strtok_r(NULL, ",", &save)) {
-		enum snpm_vmm v;
-		if (snpm_vmm_parse(tok, &v) < 0 || sp->n_vmms == 3) {
-			usage_error("unknown or repeated VMM type '%s'", tok);
-			r = EXIT_USAGE;
-			break;
-		}
-		for (size_t i = 0; i < sp->n_vmms; i++)
-			if (sp->vmms[i] == v) {
-				usage_error("VMM type '%s' given twice", tok);
-				r = EXIT_USAGE;
-			}
-		sp->vmms[sp->n_vmms++] = v;
-	}
-	free(copy);
-	return r;
+	return each_item(text, add_vmm, sp);
 }
 
 int space_parse(const struct space_text *t, struct space *sp)
