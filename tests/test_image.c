@@ -292,10 +292,7 @@ static void test_against_veritysetup(void **state)
 	uint8_t *d = tu_stream("verity-live", 4096 * 555);
 
 	(void)state;
-	if (access(VERITYSETUP, X_OK) != 0) {
-		free(d), free(data), free(a), free(b);
-		TU_SKIP(VERITYSETUP " is not installed (apt-get install cryptsetup-bin)");
-	}
+	tu_need_program(VERITYSETUP, "cryptsetup-bin");
 	tu_write_file(data, d, 4096 * 555);
 	free(d);
 	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
@@ -515,10 +512,7 @@ static void test_initramfs_gnu_cpio(void **state)
 	char p1[512], p2[512], *cmd;
 
 	(void)state;
-	if (access("/usr/bin/cpio", X_OK) != 0) {
-		free(tree), free(out), free(x);
-		TU_SKIP("/usr/bin/cpio is not installed (apt-get install cpio)");
-	}
+	tu_need_program("/usr/bin/cpio", "cpio");
 	make_tree_a(tree);
 	assert_int_equal(snpm_initramfs_create(tree, false, out, &o, NULL, NULL), 0);
 	mkdir(x, 0755);
@@ -607,14 +601,6 @@ static void test_kernel_info(void **state)
 
 /* ---- rootfs and bundles ---- */
 
-static bool have_tool(const char *path, const char *package)
-{
-	if (access(path, X_OK) == 0)
-		return true;
-	fprintf(stderr, "SKIP: %s is not installed (apt-get install %s)\n", path, package);
-	return false;
-}
-
 static void make_rootfs_tree(const char *root, bool reversed)
 {
 	char p[512];
@@ -646,7 +632,6 @@ static void test_rootfs_reproducible(void **state)
 		      { SNPM_FS_EROFS, "/usr/bin/mkfs.erofs", "erofs-utils" } };
 	char *a = path_in("rfs-a"), *b = path_in("rfs-b"), *ia = path_in("a.img"),
 	     *ib = path_in("b.img");
-	int skipped = 0;
 
 	(void)state;
 	make_rootfs_tree(a, false);
@@ -659,10 +644,7 @@ static void test_rootfs_reproducible(void **state)
 		struct snpm_verity_mismatch m;
 		size_t la, lb;
 
-		if (!have_tool(kinds[i].tool, kinds[i].package)) {
-			skipped++;
-			continue;
-		}
+		tu_need_program(kinds[i].tool, kinds[i].package);
 		snpm_verity_defaults(&o.verity_params);
 		assert_int_equal(snpm_verity_derive("rootfs-test", o.verity_params.salt,
 						    o.verity_params.uuid, NULL),
@@ -689,8 +671,6 @@ static void test_rootfs_reproducible(void **state)
 				 0);
 	}
 	free(a), free(b), free(ia), free(ib);
-	if (skipped)
-		TU_SKIP("%d filesystem tool(s) missing", skipped);
 }
 
 /* The KAT's dev_amdsev firmware, which has kernel hashes support, rebuilt at path. */
@@ -755,11 +735,7 @@ static void test_bundle(void **state)
 	char *path;
 
 	(void)state;
-	if (!have_tool("/usr/bin/mksquashfs", "squashfs-tools")) {
-		free(kernel), free(ovmf), free(i1), free(i2), free(r1), free(r2), free(o1),
-			free(o2);
-		TU_SKIP("mksquashfs");
-	}
+	tu_need_program("/usr/bin/mksquashfs", "squashfs-tools");
 	write_kat_firmware(ovmf);
 	make_tree_a(i1);
 	make_tree_b(i2);
@@ -930,10 +906,7 @@ static void test_snpimage_bundle_cli(void **state)
 	struct tu_run r;
 
 	(void)state;
-	if (!have_tool("/usr/bin/mksquashfs", "squashfs-tools")) {
-		free(kernel), free(ovmf), free(init), free(root), free(out);
-		TU_SKIP("mksquashfs");
-	}
+	tu_need_program("/usr/bin/mksquashfs", "squashfs-tools");
 	write_kat_firmware(ovmf);
 	make_tree_a(init);
 	make_rootfs_tree(root, false);
@@ -1031,10 +1004,7 @@ static void test_snpimage_build_cli(void **state)
 	assert_memory_equal(data, "070701", 6);
 	free(data);
 
-	if (!have_tool("/usr/bin/mksquashfs", "squashfs-tools")) {
-		free(tree), free(cpio), free(root), free(img), free(list), free(cpio2);
-		TU_SKIP("mksquashfs");
-	}
+	tu_need_program("/usr/bin/mksquashfs", "squashfs-tools");
 	make_rootfs_tree(root, false);
 	run_img(&r, "rootfs", root, "-o", img, "--verity", "--seed", "cli", "--json", NULL);
 	if (r.status != 0)
@@ -1253,5 +1223,5 @@ int main(void)
 		cmocka_unit_test(test_bundle),
 	};
 
-	return tu_exit(cmocka_run_group_tests(tests, setup, teardown));
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

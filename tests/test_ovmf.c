@@ -141,8 +141,6 @@ static void test_real_fixture(void **state)
 	size_t len;
 
 	(void)state;
-	if (!path)
-		TU_SKIP("ovmf_AmdSev_suffix.bin");
 	data = tu_read_file(path, &len);
 	assert_int_equal(snpm_ovmf_parse(data, len, &info, NULL), 0);
 	/* Values as edk2-stable202405 AmdSevX64 lays them out. */
@@ -360,8 +358,6 @@ static void test_truncated_fixture(void **state)
 	size_t len;
 
 	(void)state;
-	if (!path)
-		TU_SKIP("ovmf_AmdSev_suffix.bin");
 	data = tu_read_file(path, &len);
 	/* Dropping the head keeps the table but moves the metadata out of the file. */
 	assert_int_equal(snpm_ovmf_parse(data + 3072, len - 3072, &info, &err), SNPM_EMALFORMED);
@@ -427,5 +423,5 @@ int main(void)
 		cmocka_unit_test(test_guid_text),
 	};
 
-	return tu_exit(cmocka_run_group_tests(tests, NULL, NULL));
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

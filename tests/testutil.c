@@ -13,39 +13,25 @@
 
 #include "testutil.h"
 
-int tu_skipped;
-
-int tu_exit(int failed)
-{
-	if (failed)
-		return failed;
-	if (tu_skipped) {
-		fprintf(stderr, "%d test(s) skipped for missing inputs: reported as skipped\n",
-			tu_skipped);
-		return 77;
-	}
-	return 0;
-}
-
-const char *tu_shared_dir(void)
-{
-	const char *env = getenv("SNPM_SHARED_DIR");
-
-	return env && *env ? env : SNPM_DEFAULT_SHARED_DIR;
-}
-
 char *tu_fixture(const char *relpath)
 {
-	char *p;
+	char *p, why[512];
 
-	if (asprintf(&p, "%s/fixtures/%s", tu_shared_dir(), relpath) < 0)
-		return NULL;
-	if (access(p, R_OK) != 0) {
-		fprintf(stderr, "SKIP: fixture %s is absent (set SNPM_SHARED_DIR)\n", p);
-		free(p);
-		return NULL;
-	}
-	return p;
+	assert_true(asprintf(&p, "%s/tests/fixtures/%s", SNPM_SOURCE_DIR, relpath) > 0);
+	if (access(p, R_OK) == 0)
+		return p;
+	snprintf(why, sizeof(why), "fixture %s: %s (the repository ships it: is the clone whole?)",
+		 p, strerror(errno));
+	free(p);
+	fail_msg("%s", why);
+	return NULL;
+}
+
+void tu_need_program(const char *path, const char *package)
+{
+	if (access(path, X_OK) != 0)
+		fail_msg("%s: %s (apt-get install %s; .ci/install-deps does)", path,
+			 strerror(errno), package);
 }
 
 char *tu_source_path(const char *relpath)

@@ -14,11 +14,14 @@
 
 #include <snpm/snpm.h>
 
-/* The shared/ folder: $SNPM_SHARED_DIR, else ../shared beside the source tree. */
-const char *tu_shared_dir(void);
-
-/* A path under shared/fixtures/, or NULL (with a loud note on stderr) when it is absent. */
+/*
+ * A path under tests/fixtures/ (free() it). The repository ships every fixture, so one that is
+ * missing fails the current test with its name; it never returns NULL.
+ */
 char *tu_fixture(const char *relpath);
+
+/* Fails the current test, naming the Debian package, unless the program at path runs. */
+void tu_need_program(const char *path, const char *package);
 
 /* A path under the repository (e.g. "vectors/launch-digest-kat.json"); free() it. */
 char *tu_source_path(const char *relpath);
@@ -53,18 +56,5 @@ void tu_run(char *const argv[], struct tu_run *ret);
 /* The same, in directory dir (NULL: here). */
 void tu_run_in(const char *dir, char *const argv[], struct tu_run *ret);
 void tu_run_free(struct tu_run *r);
-
-/* How many tests skipped; a suite with skips and no failures exits 77 (CTest: skipped). */
-extern int tu_skipped;
-int tu_exit(int failed);
-
-/* Skips the current test with a message on stderr. */
-#define TU_SKIP(...)                                   \
-	do {                                           \
-		fprintf(stderr, "SKIP: " __VA_ARGS__); \
-		fputc('\n', stderr);                   \
-		tu_skipped++;                          \
-		skip();                                \
-	} while (0)
 
 #endif /* SNPM_TESTUTIL_H */

@@ -4,12 +4,12 @@
 # and peak RSS again with a 1 GiB initrd.
 #
 # Usage: tests/bench/measure.sh [BUILD_DIR]   (default: build)
-# Needs: GNU time (package time), openssl, ../shared/fixtures/sev-snp-measure/ovmf_AmdSev_suffix.bin
+# Needs: GNU time (package time), openssl, tests/fixtures/sev-snp-measure/ovmf_AmdSev_suffix.bin
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
 cli=$build/snpmeasure
-suffix=${SNPM_SHARED_DIR:-../shared}/fixtures/sev-snp-measure/ovmf_AmdSev_suffix.bin
+suffix=tests/fixtures/sev-snp-measure/ovmf_AmdSev_suffix.bin
 runs=${RUNS:-7}
 work=$(mktemp -d /tmp/snpm-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT

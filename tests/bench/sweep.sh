@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
 cli=$build/snpmeasure
-suffix=${SNPM_SHARED_DIR:-../shared}/fixtures/sev-snp-measure/ovmf_AmdSev_suffix.bin
+suffix=tests/fixtures/sev-snp-measure/ovmf_AmdSev_suffix.bin
 work=$(mktemp -d /tmp/snpm-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 [ -x "$cli" ] && [ -r "$suffix" ] || { echo "needs $cli and $suffix" >&2; exit 1; }

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a bounded time,
-# seeded from the regression corpus and from ../shared (vectors, fixtures) when present.
+# seeded from the regression corpus and from the repository's vectors and fixtures.
 # Fails on any crash, leak or sanitizer report; prints executions per target.
 #
 # Usage: tests/fuzz/run.sh [SECONDS_PER_TARGET]   (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
-shared=${SNPM_SHARED_DIR:-../shared}
+fx=tests/fixtures
 build=build-fuzz
 CC=clang cmake -B "$build" -DSNPM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build "$build" -j2 --target fuzz_ovmf fuzz_report fuzz_json fuzz_keys fuzz_files > /dev/null
@@ -22,11 +22,10 @@ seed() { # target, extra seed files...
   for f in "$@"; do [ -f "$f" ] && cp "$f" "$work/$t/seed-$(basename "$(dirname "$f")")-$(basename "$f")"; done
   return 0
 }
-seed ovmf "$shared"/fixtures/sev-snp-measure/*.bin "$shared"/fixtures/sev-snp-measure/*.fd
-seed report "$shared"/fixtures/reports/*/report.bin "$shared"/fixtures/reports/*/*.pem \
-  "$shared"/fixtures/reports/*/*.der
-seed json "$shared"/vectors/*.json
-seed keys "$shared"/fixtures/sev-snp-measure/*.pem
+seed ovmf "$fx"/sev-snp-measure/*.bin "$fx"/sev-snp-measure/*.fd
+seed report "$fx"/reports/*/report.bin "$fx"/reports/*/*.pem "$fx"/reports/*/*.der
+seed json vectors/*.json
+seed keys "$fx"/sev-snp-measure/*.pem
 seed files
 
 status=0
