@@ -6,6 +6,7 @@
  * then the SEV metadata sections in firmware order, then one VMSA per vCPU.
  * SEV and SEV-ES: SHA-256 over the firmware, the kernel hashes table, and for SEV-ES the VMSAs.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <snpm/measure.h>
@@ -150,6 +151,75 @@ static int check_vcpus(const struct launch *l, uint32_t vcpus, struct snpm_error
 	return 0;
 }
 
+/* ---- the layout: every GPA measured at most once ---- */
+
+/* One range of guest memory the launch measures, and what put it there. */
+struct gpa_range {
+	uint64_t start, end; /* [start, end) */
+	char what[64];
+};
+
+#define MAX_RANGES (SNPM_OVMF_MAX_SECTIONS + 3)
+
+static void add_range(struct gpa_range *r, size_t *n, uint64_t start, uint64_t len,
+		      const char *what)
+{
+	r[*n].start = start;
+	r[*n].end = start + len;
+	snprintf(r[*n].what, sizeof(r[*n].what), "%s (0x%llx-0x%llx)", what,
+		 (unsigned long long)start, (unsigned long long)(start + len - 1));
+	(*n)++;
+}
+
+static void add_sections(struct gpa_range *r, size_t *n, const struct snpm_ovmf_info *info,
+			 const char *owner)
+{
+	char what[48];
+
+	for (uint32_t i = 0; i < info->n_sections; i++) {
+		const struct snpm_ovmf_section *s = &info->sections[i];
+		snprintf(what, sizeof(what), "%s section %u %s", owner, i,
+			 snpm_section_type_name(s->type) ? snpm_section_type_name(s->type) : "?");
+		add_range(r, n, s->gpa, s->size, what);
+	}
+}
+
+static uint64_t vmsa_gpa(const struct launch *l)
+{
+	return l->cfg.vmsa_gpa ? l->cfg.vmsa_gpa : SNPM_VMSA_GPA_DEFAULT;
+}
+
+/*
+ * The secure processor refuses a second SNP_LAUNCH_UPDATE of a page it has already validated
+ * (SNP ABI spec 56860, SNP_LAUNCH_UPDATE: the page must not be validated), so a layout that
+ * measures one GPA twice cannot come from a real launch. Every VMSA is measured at one GPA,
+ * as KVM does (the VMSAs are not guest memory), so only other pages may not share it.
+ */
+static int check_layout(const struct launch *l, struct snpm_error *reterr)
+{
+	struct gpa_range r[MAX_RANGES];
+	size_t n = 0;
+
+	if (!is_snp(l->cfg.mode))
+		return 0;
+	if (l->fw->size)
+		add_range(r, &n, l->fw_gpa, l->fw->size, "firmware");
+	if (l->cfg.mode == SNPM_MODE_SNP_SVSM) {
+		add_range(r, &n, l->svsm_gpa, l->cfg.svsm_len, "SVSM image");
+		add_sections(r, &n, &l->svsm, "SVSM metadata");
+	} else {
+		add_sections(r, &n, l->fw, "SEV metadata");
+	}
+	add_range(r, &n, vmsa_gpa(l), SNPM_PAGE_SIZE, "VMSA page");
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (r[i].start < r[j].end && r[j].start < r[i].end)
+				return snpm_fail(reterr, SNPM_EMALFORMED,
+						 "%s and %s measure the same pages", r[i].what,
+						 r[j].what);
+	return 0;
+}
+
 static int prepare(const struct snpm_measure_config *cfg, struct launch *l,
 		   struct snpm_error *reterr)
 {
@@ -177,8 +247,10 @@ static int prepare(const struct snpm_measure_config *cfg, struct launch *l,
 				 (unsigned long long)l->fw->size);
 	l->fw_gpa = SNPM_FOUR_GIB - l->fw->size;
 	if (cfg->mode == SNPM_MODE_SNP_SVSM)
-		return prepare_svsm(l, reterr);
-	return check_vcpus(l, cfg->vcpus, reterr);
+		r = prepare_svsm(l, reterr);
+	else
+		r = check_vcpus(l, cfg->vcpus, reterr);
+	return r < 0 ? r : check_layout(l, reterr);
 }
 
 static int vcpu_vmsa(const struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
@@ -346,6 +418,13 @@ static int kernel_hashes_page(const struct launch *l, const struct snpm_ovmf_sec
 				 "SNP_KERNEL_HASHES section of 0x%x bytes with the table at "
 				 "offset 0x%x is not the single page QEMU fills",
 				 s->size, offset);
+	/* QEMU copies the table into this page at the table's offset within its page; OVMF
+	 * looks for it at the table's GPA. Elsewhere, OVMF would find no table to check. */
+	if (fw->hashes_table_gpa - offset != s->gpa)
+		return snpm_fail(reterr, SNPM_EMALFORMED,
+				 "SEV hashes table at 0x%x lies outside the SNP_KERNEL_HASHES page "
+				 "0x%x-0x%x",
+				 fw->hashes_table_gpa, s->gpa, s->gpa + s->size - 1);
 	memset(page, 0, SNPM_PAGE_SIZE);
 	snpm_hashes_table_build(l->cfg.cmdline_sha256, l->cfg.initrd_sha256, l->cfg.kernel_sha256,
 				page + offset);
@@ -450,11 +529,6 @@ static int snp_sections(struct launch *l, struct snpm_launch_ctx *ctx, struct sn
 	if (l->cfg.mode == SNPM_MODE_SNP_SVSM)
 		return measure_sections(l, &l->svsm, false, ctx, reterr);
 	return measure_sections(l, l->fw, l->cfg.has_kernel, ctx, reterr);
-}
-
-static uint64_t vmsa_gpa(const struct launch *l)
-{
-	return l->cfg.vmsa_gpa ? l->cfg.vmsa_gpa : SNPM_VMSA_GPA_DEFAULT;
 }
 
 static int measure_vmsas(struct launch *l, struct snpm_launch_ctx *ctx, struct snpm_error *reterr)

@@ -158,9 +158,11 @@ bool snpm_hex_decode(const char *text, uint8_t *out, size_t len)
 
 bool snpm_parse_number(const char *s, uint64_t max, uint64_t *ret)
 {
+	uint64_t v = 0;
 	int base = 10;
-	char *end;
 
+	/* One grammar everywhere: decimal, or 0x/0o/0b and digits of that base. No sign,
+	 * space, underscore or second prefix (strtoull would take "0x0x4" as 4). */
 	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
@@ -169,12 +171,15 @@ bool snpm_parse_number(const char *s, uint64_t max, uint64_t *ret)
 		base = 8, s += 2;
 	else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
 		base = 2, s += 2;
-	/* strtoull would accept signs, spaces and a second prefix; the first digit must be one. */
-	if (hex_value(*s) < 0 || hex_value(*s) >= base)
+	if (!*s)
 		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, base);
-	if (errno || *end || v > max)
+	for (; *s; s++) {
+		int d = hex_value(*s);
+		if (d < 0 || d >= base || v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return false;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	if (v > max)
 		return false;
 	*ret = v;
 	return true;

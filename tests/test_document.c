@@ -170,22 +170,23 @@ static void test_spec_refusals(void **state)
 	expect_spec_refusal("{\"cmdline\": null}", "must be a string");
 }
 
+#define DSTACK_DOC                                                                     \
+	"{\"base_cmdline\": \"console=ttyS0 \", \"ovmf_hash\": \""                          \
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324"         \
+	"25262728292a2b2c2d2e2f\", \"kernel_hash\": \""                                      \
+	"5555555555555555555555555555555555555555555555555555555555555555\", "               \
+	"\"initrd_hash\": \"\", \"sev_hashes_table_gpa\": 8457216, "                        \
+	"\"sev_es_reset_eip\": 8433668, \"vcpus\": 2, \"vcpu_type\": \"epyc-v4\", "          \
+	"\"guest_features\": 1, \"ovmf_sections\": [{\"gpa\": 8388608, \"size\": 4096, "    \
+	"\"section_type\": 1}, {\"gpa\": 8454144, \"size\": 4096, \"section_type\": 16}]}"
+
 static void test_spec_dstack(void **state)
 {
 	struct snpm_spec *s;
 
 	(void)state;
-	/* dstack-mr's MeasurementInput, recognised by its keys; extra keys are its own. */
-	s = parse_ok(
-		"{\"app_id\": \"x\", \"base_cmdline\": \"console=ttyS0 \", \"ovmf_hash\": \""
-		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324"
-		"25262728292a2b2c2d2e2f\", \"kernel_hash\": \""
-		"5555555555555555555555555555555555555555555555555555555555555555\", "
-		"\"initrd_hash\": \"\", \"sev_hashes_table_gpa\": 8457216, "
-		"\"sev_es_reset_eip\": 8433668, \"vcpus\": 2, \"vcpu_type\": \"epyc-v4\", "
-		"\"guest_features\": 1, \"ovmf_sections\": [{\"gpa\": 8388608, \"size\": 4096, "
-		"\"section_type\": 1}, {\"gpa\": 8454144, \"size\": 4096, \"section_type\": "
-		"16}]}");
+	/* dstack-mr's MeasurementInput, recognised by its keys. */
+	s = parse_ok(DSTACK_DOC);
 	assert_true(s->dstack);
 	assert_int_equal(s->mode, SNPM_MODE_SNP);
 	assert_int_equal(s->vmm, SNPM_VMM_QEMU);
@@ -202,17 +203,26 @@ static void test_spec_dstack(void **state)
 	assert_true(s->firmware_digests.has_snp);
 	snpm_spec_free(s);
 
-	s = parse_ok("{\"base_cmdline\": \"ro\", \"ovmf_hash\": \""
-		     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324"
-		     "25262728292a2b2c2d2e2f\", \"ovmf_sections\": []}");
-	assert_false(s->cmdline_trim_differs);
-	snpm_spec_free(s);
-	expect_spec_refusal("{\"ovmf_hash\": \"00\", \"ovmf_sections\": []}", "96 hex digits");
-	expect_spec_refusal("{\"ovmf_hash\": \"" /* 96 hex */
-			    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122"
-			    "232425262728292a2b2c2d2e2f\", \"ovmf_sections\": [{\"gpa\": 1, "
-			    "\"size\": 4096, \"section_type\": 1}]}",
-			    "not page aligned");
+	/* dstack's deny_unknown_fields and validate_measurement_input(): what dstack refuses,
+	 * snpmeasure refuses. */
+	static const char *const refusals[][3] = {
+		{ "\"vcpus\": 2", "\"vcpus\": 2, \"app_id\": \"x\"", "unknown key \"app_id\"" },
+		{ "\"section_type\": 1}", "\"section_type\": 1, \"type\": 1}",
+		  "unknown key \"sections[].type\"" },
+		{ "\"vcpus\": 2, ", "", "no \"vcpus\"" },
+		{ "\"vcpus\": 2", "\"vcpus\": \"2\"", "must be a JSON integer" },
+		{ "\"vcpus\": 2", "\"vcpus\": 513", "within 1..512" },
+		{ "\"guest_features\": 1", "\"guest_features\": 0", "non-zero" },
+		{ "\"section_type\": 16", "\"section_type\": 1", "no SNP_KERNEL_HASHES" },
+		{ "\"sev_es_reset_eip\": 8433668", "\"sev_es_reset_eip\": 0", "non-zero" },
+		{ "\"ovmf_hash\": \"00", "\"ovmf_hash\": \"0", "96 hex digits" },
+		{ "\"gpa\": 8388608", "\"gpa\": 8388609", "not page aligned" },
+	};
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		char *doc = tu_replace(DSTACK_DOC, refusals[i][0], refusals[i][1]);
+		expect_spec_refusal(doc, refusals[i][2]);
+		free(doc);
+	}
 }
 
 int main(void)

@@ -257,7 +257,7 @@ static void test_hostile_documents(void **state)
 		  "[{\"gpa\": 4096, \"size\": 4294967295, \"type_id\": 1}]}}}}",
 		  "not page aligned" },
 		{ "[\"not\", \"an\", \"object\"]", "must be a JSON object" },
-		{ "{\"mode\": \"snp\", \"mode\": 7}", "mode" },
+		{ "{\"mode\": \"snp\", \"mode\": 7}", "a key appears twice" },
 		{ "\xff\xfe{}", "not JSON" },
 	};
 

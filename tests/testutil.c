@@ -301,3 +301,81 @@ void tu_run_free(struct tu_run *r)
 	free(r->out);
 	free(r->err);
 }
+
+struct tu_run tu_cli_in(const char *cwd, const char *first, ...)
+{
+	const char *argv[64] = { SNPM_CLI, first };
+	struct tu_run r;
+	va_list ap;
+	int n = 2;
+
+	va_start(ap, first);
+	while (first && (argv[n] = va_arg(ap, const char *)) != NULL) {
+		n++;
+		assert_true(n < 64);
+	}
+	va_end(ap);
+	tu_run_in(cwd, (char *const *)argv, &r);
+	return r;
+}
+
+size_t tu_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+void tu_expect_refusal(struct tu_run r, int status, const char *needle)
+{
+	if (r.status != status || *r.out || tu_lines(r.err) != 1 || !strstr(r.err, needle))
+		fail_msg("status %d, stdout '%s', stderr '%s' (wanted %d and '%s')", r.status,
+			 r.out, r.err, status, needle);
+	if (strncmp(r.err, "snpmeasure: ", 12) != 0)
+		fail_msg("stderr does not start with the program name: %s", r.err);
+	tu_run_free(&r);
+}
+
+void tu_expect_digest(struct tu_run r, const char *digest)
+{
+	char *line;
+
+	assert_true(asprintf(&line, "%s\n", digest) > 0);
+	if (r.status != 0 || strcmp(r.out, line) != 0)
+		fail_msg("status %d, stdout '%s', stderr '%s'", r.status, r.out, r.err);
+	free(line);
+	tu_run_free(&r);
+}
+
+char *tu_capture(struct tu_run r)
+{
+	if (r.status != 0)
+		fail_msg("status %d, stderr '%s'", r.status, r.err);
+	free(r.err);
+	return r.out;
+}
+
+char *tu_kat_file(struct json_object *inputs, const char *dir, const char *name)
+{
+	size_t len;
+	uint8_t *data = tu_build_input(json_object_object_get(inputs, name), &len);
+	char *path;
+
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+	tu_write_file(path, data, len);
+	free(data);
+	return path;
+}
+
+char *tu_replace(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	char *out;
+
+	if (!at)
+		fail_msg("'%s' does not occur in '%s'", from, s);
+	assert_true(asprintf(&out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)) > 0);
+	return out;
+}

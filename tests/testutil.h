@@ -41,6 +41,9 @@ uint8_t *tu_stream(const char *tag, size_t n);
 /* Builds a KAT input (kind "stream" or "firmware") from its recipe object. */
 uint8_t *tu_build_input(struct json_object *recipe, size_t *ret_len);
 
+/* s with its first `from` replaced by `to` (from must occur); free() it. */
+char *tu_replace(const char *s, const char *from, const char *to);
+
 /* Lower-case hex of d. out: 2*len+1 bytes. */
 void tu_hex(const uint8_t *d, size_t len, char *out);
 /* Parses hex into out; returns the byte count or -1. */
@@ -56,5 +59,18 @@ void tu_run(char *const argv[], struct tu_run *ret);
 /* The same, in directory dir (NULL: here). */
 void tu_run_in(const char *dir, char *const argv[], struct tu_run *ret);
 void tu_run_free(struct tu_run *r);
+
+/* Runs snpmeasure in cwd (NULL: here) with the NULL-terminated arguments that follow. */
+struct tu_run tu_cli_in(const char *cwd, const char *first, ...);
+/* The lines in s. */
+size_t tu_lines(const char *s);
+/* A refusal: the exit code, nothing on stdout, one line on stderr containing needle. */
+void tu_expect_refusal(struct tu_run r, int status, const char *needle);
+/* Success with exactly digest and a newline on stdout. */
+void tu_expect_digest(struct tu_run r, const char *digest);
+/* Success; returns stdout (free it). */
+char *tu_capture(struct tu_run r);
+/* Builds the KAT input name (from the recipes object) as dir/name; free() the path. */
+char *tu_kat_file(struct json_object *inputs, const char *dir, const char *name);
 
 #endif /* SNPM_TESTUTIL_H */

@@ -43,7 +43,7 @@ struct measure_args {
 	size_t n_features_text;
 	bool has_family, has_model, has_stepping;
 	uint32_t family, model, stepping;
-	unsigned vmm_version;
+	unsigned vmm_version; /* 0: not given */
 
 	/* Resolved single values (measure, explain). */
 	bool has_vcpus;
@@ -52,13 +52,21 @@ struct measure_args {
 	bool has_vcpu_sig;
 	uint32_t vcpu_sig;
 	uint64_t guest_features;
+	bool features_given; /* on the command line or in the spec */
+	bool has_vmm; /* vmm below is set (from the spec, or a sweep's first VMM) */
+	enum snpm_vmm vmm;
 
 	const char *ovmf, *ovmf_metadata, *kernel, *initrd, *append, *svsm, *vars_file;
 	const char *kernel_hash, *initrd_hash, *snp_ovmf_hash, *spec, *measurement;
 	bool has_vars_size;
 	uint64_t vars_size;
+	bool vmsa_gpa_given, vmsa_fpu_given;
 	uint64_t vmsa_gpa;
 	enum snpm_vmsa_fpu vmsa_fpu;
+	/* Digests a spec gave in place of files; the command line's options win over them. */
+	bool has_kernel_sha256, has_initrd_sha256, has_snp_ovmf_digest;
+	uint8_t kernel_sha256[SNPM_SHA256_SIZE], initrd_sha256[SNPM_SHA256_SIZE];
+	uint8_t snp_ovmf_digest[SNPM_LD_SIZE];
 
 	/* report check */
 	const char *vcek, *ask, *ark, *chain;
@@ -66,7 +74,7 @@ struct measure_args {
 
 	struct snpm_spec *spec_doc; /* owned; paths in it are resolved against spec_dir */
 	char *spec_dir;
-	char *owned[32]; /* strings built while merging the spec (at most 11 are) */
+	char *owned[8]; /* paths built while merging the spec (at most 5 are) */
 	size_t n_owned;
 };
 
@@ -84,6 +92,9 @@ struct inputs {
 
 /* getopt, then --spec; returns 0 or an exit code. */
 int args_parse(int argc, char **argv, enum verb verb, struct measure_args *a);
+struct space;
+/* Sweep dimensions the command line left out and the spec gives: the spec's single value. */
+void args_take_spec_space(struct measure_args *a, struct space *sp);
 /* The short form's defaults when --mode is absent. */
 void args_apply_defaults(struct measure_args *a);
 /* Single values from the text options; returns 0 or EXIT_USAGE. */

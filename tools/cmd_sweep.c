@@ -13,7 +13,7 @@
 /* The --vcpu-type list; with no CPU option at all, the verb's default. */
 static const char *space_types(const struct measure_args *a, bool match)
 {
-	if (a->vcpu_type_text || a->vcpu_sig_text || (a->has_family && a->family))
+	if (a->vcpu_type_text || a->vcpu_sig_text || a->has_family)
 		return a->vcpu_type_text;
 	return match ? "all" : "EPYC-v4";
 }
@@ -28,7 +28,7 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 					 "1",
 		.types = space_types(a, match),
 		.sigs = a->vcpu_sig_text,
-		.has_family = a->has_family && a->family,
+		.has_family = a->has_family,
 		.family = a->family,
 		.model = a->model,
 		.stepping = a->stepping,
@@ -42,13 +42,17 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 		usage_error("--vcpu-family requires --vcpu-model and --vcpu-stepping");
 		return EXIT_USAGE;
 	}
-	if (a->n_features_text == 0)
-		a->features_text[a->n_features_text++] = match ? "0x1,0x21" : "0x1";
+	static const char *const match_features = "0x1,0x21", *const sweep_features = "0x1";
 	t.features = a->features_text;
 	t.n_features = a->n_features_text;
+	if (a->n_features_text == 0) {
+		t.features = match ? &match_features : &sweep_features;
+		t.n_features = 1;
+	}
 	r = space_parse(&t, sp);
 	if (r)
 		return r;
+	args_take_spec_space(a, sp);
 	/* The first of each dimension stands for it in the reference's checks. */
 	a->has_vcpus = true;
 	a->vcpus = sp->vcpus[0];
@@ -57,7 +61,10 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	a->vcpu_sig = sp->sigs[0];
 	a->has_family = false; /* the space holds it now */
 	a->guest_features = sp->features[0];
-	a->vmm_text = snpm_vmm_name(sp->vmms[0]);
+	a->features_given = true;
+	a->vmm_text = NULL;
+	a->has_vmm = true;
+	a->vmm = sp->vmms[0];
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "reader.h"
+#include "space.h"
 
 enum opt_id {
 	OPT_HELP = 'h',
@@ -224,6 +225,7 @@ static int parse_mode_opt(struct measure_args *a, const char *arg)
 
 static int parse_vmsa_gpa(struct measure_args *a, const char *arg)
 {
+	a->vmsa_gpa_given = true;
 	if (strcmp(arg, "default") == 0)
 		a->vmsa_gpa = SNPM_VMSA_GPA_DEFAULT;
 	else if (strcmp(arg, "52bit") == 0)
@@ -344,6 +346,7 @@ static int parse_output_format(struct measure_args *a, const char *arg)
 
 static int parse_vmsa_fpu(struct measure_args *a, const char *arg)
 {
+	a->vmsa_fpu_given = true;
 	if (strcmp(arg, "default") == 0 || strcmp(arg, "legacy-kvm") == 0) {
 		a->vmsa_fpu = strcmp(arg, "default") == 0 ? SNPM_VMSA_FPU_DEFAULT :
 							    SNPM_VMSA_FPU_LEGACY_KVM;
@@ -410,23 +413,6 @@ static const char *own(struct measure_args *a, char *s)
 	return s;
 }
 
-/* A number as text: decimal, or hex with 0x. */
-static const char *own_number(struct measure_args *a, bool hex, unsigned long long v)
-{
-	char *s;
-
-	return asprintf(&s, hex ? "0x%llx" : "%llu", v) < 0 ? NULL : own(a, s);
-}
-
-static const char *own_hex(struct measure_args *a, const uint8_t *d, size_t len)
-{
-	char *s = malloc(2 * len + 1);
-
-	if (s)
-		to_hex(d, len, s);
-	return own(a, s);
-}
-
 /* A path from the spec, relative to the spec's folder. */
 static const char *spec_path(struct measure_args *a, const char *p)
 {
@@ -437,38 +423,42 @@ static const char *spec_path(struct measure_args *a, const char *p)
 	return asprintf(&s, "%s/%s", a->spec_dir, p) < 0 ? NULL : own(a, s);
 }
 
-static void merge_vcpu(struct measure_args *a, const struct snpm_spec *sp)
+static bool kernel_given(const struct measure_args *a)
 {
-	if (!a->vcpus_text && (sp->given & SNPM_SPEC_VCPUS))
-		a->vcpus_text = own_number(a, false, sp->vcpus);
-	if (!a->vcpu_type_text && !a->vcpu_sig_text && !a->has_family &&
-	    (sp->given & SNPM_SPEC_VCPU_SIG)) {
-		if (sp->vcpu_type)
-			a->vcpu_type_text = sp->vcpu_type;
-		else
-			a->vcpu_sig_text = own_number(a, true, sp->vcpu_sig);
-	}
-	if (!a->n_features_text && (sp->given & SNPM_SPEC_GUEST_FEATURES))
-		a->features_text[a->n_features_text++] = own_number(a, true, sp->guest_features);
+	return a->kernel || a->kernel_hash || a->has_kernel_sha256;
 }
 
+static bool spec_gives(const struct measure_args *a, unsigned field)
+{
+	return a->spec_doc && (a->spec_doc->given & field);
+}
+
+static bool cpu_given_on_cli(const struct measure_args *a)
+{
+	return a->vcpu_type_text || a->vcpu_sig_text || a->has_family;
+}
+
+/* Files, and the digests that stand in for them: a file given on the command line displaces
+ * the spec's digest of it and the other way round. */
 static void merge_files(struct measure_args *a, const struct snpm_spec *sp)
 {
 	if (!a->ovmf && !a->ovmf_metadata) {
 		a->ovmf = spec_path(a, sp->firmware_path);
 		a->ovmf_metadata = spec_path(a, sp->firmware_metadata_path);
 	}
-	if (!a->snp_ovmf_hash && sp->firmware_digests.has_snp)
-		a->snp_ovmf_hash = own_hex(a, sp->firmware_digests.snp, SNPM_LD_SIZE);
+	if (!a->snp_ovmf_hash && sp->firmware_digests.has_snp) {
+		a->has_snp_ovmf_digest = true;
+		memcpy(a->snp_ovmf_digest, sp->firmware_digests.snp, SNPM_LD_SIZE);
+	}
 	if (!a->kernel && !a->kernel_hash) {
 		a->kernel = spec_path(a, sp->kernel_path);
-		if (sp->has_kernel_sha256)
-			a->kernel_hash = own_hex(a, sp->kernel_sha256, SNPM_SHA256_SIZE);
+		a->has_kernel_sha256 = sp->has_kernel_sha256;
+		memcpy(a->kernel_sha256, sp->kernel_sha256, SNPM_SHA256_SIZE);
 	}
 	if (!a->initrd && !a->initrd_hash) {
 		a->initrd = spec_path(a, sp->initrd_path);
-		if (sp->has_initrd_sha256)
-			a->initrd_hash = own_hex(a, sp->initrd_sha256, SNPM_SHA256_SIZE);
+		a->has_initrd_sha256 = sp->has_initrd_sha256;
+		memcpy(a->initrd_sha256, sp->initrd_sha256, SNPM_SHA256_SIZE);
 	}
 	if (!a->append && (sp->given & SNPM_SPEC_CMDLINE))
 		a->append = sp->cmdline;
@@ -480,6 +470,11 @@ static void merge_files(struct measure_args *a, const struct snpm_spec *sp)
 	}
 }
 
+/*
+ * The spec fills what the command line did not give, judged by which options were given, never
+ * by comparing a value with its default: `--vmsa-fpu default` wins over a spec's legacy-kvm.
+ * Values stay typed; vCPUs, CPU, features and VMM are taken when they are resolved.
+ */
 static void merge_spec(struct measure_args *a, const struct snpm_spec *sp)
 {
 	if (!a->mode_given && (sp->given & SNPM_SPEC_MODE)) {
@@ -487,21 +482,61 @@ static void merge_spec(struct measure_args *a, const struct snpm_spec *sp)
 		a->mode = sp->mode;
 		a->mode_text = snpm_mode_name(sp->mode);
 	}
-	if (!a->vmm_text && (sp->given & SNPM_SPEC_VMM))
-		a->vmm_text = snpm_vmm_name(sp->vmm);
 	if (!a->vmm_version && (sp->given & SNPM_SPEC_VMM_VERSION))
 		a->vmm_version = sp->vmm_version;
-	if (!a->vmsa_gpa && (sp->given & SNPM_SPEC_VMSA_GPA))
+	if (!a->vmsa_gpa_given && (sp->given & SNPM_SPEC_VMSA_GPA)) {
+		a->vmsa_gpa_given = true;
 		a->vmsa_gpa = sp->vmsa_gpa;
-	if (a->vmsa_fpu == SNPM_VMSA_FPU_DEFAULT && (sp->given & SNPM_SPEC_VMSA_FPU))
+	}
+	if (!a->vmsa_fpu_given && (sp->given & SNPM_SPEC_VMSA_FPU)) {
+		a->vmsa_fpu_given = true;
 		a->vmsa_fpu = sp->vmsa_fpu;
-	merge_vcpu(a, sp);
+	}
 	merge_files(a, sp);
 	if (sp->dstack && sp->cmdline_trim_differs && !a->quiet)
 		fprintf(stderr,
 			"%s: %s: note: base_cmdline has leading or trailing whitespace; dstack trims "
 			"it, QEMU does not: measured verbatim\n",
 			PROG, a->spec);
+}
+
+/* The spec's vCPU count, CPU, features and VMM, where the command line gave none. */
+static void take_spec_vcpu(struct measure_args *a)
+{
+	const struct snpm_spec *sp = a->spec_doc;
+
+	if (!a->vcpus_text && spec_gives(a, SNPM_SPEC_VCPUS)) {
+		a->has_vcpus = true;
+		a->vcpus = sp->vcpus;
+	}
+	if (!cpu_given_on_cli(a) && spec_gives(a, SNPM_SPEC_VCPU_SIG)) {
+		a->has_vcpu_sig = true;
+		a->vcpu_sig = sp->vcpu_sig;
+		a->vcpu_type = sp->vcpu_type;
+	}
+	if (!a->n_features_text && spec_gives(a, SNPM_SPEC_GUEST_FEATURES)) {
+		a->features_given = true;
+		a->guest_features = sp->guest_features;
+	}
+	if (!a->vmm_text && spec_gives(a, SNPM_SPEC_VMM)) {
+		a->has_vmm = true;
+		a->vmm = sp->vmm;
+	}
+}
+
+void args_take_spec_space(struct measure_args *a, struct space *sp)
+{
+	if (!a->spec_doc)
+		return;
+	take_spec_vcpu(a);
+	if (!a->vcpus_text && spec_gives(a, SNPM_SPEC_VCPUS))
+		sp->vcpus[0] = a->vcpus, sp->n_vcpus = 1;
+	if (!cpu_given_on_cli(a) && spec_gives(a, SNPM_SPEC_VCPU_SIG))
+		sp->sigs[0] = a->vcpu_sig, sp->sig_names[0] = a->vcpu_type, sp->n_sigs = 1;
+	if (!a->n_features_text && spec_gives(a, SNPM_SPEC_GUEST_FEATURES))
+		sp->features[0] = a->guest_features, sp->n_features = 1;
+	if (!a->vmm_text && spec_gives(a, SNPM_SPEC_VMM))
+		sp->vmms[0] = a->vmm, sp->n_vmms = 1;
 }
 
 static int load_spec(struct measure_args *a)
@@ -574,9 +609,9 @@ void args_apply_defaults(struct measure_args *a)
 	a->assumed = true;
 	a->mode = SNPM_MODE_SNP;
 	a->mode_text = "snp";
-	if (!a->vcpus_text)
+	if (!a->vcpus_text && !spec_gives(a, SNPM_SPEC_VCPUS))
 		a->vcpus_text = "1";
-	if (!a->vcpu_type_text && !a->vcpu_sig_text && !a->has_family)
+	if (!cpu_given_on_cli(a) && !spec_gives(a, SNPM_SPEC_VCPU_SIG))
 		a->vcpu_type_text = "EPYC-v4";
 }
 
@@ -586,10 +621,11 @@ void args_note_defaults(const struct measure_args *a)
 		fprintf(stderr,
 			"%s: no --mode given; assuming --mode snp --vcpus %s%s%s "
 			"--guest-features %s --vmm-type %s (-q silences this)\n",
-			PROG, a->vcpus_text, a->vcpu_type_text ? " --vcpu-type " : "",
+			PROG, a->vcpus_text ? a->vcpus_text : "(spec)",
+			a->vcpu_type_text ? " --vcpu-type " : "",
 			a->vcpu_type_text ? a->vcpu_type_text : "",
-			a->n_features_text ? a->features_text[0] : "0x1",
-			a->vmm_text ? a->vmm_text : "QEMU");
+			a->n_features_text ? a->features_text[0] : a->features_given ? "(spec)" : "0x1",
+			a->vmm_text ? a->vmm_text : a->has_vmm ? snpm_vmm_name(a->vmm) : "QEMU");
 }
 
 int args_resolve_single(struct measure_args *a)
@@ -622,6 +658,7 @@ int args_resolve_single(struct measure_args *a)
 		a->vcpu_sig = (uint32_t)v;
 	}
 	a->guest_features = 0x1;
+	take_spec_vcpu(a);
 	if (a->n_features_text > 1) {
 		usage_error("argument --guest-features: given more than once");
 		return EXIT_USAGE;
@@ -631,13 +668,18 @@ int args_resolve_single(struct measure_args *a)
 		usage_error("argument --guest-features: %s", err.message);
 		return EXIT_USAGE;
 	}
+	a->features_given |= a->n_features_text > 0;
 	return 0;
 }
 
 /* ---- the reference's checks ---- */
 
-/* The reference quietly lets --vcpu-family win over --vcpu-sig over --vcpu-type; when they name
- * different CPUs the user meant one of them and the digest may be for the other, so refuse. */
+/*
+ * The reference quietly lets --vcpu-family win over --vcpu-sig over --vcpu-type; when they name
+ * different CPUs the user meant one of them and the digest may be for the other, so refuse.
+ * Zero is a value like any other (sev-snp-measure 8f2b337: "Allow zero as value for vcpu sig &
+ * family").
+ */
 static int check_vcpu_agreement(const struct measure_args *a)
 {
 	struct {
@@ -646,11 +688,12 @@ static int check_vcpu_agreement(const struct measure_args *a)
 	} given[3];
 	size_t n = 0;
 
-	if (a->has_family && a->family && a->has_model && a->has_stepping)
+	if (a->has_family && a->has_model && a->has_stepping)
 		given[n].option = "--vcpu-family/-model/-stepping",
 		given[n++].sig = snpm_cpu_sig(a->family, a->model, a->stepping);
-	if (a->has_vcpu_sig && a->vcpu_sig)
-		given[n].option = "--vcpu-sig", given[n++].sig = a->vcpu_sig;
+	if (a->has_vcpu_sig)
+		given[n].option = a->vcpu_sig_text ? "--vcpu-sig" : "the spec's vCPU",
+		given[n++].sig = a->vcpu_sig;
 	if (a->vcpu_type && snpm_cpu_type_sig(a->vcpu_type, &given[n].sig) == 0)
 		given[n++].option = "--vcpu-type";
 	for (size_t i = 1; i < n; i++) {
@@ -672,8 +715,8 @@ static int resolve_vcpu_sig(const struct measure_args *a, enum snpm_vmm vmm, uin
 		return 0;
 	if (check_vcpu_agreement(a))
 		return EXIT_USAGE;
-	/* The reference's precedence: family, then signature, then type; zero counts as unset. */
-	if (a->has_family && a->family) {
+	/* The reference's precedence: family, then signature, then type. */
+	if (a->has_family) {
 		if (!a->has_model || !a->has_stepping) {
 			usage_error("--vcpu-family requires --vcpu-model and --vcpu-stepping");
 			return EXIT_USAGE;
@@ -681,7 +724,7 @@ static int resolve_vcpu_sig(const struct measure_args *a, enum snpm_vmm vmm, uin
 		*ret = snpm_cpu_sig(a->family, a->model, a->stepping);
 		return 0;
 	}
-	if (a->has_vcpu_sig && a->vcpu_sig) {
+	if (a->has_vcpu_sig) {
 		*ret = a->vcpu_sig;
 		return 0;
 	}
@@ -719,12 +762,12 @@ static int check_svsm_args(struct measure_args *a)
 		usage_error("snp:svsm mode requires --svsm");
 		return EXIT_USAGE;
 	}
-	if (a->kernel || a->kernel_hash) {
+	if (kernel_given(a)) {
 		fprintf(stderr, "%s: snp:svsm does not measure --kernel, --initrd or --append\n",
 			PROG);
 		return EXIT_FAIL;
 	}
-	if (a->guest_features != 0x1 && !a->quiet)
+	if (a->features_given && a->guest_features != 0x1 && !a->quiet)
 		fprintf(stderr,
 			"%s: note: snp:svsm ignores --guest-features, as sev-snp-measure does; the "
 			"SVSM VMSAs carry 0x1\n",
@@ -760,14 +803,52 @@ static int check_sources(const struct measure_args *a)
 	return 0;
 }
 
+/* The VMM: the command line's, else the spec's (or a sweep's first), else QEMU. */
+static int resolve_vmm(const struct measure_args *a, enum snpm_vmm *ret)
+{
+	if (!a->vmm_text) {
+		*ret = a->has_vmm ? a->vmm : SNPM_VMM_QEMU;
+		return 0;
+	}
+	if (snpm_vmm_parse(a->vmm_text, ret) < 0) {
+		usage_error("argument --vmm-type: invalid choice: '%s' (choose from 'QEMU', 'ec2', "
+			    "'gce')",
+			    a->vmm_text);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The firmware's SNP digest: --snp-ovmf-hash, else the spec's. */
+static int resolve_firmware_digest(const struct measure_args *a, struct snpm_measure_config *cfg)
+{
+	if (!a->snp_ovmf_hash && !a->has_snp_ovmf_digest)
+		return 0;
+	if (a->mode != SNPM_MODE_SNP) {
+		fprintf(stderr, "%s: --snp-ovmf-hash only works with --mode snp\n", PROG);
+		return EXIT_FAIL;
+	}
+	cfg->has_firmware_digest = true;
+	if (!a->snp_ovmf_hash) {
+		memcpy(cfg->firmware_digest, a->snp_ovmf_digest, SNPM_LD_SIZE);
+		return 0;
+	}
+	if (!parse_hex(a->snp_ovmf_hash, cfg->firmware_digest, SNPM_LD_SIZE)) {
+		fprintf(stderr, "%s: --snp-ovmf-hash: '%s' is not a 96-digit hex SHA-384 digest\n",
+			PROG, a->snp_ovmf_hash);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 {
-	bool kernel = a->kernel || a->kernel_hash;
+	bool kernel = kernel_given(a);
 	int r = check_sources(a);
 
 	if (r || a->snp_ovmf_hash_only)
 		return r;
-	if ((a->initrd || a->initrd_hash) && !kernel) {
+	if ((a->initrd || a->initrd_hash || a->has_initrd_sha256) && !kernel) {
 		usage_error("--kernel required when using --initrd");
 		return EXIT_USAGE;
 	}
@@ -779,17 +860,15 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 		usage_error("missing --vcpus N in guest mode '%s'", a->mode_text);
 		return EXIT_USAGE;
 	}
-	if (snpm_vmm_parse(a->vmm_text ? a->vmm_text : "QEMU", &cfg->vmm) < 0) {
-		usage_error("unknown VMM type '%s'", a->vmm_text);
-		return EXIT_USAGE;
-	}
-	r = resolve_vcpu_sig(a, cfg->vmm, &cfg->vcpu_sig);
+	r = resolve_vmm(a, &cfg->vmm);
+	if (r == 0)
+		r = resolve_vcpu_sig(a, cfg->vmm, &cfg->vcpu_sig);
 	if (r == 0)
 		r = check_svsm_args(a);
 	if (r)
 		return r;
 	/* Accepted, as the reference does, but a user who set features expects them measured. */
-	if ((a->mode == SNPM_MODE_SEV || a->mode == SNPM_MODE_SEV_ES) && a->n_features_text &&
+	if ((a->mode == SNPM_MODE_SEV || a->mode == SNPM_MODE_SEV_ES) && a->features_given &&
 	    !a->quiet)
 		fprintf(stderr,
 			"%s: note: --guest-features has no effect in mode %s: only SNP measures "
@@ -799,16 +878,9 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 		usage_error("--dump-vmsa is not available in the selected mode");
 		return EXIT_USAGE;
 	}
-	if (a->snp_ovmf_hash && a->mode != SNPM_MODE_SNP) {
-		fprintf(stderr, "%s: --snp-ovmf-hash only works with --mode snp\n", PROG);
-		return EXIT_FAIL;
-	}
-	if (a->snp_ovmf_hash && !parse_hex(a->snp_ovmf_hash, cfg->firmware_digest, SNPM_LD_SIZE)) {
-		fprintf(stderr, "%s: --snp-ovmf-hash: '%s' is not a 96-digit hex SHA-384 digest\n",
-			PROG, a->snp_ovmf_hash);
-		return EXIT_FAIL;
-	}
-	cfg->has_firmware_digest = a->snp_ovmf_hash != NULL;
+	r = resolve_firmware_digest(a, cfg);
+	if (r)
+		return r;
 	cfg->mode = a->mode;
 	cfg->vcpus = a->vcpus;
 	cfg->guest_features = a->guest_features;
@@ -820,21 +892,28 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 
 /* ---- inputs ---- */
 
-/* Reads an image and refuses it early, naming the file, if it does not parse. */
-static int load_image(const char *path, uint8_t **ret, size_t *ret_len)
+/* How messages name an input: its path, or the option when it is standard input. */
+static const char *input_label(const char *path, const char *option)
 {
+	return strcmp(path, "-") == 0 ? option : path;
+}
+
+/* Reads an image and refuses it early, naming the file, if it does not parse. */
+static int load_image(const char *path, const char *option, uint8_t **ret, size_t *ret_len)
+{
+	const char *name = input_label(path, option);
 	struct snpm_ovmf_info info;
 	struct snpm_error err;
 
 	if (tool_read_file(path, SNPM_OVMF_MAX_SIZE, ret, ret_len, &err) < 0)
-		return report(path, &err);
+		return report(name, &err);
 	if (*ret_len == 0 || *ret_len % SNPM_PAGE_SIZE) {
 		fprintf(stderr, "%s: %s: size %zu is not a non-zero multiple of 4096 bytes\n", PROG,
-			path, *ret_len);
+			name, *ret_len);
 		return EXIT_FAIL;
 	}
 	if (snpm_ovmf_parse(*ret, *ret_len, &info, &err) < 0)
-		return report(path, &err);
+		return report(name, &err);
 	return 0;
 }
 
@@ -883,11 +962,17 @@ static int load_metadata(const struct measure_args *a, struct snpm_measure_confi
 	return 0;
 }
 
-static int hash_input(const char *path, const char *hex, uint8_t out[SNPM_SHA256_SIZE],
-		      uint64_t *size, const char *what)
+/* A file's SHA-256: from --X-hash, the spec's digest, the file, or of nothing. */
+static int hash_input(const char *path, const char *hex, const uint8_t *given, uint64_t max,
+		      uint8_t out[SNPM_SHA256_SIZE], uint64_t *size, const char *what,
+		      const char *stdin_name)
 {
 	struct snpm_error err;
 
+	if (given) {
+		memcpy(out, given, SNPM_SHA256_SIZE);
+		return 0;
+	}
 	if (hex) {
 		if (!parse_hex(hex, out, SNPM_SHA256_SIZE)) {
 			fprintf(stderr, "%s: --%s-hash: '%s' is not a 64-digit hex SHA-256\n", PROG,
@@ -898,8 +983,8 @@ static int hash_input(const char *path, const char *hex, uint8_t out[SNPM_SHA256
 	}
 	if (!path)
 		return snpm_digest(SNPM_HASH_SHA256, "", 0, out, &err) < 0 ? report(NULL, &err) : 0;
-	if (tool_hash_file(path, SNPM_HASH_SHA256, out, size, &err) < 0)
-		return report(path, &err);
+	if (tool_hash_file(path, SNPM_HASH_SHA256, max, out, size, &err) < 0)
+		return report(input_label(path, stdin_name), &err);
 	return 0;
 }
 
@@ -909,17 +994,15 @@ static int load_kernel(const struct measure_args *a, struct snpm_measure_config 
 	struct snpm_error err;
 	int r;
 
-	if (!a->kernel && !a->kernel_hash)
+	if (!kernel_given(a))
 		return 0;
-	if (a->kernel && a->initrd && strcmp(a->kernel, "-") == 0 && strcmp(a->initrd, "-") == 0) {
-		fprintf(stderr, "%s: only one of --kernel and --initrd can be stdin\n", PROG);
-		return EXIT_FAIL;
-	}
 	cfg->has_kernel = true;
-	r = hash_input(a->kernel, a->kernel_hash, cfg->kernel_sha256, &in->kernel_size, "kernel");
+	r = hash_input(a->kernel, a->kernel_hash, a->has_kernel_sha256 ? a->kernel_sha256 : NULL,
+		       TOOL_KERNEL_MAX, cfg->kernel_sha256, &in->kernel_size, "kernel", "--kernel -");
 	if (r == 0)
-		r = hash_input(a->initrd, a->initrd_hash, cfg->initrd_sha256, &in->initrd_size,
-			       "initrd");
+		r = hash_input(a->initrd, a->initrd_hash,
+			       a->has_initrd_sha256 ? a->initrd_sha256 : NULL, TOOL_INITRD_MAX,
+			       cfg->initrd_sha256, &in->initrd_size, "initrd", "--initrd -");
 	if (r == 0 && snpm_cmdline_sha256(a->append, cfg->cmdline_sha256, &err) < 0)
 		r = report(NULL, &err);
 	return r;
@@ -931,14 +1014,14 @@ int inputs_load(struct measure_args *a, struct snpm_measure_config *cfg, struct 
 
 	memset(in, 0, sizeof(*in));
 	if (a->ovmf) {
-		r = load_image(a->ovmf, &in->firmware, &in->firmware_len);
+		r = load_image(a->ovmf, "--ovmf -", &in->firmware, &in->firmware_len);
 		cfg->firmware = in->firmware;
 		cfg->firmware_len = in->firmware_len;
 	} else {
 		r = load_metadata(a, cfg, in);
 	}
 	if (r == 0 && a->mode == SNPM_MODE_SNP_SVSM) {
-		r = load_image(a->svsm, &in->svsm, &in->svsm_len);
+		r = load_image(a->svsm, "--svsm -", &in->svsm, &in->svsm_len);
 		cfg->svsm = in->svsm;
 		cfg->svsm_len = in->svsm_len;
 		cfg->vars_size = a->vars_size;

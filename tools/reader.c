@@ -38,12 +38,39 @@ __attribute__((format(printf, 4, 5))) static int io_fail(struct snpm_error *rete
 	return code;
 }
 
+/* Standard input can feed one input only: a second reader would see it empty. */
+static bool stdin_taken;
+
+static int open_stdin(struct snpm_error *reterr)
+{
+	if (stdin_taken)
+		return io_fail(reterr, SNPM_EINVAL, 0,
+			       "standard input is already read for another input (at most one "
+			       "input can be -)");
+	stdin_taken = true;
+	return STDIN_FILENO;
+}
+
+/* Named inputs are files or pipes: a device or socket is no image and may never end. */
+static int check_input_type(const struct stat *st, struct snpm_error *reterr)
+{
+	if (S_ISDIR(st->st_mode))
+		return io_fail(reterr, SNPM_EIO, EISDIR, "cannot read");
+	if (S_ISREG(st->st_mode) || S_ISFIFO(st->st_mode))
+		return 0;
+	return io_fail(reterr, SNPM_EINVAL, 0, "not a regular file or a pipe (a %s)",
+		       S_ISCHR(st->st_mode)  ? "character device" :
+		       S_ISBLK(st->st_mode)  ? "block device" :
+		       S_ISSOCK(st->st_mode) ? "socket" :
+					       "special file");
+}
+
 static int open_input(const char *path, struct snpm_error *reterr)
 {
-	int fd;
+	int fd, r;
 
 	if (strcmp(path, "-") == 0)
-		return STDIN_FILENO;
+		return open_stdin(reterr);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return io_fail(reterr, SNPM_EIO, errno, "cannot open");
@@ -53,9 +80,10 @@ static int open_input(const char *path, struct snpm_error *reterr)
 		close(fd);
 		return io_fail(reterr, SNPM_EIO, e, "cannot stat");
 	}
-	if (S_ISDIR(st.st_mode)) {
+	r = check_input_type(&st, reterr);
+	if (r < 0) {
 		close(fd);
-		return io_fail(reterr, SNPM_EIO, EISDIR, "cannot read");
+		return r;
 	}
 	return fd;
 }
@@ -194,7 +222,7 @@ int tool_read_text(const char *path, size_t max, char **ret_text, struct snpm_er
 	return 0;
 }
 
-int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest,
+int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint64_t max, uint8_t *ret_digest,
 		   uint64_t *ret_size, struct snpm_error *reterr)
 {
 	struct snpm_hash *h = NULL;
@@ -213,6 +241,10 @@ int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest
 	snap(fd, &before);
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	r = snpm_hash_new(alg, &h, reterr);
+	if (r == 0 && before.regular && (uint64_t)before.size > max)
+		r = io_fail(reterr, SNPM_ERANGE, 0,
+			    "file of %lld bytes is larger than the %llu-byte limit",
+			    (long long)before.size, (unsigned long long)max);
 	while (r == 0) {
 		ssize_t n = read_some(fd, buf, READ_CHUNK);
 		if (n < 0) {
@@ -222,6 +254,12 @@ int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest
 		if (n == 0)
 			break;
 		size += (uint64_t)n;
+		/* A stream with no end (a pipe from /dev/zero) stops at the limit. */
+		if (size > max) {
+			r = io_fail(reterr, SNPM_ERANGE, 0, "input is larger than the %llu-byte limit",
+				    (unsigned long long)max);
+			break;
+		}
 		r = snpm_hash_update(h, buf, (size_t)n, reterr);
 	}
 	/* A digest of bytes that were changing would match no file: refuse it. */

@@ -11,15 +11,25 @@
 
 #include <snpm/measure.h>
 
-/* Reads a whole file ("-" is stdin) of at most max bytes. *ret_buf: free() it. */
+/* Reads a whole file ("-" is stdin, once) of at most max bytes. *ret_buf: free() it. */
 int tool_read_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_len,
 		   struct snpm_error *reterr);
 
 /* Reads a whole text file (no NUL bytes) of at most max bytes, NUL-terminated. free() it. */
 int tool_read_text(const char *path, size_t max, char **ret_text, struct snpm_error *reterr);
 
-/* Streams a file ("-" is stdin) through a hash; memory stays flat whatever its size. */
-int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint8_t *ret_digest,
+/*
+ * Largest kernel and initrd measured. QEMU's x86 direct boot loads both below 4 GiB; real
+ * bzImages are tens of MiB. A larger input, or a stream past the limit, is refused.
+ */
+#define TOOL_KERNEL_MAX (512ull << 20)
+#define TOOL_INITRD_MAX ((4ull << 30) - 1)
+
+/*
+ * Streams a file ("-" is stdin) of at most max bytes through a hash; memory stays flat whatever
+ * its size. Named inputs must be regular files or pipes; stdin may be read by one input only.
+ */
+int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint64_t max, uint8_t *ret_digest,
 		   uint64_t *ret_size, struct snpm_error *reterr);
 
 /* The size of a file, as stat() says. */

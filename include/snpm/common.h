@@ -87,8 +87,9 @@ SNPM_EXPORT void snpm_hex_encode(const uint8_t *data, size_t len, char *out);
 SNPM_EXPORT bool snpm_hex_decode(const char *text, uint8_t *out, size_t len);
 
 /*
- * A non-negative integer as Python's int(s, 0) reads it (what the reference's options accept):
- * decimal, or 0x / 0o / 0b prefixed. Returns false for anything else or a value above max.
+ * A non-negative integer in the one grammar every option and document accepts: decimal digits,
+ * or 0x / 0o / 0b (either case) followed by at least one digit of that base; no sign, space,
+ * underscore or second prefix; at most max (and 2^64 - 1). Returns false for anything else.
  */
 SNPM_EXPORT bool snpm_parse_number(const char *text, uint64_t max, uint64_t *ret);
 
