@@ -119,8 +119,8 @@ static size_t count_members(struct json_object *o)
 }
 
 /*
- * What json-c cannot be asked to refuse. It keeps the last of duplicate keys, and cuts keys and
- * strings at an escaped NUL, either of which would silently change a value. The text is known
+ * What json-c cannot be asked to refuse. It keeps the last of duplicate keys, cuts keys and
+ * strings at an escaped NUL, and takes single-quoted keys, any of which could change a value. The text is known
  * to be strict JSON here, so outside strings a ':' separates exactly one member: fewer members
  * in the tree than colons in the text means a key was given twice.
  */
@@ -131,6 +131,10 @@ static int check_text(const char *json, struct json_object *o, struct snpm_error
 
 	for (const char *p = json; *p; p++) {
 		if (!in_string) {
+			/* json-c takes 'single-quoted' keys even when strict; JSON has none. */
+			if (*p == '\'')
+				return snpm_fail(reterr, SNPM_EMALFORMED,
+						 "not JSON: a single-quoted string");
 			colons += *p == ':';
 			in_string = *p == '"';
 		} else if (*p == '\\') {

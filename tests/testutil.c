@@ -250,6 +250,8 @@ static void drain(int out_fd, int err_fd, char **out, char **err)
 	}
 }
 
+const char *tu_stdin;
+
 void tu_run(char *const argv[], struct tu_run *ret)
 {
 	tu_run_in(NULL, argv, ret);
@@ -265,7 +267,7 @@ void tu_run_in(const char *dir, char *const argv[], struct tu_run *ret)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
+		int devnull = open(tu_stdin ? tu_stdin : "/dev/null", O_RDONLY);
 		if (dir && chdir(dir) != 0)
 			_exit(126);
 		dup2(devnull, 0);

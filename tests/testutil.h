@@ -56,6 +56,8 @@ struct tu_run {
 	char *err;
 };
 void tu_run(char *const argv[], struct tu_run *ret);
+/* The file the next runs read as standard input (NULL: /dev/null). */
+extern const char *tu_stdin;
 /* The same, in directory dir (NULL: here). */
 void tu_run_in(const char *dir, char *const argv[], struct tu_run *ret);
 void tu_run_free(struct tu_run *r);

@@ -123,7 +123,7 @@ static int add_sig_text(char *tok, void *arg)
 {
 	uint64_t v;
 
-	if (!parse_u64(tok, true, UINT32_MAX, &v) || v == 0) {
+	if (!parse_u64(tok, true, UINT32_MAX, &v)) {
 		usage_error("argument --vcpu-sig: invalid value '%s'", tok);
 		return EXIT_USAGE;
 	}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every way an input reaches a measurement, and the rule that none of them may change a digest
+ * silently: the reference's zero-valued vCPU options, the command line over --spec (by which
+ * options were given, never by comparing with defaults), strict JSON with unknown keys refused
+ * at every level, layouts that would measure a page twice, standard input used by one input
+ * only, and inputs that never end. Inputs are rebuilt from the KAT recipes and the fixtures.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char *dir, *fw, *kernel, *initrd;
+static struct json_object *kat_inputs, *kat;
+
+#define run_cli(...) tu_cli_in(NULL, __VA_ARGS__, NULL)
+
+static char *path_in(const char *name)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+static char *write_text(const char *name, const char *text)
+{
+	char *p = path_in(name);
+
+	tu_write_file(p, text, strlen(text));
+	return p;
+}
+
+static int setup(void **state)
+{
+	char *path = tu_source_path("vectors/launch-digest-kat.json");
+
+	(void)state;
+	kat = json_object_from_file(path);
+	free(path);
+	assert_non_null(kat);
+	kat_inputs = json_object_object_get(kat, "inputs");
+	dir = tu_mkdtemp();
+	fw = tu_kat_file(kat_inputs, dir, "dev_amdsev_256k.fd");
+	kernel = tu_kat_file(kat_inputs, dir, "dev_kernel.bin");
+	initrd = tu_kat_file(kat_inputs, dir, "dev_initrd.bin");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmtree(dir);
+	free(dir), free(fw), free(kernel), free(initrd);
+	json_object_put(kat);
+	return 0;
+}
+
+/* The SNP digest of fw for one vCPU with this signature, from the library itself. */
+static char *library_digest(uint32_t sig)
+{
+	struct snpm_measure_config cfg = { .mode = SNPM_MODE_SNP, .vmm = SNPM_VMM_QEMU,
+					   .vcpus = 1, .vcpu_sig = sig, .guest_features = 1 };
+	uint8_t out[SNPM_LD_SIZE];
+	char *hex = malloc(2 * SNPM_LD_SIZE + 1);
+	size_t len;
+
+	cfg.firmware = tu_read_file(fw, &cfg.firmware_len);
+	assert_int_equal(snpm_measure(&cfg, out, &len, NULL), 0);
+	tu_hex(out, len, hex);
+	free((void *)cfg.firmware);
+	return hex;
+}
+
+/* sev-snp-measure 8f2b337 ("Allow zero as value for vcpu sig & family"). */
+static void test_vcpu_zero(void **state)
+{
+	char *zero = library_digest(0), *sig11 = library_digest(0x11), *spec;
+
+	(void)state;
+	tu_expect_digest(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-sig", "0", "--ovmf", fw),
+			 zero);
+	tu_expect_digest(run_cli("-q", "--ovmf", fw, "--vcpu-sig", "0"), zero);
+	tu_expect_digest(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-family", "0",
+				 "--vcpu-model", "0", "--vcpu-stepping", "0", "--ovmf", fw),
+			 zero);
+	/* Family 0, model 1, stepping 1 is signature 0x11. */
+	tu_expect_digest(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-family", "0",
+				 "--vcpu-model", "1", "--vcpu-stepping", "1", "--ovmf", fw),
+			 sig11);
+	tu_expect_digest(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-sig", "0x11", "--ovmf",
+				 fw),
+			 sig11);
+	/* Zero is a CPU like any other: it can contradict one. */
+	tu_expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-sig", "0",
+				  "--vcpu-type", "EPYC-v4", "--ovmf", fw),
+			  2, "name different CPUs");
+	tu_expect_refusal(
+		run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-family", "0", "--ovmf", fw), 2,
+		"--vcpu-family requires --vcpu-model and --vcpu-stepping");
+	/* The same in a spec and in a sweep. */
+	spec = write_text("zero.json", "{\"mode\": \"snp\", \"vcpus\": 1, \"vcpu_sig\": 0}");
+	tu_expect_digest(run_cli("--spec", spec, "--ovmf", fw), zero);
+	struct tu_run r = run_cli("sweep", "--ovmf", fw, "--vcpu-sig", "0", "--csv");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, zero));
+	tu_run_free(&r);
+	free(spec), free(zero), free(sig11);
+}
+
+/* A spec: the base below with fragment's keys set over it. */
+static char *spec_with(const char *name, const char *fragment)
+{
+	struct json_object *o = json_object_new_object(), *f = json_tokener_parse(fragment);
+	char *path;
+
+	json_object_object_add(o, "mode", json_object_new_string("snp"));
+	json_object_object_add(o, "vcpus", json_object_new_int(1));
+	json_object_object_add(o, "vcpu_type", json_object_new_string("EPYC-v4"));
+	json_object_object_add(o, "firmware", json_object_new_string(fw));
+	json_object_object_add(o, "kernel", json_object_new_string(kernel));
+	assert_non_null(f);
+	json_object_object_foreach(f, k, v) {
+		json_object_object_add(o, k, json_object_get(v));
+	}
+	path = write_text(name, json_object_to_json_string(o));
+	json_object_put(f);
+	json_object_put(o);
+	return path;
+}
+
+/*
+ * The command line wins over the spec even when its value is the default. For each case the
+ * spec's value must matter on its own (else the case proves nothing) and must lose to the
+ * option.
+ */
+static void test_command_line_wins(void **state)
+{
+	static const struct {
+		const char *fragment;
+		const char *option, *value;
+	} cases[] = {
+		{ "{\"vmsa\": {\"fpu\": \"legacy-kvm\"}}", "--vmsa-fpu", "default" },
+		{ "{\"vmsa\": {\"gpa\": \"0xFFFFFFFFFF000\"}}", "--vmsa-gpa", "default" },
+		{ "{\"guest_features\": \"0x21\"}", "--guest-features", "0x1" },
+		{ "{\"vmm\": \"gce\"}", "--vmm-type", "QEMU" },
+		{ "{\"vcpus\": 4}", "--vcpus", "1" },
+		{ "{\"vcpu_type\": \"EPYC-Genoa\"}", "--vcpu-type", "EPYC-v4" },
+		{ "{\"vcpu_type\": \"EPYC-Genoa\"}", "--vcpu-sig", "0x800f12" },
+		{ "{\"vmm\": \"ec2\", \"vmm_version\": 1}", "--vmm-version", "2" },
+		{ "{\"cmdline\": \"console=ttyS0\"}", "--append", "" },
+		{ "{\"initrd\": {\"sha256\": "
+		  "\"0000000000000000000000000000000000000000000000000000000000000000\"}}",
+		  "--initrd", NULL },
+	};
+	char *base = spec_with("base.json", "{}");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *spec = spec_with("case.json", cases[i].fragment);
+		const char *value = cases[i].value ? cases[i].value : initrd;
+		/* Where the fragment changes the VMM, the base must run on the same one. */
+		bool ec2 = strstr(cases[i].fragment, "ec2") != NULL;
+		char *plain = tu_capture(run_cli("--spec", base, cases[i].option, value,
+						 "--vmm-type", ec2 ? "ec2" : "QEMU"));
+		char *mine = tu_capture(run_cli("--spec", spec, cases[i].option, value,
+						"--vmm-type", ec2 ? "ec2" : "QEMU"));
+		char *theirs = tu_capture(run_cli("--spec", spec));
+		char *without = tu_capture(
+			run_cli("--spec", base, "--vmm-type", ec2 ? "ec2" : "QEMU"));
+		if (strcmp(plain, mine) != 0)
+			fail_msg("%s %s lost to %s", cases[i].option, value, cases[i].fragment);
+		if (strcmp(theirs, without) == 0 && !ec2)
+			fail_msg("%s changes nothing on its own", cases[i].fragment);
+		free(plain), free(mine), free(theirs), free(without), free(spec);
+	}
+	free(base);
+}
+
+/* The spec's vCPU count, CPU and features hold in a sweep too, where the command line has none. */
+static void test_spec_in_sweep(void **state)
+{
+	char *spec = spec_with("sweep.json", "{\"vcpus\": 3, \"guest_features\": \"0x21\"}");
+	char *single = tu_capture(run_cli("--spec", spec));
+	struct tu_run r = run_cli("sweep", "--spec", spec, "--csv");
+
+	(void)state;
+	assert_int_equal(r.status, 0);
+	assert_int_equal(tu_lines(r.out), 2); /* a header and one row */
+	single[strlen(single) - 1] = '\0';
+	assert_non_null(strstr(r.out, single));
+	assert_non_null(strstr(r.out, ",3,"));
+	tu_run_free(&r);
+	free(single), free(spec);
+}
+
+/* The firmware metadata `snpmeasure ovmf --json` prints, compact. */
+static char *metadata_json(void)
+{
+	return tu_capture(run_cli("ovmf", fw, "--json"));
+}
+
+/* Every misspelt key of the metadata, at every level, is refused; the document itself is not. */
+static void test_metadata_keys(void **state)
+{
+	static const char *const edits[][3] = {
+		{ "\"sev_es_reset_eip\"", "\"sev_es_reset_eiP\"", "unknown key \"sev_es_reset_eiP\"" },
+		{ "\"type_id\"", "\"type_iD\"", "unknown key \"sections[].type_iD\"" },
+		{ "\"offset\"", "\"offsets\"", "unknown key \"metadata.offsets\"" },
+		{ "\"kernel_hashes_snp\"", "\"kernel_hashes_snP\"",
+		  "unknown key \"supports.kernel_hashes_snP\"" },
+		{ "\"guid\"", "\"giud\"", "unknown key \"table[].giud\"" },
+		{ "\"size\":1024", "\"sizes\":1024", "unknown key \"sev_hashes_table.sizes\"" },
+		{ "\"gpa\":\"0xfffc0000\"", "\"gpa\":\"0xfffc1000\"", "is not 4 GiB - size" },
+		{ "\"type\":\"SNP_SECRETS\"", "\"type\":\"CPUID\"", "disagree" },
+		{ "\"size\":262144", "\"size\":262144,\"size\":262144", "a key appears twice" },
+	};
+	char *md = metadata_json(), *good = write_text("md.json", md);
+	const char *common[] = { "--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4" };
+
+	(void)state;
+	(void)common;
+	char *want = tu_capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+					"--ovmf", fw));
+	char *got = tu_capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+				       "--ovmf-metadata", good));
+	assert_string_equal(want, got);
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		char *text = tu_replace(md, edits[i][0], edits[i][1]);
+		char *bad = write_text("md-bad.json", text);
+		tu_expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+					  "--ovmf-metadata", bad),
+				  1, edits[i][2]);
+		free(text), free(bad);
+	}
+	free(md), free(good), free(want), free(got);
+}
+
+static void expect_spec_refused(const char *text, const char *needle)
+{
+	char *spec = write_text("strict.json", text);
+
+	tu_expect_refusal(run_cli("--spec", spec), 1, needle);
+	free(spec);
+}
+
+/* RFC 8259, one value, nothing json-c would let through that changes a value. */
+static void test_strict_json(void **state)
+{
+	char *doc, *huge;
+
+	(void)state;
+	assert_true(asprintf(&doc, "{\"firmware\": \"%s\", \"vcpus\": 1, \"vcpus\": 64}", fw) > 0);
+	expect_spec_refused(doc, "a key appears twice");
+	free(doc);
+	assert_true(asprintf(&doc, "{\"firmware\": \"%s\"}{\"vcpus\": 3}", fw) > 0);
+	expect_spec_refused(doc, "not JSON");
+	free(doc);
+	assert_true(asprintf(&doc, "{\"firmware\": \"%s\" /* c */}", fw) > 0);
+	expect_spec_refused(doc, "not JSON");
+	free(doc);
+	expect_spec_refused("{'vcpus': 1}", "not JSON");
+	expect_spec_refused("{\"vcpus\": 1, 'vcpus': 2}", "not JSON");
+	expect_spec_refused("{\"vcpus\": 1,}", "not JSON");
+	assert_true(asprintf(&doc, "{\"firmware\": \"%s\", \"cmdline\": \"a\\u0000b\"}", fw) > 0);
+	expect_spec_refused(doc, "NUL character");
+	free(doc);
+	assert_true(asprintf(&doc, "{\"firmware\": \"%s\\u0000junk\"}", fw) > 0);
+	expect_spec_refused(doc, "NUL character");
+	free(doc);
+	expect_spec_refused("{\"vcpu\\u0000s\": 64}", "NUL character");
+	expect_spec_refused("{\"vcpus\": \"0x0x4\"}", "not a number");
+	expect_spec_refused("{\"vcpus\": \" 4\"}", "not a number");
+	expect_spec_refused("{\"vcpus\": \"4 \"}", "not a number");
+	/* An unknown key's message quotes a few dozen bytes of it, not 500 KB. */
+	huge = malloc(500 * 1024 + 16);
+	assert_non_null(huge);
+	strcpy(huge, "{\"");
+	memset(huge + 2, 'k', 500 * 1024);
+	strcpy(huge + 2 + 500 * 1024, "\": 1}");
+	char *spec = write_text("huge.json", huge);
+	struct tu_run r = run_cli("--spec", spec);
+	assert_int_equal(r.status, 1);
+	assert_true(strlen(r.err) < 200);
+	assert_non_null(strstr(r.err, "unknown key \"kkkk"));
+	tu_run_free(&r);
+	free(spec), free(huge);
+	/* Nested documents are held to the same rules. */
+	expect_spec_refused("{\"svsm\": {\"path\": \"svsm.bin\", \"vars\": 1}}",
+			    "unknown key \"svsm.vars\"");
+	expect_spec_refused("{\"firmware\": {\"metadata\": {\"size\": 4096, \"bogus\": 1}}}",
+			    "unknown key \"bogus\"");
+}
+
+/* A firmware built from the KAT recipe of dev_amdsev_256k.fd with one edit. */
+static char *edited_firmware(const char *name, const char *field, int index, int64_t value)
+{
+	struct json_object *recipe =
+		json_tokener_parse(json_object_to_json_string(
+			json_object_object_get(kat_inputs, "dev_amdsev_256k.fd")));
+	size_t len;
+	uint8_t *data;
+	char *path = path_in(name);
+
+	if (strcmp(field, "hashes_table") == 0) {
+		/* Footer entry 1 is the SEV hashes table: GPA (LE32) then size. */
+		struct json_object *e =
+			json_object_array_get_idx(json_object_object_get(recipe, "entries"), 1);
+		char data_hex[17];
+		uint8_t le[8] = { (uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
+				  (uint8_t)(value >> 24), 0, 4, 0, 0 };
+		tu_hex(le, 8, data_hex);
+		json_object_object_add(e, "data", json_object_new_string(data_hex));
+	} else {
+		struct json_object *it = json_object_array_get_idx(
+			json_object_object_get(recipe, "metadata_items"), (size_t)index);
+		json_object_object_add(it, field, json_object_new_int64(value));
+	}
+	data = tu_build_input(recipe, &len);
+	tu_write_file(path, data, len);
+	free(data);
+	json_object_put(recipe);
+	return path;
+}
+
+/* A page is measured at most once: the secure processor would refuse the second update. */
+static void test_layout(void **state)
+{
+	char *md = metadata_json(), *text, *doc;
+	char *svsm = tu_fixture("sev-snp-measure/svsm.bin");
+	char *svsm_fw = tu_fixture("sev-snp-measure/svsm_ovmf.fd");
+
+	(void)state;
+	/* A metadata section over the firmware's own pages: in the binary, and as metadata. */
+	char *bad = edited_firmware("over-fw.fd", "gpa", 0, 0xfffc0000);
+	tu_expect_refusal(run_cli("-q", "--ovmf", bad), 1, "measure the same pages");
+	free(bad);
+	text = tu_replace(md, "\"gpa\":\"0x800000\"", "\"gpa\":\"0xffff0000\"");
+	bad = write_text("over-fw.json", text);
+	tu_expect_refusal(run_cli("-q", "--ovmf-metadata", bad), 1,
+			  "firmware (0xfffc0000-0xffffffff) and SEV metadata section 0 "
+			  "SNP_SEC_MEM (0xffff0000-0xffff8fff) measure the same pages");
+	free(text), free(bad);
+	/* The VMSA page on a metadata section. */
+	tu_expect_refusal(run_cli("-q", "--ovmf", fw, "--vmsa-gpa", "0x801000"), 1,
+			  "and VMSA page (0x801000-0x801fff) measure the same pages");
+	/* An SVSM image placed over the SVSM's own metadata sections. */
+	tu_expect_refusal(run_cli("--mode", "snp:svsm", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+				  "--ovmf", svsm_fw, "--svsm", svsm, "--vars-size", "4289847296"),
+			  1, "measure the same pages");
+	/* The hashes table outside the SNP_KERNEL_HASHES page, in the binary and in dstack's
+	 * document (which the binary was refused for, and the document was not). */
+	bad = edited_firmware("table-out.fd", "hashes_table", 0, 0x80ec00);
+	tu_expect_refusal(run_cli("-q", "--ovmf", bad, "--kernel", kernel), 1,
+			  "lies outside the SNP_KERNEL_HASHES page");
+	free(bad);
+	doc = write_text("dstack.json",
+			 "{\"base_cmdline\": \"ro\", \"ovmf_hash\": \"3f0834d788fbe575ef7d39edd32b3a"
+			 "d99f735c500bd122862a692c9b017af16f2253aea768b8a8f33b89da30303b2631\", "
+			 "\"kernel_hash\": \"93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a1887794"
+			 "11ea9018a5\", \"initrd_hash\": \"\", \"sev_hashes_table_gpa\": 8449024, "
+			 "\"sev_es_reset_eip\": 4294946820, \"vcpus\": 2, \"vcpu_type\": "
+			 "\"epyc-genoa\", \"guest_features\": 33, \"ovmf_sections\": [{\"gpa\": "
+			 "8388608, \"size\": 36864, \"section_type\": 1}, {\"gpa\": 8429568, "
+			 "\"size\": 12288, \"section_type\": 1}, {\"gpa\": 8441856, \"size\": 4096, "
+			 "\"section_type\": 2}, {\"gpa\": 8445952, \"size\": 4096, \"section_type\": "
+			 "3}, {\"gpa\": 8450048, \"size\": 4096, \"section_type\": 16}, {\"gpa\": "
+			 "8454144, \"size\": 65536, \"section_type\": 1}]}");
+	tu_expect_refusal(run_cli("-q", "--spec", doc), 1,
+			  "SEV hashes table at 0x80ec00 lies outside the SNP_KERNEL_HASHES page "
+			  "0x80f000-0x80ffff");
+	free(doc), free(md), free(svsm), free(svsm_fw);
+}
+
+/* Standard input feeds one input; a second one would read it empty. */
+static void test_stdin_once(void **state)
+{
+	char *spec = spec_with("stdin.json", "{}"), *md = metadata_json();
+	char *md_file = write_text("stdin-md.json", md);
+
+	(void)state;
+	tu_stdin = fw;
+	tu_expect_refusal(run_cli("-q", "--ovmf", "-", "--kernel", "-"), 1,
+			  "--kernel -: standard input is already read");
+	tu_expect_refusal(run_cli("-q", "--ovmf", "-", "--initrd", "-", "--kernel", kernel), 1,
+			  "--initrd -: standard input is already read");
+	tu_expect_refusal(run_cli("explain", "-q", "--ovmf", "-", "--kernel", "-"), 1,
+			  "standard input is already read");
+	tu_expect_refusal(run_cli("sweep", "--ovmf", "-", "--kernel", "-"), 1,
+			  "standard input is already read");
+	tu_stdin = spec;
+	tu_expect_refusal(run_cli("--spec", "-", "--kernel", "-"), 1,
+			  "standard input is already read");
+	tu_stdin = md_file;
+	tu_expect_refusal(run_cli("-q", "--ovmf-metadata", "-", "--kernel", "-"), 1,
+			  "standard input is already read");
+	/* One input from stdin is fine. */
+	tu_stdin = kernel;
+	char *a = tu_capture(run_cli("-q", "--ovmf", fw, "--kernel", "-"));
+	char *b = tu_capture(run_cli("-q", "--ovmf", fw, "--kernel", kernel));
+	assert_string_equal(a, b);
+	tu_stdin = NULL;
+	free(a), free(b), free(spec), free(md), free(md_file);
+}
+
+/* A kernel or initrd with no end is refused, not read forever. */
+static void test_endless_inputs(void **state)
+{
+	(void)state;
+	tu_expect_refusal(run_cli("-q", "--ovmf", fw, "--kernel", "/dev/zero"), 1,
+			  "/dev/zero: not a regular file or a pipe (a character device)");
+	tu_expect_refusal(run_cli("-q", "--ovmf", fw, "--kernel", kernel, "--initrd", "/dev/zero"),
+			  1, "not a regular file or a pipe");
+	/* Through stdin, the stream stops at the documented cap (512 MiB for a kernel). */
+	tu_stdin = "/dev/zero";
+	tu_expect_refusal(run_cli("-q", "--ovmf", fw, "--kernel", "-"), 1,
+			  "--kernel -: input is larger than the 536870912-byte limit");
+	tu_stdin = NULL;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vcpu_zero),	  cmocka_unit_test(test_command_line_wins),
+		cmocka_unit_test(test_spec_in_sweep),	  cmocka_unit_test(test_metadata_keys),
+		cmocka_unit_test(test_strict_json),	  cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_stdin_once),	  cmocka_unit_test(test_endless_inputs),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
