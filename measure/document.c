@@ -647,17 +647,12 @@ static int set_vcpu_type(struct snpm_spec *spec, const char *name, bool any_case
 
 static int set_features(struct snpm_spec *spec, struct json_object *v, struct snpm_error *reterr)
 {
-	int r;
 
 	spec->given |= SNPM_SPEC_GUEST_FEATURES;
 	if (json_object_is_type(v, json_type_string))
 		return snpm_guest_features_parse(json_object_get_string(v), &spec->guest_features,
 						 reterr);
-	r = get_u64(v, "guest_features", UINT64_MAX, &spec->guest_features, reterr);
-	if (r == 0 && (spec->guest_features & ~SNPM_GUEST_FEATURES_DEFINED))
-		r = snpm_fail(reterr, SNPM_ERANGE, "guest features 0x%llx set reserved bits",
-			      (unsigned long long)spec->guest_features);
-	return r;
+	return get_u64(v, "guest_features", UINT64_MAX, &spec->guest_features, reterr);
 }
 
 /* "file" or {"path": "file"} or {"sha256": "hex"}. */
@@ -991,9 +986,6 @@ static int spec_dstack(struct snpm_spec *spec, struct json_object *o, struct snp
 		r = set_vcpu_type(spec, s, true, reterr);
 	if (r == 0)
 		r = dstack_u64(o, "guest_features", UINT64_MAX, &spec->guest_features, reterr);
-	if (r == 0 && (spec->guest_features & ~SNPM_GUEST_FEATURES_DEFINED))
-		r = snpm_fail(reterr, SNPM_ERANGE, "guest features 0x%llx set reserved bits",
-			      (unsigned long long)spec->guest_features);
 	return r < 0 ? r : dstack_validate(spec, reterr);
 }
 

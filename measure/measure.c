@@ -69,10 +69,6 @@ static int check_config(const struct snpm_measure_config *cfg, struct snpm_error
 	if (cfg->mode != SNPM_MODE_SEV && (cfg->vcpus < 1 || cfg->vcpus > SNPM_MAX_VCPUS))
 		return snpm_fail(reterr, SNPM_ERANGE, "vCPU count %u is outside 1..%u", cfg->vcpus,
 				 SNPM_MAX_VCPUS);
-	if (cfg->mode == SNPM_MODE_SNP && (cfg->guest_features & ~SNPM_GUEST_FEATURES_DEFINED))
-		return snpm_fail(reterr, SNPM_ERANGE,
-				 "guest features 0x%llx set reserved bits (must be zero)",
-				 (unsigned long long)cfg->guest_features);
 	if (cfg->has_firmware_digest && cfg->mode != SNPM_MODE_SNP)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "a precomputed firmware digest only applies to SNP mode");
@@ -650,11 +646,6 @@ static int check_space(const struct snpm_sweep_space *sp, struct snpm_error *ret
 			return snpm_fail(reterr, SNPM_EINVAL,
 					 "sweep vCPU counts must ascend within 1..%u",
 					 SNPM_MAX_VCPUS);
-	for (size_t i = 0; i < sp->n_guest_features; i++)
-		if (sp->guest_features[i] & ~SNPM_GUEST_FEATURES_DEFINED)
-			return snpm_fail(reterr, SNPM_ERANGE,
-					 "guest features 0x%llx set reserved bits",
-					 (unsigned long long)sp->guest_features[i]);
 	return 0;
 }
 

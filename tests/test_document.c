@@ -160,8 +160,8 @@ static void test_spec_refusals(void **state)
 	expect_spec_refusal("{\"vcpu_type\": \"EPYC-Milan\", \"vcpu_family\": 25, "
 			    "\"vcpu_model\": 17, \"vcpu_stepping\": 0}",
 			    "names a different CPU");
-	expect_spec_refusal("{\"guest_features\": \"0x800\"}", "reserved");
-	expect_spec_refusal("{\"guest_features\": 2048}", "reserved");
+	expect_spec_refusal("{\"guest_features\": \"SNPActive,Bogus\"}", "Bogus");
+	expect_spec_refusal("{\"guest_features\": -1}", "out of range");
 	expect_spec_refusal("{\"kernel\": {\"path\": \"a\", \"sha256\": \"b\"}}", "both");
 	expect_spec_refusal("{\"kernel\": {\"sha256\": \"abcd\"}}", "64 hex digits");
 	expect_spec_refusal("{\"kernel\": 7}", "must be a path or an object");

@@ -123,6 +123,10 @@ int parse_measurement(const char *s, uint8_t out[SNPM_LD_SIZE]);
 void json_add_str(struct json_object *o, const char *key, const char *v);
 void json_add_hex(struct json_object *o, const char *key, const uint8_t *d, size_t len);
 void json_add_u64_hex(struct json_object *o, const char *key, uint64_t v);
+/* One line on stderr when features set bits no public source names (they are measured). */
+void note_unnamed_features(uint64_t features, bool quiet);
+/* key: the names of the feature bits set ("SNPActive,DebugSwap"). */
+void json_add_feature_names(struct json_object *o, const char *key, uint64_t features);
 /* Pretty on a terminal, one line otherwise. */
 void print_json(struct json_object *o);
 int json_flags(void);

@@ -143,3 +143,25 @@ void cli_install_signal_handlers(void)
 	/* Past a file size limit, write() should fail with EFBIG (handled), not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 }
+
+void note_unnamed_features(uint64_t features, bool quiet)
+{
+	uint64_t unnamed = features & ~SNPM_GUEST_FEATURES_NAMED;
+	char names[512];
+
+	if (!unnamed || quiet)
+		return;
+	snpm_guest_features_format(unnamed, names, sizeof(names));
+	fprintf(stderr,
+		"%s: note: guest features 0x%llx set %s, which no public source names; measured "
+		"as given\n",
+		PROG, (unsigned long long)features, names);
+}
+
+void json_add_feature_names(struct json_object *o, const char *key, uint64_t features)
+{
+	char names[512];
+
+	snpm_guest_features_format(features, names, sizeof(names));
+	json_add_str(o, key, names);
+}

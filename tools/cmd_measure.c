@@ -70,8 +70,10 @@ struct json_object *measure_inputs_json(const struct measure_args *a,
 		json_add_str(o, "vmsa_fpu",
 			     cfg->vmsa_fpu == SNPM_VMSA_FPU_LEGACY_KVM ? "legacy-kvm" : "default");
 	}
-	if (cfg->mode == SNPM_MODE_SNP)
+	if (cfg->mode == SNPM_MODE_SNP) {
 		json_add_u64_hex(o, "guest_features", cfg->guest_features);
+		json_add_feature_names(o, "guest_feature_names", cfg->guest_features);
+	}
 	json_object_object_add(o, "firmware", firmware_json(a, cfg, in));
 	if (cfg->has_kernel) {
 		json_object_object_add(o, "kernel",
@@ -359,6 +361,12 @@ static void print_components_human(const struct measure_args *a,
 	uint8_t table[SNPM_HASHES_TABLE_SIZE];
 	char hex[2 * SNPM_HASHES_TABLE_SIZE + 1];
 
+	if (cfg->mode == SNPM_MODE_SNP) {
+		char names[512];
+		snpm_guest_features_format(cfg->guest_features, names, sizeof(names));
+		printf("\nguest features 0x%llx (%s) in every VMSA\n",
+		       (unsigned long long)cfg->guest_features, names);
+	}
 	if (!cfg->has_kernel)
 		return;
 	printf("\ncomponents:\n");

@@ -53,6 +53,8 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	if (r)
 		return r;
 	args_take_spec_space(a, sp);
+	for (size_t i = 0; a->mode == SNPM_MODE_SNP && i < sp->n_features; i++)
+		note_unnamed_features(sp->features[i], a->quiet);
 	/* The first of each dimension stands for it in the reference's checks. */
 	a->has_vcpus = true;
 	a->vcpus = sp->vcpus[0];
@@ -113,6 +115,7 @@ static void print_row(struct printer *p, const struct snpm_sweep_row *row)
 		json_add_str(o, "vcpu_type", type);
 		json_add_u64_hex(o, "vcpu_sig", row->vcpu_sig);
 		json_add_u64_hex(o, "guest_features", row->guest_features);
+		json_add_feature_names(o, "guest_feature_names", row->guest_features);
 		json_object_object_add(o, "vcpus", json_object_new_int64(row->vcpus));
 		json_add_str(o, "measurement", digest);
 		printf("%s%s", p->rows ? ",\n" : "",

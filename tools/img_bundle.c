@@ -179,6 +179,8 @@ int cmd_bundle(int argc, char **argv)
 		r = space_parse(&b.text, &sp);
 	if (r)
 		return r;
+	for (size_t i = 0; i < sp.n_features; i++)
+		note_unnamed_features(sp.features[i], false);
 	sw = space_for_sweep(&sp);
 	snprintf(tool, sizeof(tool), "%s %s", IMG_PROG, snpm_version());
 	b.spec.space = &sw;

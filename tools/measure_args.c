@@ -110,7 +110,7 @@ static const struct option_doc {
 	{ "append", required_argument, OPT_APPEND, V_ALL, "CMDLINE",
 	  "kernel command line, measured verbatim (use with --kernel)" },
 	{ "guest-features", required_argument, OPT_GUEST_FEATURES, V_ALL, "VALUE",
-	  "SEV_FEATURES: a number or names, e.g. SNPActive,DebugSwap (default 0x1)" },
+	  "SEV_FEATURES: a number or names, e.g. SNPActive,DebugSwap,SecureAVIC (default 0x1)" },
 	{ "output-format", required_argument, OPT_OUTPUT_FORMAT, V_ALL, "FORMAT",
 	  "hex (default) or base64" },
 	{ "snp-ovmf-hash", required_argument, OPT_SNP_OVMF_HASH, V_ALL, "HASH",
@@ -881,6 +881,8 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 	r = resolve_firmware_digest(a, cfg);
 	if (r)
 		return r;
+	if (a->mode == SNPM_MODE_SNP && a->verb != VERB_SWEEP && a->verb != VERB_MATCH)
+		note_unnamed_features(a->guest_features, a->quiet);
 	cfg->mode = a->mode;
 	cfg->vcpus = a->vcpus;
 	cfg->guest_features = a->guest_features;

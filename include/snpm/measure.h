@@ -124,18 +124,29 @@ SNPM_EXPORT const char *snpm_vmm_name(enum snpm_vmm vmm);
 /* Exact match on the reference's spellings. Returns 0 or SNPM_EINVAL. */
 SNPM_EXPORT int snpm_vmm_parse(const char *name, enum snpm_vmm *ret_vmm);
 
-/* ---- Guest features (SEV_FEATURES, AMD APM vol. 2, table 15-36) ---- */
+/* ---- Guest features (SEV_FEATURES: VMSA bit n is the guest's SEV_STATUS bit n + 2) ---- */
 
-/* Bits 11, 13 and 16-63 are reserved (must be zero). */
-#define SNPM_GUEST_FEATURES_DEFINED 0xd7ffull
+/*
+ * The bits a public source names (AMD APM vol. 2; Linux msr-index.h): SNPActive (0) through
+ * VmgexitParameter (10), IbsVirtualization (12), VmsaRegProt (14), SmtProtection (15),
+ * SecureAVIC (16), IBPBOnEntry (21). Other bits are measured as given: the library refuses
+ * none, and the tools say which unnamed bits a measurement sets.
+ */
+#define SNPM_GUEST_FEATURES_NAMED 0x21d7ffull
 
-/* The name of feature bit (0-63), e.g. "DebugSwap" for 5, or NULL for reserved bits. */
+/* The name of feature bit (0-63), e.g. "DebugSwap" for 5, or NULL when no source names it. */
 SNPM_EXPORT const char *snpm_guest_feature_name(unsigned bit);
 
 /*
- * Parses guest features: a number (0x21, 33, 0o41, 0b100001) or names joined by ',', '+' or '|'
- * ("SNPActive,DebugSwap"; case-insensitive). Reserved bits are refused.
- * Returns 0, SNPM_EINVAL (unknown name, bad number) or SNPM_ERANGE (reserved bits).
+ * Writes the names of the bits set, comma-separated ("SNPActive,DebugSwap"; an unnamed bit as
+ * "bit11"), NUL-terminated and cut to size. Returns the length the whole text needs.
+ */
+SNPM_EXPORT size_t snpm_guest_features_format(uint64_t features, char *buf, size_t size);
+
+/*
+ * Parses guest features: a number (0x21, 33, 0o41, 0b100001), any bits, or names joined by
+ * ',', '+' or '|' ("SNPActive,DebugSwap"; case-insensitive).
+ * Returns 0 or SNPM_EINVAL (unknown name, bad number).
  */
 SNPM_EXPORT int snpm_guest_features_parse(const char *text, uint64_t *ret_features,
 					  struct snpm_error *reterr);
