@@ -110,6 +110,16 @@ static int load_key(const char *pem, size_t len, bool private, const char *what,
 	return 0;
 }
 
+int snpm_private_key_check(const char *pem, size_t len, struct snpm_error *reterr)
+{
+	EVP_PKEY *k = NULL;
+	int r = pem ? load_key(pem, len, true, "the key", &k, reterr) :
+		      snpm_fail(reterr, SNPM_EINVAL, "no key");
+
+	EVP_PKEY_free(k);
+	return r;
+}
+
 /* The 1028-byte public key structure. */
 static int marshal_pubkey(EVP_PKEY *k, uint8_t out[SNPM_EC_PUBKEY_SIZE], struct snpm_error *reterr)
 {

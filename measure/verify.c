@@ -44,45 +44,81 @@ static void chain_free(struct chain *c)
 	X509_free(c->builtin_ark);
 }
 
-/* A certificate as PEM or DER. */
+/*
+ * Reads PEM certificates, up to want + 1 of them: a file with one more than expected must be
+ * refused, not read in part (the third certificate of a chain, a second VCEK).
+ */
+static size_t read_pem_certs(const void *data, size_t len, X509 **out, size_t want)
+{
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	size_t n = 0;
+	X509 *extra = NULL;
+
+	while (bio && n < want && (out[n] = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		n++;
+	if (bio && n == want && (extra = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		n++;
+	X509_free(extra);
+	BIO_free(bio);
+	ERR_clear_error();
+	return n;
+}
+
+static void free_certs(X509 **c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		X509_free(c[i]);
+		c[i] = NULL;
+	}
+}
+
+/* Exactly one certificate, as PEM or DER (with nothing after it). */
 static int load_cert(const uint8_t *data, size_t len, const char *what, X509 **ret,
 		     struct snpm_error *reterr)
 {
 	const unsigned char *p = data;
-	BIO *bio;
-	X509 *c = NULL;
+	X509 *c[1] = { NULL };
+	size_t n;
 
 	if (len > 1u << 20)
 		return snpm_fail(reterr, SNPM_EINVAL, "%s certificate is too large", what);
-	bio = BIO_new_mem_buf(data, (int)len);
-	if (bio)
-		c = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	if (!c)
-		c = d2i_X509(NULL, &p, (long)len);
-	ERR_clear_error();
-	if (!c)
+	n = read_pem_certs(data, len, c, 1);
+	if (n > 1) {
+		free_certs(c, 1);
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "%s holds more than one certificate (expected exactly one)", what);
+	}
+	if (n == 0) {
+		c[0] = d2i_X509(NULL, &p, (long)len);
+		ERR_clear_error();
+		if (c[0] && p != data + len) {
+			free_certs(c, 1);
+			return snpm_fail(reterr, SNPM_EINVAL,
+					 "%s has %zu bytes after its DER certificate", what,
+					 (size_t)(data + len - p));
+		}
+	}
+	if (!c[0])
 		return snpm_fail(reterr, SNPM_EINVAL, "%s is not a PEM or DER certificate", what);
-	*ret = c;
+	*ret = c[0];
 	return 0;
 }
 
-/* Two PEM certificates: the ASK (or ASVK), then the ARK. */
+/* Exactly two PEM certificates: the ASK (or ASVK), then the ARK. */
 static int load_pair(const void *pem, size_t len, const char *what, X509 **first, X509 **second,
 		     struct snpm_error *reterr)
 {
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *c[2] = { NULL, NULL };
+	size_t n = len > 1u << 20 ? 0 : read_pem_certs(pem, len, c, 2);
 
-	*first = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	*second = *first ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
-	ERR_clear_error();
-	if (!*second) {
-		X509_free(*first);
-		*first = NULL;
-		return snpm_fail(reterr, SNPM_EINVAL, "%s is not two PEM certificates (ASK, ARK)",
-				 what);
+	if (n != 2) {
+		free_certs(c, 2);
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "%s is not two PEM certificates (ASK, ARK): it holds %s", what,
+				 n == 0 ? "none" : n == 1 ? "one" : "more");
 	}
+	*first = c[0];
+	*second = c[1];
 	return 0;
 }
 

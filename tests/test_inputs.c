@@ -7,8 +7,10 @@
  * only, and inputs that never end. Inputs are rebuilt from the KAT recipes and the fixtures.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -421,6 +423,166 @@ static void test_endless_inputs(void **state)
 	tu_stdin = NULL;
 }
 
+
+/* Reports and certificates: exactly the expected count of certificates, and no crash. */
+static void test_report_inputs(void **state)
+{
+	char *rep = tu_fixture("reports/genoa-v3/report.bin");
+	char *vcek = tu_fixture("reports/genoa-v3/vcek.pem");
+	char *ask = tu_fixture("reports/genoa-v3/ask.pem"), *ark = tu_fixture("reports/genoa-v3/ark.pem");
+	char *milan = tu_fixture("reports/milan-v2/report.bin");
+	char *milan_vcek = tu_fixture("reports/milan-v2/vcek.der");
+	uint8_t zero[SNPM_REPORT_SIZE] = { 0 };
+	size_t len, alen, klen;
+	char *zero_file = path_in("zero.bin");
+	uint8_t *v = tu_read_file(vcek, &len), *a = tu_read_file(ask, &alen),
+		*k = tu_read_file(ark, &klen);
+
+	(void)state;
+	/* A report that does not parse, with a certificate given: an error, not SIGSEGV. */
+	tu_write_file(zero_file, zero, sizeof(zero));
+	tu_expect_refusal(run_cli("report", "verify", zero_file, "--vcek", vcek), 1, "zero.bin");
+	/* Two VCEKs in one file, three certificates in a chain, bytes after a DER VCEK. */
+	char *two = path_in("two.pem"), *three = path_in("three.pem"), *der = path_in("v.der");
+	uint8_t *buf = malloc(2 * len + alen + 2 * klen + 8);
+	memcpy(buf, v, len), memcpy(buf + len, v, len);
+	tu_write_file(two, buf, 2 * len);
+	memcpy(buf, a, alen), memcpy(buf + alen, k, klen), memcpy(buf + alen + klen, k, klen);
+	tu_write_file(three, buf, alen + 2 * klen);
+	free(buf);
+	tu_expect_refusal(run_cli("report", "verify", rep, "--vcek", two), 1,
+			  "the VCEK holds more than one certificate");
+	tu_expect_refusal(run_cli("report", "verify", rep, "--vcek", vcek, "--chain", three), 1,
+			  "not two PEM certificates (ASK, ARK): it holds more");
+	buf = tu_read_file(milan_vcek, &len);
+	buf = realloc(buf, len + 1);
+	buf[len] = 0;
+	tu_write_file(der, buf, len + 1);
+	tu_expect_refusal(run_cli("report", "verify", milan, "--vcek", der), 1,
+			  "has 1 bytes after its DER certificate");
+	/* The exact files still verify. */
+	struct tu_run r = run_cli("report", "verify", rep, "--vcek", vcek, "--ask", ask, "--ark", ark);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	free(buf), free(v), free(a), free(k), free(two), free(three), free(der);
+	free(rep), free(vcek), free(ask), free(ark), free(milan), free(milan_vcek), free(zero_file);
+}
+
+/* report check reads its arguments, and its --spec, once: a spec on stdin still works. */
+static void test_report_check_once(void **state)
+{
+	char *rep = tu_fixture("reports/genoa-v3/report.bin");
+	char *spec = spec_with("check.json", "{}");
+	struct tu_run r;
+
+	(void)state;
+	tu_stdin = spec;
+	r = run_cli("report", "check", "--spec", "-", rep);
+	tu_stdin = NULL;
+	/* Another measurement than the report's: a table and exit 1, not a stdin error. */
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "measurement        NO"));
+	assert_null(strstr(r.err, "standard input"));
+	tu_run_free(&r);
+	/* The report may stand anywhere among the options. */
+	r = run_cli("report", "check", "--measurement",
+		    "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+		    "0000000000000000",
+		    rep, "--json");
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "\"ok\":false"));
+	tu_run_free(&r);
+	free(rep), free(spec);
+}
+
+/* key-digest's options go anywhere; a stray word is refused. */
+static void test_key_digest_options(void **state)
+{
+	char *key = tu_fixture("sev-snp-measure/id_key_test.pem");
+	static const char *const want =
+		"870b7e35c53f8a72d0d322f75ab2af8262792aaf6579622ce4131c3f21f289e77cb0560a5e3b90b3932e67"
+		"4ec709cb14";
+
+	(void)state;
+	tu_expect_digest(run_cli("key-digest", "--output-format", "hex", key), want);
+	tu_expect_digest(run_cli("key-digest", key, "--output-format", "hex"), want);
+	tu_expect_refusal(run_cli("key-digest", key, "hex"), 2, "expected one PEM key");
+	tu_expect_refusal(run_cli("key-digest", "--output-format", "b64", key), 2,
+			  "invalid choice: 'b64'");
+	struct tu_run r = run_cli("key-digest", key, "--json");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, want));
+	tu_run_free(&r);
+	free(key);
+}
+
+/* id-block names the key file at fault, whatever the length of its path. */
+static void test_id_block_key_errors(void **state)
+{
+	char *key = tu_fixture("sev-snp-measure/id_key_test.pem");
+	char *bad = write_text("not-a-key.pem", "hello\n"), *deep;
+	static const char *const m = "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t";
+
+	(void)state;
+	tu_expect_refusal(run_cli("id-block", "--measurement", m, "--id-key", bad, "--author-key", key),
+			  1, "not-a-key.pem: the key is not a PEM private key");
+	tu_expect_refusal(run_cli("id-block", "--measurement", m, "--id-key", key, "--author-key", bad),
+			  1, "not-a-key.pem: the key is not a PEM private key");
+	/* A path of 300 bytes: the reason still ends the line. */
+	char name[301];
+	memset(name, 'k', 300);
+	name[300] = '\0';
+	memcpy(name + 296, ".pem", 4);
+	deep = path_in("d");
+	mkdir(deep, 0755);
+	char *file;
+	assert_true(asprintf(&file, "%s/%.200s/%s", deep, name, name + 200) > 0);
+	char *sub;
+	assert_true(asprintf(&sub, "%s/%.200s", deep, name) > 0);
+	mkdir(sub, 0755);
+	tu_write_file(file, "hello\n", 6);
+	struct tu_run r = run_cli("id-block", "--measurement", m, "--id-key", key, "--author-key", file);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "the key is not a PEM private key (unencrypted)\n"));
+	assert_non_null(strstr(r.err, name + 200));
+	tu_run_free(&r);
+	free(key), free(bad), free(deep), free(file), free(sub);
+}
+
+/* --dump-vmsa writes every vmsaN.bin or none. */
+static void test_dump_vmsa_all_or_none(void **state)
+{
+	char *sub = path_in("dump"), *blocker;
+
+	(void)state;
+	mkdir(sub, 0755);
+	assert_true(asprintf(&blocker, "%s/vmsa1.bin", sub) > 0);
+	mkdir(blocker, 0755);
+	struct tu_run r = tu_cli_in(sub, "-q", "--ovmf", fw, "--vcpus", "3", "--dump-vmsa", NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	/* Named once, with the reason. */
+	assert_string_equal(r.err, "snpmeasure: vmsa1.bin: exists and is not a regular file\n");
+	tu_run_free(&r);
+	char *v0;
+	assert_true(asprintf(&v0, "%s/vmsa0.bin", sub) > 0);
+	assert_int_equal(access(v0, F_OK), -1);
+	rmdir(blocker);
+	r = tu_cli_in(sub, "-q", "--ovmf", fw, "--vcpus", "3", "--dump-vmsa", NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	assert_int_equal(access(v0, F_OK), 0);
+	assert_int_equal(access(blocker, F_OK), 0);
+	/* Nothing else is left: the three files and no temporary. */
+	size_t n = 0;
+	DIR *d = opendir(sub);
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.' || strncmp(e->d_name, ".snpm", 5) == 0;
+	closedir(d);
+	assert_int_equal(n, 3);
+	free(sub), free(blocker), free(v0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +590,10 @@ int main(void)
 		cmocka_unit_test(test_spec_in_sweep),	  cmocka_unit_test(test_metadata_keys),
 		cmocka_unit_test(test_strict_json),	  cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_stdin_once),	  cmocka_unit_test(test_endless_inputs),
+		cmocka_unit_test(test_report_inputs),	  cmocka_unit_test(test_report_check_once),
+		cmocka_unit_test(test_key_digest_options),
+		cmocka_unit_test(test_id_block_key_errors),
+		cmocka_unit_test(test_dump_vmsa_all_or_none),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -69,6 +69,7 @@ struct measure_args {
 	uint8_t snp_ovmf_digest[SNPM_LD_SIZE];
 
 	/* report check */
+	const char *report_file; /* its one positional argument */
 	const char *vcek, *ask, *ark, *chain;
 	const char *host_data, *id_key_digest, *author_key_digest, *policy, *report_data;
 
@@ -148,6 +149,9 @@ int cmd_key_digest(int argc, char **argv);
 /* Parses, checks and loads measurement arguments for a verb (measure, explain, check). */
 int measure_setup(int argc, char **argv, enum verb verb, struct measure_args *a,
 		  struct snpm_measure_config *cfg, struct inputs *in);
+
+/* The same for arguments already parsed: defaults, checks, inputs. */
+int measure_prepare(struct measure_args *a, struct snpm_measure_config *cfg, struct inputs *in);
 
 /* The JSON of what a measurement depends on (measure --json, explain --json). */
 struct json_object *measure_inputs_json(const struct measure_args *a,

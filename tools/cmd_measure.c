@@ -94,20 +94,36 @@ struct json_object *measure_inputs_json(const struct measure_args *a,
 	return o;
 }
 
+/* vmsa0.bin (the boot vCPU), vmsa1.bin, ...: the whole set or none of it. */
 static int dump_vmsas(const struct snpm_measure_config *cfg)
 {
-	uint8_t page[SNPM_PAGE_SIZE];
+	static uint8_t bsp[SNPM_PAGE_SIZE], ap[SNPM_PAGE_SIZE];
+	char(*names)[24] = calloc(cfg->vcpus, sizeof(*names));
+	const char **name_list = calloc(cfg->vcpus, sizeof(*name_list));
+	const void **data = calloc(cfg->vcpus, sizeof(*data));
+	size_t *lens = calloc(cfg->vcpus, sizeof(*lens));
 	struct snpm_error err;
-	char name[32];
+	int r = 0;
 
-	for (uint32_t i = 0; i < cfg->vcpus; i++) {
-		snprintf(name, sizeof(name), "vmsa%u.bin", i);
-		if (snpm_measure_vmsa(cfg, i, page, &err) < 0)
-			return report(NULL, &err);
-		if (tool_write_atomic(name, page, sizeof(page), 0644, &err) < 0)
-			return report(name, &err);
+	if (!names || !name_list || !data || !lens) {
+		fprintf(stderr, "%s: out of memory\n", PROG);
+		r = EXIT_FAIL;
 	}
-	return 0;
+	/* Every AP starts from the same VMSA. */
+	if (r == 0 && snpm_measure_vmsa(cfg, 0, bsp, &err) < 0)
+		r = report(NULL, &err);
+	if (r == 0 && cfg->vcpus > 1 && snpm_measure_vmsa(cfg, 1, ap, &err) < 0)
+		r = report(NULL, &err);
+	for (uint32_t i = 0; r == 0 && i < cfg->vcpus; i++) {
+		snprintf(names[i], sizeof(names[i]), "vmsa%u.bin", i);
+		name_list[i] = names[i];
+		data[i] = i == 0 ? bsp : ap;
+		lens[i] = SNPM_PAGE_SIZE;
+	}
+	if (r == 0 && tool_write_set(name_list, data, lens, cfg->vcpus, &err) < 0)
+		r = report(NULL, &err);
+	free(names), free(name_list), free(data), free(lens);
+	return r;
 }
 
 static int print_firmware_digest(const struct measure_args *a)
@@ -148,8 +164,15 @@ int measure_setup(int argc, char **argv, enum verb verb, struct measure_args *a,
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(in, 0, sizeof(*in));
-	if (r)
-		return r;
+	return r ? r : measure_prepare(a, cfg, in);
+}
+
+int measure_prepare(struct measure_args *a, struct snpm_measure_config *cfg, struct inputs *in)
+{
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(in, 0, sizeof(*in));
 	args_apply_defaults(a);
 	r = args_resolve_single(a);
 	if (r == 0)

@@ -355,7 +355,7 @@ static int report_verify(int argc, char **argv)
 	uint8_t raw[SNPM_REPORT_SIZE];
 	struct snpm_verify_result res;
 	struct snpm_report rep;
-	struct cert_files certs;
+	struct cert_files certs = { 0 };
 	struct snpm_error err;
 	bool json = false;
 	char text[256];
@@ -523,8 +523,7 @@ static int check_fields(const struct measure_args *a, const struct snpm_report *
 }
 
 /* The measurement to expect: given, or computed from measurement arguments. */
-static int expected_measurement(int argc, char **argv, struct measure_args *a, uint8_t out[48],
-				size_t *len)
+static int expected_measurement(struct measure_args *a, uint8_t out[48], size_t *len)
 {
 	struct snpm_measure_config cfg;
 	struct inputs in;
@@ -546,8 +545,7 @@ static int expected_measurement(int argc, char **argv, struct measure_args *a, u
 			    "...)");
 		return EXIT_USAGE;
 	}
-	args_free(a);
-	r = measure_setup(argc, argv, VERB_CHECK, a, &cfg, &in);
+	r = measure_prepare(a, &cfg, &in);
 	if (r == 0)
 		args_note_defaults(a);
 	if (r == 0 && snpm_measure(&cfg, out, len, &err) < 0)
@@ -603,14 +601,12 @@ static int report_check(int argc, char **argv)
 	const char *file;
 	int r;
 
-	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-") != 0)) {
-		usage_error("report check: expected FILE first");
-		return EXIT_USAGE;
-	}
-	file = argv[1];
-	argv[1] = argv[0]; /* FILE leaves the argument list */
-	argc--, argv++;
 	r = args_parse(argc, argv, VERB_CHECK, &a);
+	file = a.report_file;
+	if (r == 0 && !file) {
+		usage_error("report check: expected the report FILE");
+		r = EXIT_USAGE;
+	}
 	if (r == 0)
 		r = parse_report_file(file, raw, &rep);
 	if (r == 0 && a.vcek) {
@@ -626,7 +622,7 @@ static int report_check(int argc, char **argv)
 		r = EXIT_USAGE;
 	}
 	if (r == 0)
-		r = expected_measurement(argc, argv, &a, want, &len);
+		r = expected_measurement(&a, want, &len);
 	if (r == 0) {
 		add_bytes_row(&t, "measurement", want, rep.measurement, SNPM_LD_SIZE);
 		r = check_fields(&a, &rep, &t);
@@ -856,8 +852,12 @@ int cmd_id_block(int argc, char **argv)
 		r = id_params(&a, &p);
 	if (r == 0)
 		r = read_key(a.id_key, &id, &id_len);
+	if (r == 0 && snpm_private_key_check(id, id_len, &err) < 0)
+		r = report(a.id_key, &err);
 	if (r == 0)
 		r = read_key(a.author_key, &author, &author_len);
+	if (r == 0 && snpm_private_key_check(author, author_len, &err) < 0)
+		r = report(a.author_key, &err);
 	if (r == 0 && snpm_id_block_create(&p, id, id_len, author, author_len, block, auth, idd, ad,
 					   &err) < 0)
 		r = report(NULL, &err);
@@ -868,47 +868,73 @@ int cmd_id_block(int argc, char **argv)
 	return r;
 }
 
+static void key_digest_help(void)
+{
+	printf("Usage: %s key-digest KEY.pem [--output-format hex|base64] [--json]\n"
+	       "The SHA-384 a report carries in ID_KEY_DIGEST or AUTHOR_KEY_DIGEST for this P-384 "
+	       "key (public or private).\n",
+	       PROG);
+}
+
 int cmd_key_digest(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "output-format", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	uint8_t d[SNPM_SHA384_SIZE];
 	char out[2 * SNPM_SHA384_SIZE + 1];
 	struct snpm_error err;
-	bool base64 = false;
-	const char *path = NULL;
+	bool base64 = false, json = false;
 	char *pem = NULL;
 	size_t len = 0;
-	int r;
+	int c, r;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("Usage: %s key-digest KEY.pem [--output-format hex|base64]\n"
-			       "The SHA-384 a report carries in ID_KEY_DIGEST or AUTHOR_KEY_DIGEST for "
-			       "this P-384 key.\n",
-			       PROG);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			key_digest_help();
 			return EXIT_OK;
-		}
-		if (strcmp(argv[i], "--output-format=base64") == 0 ||
-		    (strcmp(argv[i], "--output-format") == 0 && i + 1 < argc &&
-		     strcmp(argv[++i], "base64") == 0))
-			base64 = true;
-		else if (!path && argv[i][0] != '-')
-			path = argv[i];
-		else if (strcmp(argv[i], "hex") != 0) {
-			usage_error("key-digest: unrecognized argument: %s", argv[i]);
+		} else if (c == 'j') {
+			json = true;
+		} else if (c == 'o' && (strcmp(optarg, "hex") == 0 || strcmp(optarg, "base64") == 0)) {
+			base64 = strcmp(optarg, "base64") == 0;
+		} else if (c == 'o') {
+			usage_error("argument --output-format: invalid choice: '%s' (choose from "
+				    "'hex', 'base64')",
+				    optarg);
+			return EXIT_USAGE;
+		} else {
+			usage_error("key-digest: %s: %s",
+				    c == ':' ? "option needs an argument" : "unrecognized argument",
+				    argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
-	if (!path) {
-		usage_error("key-digest: expected a PEM key (P-384, public or private)");
+	if (optind != argc - 1) {
+		usage_error("key-digest: expected one PEM key (P-384, public or private)");
 		return EXIT_USAGE;
 	}
-	r = read_key(path, &pem, &len);
+	r = read_key(argv[optind], &pem, &len);
 	if (r == 0 && snpm_key_digest(pem, len, d, &err) < 0)
-		r = report(path, &err);
+		r = report(argv[optind], &err);
 	free_key(pem, len);
-	if (r == 0) {
-		format_digest(d, sizeof(d), base64, out);
+	if (r)
+		return r;
+	format_digest(d, sizeof(d), base64, out);
+	if (json) {
+		struct json_object *o = json_object_new_object();
+		json_add_str(o, "key", argv[optind]);
+		json_add_hex(o, "sha384", d, sizeof(d));
+		json_add_str(o, "digest", out);
+		json_add_str(o, "format", base64 ? "base64" : "hex");
+		print_json(o);
+		json_object_put(o);
+	} else {
 		puts(out);
 	}
-	return r;
+	return 0;
 }

@@ -585,6 +585,9 @@ int args_parse(int argc, char **argv, enum verb verb, struct measure_args *a)
 		if (parse_option(a, id, optarg) < 0)
 			return EXIT_USAGE;
 	}
+	/* report check takes the report as its one positional argument, anywhere. */
+	if (verb == VERB_CHECK && optind < argc)
+		a->report_file = argv[optind++];
 	if (optind < argc) {
 		usage_error("unrecognized argument: %s", argv[optind]);
 		return EXIT_USAGE;

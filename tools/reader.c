@@ -13,6 +13,7 @@
 #include <snpm/image.h>
 
 #include "reader.h"
+#include "../image/internal.h" /* the temporary registry, until one I/O layer serves all */
 
 #define READ_CHUNK (1024u * 1024u)
 
@@ -299,15 +300,100 @@ static int write_all(int fd, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* An existing output must be a regular file: a folder, device, FIFO or symlink is not ours. */
+static int check_replaceable(const char *path, struct snpm_error *reterr)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : io_fail(reterr, SNPM_EIO, errno, "%s: cannot stat", path);
+	if (!S_ISREG(st.st_mode))
+		return io_fail(reterr, SNPM_EINVAL, 0, "%s: exists and is not a regular file", path);
+	return 0;
+}
+
 int tool_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		      struct snpm_error *reterr)
 {
 	char tmp[PATH_MAX];
-	int fd = snpm_output_open(path, tmp, sizeof(tmp)), r = 0;
+	int r = check_replaceable(path, reterr), fd;
 
+	if (r < 0)
+		return r;
+	fd = snpm_output_open(path, tmp, sizeof(tmp));
 	if (fd < 0)
 		return io_fail(reterr, SNPM_EIO, errno, "cannot create a temporary file");
-	if (write_all(fd, data, len) < 0)
+	if (write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		r = io_fail(reterr, SNPM_EIO, errno, "cannot write");
-	return snpm_output_commit(fd, tmp, path, mode, r, reterr);
+	if (close(fd) < 0 && r == 0)
+		r = io_fail(reterr, SNPM_EIO, errno, "cannot write");
+	if (r == 0 && rename(tmp, path) < 0)
+		r = io_fail(reterr, SNPM_EIO, errno, "cannot rename");
+	if (r < 0)
+		unlink(tmp);
+	snpm_tmp_forget(tmp);
+	return r;
+}
+
+static int write_new(int dirfd, const char *name, const void *data, size_t len,
+		     struct snpm_error *reterr)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), r = 0;
+
+	if (fd < 0)
+		return io_fail(reterr, SNPM_EIO, errno, "%s: cannot create", name);
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0)
+		r = io_fail(reterr, SNPM_EIO, errno, "%s: cannot write", name);
+	if (close(fd) < 0 && r == 0)
+		r = io_fail(reterr, SNPM_EIO, errno, "%s: cannot write", name);
+	return r;
+}
+
+/* Undoes a set: the files already moved into place, then the temporary folder. */
+static void drop_set(const char *tmpdir, int dirfd, const char *const *names, size_t n,
+		     size_t moved)
+{
+	for (size_t i = 0; i < n; i++)
+		unlinkat(dirfd, names[i], 0);
+	for (size_t i = 0; i < moved; i++)
+		unlink(names[i]);
+	close(dirfd);
+	rmdir(tmpdir);
+	snpm_tmp_forget(tmpdir);
+}
+
+int tool_write_set(const char *const *names, const void *const *data, const size_t *lens,
+		   size_t n, struct snpm_error *reterr)
+{
+	char tmpdir[] = ".snpm-out.tmpXXXXXX";
+	size_t i;
+	int dirfd, r = 0;
+
+	for (i = 0; r == 0 && i < n; i++)
+		r = check_replaceable(names[i], reterr);
+	if (r < 0)
+		return r;
+	if (!mkdtemp(tmpdir))
+		return io_fail(reterr, SNPM_EIO, errno, "cannot create a temporary folder here");
+	snpm_tmp_register_dir(tmpdir);
+	dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		r = io_fail(reterr, SNPM_EIO, errno, "cannot open the temporary folder");
+		rmdir(tmpdir);
+		snpm_tmp_forget(tmpdir);
+		return r;
+	}
+	for (i = 0; r == 0 && i < n; i++)
+		r = write_new(dirfd, names[i], data[i], lens[i], reterr);
+	for (i = 0; r == 0 && i < n; i++)
+		if (renameat(dirfd, names[i], AT_FDCWD, names[i]) < 0)
+			r = io_fail(reterr, SNPM_EIO, errno, "%s: cannot rename", names[i]);
+	if (r < 0) {
+		drop_set(tmpdir, dirfd, names, n, i ? i - 1 : 0);
+		return r;
+	}
+	close(dirfd);
+	rmdir(tmpdir);
+	snpm_tmp_forget(tmpdir);
+	return 0;
 }

@@ -39,4 +39,12 @@ int tool_file_size(const char *path, uint64_t *ret_size, struct snpm_error *rete
 int tool_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		      struct snpm_error *reterr);
 
+/*
+ * Writes a set of files in the current folder all or none: each written into one temporary
+ * folder here, then renamed into place. An existing name that is not a regular file is refused
+ * before anything is written; a failure removes what the set had put in place.
+ */
+int tool_write_set(const char *const *names, const void *const *data, const size_t *lens,
+		   size_t n, struct snpm_error *reterr);
+
 #endif /* SNPM_TOOLS_READER_H */

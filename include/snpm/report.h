@@ -164,6 +164,12 @@ snpm_id_block_create(const struct snpm_id_block_params *params, const char *id_k
 		     uint8_t ret_id_key_digest[SNPM_SHA384_SIZE],
 		     uint8_t ret_author_key_digest[SNPM_SHA384_SIZE], struct snpm_error *reterr);
 
+/*
+ * Checks that pem is an unencrypted P-384 private key, as snpm_id_block_create() needs, so a
+ * caller can say which of its key files is unusable. Returns 0, SNPM_EINVAL or SNPM_EUNSUPPORTED.
+ */
+SNPM_EXPORT int snpm_private_key_check(const char *pem, size_t len, struct snpm_error *reterr);
+
 /* Verifies both signatures inside an ID authentication structure against its ID block. */
 SNPM_EXPORT int snpm_id_auth_verify(const uint8_t block[SNPM_ID_BLOCK_SIZE],
 				    const uint8_t auth[SNPM_ID_AUTH_SIZE],
