@@ -17,4 +17,19 @@ struct snpm_root_chain {
 extern const struct snpm_root_chain snpm_root_chains[];
 extern const size_t snpm_n_root_chains;
 
+/* The chains a verification trusts: AMD's (snpm_report_verify), or a test PKI's. */
+struct snpm_trust {
+	const struct snpm_root_chain *chains;
+	size_t n_chains;
+};
+
+/*
+ * snpm_report_verify() against the given roots: the ARK must be one of theirs, and the chain
+ * for the report's family is taken from them. Not installed: the public call trusts AMD only;
+ * tests and fuzz targets build their own PKI to reach every check.
+ */
+int snpm_report_verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+				const struct snpm_cert_input *certs, const struct snpm_trust *trust,
+				struct snpm_verify_result *ret, struct snpm_error *reterr);
+
 #endif /* SNPM_MEASURE_ROOTS_H */

@@ -267,15 +267,15 @@ static int check_signed_by(X509 *child, X509 *issuer, struct snpm_error *reterr)
 	return 0;
 }
 
-/* Whether ark is one of the ARKs shipped with the library. */
-static bool is_amd_ark(X509 *ark)
+/* Whether ark is one of the trusted ARKs (AMD's, shipped with the library). */
+static bool is_trusted_ark(X509 *ark, const struct snpm_trust *t)
 {
 	bool found = false;
 
-	for (size_t i = 0; !found && i < snpm_n_root_chains; i++) {
+	for (size_t i = 0; !found && i < t->n_chains; i++) {
 		X509 *a = NULL, *b = NULL;
-		if (load_pair(snpm_root_chains[i].pem, strlen(snpm_root_chains[i].pem), "root", &a,
-			      &b, NULL) == 0)
+		if (load_pair(t->chains[i].pem, strlen(t->chains[i].pem), "root", &a, &b, NULL) ==
+		    0)
 			found = X509_cmp(ark, b) == 0;
 		X509_free(a);
 		X509_free(b);
@@ -283,8 +283,9 @@ static bool is_amd_ark(X509 *ark)
 	return found;
 }
 
-static int pick_chain(const struct snpm_cert_input *in, enum snpm_cpu_family family, bool vlek,
-		      struct chain *c, struct snpm_verify_result *res, struct snpm_error *reterr)
+static int pick_chain(const struct snpm_cert_input *in, const struct snpm_trust *t,
+		      enum snpm_cpu_family family, bool vlek, struct chain *c,
+		      struct snpm_verify_result *res, struct snpm_error *reterr)
 {
 	int r = 0;
 
@@ -295,9 +296,9 @@ static int pick_chain(const struct snpm_cert_input *in, enum snpm_cpu_family fam
 		return r;
 	if (in->ark && !c->ark && (r = load_cert(in->ark, in->ark_len, "the ARK", &c->ark, reterr)))
 		return r;
-	for (size_t i = 0; i < snpm_n_root_chains; i++)
-		if (snpm_root_chains[i].family == family && snpm_root_chains[i].vlek == vlek)
-			r = load_pair(snpm_root_chains[i].pem, strlen(snpm_root_chains[i].pem),
+	for (size_t i = 0; r == 0 && !c->builtin_ask && i < t->n_chains; i++)
+		if (t->chains[i].family == family && t->chains[i].vlek == vlek)
+			r = load_pair(t->chains[i].pem, strlen(t->chains[i].pem),
 				      "a built-in chain", &c->builtin_ask, &c->builtin_ark, reterr);
 	if (r < 0)
 		return r;
@@ -312,13 +313,13 @@ static int pick_chain(const struct snpm_cert_input *in, enum snpm_cpu_family fam
 	return 0;
 }
 
-static int check_chain(struct chain *c, struct snpm_error *reterr)
+static int check_chain(struct chain *c, const struct snpm_trust *t, struct snpm_error *reterr)
 {
 	char cn[64];
 	int r;
 
 	common_name(c->ark, cn, sizeof(cn));
-	if (!is_amd_ark(c->ark))
+	if (!is_trusted_ark(c->ark, t))
 		return snpm_fail(reterr, SNPM_EVERIFY,
 				 "the ARK (%s) is not one of AMD's ARKs for Milan, Genoa or Turin",
 				 cn);
@@ -433,6 +434,15 @@ int snpm_report_verify(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 		       const struct snpm_cert_input *certs, struct snpm_verify_result *ret,
 		       struct snpm_error *reterr)
 {
+	const struct snpm_trust amd = { snpm_root_chains, snpm_n_root_chains };
+
+	return snpm_report_verify_trusting(report_bytes, certs, &amd, ret, reterr);
+}
+
+int snpm_report_verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+				const struct snpm_cert_input *certs, const struct snpm_trust *trust,
+				struct snpm_verify_result *ret, struct snpm_error *reterr)
+{
 	struct snpm_verify_result res;
 	struct snpm_report rep;
 	struct chain c = { 0 };
@@ -454,9 +464,9 @@ int snpm_report_verify(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 	if (r == 0)
 		r = check_family(c.vcek, &rep, &res, reterr);
 	if (r == 0)
-		r = pick_chain(certs, res.family, res.vlek, &c, &res, reterr);
+		r = pick_chain(certs, trust, res.family, res.vlek, &c, &res, reterr);
 	if (r == 0)
-		r = check_chain(&c, reterr);
+		r = check_chain(&c, trust, reterr);
 	if (r == 0)
 		r = check_tcb(c.vcek, &rep, res.family, &res.cert_tcb, reterr);
 	if (r == 0 && !res.vlek)

@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 
 #include "testutil.h"
+#include "fuzz/testpki.h"
 
 static const char *const report_dirs[] = { "milan-v2", "genoa-v3", "turin-v5", "vlek-v3" };
 
@@ -321,6 +322,104 @@ static void test_verify_refusals(void **state)
 	free(vlek);
 }
 
+
+/* ---- every check after the signature, with a test PKI shaped like AMD's ---- */
+
+struct pki_case {
+	struct testpki pki;
+	uint8_t report[SNPM_REPORT_SIZE];
+	struct testpki_vcek_spec spec;
+};
+
+/* The Genoa report (reported TCB: bootloader 10, TEE 0, SNP 23, microcode 84) and a VCEK spec
+ * that certifies exactly it. */
+static void pki_case_init(struct pki_case *c)
+{
+	size_t len;
+	uint8_t *data = fixture_bytes("reports/genoa-v3/report.bin", &len);
+
+	assert_int_equal(len, SNPM_REPORT_SIZE);
+	memcpy(c->report, data, len);
+	free(data);
+	assert_int_equal(testpki_init(&c->pki), 0);
+	c->spec = (struct testpki_vcek_spec){ .family = SNPM_FAMILY_GENOA, .bootloader = 10,
+					      .tee = 0, .snp = 23, .microcode = 84,
+					      .hwid_len = 64 };
+	memcpy(c->spec.hwid, c->report + 0x1a0, 64); /* CHIP_ID */
+}
+
+/* Signs the case's report with a VCEK made from its spec and verifies it; the message, or "". */
+static int pki_verify(struct pki_case *c, bool amd_trust, struct snpm_verify_result *res,
+		      char msg[SNPM_ERROR_MESSAGE_SIZE])
+{
+	struct testpki_vcek v;
+	struct snpm_cert_input in = { 0 };
+	struct snpm_error err;
+	int r;
+
+	assert_int_equal(testpki_vcek(&c->pki, &c->spec, &v), 0);
+	assert_int_equal(testpki_sign_report(&v, c->report), 0);
+	in.vcek = (const uint8_t *)v.pem;
+	in.vcek_len = strlen(v.pem);
+	in.chain = (const uint8_t *)c->pki.chain_pem;
+	in.chain_len = strlen(c->pki.chain_pem);
+	memset(&err, 0, sizeof(err));
+	r = amd_trust ? snpm_report_verify(c->report, &in, res, &err) :
+			snpm_report_verify_trusting(c->report, &in, &c->pki.trust, res, &err);
+	snprintf(msg, SNPM_ERROR_MESSAGE_SIZE, "%s", r ? err.message : "");
+	testpki_vcek_free(&v);
+	return r;
+}
+
+static void expect_pki_failure(struct pki_case *c, const char *needle)
+{
+	struct snpm_verify_result res;
+	char msg[SNPM_ERROR_MESSAGE_SIZE];
+
+	assert_int_not_equal(pki_verify(c, false, &res, msg), 0);
+	if (!strstr(msg, needle))
+		fail_msg("'%s' lacks '%s'", msg, needle);
+}
+
+static void test_checks_after_signature(void **state)
+{
+	struct snpm_verify_result res;
+	char msg[SNPM_ERROR_MESSAGE_SIZE];
+	struct pki_case c;
+
+	(void)state;
+	pki_case_init(&c);
+	/* Right in every field: verified through the test roots, and only through them. */
+	assert_int_equal(pki_verify(&c, false, &res, msg), 0);
+	assert_int_equal(res.family, SNPM_FAMILY_GENOA);
+	assert_true(res.hwid_checked);
+	assert_int_equal(res.cert_tcb.snp, 23);
+	assert_int_not_equal(pki_verify(&c, true, &res, msg), 0);
+	assert_non_null(strstr(msg, "is not one of AMD's ARKs"));
+	/* Each check on its own. */
+	c.spec.snp = 22;
+	expect_pki_failure(&c, "the certificate's TCB (fmc 0 bl 10 tee 0 snp 22 ucode 84) is not "
+			       "the report's reported TCB (fmc 0 bl 10 tee 0 snp 23 ucode 84)");
+	c.spec.snp = 23;
+	c.spec.hwid[0] ^= 1;
+	expect_pki_failure(&c, "belongs to another chip");
+	c.spec.hwid[0] ^= 1;
+	c.spec.hwid_len = 0;
+	expect_pki_failure(&c, "the VCEK has no hwID extension");
+	c.spec.hwid_len = 64;
+	c.spec.vlek = true;
+	expect_pki_failure(&c, "the report was signed by a VCEK, but the certificate is SEV-VLEK");
+	c.spec.vlek = false;
+	c.spec.family = SNPM_FAMILY_TURIN;
+	expect_pki_failure(&c, "the report comes from a Genoa CPU but the certificate is for Turin");
+	c.spec.family = SNPM_FAMILY_GENOA;
+	/* A masked chip ID is not compared (and says so in the result). */
+	memset(c.report + 0x1a0, 0, 64);
+	assert_int_equal(pki_verify(&c, false, &res, msg), 0);
+	assert_false(res.hwid_checked);
+	testpki_free(&c.pki);
+}
+
 /* ---- ID blocks ---- */
 
 static int b64decode(const char *s, uint8_t *out)
@@ -446,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_flipped_bytes_fail),
 		cmocka_unit_test(test_wrong_keys_fail),
 		cmocka_unit_test(test_verify_refusals),
+		cmocka_unit_test(test_checks_after_signature),
 		cmocka_unit_test(test_id_block_vectors),
 		cmocka_unit_test(test_id_block_refuses_other_keys),
 	};

@@ -13,7 +13,9 @@
 /* The program name in messages: snpmeasure or snpimage. */
 extern const char *cli_prog;
 #define PROG cli_prog
-#define REFERENCE_VERSION "0.0.13"
+/* The reference command line matched: sev-snp-measure 0.0.13 and its head after it, commit
+ * 8f2b337 ("Allow zero as value for vcpu sig & family"). */
+#define REFERENCE_VERSION "0.0.13 (head 8f2b337)"
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 

@@ -365,8 +365,8 @@ static int parse_option(struct measure_args *a, int id, const char *arg)
 		print_help(a->verb);
 		exit(EXIT_OK);
 	case OPT_VERSION:
-		printf("%s %s (sev-snp-measure %s compatible)\n", PROG, snpm_version(),
-		       REFERENCE_VERSION);
+		printf("%s %s (library %s; command line of sev-snp-measure %s)\n", PROG,
+		       SNPM_VERSION_STRING, snpm_version(), REFERENCE_VERSION);
 		exit(EXIT_OK);
 	case OPT_MODE:
 		return parse_mode_opt(a, arg);

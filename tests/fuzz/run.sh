@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a bounded time,
 # seeded from the regression corpus and from the repository's vectors and fixtures.
-# Fails on any crash, leak or sanitizer report; prints executions per target.
+# Fails on any crash, leak or sanitizer report; prints executions and coverage per target.
 #
 # Usage: tests/fuzz/run.sh [SECONDS_PER_TARGET]   (default 20)
 set -euo pipefail
@@ -38,6 +38,8 @@ for t in ovmf report json keys files; do
     ls "$work"/crash-"$t"-* 2>/dev/null && echo "add the input above to tests/fuzz/corpus/$t/"
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-  echo "fuzz_$t: $runs executions in ${seconds} s"
+  # libFuzzer's last status line: "cov:" edges covered, "ft:" features.
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1 || echo "cov: ? ft: ?")
+  echo "fuzz_$t: $runs executions in ${seconds} s, $cov"
 done
 exit $status
