@@ -431,7 +431,8 @@ static int table_from_json(struct json_object *arr, struct snpm_error *reterr)
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		if (!json_object_is_type(e, json_type_object))
-			return snpm_fail(reterr, SNPM_EINVAL, "table entry %zu is not an object", i);
+			return snpm_fail(reterr, SNPM_EINVAL, "table entry %zu is not an object",
+					 i);
 		int r = only_keys(e, "table[]", keys, reterr);
 		if (r < 0)
 			return r;
@@ -441,8 +442,9 @@ static int table_from_json(struct json_object *arr, struct snpm_error *reterr)
 
 static int supports_from_json(struct json_object *o, struct snpm_error *reterr)
 {
-	static const char *const keys[] = { "sev_es", "snp", "kernel_hashes_sev",
-					    "kernel_hashes_snp", "svsm", NULL };
+	static const char *const keys[] = {
+		"sev_es", "snp", "kernel_hashes_sev", "kernel_hashes_snp", "svsm", NULL
+	};
 
 	if (!json_object_is_type(o, json_type_object))
 		return snpm_fail(reterr, SNPM_EINVAL, "\"supports\" must be an object");
@@ -521,11 +523,19 @@ static bool get_nonnull(struct json_object *o, const char *key, struct json_obje
 
 /* What snpm_ovmf_to_json() and `snpmeasure ovmf --json` write ("path": the file it was read
  * from); gpa, gpa_end, table and supports follow from the rest and are only checked. */
-static const char *const metadata_keys[] = {
-	"path",		    "size",		    "gpa",	"gpa_end",	    "sha256",	"snp_ovmf_hash",
-	"table",	    "sev_es_reset_eip", "sev_hashes_table", "svsm_info_offset",
-	"metadata",	    "supports", NULL
-};
+static const char *const metadata_keys[] = { "path",
+					     "size",
+					     "gpa",
+					     "gpa_end",
+					     "sha256",
+					     "snp_ovmf_hash",
+					     "table",
+					     "sev_es_reset_eip",
+					     "sev_hashes_table",
+					     "svsm_info_offset",
+					     "metadata",
+					     "supports",
+					     NULL };
 
 static int ovmf_fields_from_json(struct json_object *o, struct snpm_ovmf_info *info,
 				 struct snpm_ovmf_digests *d, struct snpm_error *reterr)
@@ -647,7 +657,6 @@ static int set_vcpu_type(struct snpm_spec *spec, const char *name, bool any_case
 
 static int set_features(struct snpm_spec *spec, struct json_object *v, struct snpm_error *reterr)
 {
-
 	spec->given |= SNPM_SPEC_GUEST_FEATURES;
 	if (json_object_is_type(v, json_type_string))
 		return snpm_guest_features_parse(json_object_get_string(v), &spec->guest_features,
@@ -860,12 +869,11 @@ static bool is_space(char c)
 }
 
 /* dstack-mr's MeasurementInput (dstack-mr/src/sev.rs): serde with deny_unknown_fields. */
-static const char *const dstack_keys[] = { "base_cmdline",	   "ovmf_hash",
-					   "kernel_hash",	   "initrd_hash",
-					   "sev_hashes_table_gpa", "sev_es_reset_eip",
-					   "vcpus",		   "vcpu_type",
-					   "guest_features",	   "ovmf_sections",
-					   NULL };
+static const char *const dstack_keys[] = {
+	"base_cmdline",		"ovmf_hash",	    "kernel_hash", "initrd_hash",
+	"sev_hashes_table_gpa", "sev_es_reset_eip", "vcpus",	   "vcpu_type",
+	"guest_features",	"ovmf_sections",    NULL
+};
 
 /* dstack's numbers are serde integers: a JSON integer, never a string. */
 static int dstack_u64(struct json_object *o, const char *key, uint64_t max, uint64_t *ret,
@@ -903,8 +911,9 @@ static int dstack_validate(const struct snpm_spec *spec, struct snpm_error *rete
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "\"ovmf_sections\" has no SNP_KERNEL_HASHES section");
 	if (fw->hashes_table_gpa == 0 || fw->reset_eip == 0)
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "\"sev_hashes_table_gpa\" and \"sev_es_reset_eip\" must be non-zero");
+		return snpm_fail(
+			reterr, SNPM_EINVAL,
+			"\"sev_hashes_table_gpa\" and \"sev_es_reset_eip\" must be non-zero");
 	return 0;
 }
 
@@ -971,7 +980,8 @@ static int spec_dstack(struct snpm_spec *spec, struct json_object *o, struct snp
 	fw->has_table = fw->has_hashes_table = fw->has_reset_eip = true;
 	r = dstack_hashes(spec, o, reterr);
 	if (r == 0)
-		r = sections_from_json(json_object_object_get(o, "ovmf_sections"), true, fw, reterr);
+		r = sections_from_json(json_object_object_get(o, "ovmf_sections"), true, fw,
+				       reterr);
 	if (r == 0)
 		r = dstack_u32(o, "sev_hashes_table_gpa", &fw->hashes_table_gpa, reterr);
 	if (r == 0)

@@ -160,10 +160,10 @@ static const char *const feature_names[N_FEATURE_NAMES] = {
 	[21] = "IBPBOnEntry",
 };
 
-_Static_assert(SNPM_GUEST_FEATURES_NAMED == ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) |
-					     (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) |
-					     (1u << 8) | (1u << 9) | (1u << 10) | (1u << 12) |
-					     (1u << 14) | (1u << 15) | (1u << 16) | (1u << 21)),
+_Static_assert(SNPM_GUEST_FEATURES_NAMED ==
+		       ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) |
+			(1u << 6) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 10) | (1u << 12) |
+			(1u << 14) | (1u << 15) | (1u << 16) | (1u << 21)),
 	       "SNPM_GUEST_FEATURES_NAMED matches the table of names");
 
 const char *snpm_guest_feature_name(unsigned bit)

@@ -115,7 +115,9 @@ static int load_pair(const void *pem, size_t len, const char *what, X509 **first
 		free_certs(c, 2);
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "%s is not two PEM certificates (ASK, ARK): it holds %s", what,
-				 n == 0 ? "none" : n == 1 ? "one" : "more");
+				 n == 0 ? "none" :
+				 n == 1 ? "one" :
+					  "more");
 	}
 	*first = c[0];
 	*second = c[1];

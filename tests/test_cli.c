@@ -482,7 +482,7 @@ static void test_guest_feature_options(void **state)
 	assert_int_equal(r.status, 0);
 	assert_int_equal(strlen(r.out), 97);
 	assert_non_null(strstr(r.err, "guest features 0x800801 set bit11,bit23, which no public "
-				       "source names; measured as given"));
+				      "source names; measured as given"));
 	assert_int_equal(lines(r.err), 1);
 	tu_run_free(&r);
 	r = run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw,
@@ -491,7 +491,8 @@ static void test_guest_feature_options(void **state)
 	tu_run_free(&r);
 	r = run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw,
 		    "--guest-features", "0x10021", "--json");
-	assert_non_null(strstr(r.out, "\"guest_feature_names\":\"SNPActive,DebugSwap,SecureAVIC\""));
+	assert_non_null(
+		strstr(r.out, "\"guest_feature_names\":\"SNPActive,DebugSwap,SecureAVIC\""));
 	tu_run_free(&r);
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
 			       fw, "--guest-features", "SNPActive,Nope"),

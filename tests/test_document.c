@@ -170,14 +170,14 @@ static void test_spec_refusals(void **state)
 	expect_spec_refusal("{\"cmdline\": null}", "must be a string");
 }
 
-#define DSTACK_DOC                                                                     \
-	"{\"base_cmdline\": \"console=ttyS0 \", \"ovmf_hash\": \""                          \
-	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324"         \
-	"25262728292a2b2c2d2e2f\", \"kernel_hash\": \""                                      \
-	"5555555555555555555555555555555555555555555555555555555555555555\", "               \
-	"\"initrd_hash\": \"\", \"sev_hashes_table_gpa\": 8457216, "                        \
-	"\"sev_es_reset_eip\": 8433668, \"vcpus\": 2, \"vcpu_type\": \"epyc-v4\", "          \
-	"\"guest_features\": 1, \"ovmf_sections\": [{\"gpa\": 8388608, \"size\": 4096, "    \
+#define DSTACK_DOC                                                                       \
+	"{\"base_cmdline\": \"console=ttyS0 \", \"ovmf_hash\": \""                       \
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324"     \
+	"25262728292a2b2c2d2e2f\", \"kernel_hash\": \""                                  \
+	"5555555555555555555555555555555555555555555555555555555555555555\", "           \
+	"\"initrd_hash\": \"\", \"sev_hashes_table_gpa\": 8457216, "                     \
+	"\"sev_es_reset_eip\": 8433668, \"vcpus\": 2, \"vcpu_type\": \"epyc-v4\", "      \
+	"\"guest_features\": 1, \"ovmf_sections\": [{\"gpa\": 8388608, \"size\": 4096, " \
 	"\"section_type\": 1}, {\"gpa\": 8454144, \"size\": 4096, \"section_type\": 16}]}"
 
 static void test_spec_dstack(void **state)

@@ -64,8 +64,11 @@ static int teardown(void **state)
 /* The SNP digest of fw for one vCPU with this signature, from the library itself. */
 static char *library_digest(uint32_t sig)
 {
-	struct snpm_measure_config cfg = { .mode = SNPM_MODE_SNP, .vmm = SNPM_VMM_QEMU,
-					   .vcpus = 1, .vcpu_sig = sig, .guest_features = 1 };
+	struct snpm_measure_config cfg = { .mode = SNPM_MODE_SNP,
+					   .vmm = SNPM_VMM_QEMU,
+					   .vcpus = 1,
+					   .vcpu_sig = sig,
+					   .guest_features = 1 };
 	uint8_t out[SNPM_LD_SIZE];
 	char *hex = malloc(2 * SNPM_LD_SIZE + 1);
 	size_t len;
@@ -97,12 +100,12 @@ static void test_vcpu_zero(void **state)
 				 fw),
 			 sig11);
 	/* Zero is a CPU like any other: it can contradict one. */
-	tu_expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-sig", "0",
-				  "--vcpu-type", "EPYC-v4", "--ovmf", fw),
+	tu_expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-sig", "0", "--vcpu-type",
+				  "EPYC-v4", "--ovmf", fw),
 			  2, "name different CPUs");
-	tu_expect_refusal(
-		run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-family", "0", "--ovmf", fw), 2,
-		"--vcpu-family requires --vcpu-model and --vcpu-stepping");
+	tu_expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-family", "0", "--ovmf",
+				  fw),
+			  2, "--vcpu-family requires --vcpu-model and --vcpu-stepping");
 	/* The same in a spec and in a sweep. */
 	spec = write_text("zero.json", "{\"mode\": \"snp\", \"vcpus\": 1, \"vcpu_sig\": 0}");
 	tu_expect_digest(run_cli("--spec", spec, "--ovmf", fw), zero);
@@ -171,8 +174,8 @@ static void test_command_line_wins(void **state)
 		char *mine = tu_capture(run_cli("--spec", spec, cases[i].option, value,
 						"--vmm-type", ec2 ? "ec2" : "QEMU"));
 		char *theirs = tu_capture(run_cli("--spec", spec));
-		char *without = tu_capture(
-			run_cli("--spec", base, "--vmm-type", ec2 ? "ec2" : "QEMU"));
+		char *without =
+			tu_capture(run_cli("--spec", base, "--vmm-type", ec2 ? "ec2" : "QEMU"));
 		if (strcmp(plain, mine) != 0)
 			fail_msg("%s %s lost to %s", cases[i].option, value, cases[i].fragment);
 		if (strcmp(theirs, without) == 0 && !ec2)
@@ -209,7 +212,8 @@ static char *metadata_json(void)
 static void test_metadata_keys(void **state)
 {
 	static const char *const edits[][3] = {
-		{ "\"sev_es_reset_eip\"", "\"sev_es_reset_eiP\"", "unknown key \"sev_es_reset_eiP\"" },
+		{ "\"sev_es_reset_eip\"", "\"sev_es_reset_eiP\"",
+		  "unknown key \"sev_es_reset_eiP\"" },
 		{ "\"type_id\"", "\"type_iD\"", "unknown key \"sections[].type_iD\"" },
 		{ "\"offset\"", "\"offsets\"", "unknown key \"metadata.offsets\"" },
 		{ "\"kernel_hashes_snp\"", "\"kernel_hashes_snP\"",
@@ -225,8 +229,8 @@ static void test_metadata_keys(void **state)
 
 	(void)state;
 	(void)common;
-	char *want = tu_capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
-					"--ovmf", fw));
+	char *want = tu_capture(
+		run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf", fw));
 	char *got = tu_capture(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4",
 				       "--ovmf-metadata", good));
 	assert_string_equal(want, got);
@@ -300,9 +304,8 @@ static void test_strict_json(void **state)
 /* A firmware built from the KAT recipe of dev_amdsev_256k.fd with one edit. */
 static char *edited_firmware(const char *name, const char *field, int index, int64_t value)
 {
-	struct json_object *recipe =
-		json_tokener_parse(json_object_to_json_string(
-			json_object_object_get(kat_inputs, "dev_amdsev_256k.fd")));
+	struct json_object *recipe = json_tokener_parse(json_object_to_json_string(
+		json_object_object_get(kat_inputs, "dev_amdsev_256k.fd")));
 	size_t len;
 	uint8_t *data;
 	char *path = path_in(name);
@@ -312,8 +315,14 @@ static char *edited_firmware(const char *name, const char *field, int index, int
 		struct json_object *e =
 			json_object_array_get_idx(json_object_object_get(recipe, "entries"), 1);
 		char data_hex[17];
-		uint8_t le[8] = { (uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16),
-				  (uint8_t)(value >> 24), 0, 4, 0, 0 };
+		uint8_t le[8] = { (uint8_t)value,
+				  (uint8_t)(value >> 8),
+				  (uint8_t)(value >> 16),
+				  (uint8_t)(value >> 24),
+				  0,
+				  4,
+				  0,
+				  0 };
 		tu_hex(le, 8, data_hex);
 		json_object_object_add(e, "data", json_object_new_string(data_hex));
 	} else {
@@ -359,18 +368,19 @@ static void test_layout(void **state)
 	tu_expect_refusal(run_cli("-q", "--ovmf", bad, "--kernel", kernel), 1,
 			  "lies outside the SNP_KERNEL_HASHES page");
 	free(bad);
-	doc = write_text("dstack.json",
-			 "{\"base_cmdline\": \"ro\", \"ovmf_hash\": \"3f0834d788fbe575ef7d39edd32b3a"
-			 "d99f735c500bd122862a692c9b017af16f2253aea768b8a8f33b89da30303b2631\", "
-			 "\"kernel_hash\": \"93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a1887794"
-			 "11ea9018a5\", \"initrd_hash\": \"\", \"sev_hashes_table_gpa\": 8449024, "
-			 "\"sev_es_reset_eip\": 4294946820, \"vcpus\": 2, \"vcpu_type\": "
-			 "\"epyc-genoa\", \"guest_features\": 33, \"ovmf_sections\": [{\"gpa\": "
-			 "8388608, \"size\": 36864, \"section_type\": 1}, {\"gpa\": 8429568, "
-			 "\"size\": 12288, \"section_type\": 1}, {\"gpa\": 8441856, \"size\": 4096, "
-			 "\"section_type\": 2}, {\"gpa\": 8445952, \"size\": 4096, \"section_type\": "
-			 "3}, {\"gpa\": 8450048, \"size\": 4096, \"section_type\": 16}, {\"gpa\": "
-			 "8454144, \"size\": 65536, \"section_type\": 1}]}");
+	doc = write_text(
+		"dstack.json",
+		"{\"base_cmdline\": \"ro\", \"ovmf_hash\": \"3f0834d788fbe575ef7d39edd32b3a"
+		"d99f735c500bd122862a692c9b017af16f2253aea768b8a8f33b89da30303b2631\", "
+		"\"kernel_hash\": \"93e74b830dfc6de3b4fe9970939823b2ff3c1a37bf8573a1887794"
+		"11ea9018a5\", \"initrd_hash\": \"\", \"sev_hashes_table_gpa\": 8449024, "
+		"\"sev_es_reset_eip\": 4294946820, \"vcpus\": 2, \"vcpu_type\": "
+		"\"epyc-genoa\", \"guest_features\": 33, \"ovmf_sections\": [{\"gpa\": "
+		"8388608, \"size\": 36864, \"section_type\": 1}, {\"gpa\": 8429568, "
+		"\"size\": 12288, \"section_type\": 1}, {\"gpa\": 8441856, \"size\": 4096, "
+		"\"section_type\": 2}, {\"gpa\": 8445952, \"size\": 4096, \"section_type\": "
+		"3}, {\"gpa\": 8450048, \"size\": 4096, \"section_type\": 16}, {\"gpa\": "
+		"8454144, \"size\": 65536, \"section_type\": 1}]}");
 	tu_expect_refusal(run_cli("-q", "--spec", doc), 1,
 			  "SEV hashes table at 0x80ec00 lies outside the SNP_KERNEL_HASHES page "
 			  "0x80f000-0x80ffff");
@@ -423,13 +433,13 @@ static void test_endless_inputs(void **state)
 	tu_stdin = NULL;
 }
 
-
 /* Reports and certificates: exactly the expected count of certificates, and no crash. */
 static void test_report_inputs(void **state)
 {
 	char *rep = tu_fixture("reports/genoa-v3/report.bin");
 	char *vcek = tu_fixture("reports/genoa-v3/vcek.pem");
-	char *ask = tu_fixture("reports/genoa-v3/ask.pem"), *ark = tu_fixture("reports/genoa-v3/ark.pem");
+	char *ask = tu_fixture("reports/genoa-v3/ask.pem"),
+	     *ark = tu_fixture("reports/genoa-v3/ark.pem");
 	char *milan = tu_fixture("reports/milan-v2/report.bin");
 	char *milan_vcek = tu_fixture("reports/milan-v2/vcek.der");
 	uint8_t zero[SNPM_REPORT_SIZE] = { 0 };
@@ -461,7 +471,8 @@ static void test_report_inputs(void **state)
 	tu_expect_refusal(run_cli("report", "verify", milan, "--vcek", der), 1,
 			  "has 1 bytes after its DER certificate");
 	/* The exact files still verify. */
-	struct tu_run r = run_cli("report", "verify", rep, "--vcek", vcek, "--ask", ask, "--ark", ark);
+	struct tu_run r =
+		run_cli("report", "verify", rep, "--vcek", vcek, "--ask", ask, "--ark", ark);
 	assert_int_equal(r.status, 0);
 	tu_run_free(&r);
 	free(buf), free(v), free(a), free(k), free(two), free(three), free(der);
@@ -485,10 +496,11 @@ static void test_report_check_once(void **state)
 	assert_null(strstr(r.err, "standard input"));
 	tu_run_free(&r);
 	/* The report may stand anywhere among the options. */
-	r = run_cli("report", "check", "--measurement",
-		    "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
-		    "0000000000000000",
-		    rep, "--json");
+	r = run_cli(
+		"report", "check", "--measurement",
+		"00000000000000000000000000000000000000000000000000000000000000000000000000000000"
+		"0000000000000000",
+		rep, "--json");
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.out, "\"ok\":false"));
 	tu_run_free(&r);
@@ -521,12 +533,15 @@ static void test_id_block_key_errors(void **state)
 {
 	char *key = tu_fixture("sev-snp-measure/id_key_test.pem");
 	char *bad = write_text("not-a-key.pem", "hello\n"), *deep;
-	static const char *const m = "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t";
+	static const char *const m =
+		"B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t";
 
 	(void)state;
-	tu_expect_refusal(run_cli("id-block", "--measurement", m, "--id-key", bad, "--author-key", key),
+	tu_expect_refusal(run_cli("id-block", "--measurement", m, "--id-key", bad, "--author-key",
+				  key),
 			  1, "not-a-key.pem: the key is not a PEM private key");
-	tu_expect_refusal(run_cli("id-block", "--measurement", m, "--id-key", key, "--author-key", bad),
+	tu_expect_refusal(run_cli("id-block", "--measurement", m, "--id-key", key, "--author-key",
+				  bad),
 			  1, "not-a-key.pem: the key is not a PEM private key");
 	/* A path of 300 bytes: the reason still ends the line. */
 	char name[301];
@@ -541,7 +556,8 @@ static void test_id_block_key_errors(void **state)
 	assert_true(asprintf(&sub, "%s/%.200s", deep, name) > 0);
 	mkdir(sub, 0755);
 	tu_write_file(file, "hello\n", 6);
-	struct tu_run r = run_cli("id-block", "--measurement", m, "--id-key", key, "--author-key", file);
+	struct tu_run r =
+		run_cli("id-block", "--measurement", m, "--id-key", key, "--author-key", file);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, "the key is not a PEM private key (unencrypted)\n"));
 	assert_non_null(strstr(r.err, name + 200));
@@ -586,11 +602,16 @@ static void test_dump_vmsa_all_or_none(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vcpu_zero),	  cmocka_unit_test(test_command_line_wins),
-		cmocka_unit_test(test_spec_in_sweep),	  cmocka_unit_test(test_metadata_keys),
-		cmocka_unit_test(test_strict_json),	  cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_stdin_once),	  cmocka_unit_test(test_endless_inputs),
-		cmocka_unit_test(test_report_inputs),	  cmocka_unit_test(test_report_check_once),
+		cmocka_unit_test(test_vcpu_zero),
+		cmocka_unit_test(test_command_line_wins),
+		cmocka_unit_test(test_spec_in_sweep),
+		cmocka_unit_test(test_metadata_keys),
+		cmocka_unit_test(test_strict_json),
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_stdin_once),
+		cmocka_unit_test(test_endless_inputs),
+		cmocka_unit_test(test_report_inputs),
+		cmocka_unit_test(test_report_check_once),
 		cmocka_unit_test(test_key_digest_options),
 		cmocka_unit_test(test_id_block_key_errors),
 		cmocka_unit_test(test_dump_vmsa_all_or_none),

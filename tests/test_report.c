@@ -322,7 +322,6 @@ static void test_verify_refusals(void **state)
 	free(vlek);
 }
 
-
 /* ---- every check after the signature, with a test PKI shaped like AMD's ---- */
 
 struct pki_case {
@@ -342,8 +341,11 @@ static void pki_case_init(struct pki_case *c)
 	memcpy(c->report, data, len);
 	free(data);
 	assert_int_equal(testpki_init(&c->pki), 0);
-	c->spec = (struct testpki_vcek_spec){ .family = SNPM_FAMILY_GENOA, .bootloader = 10,
-					      .tee = 0, .snp = 23, .microcode = 84,
+	c->spec = (struct testpki_vcek_spec){ .family = SNPM_FAMILY_GENOA,
+					      .bootloader = 10,
+					      .tee = 0,
+					      .snp = 23,
+					      .microcode = 84,
 					      .hwid_len = 64 };
 	memcpy(c->spec.hwid, c->report + 0x1a0, 64); /* CHIP_ID */
 }
@@ -411,7 +413,8 @@ static void test_checks_after_signature(void **state)
 	expect_pki_failure(&c, "the report was signed by a VCEK, but the certificate is SEV-VLEK");
 	c.spec.vlek = false;
 	c.spec.family = SNPM_FAMILY_TURIN;
-	expect_pki_failure(&c, "the report comes from a Genoa CPU but the certificate is for Turin");
+	expect_pki_failure(&c,
+			   "the report comes from a Genoa CPU but the certificate is for Turin");
 	c.spec.family = SNPM_FAMILY_GENOA;
 	/* A masked chip ID is not compared (and says so in the result). */
 	memset(c.report + 0x1a0, 0, 64);

@@ -900,7 +900,8 @@ int cmd_key_digest(int argc, char **argv)
 			return EXIT_OK;
 		} else if (c == 'j') {
 			json = true;
-		} else if (c == 'o' && (strcmp(optarg, "hex") == 0 || strcmp(optarg, "base64") == 0)) {
+		} else if (c == 'o' &&
+			   (strcmp(optarg, "hex") == 0 || strcmp(optarg, "base64") == 0)) {
 			base64 = strcmp(optarg, "base64") == 0;
 		} else if (c == 'o') {
 			usage_error("argument --output-format: invalid choice: '%s' (choose from "

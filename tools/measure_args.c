@@ -627,8 +627,12 @@ void args_note_defaults(const struct measure_args *a)
 			PROG, a->vcpus_text ? a->vcpus_text : "(spec)",
 			a->vcpu_type_text ? " --vcpu-type " : "",
 			a->vcpu_type_text ? a->vcpu_type_text : "",
-			a->n_features_text ? a->features_text[0] : a->features_given ? "(spec)" : "0x1",
-			a->vmm_text ? a->vmm_text : a->has_vmm ? snpm_vmm_name(a->vmm) : "QEMU");
+			a->n_features_text ? a->features_text[0] :
+			a->features_given  ? "(spec)" :
+					     "0x1",
+			a->vmm_text ? a->vmm_text :
+			a->has_vmm  ? snpm_vmm_name(a->vmm) :
+				      "QEMU");
 }
 
 int args_resolve_single(struct measure_args *a)
@@ -1003,7 +1007,8 @@ static int load_kernel(const struct measure_args *a, struct snpm_measure_config 
 		return 0;
 	cfg->has_kernel = true;
 	r = hash_input(a->kernel, a->kernel_hash, a->has_kernel_sha256 ? a->kernel_sha256 : NULL,
-		       TOOL_KERNEL_MAX, cfg->kernel_sha256, &in->kernel_size, "kernel", "--kernel -");
+		       TOOL_KERNEL_MAX, cfg->kernel_sha256, &in->kernel_size, "kernel",
+		       "--kernel -");
 	if (r == 0)
 		r = hash_input(a->initrd, a->initrd_hash,
 			       a->has_initrd_sha256 ? a->initrd_sha256 : NULL, TOOL_INITRD_MAX,

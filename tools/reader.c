@@ -257,7 +257,8 @@ int tool_hash_file(const char *path, enum snpm_hash_alg alg, uint64_t max, uint8
 		size += (uint64_t)n;
 		/* A stream with no end (a pipe from /dev/zero) stops at the limit. */
 		if (size > max) {
-			r = io_fail(reterr, SNPM_ERANGE, 0, "input is larger than the %llu-byte limit",
+			r = io_fail(reterr, SNPM_ERANGE, 0,
+				    "input is larger than the %llu-byte limit",
 				    (unsigned long long)max);
 			break;
 		}
@@ -306,9 +307,11 @@ static int check_replaceable(const char *path, struct snpm_error *reterr)
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : io_fail(reterr, SNPM_EIO, errno, "%s: cannot stat", path);
+		return errno == ENOENT ? 0 :
+					 io_fail(reterr, SNPM_EIO, errno, "%s: cannot stat", path);
 	if (!S_ISREG(st.st_mode))
-		return io_fail(reterr, SNPM_EINVAL, 0, "%s: exists and is not a regular file", path);
+		return io_fail(reterr, SNPM_EINVAL, 0, "%s: exists and is not a regular file",
+			       path);
 	return 0;
 }
 
@@ -362,8 +365,8 @@ static void drop_set(const char *tmpdir, int dirfd, const char *const *names, si
 	snpm_tmp_forget(tmpdir);
 }
 
-int tool_write_set(const char *const *names, const void *const *data, const size_t *lens,
-		   size_t n, struct snpm_error *reterr)
+int tool_write_set(const char *const *names, const void *const *data, const size_t *lens, size_t n,
+		   struct snpm_error *reterr)
 {
 	char tmpdir[] = ".snpm-out.tmpXXXXXX";
 	size_t i;

@@ -44,7 +44,7 @@ int tool_write_atomic(const char *path, const void *data, size_t len, mode_t mod
  * folder here, then renamed into place. An existing name that is not a regular file is refused
  * before anything is written; a failure removes what the set had put in place.
  */
-int tool_write_set(const char *const *names, const void *const *data, const size_t *lens,
-		   size_t n, struct snpm_error *reterr);
+int tool_write_set(const char *const *names, const void *const *data, const size_t *lens, size_t n,
+		   struct snpm_error *reterr);
 
 #endif /* SNPM_TOOLS_READER_H */

@@ -12,10 +12,21 @@
 
 /* Two VCEKs and a VLEK: the TCB layouts of Genoa and Turin, and both key kinds. */
 static const struct testpki_vcek_spec specs[] = {
-	{ .family = SNPM_FAMILY_GENOA, .bootloader = 10, .tee = 0, .snp = 23, .microcode = 84,
-	  .hwid = { 0x11, 0x22, 0x33, 0x44 }, .hwid_len = 64 },
-	{ .family = SNPM_FAMILY_TURIN, .fmc = 1, .bootloader = 1, .tee = 1, .snp = 4,
-	  .microcode = 0x51, .hwid = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4 }, .hwid_len = 8 },
+	{ .family = SNPM_FAMILY_GENOA,
+	  .bootloader = 10,
+	  .tee = 0,
+	  .snp = 23,
+	  .microcode = 84,
+	  .hwid = { 0x11, 0x22, 0x33, 0x44 },
+	  .hwid_len = 64 },
+	{ .family = SNPM_FAMILY_TURIN,
+	  .fmc = 1,
+	  .bootloader = 1,
+	  .tee = 1,
+	  .snp = 4,
+	  .microcode = 0x51,
+	  .hwid = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4 },
+	  .hwid_len = 8 },
 	{ .family = SNPM_FAMILY_GENOA, .vlek = true, .bootloader = 3, .snp = 8, .microcode = 9 },
 };
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
