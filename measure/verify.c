@@ -20,15 +20,8 @@
 #include <snpm/report.h>
 
 #include "crypto.h"
+#include "kds.h"
 #include "roots.h"
-
-#define OID_PRODUCT_NAME "1.3.6.1.4.1.3704.1.2"
-#define OID_BL_SPL "1.3.6.1.4.1.3704.1.3.1"
-#define OID_TEE_SPL "1.3.6.1.4.1.3704.1.3.2"
-#define OID_SNP_SPL "1.3.6.1.4.1.3704.1.3.3"
-#define OID_UCODE_SPL "1.3.6.1.4.1.3704.1.3.8"
-#define OID_FMC_SPL "1.3.6.1.4.1.3704.1.3.9"
-#define OID_HWID "1.3.6.1.4.1.3704.1.4"
 
 struct chain {
 	X509 *vcek, *ask, *ark;
@@ -165,7 +158,7 @@ static int ext_spl(X509 *c, const char *oid, const char *name, uint8_t *ret,
 
 static void product_name(X509 *c, char *out, size_t n)
 {
-	const ASN1_OCTET_STRING *d = ext_data(c, OID_PRODUCT_NAME);
+	const ASN1_OCTET_STRING *d = ext_data(c, SNPM_OID_PRODUCT_NAME);
 	const unsigned char *p;
 	ASN1_IA5STRING *s = NULL;
 
@@ -341,16 +334,16 @@ static int check_tcb(X509 *vcek, const struct snpm_report *rep, enum snpm_cpu_fa
 
 	memset(cert, 0, sizeof(*cert));
 	snpm_tcb_split(rep->reported_tcb, family, &want);
-	r = ext_spl(vcek, OID_BL_SPL, "blSPL", &cert->bootloader, reterr);
+	r = ext_spl(vcek, SNPM_OID_BL_SPL, "blSPL", &cert->bootloader, reterr);
 	if (r == 0)
-		r = ext_spl(vcek, OID_TEE_SPL, "teeSPL", &cert->tee, reterr);
+		r = ext_spl(vcek, SNPM_OID_TEE_SPL, "teeSPL", &cert->tee, reterr);
 	if (r == 0)
-		r = ext_spl(vcek, OID_SNP_SPL, "snpSPL", &cert->snp, reterr);
+		r = ext_spl(vcek, SNPM_OID_SNP_SPL, "snpSPL", &cert->snp, reterr);
 	if (r == 0)
-		r = ext_spl(vcek, OID_UCODE_SPL, "ucodeSPL", &cert->microcode, reterr);
+		r = ext_spl(vcek, SNPM_OID_UCODE_SPL, "ucodeSPL", &cert->microcode, reterr);
 	if (r == 0 && want.has_fmc) {
 		cert->has_fmc = true;
-		r = ext_spl(vcek, OID_FMC_SPL, "fmcSPL", &cert->fmc, reterr);
+		r = ext_spl(vcek, SNPM_OID_FMC_SPL, "fmcSPL", &cert->fmc, reterr);
 	}
 	if (r == 0 &&
 	    (cert->bootloader != want.bootloader || cert->tee != want.tee ||
@@ -374,7 +367,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 static int check_hwid(X509 *vcek, const struct snpm_report *rep, bool *checked,
 		      struct snpm_error *reterr)
 {
-	const ASN1_OCTET_STRING *d = ext_data(vcek, OID_HWID);
+	const ASN1_OCTET_STRING *d = ext_data(vcek, SNPM_OID_HWID);
 	size_t n = d ? (size_t)ASN1_STRING_length(d) : 0;
 
 	*checked = false;

@@ -13,15 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "testpki.h"
-
-/* KDS extensions (AMD publication 57230). */
-#define OID_PRODUCT_NAME "1.3.6.1.4.1.3704.1.2"
-#define OID_BL_SPL "1.3.6.1.4.1.3704.1.3.1"
-#define OID_TEE_SPL "1.3.6.1.4.1.3704.1.3.2"
-#define OID_SNP_SPL "1.3.6.1.4.1.3704.1.3.3"
-#define OID_UCODE_SPL "1.3.6.1.4.1.3704.1.3.8"
-#define OID_FMC_SPL "1.3.6.1.4.1.3704.1.3.9"
-#define OID_HWID "1.3.6.1.4.1.3704.1.4"
+#include "../../measure/kds.h"
 
 static EVP_PKEY *rsa_key(void)
 {
@@ -123,7 +115,7 @@ static int add_product(X509 *c, const char *product)
 	ASN1_IA5STRING *s = ASN1_IA5STRING_new();
 	unsigned char *der = NULL;
 	int len = s && ASN1_STRING_set(s, product, -1) == 1 ? i2d_ASN1_IA5STRING(s, &der) : -1;
-	int r = len > 0 ? add_ext(c, OID_PRODUCT_NAME, der, len) : -1;
+	int r = len > 0 ? add_ext(c, SNPM_OID_PRODUCT_NAME, der, len) : -1;
 
 	OPENSSL_free(der);
 	ASN1_IA5STRING_free(s);
@@ -181,17 +173,17 @@ static int vcek_extensions(X509 *c, const struct testpki_vcek_spec *s)
 	int r = add_product(c, product_of(s->family));
 
 	if (r == 0)
-		r = add_spl(c, OID_BL_SPL, s->bootloader);
+		r = add_spl(c, SNPM_OID_BL_SPL, s->bootloader);
 	if (r == 0)
-		r = add_spl(c, OID_TEE_SPL, s->tee);
+		r = add_spl(c, SNPM_OID_TEE_SPL, s->tee);
 	if (r == 0)
-		r = add_spl(c, OID_SNP_SPL, s->snp);
+		r = add_spl(c, SNPM_OID_SNP_SPL, s->snp);
 	if (r == 0)
-		r = add_spl(c, OID_UCODE_SPL, s->microcode);
+		r = add_spl(c, SNPM_OID_UCODE_SPL, s->microcode);
 	if (r == 0 && s->family == SNPM_FAMILY_TURIN)
-		r = add_spl(c, OID_FMC_SPL, s->fmc);
+		r = add_spl(c, SNPM_OID_FMC_SPL, s->fmc);
 	if (r == 0 && s->hwid_len)
-		r = add_ext(c, OID_HWID, s->hwid, (int)s->hwid_len);
+		r = add_ext(c, SNPM_OID_HWID, s->hwid, (int)s->hwid_len);
 	return r;
 }
 
