@@ -23,12 +23,11 @@
 #include <snpm/measure.h>
 
 #include "../ovmf/internal.h"
-#include "internal.h"
+#include "io.h"
 
 #define MANIFEST "manifest.json"
 #define SUMS "sha256sum.txt"
 #define MANIFEST_FORMAT "snpimage-bundle/1"
-#define CHUNK (1u << 20)
 
 /* The files of a bundle, in manifest and sha256sum.txt order. */
 static const char *const artifact_keys[] = { "kernel", "initramfs", "rootfs", "ovmf" };
@@ -40,64 +39,34 @@ struct digest {
 	uint64_t size;
 };
 
+/* The I/O layer and the library calls below describe a problem but not which of the bundle's
+ * files has it: the name goes in front. */
+#define about snpm_io_name
+
+/* Bundle files are regular files, never followed out of the bundle through a link. */
 static int file_digest(const char *path, struct digest *d, struct snpm_error *reterr)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t *buf = malloc(CHUNK);
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-
-	d->size = 0;
-	if (fd < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot open: %s", path, strerror(errno));
-	else if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		r = snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-	while (r == 0) {
-		ssize_t n = read(fd, buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = snpm_fail(reterr, SNPM_EIO, "%s: %s", path, strerror(errno));
-		if (n <= 0)
-			break;
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-		d->size += (uint64_t)n;
-	}
-	if (r == 0 && EVP_DigestFinal_ex(ctx, d->sha256, NULL) != 1)
-		r = snpm_fail(reterr, SNPM_ECRYPTO, "hash failed");
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	EVP_MD_CTX_free(ctx);
-	return r;
+	return about(path,
+		     snpm_io_hash(path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, SNPM_HASH_SHA256,
+				  UINT64_MAX, d->sha256, &d->size, reterr),
+		     reterr);
 }
 
+/* An input copied whole into the bundle: a regular file that does not change meanwhile. */
 static int copy_file(const char *from, const char *to, struct snpm_error *reterr)
 {
-	uint8_t *buf = malloc(CHUNK);
-	int in = open(from, O_RDONLY | O_CLOEXEC), r = 0;
-	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	struct snpm_io_out out;
+	int r = about(to, snpm_io_out_open(to, &out, reterr), reterr);
 
-	if (in < 0 || out < 0 || !buf)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot copy: %s", in < 0 ? from : to,
-			      strerror(errno));
-	while (r == 0) {
-		ssize_t n = read(in, buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || (n > 0 && write(out, buf, (size_t)n) != n))
-			r = snpm_fail(reterr, SNPM_EIO, "%s: cannot copy: %s", from,
-				      strerror(errno));
-		if (n <= 0)
-			break;
+	if (r < 0)
+		return r;
+	r = about(from, snpm_io_out_copy(&out, from, SNPM_IO_REGULAR, UINT64_MAX, NULL, NULL, reterr),
+		  reterr);
+	if (r < 0) {
+		snpm_io_out_abort(&out);
+		return r;
 	}
-	if (r == 0 && fsync(out) < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", to, strerror(errno));
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	free(buf);
-	return r;
+	return about(to, snpm_io_out_commit(&out, 0644, reterr), reterr);
 }
 
 static char *join(const char *dir, const char *name)
@@ -161,28 +130,13 @@ static int fill_template(const char *tpl, const char *roothash, uint64_t datasiz
 
 struct build {
 	const struct snpm_bundle_spec *spec;
-	char *dir; /* the temporary folder */
+	const char *dir; /* the temporary folder */
 	struct snpm_rootfs_result rootfs;
 	struct snpm_verity_params vp;
 	char roothash[2 * SNPM_VERITY_MAX_DIGEST + 1];
 	char *cmdline;
 	struct digest art[N_ARTIFACTS];
 };
-
-/* Puts the input's name in front of a failure's message: the library calls below describe the
- * problem but not which of the bundle's inputs has it. */
-static int about(const char *input, int r, struct snpm_error *reterr)
-{
-	char msg[sizeof(reterr->message)];
-
-	if (r < 0 && reterr) {
-		/* A message cut short still ends in a NUL; the input's name comes first. */
-		if (snprintf(msg, sizeof(msg), "%s: %s", input, reterr->message) < 0)
-			return r;
-		memcpy(reterr->message, msg, sizeof(msg));
-	}
-	return r;
-}
 
 static int place_kernel(struct build *b, const char *dst, struct snpm_error *reterr)
 {
@@ -296,21 +250,13 @@ static int add_row(void *arg, const struct snpm_sweep_row *row)
 static int read_firmware(const char *path, struct snpm_measure_config *cfg, uint8_t **fw,
 			 struct snpm_error *reterr)
 {
-	FILE *f = fopen(path, "rbe");
-	long len;
-	int r = 0;
+	size_t len = 0;
+	int r = about(path,
+		      snpm_io_read_all(path, SNPM_IO_REGULAR, SNPM_OVMF_MAX_SIZE, fw, &len, reterr),
+		      reterr);
 
-	if (!f)
-		return snpm_fail(reterr, SNPM_EIO, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	*fw = len > 0 && len <= (long)SNPM_OVMF_MAX_SIZE ? malloc((size_t)len) : NULL;
-	if (!*fw || fread(*fw, 1, (size_t)len, f) != (size_t)len)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: not a usable firmware image", path);
-	fclose(f);
-	cfg->firmware = *fw;
-	cfg->firmware_len = r == 0 ? (size_t)len : 0;
+	cfg->firmware = r == 0 ? *fw : NULL;
+	cfg->firmware_len = r == 0 ? len : 0;
 	return r;
 }
 
@@ -454,18 +400,12 @@ static struct json_object *artifacts_json(const struct build *b)
 static int write_text_file(const char *dir, const char *name, const char *text,
 			   struct snpm_error *reterr)
 {
-	char *path = join(dir, name), tmp[PATH_MAX];
-	int fd = path ? snpm_tmp_open(path, tmp, sizeof(tmp)) : -1, r = 0;
-	size_t len = strlen(text);
+	char *path = join(dir, name);
+	int r = path ? snpm_io_write_file(path, text, strlen(text), 0644, reterr) :
+		       snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 
-	if (fd < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot create: %s", name, strerror(errno));
-	else if (write(fd, text, len) != (ssize_t)len)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot write: %s", name, strerror(errno));
-	if (fd >= 0)
-		r = snpm_tmp_commit(fd, tmp, path, r, reterr);
 	free(path);
-	return r;
+	return about(name, r, reterr);
 }
 
 static int write_manifest(struct build *b, struct json_object *rows, struct snpm_error *reterr)
@@ -519,12 +459,6 @@ static int write_sums(const char *dir, struct snpm_error *reterr)
 	return r < 0 ? r : write_text_file(dir, SUMS, text, reterr);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static int check_spec(const struct snpm_bundle_spec *s, const char *out_dir,
 		      struct snpm_error *reterr)
 {
@@ -532,8 +466,6 @@ static int check_spec(const struct snpm_bundle_spec *s, const char *out_dir,
 	    !s->cmdline_template || !s->space)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "a bundle needs kernel, initramfs, rootfs, ovmf, cmdline, space");
-	if (access(out_dir, F_OK) == 0)
-		return snpm_fail(reterr, SNPM_EINVAL, "%s already exists", out_dir);
 	return 0;
 }
 
@@ -542,17 +474,17 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 {
 	struct json_object *rows = NULL;
 	struct build b = { .spec = spec };
+	struct snpm_io_dir dir;
 	int r = check_spec(spec, out_dir, reterr);
 
 	if (r == 0)
 		r = preflight(spec, reterr);
+	/* Registered by the I/O layer: a signal at any moment removes the whole folder. */
+	if (r == 0)
+		r = about(out_dir, snpm_io_dir_open(out_dir, &dir, reterr), reterr);
 	if (r < 0)
 		return r;
-	if (asprintf(&b.dir, "%s.tmpXXXXXX", out_dir) < 0 || !mkdtemp(b.dir)) {
-		free(b.dir);
-		return snpm_fail(reterr, SNPM_EIO, "%s: cannot create: %s", out_dir,
-				 strerror(errno));
-	}
+	b.dir = dir.tmp;
 	snpm_verity_defaults(&b.vp);
 	r = snpm_verity_derive(spec->seed ? spec->seed : "snpimage-rootfs", b.vp.salt, b.vp.uuid,
 			       reterr);
@@ -572,16 +504,12 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 		r = write_manifest(&b, rows, reterr);
 	if (r == 0)
 		r = write_sums(b.dir, reterr);
-	if (r == 0 && chmod(b.dir, 0755) < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", b.dir, strerror(errno));
-	if (r == 0 && rename(b.dir, out_dir) < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot rename: %s", out_dir, strerror(errno));
-	if (r < 0)
-		nftw(b.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	snpm_tmp_forget(b.dir);
+	if (r == 0)
+		r = about(out_dir, snpm_io_dir_commit(&dir, reterr), reterr);
+	else
+		snpm_io_dir_abort(&dir);
 	json_object_put(rows);
 	free(b.cmdline);
-	free(b.dir);
 	return r;
 }
 
@@ -790,20 +718,27 @@ static bool read_space(struct json_object *m, struct space_buf *b)
 
 static void check_measurements(const char *dir, struct json_object *m, struct checker *c)
 {
-	static struct space_buf sb;
+	struct space_buf *sb = malloc(sizeof(*sb));
 	struct json_object *want = json_object_object_get(m, "measurements"), *got = NULL;
 	const char *cmd = jstr(m, "cmdline");
 	struct snpm_error err;
 	size_t n;
 
-	if (!cmd || !want || !read_space(m, &sb)) {
+	if (!sb) {
+		problem(c, "measurements", "out of memory");
+		return;
+	}
+	if (!cmd || !want || !read_space(m, sb)) {
 		problem(c, "measurements", "the manifest's space or measurements are unreadable");
+		free(sb);
 		return;
 	}
-	if (measure_rows(dir, cmd, &sb.sp, sb.names, &got, &err) < 0) {
+	if (measure_rows(dir, cmd, &sb->sp, sb->names, &got, &err) < 0) {
 		problem(c, "measurements", "%s", err.message);
+		free(sb);
 		return;
 	}
+	free(sb);
 	n = json_object_array_length(got);
 	if (n != json_object_array_length(want))
 		problem(c, "measurements", "%zu configurations, the manifest lists %zu", n,

@@ -28,7 +28,7 @@
 #include <snpm/image.h>
 
 #include "../measure/crypto.h"
-#include "internal.h"
+#include "io.h"
 
 #define MAX_ENTRIES 1000000u
 #define MAX_DEPTH 64u
@@ -420,34 +420,27 @@ static int normalize(struct tree *t, int64_t epoch, bool keep_owner, struct snpm
 /* ---- writing: libarchive newc -> (zlib gzip) -> file, hashed on the way ---- */
 
 struct sink {
-	int fd;
+	struct snpm_io_out *out;
 	bool gzip;
 	z_stream z;
 	EVP_MD_CTX *sha;
 	uint64_t size;
-	int error;
+	struct snpm_error error; /* the output's failure, when error.code is set */
 };
-
-static int sink_write(struct sink *s, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(s->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n, len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int sink_out(struct sink *s, const void *buf, size_t len)
 {
 	EVP_DigestUpdate(s->sha, buf, len);
 	s->size += len;
-	return sink_write(s, buf, len);
+	return snpm_io_out_write(s->out, buf, len, &s->error) < 0 ? -1 : 0;
+}
+
+/* Why libarchive stopped: our output's own error (a full disk), else libarchive's. */
+static const char *archive_failure(struct archive *a, const struct sink *s)
+{
+	if (s->error.code)
+		return s->error.message;
+	return archive_error_string(a) ? archive_error_string(a) : "unknown archive error";
 }
 
 static int sink_deflate(struct sink *s, const void *buf, size_t len, int flush)
@@ -475,40 +468,41 @@ static la_ssize_t on_write(struct archive *a, void *ctx, const void *buf, size_t
 	int r = s->gzip ? sink_deflate(s, buf, len, Z_NO_FLUSH) : sink_out(s, buf, len);
 
 	(void)a;
-	if (r < 0) {
-		s->error = errno ? errno : EIO;
-		return -1;
-	}
-	return (la_ssize_t)len;
+	if (r < 0 && !s->error.code)
+		snpm_fail(&s->error, SNPM_EIO, "cannot compress");
+	return r < 0 ? -1 : (la_ssize_t)len;
 }
 
-static int write_data(struct archive *a, const struct entry *e, struct snpm_error *reterr)
+/* A source file's bytes, exactly as many as the tree recorded and unchanged while read. */
+static int write_data(struct archive *a, const struct entry *e, const struct sink *s,
+		      struct snpm_error *reterr)
 {
 	uint8_t buf[CHUNK];
 	uint64_t left = e->size;
-	int fd = open(e->source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int r = 0;
+	struct snpm_io_in in;
+	size_t n = 1;
+	int r = snpm_io_open(e->source, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, &in, reterr);
 
-	if (fd < 0)
-		return snpm_fail(reterr, SNPM_EIO, "%s: cannot open: %s", e->source,
-				 strerror(errno));
-	while (r == 0 && left) {
-		ssize_t n = read(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* A file that shrinks while it is read would give a corrupt archive: refuse. */
-		if (n <= 0)
-			r = snpm_fail(reterr, SNPM_EIO, "%s: changed while being read", e->source);
-		else if (archive_write_data(a, buf, (size_t)n) != n)
-			r = snpm_fail(reterr, SNPM_EIO, "archive: %s", archive_error_string(a));
-		else
-			left -= (uint64_t)n;
+	if (r < 0)
+		return snpm_io_name(e->source, r, reterr);
+	while (r == 0 && left && n) {
+		r = snpm_io_read(&in, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf), &n,
+				 reterr);
+		if (r == 0 && n && archive_write_data(a, buf, n) != (la_ssize_t)n)
+			r = snpm_fail(reterr, SNPM_EIO, "archive: %s", archive_failure(a, s));
+		left -= n;
 	}
-	close(fd);
+	/* Shorter or longer than when the tree was read, or changed meanwhile: a torn copy. */
+	if (r == 0 && (left || in.size != e->size))
+		r = snpm_fail(reterr, SNPM_EIO, "%s: changed while being read", e->source);
+	if (r == 0 && snpm_io_close(&in, reterr) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "%s: changed while being read", e->source);
+	snpm_io_close(&in, NULL);
 	return r;
 }
 
-static int write_entry(struct archive *a, const struct entry *e, struct snpm_error *reterr)
+static int write_entry(struct archive *a, const struct entry *e, const struct sink *s,
+		       struct snpm_error *reterr)
 {
 	struct archive_entry *ae = archive_entry_new();
 	int r = 0;
@@ -529,9 +523,9 @@ static int write_entry(struct archive *a, const struct entry *e, struct snpm_err
 		archive_entry_set_symlink(ae, e->target);
 	archive_entry_set_size(ae, S_ISREG(e->mode) && e->data_here ? (la_int64_t)e->size : 0);
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", e->name, archive_error_string(a));
+		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", e->name, archive_failure(a, s));
 	if (r == 0 && S_ISREG(e->mode) && e->data_here && e->size)
-		r = write_data(a, e, reterr);
+		r = write_data(a, e, s, reterr);
 	archive_entry_free(ae);
 	return r;
 }
@@ -547,10 +541,10 @@ static int write_archive(const struct tree *t, struct sink *s, struct snpm_error
 	    archive_write_open2(a, s, NULL, on_write, NULL, NULL) != ARCHIVE_OK)
 		r = snpm_fail(reterr, SNPM_EIO, "cannot start the archive");
 	for (size_t i = 0; r == 0 && i < t->n; i++)
-		r = write_entry(a, &t->e[i], reterr);
+		r = write_entry(a, &t->e[i], s, reterr);
 	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
 		r = snpm_fail(reterr, SNPM_EIO, "cannot finish the archive: %s",
-			      s->error ? strerror(s->error) : archive_error_string(a));
+			      archive_failure(a, s));
 	archive_write_free(a);
 	return r;
 }
@@ -559,13 +553,12 @@ static int emit(const struct tree *t, const char *out, const struct snpm_initram
 		struct snpm_initramfs_result *res, struct snpm_error *reterr)
 {
 	struct sink s = { .gzip = o->gzip };
-	char tmp[PATH_MAX];
-	int r = 0;
+	struct snpm_io_out file;
+	int r = snpm_io_out_open(out, &file, reterr);
 
-	s.fd = snpm_tmp_open(out, tmp, sizeof(tmp));
-	if (s.fd < 0)
-		return snpm_fail(reterr, SNPM_EIO, "%s: cannot create a temporary file: %s", out,
-				 strerror(errno));
+	if (r < 0)
+		return snpm_io_name(out, r, reterr);
+	s.out = &file;
 	s.sha = EVP_MD_CTX_new();
 	if (!s.sha || EVP_DigestInit_ex(s.sha, EVP_sha256(), NULL) != 1)
 		r = snpm_fail_crypto(reterr, "cannot hash");
@@ -576,13 +569,17 @@ static int emit(const struct tree *t, const char *out, const struct snpm_initram
 	if (r == 0)
 		r = write_archive(t, &s, reterr);
 	if (r == 0 && s.gzip && sink_deflate(&s, "", 0, Z_FINISH) < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", out, strerror(errno));
+		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", out,
+			      s.error.code ? s.error.message : "cannot compress");
 	if (s.gzip)
 		deflateEnd(&s.z);
 	if (r == 0 && EVP_DigestFinal_ex(s.sha, res->sha256, NULL) != 1)
 		r = snpm_fail_crypto(reterr, "cannot hash");
 	EVP_MD_CTX_free(s.sha);
-	r = snpm_tmp_commit(s.fd, tmp, out, r, reterr);
+	if (r == 0)
+		r = snpm_io_name(out, snpm_io_out_commit(&file, 0644, reterr), reterr);
+	else
+		snpm_io_out_abort(&file);
 	res->size = s.size;
 	res->entries = t->n;
 	return r;

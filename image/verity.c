@@ -29,7 +29,7 @@
 #include <snpm/image.h>
 
 #include "../measure/crypto.h"
-#include "internal.h"
+#include "io.h"
 
 /* The on-disk superblock (cryptsetup lib/verity/verity.c, struct verity_sb). */
 enum {
@@ -241,39 +241,9 @@ static int hash_block(struct hasher *h, const uint8_t *data, size_t len, uint8_t
 	return ok && EVP_DigestFinal_ex(h->ctx, out, NULL) == 1 ? 0 : SNPM_ECRYPTO;
 }
 
-/* ---- I/O ---- */
-
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			errno = ENODATA; /* the file is shorter than it should be */
-		if (n <= 0)
-			return -1;
-		p += n, len -= (size_t)n, off += (uint64_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n, len -= (size_t)n, off += (uint64_t)n;
-	}
-	return 0;
-}
+/* Positional reads and writes go through the I/O layer (io.h): whole, or an error. */
+#define pread_full snpm_io_pread_all
+#define pwrite_full snpm_io_pwrite_all
 
 /* ---- building a level ---- */
 
@@ -532,108 +502,90 @@ static int build_tree(int data_fd, int out_fd, uint64_t area_off,
 	return r;
 }
 
-/* Copies [0, len) of src into dst (the hash file's bytes before its hash area). */
-static int copy_prefix(int src, int dst, uint64_t len)
+/* A separate hash file: written whole into a temporary file, then renamed over (or, for a
+ * device, written in place). */
+static int format_separate(int data_fd, const char *hash_path, const struct snpm_verity_params *p,
+			   uint64_t data_blocks, const struct shape *s,
+			   struct snpm_verity_result *res, struct snpm_error *reterr)
+{
+	struct snpm_io_out out;
+	int old, r = snpm_io_out_open(hash_path, &out, reterr);
+
+	if (r < 0)
+		return r;
+	/* Bytes before the hash area belong to the file's owner: keep them. */
+	old = p->hash_offset && !out.through ? open(hash_path, O_RDONLY | O_CLOEXEC) : -1;
+	if (old >= 0 && snpm_io_copy_range(old, out.fd, p->hash_offset) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "cannot copy: %s", strerror(errno));
+	if (old >= 0)
+		close(old);
+	if (r == 0)
+		r = build_tree(data_fd, out.fd, p->hash_offset, p, data_blocks, s, res, reterr);
+	if (r == 0 && !out.through && ftruncate(out.fd, (off_t)res->hash_end) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
+	if (r < 0) {
+		snpm_io_out_abort(&out);
+		return r;
+	}
+	return snpm_io_out_commit(&out, 0644, reterr);
+}
+
+/* Moves the area built at 0 of a temporary file to offset `at` of the data file. */
+static int copy_area(int from, int to, uint64_t len, uint64_t at, struct snpm_error *reterr)
 {
 	uint8_t *buf = malloc(IO_CHUNK);
-	uint64_t off = 0;
-	int r = buf ? 0 : -1;
+	int r = buf ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 
-	while (r == 0 && off < len) {
+	for (uint64_t off = 0; r == 0 && off < len; off += IO_CHUNK) {
 		size_t n = len - off < IO_CHUNK ? (size_t)(len - off) : IO_CHUNK;
-		ssize_t got = pread(src, buf, n, (off_t)off);
-		if (got <= 0)
-			break; /* shorter than the offset: the rest stays zero */
-		r = pwrite_full(dst, buf, (size_t)got, off);
-		off += (uint64_t)got;
+		if (pread_full(from, buf, n, off) < 0 || pwrite_full(to, buf, n, at + off) < 0)
+			r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
 	}
 	free(buf);
 	return r;
 }
 
-static int temp_beside(const char *path, char *tmp, size_t n)
-{
-	return snpm_output_open(path, tmp, n);
-}
-
-/* A separate hash file: written whole into a temporary file, then renamed over. */
-static int format_separate(int data_fd, const char *hash_path, const struct snpm_verity_params *p,
-			   uint64_t data_blocks, const struct shape *s,
-			   struct snpm_verity_result *res, struct snpm_error *reterr)
-{
-	char tmp[PATH_MAX];
-	int fd = temp_beside(hash_path, tmp, sizeof(tmp)), old, r;
-
-	if (fd < 0)
-		return snpm_fail(reterr, SNPM_EIO, "%s: cannot create a temporary file: %s",
-				 hash_path, strerror(errno));
-	/* Bytes before the hash area belong to the file's owner: keep them. */
-	old = p->hash_offset ? open(hash_path, O_RDONLY | O_CLOEXEC) : -1;
-	r = old >= 0 && copy_prefix(old, fd, p->hash_offset) < 0 ?
-		    snpm_fail(reterr, SNPM_EIO, "cannot copy: %s", strerror(errno)) :
-		    0;
-	if (old >= 0)
-		close(old);
-	if (r == 0)
-		r = build_tree(data_fd, fd, p->hash_offset, p, data_blocks, s, res, reterr);
-	if (r == 0 && (ftruncate(fd, (off_t)res->hash_end) < 0 || fsync(fd) < 0))
-		r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
-	if (r == 0 && fchmod(fd, 0644) < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
-	if (close(fd) < 0 && r == 0)
-		r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
-	if (r == 0 && rename(tmp, hash_path) < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "cannot rename: %s", strerror(errno));
-	if (r < 0)
-		unlink(tmp);
-	snpm_tmp_forget(tmp);
-	return r;
-}
-
-/* The tree appended to the data file itself: built aside, then copied in. */
+/*
+ * The tree appended to the data file itself: built aside, then copied in. A failure part-way
+ * (a full disk) gives the data file back its original length, not data plus half a tree.
+ */
 static int format_inline(int data_fd, const char *path, const struct snpm_verity_params *p,
 			 uint64_t data_blocks, const struct shape *s,
 			 struct snpm_verity_result *res, struct snpm_error *reterr)
 {
-	char tmp[PATH_MAX];
-	int fd = temp_beside(path, tmp, sizeof(tmp)), out, r;
+	struct snpm_io_out aside;
+	struct stat st;
+	bool have_length = false;
+	int out = -1, r;
 
 	if (data_blocks * p->data_block_size > p->hash_offset)
-		r = snpm_fail(reterr, SNPM_EINVAL, "the hash area at offset %llu overlaps the data",
-			      (unsigned long long)p->hash_offset);
-	else if (fd < 0)
-		r = snpm_fail(reterr, SNPM_EIO, "cannot create a temporary file: %s",
-			      strerror(errno));
-	else
-		r = build_tree(data_fd, fd, 0, p, data_blocks, s, res, reterr);
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the hash area at offset %llu overlaps the data",
+				 (unsigned long long)p->hash_offset);
+	r = snpm_io_out_open(path, &aside, reterr);
+	if (r < 0)
+		return r;
+	if (aside.through)
+		r = snpm_fail(reterr, SNPM_EINVAL, "a tree inside a device is not supported");
+	if (r == 0)
+		r = build_tree(data_fd, aside.fd, 0, p, data_blocks, s, res, reterr);
 	/* The area may end past what was written (a superblock-only tree): zero-fill it. */
-	if (r == 0 && ftruncate(fd, (off_t)(res->hash_end - p->hash_offset)) < 0)
+	if (r == 0 && ftruncate(aside.fd, (off_t)(res->hash_end - p->hash_offset)) < 0)
 		r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
 	out = r == 0 ? open(path, O_WRONLY | O_CLOEXEC) : -1;
-	if (r == 0 && out < 0)
+	if (r == 0 && (out < 0 || fstat(out, &st) < 0))
 		r = snpm_fail(reterr, SNPM_EIO, "cannot open for writing: %s", strerror(errno));
-	/* The temporary file holds the area at 0; it moves to hash_offset. */
-	if (r == 0) {
-		uint8_t *buf = malloc(IO_CHUNK);
-		uint64_t len = res->hash_end - p->hash_offset;
-		for (uint64_t off = 0; r == 0 && off < len; off += IO_CHUNK) {
-			size_t n = len - off < IO_CHUNK ? (size_t)(len - off) : IO_CHUNK;
-			if (!buf || pread_full(fd, buf, n, off) < 0 ||
-			    pwrite_full(out, buf, n, p->hash_offset + off) < 0)
-				r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s",
-					      strerror(errno));
-		}
-		free(buf);
-	}
+	have_length = r == 0;
+	if (r == 0)
+		r = copy_area(aside.fd, out, res->hash_end - p->hash_offset, p->hash_offset, reterr);
 	if (r == 0 && (ftruncate(out, (off_t)res->hash_end) < 0 || fsync(out) < 0))
 		r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
+	if (r < 0 && have_length && ftruncate(out, st.st_size) < 0)
+		r = snpm_fail(reterr, SNPM_EIO, "cannot restore the data's length: %s",
+			      strerror(errno));
 	if (out >= 0)
 		close(out);
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-		snpm_tmp_forget(tmp);
-	}
+	snpm_io_out_abort(&aside);
 	return r;
 }
 

@@ -19,6 +19,13 @@ extern const char *cli_prog;
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+/*
+ * Largest kernel and initrd measured. QEMU's x86 direct boot loads both below 4 GiB; real
+ * bzImages are tens of MiB. A larger input, or a stream past the limit, is refused.
+ */
+#define TOOL_KERNEL_MAX (512ull << 20)
+#define TOOL_INITRD_MAX ((4ull << 30) - 1)
+
 /* Which verb is parsing: decides which options exist and whether values may be lists. */
 enum verb {
 	VERB_MEASURE,

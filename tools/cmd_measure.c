@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "reader.h"
+#include "../image/io.h"
 
 /* The name the reference's --verbose line uses. */
 static const char *mode_verbose_name(enum snpm_mode m)
@@ -120,7 +120,7 @@ static int dump_vmsas(const struct snpm_measure_config *cfg)
 		data[i] = i == 0 ? bsp : ap;
 		lens[i] = SNPM_PAGE_SIZE;
 	}
-	if (r == 0 && tool_write_set(name_list, data, lens, cfg->vcpus, &err) < 0)
+	if (r == 0 && snpm_io_write_set(name_list, data, lens, cfg->vcpus, &err) < 0)
 		r = report(NULL, &err);
 	free(names), free(name_list), free(data), free(lens);
 	return r;
@@ -134,7 +134,7 @@ static int print_firmware_digest(const struct measure_args *a)
 	size_t len;
 	int r;
 
-	if (tool_read_file(a->ovmf, SNPM_OVMF_MAX_SIZE, &fw, &len, &err) < 0)
+	if (snpm_io_read_all(a->ovmf, SNPM_IO_PIPES, SNPM_OVMF_MAX_SIZE, &fw, &len, &err) < 0)
 		return report(a->ovmf, &err);
 	r = snpm_measure_firmware(fw, len, digest, &err);
 	free(fw);

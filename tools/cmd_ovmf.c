@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "reader.h"
+#include "../image/io.h"
 
 static void print_entries(const struct snpm_ovmf_info *info, const uint8_t *image)
 {
@@ -135,7 +135,7 @@ int cmd_ovmf(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
-	if (tool_read_file(path, SNPM_OVMF_MAX_SIZE, &image, &len, &err) < 0)
+	if (snpm_io_read_all(path, SNPM_IO_PIPES, SNPM_OVMF_MAX_SIZE, &image, &len, &err) < 0)
 		return report(path, &err);
 	r = snpm_ovmf_parse(image, len, &info, &err);
 	if (r == 0)

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
-#include "reader.h"
+#include "../image/io.h"
 
 /* ---- reading a report: binary, hex text, or stdin ---- */
 
@@ -23,7 +23,7 @@ static int load_report(const char *path, uint8_t out[SNPM_REPORT_SIZE])
 	uint8_t *data;
 	size_t len, n = 0;
 
-	if (tool_read_file(path, 64u << 10, &data, &len, &err) < 0)
+	if (snpm_io_read_all(path, SNPM_IO_PIPES, 64u << 10, &data, &len, &err) < 0)
 		return report(path, &err);
 	if (len == SNPM_REPORT_SIZE) {
 		memcpy(out, data, len);
@@ -310,7 +310,7 @@ static int read_cert(const char *path, uint8_t **buf, const uint8_t **data, size
 
 	if (!path)
 		return 0;
-	if (tool_read_file(path, 1u << 20, buf, len, &err) < 0)
+	if (snpm_io_read_all(path, SNPM_IO_PIPES, 1u << 20, buf, len, &err) < 0)
 		return report(path, &err);
 	*data = *buf;
 	return 0;
@@ -464,7 +464,7 @@ static int expected_key_digest(const char *arg, uint8_t out[SNPM_SHA384_SIZE])
 
 	if (parse_measurement(arg, out) == SNPM_SHA384_SIZE)
 		return 0;
-	if (tool_read_file(arg, 1u << 20, &pem, &len, &err) < 0) {
+	if (snpm_io_read_all(arg, SNPM_IO_PIPES, 1u << 20, &pem, &len, &err) < 0) {
 		usage_error("'%s' is neither a 48-byte digest (hex or base64) nor a readable key",
 			    arg);
 		return EXIT_USAGE;
@@ -689,7 +689,7 @@ static int read_key(const char *path, char **ret, size_t *len)
 	struct snpm_error err;
 	uint8_t *buf;
 
-	if (tool_read_file(path, 1u << 20, &buf, len, &err) < 0)
+	if (snpm_io_read_all(path, SNPM_IO_PIPES, 1u << 20, &buf, len, &err) < 0)
 		return report(path, &err);
 	*ret = (char *)buf;
 	return 0;

@@ -15,7 +15,7 @@
 
 #include "cli.h"
 #include "img.h"
-#include "reader.h"
+#include "../image/io.h"
 #include "space.h"
 
 /* ---- bundle and verify ---- */

@@ -15,7 +15,7 @@
 
 #include "cli.h"
 #include "img.h"
-#include "reader.h"
+#include "../image/io.h"
 #include "space.h"
 
 /* ---- verity ---- */
@@ -332,14 +332,14 @@ static int verity_format(int argc, char **argv)
 		r = report(a.pos[0], &err);
 	if (r == 0 && a.root_file) {
 		snpm_hex_encode(res.root_hash, res.root_hash_len, root);
-		if (tool_write_atomic(a.root_file, root, strlen(root), 0644, &err) < 0)
+		if (snpm_io_write_file(a.root_file, root, strlen(root), 0644, &err) < 0)
 			r = report(a.root_file, &err);
 	}
 	if (r == 0) {
 		blocks = a.p.data_blocks;
 		if (!blocks) {
 			uint64_t size = 0;
-			tool_file_size(a.pos[0], &size, NULL);
+			snpm_io_file_size(a.pos[0], &size, NULL);
 			blocks = size / a.p.data_block_size;
 		}
 		print_format(&a, &res, blocks);

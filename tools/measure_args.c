@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "reader.h"
+#include "../image/io.h"
 #include "space.h"
 
 enum opt_id {
@@ -545,7 +545,7 @@ static int load_spec(struct measure_args *a)
 	char *text, *copy;
 	int r;
 
-	if (tool_read_text(a->spec, 1u << 20, &text, &err) < 0)
+	if (snpm_io_read_text(a->spec, SNPM_IO_PIPES, 1u << 20, &text, &err) < 0)
 		return report(a->spec, &err);
 	r = snpm_spec_parse(text, &a->spec_doc, &err);
 	free(text);
@@ -759,7 +759,7 @@ static int check_svsm_args(struct measure_args *a)
 		return EXIT_USAGE;
 	}
 	if (a->vars_file) {
-		if (tool_file_size(a->vars_file, &a->vars_size, &err) < 0)
+		if (snpm_io_file_size(a->vars_file, &a->vars_size, &err) < 0)
 			return report(a->vars_file, &err);
 	} else if (!a->has_vars_size || a->vars_size == 0) {
 		usage_error("snp:svsm mode requires --vars-size or --vars-file");
@@ -914,7 +914,7 @@ static int load_image(const char *path, const char *option, uint8_t **ret, size_
 	struct snpm_ovmf_info info;
 	struct snpm_error err;
 
-	if (tool_read_file(path, SNPM_OVMF_MAX_SIZE, ret, ret_len, &err) < 0)
+	if (snpm_io_read_all(path, SNPM_IO_PIPES, SNPM_OVMF_MAX_SIZE, ret, ret_len, &err) < 0)
 		return report(name, &err);
 	if (*ret_len == 0 || *ret_len % SNPM_PAGE_SIZE) {
 		fprintf(stderr, "%s: %s: size %zu is not a non-zero multiple of 4096 bytes\n", PROG,
@@ -936,7 +936,7 @@ static int load_metadata(const struct measure_args *a, struct snpm_measure_confi
 
 	if (a->ovmf_metadata) {
 		char *text;
-		if (tool_read_text(a->ovmf_metadata, 1u << 20, &text, &err) < 0)
+		if (snpm_io_read_text(a->ovmf_metadata, SNPM_IO_PIPES, 1u << 20, &text, &err) < 0)
 			return report(a->ovmf_metadata, &err);
 		int r = snpm_ovmf_from_json(text, &in->firmware_info, &d, &err);
 		free(text);
@@ -992,7 +992,7 @@ static int hash_input(const char *path, const char *hex, const uint8_t *given, u
 	}
 	if (!path)
 		return snpm_digest(SNPM_HASH_SHA256, "", 0, out, &err) < 0 ? report(NULL, &err) : 0;
-	if (tool_hash_file(path, SNPM_HASH_SHA256, max, out, size, &err) < 0)
+	if (snpm_io_hash(path, SNPM_IO_PIPES, SNPM_HASH_SHA256, max, out, size, &err) < 0)
 		return report(input_label(path, stdin_name), &err);
 	return 0;
 }
