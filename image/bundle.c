@@ -5,6 +5,7 @@
  * KMS can pin the values before the first boot. Verification recomputes all of it.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -60,7 +61,8 @@ static int copy_file(const char *from, const char *to, struct snpm_error *reterr
 
 	if (r < 0)
 		return r;
-	r = about(from, snpm_io_out_copy(&out, from, SNPM_IO_REGULAR, UINT64_MAX, NULL, NULL, reterr),
+	r = about(from,
+		  snpm_io_out_copy(&out, from, SNPM_IO_REGULAR, UINT64_MAX, NULL, NULL, reterr),
 		  reterr);
 	if (r < 0) {
 		snpm_io_out_abort(&out);
@@ -581,21 +583,33 @@ static void check_artifacts(const char *dir, struct json_object *m, struct check
 	}
 }
 
+/* A bundle file's text: regular, inside the folder (never through a link), no NUL bytes. */
+static char *bundle_text(const char *dir, const char *name, struct snpm_error *err)
+{
+	char *path = join(dir, name), *text = NULL;
+
+	if (path &&
+	    snpm_io_read_text(path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, 64u << 20, &text, err) < 0)
+		text = NULL;
+	free(path);
+	return text;
+}
+
 static void check_sums(const char *dir, struct checker *c)
 {
-	char *path = join(dir, SUMS), line[512], hex[65];
-	FILE *f = path ? fopen(path, "re") : NULL;
+	struct snpm_error err = { 0 };
+	char *text = bundle_text(dir, SUMS, &err), *line, *next, hex[65];
 	unsigned lines = 0;
 
-	if (!f) {
-		problem(c, SUMS, "cannot be read");
-		free(path);
+	if (!text) {
+		problem(c, SUMS, "cannot be read: %s", err.message);
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	for (line = text; *line; line = next) {
 		char *name = strstr(line, "  ");
 		struct digest d;
-		struct snpm_error err;
+		next = strchr(line, '\n');
+		next = next ? (*next = '\0', next + 1) : line + strlen(line);
 		lines++;
 		if (!name || name - line != 64 || strchr(name + 2, '/')) {
 			problem(c, SUMS, "line %u is not '<sha256>  <name>'", lines);
@@ -603,7 +617,6 @@ static void check_sums(const char *dir, struct checker *c)
 		}
 		*name = '\0';
 		name += 2;
-		name[strcspn(name, "\n")] = '\0';
 		char *p = join(dir, name);
 		if (!p || file_digest(p, &d, &err) < 0) {
 			problem(c, name, "listed in %s but unreadable", SUMS);
@@ -616,8 +629,29 @@ static void check_sums(const char *dir, struct checker *c)
 	}
 	if (lines != N_ARTIFACTS + 1)
 		problem(c, SUMS, "lists %u files, not %d", lines, N_ARTIFACTS + 1);
-	fclose(f);
-	free(path);
+	free(text);
+}
+
+/* A bundle holds its six files and nothing else: anything more is reported, never ignored. */
+static void check_extras(const char *dir, struct checker *c)
+{
+	static const char *const known[] = { "kernel",	"initramfs", "rootfs.img",
+					     "OVMF.fd", MANIFEST,    SUMS };
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d) {
+		problem(c, dir, "cannot be listed: %s", strerror(errno));
+		return;
+	}
+	while ((e = readdir(d))) {
+		bool ours = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+		for (size_t i = 0; !ours && i < sizeof(known) / sizeof(known[0]); i++)
+			ours = strcmp(e->d_name, known[i]) == 0;
+		if (!ours)
+			problem(c, e->d_name, "is not part of a bundle");
+	}
+	closedir(d);
 }
 
 static void check_verity(const char *dir, struct json_object *m, struct checker *c)
@@ -760,11 +794,12 @@ int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
 		       struct snpm_error *reterr)
 {
 	struct checker c = { fn, arg, 0 };
-	char *path = dir ? join(dir, MANIFEST) : NULL;
-	struct json_object *m = path ? json_object_from_file(path) : NULL;
+	struct snpm_error err = { 0 };
+	char *text = dir ? bundle_text(dir, MANIFEST, &err) : NULL;
+	struct json_object *m = text ? json_tokener_parse(text) : NULL;
 	const char *format = m ? jstr(m, "format") : NULL;
 
-	free(path);
+	free(text);
 	if (!m || !format || strcmp(format, MANIFEST_FORMAT) != 0) {
 		json_object_put(m);
 		return snpm_fail(reterr, SNPM_EMALFORMED, "no readable %s manifest (format %s)",
@@ -775,6 +810,7 @@ int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
 	check_verity(dir, m, &c);
 	check_cmdline(m, &c);
 	check_measurements(dir, m, &c);
+	check_extras(dir, &c);
 	json_object_put(m);
 	if (c.problems)
 		return snpm_fail(reterr, SNPM_EVERIFY, "%u difference%s found", c.problems,

@@ -331,22 +331,24 @@ static int list_line(struct tree *t, struct fields *f, int64_t epoch, uint64_t k
 	return snpm_fail(reterr, SNPM_EINVAL, "unknown or malformed '%s' line", kind);
 }
 
+/* The list as text: a NUL byte would silently end a line (and drop what follows), so the I/O
+ * layer refuses it. */
 static int read_list(const char *path, struct tree *t, int64_t epoch, struct snpm_error *reterr)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
+	char *text = NULL, *next, *line;
 	unsigned lineno = 0;
-	int r = 0;
+	int r = snpm_io_name(path, snpm_io_read_text(path, SNPM_IO_PIPES, 16u << 20, &text, reterr),
+			     reterr);
 
-	if (!f)
-		return snpm_fail(reterr, SNPM_EIO, "%s: cannot open: %s", path, strerror(errno));
-	while (r == 0 && getline(&line, &cap, f) >= 0) {
+	for (line = text; r == 0 && line && *line; line = next) {
 		struct fields fl = { .n = 0 };
 		char *save = NULL;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
-		for (char *w = strtok_r(line, " \t\r\n", &save); w && fl.n < 16;
-		     w = strtok_r(NULL, " \t\r\n", &save))
+		for (char *w = strtok_r(line, " \t\r", &save); w && fl.n < 16;
+		     w = strtok_r(NULL, " \t\r", &save))
 			fl.w[fl.n++] = w;
 		if (fl.n == 0 || fl.w[0][0] == '#')
 			continue;
@@ -360,8 +362,7 @@ static int read_list(const char *path, struct tree *t, int64_t epoch, struct snp
 			memcpy(reterr->message, msg, sizeof(msg));
 		}
 	}
-	free(line);
-	fclose(f);
+	free(text);
 	return r;
 }
 
@@ -492,6 +493,9 @@ static int write_data(struct archive *a, const struct entry *e, const struct sin
 			r = snpm_fail(reterr, SNPM_EIO, "archive: %s", archive_failure(a, s));
 		left -= n;
 	}
+	/* One more byte would mean it grew (procfs files even claim size 0). */
+	if (r == 0 && left == 0 && snpm_io_read(&in, buf, 1, &n, reterr) == 0 && n)
+		left = 1;
 	/* Shorter or longer than when the tree was read, or changed meanwhile: a torn copy. */
 	if (r == 0 && (left || in.size != e->size))
 		r = snpm_fail(reterr, SNPM_EIO, "%s: changed while being read", e->source);
@@ -524,7 +528,8 @@ static int write_entry(struct archive *a, const struct entry *e, const struct si
 	archive_entry_set_size(ae, S_ISREG(e->mode) && e->data_here ? (la_int64_t)e->size : 0);
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
 		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", e->name, archive_failure(a, s));
-	if (r == 0 && S_ISREG(e->mode) && e->data_here && e->size)
+	/* Empty files too: what is read is checked against what the tree recorded. */
+	if (r == 0 && S_ISREG(e->mode) && e->data_here)
 		r = write_data(a, e, s, reterr);
 	archive_entry_free(ae);
 	return r;

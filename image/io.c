@@ -90,7 +90,8 @@ static void release(int kind, const char *path, pid_t pid)
  */
 static int make_temporary(char *tmp, bool folder, struct snpm_error *reterr)
 {
-	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static const char letters[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	size_t len = strlen(tmp);
 	int slot = claim(reterr), fd = -1;
 
@@ -206,8 +207,7 @@ static void snapshot(struct snpm_io_in *in, const struct stat *st)
 	in->ctime = st->st_ctim;
 }
 
-int snpm_io_open(const char *path, unsigned flags, struct snpm_io_in *in,
-		 struct snpm_error *reterr)
+int snpm_io_open(const char *path, unsigned flags, struct snpm_io_in *in, struct snpm_error *reterr)
 {
 	struct stat st;
 	int r;
@@ -275,9 +275,8 @@ int snpm_io_close(struct snpm_io_in *in, struct snpm_error *reterr)
 		return 0;
 	/* A digest of bytes that were changing would match no file: refuse it. */
 	if (in->regular &&
-	    (fstat(in->fd, &st) < 0 || (uint64_t)st.st_size != in->size ||
-	     in->bytes != in->size || !same_time(st.st_mtim, in->mtime) ||
-	     !same_time(st.st_ctim, in->ctime)))
+	    (fstat(in->fd, &st) < 0 || (uint64_t)st.st_size != in->size || in->bytes != in->size ||
+	     !same_time(st.st_mtim, in->mtime) || !same_time(st.st_ctim, in->ctime)))
 		r = io_fail(reterr, SNPM_EIO, 0, "file changed while being read");
 	if (in->fd != STDIN_FILENO)
 		close(in->fd);
@@ -287,7 +286,8 @@ int snpm_io_close(struct snpm_io_in *in, struct snpm_error *reterr)
 
 static int too_large(uint64_t size, uint64_t max, struct snpm_error *reterr)
 {
-	return io_fail(reterr, SNPM_ERANGE, 0, "file of %llu bytes is larger than the %llu-byte limit",
+	return io_fail(reterr, SNPM_ERANGE, 0,
+		       "file of %llu bytes is larger than the %llu-byte limit",
 		       (unsigned long long)size, (unsigned long long)max);
 }
 
@@ -306,8 +306,8 @@ int snpm_io_read_all(const char *path, unsigned flags, size_t max, uint8_t **ret
 		r = too_large(in.size, max, reterr);
 	while (r == 0 && n > 0) {
 		if (len == cap && cap > max) {
-			r = io_fail(reterr, SNPM_ERANGE, 0, "input is larger than the %zu-byte limit",
-				    max);
+			r = io_fail(reterr, SNPM_ERANGE, 0,
+				    "input is larger than the %zu-byte limit", max);
 			break;
 		}
 		if (len == cap) {
@@ -674,9 +674,11 @@ static int check_replaceable(const char *name, struct snpm_error *reterr)
 	struct stat st;
 
 	if (lstat(name, &st) < 0)
-		return errno == ENOENT ? 0 : io_fail(reterr, SNPM_EIO, errno, "%s: cannot stat", name);
+		return errno == ENOENT ? 0 :
+					 io_fail(reterr, SNPM_EIO, errno, "%s: cannot stat", name);
 	if (!S_ISREG(st.st_mode))
-		return io_fail(reterr, SNPM_EINVAL, 0, "%s: exists and is not a regular file", name);
+		return io_fail(reterr, SNPM_EINVAL, 0, "%s: exists and is not a regular file",
+			       name);
 	return 0;
 }
 

@@ -315,7 +315,8 @@ static int build_fs(const char *dir, const char *img, const struct snpm_rootfs_o
 		    struct snpm_error *reterr)
 {
 	char epoch[32], tflag[40], dbuf[PATH_MAX + 2], ibuf[PATH_MAX + 2];
-	const char *d = as_operand(dir, dbuf, sizeof(dbuf)), *i = as_operand(img, ibuf, sizeof(ibuf));
+	const char *d = as_operand(dir, dbuf, sizeof(dbuf)),
+		   *i = as_operand(img, ibuf, sizeof(ibuf));
 	struct tail tail = { .len = 0 };
 	int r;
 

@@ -577,7 +577,8 @@ static int format_inline(int data_fd, const char *path, const struct snpm_verity
 		r = snpm_fail(reterr, SNPM_EIO, "cannot open for writing: %s", strerror(errno));
 	have_length = r == 0;
 	if (r == 0)
-		r = copy_area(aside.fd, out, res->hash_end - p->hash_offset, p->hash_offset, reterr);
+		r = copy_area(aside.fd, out, res->hash_end - p->hash_offset, p->hash_offset,
+			      reterr);
 	if (r == 0 && (ftruncate(out, (off_t)res->hash_end) < 0 || fsync(out) < 0))
 		r = snpm_fail(reterr, SNPM_EIO, "cannot write: %s", strerror(errno));
 	if (r < 0 && have_length && ftruncate(out, st.st_size) < 0)

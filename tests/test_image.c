@@ -541,28 +541,11 @@ static void test_initramfs_gnu_cpio(void **state)
 
 /* ---- kernels ---- */
 
-/* A bzImage header laid out by hand at the boot protocol's offsets. */
 static char *make_bzimage(const char *name, uint8_t setup_sects, size_t size)
 {
-	uint8_t *b = calloc(1, size);
 	char *path = path_in(name);
-	static const char version[] = "6.1.0-snp (builder@host) #1 SMP";
 
-	b[0] = 'M', b[1] = 'Z';
-	b[0x3c] = 0x80;
-	memcpy(b + 0x80, "PE\0\0", 4);
-	b[0x1f1] = setup_sects;
-	b[0x1fe] = 0x55, b[0x1ff] = 0xaa;
-	memcpy(b + 0x202, "HdrS", 4);
-	b[0x206] = 0x0f, b[0x207] = 0x02; /* protocol 2.15 */
-	b[0x20e] = 0x00, b[0x20f] = 0x01; /* version string at 0x100 + 0x200 */
-	memcpy(b + 0x300, version, sizeof(version));
-	b[0x211] = 1;
-	b[0x236] = 0x09; /* XLF_KERNEL_64 | XLF_EFI_HANDOVER_64 */
-	b[0x238] = 0xff, b[0x239] = 0x07; /* cmdline_size 2047 */
-	b[0x260 + 3] = 0x02; /* init_size 0x2000000 */
-	tu_write_file(path, b, size);
-	free(b);
+	tu_write_bzimage(path, setup_sects, size);
 	return path;
 }
 

@@ -44,6 +44,9 @@ uint8_t *tu_build_input(struct json_object *recipe, size_t *ret_len);
 /* s with its first `from` replaced by `to` (from must occur); free() it. */
 char *tu_replace(const char *s, const char *from, const char *to);
 
+/* A bzImage header laid out by hand at the boot protocol's offsets (2.15, EFI stub), size bytes. */
+void tu_write_bzimage(const char *path, uint8_t setup_sects, size_t size);
+
 /* Lower-case hex of d. out: 2*len+1 bytes. */
 void tu_hex(const uint8_t *d, size_t len, char *out);
 /* Parses hex into out; returns the byte count or -1. */
