@@ -530,9 +530,15 @@ int snpm_io_out_open(const char *path, struct snpm_io_out *out, struct snpm_erro
 	if (strcmp(path, "-") == 0)
 		return open_through(path, out, reterr);
 	if (lstat(path, &st) == 0) {
-		/* A device or FIFO is written through; what is not ours is never renamed over. */
+		/* A device or FIFO is written through; what is not ours is never renamed over.
+		 * A link to a device or FIFO (/dev/stdout) is written through too. */
+		if (S_ISLNK(st.st_mode) && stat(path, &st) < 0)
+			return io_fail(reterr, SNPM_EINVAL, 0,
+				       "exists and is not a regular file (a symbolic link)");
 		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode))
 			return open_through(path, out, reterr);
+		if (lstat(path, &st) < 0)
+			return io_fail(reterr, SNPM_EIO, errno, "cannot stat");
 		if (!S_ISREG(st.st_mode))
 			return io_fail(reterr, SNPM_EINVAL, 0,
 				       "exists and is not a regular file (a %s)",

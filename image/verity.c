@@ -745,6 +745,9 @@ int snpm_verity_verify(const char *data_path, const char *hash_path,
 	struct shape s;
 	int r;
 
+	/* Whatever happens below, the caller never reads an unset mismatch. */
+	if (ret_mismatch)
+		memset(ret_mismatch, 0, sizeof(*ret_mismatch));
 	if (!data_path || !hash_path || !params || !root_hash)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "verify needs data, hash, parameters and root");

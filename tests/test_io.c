@@ -270,6 +270,13 @@ static void test_snpimage_outputs(void **state)
 	tu_run_free(&r);
 	assert_int_equal(stat("/dev/null", &st), 0);
 	assert_true(S_ISCHR(st.st_mode));
+	/* /dev/stdout, a link to our stdout: written through, the link stays. */
+	r = img("initramfs", tree, "-o", "/dev/stdout", "--compress", "none", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(memcmp(r.out, "070701", 6), 0);
+	tu_run_free(&r);
+	assert_int_equal(lstat("/dev/stdout", &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
 	/* A symlink is not renamed over; what it points at is untouched. */
 	tu_write_file(target, "keep", 4);
 	assert_int_equal(symlink(target, link), 0);
@@ -339,6 +346,8 @@ static void test_rootfs_inputs(void **state)
 	tu_run_free(&d);
 	char *dash = path_in("-dash.img");
 	assert_int_equal(access(dash, F_OK), 0);
+	/* verity verify of a file with no tree: refused, the mismatch never read unset (UBSan). */
+	expect_img_refusal(img("verity", "verify", out, out, "00", NULL), "");
 	/* Inputs are regular files: an endless device is refused at once. */
 	r = img("bundle", "--kernel", "/dev/zero", "--initramfs", tree, "--rootfs", "/dev/zero",
 		"--ovmf", "/dev/zero", "--cmdline", "x", "-o", out, NULL);
@@ -346,6 +355,99 @@ static void test_rootfs_inputs(void **state)
 	tu_run_free(&r);
 	assert_int_equal(access(out, F_OK), -1);
 	free(tree), free(inside), free(out), free(dash);
+}
+
+/* snpimage verify reads a bundle's own files only: links and FIFOs are reported, never followed
+ * or waited on, and a file the bundle does not have is named. */
+static void test_bundle_files_only(void **state)
+{
+	char *kat_path = tu_source_path("vectors/launch-digest-kat.json");
+	struct json_object *kat = json_object_from_file(kat_path);
+	char *ovmf = tu_kat_file(json_object_object_get(kat, "inputs"), dir, "dev_amdsev_256k.fd");
+	char *kernel = path_in("b-kernel"), *init = path_in("b-init"), *root = path_in("b-root");
+	char *out = path_in("b-out"), *extra, *k, *outside = path_in("b-outside");
+	uint8_t blob[8192] = { 1, 2, 3 };
+	struct tu_run r;
+
+	(void)state;
+	tu_write_bzimage(kernel, 3, 65536);
+	tu_write_file(init, blob, 512);
+	tu_write_file(root, blob, sizeof(blob));
+	r = img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf", ovmf,
+		"--cmdline", "ro", "-o", out, NULL);
+	if (r.status != 0)
+		fail_msg("bundle: %s", r.err);
+	tu_run_free(&r);
+	/* Again: the message names the folder, with its separator. */
+	expect_img_refusal(img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root,
+			       "--ovmf", ovmf, "--cmdline", "ro", "-o", out, NULL),
+			   "b-out: already exists");
+	assert_true(asprintf(&extra, "%s/notes.txt", out) > 0);
+	assert_true(asprintf(&k, "%s/kernel", out) > 0);
+	tu_write_file(extra, "x", 1);
+	r = img("verify", out, NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "notes.txt"));
+	assert_non_null(strstr(r.out, "is not part of a bundle"));
+	tu_run_free(&r);
+	unlink(extra);
+	/* The kernel as a link to an identical copy outside: still refused. */
+	uint8_t *kb;
+	size_t klen;
+	kb = tu_read_file(k, &klen);
+	tu_write_file(outside, kb, klen);
+	free(kb);
+	unlink(k);
+	assert_int_equal(symlink(outside, k), 0);
+	r = img("verify", out, NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "symbolic link"));
+	tu_run_free(&r);
+	/* A FIFO: reported at once, not waited on. */
+	unlink(k);
+	assert_int_equal(mkfifo(k, 0644), 0);
+	r = img("verify", out, NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "not a regular file"));
+	tu_run_free(&r);
+	json_object_put(kat);
+	free(kat_path), free(ovmf), free(kernel), free(init), free(root), free(out), free(extra);
+	free(k), free(outside);
+}
+
+/* A full disk during initramfs and bundle: the reason, not "(null)" or a stale errno. */
+static void test_full_disk_messages(void **state)
+{
+	char *tree = small_tree("fdtree"), *out = path_in("fd.cpio"), p[600];
+	uint8_t *blob = malloc(4 << 20);
+	struct tu_run r;
+
+	(void)state;
+	tu_need_program("/usr/bin/prlimit", "util-linux");
+	assert_non_null(blob);
+	for (size_t i = 0; i < (4u << 20); i++)
+		blob[i] = (uint8_t)(i * 2654435761u >> 13);
+	snprintf(p, sizeof(p), "%s/blob", tree);
+	tu_write_file(p, blob, 4 << 20);
+	free(blob);
+	const char *argv[] = { "/usr/bin/prlimit",
+			       "--fsize=65536",
+			       SNPM_IMAGE_CLI,
+			       "initramfs",
+			       tree,
+			       "-o",
+			       out,
+			       "--compress",
+			       "none",
+			       NULL };
+	tu_run((char *const *)argv, &r);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "File too large"));
+	assert_null(strstr(r.err, "(null)"));
+	tu_run_free(&r);
+	assert_int_equal(access(out, F_OK), -1);
+	no_temporaries(dir);
+	free(tree), free(out);
 }
 
 /* Whether any process named comm runs (the filesystem tools a killed snpimage started). */
@@ -487,6 +589,8 @@ int main(void)
 		cmocka_unit_test(test_snpimage_outputs),
 		cmocka_unit_test(test_verity_inline_restored),
 		cmocka_unit_test(test_rootfs_inputs),
+		cmocka_unit_test(test_bundle_files_only),
+		cmocka_unit_test(test_full_disk_messages),
 		cmocka_unit_test(test_signals_every_verb),
 	};
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -34,6 +36,15 @@ int source_date_epoch(const char *opt, int64_t *ret)
 	return 0;
 }
 
+/* Whether out is this process's standard output ("-", /dev/stdout, or the same file). */
+static bool writes_stdout(const char *out)
+{
+	struct stat a, b;
+
+	return strcmp(out, "-") == 0 || (fstat(STDOUT_FILENO, &a) == 0 && stat(out, &b) == 0 &&
+					 a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
 static void initramfs_print(const char *out, const struct snpm_initramfs_options *o,
 			    const struct snpm_initramfs_result *res, bool json)
 {
@@ -54,9 +65,11 @@ static void initramfs_print(const char *out, const struct snpm_initramfs_options
 		print_json(j);
 		json_object_put(j);
 	} else {
-		printf("%s: %llu entries, %llu bytes, sha256 %s%s%s\n", out,
-		       (unsigned long long)res->entries, (unsigned long long)res->size, sha,
-		       o->gzip ? ", gzip by zlib " : "", o->gzip ? snpm_zlib_version() : "");
+		/* When the archive itself went to stdout, the summary must not follow it there. */
+		fprintf(writes_stdout(out) ? stderr : stdout,
+			"%s: %llu entries, %llu bytes, sha256 %s%s%s\n", out,
+			(unsigned long long)res->entries, (unsigned long long)res->size, sha,
+			o->gzip ? ", gzip by zlib " : "", o->gzip ? snpm_zlib_version() : "");
 	}
 }
 

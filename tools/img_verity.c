@@ -349,7 +349,7 @@ static int verity_format(int argc, char **argv)
 
 static int verity_verify(int argc, char **argv)
 {
-	struct snpm_verity_mismatch miss;
+	struct snpm_verity_mismatch miss = { 0 };
 	uint8_t root[SNPM_VERITY_MAX_DIGEST];
 	struct verity_args a;
 	struct snpm_error err;
