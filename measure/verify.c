@@ -449,6 +449,18 @@ int snpm_report_verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 	r = load_cert(certs->vcek, certs->vcek_len, "the VCEK", &c.vcek, reterr);
 	if (r == 0)
 		r = check_report_signature(report_bytes, c.vcek, reterr);
+	/* A VLEK-signed report checked with a VCEK (or the other way round) fails its signature:
+	 * say which mix-up it most likely is, rather than only "changed". */
+	if (r == SNPM_EVERIFY &&
+	    snpm_report_parse(report_bytes, SNPM_REPORT_SIZE, &rep, NULL) == 0 &&
+	    check_key_kind(c.vcek, &rep, &res.vlek, NULL) < 0) {
+		r = check_key_kind(c.vcek, &rep, &res.vlek, reterr);
+		if (reterr) {
+			size_t n = strlen(reterr->message);
+			snprintf(reterr->message + n, sizeof(reterr->message) - n,
+				 " (the signature does not verify with it)");
+		}
+	}
 	if (r == 0)
 		r = snpm_report_parse(report_bytes, SNPM_REPORT_SIZE, &rep, reterr);
 	if (r == 0 && rep.signature_algo != 1)

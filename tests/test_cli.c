@@ -170,7 +170,7 @@ static void test_input_refusals(void **state)
 		       "does not support kernel");
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "0", "--vcpu-type", "EPYC-v4", "--ovmf",
 			       fw),
-		       1, "vCPU count 0");
+		       2, "argument --vcpus: 0 is outside 1..4096");
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--ovmf",
 			       fw, "--snp-ovmf-hash", "abcd"),
 		       1, "not a 96-digit hex");
@@ -902,10 +902,54 @@ static void test_report_more(void **state)
 		free(milan_chain);
 }
 
+/* The command line's shape: flags before a verb, usage errors as usage errors, help for the
+ * verb asked about, verdicts as JSON when they are "no", modes that do not sweep what they do
+ * not measure. */
+static void test_cli_shape(void **state)
+{
+	char *rep = tu_fixture("reports/vlek-v3/report.bin");
+	char *vcek = tu_fixture("reports/genoa-v3/vcek.pem");
+	struct tu_run r;
+
+	(void)state;
+	r = run_cli("-q", "sweep", "--ovmf", fw, "--vcpus", "1-2", "--csv");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(lines(r.out), 3);
+	assert_string_equal(r.err, "");
+	tu_run_free(&r);
+	r = run_cli("report", "check", "--help");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "--host-data"));
+	assert_non_null(strstr(r.out, "--ovmf"));
+	tu_run_free(&r);
+	/* SEV measures no VMSA: a match space collapses to one row per VMM. */
+	r = run_cli("sweep", "--mode", "sev", "--ovmf", fw, "--vcpus", "1-8", "--vcpu-type", "all",
+		    "--csv");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(lines(r.out), 2);
+	assert_non_null(strstr(r.err, "mode sev measures no vCPU count, CPU or guest features"));
+	tu_run_free(&r);
+	/* A VLEK-signed report given a VCEK: the mix-up is named, and --json says no. */
+	r = run_cli("report", "verify", rep, "--vcek", vcek, "--json");
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "\"verified\":false"));
+	assert_non_null(strstr(r.err, "signed by a VLEK, but the certificate is SEV-VCEK"));
+	tu_run_free(&r);
+	/* snpimage with nothing: one line on stderr, as snpmeasure does. */
+	const char *img[] = { SNPM_IMAGE_CLI, NULL };
+	tu_run((char *const *)img, &r);
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.out, "");
+	assert_int_equal(lines(r.err), 1);
+	tu_run_free(&r);
+	free(rep), free(vcek);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_cli_shape),
 		cmocka_unit_test(test_reference_usage_refusals),
 		cmocka_unit_test(test_input_refusals),
 		cmocka_unit_test(test_reference_outputs),

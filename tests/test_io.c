@@ -450,6 +450,33 @@ static void test_full_disk_messages(void **state)
 	free(tree), free(out);
 }
 
+/* verity verify takes --root-hash-file in place of the root hash, as veritysetup does, and
+ * with --json says "no" as JSON. */
+static void test_verity_verify_forms(void **state)
+{
+	char *data = path_in("vv.img"), *hash = path_in("vv.hash"), *rootf = path_in("vv.root");
+	char *wrong = path_in("vv.wrong");
+	uint8_t blob[16384] = { 7 };
+	struct tu_run r;
+
+	(void)state;
+	tu_write_file(data, blob, sizeof(blob));
+	r = img("verity", "format", data, hash, "--salt", "-", "--root-hash-file", rootf, NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	r = img("verity", "verify", data, hash, "--root-hash-file", rootf, "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"verified\":true"));
+	tu_run_free(&r);
+	tu_write_file(wrong, "00\n", 3);
+	r = img("verity", "verify", data, hash, "--root-hash-file", wrong, "--json", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "\"verified\":false"));
+	assert_non_null(strstr(r.out, "\"reason\""));
+	tu_run_free(&r);
+	free(data), free(hash), free(rootf), free(wrong);
+}
+
 /* Whether any process named comm runs (the filesystem tools a killed snpimage started). */
 static bool process_running(const char *comm)
 {
@@ -590,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_verity_inline_restored),
 		cmocka_unit_test(test_rootfs_inputs),
 		cmocka_unit_test(test_bundle_files_only),
+		cmocka_unit_test(test_verity_verify_forms),
 		cmocka_unit_test(test_full_disk_messages),
 		cmocka_unit_test(test_signals_every_verb),
 	};

@@ -393,8 +393,17 @@ static int report_verify(int argc, char **argv)
 	r = parse_report_file(argv[optind], raw, &rep);
 	if (r == 0)
 		r = load_certs(vcek, ask, ark, chain, &certs);
-	if (r == 0 && snpm_report_verify(raw, &certs.in, &res, &err) < 0)
+	if (r == 0 && snpm_report_verify(raw, &certs.in, &res, &err) < 0) {
+		/* The verdict as JSON too, with its reason: machines need not parse stderr. */
+		if (json) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "verified", json_object_new_boolean(false));
+			json_add_str(o, "reason", err.message);
+			print_json(o);
+			json_object_put(o);
+		}
 		r = report(argv[optind], &err);
+	}
 	if (r == 0) {
 		describe_verified(&res, text, sizeof(text));
 		if (json) {
@@ -672,7 +681,11 @@ int cmd_report(int argc, char **argv)
 			 { "check", report_check } };
 
 	if (wants_help(argc, argv)) {
-		report_help();
+		/* check takes the measurement options too: its help is the table's. */
+		if (argc >= 2 && strcmp(argv[1], "check") == 0)
+			print_help(VERB_CHECK);
+		else
+			report_help();
 		return EXIT_OK;
 	}
 	for (size_t i = 0; argc >= 2 && i < sizeof(subverbs) / sizeof(subverbs[0]); i++)

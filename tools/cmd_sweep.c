@@ -18,6 +18,24 @@ static const char *space_types(const struct measure_args *a, bool match)
 	return match ? "all" : "EPYC-v4";
 }
 
+/* Keeps the first value of a dimension the mode does not measure, saying so: SEV measures no
+ * VMSA, SEV-ES and SNP with an SVSM carry fixed features. Rows would only repeat. */
+static void collapse_ignored(const struct measure_args *a, struct space *sp)
+{
+	bool sev = a->mode == SNPM_MODE_SEV;
+	bool fixed_features = sev || a->mode == SNPM_MODE_SEV_ES || a->mode == SNPM_MODE_SNP_SVSM;
+	bool cut = (sev && (sp->n_vcpus > 1 || sp->n_sigs > 1)) ||
+		   (fixed_features && sp->n_features > 1);
+
+	if (sev)
+		sp->n_vcpus = sp->n_vcpus ? 1 : 0, sp->n_sigs = sp->n_sigs ? 1 : 0;
+	if (fixed_features)
+		sp->n_features = sp->n_features ? 1 : 0;
+	if (cut && !a->quiet)
+		fprintf(stderr, "%s: note: mode %s measures no %s: not swept\n", PROG, a->mode_text,
+			sev ? "vCPU count, CPU or guest features" : "guest features");
+}
+
 /* The space from the options; dimensions not given take the verb's defaults. */
 static int resolve_space(struct measure_args *a, struct space *sp)
 {
@@ -53,6 +71,7 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	if (r)
 		return r;
 	args_take_spec_space(a, sp);
+	collapse_ignored(a, sp);
 	for (size_t i = 0; a->mode == SNPM_MODE_SNP && i < sp->n_features; i++)
 		note_unnamed_features(sp->features[i], a->quiet);
 	/* The first of each dimension stands for it in the reference's checks. */
@@ -63,7 +82,7 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	a->vcpu_sig = sp->sigs[0];
 	a->has_family = false; /* the space holds it now */
 	a->guest_features = sp->features[0];
-	a->features_given = true;
+	a->features_given |= a->n_features_text > 0;
 	a->vmm_text = NULL;
 	a->has_vmm = true;
 	a->vmm = sp->vmms[0];

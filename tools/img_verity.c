@@ -199,7 +199,9 @@ static int verity_parse(int argc, char **argv, struct verity_args *a, int want_p
 		}
 		a->pos[a->n_pos++] = argv[optind];
 	}
-	if (a->n_pos != want_pos) {
+	/* verity verify takes the root hash as an argument or, as veritysetup does, from
+	 * --root-hash-file. */
+	if (a->n_pos != want_pos && !(want_pos == 3 && a->n_pos == 2 && a->root_file)) {
 		usage_error("usage: %s %s", IMG_PROG, usage);
 		return 2;
 	}
@@ -347,32 +349,70 @@ static int verity_format(int argc, char **argv)
 	return r;
 }
 
+/* The root hash: the third argument, or the first line of --root-hash-file. */
+static int root_hash_text(struct verity_args *a, char **ret)
+{
+	struct snpm_error err;
+	char *text;
+
+	if (a->n_pos == 3) {
+		*ret = strdup(a->pos[2]);
+		return *ret ? 0 : EXIT_FAIL;
+	}
+	if (snpm_io_read_text(a->root_file, SNPM_IO_PIPES, 4096, &text, &err) < 0)
+		return report(a->root_file, &err);
+	text[strcspn(text, "\r\n")] = '\0';
+	*ret = text;
+	return 0;
+}
+
+/* The verdict as JSON, also when it is "no" (with the reason), so machines need no stderr. */
+static void verdict_json(const struct verity_args *a, bool ok, const char *reason)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "verified", json_object_new_boolean(ok));
+	json_object_object_add(o, "data", json_object_new_string(a->pos[0]));
+	json_object_object_add(o, "hash", json_object_new_string(a->pos[1]));
+	if (reason)
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+	print_json(o);
+	json_object_put(o);
+}
+
 static int verity_verify(int argc, char **argv)
 {
 	struct snpm_verity_mismatch miss = { 0 };
 	uint8_t root[SNPM_VERITY_MAX_DIGEST];
 	struct verity_args a;
 	struct snpm_error err;
+	char *hex = NULL;
 	size_t len;
-	int r = verity_parse(argc, argv, &a, 3, "verity verify DATA HASH ROOTHASH [options]");
+	int r = verity_parse(argc, argv, &a, 3,
+			     "verity verify DATA HASH (ROOTHASH | --root-hash-file F) [options]");
 
+	if (r == 0)
+		r = root_hash_text(&a, &hex);
 	if (r)
 		return r;
-	len = strlen(a.pos[2]) / 2;
-	if (len > sizeof(root) || strlen(a.pos[2]) % 2 || !snpm_hex_decode(a.pos[2], root, len)) {
-		usage_error("ROOTHASH '%s' is not hex", a.pos[2]);
+	len = strlen(hex) / 2;
+	if (len > sizeof(root) || strlen(hex) % 2 || !snpm_hex_decode(hex, root, len)) {
+		usage_error("root hash '%s' is not hex", hex);
+		free(hex);
 		return 2;
 	}
-	if (snpm_verity_verify(a.pos[0], a.pos[1], &a.p, root, len, &miss, &err) < 0)
+	r = snpm_verity_verify(a.pos[0], a.pos[1], &a.p, root, len, &miss, &err);
+	if (r < 0) {
+		if (a.json)
+			verdict_json(&a, false, err.message);
+		free(hex);
 		return report(a.pos[miss.found && miss.data ? 0 : 1], &err);
-	if (a.json) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "verified", json_object_new_boolean(true));
-		print_json(o);
-		json_object_put(o);
-	} else {
-		printf("%s: verified against root hash %s\n", a.pos[0], a.pos[2]);
 	}
+	if (a.json)
+		verdict_json(&a, true, NULL);
+	else
+		printf("%s: verified against root hash %s\n", a.pos[0], hex);
+	free(hex);
 	return 0;
 }
 

@@ -645,6 +645,12 @@ int args_resolve_single(struct measure_args *a)
 			usage_error("argument --vcpus: invalid value '%s'", a->vcpus_text);
 			return EXIT_USAGE;
 		}
+		/* A usage error naming the option, not a failure blamed on the firmware. */
+		if (a->mode != SNPM_MODE_SEV && (v < 1 || v > SNPM_MAX_VCPUS)) {
+			usage_error("argument --vcpus: %llu is outside 1..%u",
+				    (unsigned long long)v, SNPM_MAX_VCPUS);
+			return EXIT_USAGE;
+		}
 		a->has_vcpus = true;
 		a->vcpus = (uint32_t)v;
 	}

@@ -43,12 +43,18 @@ int main(int argc, char **argv)
 
 	cli_prog = IMG_PROG;
 	cli_install_signal_handlers();
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	/* As snpmeasure does: a usage error is one line on stderr, help is asked for. */
+	if (argc < 2) {
+		usage_error("expected a verb: verity, kernel-info, bundle, verify, rootfs, "
+			    "initramfs (see --help)");
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		help();
-		return argc < 2 ? 2 : 0;
+		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("%s %s\n", IMG_PROG, snpm_version());
+		printf("%s %s (library %s)\n", IMG_PROG, SNPM_VERSION_STRING, snpm_version());
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)

@@ -6,6 +6,7 @@
  * refusals, same stdout. Exit codes: 0 success, 1 failure or mismatch, 2 usage error.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,13 +22,39 @@ static const struct verb_entry {
 	{ "id-block", cmd_id_block }, { "key-digest", cmd_key_digest },
 };
 
+/* Options that take no value may stand before a verb (`snpmeasure -q sweep ...`). */
+static bool is_flag(const char *arg)
+{
+	static const char *const flags[] = { "-q", "--quiet", "--json" };
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(arg, flags[i]) == 0)
+			return true;
+	return false;
+}
+
+static const struct verb_entry *find_verb(const char *name)
+{
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(name, verbs[i].name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
 static int run_verb(int argc, char **argv)
 {
-	for (size_t i = 0; argc > 1 && i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0)
-			return verbs[i].run(argc - 1, argv + 1);
-	/* Anything else is the reference's command line. */
-	return cmd_measure(argc, argv);
+	int at = 1;
+
+	while (at < argc && is_flag(argv[at]))
+		at++;
+	const struct verb_entry *v = at < argc ? find_verb(argv[at]) : NULL;
+	if (!v) /* anything else is the reference's command line */
+		return cmd_measure(argc, argv);
+	/* The verb moves to the front; the flags before it follow it as its options. */
+	char *verb = argv[at];
+	memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof(*argv));
+	argv[1] = verb;
+	return v->run(argc - 1, argv + 1);
 }
 
 int main(int argc, char **argv)
