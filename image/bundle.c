@@ -28,7 +28,10 @@
 
 #define MANIFEST "manifest.json"
 #define SUMS "sha256sum.txt"
-#define MANIFEST_FORMAT "snpimage-bundle/1"
+#define ROWS "measurements.jsonl"
+/* 2: the predicted measurements moved from the manifest to measurements.jsonl, one line each,
+ * so that neither writing nor verifying a bundle holds the whole space in memory. */
+#define MANIFEST_FORMAT "snpimage-bundle/2"
 
 /* The files of a bundle, in manifest and sha256sum.txt order. */
 static const char *const artifact_keys[] = { "kernel", "initramfs", "rootfs", "ovmf" };
@@ -223,31 +226,6 @@ static int place_artifacts(struct build *b, struct snpm_error *reterr)
 
 /* ---- measurements ---- */
 
-struct rows {
-	struct json_object *arr;
-	const char *const *names;
-};
-
-static int add_row(void *arg, const struct snpm_sweep_row *row)
-{
-	struct rows *rs = arg;
-	struct json_object *o = json_object_new_object();
-	char hex[2 * SNPM_LD_SIZE + 1], buf[24];
-	const char *name = rs->names ? rs->names[row->vcpu_sig_index] : NULL;
-
-	json_object_object_add(o, "vmm", json_object_new_string(snpm_vmm_name(row->vmm)));
-	json_object_object_add(o, "vcpu_type", name ? json_object_new_string(name) : NULL);
-	snprintf(buf, sizeof(buf), "0x%x", row->vcpu_sig);
-	json_object_object_add(o, "vcpu_sig", json_object_new_string(buf));
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)row->guest_features);
-	json_object_object_add(o, "guest_features", json_object_new_string(buf));
-	json_object_object_add(o, "vcpus", json_object_new_int64(row->vcpus));
-	snpm_hex_encode(row->digest, row->digest_len, hex);
-	json_object_object_add(o, "measurement", json_object_new_string(hex));
-	json_object_array_add(rs->arr, o);
-	return 0;
-}
-
 /* The whole firmware image at path, for measuring. */
 static int read_firmware(const char *path, struct snpm_measure_config *cfg, uint8_t **fw,
 			 struct snpm_error *reterr)
@@ -287,6 +265,83 @@ static int bundle_config(const char *dir, const char *cmdline, struct snpm_measu
 	return r;
 }
 
+/* ---- measurements: one JSON line per configuration, streamed (memory flat in the space) ---- */
+
+/* One row as the line measurements.jsonl holds (no newline). free() it. */
+static char *row_line(const struct snpm_sweep_row *row, const char *const *names)
+{
+	struct json_object *o = json_object_new_object();
+	char hex[2 * SNPM_LD_SIZE + 1], buf[24], *line;
+	const char *name = names ? names[row->vcpu_sig_index] : NULL;
+
+	json_object_object_add(o, "vmm", json_object_new_string(snpm_vmm_name(row->vmm)));
+	json_object_object_add(o, "vcpu_type", name ? json_object_new_string(name) : NULL);
+	snprintf(buf, sizeof(buf), "0x%x", row->vcpu_sig);
+	json_object_object_add(o, "vcpu_sig", json_object_new_string(buf));
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)row->guest_features);
+	json_object_object_add(o, "guest_features", json_object_new_string(buf));
+	json_object_object_add(o, "vcpus", json_object_new_int64(row->vcpus));
+	snpm_hex_encode(row->digest, row->digest_len, hex);
+	json_object_object_add(o, "measurement", json_object_new_string(hex));
+	line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return line;
+}
+
+/* Rows going to measurements.jsonl as the sweep emits them. */
+struct row_writer {
+	struct snpm_io_out out;
+	const char *const *names;
+	uint64_t count;
+	struct snpm_error err;
+};
+
+static int write_row(void *arg, const struct snpm_sweep_row *row)
+{
+	struct row_writer *w = arg;
+	char *line = row_line(row, w->names);
+	int r = line ? snpm_io_out_write(&w->out, line, strlen(line), &w->err) :
+		       snpm_fail(&w->err, SNPM_ENOMEM, "out of memory");
+
+	if (r == 0)
+		r = snpm_io_out_write(&w->out, "\n", 1, &w->err);
+	free(line);
+	w->count++;
+	return r;
+}
+
+/* Measures every configuration of the space from the bundle's files into dir/ROWS. */
+static int write_rows(const char *dir, const char *cmdline, const struct snpm_sweep_space *space,
+		      const char *const *names, uint64_t *ret_count, struct snpm_error *reterr)
+{
+	struct row_writer w = { .names = names };
+	struct snpm_measure_config cfg;
+	char *path = join(dir, ROWS);
+	uint8_t *fw = NULL;
+	int r = path ? bundle_config(dir, cmdline, &cfg, &fw, reterr) :
+		       snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+
+	if (r == 0)
+		r = about(ROWS, snpm_io_out_open(path, &w.out, reterr), reterr);
+	if (r == 0) {
+		r = snpm_sweep(&cfg, space, write_row, &w, reterr);
+		/* A row the callback could not write: its own reason, not the sweep's code. */
+		if (r != 0 && w.err.code && reterr)
+			*reterr = w.err;
+		if (r > 0)
+			r = w.err.code ? w.err.code : SNPM_EIO;
+		if (r == 0)
+			r = about(ROWS, snpm_io_out_commit(&w.out, 0644, reterr), reterr);
+		else
+			snpm_io_out_abort(&w.out);
+	}
+	free(fw);
+	free(path);
+	*ret_count = w.count;
+	return r;
+}
+
 static int ignore_row(void *arg, const struct snpm_sweep_row *row)
 {
 	(void)arg, (void)row;
@@ -307,26 +362,6 @@ static int preflight(const struct snpm_bundle_spec *spec, struct snpm_error *ret
 		r = snpm_sweep(&cfg, spec->space, ignore_row, NULL, reterr);
 	free(fw);
 	return r < 0 && r != SNPM_EIO ? about(spec->ovmf, r, reterr) : r;
-}
-
-static int measure_rows(const char *dir, const char *cmdline, const struct snpm_sweep_space *space,
-			const char *const *names, struct json_object **ret,
-			struct snpm_error *reterr)
-{
-	struct snpm_measure_config cfg;
-	struct rows rs = { json_object_new_array(), names };
-	uint8_t *fw = NULL;
-	int r = bundle_config(dir, cmdline, &cfg, &fw, reterr);
-
-	if (r == 0)
-		r = snpm_sweep(&cfg, space, add_row, &rs, reterr);
-	free(fw);
-	if (r < 0) {
-		json_object_put(rs.arr);
-		return r;
-	}
-	*ret = rs.arr;
-	return 0;
 }
 
 /* ---- manifest ---- */
@@ -410,7 +445,7 @@ static int write_text_file(const char *dir, const char *name, const char *text,
 	return about(name, r, reterr);
 }
 
-static int write_manifest(struct build *b, struct json_object *rows, struct snpm_error *reterr)
+static int write_manifest(struct build *b, uint64_t rows, struct snpm_error *reterr)
 {
 	const struct snpm_bundle_spec *s = b->spec;
 	struct json_object *m = json_object_new_object();
@@ -432,7 +467,10 @@ static int write_manifest(struct build *b, struct json_object *rows, struct snpm
 	json_object_object_add(m, "cmdline_template", json_object_new_string(s->cmdline_template));
 	json_object_object_add(m, "cmdline", json_object_new_string(b->cmdline));
 	json_object_object_add(m, "space", space_json(s->space, s->vcpu_type_names));
-	json_object_object_add(m, "measurements", json_object_get(rows));
+	struct json_object *ms = json_object_new_object();
+	json_object_object_add(ms, "file", json_object_new_string(ROWS));
+	json_object_object_add(ms, "count", json_object_new_int64((int64_t)rows));
+	json_object_object_add(m, "measurements", ms);
 	r = write_text_file(b->dir, MANIFEST,
 			    json_object_to_json_string_ext(
 				    m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
@@ -444,8 +482,8 @@ static int write_manifest(struct build *b, struct json_object *rows, struct snpm
 /* GNU sha256sum format, names sorted: the artifacts and the manifest. */
 static int write_sums(const char *dir, struct snpm_error *reterr)
 {
-	static const char *const names[] = { "OVMF.fd", "initramfs", "kernel", MANIFEST,
-					     "rootfs.img" };
+	static const char *const names[] = { "OVMF.fd", "initramfs", "kernel",
+					     MANIFEST,	ROWS,	     "rootfs.img" };
 	char text[1024], hex[65];
 	size_t n = 0;
 	int r = 0;
@@ -474,7 +512,7 @@ static int check_spec(const struct snpm_bundle_spec *s, const char *out_dir,
 int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 		       struct snpm_error *reterr)
 {
-	struct json_object *rows = NULL;
+	uint64_t rows = 0;
 	struct build b = { .spec = spec };
 	struct snpm_io_dir dir;
 	int r = check_spec(spec, out_dir, reterr);
@@ -499,8 +537,8 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 				  &b.cmdline, reterr);
 	if (r == 0)
 		r = about(spec->ovmf,
-			  measure_rows(b.dir, b.cmdline, spec->space, spec->vcpu_type_names, &rows,
-				       reterr),
+			  write_rows(b.dir, b.cmdline, spec->space, spec->vcpu_type_names, &rows,
+				     reterr),
 			  reterr);
 	if (r == 0)
 		r = write_manifest(&b, rows, reterr);
@@ -510,7 +548,6 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 		r = about(out_dir, snpm_io_dir_commit(&dir, reterr), reterr);
 	else
 		snpm_io_dir_abort(&dir);
-	json_object_put(rows);
 	free(b.cmdline);
 	return r;
 }
@@ -627,16 +664,16 @@ static void check_sums(const char *dir, struct checker *c)
 		}
 		free(p);
 	}
-	if (lines != N_ARTIFACTS + 1)
-		problem(c, SUMS, "lists %u files, not %d", lines, N_ARTIFACTS + 1);
+	if (lines != N_ARTIFACTS + 2)
+		problem(c, SUMS, "lists %u files, not %d", lines, N_ARTIFACTS + 2);
 	free(text);
 }
 
 /* A bundle holds its six files and nothing else: anything more is reported, never ignored. */
 static void check_extras(const char *dir, struct checker *c)
 {
-	static const char *const known[] = { "kernel",	"initramfs", "rootfs.img",
-					     "OVMF.fd", MANIFEST,    SUMS };
+	static const char *const known[] = { "kernel", "initramfs", "rootfs.img", "OVMF.fd",
+					     MANIFEST, ROWS,	    SUMS };
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
@@ -750,44 +787,101 @@ static bool read_space(struct json_object *m, struct space_buf *b)
 	return true;
 }
 
+/* Reads measurements.jsonl a line at a time, as the sweep recomputes the rows. */
+struct row_checker {
+	struct snpm_io_in in;
+	char buf[65536];
+	size_t start, end;
+	bool eof, failed;
+	const char *const *names;
+	struct checker *c;
+	uint64_t row, mismatches;
+};
+
+/* The next line (without its newline), or NULL at the end or on a line longer than the buffer. */
+static char *next_line(struct row_checker *rc)
+{
+	struct snpm_error err;
+
+	for (;;) {
+		char *nl = memchr(rc->buf + rc->start, '\n', rc->end - rc->start);
+		if (nl) {
+			char *line = rc->buf + rc->start;
+			*nl = '\0';
+			rc->start = (size_t)(nl - rc->buf) + 1;
+			return line;
+		}
+		if (rc->eof || (rc->start == 0 && rc->end == sizeof(rc->buf))) {
+			rc->failed |= rc->end > rc->start; /* a last line without newline */
+			return NULL;
+		}
+		memmove(rc->buf, rc->buf + rc->start, rc->end - rc->start);
+		rc->end -= rc->start;
+		rc->start = 0;
+		size_t n = 0;
+		if (snpm_io_read(&rc->in, rc->buf + rc->end, sizeof(rc->buf) - rc->end, &n, &err) <
+		    0)
+			rc->failed = true;
+		rc->end += n;
+		rc->eof = n == 0;
+	}
+}
+
+static int compare_row(void *arg, const struct snpm_sweep_row *row)
+{
+	struct row_checker *rc = arg;
+	char *want = row_line(row, rc->names), *got = want ? next_line(rc) : NULL;
+
+	rc->row++;
+	if (!want || !got || strcmp(want, got) != 0) {
+		/* Name the first few differences; the count says the rest. */
+		if (++rc->mismatches <= 10)
+			problem(rc->c, ROWS, "line %llu is %s, the bundle computes %s",
+				(unsigned long long)rc->row, got ? got : "missing",
+				want ? want : "(out of memory)");
+	}
+	free(want);
+	return 0;
+}
+
 static void check_measurements(const char *dir, struct json_object *m, struct checker *c)
 {
 	struct space_buf *sb = malloc(sizeof(*sb));
-	struct json_object *want = json_object_object_get(m, "measurements"), *got = NULL;
+	struct row_checker *rc = calloc(1, sizeof(*rc));
+	struct json_object *ms = json_object_object_get(m, "measurements");
 	const char *cmd = jstr(m, "cmdline");
+	char *path = join(dir, ROWS);
+	struct snpm_measure_config cfg;
 	struct snpm_error err;
-	size_t n;
+	uint8_t *fw = NULL;
 
-	if (!sb) {
+	if (!sb || !rc || !path) {
 		problem(c, "measurements", "out of memory");
-		return;
-	}
-	if (!cmd || !want || !read_space(m, sb)) {
+	} else if (!cmd || !ms || !read_space(m, sb) || jint(ms, "count") < 0) {
 		problem(c, "measurements", "the manifest's space or measurements are unreadable");
-		free(sb);
-		return;
+	} else if (snpm_io_open(path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, &rc->in, &err) < 0) {
+		problem(c, ROWS, "%s", err.message);
+	} else {
+		rc->names = sb->names;
+		rc->c = c;
+		if (bundle_config(dir, cmd, &cfg, &fw, &err) < 0 ||
+		    snpm_sweep(&cfg, &sb->sp, compare_row, rc, &err) < 0)
+			problem(c, "measurements", "%s", err.message);
+		if (next_line(rc) || rc->failed)
+			problem(c, ROWS, "holds more than the %llu configurations of the space",
+				(unsigned long long)rc->row);
+		if (rc->row != (uint64_t)jint(ms, "count"))
+			problem(c, "measurements", "%llu configurations, the manifest says %lld",
+				(unsigned long long)rc->row, (long long)jint(ms, "count"));
+		if (rc->mismatches > 10)
+			problem(c, ROWS, "%llu lines differ in all",
+				(unsigned long long)rc->mismatches);
+		snpm_io_close(&rc->in, NULL);
 	}
-	if (measure_rows(dir, cmd, &sb->sp, sb->names, &got, &err) < 0) {
-		problem(c, "measurements", "%s", err.message);
-		free(sb);
-		return;
-	}
+	free(fw);
+	free(path);
+	free(rc);
 	free(sb);
-	n = json_object_array_length(got);
-	if (n != json_object_array_length(want))
-		problem(c, "measurements", "%zu configurations, the manifest lists %zu", n,
-			json_object_array_length(want));
-	for (size_t i = 0; i < n && i < json_object_array_length(want); i++) {
-		struct json_object *g = json_object_array_get_idx(got, i);
-		struct json_object *w = json_object_array_get_idx(want, i);
-		const char *gm = jstr(g, "measurement"), *wm = jstr(w, "measurement");
-		if (!wm || strcmp(gm, wm) != 0)
-			problem(c, "measurements",
-				"%s %s features %s with %lld vCPUs: computed %s, the manifest says %s",
-				jstr(g, "vmm"), jstr(g, "vcpu_sig"), jstr(g, "guest_features"),
-				(long long)jint(g, "vcpus"), gm, wm ? wm : "nothing");
-	}
-	json_object_put(got);
 }
 
 int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,

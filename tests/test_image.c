@@ -747,7 +747,19 @@ static void test_bundle(void **state)
 	assert_true(asprintf(&path, "%s/manifest.json", o1) > 0);
 	struct json_object *m = json_object_from_file(path);
 	free(path);
-	struct json_object *rows = json_object_object_get(m, "measurements");
+	/* The rows: one JSON line each in measurements.jsonl, counted in the manifest. */
+	struct json_object *ms = json_object_object_get(m, "measurements");
+	assert_int_equal(json_object_get_int64(json_object_object_get(ms, "count")), 8);
+	assert_true(asprintf(&path, "%s/measurements.jsonl", o1) > 0);
+	size_t rows_len;
+	char *rows_text = (char *)tu_read_file(path, &rows_len);
+	free(path);
+	rows_text = realloc(rows_text, rows_len + 1);
+	rows_text[rows_len] = '\0';
+	struct json_object *rows = json_object_new_array();
+	for (char *line = strtok(rows_text, "\n"); line; line = strtok(NULL, "\n"))
+		json_object_array_add(rows, json_tokener_parse(line));
+	free(rows_text);
 	assert_int_equal(json_object_array_length(rows), 8);
 	const char *cmdline = json_object_get_string(json_object_object_get(m, "cmdline"));
 	assert_null(strchr(cmdline, '{'));
@@ -776,6 +788,7 @@ static void test_bundle(void **state)
 	}
 	assert_true(found);
 	tu_run_free(&r);
+	json_object_put(rows);
 	json_object_put(m);
 	free(kpath), free(ipath), free(opath);
 

@@ -44,7 +44,8 @@ static void bundle_help(void)
 	       "  --guest-features LIST    repeatable (default 0x1)\n"
 	       "  --vmm-type LIST          QEMU,ec2,gce (default QEMU)\n"
 	       "  --json                   print the manifest\n\n"
-	       "Every combination of the lists gets a predicted launch measurement in the manifest.\n",
+	       "Every combination of the lists gets a predicted launch measurement, one JSON line "
+	       "each in measurements.jsonl.\n",
 	       IMG_PROG);
 }
 
@@ -198,8 +199,8 @@ int cmd_bundle(int argc, char **argv)
 			free(path);
 		}
 	} else {
-		printf("%s: bundle written (manifest.json, sha256sum.txt, %zu predicted "
-		       "measurement%s)\n",
+		printf("%s: bundle written (manifest.json, sha256sum.txt, measurements.jsonl: %zu "
+		       "predicted measurement%s)\n",
 		       b.out, space_rows(&sp), space_rows(&sp) == 1 ? "" : "s");
 	}
 	return 0;
