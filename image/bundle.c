@@ -168,6 +168,35 @@ static int place_initramfs(struct build *b, const char *dst, struct snpm_error *
 	return copy_file(b->spec->initramfs, dst, reterr);
 }
 
+/*
+ * A rootfs image that already carries a verity tree (superblock on a 4 KiB boundary, as rootfs
+ * and bundle write it) would get a second one appended, and the cmdline would name the wrong
+ * root: refused, naming where the tree starts.
+ */
+static int refuse_existing_tree(const char *image, struct snpm_error *reterr)
+{
+	struct snpm_verity_params p;
+	struct stat st;
+	uint8_t magic[8];
+	int fd = open(image, O_RDONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", image, strerror(errno));
+	} else {
+		for (uint64_t at = 4096; r == 0 && at + 8 <= (uint64_t)st.st_size; at += 4096)
+			if (snpm_io_pread_all(fd, magic, 8, at) == 0 &&
+			    memcmp(magic, "verity\0\0", 8) == 0 &&
+			    snpm_verity_read_superblock(image, at, &p, NULL) == 0)
+				r = snpm_fail(reterr, SNPM_EINVAL,
+					      "%s: already ends in a verity tree (superblock at "
+					      "offset %llu): give the image without it",
+					      image, (unsigned long long)at);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static int place_rootfs(struct build *b, const char *dst, struct snpm_error *reterr)
 {
 	struct snpm_rootfs_options o = { .fs = b->spec->fs,
@@ -182,7 +211,9 @@ static int place_rootfs(struct build *b, const char *dst, struct snpm_error *ret
 			     snpm_rootfs_create(b->spec->rootfs, dst, &o, &b->rootfs, reterr),
 			     reterr);
 	/* An image: copied, padded to 4 KiB, the tree appended. */
-	r = copy_file(b->spec->rootfs, dst, reterr);
+	r = refuse_existing_tree(b->spec->rootfs, reterr);
+	if (r == 0)
+		r = copy_file(b->spec->rootfs, dst, reterr);
 	if (r == 0 && stat(dst, &st) < 0)
 		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", dst, strerror(errno));
 	if (r < 0)

@@ -378,6 +378,15 @@ static void test_bundle_files_only(void **state)
 	if (r.status != 0)
 		fail_msg("bundle: %s", r.err);
 	tu_run_free(&r);
+	/* The bundle's rootfs.img already ends in a tree: given back as a rootfs, refused. */
+	char *with_tree;
+	assert_true(asprintf(&with_tree, "%s/rootfs.img", out) > 0);
+	char *out2 = path_in("b-out2");
+	expect_img_refusal(img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs",
+			       with_tree, "--ovmf", ovmf, "--cmdline", "ro", "-o", out2, NULL),
+			   "already ends in a verity tree (superblock at offset 8192)");
+	assert_int_equal(access(out2, F_OK), -1);
+	free(with_tree), free(out2);
 	/* Again: the message names the folder, with its separator. */
 	expect_img_refusal(img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root,
 			       "--ovmf", ovmf, "--cmdline", "ro", "-o", out, NULL),
@@ -386,7 +395,7 @@ static void test_bundle_files_only(void **state)
 	assert_true(asprintf(&k, "%s/kernel", out) > 0);
 	tu_write_file(extra, "x", 1);
 	r = img("verify", out, NULL);
-	assert_int_equal(r.status, 1);
+	assert_int_equal(r.status, 3); /* does not match / verify */
 	assert_non_null(strstr(r.out, "notes.txt"));
 	assert_non_null(strstr(r.out, "is not part of a bundle"));
 	tu_run_free(&r);
@@ -400,14 +409,14 @@ static void test_bundle_files_only(void **state)
 	unlink(k);
 	assert_int_equal(symlink(outside, k), 0);
 	r = img("verify", out, NULL);
-	assert_int_equal(r.status, 1);
+	assert_int_equal(r.status, 3); /* does not match / verify */
 	assert_non_null(strstr(r.out, "symbolic link"));
 	tu_run_free(&r);
 	/* A FIFO: reported at once, not waited on. */
 	unlink(k);
 	assert_int_equal(mkfifo(k, 0644), 0);
 	r = img("verify", out, NULL);
-	assert_int_equal(r.status, 1);
+	assert_int_equal(r.status, 3); /* does not match / verify */
 	assert_non_null(strstr(r.out, "not a regular file"));
 	tu_run_free(&r);
 	json_object_put(kat);
@@ -468,9 +477,10 @@ static void test_verity_verify_forms(void **state)
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"verified\":true"));
 	tu_run_free(&r);
-	tu_write_file(wrong, "00\n", 3);
+	tu_write_file(wrong, "0000000000000000000000000000000000000000000000000000000000000000\n",
+		      65);
 	r = img("verity", "verify", data, hash, "--root-hash-file", wrong, "--json", NULL);
-	assert_int_equal(r.status, 1);
+	assert_int_equal(r.status, 3); /* does not match / verify */
 	assert_non_null(strstr(r.out, "\"verified\":false"));
 	assert_non_null(strstr(r.out, "\"reason\""));
 	tu_run_free(&r);

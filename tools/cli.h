@@ -17,7 +17,12 @@ extern const char *cli_prog;
  * 8f2b337 ("Allow zero as value for vcpu sig & family"). */
 #define REFERENCE_VERSION "0.0.13 (head 8f2b337)"
 
-enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+/*
+ * Exit codes, the same in both tools: 0 success (and "matches", "verified"); 1 failure: an input
+ * could not be read, parsed or measured; 2 usage error; 3 a verdict of "no": a report or tree
+ * that does not verify, fields that do not match, a measurement no configuration gives.
+ */
+enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_MISMATCH = 3 };
 
 /*
  * Largest kernel and initrd measured. QEMU's x86 direct boot loads both below 4 GiB; real
@@ -123,6 +128,8 @@ void print_help(enum verb verb);
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One line: "snpmeasure: FILE: reason"; returns EXIT_FAIL. */
 int report(const char *file, const struct snpm_error *err);
+/* The same for a verification: EXIT_MISMATCH when the answer was "no" (SNPM_EVERIFY). */
+int report_verdict(const char *file, const struct snpm_error *err);
 bool parse_u64(const char *s, bool any_base, uint64_t max, uint64_t *ret);
 bool parse_hex(const char *s, uint8_t *out, size_t len);
 void to_hex(const uint8_t *d, size_t len, char *out);

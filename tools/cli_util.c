@@ -38,6 +38,12 @@ int report(const char *file, const struct snpm_error *err)
 	return EXIT_FAIL;
 }
 
+int report_verdict(const char *file, const struct snpm_error *err)
+{
+	report(file, err);
+	return err->code == SNPM_EVERIFY ? EXIT_MISMATCH : EXIT_FAIL;
+}
+
 bool parse_u64(const char *s, bool any_base, uint64_t max, uint64_t *ret)
 {
 	/* Options the reference reads with int(s) take decimal only; int(s, 0) ones any base. */

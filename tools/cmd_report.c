@@ -402,7 +402,7 @@ static int report_verify(int argc, char **argv)
 			print_json(o);
 			json_object_put(o);
 		}
-		r = report(argv[optind], &err);
+		r = report_verdict(argv[optind], &err);
 	}
 	if (r == 0) {
 		describe_verified(&res, text, sizeof(text));
@@ -640,7 +640,7 @@ static int report_check(int argc, char **argv)
 		print_table(&t, a.json);
 		for (size_t i = 0; i < t.n; i++)
 			if (!t.rows[i].ok)
-				r = EXIT_FAIL;
+				r = EXIT_MISMATCH;
 		if (!a.vcek && !a.quiet)
 			fprintf(stderr,
 				"%s: note: no --vcek: the report's signature was not checked\n",

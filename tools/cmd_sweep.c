@@ -310,7 +310,7 @@ int cmd_match(int argc, char **argv)
 		r = run_sweep(&cfg, &sp, on_match, &p, &a);
 		if (r == 0 && p.matches == 0) {
 			explain_miss(&a, &cfg, &sp, &p);
-			r = EXIT_FAIL;
+			r = EXIT_MISMATCH;
 		}
 	}
 	inputs_free(&in);

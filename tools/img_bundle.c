@@ -250,7 +250,7 @@ int cmd_verify(int argc, char **argv)
 		return 2;
 	}
 	if (snpm_bundle_verify(dir, print_problem, list, &err) < 0)
-		r = err.code == SNPM_EVERIFY && list ? 1 : report(dir, &err);
+		r = err.code == SNPM_EVERIFY && list ? EXIT_MISMATCH : report_verdict(dir, &err);
 	if (list) {
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "ok", json_object_new_boolean(r == 0));

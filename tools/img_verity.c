@@ -406,7 +406,7 @@ static int verity_verify(int argc, char **argv)
 		if (a.json)
 			verdict_json(&a, false, err.message);
 		free(hex);
-		return report(a.pos[miss.found && miss.data ? 0 : 1], &err);
+		return report_verdict(a.pos[miss.found && miss.data ? 0 : 1], &err);
 	}
 	if (a.json)
 		verdict_json(&a, true, NULL);

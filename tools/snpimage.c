@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * snpimage: reproducible packaging of the SEV-SNP boot chain. Exit codes: 0 success,
- * 1 failure or mismatch, 2 usage error.
+ * snpimage: reproducible packaging of the SEV-SNP boot chain. Exit codes (tools/cli.h): 0
+ * success, 1 failure, 2 usage error, 3 does not verify.
  */
 #include <errno.h>
 #include <stdio.h>

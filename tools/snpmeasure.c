@@ -3,7 +3,8 @@
  * snpmeasure: predicts SEV, SEV-ES and SEV-SNP launch measurements.
  *
  * Without a verb it is a drop-in for the reference sev-snp-measure 0.0.13: same options, same
- * refusals, same stdout. Exit codes: 0 success, 1 failure or mismatch, 2 usage error.
+ * refusals, same stdout. Exit codes (tools/cli.h): 0 success, 1 failure, 2 usage error,
+ * 3 does not match or verify.
  */
 #include <errno.h>
 #include <stdbool.h>
