@@ -75,35 +75,6 @@ static bool pow2_in_range(uint32_t v)
 	return v >= 512 && v <= (1u << 20) && (v & (v - 1)) == 0;
 }
 
-const char *snpm_hash_name(enum snpm_hash_alg alg)
-{
-	switch (alg) {
-	case SNPM_HASH_SHA256:
-		return "sha256";
-	case SNPM_HASH_SHA1:
-		return "sha1";
-	case SNPM_HASH_SHA512:
-		return "sha512";
-	case SNPM_HASH_SHA384:
-		return "sha384";
-	default:
-		return NULL;
-	}
-}
-
-int snpm_hash_parse(const char *name, enum snpm_hash_alg *ret)
-{
-	static const enum snpm_hash_alg algs[] = { SNPM_HASH_SHA256, SNPM_HASH_SHA1,
-						   SNPM_HASH_SHA512, SNPM_HASH_SHA384 };
-
-	for (size_t i = 0; name && i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (strcmp(name, snpm_hash_name(algs[i])) == 0) {
-			*ret = algs[i];
-			return 0;
-		}
-	return SNPM_EINVAL;
-}
-
 int snpm_uuid_parse(const char *text, uint8_t ret[16])
 {
 	char hex[33];
@@ -210,12 +181,7 @@ struct hasher {
 static int hasher_init(struct hasher *h, const struct snpm_verity_params *p,
 		       struct snpm_error *reterr)
 {
-	static const char *const names[] = { [SNPM_HASH_SHA256] = "SHA256",
-					     [SNPM_HASH_SHA384] = "SHA384",
-					     [SNPM_HASH_SHA1] = "SHA1",
-					     [SNPM_HASH_SHA512] = "SHA512" };
-
-	h->md = EVP_get_digestbyname(names[p->hash]);
+	h->md = snpm_hash_md(p->hash);
 	h->ctx = EVP_MD_CTX_new();
 	h->salt = p->salt;
 	h->salt_len = p->salt_len;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internal to measure/: OpenSSL error reporting. */
+/*
+ * The library's private crypto header (never installed), used by measure/ and image/: OpenSSL
+ * error reporting, the one table of hash algorithms, and AMD's little-endian ECDSA form.
+ */
 #ifndef SNPM_MEASURE_CRYPTO_H
 #define SNPM_MEASURE_CRYPTO_H
 
@@ -12,6 +15,9 @@ int snpm_fail_crypto(struct snpm_error *reterr, const char *what);
 #include <openssl/evp.h>
 
 #include <snpm/measure.h>
+
+/* OpenSSL's digest for a hash algorithm (measure/hash.c holds the table), or NULL. */
+const EVP_MD *snpm_hash_md(enum snpm_hash_alg alg);
 
 /* ECDSA-SHA384 verification with r and s as AMD's 72-byte little-endian values. Returns 0 and
  * *ret_ok, or a negative code when the check could not be run. */

@@ -2,6 +2,7 @@
 /* SHA-256 and SHA-384 through OpenSSL's EVP interface. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -27,20 +28,50 @@ int snpm_fail_crypto(struct snpm_error *reterr, const char *what)
 	return snpm_fail(reterr, SNPM_ECRYPTO, "%s: %s", what, buf);
 }
 
-static const EVP_MD *hash_md(enum snpm_hash_alg alg)
+/* The one table of hash algorithms: the name veritysetup spells, and OpenSSL's digest. */
+static const struct hash_alg {
+	enum snpm_hash_alg alg;
+	const char *name;
+	const EVP_MD *(*md)(void);
+} hash_algs[] = {
+	{ SNPM_HASH_SHA256, "sha256", EVP_sha256 },
+	{ SNPM_HASH_SHA384, "sha384", EVP_sha384 },
+	{ SNPM_HASH_SHA1, "sha1", EVP_sha1 },
+	{ SNPM_HASH_SHA512, "sha512", EVP_sha512 },
+};
+
+static const struct hash_alg *hash_alg(enum snpm_hash_alg alg)
 {
-	switch (alg) {
-	case SNPM_HASH_SHA256:
-		return EVP_sha256();
-	case SNPM_HASH_SHA384:
-		return EVP_sha384();
-	case SNPM_HASH_SHA1:
-		return EVP_sha1();
-	case SNPM_HASH_SHA512:
-		return EVP_sha512();
-	default:
-		return NULL;
-	}
+	for (size_t i = 0; i < sizeof(hash_algs) / sizeof(hash_algs[0]); i++)
+		if (hash_algs[i].alg == alg)
+			return &hash_algs[i];
+	return NULL;
+}
+
+const EVP_MD *snpm_hash_md(enum snpm_hash_alg alg)
+{
+	const struct hash_alg *a = hash_alg(alg);
+
+	return a ? a->md() : NULL;
+}
+
+#define hash_md snpm_hash_md
+
+const char *snpm_hash_name(enum snpm_hash_alg alg)
+{
+	const struct hash_alg *a = hash_alg(alg);
+
+	return a ? a->name : NULL;
+}
+
+int snpm_hash_parse(const char *name, enum snpm_hash_alg *ret)
+{
+	for (size_t i = 0; name && i < sizeof(hash_algs) / sizeof(hash_algs[0]); i++)
+		if (strcmp(name, hash_algs[i].name) == 0) {
+			*ret = hash_algs[i].alg;
+			return 0;
+		}
+	return SNPM_EINVAL;
 }
 
 size_t snpm_hash_size(enum snpm_hash_alg alg)

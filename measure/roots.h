@@ -11,7 +11,8 @@
 struct snpm_root_chain {
 	enum snpm_cpu_family family;
 	bool vlek; /* ASVK + ARK (VLEK chains) rather than ASK + ARK */
-	const char *pem; /* two certificates: ASK or ASVK, then ARK */
+	const char *intermediate; /* PEM: the ASK, or the ASVK for VLEK chains */
+	const char *ark; /* PEM: the ARK (one string per family, shared by both chains) */
 };
 
 extern const struct snpm_root_chain snpm_root_chains[];

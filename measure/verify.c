@@ -268,12 +268,11 @@ static bool is_trusted_ark(X509 *ark, const struct snpm_trust *t)
 	bool found = false;
 
 	for (size_t i = 0; !found && i < t->n_chains; i++) {
-		X509 *a = NULL, *b = NULL;
-		if (load_pair(t->chains[i].pem, strlen(t->chains[i].pem), "root", &a, &b, NULL) ==
-		    0)
-			found = X509_cmp(ark, b) == 0;
+		X509 *a = NULL;
+		if (load_cert((const uint8_t *)t->chains[i].ark, strlen(t->chains[i].ark), "root",
+			      &a, NULL) == 0)
+			found = X509_cmp(ark, a) == 0;
 		X509_free(a);
-		X509_free(b);
 	}
 	return found;
 }
@@ -291,10 +290,16 @@ static int pick_chain(const struct snpm_cert_input *in, const struct snpm_trust 
 		return r;
 	if (in->ark && !c->ark && (r = load_cert(in->ark, in->ark_len, "the ARK", &c->ark, reterr)))
 		return r;
-	for (size_t i = 0; r == 0 && !c->builtin_ask && i < t->n_chains; i++)
-		if (t->chains[i].family == family && t->chains[i].vlek == vlek)
-			r = load_pair(t->chains[i].pem, strlen(t->chains[i].pem),
-				      "a built-in chain", &c->builtin_ask, &c->builtin_ark, reterr);
+	for (size_t i = 0; r == 0 && !c->builtin_ask && i < t->n_chains; i++) {
+		const struct snpm_root_chain *rc = &t->chains[i];
+		if (rc->family != family || rc->vlek != vlek)
+			continue;
+		r = load_cert((const uint8_t *)rc->intermediate, strlen(rc->intermediate),
+			      "a built-in ASK", &c->builtin_ask, reterr);
+		if (r == 0)
+			r = load_cert((const uint8_t *)rc->ark, strlen(rc->ark), "a built-in ARK",
+				      &c->builtin_ark, reterr);
+	}
 	if (r < 0)
 		return r;
 	res->builtin_chain = !c->ask && !c->ark;

@@ -4,6 +4,8 @@
  * expected-fields.json, verification with each chain, and the refusals verification promises.
  * ID blocks against the reference snp-create-id-block (vectors/id-block.json).
  */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,6 +324,36 @@ static void test_verify_refusals(void **state)
 	free(vlek);
 }
 
+/* The roots built into the library are AMD's KDS cert_chain files, byte for byte: each ARK is
+ * held once and shared by the VCEK and VLEK chains of its family. */
+static void test_builtin_roots(void **state)
+{
+	static const char *const files[] = { "ask_ark_milan.pem",      "ask_ark_milan_vlek.pem",
+					     "ask_ark_genoa.pem",      "ask_ark_genoa_vlek.pem",
+					     "ask_ark_turin_vcek.pem", "ask_ark_turin_vlek.pem" };
+
+	(void)state;
+	assert_int_equal(snpm_n_root_chains, 6);
+	for (size_t i = 0; i < 6; i++) {
+		const struct snpm_root_chain *c = &snpm_root_chains[i];
+		char rel[96], *joined;
+		size_t len;
+		snprintf(rel, sizeof(rel), "reports/amd-roots/%s", files[i]);
+		uint8_t *want = fixture_bytes(rel, &len);
+		assert_true(asprintf(&joined, "%s%s", c->intermediate, c->ark) > 0);
+		/* KDS serves Turin's chains with CRLF line ends; the library keeps LF. */
+		size_t n = 0;
+		for (size_t k = 0; k < len; k++)
+			if (want[k] != '\r')
+				want[n++] = want[k];
+		if (strlen(joined) != n || memcmp(joined, want, n) != 0)
+			fail_msg("built-in chain %zu differs from %s", i, files[i]);
+		assert_int_equal(c->vlek, i % 2 == 1);
+		free(joined), free(want);
+	}
+	assert_ptr_equal(snpm_root_chains[0].ark, snpm_root_chains[1].ark);
+}
+
 /* ---- every check after the signature, with a test PKI shaped like AMD's ---- */
 
 struct pki_case {
@@ -549,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_keys_fail),
 		cmocka_unit_test(test_verify_refusals),
 		cmocka_unit_test(test_checks_after_signature),
+		cmocka_unit_test(test_builtin_roots),
 		cmocka_unit_test(test_id_block_vectors),
 		cmocka_unit_test(test_id_block_refuses_other_keys),
 	};

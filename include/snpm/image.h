@@ -240,10 +240,6 @@ SNPM_EXPORT int snpm_rootfs_tool_version(enum snpm_rootfs_fs fs, char *out, size
 SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
 SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);
 
-/* The hash name as veritysetup spells it ("sha256"), or NULL; and back. */
-SNPM_EXPORT const char *snpm_hash_name(enum snpm_hash_alg alg);
-SNPM_EXPORT int snpm_hash_parse(const char *name, enum snpm_hash_alg *ret);
-
 #ifdef __cplusplus
 }
 #endif

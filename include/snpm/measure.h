@@ -29,6 +29,9 @@ enum snpm_hash_alg {
 
 /* Digest size in bytes, or 0 for an unknown algorithm. */
 SNPM_EXPORT size_t snpm_hash_size(enum snpm_hash_alg alg);
+/* The hash name as veritysetup spells it ("sha256"), or NULL; and back (0 or SNPM_EINVAL). */
+SNPM_EXPORT const char *snpm_hash_name(enum snpm_hash_alg alg);
+SNPM_EXPORT int snpm_hash_parse(const char *name, enum snpm_hash_alg *ret);
 
 struct snpm_hash;
 

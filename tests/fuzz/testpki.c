@@ -148,8 +148,8 @@ int testpki_init(struct testpki *pki)
 	strcpy(pki->chain_pem, pki->ask_pem);
 	strcat(pki->chain_pem, pki->ark_pem);
 	for (size_t i = 0; i < 6; i++)
-		pki->chains[i] =
-			(struct snpm_root_chain){ families[i % 3], i >= 3, pki->chain_pem };
+		pki->chains[i] = (struct snpm_root_chain){ families[i % 3], i >= 3, pki->ask_pem,
+							   pki->ark_pem };
 	pki->trust = (struct snpm_trust){ pki->chains, 6 };
 	pki->ask_key = ask_key;
 	ask_key = NULL;
