@@ -341,11 +341,14 @@ static void test_builtin_roots(void **state)
 		snprintf(rel, sizeof(rel), "reports/amd-roots/%s", files[i]);
 		uint8_t *want = fixture_bytes(rel, &len);
 		assert_true(asprintf(&joined, "%s%s", c->intermediate, c->ark) > 0);
-		/* KDS serves Turin's chains with CRLF line ends; the library keeps LF. */
+		/* KDS serves Turin's chains with CRLF line ends (and one a blank last line); the
+		 * library keeps LF and one final newline. */
 		size_t n = 0;
 		for (size_t k = 0; k < len; k++)
 			if (want[k] != '\r')
 				want[n++] = want[k];
+		while (n > 1 && want[n - 1] == '\n' && want[n - 2] == '\n')
+			n--;
 		if (strlen(joined) != n || memcmp(joined, want, n) != 0)
 			fail_msg("built-in chain %zu differs from %s", i, files[i]);
 		assert_int_equal(c->vlek, i % 2 == 1);
