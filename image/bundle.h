@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal to image/: what building (bundle.c) and verifying (bundle_verify.c) a bundle share. */
+#ifndef SNPM_IMAGE_BUNDLE_H
+#define SNPM_IMAGE_BUNDLE_H
+
+#include <stdint.h>
+
+#include <snpm/image.h>
+#include <snpm/measure.h>
+
+#include "io.h"
+
+#define MANIFEST "manifest.json"
+#define SUMS "sha256sum.txt"
+#define ROWS "measurements.jsonl"
+/* 2: the predicted measurements moved from the manifest to measurements.jsonl, one line each,
+ * so that neither writing nor verifying a bundle holds the whole space in memory. */
+#define MANIFEST_FORMAT "snpimage-bundle/2"
+
+/* The files of a bundle, in manifest and sha256sum.txt order. */
+#define N_ARTIFACTS 4
+extern const char *const bundle_artifact_keys[N_ARTIFACTS];
+extern const char *const bundle_artifact_files[N_ARTIFACTS];
+
+struct digest {
+	uint8_t sha256[SNPM_SHA256_SIZE];
+	uint64_t size;
+};
+
+/* The I/O layer and the library calls describe a problem but not which of the bundle's files
+ * has it: the name goes in front. */
+#define about snpm_io_name
+
+/* dir/name, or NULL. free() it. */
+char *bundle_join(const char *dir, const char *name);
+/* A bundle file's SHA-256 and size: a regular file, never followed through a link. */
+int bundle_file_digest(const char *path, struct digest *d, struct snpm_error *reterr);
+/* The cmdline template with {roothash} and {datasize} filled in. *ret: free() it. */
+int bundle_fill_template(const char *tpl, const char *roothash, uint64_t datasize, char **ret,
+			 struct snpm_error *reterr);
+/* The SNP measurement config for a bundle's kernel, initramfs, firmware and cmdline; *fw holds
+ * the firmware (free() it). */
+int bundle_config(const char *dir, const char *cmdline, struct snpm_measure_config *cfg,
+		  uint8_t **fw, struct snpm_error *reterr);
+/* One row as measurements.jsonl holds it (no newline). free() it. */
+char *bundle_row_line(const struct snpm_sweep_row *row, const char *const *names);
+
+#endif /* SNPM_IMAGE_BUNDLE_H */
