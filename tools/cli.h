@@ -107,6 +107,15 @@ struct inputs {
 
 /* getopt, then --spec; returns 0 or an exit code. */
 int args_parse(int argc, char **argv, enum verb verb, struct measure_args *a);
+/* Shared by measure_args.c, measure_spec.c and measure_check.c. */
+bool args_kernel_given(const struct measure_args *a);
+bool args_spec_gives(const struct measure_args *a, unsigned field);
+bool args_cpu_given_on_cli(const struct measure_args *a);
+/* Reads --spec and merges it under what the command line gave; 0 or an exit code. */
+int args_load_spec(struct measure_args *a);
+/* The spec's vCPU count, CPU, features and VMM, where the command line gave none. */
+void args_take_spec_vcpu(struct measure_args *a);
+
 struct space;
 /* Sweep dimensions the command line left out and the spec gives: the spec's single value. */
 void args_take_spec_space(struct measure_args *a, struct space *sp);
