@@ -935,6 +935,30 @@ static void test_cli_shape(void **state)
 	assert_non_null(strstr(r.out, "\"verified\":false"));
 	assert_non_null(strstr(r.err, "signed by a VLEK, but the certificate is SEV-VCEK"));
 	tu_run_free(&r);
+	/* One dispatcher, the same errors at every level. */
+	expect_refusal(run_cli("report"), 2, "report: too few arguments: expected a verb");
+	expect_refusal(run_cli("report", "shwo", rep), 2,
+		       "unknown verb 'shwo', did you mean 'show'?");
+	const char *typo[] = { SNPM_IMAGE_CLI, "verfy", "x", NULL };
+	tu_run((char *const *)typo, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "unknown verb 'verfy', did you mean 'verify'?"));
+	tu_run_free(&r);
+	/* Each snpimage verb's --help comes from its option table. */
+	static const char *const verbs[][2] = { { "bundle", "--guest-features" },
+						{ "rootfs", "--verity" },
+						{ "initramfs", "--compress" },
+						{ "kernel-info", "--json" },
+						{ "verify", "--json" } };
+	for (size_t i = 0; i < 5; i++) {
+		const char *h[] = { SNPM_IMAGE_CLI, verbs[i][0], "--help", NULL };
+		tu_run((char *const *)h, &r);
+		assert_int_equal(r.status, 0);
+		if (!strstr(r.out, verbs[i][1]) || !strstr(r.out, "-h, --help"))
+			fail_msg("snpimage %s --help lacks %s: %s", verbs[i][0], verbs[i][1],
+				 r.out);
+		tu_run_free(&r);
+	}
 	/* snpimage with nothing: one line on stderr, as snpmeasure does. */
 	const char *img[] = { SNPM_IMAGE_CLI, NULL };
 	tu_run((char *const *)img, &r);

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "../image/io.h"
 
 /* ---- reading a report: binary, hex text, or stdin ---- */
@@ -673,12 +674,11 @@ static bool wants_help(int argc, char **argv)
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int argc, char **argv);
-	} subverbs[] = { { "show", report_show },
-			 { "verify", report_verify },
-			 { "check", report_check } };
+	static const struct verb_entry sub[] = {
+		{ "show", report_show, "report show FILE [--json]" },
+		{ "verify", report_verify, "report verify FILE --vcek CERT [...]" },
+		{ "check", report_check, "report check FILE (--measurement HEX | options) [...]" },
+	};
 
 	if (wants_help(argc, argv)) {
 		/* check takes the measurement options too: its help is the table's. */
@@ -688,9 +688,5 @@ int cmd_report(int argc, char **argv)
 			report_help();
 		return EXIT_OK;
 	}
-	for (size_t i = 0; argc >= 2 && i < sizeof(subverbs) / sizeof(subverbs[0]); i++)
-		if (strcmp(argv[1], subverbs[i].name) == 0)
-			return subverbs[i].run(argc - 1, argv + 1);
-	usage_error("report: expected show, verify or check");
-	return EXIT_USAGE;
+	return verbs_dispatch("report", sub, sizeof(sub) / sizeof(sub[0]), argc, argv);
 }

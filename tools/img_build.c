@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 #include <openssl/rand.h>
@@ -18,7 +17,11 @@
 #include "cli.h"
 #include "img.h"
 #include "../image/io.h"
+#include "opts.h"
 #include "space.h"
+
+/* Long-only options (ids past 255: no short form). */
+enum { O_LIST = 256, O_COMPRESS, O_EPOCH, O_JSON, O_FS, O_VERITY, O_SEED };
 
 /* ---- initramfs ---- */
 
@@ -73,63 +76,80 @@ static void initramfs_print(const char *out, const struct snpm_initramfs_options
 	}
 }
 
-int cmd_initramfs(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "list", required_argument, NULL, 'l' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "compress", required_argument, NULL, 'c' },
-		{ "source-date-epoch", required_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct snpm_initramfs_options o = { .gzip = true };
-	struct snpm_initramfs_result res;
-	const char *list = NULL, *out = NULL, *epoch = NULL, *dir = NULL;
-	struct snpm_error err;
-	bool json = false;
-	int c, r;
+static const struct opt_doc initramfs_opts[] = {
+	{ "list", true, O_LIST, "FILE", "a gen_init_cpio list instead of a folder" },
+	{ "output", true, 'o', "OUT", "the archive (a file, a device or -)" },
+	{ "compress", true, O_COMPRESS, "KIND",
+	  "gzip (default: zlib level 9, no name, mtime 0) or none" },
+	{ "source-date-epoch", true, O_EPOCH, "N",
+	  "clamp mtimes (default: $SOURCE_DATE_EPOCH, else 0)" },
+	{ "json", false, O_JSON, NULL, "JSON output" },
+};
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			list = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'c':
-			if (strcmp(optarg, "gzip") != 0 && strcmp(optarg, "none") != 0) {
-				usage_error("--compress: '%s' is not gzip or none", optarg);
-				return 2;
-			}
-			o.gzip = strcmp(optarg, "gzip") == 0;
-			break;
-		case 'e':
-			epoch = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("Usage: %s initramfs (DIR | --list FILE) -o OUT [--compress gzip|none] "
-			       "[--source-date-epoch N] [--json]\n",
-			       IMG_PROG);
-			return 0;
-		default:
-			usage_error("initramfs: unrecognized argument: %s", argv[optind - 1]);
+static const struct verb_syntax initramfs_syntax = {
+	.usage = "initramfs (DIR | --list FILE) -o OUT [--compress gzip|none] "
+		 "[--source-date-epoch N] [--json]",
+	.about = "A reproducible newc initramfs: entries sorted, inodes renumbered, owners 0, "
+		 "mtimes clamped, padded to 512 bytes.",
+	.opts = initramfs_opts,
+	.n_opts = sizeof(initramfs_opts) / sizeof(initramfs_opts[0]),
+	.max_pos = 1,
+};
+
+struct initramfs_args {
+	struct snpm_initramfs_options o;
+	const char *list, *out, *epoch;
+	bool json;
+};
+
+static int initramfs_option(void *ctx, int id, const char *arg)
+{
+	struct initramfs_args *a = ctx;
+
+	switch (id) {
+	case O_LIST:
+		a->list = arg;
+		return 0;
+	case 'o':
+		a->out = arg;
+		return 0;
+	case O_COMPRESS:
+		if (strcmp(arg, "gzip") != 0 && strcmp(arg, "none") != 0) {
+			usage_error("--compress: '%s' is not gzip or none", arg);
 			return 2;
 		}
+		a->o.gzip = strcmp(arg, "gzip") == 0;
+		return 0;
+	case O_EPOCH:
+		a->epoch = arg;
+		return 0;
+	default:
+		a->json = true;
+		return 0;
 	}
-	if (optind < argc)
-		dir = argv[optind++];
-	if (optind != argc || !out || !dir == !list) {
-		usage_error("usage: %s initramfs (DIR | --list FILE) -o OUT", IMG_PROG);
+}
+
+int cmd_initramfs(int argc, char **argv)
+{
+	struct initramfs_args a = { .o = { .gzip = true } };
+	struct snpm_initramfs_result res;
+	struct snpm_error err;
+	char *pos[1] = { NULL };
+	size_t n_pos;
+	int r = opts_parse(&initramfs_syntax, argc, argv, initramfs_option, &a, pos, &n_pos);
+	const char *dir = n_pos ? pos[0] : NULL, *list = a.list, *out = a.out;
+	struct snpm_initramfs_options o;
+
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	if (!out || !dir == !list) {
+		usage_error("initramfs: give a folder or --list, and -o (usage: %s %s)", IMG_PROG,
+			    initramfs_syntax.usage);
 		return 2;
 	}
+	o = a.o;
+	const char *epoch = a.epoch;
+	bool json = a.json;
 	r = source_date_epoch(epoch, &o.source_date_epoch);
 	if (r)
 		return r;
@@ -179,67 +199,83 @@ static void rootfs_print(const char *out, const struct snpm_rootfs_options *o,
 		       (unsigned long long)res->data_size, salt);
 }
 
-int cmd_rootfs(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "fs", required_argument, NULL, 'f' },
-		{ "verity", no_argument, NULL, 'v' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "source-date-epoch", required_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct snpm_rootfs_options o = { .fs = SNPM_FS_SQUASHFS };
-	struct snpm_rootfs_result res;
-	const char *out = NULL, *epoch = NULL, *seed = DEFAULT_ROOTFS_SEED;
-	struct snpm_error err;
-	bool json = false;
-	int c, r;
+static const struct opt_doc rootfs_opts[] = {
+	{ "output", true, 'o', "OUT", "the image file" },
+	{ "fs", true, O_FS, "KIND", "squashfs (default) or erofs" },
+	{ "verity", false, O_VERITY, NULL, "append a dm-verity tree, superblock first" },
+	{ "seed", true, O_SEED, "S", "derive the verity salt and UUID from S (default: fixed)" },
+	{ "source-date-epoch", true, O_EPOCH, "N", "times (default: $SOURCE_DATE_EPOCH, else 0)" },
+	{ "json", false, O_JSON, NULL, "JSON output" },
+};
 
-	snpm_verity_defaults(&o.verity_params);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "squashfs") != 0 && strcmp(optarg, "erofs") != 0) {
-				usage_error("--fs: '%s' is not squashfs or erofs", optarg);
-				return 2;
-			}
-			o.fs = strcmp(optarg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
-			break;
-		case 'v':
-			o.verity = true;
-			break;
-		case 's':
-			seed = optarg;
-			break;
-		case 'e':
-			epoch = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("Usage: %s rootfs DIR -o OUT [--fs squashfs|erofs] [--verity [--seed S]] "
-			       "[--source-date-epoch N] [--json]\n",
-			       IMG_PROG);
-			return 0;
-		default:
-			usage_error("rootfs: unrecognized argument: %s", argv[optind - 1]);
+static const struct verb_syntax rootfs_syntax = {
+	.usage = "rootfs DIR -o OUT [--fs squashfs|erofs] [--verity [--seed S]] "
+		 "[--source-date-epoch N] [--json]",
+	.about = "A reproducible squashfs or erofs image of DIR, padded to 4 KiB, with an optional "
+		 "verity tree appended (the layout dstack boots).",
+	.opts = rootfs_opts,
+	.n_opts = sizeof(rootfs_opts) / sizeof(rootfs_opts[0]),
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+struct rootfs_args {
+	struct snpm_rootfs_options o;
+	const char *out, *epoch, *seed;
+	bool json;
+};
+
+static int rootfs_option(void *ctx, int id, const char *arg)
+{
+	struct rootfs_args *a = ctx;
+
+	switch (id) {
+	case 'o':
+		a->out = arg;
+		return 0;
+	case O_FS:
+		if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0) {
+			usage_error("--fs: '%s' is not squashfs or erofs", arg);
 			return 2;
 		}
+		a->o.fs = strcmp(arg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
+		return 0;
+	case O_VERITY:
+		a->o.verity = true;
+		return 0;
+	case O_SEED:
+		a->seed = arg;
+		return 0;
+	case O_EPOCH:
+		a->epoch = arg;
+		return 0;
+	default:
+		a->json = true;
+		return 0;
 	}
-	if (optind != argc - 1 || !out) {
-		usage_error("usage: %s rootfs DIR -o OUT [--fs squashfs|erofs] [--verity]",
-			    IMG_PROG);
+}
+
+int cmd_rootfs(int argc, char **argv)
+{
+	struct rootfs_args a = { .o = { .fs = SNPM_FS_SQUASHFS }, .seed = DEFAULT_ROOTFS_SEED };
+	struct snpm_rootfs_result res;
+	struct snpm_error err;
+	char *pos[1];
+	size_t n_pos;
+	int r;
+
+	snpm_verity_defaults(&a.o.verity_params);
+	r = opts_parse(&rootfs_syntax, argc, argv, rootfs_option, &a, pos, &n_pos);
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	if (!a.out) {
+		usage_error("rootfs: -o OUT is required (usage: %s %s)", IMG_PROG,
+			    rootfs_syntax.usage);
 		return 2;
 	}
+	struct snpm_rootfs_options o = a.o;
+	const char *out = a.out, *epoch = a.epoch, *seed = a.seed;
+	bool json = a.json;
 	r = source_date_epoch(epoch, &o.source_date_epoch);
 	if (r)
 		return r;
@@ -248,8 +284,8 @@ int cmd_rootfs(int argc, char **argv)
 	    snpm_verity_derive(seed, o.verity_params.salt, o.verity_params.uuid, &err) < 0)
 		return report(NULL, &err);
 	o.verity_params.salt_len = 32;
-	if (snpm_rootfs_create(argv[optind], out, &o, &res, &err) < 0)
-		return report(argv[optind], &err);
+	if (snpm_rootfs_create(pos[0], out, &o, &res, &err) < 0)
+		return report(pos[0], &err);
 	rootfs_print(out, &o, &res, json);
 	return 0;
 }
@@ -312,34 +348,39 @@ static void kernel_human(const char *path, const struct snpm_kernel_info *k)
 	       k->cmdline_size);
 }
 
+static const struct opt_doc kernel_info_opts[] = {
+	{ "json", false, O_JSON, NULL, "JSON output" },
+};
+
+static const struct verb_syntax kernel_info_syntax = {
+	.usage = "kernel-info FILE [--json]",
+	.about = "Reads a bzImage's setup header (boot protocol, version, EFI stub) or a vmlinux "
+		 "ELF's headers.",
+	.opts = kernel_info_opts,
+	.n_opts = sizeof(kernel_info_opts) / sizeof(kernel_info_opts[0]),
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+static int flag_json(void *ctx, int id, const char *arg)
+{
+	(void)id, (void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int cmd_kernel_info(int argc, char **argv)
 {
 	struct snpm_kernel_info k;
 	struct snpm_error err;
-	const char *path = NULL;
+	char *pos[1];
+	size_t n_pos;
 	bool json = false;
+	int r = opts_parse(&kernel_info_syntax, argc, argv, flag_json, &json, pos, &n_pos);
+	const char *path = pos[0];
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("Usage: %s kernel-info FILE [--json]\n\n"
-			       "Reads a bzImage's setup header (boot protocol, version, EFI stub) or a\n"
-			       "vmlinux ELF's headers.\n",
-			       IMG_PROG);
-			return 0;
-		}
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (!path && argv[i][0] != '-')
-			path = argv[i];
-		else {
-			usage_error("kernel-info: unrecognized argument: %s", argv[i]);
-			return 2;
-		}
-	}
-	if (!path) {
-		usage_error("usage: %s kernel-info FILE [--json]", IMG_PROG);
-		return 2;
-	}
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
 	if (snpm_kernel_info(path, &k, &err) < 0)
 		return report(path, &err);
 	if (json)

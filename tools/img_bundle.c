@@ -14,6 +14,7 @@
 #include <snpm/snpm.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "img.h"
 #include "../image/io.h"
 #include "space.h"
@@ -28,130 +29,133 @@ struct bundle_args {
 	bool json;
 };
 
-static void bundle_help(void)
-{
-	printf("Usage: %s bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F "
-	       "--cmdline TEMPLATE -o DIR [options]\n\n"
-	       "Copies or builds the boot chain into DIR (written whole: temp folder, then rename)\n"
-	       "with manifest.json and sha256sum.txt. A folder given as --initramfs or --rootfs\n"
-	       "is packed reproducibly; the rootfs gets a dm-verity tree appended.\n\n"
-	       "  --cmdline TEMPLATE       {roothash} and {datasize} are filled in from the tree\n"
-	       "  --fs squashfs|erofs      rootfs image type (default squashfs)\n"
-	       "  --seed S                 verity salt/UUID seed (default fixed, reproducible)\n"
-	       "  --source-date-epoch N    timestamps (default $SOURCE_DATE_EPOCH, else 0)\n"
-	       "  --vcpus LIST             e.g. 1-4,8 (default 1)\n"
-	       "  --vcpu-type LIST|all     CPU models (default EPYC-v4); or --vcpu-sig LIST\n"
-	       "  --guest-features LIST    repeatable (default 0x1)\n"
-	       "  --vmm-type LIST          QEMU,ec2,gce (default QEMU)\n"
-	       "  --json                   print the manifest\n\n"
-	       "Every combination of the lists gets a predicted launch measurement, one JSON line "
-	       "each in measurements.jsonl.\n",
-	       IMG_PROG);
-}
+/* Long-only options (ids past 255). */
+enum {
+	B_KERNEL = 256,
+	B_INITRAMFS,
+	B_ROOTFS,
+	B_OVMF,
+	B_CMDLINE,
+	B_VCPUS,
+	B_VCPU_TYPE,
+	B_VCPU_SIG,
+	B_FEATURES,
+	B_VMM,
+	B_FS,
+	B_SEED,
+	B_EPOCH,
+	B_JSON,
+};
 
-static int bundle_option(struct bundle_args *b, int c, const char *arg)
+static const struct opt_doc bundle_opts[] = {
+	{ "kernel", true, B_KERNEL, "F", "the bzImage" },
+	{ "initramfs", true, B_INITRAMFS, "F|DIR",
+	  "an initramfs, or a folder packed reproducibly" },
+	{ "rootfs", true, B_ROOTFS, "F|DIR",
+	  "a rootfs image (without a verity tree), or a folder built into one" },
+	{ "ovmf", true, B_OVMF, "F", "the firmware" },
+	{ "cmdline", true, B_CMDLINE, "TEMPLATE",
+	  "the kernel command line; {roothash} and {datasize} are filled in from the tree" },
+	{ "output", true, 'o', "DIR",
+	  "the bundle folder (written whole: temp folder, then rename)" },
+	{ "vcpus", true, B_VCPUS, "LIST", "e.g. 1-4,8 (default 1)" },
+	{ "vcpu-type", true, B_VCPU_TYPE, "LIST|all", "CPU models (default EPYC-v4)" },
+	{ "vcpu-sig", true, B_VCPU_SIG, "LIST", "CPU signatures" },
+	{ "guest-features", true, B_FEATURES, "LIST", "repeatable (default 0x1)" },
+	{ "vmm-type", true, B_VMM, "LIST", "QEMU,ec2,gce (default QEMU)" },
+	{ "fs", true, B_FS, "KIND", "rootfs image type: squashfs (default) or erofs" },
+	{ "seed", true, B_SEED, "S", "verity salt/UUID seed (default fixed, reproducible)" },
+	{ "source-date-epoch", true, B_EPOCH, "N",
+	  "timestamps (default $SOURCE_DATE_EPOCH, else 0)" },
+	{ "json", false, B_JSON, NULL, "print the manifest" },
+};
+
+static const struct verb_syntax bundle_syntax = {
+	.usage = "bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F --cmdline TEMPLATE "
+		 "-o DIR [options]",
+	.about = "Copies or builds the boot chain into DIR with manifest.json, measurements.jsonl "
+		 "(the predicted launch measurement of every combination of the lists, one JSON "
+		 "line each) and sha256sum.txt.",
+	.opts = bundle_opts,
+	.n_opts = sizeof(bundle_opts) / sizeof(bundle_opts[0]),
+};
+
+static int bundle_option(void *ctx, int c, const char *arg)
 {
+	struct bundle_args *b = ctx;
+
 	switch (c) {
-	case 'h':
-		bundle_help();
-		exit(0);
-	case 'k':
+	case B_KERNEL:
 		b->spec.kernel = arg;
 		return 0;
-	case 'i':
+	case B_INITRAMFS:
 		b->spec.initramfs = arg;
 		return 0;
-	case 'r':
+	case B_ROOTFS:
 		b->spec.rootfs = arg;
 		return 0;
-	case 'O':
+	case B_OVMF:
 		b->spec.ovmf = arg;
 		return 0;
-	case 'c':
+	case B_CMDLINE:
 		b->spec.cmdline_template = arg;
 		return 0;
 	case 'o':
 		b->out = arg;
 		return 0;
-	case 'n':
+	case B_VCPUS:
 		b->text.vcpus = arg;
 		return 0;
-	case 't':
+	case B_VCPU_TYPE:
 		b->text.types = arg;
 		return 0;
-	case 'g':
+	case B_VCPU_SIG:
 		b->text.sigs = arg;
 		return 0;
-	case 'f':
+	case B_FEATURES:
 		if (b->text.n_features == 16) {
 			usage_error("bundle: --guest-features given more than 16 times");
-			return -2;
+			return 2;
 		}
 		b->features[b->text.n_features++] = arg;
 		return 0;
-	case 'm':
+	case B_VMM:
 		b->text.vmms = arg;
 		return 0;
-	case 'F':
+	case B_FS:
 		if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0) {
 			usage_error("bundle: --fs: '%s' is not squashfs or erofs", arg);
-			return -2;
+			return 2;
 		}
 		b->spec.fs = strcmp(arg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
 		return 0;
-	case 's':
+	case B_SEED:
 		b->spec.seed = arg;
 		return 0;
-	case 'e':
+	case B_EPOCH:
 		b->epoch = arg;
 		return 0;
-	case 'j':
+	default: /* B_JSON */
 		b->json = true;
 		return 0;
-	default:
-		return -1;
 	}
 }
 
 static int bundle_parse(int argc, char **argv, struct bundle_args *b)
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "initramfs", required_argument, NULL, 'i' },
-		{ "rootfs", required_argument, NULL, 'r' },
-		{ "ovmf", required_argument, NULL, 'O' },
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "vcpus", required_argument, NULL, 'n' },
-		{ "vcpu-type", required_argument, NULL, 't' },
-		{ "vcpu-sig", required_argument, NULL, 'g' },
-		{ "guest-features", required_argument, NULL, 'f' },
-		{ "vmm-type", required_argument, NULL, 'm' },
-		{ "fs", required_argument, NULL, 'F' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "source-date-epoch", required_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, r;
+	char *pos[1];
+	size_t n_pos;
+	int r;
 
 	memset(b, 0, sizeof(*b));
 	b->spec.fs = SNPM_FS_SQUASHFS;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		r = bundle_option(b, c, optarg);
-		if (r == -1)
-			usage_error("bundle: unrecognized argument: %s", argv[optind - 1]);
-		if (r < 0)
-			return 2;
-	}
-	if (optind != argc || !b->out || !b->spec.kernel || !b->spec.initramfs || !b->spec.rootfs ||
-	    !b->spec.ovmf || !b->spec.cmdline_template) {
-		usage_error("usage: %s bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F "
-			    "--cmdline TEMPLATE -o DIR [--vcpus LIST --vcpu-type LIST "
-			    "--guest-features LIST --vmm-type LIST]",
+	r = opts_parse(&bundle_syntax, argc, argv, bundle_option, b, pos, &n_pos);
+	if (r)
+		return r;
+	if (!b->out || !b->spec.kernel || !b->spec.initramfs || !b->spec.rootfs || !b->spec.ovmf ||
+	    !b->spec.cmdline_template) {
+		usage_error("bundle: --kernel, --initramfs, --rootfs, --ovmf, --cmdline and -o are "
+			    "required (see '%s bundle --help')",
 			    IMG_PROG);
 		return 2;
 	}
@@ -176,6 +180,8 @@ int cmd_bundle(int argc, char **argv)
 	char tool[64];
 	int r = bundle_parse(argc, argv, &b);
 
+	if (r == OPTS_HELP)
+		return EXIT_OK;
 	if (r == 0)
 		r = space_parse(&b.text, &sp);
 	if (r)
@@ -220,35 +226,43 @@ static void print_problem(void *arg, const char *what, const char *detail)
 	}
 }
 
+static const struct opt_doc verify_opts[] = {
+	{ "json", false, B_JSON, NULL, "JSON output: ok, and every problem" },
+};
+
+static const struct verb_syntax verify_syntax = {
+	.usage = "verify DIR [--json]",
+	.about =
+		"Recomputes every artifact's SHA-256, sha256sum.txt, the verity tree, the cmdline "
+		"and every predicted measurement of a bundle against its manifest. Exit 0 when all "
+		"match, 3 with one line per difference.",
+	.opts = verify_opts,
+	.n_opts = 1,
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+static int verify_option(void *ctx, int id, const char *arg)
+{
+	(void)id, (void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct json_object *list = NULL;
 	struct snpm_error err;
-	const char *dir = NULL;
-	int r = 0;
+	char *pos[1];
+	size_t n_pos;
+	bool json = false;
+	int r = opts_parse(&verify_syntax, argc, argv, verify_option, &json, pos, &n_pos);
+	const char *dir = pos[0];
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			json_object_put(list);
-			printf("Usage: %s verify DIR [--json]\n\n"
-			       "Recomputes every artifact's SHA-256, sha256sum.txt, the verity tree, the\n"
-			       "cmdline and every predicted measurement of a bundle against its\n"
-			       "manifest. Exit 0 when all match, 1 with one line per difference.\n",
-			       IMG_PROG);
-			return 0;
-		}
-		if (strcmp(argv[i], "--json") == 0 && !list)
-			list = json_object_new_array();
-		else if (!dir && argv[i][0] != '-')
-			dir = argv[i];
-		else
-			dir = NULL, i = argc;
-	}
-	if (!dir) {
-		json_object_put(list);
-		usage_error("usage: %s verify DIR [--json]", IMG_PROG);
-		return 2;
-	}
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	if (json)
+		list = json_object_new_array();
 	if (snpm_bundle_verify(dir, print_problem, list, &err) < 0)
 		r = err.code == SNPM_EVERIFY && list ? EXIT_MISMATCH : report_verdict(dir, &err);
 	if (list) {

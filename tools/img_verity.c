@@ -14,6 +14,7 @@
 #include <snpm/snpm.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "img.h"
 #include "../image/io.h"
 #include "space.h"
@@ -418,14 +419,14 @@ static int verity_verify(int argc, char **argv)
 
 int cmd_verity(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "format") == 0)
-		return verity_format(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
-		return verity_verify(argc - 1, argv + 1);
+	static const struct verb_entry sub[] = {
+		{ "format", verity_format, "verity format DATA HASH [options]" },
+		{ "verify", verity_verify, "verity verify DATA HASH ROOTHASH [options]" },
+	};
+
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		verity_help();
 		return 0;
 	}
-	usage_error("verity: expected format or verify");
-	return 2;
+	return verbs_dispatch("verity", sub, sizeof(sub) / sizeof(sub[0]), argc, argv);
 }

@@ -11,12 +11,9 @@
 
 #include "cli.h"
 #include "img.h"
+#include "opts.h"
 
-static const struct img_verb {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *help;
-} verbs[] = {
+static const struct verb_entry verbs[] = {
 	{ "verity", cmd_verity, "verity format DATA HASH | verity verify DATA HASH ROOTHASH" },
 	{ "kernel-info", cmd_kernel_info, "kernel-info FILE [--json]" },
 	{ "bundle", cmd_bundle,
@@ -34,7 +31,8 @@ static void help(void)
 	printf("Usage: %s VERB [options]\n\nReproducible packaging of the SEV-SNP boot chain.\n\n",
 	       IMG_PROG);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		printf("  %s\n", verbs[i].help);
+		printf("  %s\n", verbs[i].summary);
+	printf("\nSee '%s VERB --help' for each verb's options.\n", IMG_PROG);
 }
 
 int main(int argc, char **argv)
@@ -43,27 +41,16 @@ int main(int argc, char **argv)
 
 	cli_prog = IMG_PROG;
 	cli_install_signal_handlers();
-	/* As snpmeasure does: a usage error is one line on stderr, help is asked for. */
-	if (argc < 2) {
-		usage_error("expected a verb: verity, kernel-info, bundle, verify, rootfs, "
-			    "initramfs (see --help)");
-		return 2;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		help();
 		return 0;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("%s %s (library %s)\n", IMG_PROG, SNPM_VERSION_STRING, snpm_version());
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0)
-			r = verbs[i].run(argc - 1, argv + 1);
-	if (r < 0) {
-		usage_error("unknown verb '%s' (see --help)", argv[1]);
-		return 2;
-	}
+	/* As snpmeasure does: a usage error is one line on stderr. */
+	r = verbs_dispatch(IMG_PROG, verbs, sizeof(verbs) / sizeof(verbs[0]), argc, argv);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write to stdout: %s\n", IMG_PROG, strerror(errno));
 		return 1;

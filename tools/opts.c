@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Option tables into getopt_long and --help, and verb dispatch (tools/opts.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "opts.h"
+
+#define MAX_OPTS 64
+
+void opts_help(const struct verb_syntax *syn)
+{
+	printf("Usage: %s %s\n", PROG, syn->usage);
+	if (syn->about)
+		printf("\n%s\n", syn->about);
+	printf("\nOptions:\n");
+	for (size_t i = 0; i < syn->n_opts; i++) {
+		const struct opt_doc *o = &syn->opts[i];
+		char left[64];
+		if (o->id < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name,
+				 o->has_arg ? " " : "", o->has_arg ? o->metavar : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->has_arg ? " " : "",
+				 o->has_arg ? o->metavar : "");
+		printf("  %-30s %s\n", left, o->help);
+	}
+	printf("  %-30s %s\n", "-h, --help", "show this help and exit");
+}
+
+/* The getopt_long tables: long options, and the short letters with their colons. */
+static void build_tables(const struct verb_syntax *syn, struct option *longopts, char *shorts)
+{
+	size_t s = 0;
+
+	shorts[s++] = ':'; /* a missing value is reported as such, not as an unknown option */
+	shorts[s++] = 'h';
+	for (size_t i = 0; i < syn->n_opts; i++) {
+		const struct opt_doc *o = &syn->opts[i];
+		longopts[i] = (struct option){ o->name,
+					       o->has_arg ? required_argument : no_argument, NULL,
+					       o->id };
+		if (o->id < 256) {
+			shorts[s++] = (char)o->id;
+			if (o->has_arg)
+				shorts[s++] = ':';
+		}
+	}
+	longopts[syn->n_opts] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[syn->n_opts + 1] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[s] = '\0';
+}
+
+int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
+	       int (*on_opt)(void *ctx, int id, const char *arg), void *ctx, char **pos,
+	       size_t *n_pos)
+{
+	struct option longopts[MAX_OPTS + 2];
+	char shorts[2 * MAX_OPTS + 3];
+	int id;
+
+	if (syn->n_opts > MAX_OPTS)
+		abort(); /* a table this large is a programming error */
+	build_tables(syn, longopts, shorts);
+	*n_pos = 0;
+	opterr = 0;
+	optind = 1;
+	while ((id = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		if (id == 'h') {
+			opts_help(syn);
+			return OPTS_HELP;
+		}
+		if (id == '?' || id == ':') {
+			usage_error("%s: %s: %s (see '%s %s --help')", argv[0],
+				    id == ':' ? "option needs a value" : "unrecognized option",
+				    argv[optind - 1], PROG, argv[0]);
+			return EXIT_USAGE;
+		}
+		if (on_opt(ctx, id, optarg) != 0)
+			return EXIT_USAGE;
+	}
+	for (; optind < argc; optind++) {
+		if (*n_pos == syn->max_pos) {
+			usage_error("%s: unexpected argument '%s' (usage: %s %s)", argv[0],
+				    argv[optind], PROG, syn->usage);
+			return EXIT_USAGE;
+		}
+		pos[(*n_pos)++] = argv[optind];
+	}
+	if (*n_pos < syn->min_pos) {
+		usage_error("%s: too few arguments (usage: %s %s)", argv[0], PROG, syn->usage);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Edit distance of short words, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[32][32];
+
+	if (la >= 32 || lb >= 32)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+			d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+	return d[la][lb];
+}
+
+int verbs_dispatch(const char *what, const struct verb_entry *verbs, size_t n, int argc,
+		   char **argv)
+{
+	/* The program's own level needs no second name in front. */
+	const char *level = strcmp(what, PROG) == 0 ? "" : what, *sep = *level ? ": " : "";
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	if (argc < 2) {
+		usage_error("%s%stoo few arguments: expected a verb (see '%s%s%s --help')", level,
+			    sep, PROG, *level ? " " : "", level);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 1, argv + 1);
+		size_t d = distance(argv[1], verbs[i].name);
+		if (d < best_d)
+			best_d = d, best = verbs[i].name;
+	}
+	if (best)
+		usage_error("%s%sunknown verb '%s', did you mean '%s'?", level, sep, argv[1], best);
+	else
+		usage_error("%s%sunknown verb '%s' (see '%s%s%s --help')", level, sep, argv[1],
+			    PROG, *level ? " " : "", level);
+	return EXIT_USAGE;
+}
