@@ -360,7 +360,7 @@ static void test_ovmf_verb(void **state)
 	tu_write_file(md, r.out, strlen(r.out));
 	tu_run_free(&r);
 	expect_refusal(run_cli("ovmf", bad_fw), 1, "truncated.fd");
-	expect_refusal(run_cli("ovmf"), 2, "expected one FILE");
+	expect_refusal(run_cli("ovmf"), 2, "ovmf: too few arguments");
 
 	/* The JSON measures without the binary, to the same digest. */
 	char *with = capture(run_cli("--mode", "snp", "--vcpus", "3", "--vcpu-type", "EPYC-v4",
@@ -855,13 +855,21 @@ static void test_report_more(void **state)
 	struct tu_run r;
 
 	(void)state;
+	/* Each sub-verb's own help; "report --help" lists all three. */
 	for (const char *const *v = (const char *const[]){ "show", "verify", "check", NULL }; *v;
 	     v++) {
+		char want[64];
 		r = run_cli("report", *v, "--help");
 		assert_int_equal(r.status, 0);
-		assert_non_null(strstr(r.out, "report check FILE"));
+		snprintf(want, sizeof(want), "report %s FILE", *v);
+		assert_non_null(strstr(r.out, want));
 		tu_run_free(&r);
 	}
+	r = run_cli("report", "--help");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "report check FILE"));
+	assert_non_null(strstr(r.out, "report show FILE"));
+	tu_run_free(&r);
 	r = run_cli("report", "show", rep);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "launch_mit_vector      0x3f\n"));

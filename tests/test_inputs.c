@@ -517,7 +517,7 @@ static void test_key_digest_options(void **state)
 	(void)state;
 	tu_expect_digest(run_cli("key-digest", "--output-format", "hex", key), want);
 	tu_expect_digest(run_cli("key-digest", key, "--output-format", "hex"), want);
-	tu_expect_refusal(run_cli("key-digest", key, "hex"), 2, "expected one PEM key");
+	tu_expect_refusal(run_cli("key-digest", key, "hex"), 2, "unexpected argument 'hex'");
 	tu_expect_refusal(run_cli("key-digest", "--output-format", "b64", key), 2,
 			  "invalid choice: 'b64'");
 	struct tu_run r = run_cli("key-digest", key, "--json");

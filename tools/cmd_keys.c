@@ -13,6 +13,7 @@
 
 #include "../image/io.h"
 #include "cli.h"
+#include "opts.h"
 
 static int read_key(const char *path, char **ret, size_t *len)
 {
@@ -45,77 +46,96 @@ struct id_block_args {
 	bool json;
 };
 
+enum {
+	K_MEASUREMENT = 256,
+	K_ID_KEY,
+	K_AUTHOR_KEY,
+	K_FAMILY_ID,
+	K_IMAGE_ID,
+	K_GUEST_SVN,
+	K_POLICY,
+	K_JSON,
+	K_FORMAT,
+};
+
+static const struct opt_doc id_block_opts[] = {
+	{ "measurement", true, K_MEASUREMENT, "HEX|BASE64", "the launch measurement (48 bytes)" },
+	{ "id-key", true, K_ID_KEY, "PEM", "the ID key (P-384, private)" },
+	{ "idkey", true, K_ID_KEY, "PEM", "the same, as snp-create-id-block spells it" },
+	{ "author-key", true, K_AUTHOR_KEY, "PEM", "the author key (P-384, private)" },
+	{ "authorkey", true, K_AUTHOR_KEY, "PEM", "the same, as snp-create-id-block spells it" },
+	{ "family-id", true, K_FAMILY_ID, "HEX", "FAMILY_ID (32 hex digits, default zero)" },
+	{ "image-id", true, K_IMAGE_ID, "HEX", "IMAGE_ID (32 hex digits, default zero)" },
+	{ "guest-svn", true, K_GUEST_SVN, "N", "GUEST_SVN (default 0)" },
+	{ "policy", true, K_POLICY, "VALUE", "the guest policy (default 0x30000)" },
+	{ "json", false, K_JSON, NULL, "JSON output" },
+};
+
+static const struct verb_syntax id_block_syntax = {
+	.usage =
+		"id-block --measurement HEX|BASE64 --id-key PEM --author-key PEM [--family-id HEX] "
+		"[--image-id HEX] [--guest-svn N] [--policy VALUE] [--json]",
+	.about = "Prints id-block=...,id-auth=... for QEMU's sev-snp-guest object and the key "
+		 "digests, as snp-create-id-block does.",
+	.opts = id_block_opts,
+	.n_opts = sizeof(id_block_opts) / sizeof(id_block_opts[0]),
+};
+
+static int id_block_option(void *ctx, int id, const char *arg)
+{
+	struct id_block_args *a = ctx;
+	uint64_t v;
+
+	switch (id) {
+	case K_MEASUREMENT:
+		a->measurement = arg;
+		return 0;
+	case K_ID_KEY:
+		a->id_key = arg;
+		return 0;
+	case K_AUTHOR_KEY:
+		a->author_key = arg;
+		return 0;
+	case K_FAMILY_ID:
+		a->family_id = arg;
+		return 0;
+	case K_IMAGE_ID:
+		a->image_id = arg;
+		return 0;
+	case K_GUEST_SVN:
+		if (!parse_u64(arg, true, UINT32_MAX, &v)) {
+			usage_error("--guest-svn: invalid value '%s'", arg);
+			return EXIT_USAGE;
+		}
+		a->svn = (uint32_t)v;
+		return 0;
+	case K_POLICY:
+		if (!parse_u64(arg, true, UINT64_MAX, &a->policy)) {
+			usage_error("--policy: invalid value '%s'", arg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	default:
+		a->json = true;
+		return 0;
+	}
+}
+
 static int id_block_options(int argc, char **argv, struct id_block_args *a)
 {
-	static const struct option longopts[] = {
-		{ "measurement", required_argument, NULL, 'm' },
-		{ "id-key", required_argument, NULL, 'i' },
-		{ "idkey", required_argument, NULL, 'i' },
-		{ "author-key", required_argument, NULL, 'a' },
-		{ "authorkey", required_argument, NULL, 'a' },
-		{ "family-id", required_argument, NULL, 'f' },
-		{ "image-id", required_argument, NULL, 'g' },
-		{ "guest-svn", required_argument, NULL, 's' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint64_t v;
-	int c;
+	char *pos[1];
+	size_t n_pos;
+	int r;
 
 	memset(a, 0, sizeof(*a));
 	a->policy = 0x30000; /* the reference's default */
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			a->measurement = optarg;
-			break;
-		case 'i':
-			a->id_key = optarg;
-			break;
-		case 'a':
-			a->author_key = optarg;
-			break;
-		case 'f':
-			a->family_id = optarg;
-			break;
-		case 'g':
-			a->image_id = optarg;
-			break;
-		case 's':
-			if (!parse_u64(optarg, true, UINT32_MAX, &v)) {
-				usage_error("--guest-svn: invalid value '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			a->svn = (uint32_t)v;
-			break;
-		case 'p':
-			if (!parse_u64(optarg, true, UINT64_MAX, &a->policy)) {
-				usage_error("--policy: invalid value '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'j':
-			a->json = true;
-			break;
-		case 'h':
-			printf("Usage: %s id-block --measurement HEX|BASE64 --id-key PEM --author-key PEM "
-			       "[--family-id HEX] [--image-id HEX] [--guest-svn N] [--policy VALUE] "
-			       "[--json]\nPrints id-block=...,id-auth=... for QEMU and the key digests, "
-			       "as snp-create-id-block does.\n",
-			       PROG);
-			exit(EXIT_OK);
-		default:
-			usage_error("id-block: unrecognized argument: %s", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc || !a->measurement || !a->id_key || !a->author_key) {
-		usage_error("id-block: expected --measurement HEX|BASE64 --id-key PEM --author-key "
-			    "PEM");
+	r = opts_parse(&id_block_syntax, argc, argv, id_block_option, a, pos, &n_pos);
+	if (r)
+		return r;
+	if (!a->measurement || !a->id_key || !a->author_key) {
+		usage_error("id-block: --measurement, --id-key and --author-key are required "
+			    "(see '%s id-block --help')",
+			    PROG);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -178,6 +198,8 @@ int cmd_id_block(int argc, char **argv)
 	size_t id_len = 0, author_len = 0;
 	int r = id_block_options(argc, argv, &a);
 
+	if (r == OPTS_HELP)
+		return EXIT_OK;
 	if (r == 0)
 		r = id_params(&a, &p);
 	if (r == 0)
@@ -198,67 +220,68 @@ int cmd_id_block(int argc, char **argv)
 	return r;
 }
 
-static void key_digest_help(void)
+static const struct opt_doc key_digest_opts[] = {
+	{ "output-format", true, K_FORMAT, "FORMAT", "hex (default) or base64" },
+	{ "json", false, K_JSON, NULL, "JSON output" },
+};
+
+static const struct verb_syntax key_digest_syntax = {
+	.usage = "key-digest KEY.pem [--output-format hex|base64] [--json]",
+	.about = "The SHA-384 a report carries in ID_KEY_DIGEST or AUTHOR_KEY_DIGEST for this "
+		 "P-384 key (public or private).",
+	.opts = key_digest_opts,
+	.n_opts = sizeof(key_digest_opts) / sizeof(key_digest_opts[0]),
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+struct key_digest_args {
+	bool base64, json;
+};
+
+static int key_digest_option(void *ctx, int id, const char *arg)
 {
-	printf("Usage: %s key-digest KEY.pem [--output-format hex|base64] [--json]\n"
-	       "The SHA-384 a report carries in ID_KEY_DIGEST or AUTHOR_KEY_DIGEST for this P-384 "
-	       "key (public or private).\n",
-	       PROG);
+	struct key_digest_args *a = ctx;
+
+	if (id == K_JSON) {
+		a->json = true;
+		return 0;
+	}
+	if (strcmp(arg, "hex") != 0 && strcmp(arg, "base64") != 0) {
+		usage_error("argument --output-format: invalid choice: '%s' (choose from 'hex', "
+			    "'base64')",
+			    arg);
+		return EXIT_USAGE;
+	}
+	a->base64 = strcmp(arg, "base64") == 0;
+	return 0;
 }
 
 int cmd_key_digest(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output-format", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	uint8_t d[SNPM_SHA384_SIZE];
-	char out[2 * SNPM_SHA384_SIZE + 1];
+	char out[2 * SNPM_SHA384_SIZE + 1], *pos[1];
+	struct key_digest_args a = { false, false };
 	struct snpm_error err;
-	bool base64 = false, json = false;
 	char *pem = NULL;
-	size_t len = 0;
-	int c, r;
+	size_t len = 0, n_pos;
+	int r = opts_parse(&key_digest_syntax, argc, argv, key_digest_option, &a, pos, &n_pos);
+	bool base64, json;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			key_digest_help();
-			return EXIT_OK;
-		} else if (c == 'j') {
-			json = true;
-		} else if (c == 'o' &&
-			   (strcmp(optarg, "hex") == 0 || strcmp(optarg, "base64") == 0)) {
-			base64 = strcmp(optarg, "base64") == 0;
-		} else if (c == 'o') {
-			usage_error("argument --output-format: invalid choice: '%s' (choose from "
-				    "'hex', 'base64')",
-				    optarg);
-			return EXIT_USAGE;
-		} else {
-			usage_error("key-digest: %s: %s",
-				    c == ':' ? "option needs an argument" : "unrecognized argument",
-				    argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage_error("key-digest: expected one PEM key (P-384, public or private)");
-		return EXIT_USAGE;
-	}
-	r = read_key(argv[optind], &pem, &len);
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	base64 = a.base64, json = a.json;
+	const char *path = pos[0];
+	r = read_key(path, &pem, &len);
 	if (r == 0 && snpm_key_digest(pem, len, d, &err) < 0)
-		r = report(argv[optind], &err);
+		r = report(path, &err);
 	free_key(pem, len);
 	if (r)
 		return r;
 	format_digest(d, sizeof(d), base64, out);
 	if (json) {
 		struct json_object *o = json_object_new_object();
-		json_add_str(o, "key", argv[optind]);
+		json_add_str(o, "key", path);
 		json_add_hex(o, "sha384", d, sizeof(d));
 		json_add_str(o, "digest", out);
 		json_add_str(o, "format", base64 ? "base64" : "hex");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opts.h"
 #include "../image/io.h"
 
 static void print_entries(const struct snpm_ovmf_info *info, const uint8_t *image)
@@ -98,43 +99,35 @@ static int print_json_doc(const char *path, const struct snpm_ovmf_info *info, c
 	return 0;
 }
 
+static const struct opt_doc ovmf_opts[] = {
+	{ "json", false, 256, NULL, "JSON output (accepted back by --ovmf-metadata)" },
+};
+
+static const struct verb_syntax ovmf_syntax = {
+	.usage = "ovmf FILE [--json]",
+	.about = "Print what an OVMF (or SVSM) image tells the VMM: footer table, SEV metadata, "
+		 "reset EIP, hashes table, supported modes, and its digests.",
+	.opts = ovmf_opts,
+	.n_opts = 1,
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
 int cmd_ovmf(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct snpm_ovmf_digests d = { .has_snp = true, .has_sha256 = true };
 	struct snpm_ovmf_info info;
 	struct snpm_error err;
 	bool json = false;
 	uint8_t *image;
-	size_t len;
-	int c, r;
+	char *pos[1];
+	size_t len, n_pos;
+	int r = opts_parse(&ovmf_syntax, argc, argv, opts_json_flag, &json, pos, &n_pos);
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			printf("Usage: %s ovmf FILE [--json]\n\nPrint what an OVMF (or SVSM) "
-			       "image tells the VMM: footer table, SEV metadata, reset EIP, hashes "
-			       "table, supported modes, and its digests. The JSON is accepted back "
-			       "by --ovmf-metadata.\n",
-			       PROG);
-			return EXIT_OK;
-		}
-		if (c != 'j') {
-			usage_error("ovmf: unrecognized argument: %s", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-		json = true;
-	}
-	if (optind != argc - 1) {
-		usage_error("ovmf: expected one FILE");
-		return EXIT_USAGE;
-	}
-	const char *path = argv[optind];
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	const char *path = pos[0];
+
 	if (snpm_io_read_all(path, SNPM_IO_PIPES, SNPM_OVMF_MAX_SIZE, &image, &len, &err) < 0)
 		return report(path, &err);
 	r = snpm_ovmf_parse(image, len, &info, &err);

@@ -258,28 +258,32 @@ static struct json_object *report_json(const struct snpm_report *r)
 	return o;
 }
 
+static const struct opt_doc show_opts[] = {
+	{ "json", false, 256, NULL, "JSON output" },
+};
+
+static const struct verb_syntax show_syntax = {
+	.usage = "report show FILE [--json]",
+	.about = "Every field of a version 2, 3 or 5 attestation report. FILE: the 1184 bytes, "
+		 "their hex, or - for stdin.",
+	.opts = show_opts,
+	.n_opts = 1,
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
 static int report_show(int argc, char **argv)
 {
 	uint8_t raw[SNPM_REPORT_SIZE];
 	struct snpm_report rep;
 	bool json = false;
-	const char *file = NULL;
-	int r;
+	char *pos[1];
+	size_t n_pos;
+	int r = opts_parse(&show_syntax, argc, argv, opts_json_flag, &json, pos, &n_pos);
+	const char *file = pos[0];
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if (!file && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
-			file = argv[i];
-		} else {
-			usage_error("report show: unrecognized argument: %s", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if (!file) {
-		usage_error("report show: expected FILE (binary, hex, or - for stdin)");
-		return EXIT_USAGE;
-	}
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
 	r = parse_report_file(file, raw, &rep);
 	if (r)
 		return r;
@@ -344,54 +348,72 @@ static void describe_verified(const struct snpm_verify_result *res, char *out, s
 				     ", chip ID masked (not compared)");
 }
 
+enum { V_VCEK = 256, V_ASK, V_ARK, V_CHAIN, V_JSON };
+
+static const struct opt_doc verify_opts[] = {
+	{ "vcek", true, V_VCEK, "CERT", "the VCEK (PEM or DER)" },
+	{ "vlek", true, V_VCEK, "CERT", "the VLEK, for a VLEK-signed report" },
+	{ "ask", true, V_ASK, "CERT", "the ASK (default: AMD's, built in)" },
+	{ "asvk", true, V_ASK, "CERT", "the ASVK, for a VLEK (default: built in)" },
+	{ "ark", true, V_ARK, "CERT", "the ARK (must be one of AMD's)" },
+	{ "chain", true, V_CHAIN, "PEM", "ASK (or ASVK) then ARK, as AMD's KDS serves them" },
+	{ "json", false, V_JSON, NULL, "the verdict as JSON, also when it is no" },
+};
+
+static const struct verb_syntax verify_syntax = {
+	.usage = "report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain PEM] [--json]",
+	.about = "The report's signature with the VCEK, the chain VCEK <- ASK <- ARK, the TCB and "
+		 "the chip ID. Exit 0 when it verifies, 3 when it does not.",
+	.opts = verify_opts,
+	.n_opts = sizeof(verify_opts) / sizeof(verify_opts[0]),
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+struct verify_args {
+	const char *vcek, *ask, *ark, *chain;
+	bool json;
+};
+
+static int verify_option(void *ctx, int id, const char *arg)
+{
+	struct verify_args *a = ctx;
+
+	if (id == V_VCEK)
+		a->vcek = arg;
+	else if (id == V_ASK)
+		a->ask = arg;
+	else if (id == V_ARK)
+		a->ark = arg;
+	else if (id == V_CHAIN)
+		a->chain = arg;
+	else
+		a->json = true;
+	return 0;
+}
+
 static int report_verify(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "vcek", required_argument, NULL, 'v' }, { "vlek", required_argument, NULL, 'v' },
-		{ "ask", required_argument, NULL, 's' },  { "asvk", required_argument, NULL, 's' },
-		{ "ark", required_argument, NULL, 'r' },  { "chain", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },	  { NULL, 0, NULL, 0 },
-	};
-	const char *vcek = NULL, *ask = NULL, *ark = NULL, *chain = NULL;
+	struct verify_args a = { 0 };
 	uint8_t raw[SNPM_REPORT_SIZE];
 	struct snpm_verify_result res;
 	struct snpm_report rep;
 	struct cert_files certs = { 0 };
 	struct snpm_error err;
-	bool json = false;
-	char text[256];
-	int c, r;
+	char text[256], *pos[1];
+	size_t n_pos;
+	int r = opts_parse(&verify_syntax, argc, argv, verify_option, &a, pos, &n_pos);
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			vcek = optarg;
-			break;
-		case 's':
-			ask = optarg;
-			break;
-		case 'r':
-			ark = optarg;
-			break;
-		case 'c':
-			chain = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			usage_error("report verify: unrecognized argument: %s", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1 || !vcek) {
-		usage_error("report verify: expected FILE --vcek CERT [--ask CERT] [--ark CERT] "
-			    "[--chain PEM]");
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	if (!a.vcek) {
+		usage_error("report verify: --vcek CERT is required (usage: %s %s)", PROG,
+			    verify_syntax.usage);
 		return EXIT_USAGE;
 	}
-	r = parse_report_file(argv[optind], raw, &rep);
+	const char *vcek = a.vcek, *ask = a.ask, *ark = a.ark, *chain = a.chain, *file = pos[0];
+	bool json = a.json;
+	r = parse_report_file(file, raw, &rep);
 	if (r == 0)
 		r = load_certs(vcek, ask, ark, chain, &certs);
 	if (r == 0 && snpm_report_verify(raw, &certs.in, &res, &err) < 0) {
@@ -403,7 +425,7 @@ static int report_verify(int argc, char **argv)
 			print_json(o);
 			json_object_put(o);
 		}
-		r = report_verdict(argv[optind], &err);
+		r = report_verdict(file, &err);
 	}
 	if (r == 0) {
 		describe_verified(&res, text, sizeof(text));
@@ -420,7 +442,7 @@ static int report_verify(int argc, char **argv)
 			print_json(o);
 			json_object_put(o);
 		} else {
-			printf("%s: verified: %s\n", argv[optind], text);
+			printf("%s: verified: %s\n", file, text);
 		}
 	}
 	cert_files_free(&certs);
@@ -664,14 +686,6 @@ static void report_help(void)
 	       PROG, PROG, PROG);
 }
 
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return true;
-	return false;
-}
-
 int cmd_report(int argc, char **argv)
 {
 	static const struct verb_entry sub[] = {
@@ -680,12 +694,9 @@ int cmd_report(int argc, char **argv)
 		{ "check", report_check, "report check FILE (--measurement HEX | options) [...]" },
 	};
 
-	if (wants_help(argc, argv)) {
-		/* check takes the measurement options too: its help is the table's. */
-		if (argc >= 2 && strcmp(argv[1], "check") == 0)
-			print_help(VERB_CHECK);
-		else
-			report_help();
+	/* Each sub-verb answers its own --help; "report --help" lists them. */
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		report_help();
 		return EXIT_OK;
 	}
 	return verbs_dispatch("report", sub, sizeof(sub) / sizeof(sub[0]), argc, argv);

@@ -40,24 +40,25 @@ enum {
 	V_HELP,
 };
 
-static const struct option verity_opts[] = {
-	{ "hash", required_argument, NULL, V_HASH },
-	{ "data-block-size", required_argument, NULL, V_DATA_BS },
-	{ "hash-block-size", required_argument, NULL, V_HASH_BS },
-	{ "data-blocks", required_argument, NULL, V_DATA_BLOCKS },
-	{ "hash-offset", required_argument, NULL, V_HASH_OFFSET },
-	{ "no-superblock", no_argument, NULL, V_NO_SB },
-	{ "format", required_argument, NULL, V_FORMAT },
-	{ "salt", required_argument, NULL, V_SALT },
-	{ "uuid", required_argument, NULL, V_UUID },
-	{ "root-hash-file", required_argument, NULL, V_ROOT_FILE },
-	{ "json", no_argument, NULL, V_JSON },
-	{ "seed", required_argument, NULL, V_SEED },
-	{ "threads", required_argument, NULL, V_THREADS },
-	{ "data-device", required_argument, NULL, V_DATA_DEV },
-	{ "hash-device", required_argument, NULL, V_HASH_DEV },
-	{ "help", no_argument, NULL, V_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct opt_doc verity_opts[] = {
+	{ "hash", true, V_HASH, "ALG", "sha256 (default), sha1, sha512" },
+	{ "data-block-size", true, V_DATA_BS, "N", "bytes (default 4096)" },
+	{ "hash-block-size", true, V_HASH_BS, "N", "bytes (default 4096)" },
+	{ "data-blocks", true, V_DATA_BLOCKS, "N", "hash only the first N data blocks" },
+	{ "hash-offset", true, V_HASH_OFFSET, "N",
+	  "where the tree starts in HASH (HASH may be DATA)" },
+	{ "no-superblock", false, V_NO_SB, NULL, "write no superblock" },
+	{ "format", true, V_FORMAT, "0|1", "hash format (default 1)" },
+	{ "salt", true, V_SALT, "HEX|-", "the salt (- for none; default random)" },
+	{ "uuid", true, V_UUID, "UUID", "the superblock's UUID (default random)" },
+	{ "root-hash-file", true, V_ROOT_FILE, "F",
+	  "write (format) or read (verify) the root hash" },
+	{ "json", false, V_JSON, NULL, "JSON output (a verdict also when it is no)" },
+	{ "seed", true, V_SEED, "S", "derive salt and UUID from S (HMAC-SHA256), reproducibly" },
+	{ "threads", true, V_THREADS, "N",
+	  "hash the data with N threads (default: CPUs, at most 8)" },
+	{ "data-device", true, V_DATA_DEV, "DEV", "the guest's data device in the printed lines" },
+	{ "hash-device", true, V_HASH_DEV, "DEV", "the guest's hash device in the printed lines" },
 };
 
 struct verity_args {
@@ -170,36 +171,37 @@ static void verity_help(void)
 	       IMG_PROG, IMG_PROG);
 }
 
+static int on_verity_option(void *ctx, int id, const char *arg)
+{
+	return verity_option(ctx, id, arg) < 0 ? 2 : 0;
+}
+
 static int verity_parse(int argc, char **argv, struct verity_args *a, int want_pos,
 			const char *usage)
 {
+	const struct verb_syntax syn = {
+		.usage = usage,
+		.about =
+			"dm-verity hash trees byte-identical to veritysetup's, with its options and "
+			"a few more. HASH may be DATA itself, with --hash-offset, to append the tree.",
+		.opts = verity_opts,
+		.n_opts = sizeof(verity_opts) / sizeof(verity_opts[0]),
+		.min_pos = (size_t)want_pos - (want_pos == 3), /* verify: --root-hash-file */
+		.max_pos = (size_t)want_pos,
+	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int c;
+	size_t n_pos;
+	int r;
 
 	memset(a, 0, sizeof(*a));
 	snpm_verity_defaults(&a->p);
 	a->p.threads = cpus > 8 ? 8 : cpus < 1 ? 1 : (unsigned)cpus;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", verity_opts, NULL)) != -1) {
-		if (c == V_HELP) {
-			verity_help();
-			exit(0);
-		}
-		if (c == '?' || c == ':') {
-			usage_error("unrecognized or incomplete argument: %s", argv[optind - 1]);
-			return 2;
-		}
-		if (verity_option(a, c, optarg) < 0)
-			return 2;
-	}
-	for (; optind < argc; optind++) {
-		if (a->n_pos == want_pos) {
-			usage_error("unexpected argument: %s", argv[optind]);
-			return 2;
-		}
-		a->pos[a->n_pos++] = argv[optind];
-	}
+	r = opts_parse(&syn, argc, argv, on_verity_option, a, a->pos, &n_pos);
+	if (r == OPTS_HELP)
+		exit(0);
+	if (r)
+		return r;
+	a->n_pos = (int)n_pos;
 	/* verity verify takes the root hash as an argument or, as veritysetup does, from
 	 * --root-hash-file. */
 	if (a->n_pos != want_pos && !(want_pos == 3 && a->n_pos == 2 && a->root_file)) {

@@ -30,6 +30,13 @@ void opts_help(const struct verb_syntax *syn)
 	printf("  %-30s %s\n", "-h, --help", "show this help and exit");
 }
 
+int opts_json_flag(void *ctx, int id, const char *arg)
+{
+	(void)id, (void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 /* The getopt_long tables: long options, and the short letters with their colons. */
 static void build_tables(const struct verb_syntax *syn, struct option *longopts, char *shorts)
 {

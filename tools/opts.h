@@ -41,6 +41,9 @@ int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
 	       int (*on_opt)(void *ctx, int id, const char *arg), void *ctx, char **pos,
 	       size_t *n_pos);
 
+/* An on_opt for verbs whose only option is --json: ctx is a bool. */
+int opts_json_flag(void *ctx, int id, const char *arg);
+
 /* The verb's --help on stdout: usage, about, and every option of the table. */
 void opts_help(const struct verb_syntax *syn);
 
