@@ -23,7 +23,7 @@
 #include <snpm/image.h>
 #include <snpm/measure.h>
 
-#include "../ovmf/internal.h"
+#include "../core/core.h"
 #include "bundle.h"
 
 const char *const bundle_artifact_keys[N_ARTIFACTS] = { "kernel", "initramfs", "rootfs", "ovmf" };

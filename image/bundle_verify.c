@@ -14,7 +14,7 @@
 
 #include <json-c/json.h>
 
-#include "../ovmf/internal.h"
+#include "../core/core.h"
 #include "bundle.h"
 
 struct checker {

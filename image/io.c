@@ -15,7 +15,7 @@
 
 #include <snpm/image.h>
 
-#include "../ovmf/internal.h"
+#include "../core/core.h"
 #include "io.h"
 
 #define CHUNK (1u << 20)

@@ -16,7 +16,7 @@
 
 #include <snpm/image.h>
 
-#include "../ovmf/internal.h"
+#include "../core/core.h"
 
 enum {
 	BZ_SETUP_SECTS = 0x1f1, /* u8: 0 means 4 */

@@ -22,7 +22,7 @@
 
 #include <snpm/image.h>
 
-#include "../ovmf/internal.h"
+#include "../core/core.h"
 #include "io.h"
 
 extern char **environ;

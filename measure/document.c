@@ -16,6 +16,7 @@
 #include <snpm/document.h>
 
 #include "crypto.h"
+#include "../ovmf/ovmf_internal.h"
 #include "json.h"
 
 /* ---- firmware metadata ---- */

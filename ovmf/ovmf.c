@@ -14,7 +14,7 @@
 
 #include <snpm/ovmf.h>
 
-#include "internal.h"
+#include "ovmf_internal.h"
 
 #define ENTRY_HEADER_SIZE 18u /* u16 length + GUID */
 #define RESET_VECTOR_SIZE 32u /* the table ends this far before the end of the image */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Version, error strings, error reporting and GUID text, shared by every module. */
+/* Version, error strings, error reporting, hex, the number grammar and GUID text: core.h. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core.h"
 
 const char *snpm_version(void)
 {

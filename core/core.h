@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Helpers shared inside the library (never installed): little-endian access, checked
- * arithmetic and error reporting. ovmf/ is the leaf module, so this lives here.
+ * The library's core helpers (never installed), at the bottom of the include graph: every
+ * module may use them, they use nothing of ours but the public <snpm/common.h>. Little-endian
+ * access, checked arithmetic, error filling (core.c also holds the version, error strings,
+ * hex, the one number grammar and GUID text).
  */
-#ifndef SNPM_INTERNAL_H
-#define SNPM_INTERNAL_H
+#ifndef SNPM_CORE_H
+#define SNPM_CORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,8 +66,4 @@ int snpm_fail(struct snpm_error *reterr, int code, const char *fmt, ...)
 int snpm_fail_at(struct snpm_error *reterr, int code, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-struct snpm_ovmf_info;
-/* The section checks of snpm_ovmf_parse(), for metadata that did not come from an image. */
-int snpm_ovmf_check_sections(const struct snpm_ovmf_info *info, struct snpm_error *reterr);
-
-#endif /* SNPM_INTERNAL_H */
+#endif /* SNPM_CORE_H */
