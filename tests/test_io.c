@@ -487,6 +487,42 @@ static void test_verity_verify_forms(void **state)
 	free(data), free(hash), free(rootf), free(wrong);
 }
 
+/* As non-root, mksquashfs would put an unreadable file in the image as an empty one: refused. */
+static void test_rootfs_unreadable_as_user(void **state)
+{
+	char *tree = small_tree("utree"), *out = path_in("uout"), file[600], img[600];
+	struct tu_run r;
+
+	(void)state;
+	tu_need_program("/usr/bin/setpriv", "util-linux");
+	tu_need_program("/usr/bin/mksquashfs", "squashfs-tools");
+	assert_int_equal(chmod(dir, 0755), 0);
+	mkdir(out, 01777);
+	assert_int_equal(chmod(out, 01777), 0);
+	snprintf(file, sizeof(file), "%s/secret", tree);
+	tu_write_file(file, "secret", 6);
+	assert_int_equal(chmod(file, 0), 0);
+	snprintf(img, sizeof(img), "%s/r.img", out);
+	const char *argv[] = { "/usr/bin/setpriv",
+			       "--reuid=nobody",
+			       "--regid=nogroup",
+			       "--clear-groups",
+			       SNPM_IMAGE_CLI,
+			       "rootfs",
+			       tree,
+			       "-o",
+			       img,
+			       NULL };
+	tu_run((char *const *)argv, &r);
+	if (r.status != 1 || !strstr(r.err, "secret: cannot be read"))
+		fail_msg("status %d, stderr '%s'", r.status, r.err);
+	tu_run_free(&r);
+	assert_int_equal(access(img, F_OK), -1);
+	entries_are(out, 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	free(tree), free(out);
+}
+
 /* Whether any process named comm runs (the filesystem tools a killed snpimage started). */
 static bool process_running(const char *comm)
 {
@@ -627,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_verity_inline_restored),
 		cmocka_unit_test(test_rootfs_inputs),
 		cmocka_unit_test(test_bundle_files_only),
+		cmocka_unit_test(test_rootfs_unreadable_as_user),
 		cmocka_unit_test(test_verity_verify_forms),
 		cmocka_unit_test(test_full_disk_messages),
 		cmocka_unit_test(test_signals_every_verb),
