@@ -211,20 +211,7 @@ typedef void (*snpm_bundle_problem_fn)(void *arg, const char *what, const char *
 SNPM_EXPORT int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
 				   struct snpm_error *reterr);
 
-/* ---- outputs written whole ---- */
-
-/*
- * Opens a temporary file beside path (its name goes to tmp) and registers it for
- * snpm_remove_temporaries(). Returns the descriptor, or -1 with errno set.
- */
-SNPM_EXPORT int snpm_output_open(const char *path, char *tmp, size_t tmp_size);
-
-/*
- * Finishes it: when status is 0, chmod to mode, fsync, close and rename over path; otherwise
- * close and remove it. Returns status, or the error of finishing.
- */
-SNPM_EXPORT int snpm_output_commit(int fd, const char *tmp, const char *path, unsigned mode,
-				   int status, struct snpm_error *reterr);
+/* ---- interrupted runs ---- */
 
 /*
  * Removes every temporary file and folder the library is writing at this moment. Only system

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Every function the public headers declare (SNPM_EXPORT) is exported by the shared library,
+# and the library exports nothing else: a declaration without a definition would only fail
+# when an application links.
+# Usage: tests/exports.sh INCLUDE_DIR LIBRARY.so
+set -euo pipefail
+declared=$(cat "$1"/snpm/*.h | tr '\n' ' ' | grep -o 'SNPM_EXPORT [^;(]*(' |
+  grep -o 'snpm_[a-z0-9_]*($' | tr -d '(' | sort -u)
+exported=$(nm -D --defined-only "$2" | awk '$2 == "T" { print $3 }' | sort -u)
+missing=$(comm -23 <(echo "$declared") <(echo "$exported"))
+extra=$(comm -13 <(echo "$declared") <(echo "$exported"))
+[ -z "$missing" ] || { echo "declared but not exported: $missing"; exit 1; }
+[ -z "$extra" ] || { echo "exported but not declared: $extra"; exit 1; }
+echo "exports: $(echo "$declared" | wc -l) functions declared and exported"
