@@ -161,9 +161,11 @@ static int refuse_existing_tree(const char *image, struct snpm_error *reterr)
 	struct snpm_verity_params p;
 	struct stat st;
 	uint8_t magic[8];
-	int fd = open(image, O_RDONLY | O_CLOEXEC), r = 0;
+	int fd = snpm_io_open_fd(image, SNPM_IO_REGULAR, reterr), r = 0;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fd < 0) {
+		r = snpm_io_name(image, fd, reterr);
+	} else if (fstat(fd, &st) < 0) {
 		r = snpm_fail(reterr, SNPM_EIO, "%s: %s", image, strerror(errno));
 	} else {
 		for (uint64_t at = 4096; r == 0 && at + 8 <= (uint64_t)st.st_size; at += 4096)

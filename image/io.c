@@ -188,7 +188,8 @@ static int check_type(const struct stat *st, unsigned flags, struct snpm_error *
 {
 	if (S_ISDIR(st->st_mode))
 		return io_fail(reterr, SNPM_EIO, EISDIR, "cannot read");
-	if (S_ISREG(st->st_mode) || (S_ISFIFO(st->st_mode) && (flags & SNPM_IO_PIPES)))
+	if (S_ISREG(st->st_mode) || (S_ISFIFO(st->st_mode) && (flags & SNPM_IO_PIPES)) ||
+	    (S_ISBLK(st->st_mode) && (flags & SNPM_IO_DEVICES)))
 		return 0;
 	return io_fail(reterr, SNPM_EINVAL, 0, "not a regular file%s (a %s)",
 		       flags & SNPM_IO_PIPES ? " or a pipe" : "",
@@ -243,6 +244,14 @@ int snpm_io_open(const char *path, unsigned flags, struct snpm_io_in *in, struct
 	}
 	snapshot(in, &st);
 	return 0;
+}
+
+int snpm_io_open_fd(const char *path, unsigned flags, struct snpm_error *reterr)
+{
+	struct snpm_io_in in;
+	int r = snpm_io_open(path, flags & ~SNPM_IO_PIPES, &in, reterr);
+
+	return r < 0 ? r : in.fd;
 }
 
 int snpm_io_read(struct snpm_io_in *in, void *buf, size_t len, size_t *ret_n,

@@ -34,6 +34,7 @@ enum snpm_io_flags {
 	SNPM_IO_REGULAR = 0, /* a regular file */
 	SNPM_IO_PIPES = 1u << 0, /* also a FIFO, and "-" for standard input */
 	SNPM_IO_NOFOLLOW = 1u << 1, /* a symbolic link is refused, not followed */
+	SNPM_IO_DEVICES = 1u << 2, /* also a block device (a verity hash device) */
 };
 
 /* An open input and what it was when opened. */
@@ -48,6 +49,12 @@ struct snpm_io_in {
 /* Opens path for reading. The error names no path: the caller says which input it was. */
 int snpm_io_open(const char *path, unsigned flags, struct snpm_io_in *in,
 		 struct snpm_error *reterr);
+/*
+ * For code that reads at offsets (kernel headers, verity trees): opens path with the checks of
+ * snpm_io_open() and returns its descriptor for snpm_io_pread_all(), or a negative code.
+ * close() it.
+ */
+int snpm_io_open_fd(const char *path, unsigned flags, struct snpm_error *reterr);
 /* Reads up to len bytes (retrying EINTR); *ret_n is 0 at the end. */
 int snpm_io_read(struct snpm_io_in *in, void *buf, size_t len, size_t *ret_n,
 		 struct snpm_error *reterr);

@@ -17,6 +17,7 @@
 #include <snpm/image.h>
 
 #include "../core/core.h"
+#include "io.h"
 
 enum {
 	BZ_SETUP_SECTS = 0x1f1, /* u8: 0 means 4 */
@@ -135,12 +136,12 @@ int snpm_kernel_info(const char *path, struct snpm_kernel_info *ret, struct snpm
 	int fd, r;
 
 	memset(&k, 0, sizeof(k));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = snpm_io_open_fd(path, SNPM_IO_REGULAR, reterr);
 	if (fd < 0)
-		return snpm_fail(reterr, SNPM_EIO, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		return fd;
+	if (fstat(fd, &st) < 0) {
 		close(fd);
-		return snpm_fail(reterr, SNPM_EINVAL, "not a regular file");
+		return snpm_fail(reterr, SNPM_EIO, "cannot stat: %s", strerror(errno));
 	}
 	k.file_size = (uint64_t)st.st_size;
 	memset(h, 0, sizeof(h));

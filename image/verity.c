@@ -360,10 +360,10 @@ int snpm_verity_read_superblock(const char *path, uint64_t offset, struct snpm_v
 {
 	uint8_t sb[SNPM_VERITY_SB_SIZE];
 	struct snpm_verity_params p;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	int fd = snpm_io_open_fd(path, SNPM_IO_REGULAR | SNPM_IO_DEVICES, reterr), r;
 
 	if (fd < 0)
-		return snpm_fail(reterr, SNPM_EIO, "cannot open: %s", strerror(errno));
+		return fd;
 	r = pread_full(fd, sb, sizeof(sb), offset);
 	close(fd);
 	if (r < 0)
@@ -480,7 +480,8 @@ static int format_separate(int data_fd, const char *hash_path, const struct snpm
 	if (r < 0)
 		return r;
 	/* Bytes before the hash area belong to the file's owner: keep them. */
-	old = p->hash_offset && !out.through ? open(hash_path, O_RDONLY | O_CLOEXEC) : -1;
+	old = p->hash_offset && !out.through ? snpm_io_open_fd(hash_path, SNPM_IO_REGULAR, NULL) :
+					       -1;
 	if (old >= 0 && snpm_io_copy_range(old, out.fd, p->hash_offset) < 0)
 		r = snpm_fail(reterr, SNPM_EIO, "cannot copy: %s", strerror(errno));
 	if (old >= 0)
@@ -581,10 +582,9 @@ int snpm_verity_format(const char *data_path, const char *hash_path,
 	if (r < 0)
 		return r;
 	p = *params;
-	fd = open(data_path, O_RDONLY | O_CLOEXEC);
+	fd = snpm_io_open_fd(data_path, SNPM_IO_REGULAR, reterr);
 	if (fd < 0)
-		return snpm_fail(reterr, SNPM_EIO, "%s: cannot open: %s", data_path,
-				 strerror(errno));
+		return snpm_io_name(data_path, fd, reterr);
 	memset(&res, 0, sizeof(res));
 	r = data_block_count(fd, &p, &data_blocks, reterr);
 	if (r == 0)
@@ -725,11 +725,12 @@ int snpm_verity_verify(const char *data_path, const char *hash_path,
 		p.threads = params->threads;
 	}
 	r = check_params(&p, reterr);
-	c.data_fd = open(data_path, O_RDONLY | O_CLOEXEC);
-	c.hash_fd = open(hash_path, O_RDONLY | O_CLOEXEC);
-	if (r == 0 && (c.data_fd < 0 || c.hash_fd < 0))
-		r = snpm_fail(reterr, SNPM_EIO, "%s: cannot open: %s",
-			      c.data_fd < 0 ? data_path : hash_path, strerror(errno));
+	c.data_fd = c.hash_fd = -1;
+	if (r == 0 && (c.data_fd = snpm_io_open_fd(data_path, SNPM_IO_REGULAR, reterr)) < 0)
+		r = snpm_io_name(data_path, c.data_fd, reterr);
+	if (r == 0 &&
+	    (c.hash_fd = snpm_io_open_fd(hash_path, SNPM_IO_REGULAR | SNPM_IO_DEVICES, reterr)) < 0)
+		r = snpm_io_name(hash_path, c.hash_fd, reterr);
 	if (r == 0 && !p.data_blocks)
 		r = data_block_count(c.data_fd, &p, &p.data_blocks, reterr);
 	if (r == 0)
