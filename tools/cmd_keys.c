@@ -46,29 +46,20 @@ struct id_block_args {
 	bool json;
 };
 
-enum {
-	K_MEASUREMENT = 256,
-	K_ID_KEY,
-	K_AUTHOR_KEY,
-	K_FAMILY_ID,
-	K_IMAGE_ID,
-	K_GUEST_SVN,
-	K_POLICY,
-	K_JSON,
-	K_FORMAT,
-};
+#define ID_OPT(lname, member, mv, text) OPT_STR(lname, 0, struct id_block_args, member, mv, text)
 
 static const struct opt_doc id_block_opts[] = {
-	{ "measurement", true, K_MEASUREMENT, "HEX|BASE64", "the launch measurement (48 bytes)" },
-	{ "id-key", true, K_ID_KEY, "PEM", "the ID key (P-384, private)" },
-	{ "idkey", true, K_ID_KEY, "PEM", "the same, as snp-create-id-block spells it" },
-	{ "author-key", true, K_AUTHOR_KEY, "PEM", "the author key (P-384, private)" },
-	{ "authorkey", true, K_AUTHOR_KEY, "PEM", "the same, as snp-create-id-block spells it" },
-	{ "family-id", true, K_FAMILY_ID, "HEX", "FAMILY_ID (32 hex digits, default zero)" },
-	{ "image-id", true, K_IMAGE_ID, "HEX", "IMAGE_ID (32 hex digits, default zero)" },
-	{ "guest-svn", true, K_GUEST_SVN, "N", "GUEST_SVN (default 0)" },
-	{ "policy", true, K_POLICY, "VALUE", "the guest policy (default 0x30000)" },
-	{ "json", false, K_JSON, NULL, "JSON output" },
+	ID_OPT("measurement", measurement, "HEX|BASE64", "the launch measurement (48 bytes)"),
+	ID_OPT("id-key", id_key, "PEM", "the ID key (P-384, private)"),
+	ID_OPT("idkey", id_key, "PEM", "the same, as snp-create-id-block spells it"),
+	ID_OPT("author-key", author_key, "PEM", "the author key (P-384, private)"),
+	ID_OPT("authorkey", author_key, "PEM", "the same, as snp-create-id-block spells it"),
+	ID_OPT("family-id", family_id, "HEX", "FAMILY_ID (32 hex digits, default zero)"),
+	ID_OPT("image-id", image_id, "HEX", "IMAGE_ID (32 hex digits, default zero)"),
+	OPT_NUM32("guest-svn", struct id_block_args, svn, "N", UINT32_MAX, "GUEST_SVN (default 0)"),
+	OPT_NUM64("policy", struct id_block_args, policy, "VALUE", UINT64_MAX,
+		  "the guest policy (default 0x30000)"),
+	OPT_JSON_FLAG(struct id_block_args, json),
 };
 
 static const struct verb_syntax id_block_syntax = {
@@ -81,46 +72,6 @@ static const struct verb_syntax id_block_syntax = {
 	.n_opts = sizeof(id_block_opts) / sizeof(id_block_opts[0]),
 };
 
-static int id_block_option(void *ctx, int id, const char *arg)
-{
-	struct id_block_args *a = ctx;
-	uint64_t v;
-
-	switch (id) {
-	case K_MEASUREMENT:
-		a->measurement = arg;
-		return 0;
-	case K_ID_KEY:
-		a->id_key = arg;
-		return 0;
-	case K_AUTHOR_KEY:
-		a->author_key = arg;
-		return 0;
-	case K_FAMILY_ID:
-		a->family_id = arg;
-		return 0;
-	case K_IMAGE_ID:
-		a->image_id = arg;
-		return 0;
-	case K_GUEST_SVN:
-		if (!parse_u64(arg, true, UINT32_MAX, &v)) {
-			usage_error("--guest-svn: invalid value '%s'", arg);
-			return EXIT_USAGE;
-		}
-		a->svn = (uint32_t)v;
-		return 0;
-	case K_POLICY:
-		if (!parse_u64(arg, true, UINT64_MAX, &a->policy)) {
-			usage_error("--policy: invalid value '%s'", arg);
-			return EXIT_USAGE;
-		}
-		return 0;
-	default:
-		a->json = true;
-		return 0;
-	}
-}
-
 static int id_block_options(int argc, char **argv, struct id_block_args *a)
 {
 	char *pos[1];
@@ -129,7 +80,7 @@ static int id_block_options(int argc, char **argv, struct id_block_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->policy = 0x30000; /* the reference's default */
-	r = opts_parse(&id_block_syntax, argc, argv, id_block_option, a, pos, &n_pos);
+	r = opts_parse(&id_block_syntax, argc, argv, NULL, a, pos, &n_pos);
 	if (r)
 		return r;
 	if (!a->measurement || !a->id_key || !a->author_key) {
@@ -220,9 +171,13 @@ int cmd_id_block(int argc, char **argv)
 	return r;
 }
 
+struct key_digest_args {
+	bool base64, json;
+};
+
 static const struct opt_doc key_digest_opts[] = {
-	{ "output-format", true, K_FORMAT, "FORMAT", "hex (default) or base64" },
-	{ "json", false, K_JSON, NULL, "JSON output" },
+	OPT_HANDLER("output-format", 256, "FORMAT", "hex (default) or base64"),
+	OPT_JSON_FLAG(struct key_digest_args, json),
 };
 
 static const struct verb_syntax key_digest_syntax = {
@@ -235,18 +190,11 @@ static const struct verb_syntax key_digest_syntax = {
 	.max_pos = 1,
 };
 
-struct key_digest_args {
-	bool base64, json;
-};
-
 static int key_digest_option(void *ctx, int id, const char *arg)
 {
 	struct key_digest_args *a = ctx;
 
-	if (id == K_JSON) {
-		a->json = true;
-		return 0;
-	}
+	(void)id; /* --output-format */
 	if (strcmp(arg, "hex") != 0 && strcmp(arg, "base64") != 0) {
 		usage_error("argument --output-format: invalid choice: '%s' (choose from 'hex', "
 			    "'base64')",

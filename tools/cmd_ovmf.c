@@ -100,7 +100,7 @@ static int print_json_doc(const char *path, const struct snpm_ovmf_info *info, c
 }
 
 static const struct opt_doc ovmf_opts[] = {
-	{ "json", false, 256, NULL, "JSON output (accepted back by --ovmf-metadata)" },
+	OPT_JSON_ONLY("JSON output (accepted back by --ovmf-metadata)"),
 };
 
 static const struct verb_syntax ovmf_syntax = {
@@ -122,7 +122,7 @@ int cmd_ovmf(int argc, char **argv)
 	uint8_t *image;
 	char *pos[1];
 	size_t len, n_pos;
-	int r = opts_parse(&ovmf_syntax, argc, argv, opts_json_flag, &json, pos, &n_pos);
+	int r = opts_parse(&ovmf_syntax, argc, argv, NULL, &json, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

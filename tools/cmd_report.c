@@ -259,7 +259,7 @@ static struct json_object *report_json(const struct snpm_report *r)
 }
 
 static const struct opt_doc show_opts[] = {
-	{ "json", false, 256, NULL, "JSON output" },
+	OPT_JSON_ONLY("JSON output"),
 };
 
 static const struct verb_syntax show_syntax = {
@@ -279,7 +279,7 @@ static int report_show(int argc, char **argv)
 	bool json = false;
 	char *pos[1];
 	size_t n_pos;
-	int r = opts_parse(&show_syntax, argc, argv, opts_json_flag, &json, pos, &n_pos);
+	int r = opts_parse(&show_syntax, argc, argv, NULL, &json, pos, &n_pos);
 	const char *file = pos[0];
 
 	if (r)
@@ -348,16 +348,21 @@ static void describe_verified(const struct snpm_verify_result *res, char *out, s
 				     ", chip ID masked (not compared)");
 }
 
-enum { V_VCEK = 256, V_ASK, V_ARK, V_CHAIN, V_JSON };
+struct verify_args {
+	const char *vcek, *ask, *ark, *chain;
+	bool json;
+};
 
 static const struct opt_doc verify_opts[] = {
-	{ "vcek", true, V_VCEK, "CERT", "the VCEK (PEM or DER)" },
-	{ "vlek", true, V_VCEK, "CERT", "the VLEK, for a VLEK-signed report" },
-	{ "ask", true, V_ASK, "CERT", "the ASK (default: AMD's, built in)" },
-	{ "asvk", true, V_ASK, "CERT", "the ASVK, for a VLEK (default: built in)" },
-	{ "ark", true, V_ARK, "CERT", "the ARK (must be one of AMD's)" },
-	{ "chain", true, V_CHAIN, "PEM", "ASK (or ASVK) then ARK, as AMD's KDS serves them" },
-	{ "json", false, V_JSON, NULL, "the verdict as JSON, also when it is no" },
+	OPT_STR("vcek", 0, struct verify_args, vcek, "CERT", "the VCEK (PEM or DER)"),
+	OPT_STR("vlek", 0, struct verify_args, vcek, "CERT", "the VLEK, for a VLEK-signed report"),
+	OPT_STR("ask", 0, struct verify_args, ask, "CERT", "the ASK (default: AMD's, built in)"),
+	OPT_STR("asvk", 0, struct verify_args, ask, "CERT",
+		"the ASVK, for a VLEK (default: built in)"),
+	OPT_STR("ark", 0, struct verify_args, ark, "CERT", "the ARK (must be one of AMD's)"),
+	OPT_STR("chain", 0, struct verify_args, chain, "PEM",
+		"ASK (or ASVK) then ARK, as AMD's KDS serves them"),
+	OPT_BOOL("json", struct verify_args, json, "the verdict as JSON, also when it is no"),
 };
 
 static const struct verb_syntax verify_syntax = {
@@ -370,28 +375,6 @@ static const struct verb_syntax verify_syntax = {
 	.max_pos = 1,
 };
 
-struct verify_args {
-	const char *vcek, *ask, *ark, *chain;
-	bool json;
-};
-
-static int verify_option(void *ctx, int id, const char *arg)
-{
-	struct verify_args *a = ctx;
-
-	if (id == V_VCEK)
-		a->vcek = arg;
-	else if (id == V_ASK)
-		a->ask = arg;
-	else if (id == V_ARK)
-		a->ark = arg;
-	else if (id == V_CHAIN)
-		a->chain = arg;
-	else
-		a->json = true;
-	return 0;
-}
-
 static int report_verify(int argc, char **argv)
 {
 	struct verify_args a = { 0 };
@@ -402,7 +385,7 @@ static int report_verify(int argc, char **argv)
 	struct snpm_error err;
 	char text[256], *pos[1];
 	size_t n_pos;
-	int r = opts_parse(&verify_syntax, argc, argv, verify_option, &a, pos, &n_pos);
+	int r = opts_parse(&verify_syntax, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

@@ -20,8 +20,19 @@
 #include "opts.h"
 #include "space.h"
 
-/* Long-only options (ids past 255: no short form). */
-enum { O_LIST = 256, O_COMPRESS, O_EPOCH, O_JSON, O_FS, O_VERITY, O_SEED };
+/* Options a handler reads (ids past 255: no short form). */
+enum { O_COMPRESS = 256, O_FS };
+
+/* --fs squashfs|erofs, for rootfs and bundle; 0 or 2 with a usage error printed. */
+int parse_fs(const char *arg, enum snpm_rootfs_fs *ret)
+{
+	if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0) {
+		usage_error("--fs: '%s' is not squashfs or erofs", arg);
+		return 2;
+	}
+	*ret = strcmp(arg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
+	return 0;
+}
 
 /* ---- initramfs ---- */
 
@@ -76,14 +87,22 @@ static void initramfs_print(const char *out, const struct snpm_initramfs_options
 	}
 }
 
+struct initramfs_args {
+	struct snpm_initramfs_options o;
+	const char *list, *out, *epoch;
+	bool json;
+};
+
 static const struct opt_doc initramfs_opts[] = {
-	{ "list", true, O_LIST, "FILE", "a gen_init_cpio list instead of a folder" },
-	{ "output", true, 'o', "OUT", "the archive (a file, a device or -)" },
-	{ "compress", true, O_COMPRESS, "KIND",
-	  "gzip (default: zlib level 9, no name, mtime 0) or none" },
-	{ "source-date-epoch", true, O_EPOCH, "N",
-	  "clamp mtimes (default: $SOURCE_DATE_EPOCH, else 0)" },
-	{ "json", false, O_JSON, NULL, "JSON output" },
+	OPT_STR("list", 0, struct initramfs_args, list, "FILE",
+		"a gen_init_cpio list instead of a folder"),
+	OPT_STR("output", 'o', struct initramfs_args, out, "OUT",
+		"the archive (a file, a device or -)"),
+	OPT_HANDLER("compress", O_COMPRESS, "KIND",
+		    "gzip (default: zlib level 9, no name, mtime 0) or none"),
+	OPT_STR("source-date-epoch", 0, struct initramfs_args, epoch, "N",
+		"clamp mtimes (default: $SOURCE_DATE_EPOCH, else 0)"),
+	OPT_JSON_FLAG(struct initramfs_args, json),
 };
 
 static const struct verb_syntax initramfs_syntax = {
@@ -96,37 +115,18 @@ static const struct verb_syntax initramfs_syntax = {
 	.max_pos = 1,
 };
 
-struct initramfs_args {
-	struct snpm_initramfs_options o;
-	const char *list, *out, *epoch;
-	bool json;
-};
-
+/* --compress */
 static int initramfs_option(void *ctx, int id, const char *arg)
 {
 	struct initramfs_args *a = ctx;
 
-	switch (id) {
-	case O_LIST:
-		a->list = arg;
-		return 0;
-	case 'o':
-		a->out = arg;
-		return 0;
-	case O_COMPRESS:
-		if (strcmp(arg, "gzip") != 0 && strcmp(arg, "none") != 0) {
-			usage_error("--compress: '%s' is not gzip or none", arg);
-			return 2;
-		}
-		a->o.gzip = strcmp(arg, "gzip") == 0;
-		return 0;
-	case O_EPOCH:
-		a->epoch = arg;
-		return 0;
-	default:
-		a->json = true;
-		return 0;
+	(void)id;
+	if (strcmp(arg, "gzip") != 0 && strcmp(arg, "none") != 0) {
+		usage_error("--compress: '%s' is not gzip or none", arg);
+		return 2;
 	}
+	a->o.gzip = strcmp(arg, "gzip") == 0;
+	return 0;
 }
 
 int cmd_initramfs(int argc, char **argv)
@@ -199,13 +199,22 @@ static void rootfs_print(const char *out, const struct snpm_rootfs_options *o,
 		       (unsigned long long)res->data_size, salt);
 }
 
+struct rootfs_args {
+	struct snpm_rootfs_options o;
+	const char *out, *epoch, *seed;
+	bool json;
+};
+
 static const struct opt_doc rootfs_opts[] = {
-	{ "output", true, 'o', "OUT", "the image file" },
-	{ "fs", true, O_FS, "KIND", "squashfs (default) or erofs" },
-	{ "verity", false, O_VERITY, NULL, "append a dm-verity tree, superblock first" },
-	{ "seed", true, O_SEED, "S", "derive the verity salt and UUID from S (default: fixed)" },
-	{ "source-date-epoch", true, O_EPOCH, "N", "times (default: $SOURCE_DATE_EPOCH, else 0)" },
-	{ "json", false, O_JSON, NULL, "JSON output" },
+	OPT_STR("output", 'o', struct rootfs_args, out, "OUT", "the image file"),
+	OPT_HANDLER("fs", O_FS, "KIND", "squashfs (default) or erofs"),
+	OPT_BOOL("verity", struct rootfs_args, o.verity,
+		 "append a dm-verity tree, superblock first"),
+	OPT_STR("seed", 0, struct rootfs_args, seed, "S",
+		"derive the verity salt and UUID from S (default: fixed)"),
+	OPT_STR("source-date-epoch", 0, struct rootfs_args, epoch, "N",
+		"times (default: $SOURCE_DATE_EPOCH, else 0)"),
+	OPT_JSON_FLAG(struct rootfs_args, json),
 };
 
 static const struct verb_syntax rootfs_syntax = {
@@ -219,40 +228,13 @@ static const struct verb_syntax rootfs_syntax = {
 	.max_pos = 1,
 };
 
-struct rootfs_args {
-	struct snpm_rootfs_options o;
-	const char *out, *epoch, *seed;
-	bool json;
-};
-
+/* --fs */
 static int rootfs_option(void *ctx, int id, const char *arg)
 {
 	struct rootfs_args *a = ctx;
 
-	switch (id) {
-	case 'o':
-		a->out = arg;
-		return 0;
-	case O_FS:
-		if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0) {
-			usage_error("--fs: '%s' is not squashfs or erofs", arg);
-			return 2;
-		}
-		a->o.fs = strcmp(arg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
-		return 0;
-	case O_VERITY:
-		a->o.verity = true;
-		return 0;
-	case O_SEED:
-		a->seed = arg;
-		return 0;
-	case O_EPOCH:
-		a->epoch = arg;
-		return 0;
-	default:
-		a->json = true;
-		return 0;
-	}
+	(void)id;
+	return parse_fs(arg, &a->o.fs);
 }
 
 int cmd_rootfs(int argc, char **argv)
@@ -349,7 +331,7 @@ static void kernel_human(const char *path, const struct snpm_kernel_info *k)
 }
 
 static const struct opt_doc kernel_info_opts[] = {
-	{ "json", false, O_JSON, NULL, "JSON output" },
+	OPT_JSON_ONLY("JSON output"),
 };
 
 static const struct verb_syntax kernel_info_syntax = {
@@ -362,13 +344,6 @@ static const struct verb_syntax kernel_info_syntax = {
 	.max_pos = 1,
 };
 
-static int flag_json(void *ctx, int id, const char *arg)
-{
-	(void)id, (void)arg;
-	*(bool *)ctx = true;
-	return 0;
-}
-
 int cmd_kernel_info(int argc, char **argv)
 {
 	struct snpm_kernel_info k;
@@ -376,7 +351,7 @@ int cmd_kernel_info(int argc, char **argv)
 	char *pos[1];
 	size_t n_pos;
 	bool json = false;
-	int r = opts_parse(&kernel_info_syntax, argc, argv, flag_json, &json, pos, &n_pos);
+	int r = opts_parse(&kernel_info_syntax, argc, argv, NULL, &json, pos, &n_pos);
 	const char *path = pos[0];
 
 	if (r)

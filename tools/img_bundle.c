@@ -29,45 +29,33 @@ struct bundle_args {
 	bool json;
 };
 
-/* Long-only options (ids past 255). */
-enum {
-	B_KERNEL = 256,
-	B_INITRAMFS,
-	B_ROOTFS,
-	B_OVMF,
-	B_CMDLINE,
-	B_VCPUS,
-	B_VCPU_TYPE,
-	B_VCPU_SIG,
-	B_FEATURES,
-	B_VMM,
-	B_FS,
-	B_SEED,
-	B_EPOCH,
-	B_JSON,
-};
+/* Options a handler reads (ids past 255). */
+enum { B_FEATURES = 256, B_FS };
+
+#define B_STR(lname, short_id, member, mv, text) \
+	OPT_STR(lname, short_id, struct bundle_args, member, mv, text)
 
 static const struct opt_doc bundle_opts[] = {
-	{ "kernel", true, B_KERNEL, "F", "the bzImage" },
-	{ "initramfs", true, B_INITRAMFS, "F|DIR",
-	  "an initramfs, or a folder packed reproducibly" },
-	{ "rootfs", true, B_ROOTFS, "F|DIR",
-	  "a rootfs image (without a verity tree), or a folder built into one" },
-	{ "ovmf", true, B_OVMF, "F", "the firmware" },
-	{ "cmdline", true, B_CMDLINE, "TEMPLATE",
-	  "the kernel command line; {roothash} and {datasize} are filled in from the tree" },
-	{ "output", true, 'o', "DIR",
-	  "the bundle folder (written whole: temp folder, then rename)" },
-	{ "vcpus", true, B_VCPUS, "LIST", "e.g. 1-4,8 (default 1)" },
-	{ "vcpu-type", true, B_VCPU_TYPE, "LIST|all", "CPU models (default EPYC-v4)" },
-	{ "vcpu-sig", true, B_VCPU_SIG, "LIST", "CPU signatures" },
-	{ "guest-features", true, B_FEATURES, "LIST", "repeatable (default 0x1)" },
-	{ "vmm-type", true, B_VMM, "LIST", "QEMU,ec2,gce (default QEMU)" },
-	{ "fs", true, B_FS, "KIND", "rootfs image type: squashfs (default) or erofs" },
-	{ "seed", true, B_SEED, "S", "verity salt/UUID seed (default fixed, reproducible)" },
-	{ "source-date-epoch", true, B_EPOCH, "N",
-	  "timestamps (default $SOURCE_DATE_EPOCH, else 0)" },
-	{ "json", false, B_JSON, NULL, "print the manifest" },
+	B_STR("kernel", 0, spec.kernel, "F", "the bzImage"),
+	B_STR("initramfs", 0, spec.initramfs, "F|DIR",
+	      "an initramfs, or a folder packed reproducibly"),
+	B_STR("rootfs", 0, spec.rootfs, "F|DIR",
+	      "a rootfs image (without a verity tree), or a folder built into one"),
+	B_STR("ovmf", 0, spec.ovmf, "F", "the firmware"),
+	B_STR("cmdline", 0, spec.cmdline_template, "TEMPLATE",
+	      "the kernel command line; {roothash} and {datasize} are filled in from the tree"),
+	B_STR("output", 'o', out, "DIR",
+	      "the bundle folder (written whole: temp folder, then rename)"),
+	B_STR("vcpus", 0, text.vcpus, "LIST", "e.g. 1-4,8 (default 1)"),
+	B_STR("vcpu-type", 0, text.types, "LIST|all", "CPU models (default EPYC-v4)"),
+	B_STR("vcpu-sig", 0, text.sigs, "LIST", "CPU signatures"),
+	OPT_HANDLER("guest-features", B_FEATURES, "LIST", "repeatable (default 0x1)"),
+	B_STR("vmm-type", 0, text.vmms, "LIST", "QEMU,ec2,gce (default QEMU)"),
+	OPT_HANDLER("fs", B_FS, "KIND", "rootfs image type: squashfs (default) or erofs"),
+	B_STR("seed", 0, spec.seed, "S", "verity salt/UUID seed (default fixed, reproducible)"),
+	B_STR("source-date-epoch", 0, epoch, "N",
+	      "timestamps (default $SOURCE_DATE_EPOCH, else 0)"),
+	OPT_BOOL("json", struct bundle_args, json, "print the manifest"),
 };
 
 static const struct verb_syntax bundle_syntax = {
@@ -80,65 +68,19 @@ static const struct verb_syntax bundle_syntax = {
 	.n_opts = sizeof(bundle_opts) / sizeof(bundle_opts[0]),
 };
 
+/* --guest-features (repeatable) and --fs */
 static int bundle_option(void *ctx, int c, const char *arg)
 {
 	struct bundle_args *b = ctx;
 
-	switch (c) {
-	case B_KERNEL:
-		b->spec.kernel = arg;
-		return 0;
-	case B_INITRAMFS:
-		b->spec.initramfs = arg;
-		return 0;
-	case B_ROOTFS:
-		b->spec.rootfs = arg;
-		return 0;
-	case B_OVMF:
-		b->spec.ovmf = arg;
-		return 0;
-	case B_CMDLINE:
-		b->spec.cmdline_template = arg;
-		return 0;
-	case 'o':
-		b->out = arg;
-		return 0;
-	case B_VCPUS:
-		b->text.vcpus = arg;
-		return 0;
-	case B_VCPU_TYPE:
-		b->text.types = arg;
-		return 0;
-	case B_VCPU_SIG:
-		b->text.sigs = arg;
-		return 0;
-	case B_FEATURES:
-		if (b->text.n_features == 16) {
-			usage_error("bundle: --guest-features given more than 16 times");
-			return 2;
-		}
-		b->features[b->text.n_features++] = arg;
-		return 0;
-	case B_VMM:
-		b->text.vmms = arg;
-		return 0;
-	case B_FS:
-		if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0) {
-			usage_error("bundle: --fs: '%s' is not squashfs or erofs", arg);
-			return 2;
-		}
-		b->spec.fs = strcmp(arg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
-		return 0;
-	case B_SEED:
-		b->spec.seed = arg;
-		return 0;
-	case B_EPOCH:
-		b->epoch = arg;
-		return 0;
-	default: /* B_JSON */
-		b->json = true;
-		return 0;
+	if (c == B_FS)
+		return parse_fs(arg, &b->spec.fs);
+	if (b->text.n_features == 16) {
+		usage_error("bundle: --guest-features given more than 16 times");
+		return 2;
 	}
+	b->features[b->text.n_features++] = arg;
+	return 0;
 }
 
 static int bundle_parse(int argc, char **argv, struct bundle_args *b)
@@ -227,7 +169,7 @@ static void print_problem(void *arg, const char *what, const char *detail)
 }
 
 static const struct opt_doc verify_opts[] = {
-	{ "json", false, B_JSON, NULL, "JSON output: ok, and every problem" },
+	OPT_JSON_ONLY("JSON output: ok, and every problem"),
 };
 
 static const struct verb_syntax verify_syntax = {
@@ -242,13 +184,6 @@ static const struct verb_syntax verify_syntax = {
 	.max_pos = 1,
 };
 
-static int verify_option(void *ctx, int id, const char *arg)
-{
-	(void)id, (void)arg;
-	*(bool *)ctx = true;
-	return 0;
-}
-
 int cmd_verify(int argc, char **argv)
 {
 	struct json_object *list = NULL;
@@ -256,7 +191,7 @@ int cmd_verify(int argc, char **argv)
 	char *pos[1];
 	size_t n_pos;
 	bool json = false;
-	int r = opts_parse(&verify_syntax, argc, argv, verify_option, &json, pos, &n_pos);
+	int r = opts_parse(&verify_syntax, argc, argv, NULL, &json, pos, &n_pos);
 	const char *dir = pos[0];
 
 	if (r)

@@ -21,45 +21,8 @@
 
 /* ---- verity ---- */
 
-enum {
-	V_HASH = 256,
-	V_DATA_BS,
-	V_HASH_BS,
-	V_DATA_BLOCKS,
-	V_HASH_OFFSET,
-	V_NO_SB,
-	V_FORMAT,
-	V_SALT,
-	V_UUID,
-	V_ROOT_FILE,
-	V_JSON,
-	V_SEED,
-	V_THREADS,
-	V_DATA_DEV,
-	V_HASH_DEV,
-	V_HELP,
-};
-
-static const struct opt_doc verity_opts[] = {
-	{ "hash", true, V_HASH, "ALG", "sha256 (default), sha1, sha512" },
-	{ "data-block-size", true, V_DATA_BS, "N", "bytes (default 4096)" },
-	{ "hash-block-size", true, V_HASH_BS, "N", "bytes (default 4096)" },
-	{ "data-blocks", true, V_DATA_BLOCKS, "N", "hash only the first N data blocks" },
-	{ "hash-offset", true, V_HASH_OFFSET, "N",
-	  "where the tree starts in HASH (HASH may be DATA)" },
-	{ "no-superblock", false, V_NO_SB, NULL, "write no superblock" },
-	{ "format", true, V_FORMAT, "0|1", "hash format (default 1)" },
-	{ "salt", true, V_SALT, "HEX|-", "the salt (- for none; default random)" },
-	{ "uuid", true, V_UUID, "UUID", "the superblock's UUID (default random)" },
-	{ "root-hash-file", true, V_ROOT_FILE, "F",
-	  "write (format) or read (verify) the root hash" },
-	{ "json", false, V_JSON, NULL, "JSON output (a verdict also when it is no)" },
-	{ "seed", true, V_SEED, "S", "derive salt and UUID from S (HMAC-SHA256), reproducibly" },
-	{ "threads", true, V_THREADS, "N",
-	  "hash the data with N threads (default: CPUs, at most 8)" },
-	{ "data-device", true, V_DATA_DEV, "DEV", "the guest's data device in the printed lines" },
-	{ "hash-device", true, V_HASH_DEV, "DEV", "the guest's hash device in the printed lines" },
-};
+/* Options a handler reads (ids past 255). */
+enum { V_HASH = 256, V_DATA_BS, V_HASH_BS, V_FORMAT, V_SALT, V_UUID, V_THREADS };
 
 struct verity_args {
 	struct snpm_verity_params p;
@@ -69,9 +32,49 @@ struct verity_args {
 	int n_pos;
 };
 
-static bool number(const char *s, uint64_t max, uint64_t *ret)
+#define V_STR(lname, member, mv, text) OPT_STR(lname, 0, struct verity_args, member, mv, text)
+
+static const struct opt_doc verity_opts[] = {
+	OPT_HANDLER("hash", V_HASH, "ALG", "sha256 (default), sha1, sha512"),
+	OPT_HANDLER("data-block-size", V_DATA_BS, "N", "bytes (default 4096)"),
+	OPT_HANDLER("hash-block-size", V_HASH_BS, "N", "bytes (default 4096)"),
+	OPT_NUM64("data-blocks", struct verity_args, p.data_blocks, "N", UINT64_MAX,
+		  "hash only the first N data blocks"),
+	OPT_NUM64("hash-offset", struct verity_args, p.hash_offset, "N", UINT64_MAX,
+		  "where the tree starts in HASH (HASH may be DATA)"),
+	OPT_BOOL("no-superblock", struct verity_args, p.no_superblock, "write no superblock"),
+	OPT_HANDLER("format", V_FORMAT, "0|1", "hash format (default 1)"),
+	OPT_HANDLER("salt", V_SALT, "HEX|-", "the salt (- for none; default random)"),
+	OPT_HANDLER("uuid", V_UUID, "UUID", "the superblock's UUID (default random)"),
+	V_STR("root-hash-file", root_file, "F", "write (format) or read (verify) the root hash"),
+	OPT_BOOL("json", struct verity_args, json, "JSON output (a verdict also when it is no)"),
+	V_STR("seed", seed, "S", "derive salt and UUID from S (HMAC-SHA256), reproducibly"),
+	OPT_HANDLER("threads", V_THREADS, "N",
+		    "hash the data with N threads (default: CPUs, at most 8)"),
+	V_STR("data-device", data_dev, "DEV", "the guest's data device in the printed lines"),
+	V_STR("hash-device", hash_dev, "DEV", "the guest's hash device in the printed lines"),
+};
+
+static int verity_number(const char *name, const char *arg, uint64_t min, uint64_t max,
+			 uint64_t *ret)
 {
-	return snpm_parse_number(s, max, ret);
+	if (snpm_parse_number(arg, max, ret) && *ret >= min)
+		return 0;
+	usage_error("--%s: '%s' is not a number from %llu to %llu", name, arg,
+		    (unsigned long long)min, (unsigned long long)max);
+	return -1;
+}
+
+static int verity_salt(struct verity_args *a, const char *arg)
+{
+	a->salt_given = true;
+	a->p.salt_len = strcmp(arg, "-") == 0 ? 0 : strlen(arg) / 2;
+	if (strcmp(arg, "-") == 0 ||
+	    (strlen(arg) % 2 == 0 && a->p.salt_len <= SNPM_VERITY_MAX_SALT &&
+	     snpm_hex_decode(arg, a->p.salt, a->p.salt_len)))
+		return 0;
+	usage_error("--salt: '%s' is not up to 256 bytes of hex, or -", arg);
+	return -1;
 }
 
 static int verity_option(struct verity_args *a, int c, const char *arg)
@@ -86,22 +89,10 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 		return -1;
 	case V_DATA_BS:
 	case V_HASH_BS:
-		if (!number(arg, UINT32_MAX, &v)) {
-			usage_error("block size '%s' is not a number", arg);
+		if (verity_number(c == V_DATA_BS ? "data-block-size" : "hash-block-size", arg, 0,
+				  UINT32_MAX, &v) < 0)
 			return -1;
-		}
 		*(c == V_DATA_BS ? &a->p.data_block_size : &a->p.hash_block_size) = (uint32_t)v;
-		return 0;
-	case V_DATA_BLOCKS:
-		return number(arg, UINT64_MAX, &a->p.data_blocks) ?
-			       0 :
-			       (usage_error("--data-blocks: '%s'", arg), -1);
-	case V_HASH_OFFSET:
-		return number(arg, UINT64_MAX, &a->p.hash_offset) ?
-			       0 :
-			       (usage_error("--hash-offset: '%s'", arg), -1);
-	case V_NO_SB:
-		a->p.no_superblock = true;
 		return 0;
 	case V_FORMAT:
 		if (strcmp(arg, "0") == 0 || strcmp(arg, "1") == 0) {
@@ -111,44 +102,18 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 		usage_error("--format: '%s' is not 0 or 1", arg);
 		return -1;
 	case V_SALT:
-		a->salt_given = true;
-		a->p.salt_len = strcmp(arg, "-") == 0 ? 0 : strlen(arg) / 2;
-		if (strcmp(arg, "-") == 0 ||
-		    (strlen(arg) % 2 == 0 && a->p.salt_len <= SNPM_VERITY_MAX_SALT &&
-		     snpm_hex_decode(arg, a->p.salt, a->p.salt_len)))
-			return 0;
-		usage_error("--salt: '%s' is not up to 256 bytes of hex, or -", arg);
-		return -1;
+		return verity_salt(a, arg);
 	case V_UUID:
 		a->uuid_given = true;
 		if (snpm_uuid_parse(arg, a->p.uuid) == 0)
 			return 0;
 		usage_error("--uuid: '%s' is not a UUID", arg);
 		return -1;
-	case V_ROOT_FILE:
-		a->root_file = arg;
+	default: /* V_THREADS */
+		if (verity_number("threads", arg, 1, 8, &v) < 0)
+			return -1;
+		a->p.threads = (unsigned)v;
 		return 0;
-	case V_JSON:
-		a->json = true;
-		return 0;
-	case V_SEED:
-		a->seed = arg;
-		return 0;
-	case V_THREADS:
-		if (number(arg, 8, &v) && v >= 1) {
-			a->p.threads = (unsigned)v;
-			return 0;
-		}
-		usage_error("--threads: '%s' is not 1-8", arg);
-		return -1;
-	case V_DATA_DEV:
-		a->data_dev = arg;
-		return 0;
-	case V_HASH_DEV:
-		a->hash_dev = arg;
-		return 0;
-	default:
-		return -1;
 	}
 }
 

@@ -19,7 +19,7 @@ void opts_help(const struct verb_syntax *syn)
 	for (size_t i = 0; i < syn->n_opts; i++) {
 		const struct opt_doc *o = &syn->opts[i];
 		char left[64];
-		if (o->id < 256)
+		if (o->id > 0 && o->id < 256)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name,
 				 o->has_arg ? " " : "", o->has_arg ? o->metavar : "");
 		else
@@ -30,11 +30,12 @@ void opts_help(const struct verb_syntax *syn)
 	printf("  %-30s %s\n", "-h, --help", "show this help and exit");
 }
 
-int opts_json_flag(void *ctx, int id, const char *arg)
+/* Stored options without a short form get ids past every handler's own. */
+#define AUTO_ID 0x10000
+
+static int opt_id(const struct opt_doc *o, size_t i)
 {
-	(void)id, (void)arg;
-	*(bool *)ctx = true;
-	return 0;
+	return o->id ? o->id : AUTO_ID + (int)i;
 }
 
 /* The getopt_long tables: long options, and the short letters with their colons. */
@@ -48,8 +49,8 @@ static void build_tables(const struct verb_syntax *syn, struct option *longopts,
 		const struct opt_doc *o = &syn->opts[i];
 		longopts[i] = (struct option){ o->name,
 					       o->has_arg ? required_argument : no_argument, NULL,
-					       o->id };
-		if (o->id < 256) {
+					       opt_id(o, i) };
+		if (o->id > 0 && o->id < 256) {
 			shorts[s++] = (char)o->id;
 			if (o->has_arg)
 				shorts[s++] = ':';
@@ -58,6 +59,42 @@ static void build_tables(const struct verb_syntax *syn, struct option *longopts,
 	longopts[syn->n_opts] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[syn->n_opts + 1] = (struct option){ NULL, 0, NULL, 0 };
 	shorts[s] = '\0';
+}
+
+/* Stores a bound option into ctx; 0, or 2 with a usage error printed. */
+static int store(const struct opt_doc *o, void *ctx, const char *arg)
+{
+	char *at = (char *)ctx + o->offset;
+	uint64_t v;
+
+	switch (o->kind) {
+	case OPT_STRING:
+		*(const char **)(void *)at = arg;
+		return 0;
+	case OPT_FLAG:
+		*(bool *)(void *)at = true;
+		return 0;
+	default:
+		if (!snpm_parse_number(arg, o->max, &v)) {
+			usage_error("--%s: '%s' is not a number up to %llu", o->name, arg,
+				    (unsigned long long)o->max);
+			return EXIT_USAGE;
+		}
+		if (o->kind == OPT_U32)
+			*(uint32_t *)(void *)at = (uint32_t)v;
+		else
+			*(uint64_t *)(void *)at = v;
+		return 0;
+	}
+}
+
+/* The option getopt_long returned id for. */
+static const struct opt_doc *find(const struct verb_syntax *syn, int id)
+{
+	for (size_t i = 0; i < syn->n_opts; i++)
+		if (opt_id(&syn->opts[i], i) == id)
+			return &syn->opts[i];
+	return NULL;
 }
 
 int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
@@ -85,8 +122,13 @@ int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
 				    argv[optind - 1], PROG, argv[0]);
 			return EXIT_USAGE;
 		}
-		if (on_opt(ctx, id, optarg) != 0)
+		const struct opt_doc *o = find(syn, id);
+		if (o && o->kind != OPT_CALL) {
+			if (store(o, ctx, optarg) != 0)
+				return EXIT_USAGE;
+		} else if (!on_opt || on_opt(ctx, id, optarg) != 0) {
 			return EXIT_USAGE;
+		}
 	}
 	for (; optind < argc; optind++) {
 		if (*n_pos == syn->max_pos) {

@@ -10,15 +10,75 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* One option. id is what the handler sees; an id below 256 is also its short form (-o). */
+/*
+ * What parsing does with an option: hand it to the verb's handler, or store it in the verb's
+ * argument struct at offset (so plain options need no handler code).
+ */
+enum opt_kind {
+	OPT_CALL = 0, /* on_opt(ctx, id, arg) */
+	OPT_STRING, /* const char *: the argument */
+	OPT_FLAG, /* bool: true */
+	OPT_U64, /* uint64_t: a number in snpm_parse_number's grammar, at most max */
+	OPT_U32, /* uint32_t: the same */
+};
+
+/*
+ * One option. id is what the handler sees; an id below 256 is also its short form (-o).
+ * Stored options may leave id 0 (one is assigned) unless they have a short form.
+ */
 struct opt_doc {
 	const char *name;
 	bool has_arg;
 	int id;
 	const char *metavar; /* the value's name in --help, for options that take one */
 	const char *help;
+	enum opt_kind kind;
+	size_t offset; /* where a stored option goes in ctx */
+	uint64_t max; /* OPT_U64, OPT_U32 */
 };
+
+/* offsetof(type, member), refused at compile time unless the member has type t. */
+#define OPT_OFFSET(type, member, t)                                                             \
+	(offsetof(type, member) +                                                               \
+	 0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((type *)0)->member), t) ? 1 : \
+											    -1]))
+
+/* A stored option: --name VALUE into a const char *, --name into a bool, a number. */
+#define OPT_STR(lname, short_id, type, member, mv, text)                             \
+	{                                                                            \
+		.name = (lname), .has_arg = true, .id = (short_id), .metavar = (mv), \
+		.help = (text), .kind = OPT_STRING,                                  \
+		.offset = OPT_OFFSET(type, member, const char *)                     \
+	}
+#define OPT_BOOL(lname, type, member, text)                        \
+	{                                                          \
+		.name = (lname), .help = (text), .kind = OPT_FLAG, \
+		.offset = OPT_OFFSET(type, member, bool)           \
+	}
+#define OPT_NUM64(lname, type, member, mv, limit, text)                                       \
+	{                                                                                     \
+		.name = (lname), .has_arg = true, .metavar = (mv), .help = (text),            \
+		.kind = OPT_U64, .offset = OPT_OFFSET(type, member, uint64_t), .max = (limit) \
+	}
+#define OPT_NUM32(lname, type, member, mv, limit, text)                                       \
+	{                                                                                     \
+		.name = (lname), .has_arg = true, .metavar = (mv), .help = (text),            \
+		.kind = OPT_U32, .offset = OPT_OFFSET(type, member, uint32_t), .max = (limit) \
+	}
+#define OPT_JSON_FLAG(type, member) OPT_BOOL("json", type, member, "JSON output")
+/* An option the verb's handler reads; it takes a value when it has a metavar. */
+#define OPT_HANDLER(lname, handler_id, mv, text)                                               \
+	{                                                                                      \
+		.name = (lname), .has_arg = (mv) != NULL, .id = (handler_id), .metavar = (mv), \
+		.help = (text)                                                                 \
+	}
+/* --json for a verb whose only option it is: ctx is the bool itself. */
+#define OPT_JSON_ONLY(text)                                                   \
+	{                                                                     \
+		.name = "json", .help = (text), .kind = OPT_FLAG, .offset = 0 \
+	}
 
 /* What a verb takes: its options, its positional arguments, the text of its --help. */
 struct verb_syntax {
@@ -33,16 +93,14 @@ struct verb_syntax {
 #define OPTS_HELP (-1)
 
 /*
- * Parses argv (argv[0] the verb) with the syntax, calling on_opt for each option; on_opt prints
- * its own usage error and returns non-zero to stop. Positional arguments go to pos (room for
- * max_pos), their count to *n_pos. Returns 0, OPTS_HELP, or 2 (a usage error, printed).
+ * Parses argv (argv[0] the verb) with the syntax: stored options go into ctx, the others to
+ * on_opt (NULL when there are none), which prints its own usage error and returns non-zero to
+ * stop. Positional arguments go to pos (room for max_pos), their count to *n_pos.
+ * Returns 0, OPTS_HELP, or 2 (a usage error, printed).
  */
 int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
 	       int (*on_opt)(void *ctx, int id, const char *arg), void *ctx, char **pos,
 	       size_t *n_pos);
-
-/* An on_opt for verbs whose only option is --json: ctx is a bool. */
-int opts_json_flag(void *ctx, int id, const char *arg);
 
 /* The verb's --help on stdout: usage, about, and every option of the table. */
 void opts_help(const struct verb_syntax *syn);
