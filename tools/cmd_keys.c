@@ -68,8 +68,7 @@ static const struct verb_syntax id_block_syntax = {
 		"[--image-id HEX] [--guest-svn N] [--policy VALUE] [--json]",
 	.about = "Prints id-block=...,id-auth=... for QEMU's sev-snp-guest object and the key "
 		 "digests, as snp-create-id-block does.",
-	.opts = id_block_opts,
-	.n_opts = sizeof(id_block_opts) / sizeof(id_block_opts[0]),
+	OPTS_TABLE(id_block_opts),
 };
 
 static int id_block_options(int argc, char **argv, struct id_block_args *a)
@@ -184,8 +183,7 @@ static const struct verb_syntax key_digest_syntax = {
 	.usage = "key-digest KEY.pem [--output-format hex|base64] [--json]",
 	.about = "The SHA-384 a report carries in ID_KEY_DIGEST or AUTHOR_KEY_DIGEST for this "
 		 "P-384 key (public or private).",
-	.opts = key_digest_opts,
-	.n_opts = sizeof(key_digest_opts) / sizeof(key_digest_opts[0]),
+	OPTS_TABLE(key_digest_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };

@@ -107,8 +107,7 @@ static const struct verb_syntax ovmf_syntax = {
 	.usage = "ovmf FILE [--json]",
 	.about = "Print what an OVMF (or SVSM) image tells the VMM: footer table, SEV metadata, "
 		 "reset EIP, hashes table, supported modes, and its digests.",
-	.opts = ovmf_opts,
-	.n_opts = 1,
+	OPTS_TABLE(ovmf_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };

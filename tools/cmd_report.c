@@ -266,8 +266,7 @@ static const struct verb_syntax show_syntax = {
 	.usage = "report show FILE [--json]",
 	.about = "Every field of a version 2, 3 or 5 attestation report. FILE: the 1184 bytes, "
 		 "their hex, or - for stdin.",
-	.opts = show_opts,
-	.n_opts = 1,
+	OPTS_TABLE(show_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };
@@ -369,8 +368,7 @@ static const struct verb_syntax verify_syntax = {
 	.usage = "report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain PEM] [--json]",
 	.about = "The report's signature with the VCEK, the chain VCEK <- ASK <- ARK, the TCB and "
 		 "the chip ID. Exit 0 when it verifies, 3 when it does not.",
-	.opts = verify_opts,
-	.n_opts = sizeof(verify_opts) / sizeof(verify_opts[0]),
+	OPTS_TABLE(verify_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };

@@ -110,8 +110,7 @@ static const struct verb_syntax initramfs_syntax = {
 		 "[--source-date-epoch N] [--json]",
 	.about = "A reproducible newc initramfs: entries sorted, inodes renumbered, owners 0, "
 		 "mtimes clamped, padded to 512 bytes.",
-	.opts = initramfs_opts,
-	.n_opts = sizeof(initramfs_opts) / sizeof(initramfs_opts[0]),
+	OPTS_TABLE(initramfs_opts),
 	.max_pos = 1,
 };
 
@@ -222,8 +221,7 @@ static const struct verb_syntax rootfs_syntax = {
 		 "[--source-date-epoch N] [--json]",
 	.about = "A reproducible squashfs or erofs image of DIR, padded to 4 KiB, with an optional "
 		 "verity tree appended (the layout dstack boots).",
-	.opts = rootfs_opts,
-	.n_opts = sizeof(rootfs_opts) / sizeof(rootfs_opts[0]),
+	OPTS_TABLE(rootfs_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };
@@ -338,8 +336,7 @@ static const struct verb_syntax kernel_info_syntax = {
 	.usage = "kernel-info FILE [--json]",
 	.about = "Reads a bzImage's setup header (boot protocol, version, EFI stub) or a vmlinux "
 		 "ELF's headers.",
-	.opts = kernel_info_opts,
-	.n_opts = sizeof(kernel_info_opts) / sizeof(kernel_info_opts[0]),
+	OPTS_TABLE(kernel_info_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };

@@ -64,8 +64,7 @@ static const struct verb_syntax bundle_syntax = {
 	.about = "Copies or builds the boot chain into DIR with manifest.json, measurements.jsonl "
 		 "(the predicted launch measurement of every combination of the lists, one JSON "
 		 "line each) and sha256sum.txt.",
-	.opts = bundle_opts,
-	.n_opts = sizeof(bundle_opts) / sizeof(bundle_opts[0]),
+	OPTS_TABLE(bundle_opts),
 };
 
 /* --guest-features (repeatable) and --fs */
@@ -178,8 +177,7 @@ static const struct verb_syntax verify_syntax = {
 		"Recomputes every artifact's SHA-256, sha256sum.txt, the verity tree, the cmdline "
 		"and every predicted measurement of a bundle against its manifest. Exit 0 when all "
 		"match, 3 with one line per difference.",
-	.opts = verify_opts,
-	.n_opts = 1,
+	OPTS_TABLE(verify_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };

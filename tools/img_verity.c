@@ -149,8 +149,7 @@ static int verity_parse(int argc, char **argv, struct verity_args *a, int want_p
 		.about =
 			"dm-verity hash trees byte-identical to veritysetup's, with its options and "
 			"a few more. HASH may be DATA itself, with --hash-offset, to append the tree.",
-		.opts = verity_opts,
-		.n_opts = sizeof(verity_opts) / sizeof(verity_opts[0]),
+		OPTS_TABLE(verity_opts),
 		.min_pos = (size_t)want_pos - (want_pos == 3), /* verify: --root-hash-file */
 		.max_pos = (size_t)want_pos,
 	};

@@ -89,6 +89,9 @@ struct verb_syntax {
 	size_t min_pos, max_pos; /* positional arguments */
 };
 
+/* .opts and .n_opts of a verb_syntax from one table. */
+#define OPTS_TABLE(table) .opts = (table), .n_opts = sizeof(table) / sizeof((table)[0])
+
 /* The result of opts_parse() when --help was asked for (and printed): the verb exits 0. */
 #define OPTS_HELP (-1)
 
