@@ -1,115 +1,80 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Config-level measurement: replays what QEMU (or EC2, GCE) loads at launch, in its order.
+ * The engine: a loader emits the launch's page updates in the VMM's order (engine.h), and this
+ * file measures them. SNP chains each page into the launch digest (SNP ABI spec 56860,
+ * SNP_LAUNCH_UPDATE); SEV and SEV-ES take one SHA-256 over the data the secure processor
+ * encrypts in place. KVM measures the VMSAs last, one per vCPU, boot vCPU first.
  *
- * SNP (QEMU target/i386/sev.c; reference guest.py): firmware pages NORMAL just below 4 GiB,
- * then the SEV metadata sections in firmware order, then one VMSA per vCPU.
- * SEV and SEV-ES: SHA-256 over the firmware, the kernel hashes table, and for SEV-ES the VMSAs.
+ * Before measuring, every launch is run once dry: the ranges it would measure are collected and
+ * a page measured twice is refused (the secure processor rejects a second SNP_LAUNCH_UPDATE of a
+ * validated page, so such a layout cannot come from a real launch).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <snpm/measure.h>
+#include "engine.h"
 
-#include "chain.h"
-#include "crypto.h"
-#include "profile.h"
-
-struct launch {
-	struct snpm_measure_config cfg; /* a copy: sweeps vary vmm, signature and features */
-	const struct snpm_vmm_profile *profile;
-	const struct snpm_ovmf_info *fw; /* fw_parsed, or the caller's metadata */
-	struct snpm_ovmf_info fw_parsed;
-	uint64_t fw_gpa;
-	struct snpm_ovmf_info svsm; /* SNP_SVSM only */
-	uint64_t svsm_gpa;
-
-	/* Tracing: the callback, and the step the next page belongs to. */
-	snpm_trace_fn trace;
-	void *trace_arg;
-	enum snpm_phase phase;
-	uint32_t index;
-	uint32_t section_type;
-};
-
-static bool is_snp(enum snpm_mode mode)
+bool snpm_is_snp(enum snpm_mode mode)
 {
 	return mode == SNPM_MODE_SNP || mode == SNPM_MODE_SNP_SVSM;
 }
 
-static int check_image(const uint8_t *data, size_t len, const char *what, struct snpm_error *reterr)
+uint64_t snpm_launch_vmsa_gpa(const struct launch *l)
 {
-	if (!data || len == 0)
-		return snpm_fail(reterr, SNPM_EINVAL, "no %s image", what);
-	if (len % SNPM_PAGE_SIZE)
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "%s size %zu is not a multiple of the 4096-byte page size", what,
-				 len);
-	return 0;
+	return l->cfg.vmsa_gpa ? l->cfg.vmsa_gpa : SNPM_VMSA_GPA_DEFAULT;
 }
 
-static int check_firmware_source(const struct snpm_measure_config *cfg, struct snpm_error *reterr)
+int snpm_source_read(const struct snpm_source *src, uint64_t offset, void *buf, size_t len,
+		     struct snpm_error *reterr)
 {
-	if (cfg->firmware)
-		return check_image(cfg->firmware, cfg->firmware_len, "firmware", reterr);
-	if (!cfg->firmware_info)
-		return snpm_fail(reterr, SNPM_EINVAL, "no firmware image or metadata");
-	/* Without the bytes, only an SNP chain seeded with the firmware digest can be computed. */
-	if (cfg->mode != SNPM_MODE_SNP || !cfg->has_firmware_digest)
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "firmware metadata without the image needs SNP mode and the "
-				 "firmware's SNP digest");
-	return 0;
-}
-
-static int check_config(const struct snpm_measure_config *cfg, struct snpm_error *reterr)
-{
-	if (cfg->mode < SNPM_MODE_SEV || cfg->mode > SNPM_MODE_SNP_SVSM)
-		return snpm_fail(reterr, SNPM_EINVAL, "unknown mode %d", (int)cfg->mode);
-	if (cfg->mode != SNPM_MODE_SEV && (cfg->vcpus < 1 || cfg->vcpus > SNPM_MAX_VCPUS))
-		return snpm_fail(reterr, SNPM_ERANGE, "vCPU count %u is outside 1..%u", cfg->vcpus,
-				 SNPM_MAX_VCPUS);
-	if (cfg->has_firmware_digest && cfg->mode != SNPM_MODE_SNP)
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "a precomputed firmware digest only applies to SNP mode");
-	if (cfg->mode == SNPM_MODE_SNP_SVSM && cfg->has_kernel)
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "SVSM launches do not measure a kernel hashes table");
-	if (cfg->vmsa_gpa % SNPM_PAGE_SIZE || cfg->vmsa_gpa >= SNPM_GPA_LIMIT)
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "VMSA GPA 0x%llx is not a page-aligned address below 2^52",
-				 (unsigned long long)cfg->vmsa_gpa);
-	return check_firmware_source(cfg, reterr);
-}
-
-static int prepare_svsm(struct launch *l, struct snpm_error *reterr)
-{
-	const struct snpm_measure_config *cfg = &l->cfg;
 	uint64_t end;
-	int r = check_image(cfg->svsm, cfg->svsm_len, "SVSM", reterr);
 
-	if (r < 0)
-		return r;
-	r = snpm_ovmf_parse(cfg->svsm, cfg->svsm_len, &l->svsm, reterr);
-	if (r < 0)
-		return r;
-	if (!l->svsm.has_svsm_info)
-		return snpm_fail(reterr, SNPM_EMALFORMED, "SVSM image has no SVSM info entry");
-	/* QEMU puts the OVMF variable store right below the firmware and the SVSM below it. */
-	if (cfg->vars_size % SNPM_PAGE_SIZE || cfg->vars_size > l->fw_gpa)
-		return snpm_fail(reterr, SNPM_ERANGE,
-				 "OVMF variable store size %llu is not page aligned below the "
-				 "firmware",
-				 (unsigned long long)cfg->vars_size);
-	end = l->fw_gpa - cfg->vars_size;
-	if (cfg->svsm_len > end)
-		return snpm_fail(reterr, SNPM_ERANGE, "SVSM image does not fit below the firmware");
-	l->svsm_gpa = end - cfg->svsm_len;
-	if (l->svsm_gpa + l->svsm.svsm_info_offset >= end)
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "SVSM entry offset 0x%x lies outside the SVSM image",
-				 l->svsm.svsm_info_offset);
-	return 0;
+	if (!src || (!src->data && !src->read))
+		return snpm_fail(reterr, SNPM_EINVAL, "no input");
+	if (!snpm_add_u64(offset, len, &end) || end > src->size)
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, offset,
+				    "%zu bytes at offset 0x%llx lie past the end of the input "
+				    "(%llu bytes)",
+				    len, (unsigned long long)offset, (unsigned long long)src->size);
+	if (len == 0)
+		return 0;
+	if (src->data) {
+		memcpy(buf, src->data + offset, len);
+		return 0;
+	}
+	return src->read(src->arg, offset, buf, len, reterr);
+}
+
+/* ---- which loader, which VMM ---- */
+
+static const struct loader *loader_of(const struct snpm_measure_config *cfg)
+{
+	switch (cfg->loader) {
+	case SNPM_LOADER_OVMF:
+		return &snpm_loader_ovmf;
+	case SNPM_LOADER_IGVM:
+		if (cfg->igvm_semantics == SNPM_IGVM_IGVMMEASURE)
+			return &snpm_loader_igvm_measure;
+		return cfg->igvm_semantics == SNPM_IGVM_QEMU ? &snpm_loader_igvm : NULL;
+	case SNPM_LOADER_KRUN:
+		return &snpm_loader_krun;
+	default:
+		return NULL;
+	}
+}
+
+/* The VMMs each loader runs under: IGVM files are QEMU's, libkrun is its own VMM. */
+static bool vmm_fits(enum snpm_loader loader, enum snpm_vmm vmm)
+{
+	switch (loader) {
+	case SNPM_LOADER_IGVM:
+		return vmm == SNPM_VMM_QEMU;
+	case SNPM_LOADER_KRUN:
+		return vmm == SNPM_VMM_KRUN;
+	default:
+		return vmm != SNPM_VMM_KRUN;
+	}
 }
 
 static int set_vmm(struct launch *l, enum snpm_vmm vmm, struct snpm_error *reterr)
@@ -118,6 +83,9 @@ static int set_vmm(struct launch *l, enum snpm_vmm vmm, struct snpm_error *reter
 
 	if (!p)
 		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMM type %d", (int)vmm);
+	if (!vmm_fits(l->cfg.loader, vmm))
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "the %s loader does not run under %s",
+				 l->loader->name, p->name);
 	if (l->cfg.vmm_version > p->latest_version)
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s has no VMM version %u", p->name,
 				 l->cfg.vmm_version);
@@ -129,177 +97,38 @@ static int set_vmm(struct launch *l, enum snpm_vmm vmm, struct snpm_error *reter
 	return 0;
 }
 
-/* The checks that depend on the vCPU count. */
-static int check_vcpus(const struct launch *l, uint32_t vcpus, struct snpm_error *reterr)
+static int check_config(const struct snpm_measure_config *cfg, struct snpm_error *reterr)
 {
-	if (l->cfg.mode == SNPM_MODE_SEV || l->cfg.mode == SNPM_MODE_SNP_SVSM)
-		return 0;
-	if (vcpus < 1 || vcpus > SNPM_MAX_VCPUS)
-		return snpm_fail(reterr, SNPM_ERANGE, "vCPU count %u is outside 1..%u", vcpus,
+	if (cfg->mode < SNPM_MODE_SEV || cfg->mode > SNPM_MODE_SNP_SVSM)
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown mode %d", (int)cfg->mode);
+	if (!loader_of(cfg))
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown loader %d or IGVM semantics %d",
+				 (int)cfg->loader, (int)cfg->igvm_semantics);
+	if (cfg->mode != SNPM_MODE_SEV && (cfg->vcpus < 1 || cfg->vcpus > SNPM_MAX_VCPUS))
+		return snpm_fail(reterr, SNPM_ERANGE, "vCPU count %u is outside 1..%u", cfg->vcpus,
 				 SNPM_MAX_VCPUS);
-	if (!l->fw->has_reset_eip)
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "firmware has no SEV-ES reset block, so its vCPUs cannot start "
-				 "under SEV-ES or SNP");
-	if (vcpus > 1 && l->fw->reset_eip == 0)
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "firmware's SEV-ES reset block gives AP entry point 0");
+	if (cfg->vmsa_gpa % SNPM_PAGE_SIZE || cfg->vmsa_gpa >= SNPM_GPA_LIMIT)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "VMSA GPA 0x%llx is not a page-aligned address below 2^52",
+				 (unsigned long long)cfg->vmsa_gpa);
 	return 0;
-}
-
-/* ---- the layout: every GPA measured at most once ---- */
-
-/* One range of guest memory the launch measures, and what put it there. */
-struct gpa_range {
-	uint64_t start, end; /* [start, end) */
-	char what[64];
-};
-
-#define MAX_RANGES (SNPM_OVMF_MAX_SECTIONS + 3)
-
-static void add_range(struct gpa_range *r, size_t *n, uint64_t start, uint64_t len,
-		      const char *what)
-{
-	r[*n].start = start;
-	r[*n].end = start + len;
-	snprintf(r[*n].what, sizeof(r[*n].what), "%s (0x%llx-0x%llx)", what,
-		 (unsigned long long)start, (unsigned long long)(start + len - 1));
-	(*n)++;
-}
-
-static void add_sections(struct gpa_range *r, size_t *n, const struct snpm_ovmf_info *info,
-			 const char *owner)
-{
-	char what[48];
-
-	for (uint32_t i = 0; i < info->n_sections; i++) {
-		const struct snpm_ovmf_section *s = &info->sections[i];
-		snprintf(what, sizeof(what), "%s section %u %s", owner, i,
-			 snpm_section_type_name(s->type) ? snpm_section_type_name(s->type) : "?");
-		add_range(r, n, s->gpa, s->size, what);
-	}
-}
-
-static uint64_t vmsa_gpa(const struct launch *l)
-{
-	return l->cfg.vmsa_gpa ? l->cfg.vmsa_gpa : SNPM_VMSA_GPA_DEFAULT;
-}
-
-/*
- * The secure processor refuses a second SNP_LAUNCH_UPDATE of a page it has already validated
- * (SNP ABI spec 56860, SNP_LAUNCH_UPDATE: the page must not be validated), so a layout that
- * measures one GPA twice cannot come from a real launch. Every VMSA is measured at one GPA,
- * as KVM does (the VMSAs are not guest memory), so only other pages may not share it.
- */
-static int check_layout(const struct launch *l, struct snpm_error *reterr)
-{
-	struct gpa_range r[MAX_RANGES];
-	size_t n = 0;
-
-	if (!is_snp(l->cfg.mode))
-		return 0;
-	if (l->fw->size)
-		add_range(r, &n, l->fw_gpa, l->fw->size, "firmware");
-	if (l->cfg.mode == SNPM_MODE_SNP_SVSM) {
-		add_range(r, &n, l->svsm_gpa, l->cfg.svsm_len, "SVSM image");
-		add_sections(r, &n, &l->svsm, "SVSM metadata");
-	} else {
-		add_sections(r, &n, l->fw, "SEV metadata");
-	}
-	add_range(r, &n, vmsa_gpa(l), SNPM_PAGE_SIZE, "VMSA page");
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			if (r[i].start < r[j].end && r[j].start < r[i].end)
-				return snpm_fail(reterr, SNPM_EMALFORMED,
-						 "%s and %s measure the same pages", r[i].what,
-						 r[j].what);
-	return 0;
-}
-
-static int prepare(const struct snpm_measure_config *cfg, struct launch *l,
-		   struct snpm_error *reterr)
-{
-	int r = check_config(cfg, reterr);
-
-	if (r < 0)
-		return r;
-	memset(l, 0, sizeof(*l));
-	l->cfg = *cfg;
-	r = set_vmm(l, cfg->vmm, reterr);
-	if (r < 0)
-		return r;
-	if (cfg->firmware) {
-		r = snpm_ovmf_parse(cfg->firmware, cfg->firmware_len, &l->fw_parsed, reterr);
-		if (r < 0)
-			return r;
-		l->fw = &l->fw_parsed;
-	} else {
-		l->fw = cfg->firmware_info;
-	}
-	/* Metadata may not know the image size (dstack's does not); a seeded chain needs none. */
-	if (l->fw->size % SNPM_PAGE_SIZE || l->fw->size > SNPM_OVMF_MAX_SIZE ||
-	    (cfg->firmware && l->fw->size == 0))
-		return snpm_fail(reterr, SNPM_EMALFORMED, "firmware size %llu is not usable",
-				 (unsigned long long)l->fw->size);
-	l->fw_gpa = SNPM_FOUR_GIB - l->fw->size;
-	if (cfg->mode == SNPM_MODE_SNP_SVSM)
-		r = prepare_svsm(l, reterr);
-	else
-		r = check_vcpus(l, cfg->vcpus, reterr);
-	return r < 0 ? r : check_layout(l, reterr);
-}
-
-static int vcpu_vmsa(const struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
-		     struct snpm_error *reterr)
-{
-	const struct snpm_measure_config *cfg = &l->cfg;
-	struct snpm_vmsa_params p = {
-		.vmm = cfg->vmm,
-		.vmm_version = cfg->vmm_version,
-		.vcpu_sig = cfg->vcpu_sig,
-		.fpu = cfg->vmsa_fpu,
-	};
-
-	switch (cfg->mode) {
-	case SNPM_MODE_SEV_ES:
-		p.eip = index == 0 ? SNPM_BSP_EIP : l->fw->reset_eip;
-		break;
-	case SNPM_MODE_SNP:
-		p.eip = index == 0 ? SNPM_BSP_EIP : l->fw->reset_eip;
-		p.sev_features = cfg->guest_features;
-		break;
-	case SNPM_MODE_SNP_SVSM:
-		/* Every vCPU enters the SVSM; as in the reference, only SNPActive is set. */
-		p.svsm = true;
-		p.eip = l->svsm_gpa + l->svsm.svsm_info_offset;
-		p.sev_features = 0x1;
-		break;
-	default:
-		return snpm_fail(reterr, SNPM_EINVAL, "SEV guests have no VMSA");
-	}
-	return snpm_vmsa_build(&p, page, reterr);
 }
 
 /* ---- tracing ---- */
-
-static void step(struct launch *l, enum snpm_phase phase, uint32_t index, uint32_t section_type)
-{
-	l->phase = phase;
-	l->index = index;
-	l->section_type = section_type;
-}
 
 static void page_hook(void *arg, enum snpm_page_type type, uint64_t gpa,
 		      const uint8_t contents[SNPM_SHA384_SIZE], const uint8_t ld[SNPM_LD_SIZE])
 {
 	struct launch *l = arg;
+	const struct page_update *u = l->step;
 	struct snpm_trace_event ev = {
-		.phase = l->phase,
-		.index = l->index,
-		.section_type = l->section_type,
+		.phase = u->phase,
+		.index = u->index,
+		.section_type = u->section_type,
 		.page_type = type,
 		.gpa = gpa,
 		.length = SNPM_PAGE_SIZE,
+		.what = u->what,
 	};
 
 	memcpy(ev.contents, contents, sizeof(ev.contents));
@@ -307,255 +136,269 @@ static void page_hook(void *arg, enum snpm_page_type type, uint64_t gpa,
 	l->trace(l->trace_arg, &ev);
 }
 
-/* Chains pages, telling the trace callback about each. */
-static int chain(struct launch *l, struct snpm_launch_ctx *ctx, enum snpm_page_type type,
-		 uint64_t gpa, const uint8_t *data, uint64_t len, struct snpm_error *reterr)
-{
-	return snpm_launch_pages(ctx, type, gpa, data, len, l->trace ? page_hook : NULL, l, reterr);
-}
-
-/* SEV and SEV-ES steps: the SHA-256 of the piece, for explain. */
-static int trace_piece(struct launch *l, const void *data, size_t len, struct snpm_error *reterr)
+/* SEV and SEV-ES steps: the SHA-256 of the piece. */
+static int trace_piece(struct launch *l, const struct page_update *u, struct snpm_error *reterr)
 {
 	struct snpm_trace_event ev = {
-		.phase = l->phase,
-		.index = l->index,
-		.length = len,
+		.phase = u->phase,
+		.index = u->index,
+		.section_type = u->section_type,
+		.length = u->len,
+		.what = u->what,
 	};
-	int r;
+	int r = snpm_digest(SNPM_HASH_SHA256, u->data, u->len, ev.contents, reterr);
 
-	if (!l->trace)
-		return 0;
-	r = snpm_digest(SNPM_HASH_SHA256, data, len, ev.contents, reterr);
 	if (r == 0)
 		l->trace(l->trace_arg, &ev);
 	return r;
 }
 
-/* SEV and SEV-ES, up to the VMSAs: the firmware and the kernel hashes table. */
-static int sev_prefix(struct launch *l, struct snpm_hash **ret, struct snpm_error *reterr)
+/* ---- one update ---- */
+
+static int record_range(struct launch *l, const struct page_update *u, struct snpm_error *reterr)
 {
-	const struct snpm_measure_config *cfg = &l->cfg;
-	uint8_t table[SNPM_HASHES_TABLE_SIZE];
-	struct snpm_hash *h = NULL;
+	struct measured_range *last = l->n_ranges ? &l->ranges[l->n_ranges - 1] : NULL;
+	uint64_t end;
+
+	if (!snpm_add_u64(u->gpa, u->len, &end) || end > SNPM_GPA_LIMIT)
+		return snpm_fail(reterr, SNPM_ERANGE, "range at GPA 0x%llx reaches past 2^52",
+				 (unsigned long long)u->gpa);
+	/* Consecutive steps that continue a range extend it: a large firmware stays one. */
+	if (last && last->end == u->gpa && last->step.phase == u->phase &&
+	    last->step.index == u->index) {
+		last->end = end;
+		return 0;
+	}
+	if (l->n_ranges == l->cap_ranges) {
+		size_t cap = l->cap_ranges ? 2 * l->cap_ranges : 64;
+		struct measured_range *p = realloc(l->ranges, cap * sizeof(*p));
+		if (!p)
+			return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+		l->ranges = p;
+		l->cap_ranges = cap;
+	}
+	l->ranges[l->n_ranges] = (struct measured_range){
+		.start = u->gpa, .end = end, .seq = l->n_ranges, .step = *u
+	};
+	l->ranges[l->n_ranges++].step.data = NULL;
+	return 0;
+}
+
+int launch_emit(struct launch *l, const struct page_update *u, struct snpm_error *reterr)
+{
+	bool hashed = u->type == SNPM_PAGE_NORMAL || u->type == SNPM_PAGE_VMSA;
 	int r;
 
-	if (cfg->has_kernel && (!l->fw->has_hashes_table || l->fw->hashes_table_gpa == 0))
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "firmware does not support kernel/initrd/cmdline measurement "
-				 "(no SEV hashes table)");
-	r = snpm_hash_new(SNPM_HASH_SHA256, &h, reterr);
-	step(l, SNPM_PHASE_FIRMWARE, 0, 0);
-	if (r == 0)
-		r = snpm_hash_update(h, cfg->firmware, cfg->firmware_len, reterr);
-	if (r == 0)
-		r = trace_piece(l, cfg->firmware, cfg->firmware_len, reterr);
-	if (r == 0 && cfg->has_kernel) {
-		snpm_hashes_table_build(cfg->cmdline_sha256, cfg->initrd_sha256, cfg->kernel_sha256,
-					table);
-		step(l, SNPM_PHASE_KERNEL_HASHES, 0, 0);
-		r = snpm_hash_update(h, table, sizeof(table), reterr);
-		if (r == 0)
-			r = trace_piece(l, table, sizeof(table), reterr);
+	if (u->len == 0)
+		return 0;
+	if (l->dry)
+		return record_range(l, u, reterr);
+	if (!snpm_is_snp(l->cfg.mode)) {
+		if (!hashed)
+			return 0; /* SEV and SEV-ES measure data only */
+		r = snpm_hash_update(l->sev, u->data, u->len, reterr);
+		return r < 0 || !l->trace ? r : trace_piece(l, u, reterr);
 	}
-	if (r < 0) {
-		snpm_hash_free(h);
-		return r;
-	}
-	*ret = h;
-	return 0;
+	l->step = u;
+	return snpm_launch_pages(l->ctx, u->type, u->gpa, hashed ? u->data : NULL, u->len,
+				 l->trace ? page_hook : NULL, l, reterr);
 }
 
-static int sev_add_vmsa(struct launch *l, struct snpm_hash *h, uint32_t index,
-			const uint8_t page[SNPM_PAGE_SIZE], struct snpm_error *reterr)
+/* ---- the layout: every GPA measured at most once ---- */
+
+static void describe(const struct measured_range *m, char *out, size_t n)
 {
-	int r = snpm_hash_update(h, page, SNPM_PAGE_SIZE, reterr);
+	const struct page_update *u = &m->step;
+	const char *type = snpm_section_type_name(u->section_type);
+	char what[80];
 
-	step(l, SNPM_PHASE_VMSA, index, 0);
-	return r < 0 ? r : trace_piece(l, page, SNPM_PAGE_SIZE, reterr);
-}
-
-/* SEV and SEV-ES: one SHA-256 over everything the PSP encrypts in place. */
-static int measure_sev(struct launch *l, uint8_t out[SNPM_SEV_LD_SIZE], struct snpm_error *reterr)
-{
-	uint8_t page[SNPM_PAGE_SIZE];
-	struct snpm_hash *h = NULL;
-	int r = sev_prefix(l, &h, reterr);
-
-	for (uint32_t i = 0; r == 0 && l->cfg.mode == SNPM_MODE_SEV_ES && i < l->cfg.vcpus; i++) {
-		r = vcpu_vmsa(l, i, page, reterr);
-		if (r == 0)
-			r = sev_add_vmsa(l, h, i, page, reterr);
-	}
-	if (r == 0)
-		r = snpm_hash_final(h, out, reterr);
-	snpm_hash_free(h);
-	return r;
-}
-
-/* The page QEMU fills for SNP_KERNEL_HASHES: the table at the footer's offset within a page. */
-static int kernel_hashes_page(const struct launch *l, const struct snpm_ovmf_section *s,
-			      uint8_t page[SNPM_PAGE_SIZE], struct snpm_error *reterr)
-{
-	const struct snpm_ovmf_info *fw = l->fw;
-	uint32_t offset = fw->hashes_table_gpa & (SNPM_PAGE_SIZE - 1);
-
-	if (!fw->has_hashes_table || fw->hashes_table_gpa == 0)
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "firmware has an SNP_KERNEL_HASHES section but no SEV hashes "
-				 "table entry");
-	if (fw->hashes_table_size != 0 && fw->hashes_table_size < SNPM_HASHES_TABLE_SIZE)
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "firmware's SEV hashes table area of %u bytes is smaller than "
-				 "the %u-byte table",
-				 fw->hashes_table_size, SNPM_HASHES_TABLE_SIZE);
-	if (s->size != SNPM_PAGE_SIZE || offset + SNPM_HASHES_TABLE_SIZE > SNPM_PAGE_SIZE)
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "SNP_KERNEL_HASHES section of 0x%x bytes with the table at "
-				 "offset 0x%x is not the single page QEMU fills",
-				 s->size, offset);
-	/* QEMU copies the table into this page at the table's offset within its page; OVMF
-	 * looks for it at the table's GPA. Elsewhere, OVMF would find no table to check. */
-	if (fw->hashes_table_gpa - offset != s->gpa)
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "SEV hashes table at 0x%x lies outside the SNP_KERNEL_HASHES page "
-				 "0x%x-0x%x",
-				 fw->hashes_table_gpa, s->gpa, s->gpa + s->size - 1);
-	memset(page, 0, SNPM_PAGE_SIZE);
-	snpm_hashes_table_build(l->cfg.cmdline_sha256, l->cfg.initrd_sha256, l->cfg.kernel_sha256,
-				page + offset);
-	return 0;
-}
-
-static int one_page_section(const struct snpm_ovmf_section *s, struct snpm_error *reterr)
-{
-	if (s->size != SNPM_PAGE_SIZE)
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "%s section at 0x%x is 0x%x bytes, not one page",
-				 snpm_section_type_name(s->type), s->gpa, s->size);
-	return 0;
-}
-
-static int measure_section(struct launch *l, const struct snpm_ovmf_section *s, bool with_kernel,
-			   struct snpm_launch_ctx *ctx, struct snpm_error *reterr)
-{
-	uint8_t page[SNPM_PAGE_SIZE];
-	int r;
-
-	switch (s->type) {
-	case SNPM_SECTION_SNP_SEC_MEM:
-		return chain(l, ctx, l->profile->sec_mem_page, s->gpa, NULL, s->size, reterr);
-	case SNPM_SECTION_SNP_SECRETS:
-		r = one_page_section(s, reterr);
-		return r < 0 ? r : chain(l, ctx, SNPM_PAGE_SECRETS, s->gpa, NULL, s->size, reterr);
-	case SNPM_SECTION_CPUID:
-		r = one_page_section(s, reterr);
-		if (r < 0 || l->profile->cpuid_last)
-			return r;
-		return chain(l, ctx, SNPM_PAGE_CPUID, s->gpa, NULL, s->size, reterr);
-	case SNPM_SECTION_SVSM_CAA:
-		return chain(l, ctx, SNPM_PAGE_ZERO, s->gpa, NULL, s->size, reterr);
-	case SNPM_SECTION_SNP_KERNEL_HASHES:
-		if (!with_kernel)
-			return chain(l, ctx, SNPM_PAGE_ZERO, s->gpa, NULL, s->size, reterr);
-		r = kernel_hashes_page(l, s, page, reterr);
-		l->phase = SNPM_PHASE_KERNEL_HASHES;
-		return r < 0 ? r :
-			       chain(l, ctx, SNPM_PAGE_NORMAL, s->gpa, page, sizeof(page), reterr);
+	switch (u->phase) {
+	case SNPM_PHASE_SECTION:
+		snprintf(what, sizeof(what), "%s section %u %s", u->what ? u->what : "metadata",
+			 u->index, type ? type : "?");
+		break;
+	case SNPM_PHASE_KERNEL_HASHES:
+		snprintf(what, sizeof(what), "kernel hashes page (section %u)", u->index);
+		break;
+	case SNPM_PHASE_IGVM:
+		snprintf(what, sizeof(what), "IGVM directive %u %s", u->index,
+			 u->what ? u->what : "?");
+		break;
+	case SNPM_PHASE_VMSA:
+		snprintf(what, sizeof(what), "VMSA page");
+		break;
 	default:
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "unknown SEV metadata section type 0x%x", s->type);
+		snprintf(what, sizeof(what), "%s", u->what ? u->what : "pages");
+		break;
 	}
+	snprintf(out, n, "%s (0x%llx-0x%llx)", what, (unsigned long long)m->start,
+		 (unsigned long long)m->end - 1);
 }
 
-static int measure_sections(struct launch *l, const struct snpm_ovmf_info *info, bool with_kernel,
-			    struct snpm_launch_ctx *ctx, struct snpm_error *reterr)
+static int by_start(const void *a, const void *b)
 {
-	const struct snpm_ovmf_section *s;
-	int r = 0;
+	const struct measured_range *x = a, *y = b;
 
-	for (uint32_t i = 0; r == 0 && i < info->n_sections; i++) {
-		s = &info->sections[i];
-		step(l, SNPM_PHASE_SECTION, i, s->type);
-		r = measure_section(l, s, with_kernel, ctx, reterr);
-	}
-	/* EC2 populates CPUID pages only after everything else. */
-	for (uint32_t i = 0; r == 0 && l->profile->cpuid_last && i < info->n_sections; i++) {
-		s = &info->sections[i];
-		step(l, SNPM_PHASE_SECTION, i, s->type);
-		if (s->type == SNPM_SECTION_CPUID)
-			r = chain(l, ctx, SNPM_PAGE_CPUID, s->gpa, NULL, SNPM_PAGE_SIZE, reterr);
-	}
-	return r;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* SNP, up to the VMSAs: which depends on the mode and the VMM, never on the vCPUs. */
-static int snp_firmware(struct launch *l, struct snpm_launch_ctx *ctx, struct snpm_error *reterr)
+static int check_ranges(struct launch *l, struct snpm_error *reterr)
 {
-	const struct snpm_measure_config *cfg = &l->cfg;
-	int r = 0;
+	char first[128], second[128];
 
-	if (cfg->has_kernel && !snpm_ovmf_has_section(l->fw, SNPM_SECTION_SNP_KERNEL_HASHES))
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "a kernel was given but the firmware's SEV metadata has no "
-				 "SNP_KERNEL_HASHES section");
-	snpm_launch_init(ctx);
-	if (cfg->has_firmware_digest) {
-		snpm_launch_seed(ctx, cfg->firmware_digest);
-		if (l->trace) {
-			struct snpm_trace_event ev = { .phase = SNPM_PHASE_SEED };
-			memcpy(ev.digest, ctx->ld, SNPM_LD_SIZE);
-			l->trace(l->trace_arg, &ev);
+	qsort(l->ranges, l->n_ranges, sizeof(*l->ranges), by_start);
+	for (size_t i = 1; i < l->n_ranges; i++) {
+		const struct measured_range *a = &l->ranges[i - 1], *b = &l->ranges[i];
+		if (b->start >= a->end)
+			continue;
+		/* Name them in the order the launch measures them. */
+		if (a->seq > b->seq) {
+			const struct measured_range *t = a;
+			a = b;
+			b = t;
 		}
-	} else {
-		step(l, SNPM_PHASE_FIRMWARE, 0, 0);
-		r = chain(l, ctx, SNPM_PAGE_NORMAL, l->fw_gpa, cfg->firmware, cfg->firmware_len,
-			  reterr);
+		describe(a, first, sizeof(first));
+		describe(b, second, sizeof(second));
+		return snpm_fail(reterr, SNPM_EMALFORMED, "%s and %s measure the same pages", first,
+				 second);
 	}
-	if (r == 0 && cfg->mode == SNPM_MODE_SNP_SVSM) {
-		step(l, SNPM_PHASE_SVSM, 0, 0);
-		r = chain(l, ctx, SNPM_PAGE_NORMAL, l->svsm_gpa, cfg->svsm, cfg->svsm_len, reterr);
-	}
-	return r;
+	return 0;
 }
 
-static int snp_sections(struct launch *l, struct snpm_launch_ctx *ctx, struct snpm_error *reterr)
+/* Runs the launch dry: every page it measures, and the VMSA page when the VMSAs come last. */
+static int check_layout(struct launch *l, struct snpm_error *reterr)
 {
-	/* The reference measures the SVSM's metadata sections, not the firmware's. */
-	if (l->cfg.mode == SNPM_MODE_SNP_SVSM)
-		return measure_sections(l, &l->svsm, false, ctx, reterr);
-	return measure_sections(l, l->fw, l->cfg.has_kernel, ctx, reterr);
-}
+	struct page_update vmsa = {
+		.phase = SNPM_PHASE_VMSA,
+		.type = SNPM_PAGE_VMSA,
+		.gpa = snpm_launch_vmsa_gpa(l),
+		.len = SNPM_PAGE_SIZE,
+	};
+	int r = 0;
 
-static int measure_vmsas(struct launch *l, struct snpm_launch_ctx *ctx, struct snpm_error *reterr)
-{
-	uint8_t ap[SNPM_PAGE_SIZE], page[SNPM_PAGE_SIZE];
-	int r = vcpu_vmsa(l, 0, page, reterr);
-
-	step(l, SNPM_PHASE_VMSA, 0, 0);
+	if (!snpm_is_snp(l->cfg.mode) && !l->loader->layout_in_all_modes)
+		return 0;
+	l->dry = true;
+	if (l->loader->shared_pages)
+		r = l->loader->shared_pages(l, reterr);
 	if (r == 0)
-		r = chain(l, ctx, SNPM_PAGE_VMSA, vmsa_gpa(l), page, sizeof(page), reterr);
-	/* All APs share one VMSA. */
-	if (r == 0 && l->cfg.vcpus > 1)
-		r = vcpu_vmsa(l, 1, ap, reterr);
-	for (uint32_t i = 1; r == 0 && i < l->cfg.vcpus; i++) {
-		step(l, SNPM_PHASE_VMSA, i, 0);
-		r = chain(l, ctx, SNPM_PAGE_VMSA, vmsa_gpa(l), ap, sizeof(ap), reterr);
+		r = l->loader->pages(l, reterr);
+	if (r == 0 && l->loader->vmsa && l->cfg.mode != SNPM_MODE_SEV)
+		r = launch_emit(l, &vmsa, reterr);
+	l->dry = false;
+	if (r == 0)
+		r = check_ranges(l, reterr);
+	free(l->ranges);
+	l->ranges = NULL;
+	l->n_ranges = l->cap_ranges = 0;
+	return r;
+}
+
+static void release(struct launch *l)
+{
+	if (l->loader && l->loader->release)
+		l->loader->release(l);
+	snpm_hash_free(l->sev);
+	l->sev = NULL;
+	free(l->ranges);
+	l->ranges = NULL;
+}
+
+static int prepare(const struct snpm_measure_config *cfg, struct launch *l,
+		   struct snpm_error *reterr)
+{
+	int r = check_config(cfg, reterr);
+
+	memset(l, 0, sizeof(*l));
+	if (r < 0)
+		return r;
+	l->cfg = *cfg;
+	l->loader = loader_of(cfg);
+	r = set_vmm(l, cfg->vmm, reterr);
+	if (r == 0)
+		r = l->loader->prepare(l, reterr);
+	if (r == 0)
+		r = check_layout(l, reterr);
+	if (r < 0)
+		release(l);
+	return r;
+}
+
+/* ---- measuring ---- */
+
+/* Everything before the trailing VMSAs, into ctx (SNP) or the running SHA-256 (SEV, SEV-ES). */
+static int measure_pages(struct launch *l, bool shared, bool specific, struct snpm_error *reterr)
+{
+	int r = 0;
+
+	if (shared && l->loader->shared_pages)
+		r = l->loader->shared_pages(l, reterr);
+	if (r == 0 && specific)
+		r = l->loader->pages(l, reterr);
+	return r;
+}
+
+static int vmsa_step(struct launch *l, uint32_t index, const uint8_t page[SNPM_PAGE_SIZE],
+		     struct snpm_error *reterr)
+{
+	struct page_update u = {
+		.phase = SNPM_PHASE_VMSA,
+		.index = index,
+		.type = SNPM_PAGE_VMSA,
+		.gpa = snpm_launch_vmsa_gpa(l),
+		.len = SNPM_PAGE_SIZE,
+		.data = page,
+	};
+
+	return launch_emit(l, &u, reterr);
+}
+
+static uint32_t distinct_vmsas(const struct launch *l)
+{
+	return l->loader->distinct_vmsas ? l->loader->distinct_vmsas(l) : 2;
+}
+
+/* One VMSA per vCPU, boot vCPU first; vCPUs past the distinct ones repeat the last of them. */
+static int measure_vmsas(struct launch *l, struct snpm_error *reterr)
+{
+	uint8_t page[SNPM_PAGE_SIZE];
+	uint32_t distinct = distinct_vmsas(l);
+	int r = 0;
+
+	if (!l->loader->vmsa || l->cfg.mode == SNPM_MODE_SEV)
+		return 0;
+	for (uint32_t i = 0; r == 0 && i < l->cfg.vcpus; i++) {
+		if (i < distinct)
+			r = l->loader->vmsa(l, i, page, reterr);
+		if (r == 0)
+			r = vmsa_step(l, i, page, reterr);
 	}
 	return r;
 }
 
-static int measure_snp(struct launch *l, uint8_t out[SNPM_LD_SIZE], struct snpm_error *reterr)
+static int run(struct launch *l, uint8_t out[SNPM_LD_SIZE], size_t *ret_len,
+	       struct snpm_error *reterr)
 {
 	struct snpm_launch_ctx ctx;
-	int r = snp_firmware(l, &ctx, reterr);
+	int r = 0;
 
+	snpm_launch_init(&ctx);
+	l->ctx = &ctx;
+	if (!snpm_is_snp(l->cfg.mode))
+		r = snpm_hash_new(SNPM_HASH_SHA256, &l->sev, reterr);
 	if (r == 0)
-		r = snp_sections(l, &ctx, reterr);
+		r = measure_pages(l, true, true, reterr);
 	if (r == 0)
-		r = measure_vmsas(l, &ctx, reterr);
-	if (r == 0)
+		r = measure_vmsas(l, reterr);
+	if (r == 0 && snpm_is_snp(l->cfg.mode)) {
 		memcpy(out, ctx.ld, SNPM_LD_SIZE);
+		*ret_len = SNPM_LD_SIZE;
+	} else if (r == 0) {
+		r = snpm_hash_final(l->sev, out, reterr);
+		*ret_len = SNPM_SEV_LD_SIZE;
+	}
 	return r;
 }
 
@@ -564,6 +407,7 @@ int snpm_measure_trace(const struct snpm_measure_config *cfg, snpm_trace_fn fn, 
 {
 	uint8_t digest[SNPM_LD_SIZE];
 	struct launch l;
+	size_t len = 0;
 	int r;
 
 	if (!cfg || !out)
@@ -573,13 +417,12 @@ int snpm_measure_trace(const struct snpm_measure_config *cfg, snpm_trace_fn fn, 
 		return r;
 	l.trace = fn;
 	l.trace_arg = arg;
-	if (is_snp(cfg->mode))
-		r = measure_snp(&l, digest, reterr);
-	else
-		r = measure_sev(&l, digest, reterr);
+	r = run(&l, digest, &len, reterr);
+	if (r == 0 && l.loader->finish)
+		r = l.loader->finish(&l, digest, len, reterr);
+	release(&l);
 	if (r < 0)
 		return r;
-	size_t len = is_snp(cfg->mode) ? SNPM_LD_SIZE : SNPM_SEV_LD_SIZE;
 	memcpy(out, digest, len);
 	if (ret_len)
 		*ret_len = len;
@@ -597,8 +440,13 @@ int snpm_measure_firmware(const uint8_t *firmware, size_t len, uint8_t out[SNPM_
 {
 	struct snpm_launch_ctx ctx;
 	struct snpm_ovmf_info info;
-	int r = check_image(firmware, len, "firmware", reterr);
+	int r = 0;
 
+	if (!firmware || len == 0 || len % SNPM_PAGE_SIZE)
+		r = snpm_fail(reterr, SNPM_EMALFORMED,
+			      "firmware size %zu is not a non-zero multiple of the 4096-byte page "
+			      "size",
+			      len);
 	/* Parse too: a malformed image is refused here as it would be in a full measurement. */
 	if (r == 0)
 		r = snpm_ovmf_parse(firmware, len, &info, reterr);
@@ -613,16 +461,23 @@ int snpm_measure_firmware(const uint8_t *firmware, size_t len, uint8_t out[SNPM_
 int snpm_measure_vmsa(const struct snpm_measure_config *cfg, uint32_t index,
 		      uint8_t ret_page[SNPM_PAGE_SIZE], struct snpm_error *reterr)
 {
+	uint32_t distinct;
 	struct launch l;
 	int r;
 
 	if (!cfg || !ret_page)
 		return snpm_fail(reterr, SNPM_EINVAL, "no configuration or output buffer");
 	r = prepare(cfg, &l, reterr);
-	if (r == 0 && index >= cfg->vcpus)
+	if (r < 0)
+		return r;
+	distinct = distinct_vmsas(&l);
+	if (cfg->mode == SNPM_MODE_SEV || !l.loader->vmsa)
+		r = snpm_fail(reterr, SNPM_EUNSUPPORTED, "this launch measures no VMSA per vCPU");
+	else if (index >= cfg->vcpus)
 		r = snpm_fail(reterr, SNPM_ERANGE, "vCPU %u of %u", index, cfg->vcpus);
-	if (r == 0)
-		r = vcpu_vmsa(&l, index, ret_page, reterr);
+	else
+		r = l.loader->vmsa(&l, index < distinct ? index : distinct - 1, ret_page, reterr);
+	release(&l);
 	return r;
 }
 
@@ -649,90 +504,115 @@ static int check_space(const struct snpm_sweep_space *sp, struct snpm_error *ret
 	return 0;
 }
 
-/* Emits one row per vCPU count, chaining one more AP VMSA between counts. */
-static int sweep_snp_vcpus(struct sweep *sw, const struct snpm_launch_ctx *prefix,
-			   struct snpm_error *reterr)
-{
-	const struct snpm_sweep_space *sp = sw->space;
-	uint8_t page[SNPM_PAGE_SIZE], bsp[SNPM_SHA384_SIZE], ap[SNPM_SHA384_SIZE];
-	struct snpm_launch_ctx ctx = *prefix;
-	uint32_t max = sp->vcpus[sp->n_vcpus - 1];
-	size_t next = 0;
-	int r = vcpu_vmsa(sw->l, 0, page, reterr);
-
-	if (r == 0)
-		r = snpm_digest(SNPM_HASH_SHA384, page, sizeof(page), bsp, reterr);
-	if (r == 0 && max > 1)
-		r = vcpu_vmsa(sw->l, 1, page, reterr);
-	if (r == 0 && max > 1)
-		r = snpm_digest(SNPM_HASH_SHA384, page, sizeof(page), ap, reterr);
-	for (uint32_t n = 1; r == 0 && n <= max; n++) {
-		r = snpm_launch_update(&ctx, SNPM_PAGE_VMSA, vmsa_gpa(sw->l), n == 1 ? bsp : ap,
-				       reterr);
-		if (r == 0 && n == sp->vcpus[next]) {
-			sw->row.vcpus = n;
-			memcpy(sw->row.digest, ctx.ld, SNPM_LD_SIZE);
-			sw->row.digest_len = SNPM_LD_SIZE;
-			r = sw->fn(sw->arg, &sw->row);
-			next++;
-		}
-	}
-	return r;
-}
-
-static int emit_sev_row(struct sweep *sw, uint32_t n, const struct snpm_hash *running,
-			struct snpm_error *reterr)
+static int emit_row(struct sweep *sw, uint32_t n, struct snpm_error *reterr)
 {
 	struct snpm_hash *fin = NULL;
-	int r = snpm_hash_dup(running, &fin, reterr);
+	int r = 0;
 
-	if (r == 0)
-		r = snpm_hash_final(fin, sw->row.digest, reterr);
-	snpm_hash_free(fin);
 	sw->row.vcpus = n;
-	sw->row.digest_len = SNPM_SEV_LD_SIZE;
+	if (snpm_is_snp(sw->l->cfg.mode)) {
+		memcpy(sw->row.digest, sw->l->ctx->ld, SNPM_LD_SIZE);
+		sw->row.digest_len = SNPM_LD_SIZE;
+	} else {
+		r = snpm_hash_dup(sw->l->sev, &fin, reterr);
+		if (r == 0)
+			r = snpm_hash_final(fin, sw->row.digest, reterr);
+		snpm_hash_free(fin);
+		sw->row.digest_len = SNPM_SEV_LD_SIZE;
+	}
 	return r < 0 ? r : sw->fn(sw->arg, &sw->row);
 }
 
-/* SEV-ES: the running SHA-256 is copied and finished at each vCPU count; SEV has no VMSAs. */
-static int sweep_sev_vcpus(struct sweep *sw, const struct snpm_hash *prefix,
-			   struct snpm_error *reterr)
+/*
+ * One row per vCPU count on top of the pages measured so far: each further vCPU adds one VMSA.
+ * SNP chains a digest of the page (computed once per distinct VMSA); SEV-ES hashes the page.
+ */
+static int sweep_vcpus(struct sweep *sw, struct snpm_error *reterr)
 {
 	const struct snpm_sweep_space *sp = sw->space;
-	uint8_t bsp[SNPM_PAGE_SIZE], ap[SNPM_PAGE_SIZE];
-	uint32_t max = sp->vcpus[sp->n_vcpus - 1];
-	struct snpm_hash *run = NULL;
+	struct launch *l = sw->l;
+	uint32_t max = sp->vcpus[sp->n_vcpus - 1], distinct = distinct_vmsas(l);
+	uint8_t page[SNPM_PAGE_SIZE], digest[SNPM_SHA384_SIZE];
 	size_t next = 0;
-	int r;
+	int r = 0;
 
-	if (sw->l->cfg.mode == SNPM_MODE_SEV) {
-		r = 0;
+	if (l->cfg.mode == SNPM_MODE_SEV || !l->loader->vmsa) {
 		for (size_t i = 0; r == 0 && i < sp->n_vcpus; i++)
-			r = emit_sev_row(sw, sp->vcpus[i], prefix, reterr);
+			r = emit_row(sw, sp->vcpus[i], reterr);
 		return r;
 	}
-	r = vcpu_vmsa(sw->l, 0, bsp, reterr);
-	if (r == 0 && max > 1)
-		r = vcpu_vmsa(sw->l, 1, ap, reterr);
-	if (r == 0)
-		r = snpm_hash_dup(prefix, &run, reterr);
 	for (uint32_t n = 1; r == 0 && n <= max; n++) {
-		r = snpm_hash_update(run, n == 1 ? bsp : ap, SNPM_PAGE_SIZE, reterr);
+		if (n - 1 < distinct) {
+			r = l->loader->vmsa(l, n - 1, page, reterr);
+			if (r == 0 && snpm_is_snp(l->cfg.mode))
+				r = snpm_digest(SNPM_HASH_SHA384, page, sizeof(page), digest,
+						reterr);
+		}
+		if (r == 0 && snpm_is_snp(l->cfg.mode))
+			r = snpm_launch_update(l->ctx, SNPM_PAGE_VMSA, snpm_launch_vmsa_gpa(l),
+					       digest, reterr);
+		else if (r == 0)
+			r = snpm_hash_update(l->sev, page, sizeof(page), reterr);
 		if (r == 0 && n == sp->vcpus[next]) {
-			r = emit_sev_row(sw, n, run, reterr);
+			r = emit_row(sw, n, reterr);
 			next++;
 		}
 	}
-	snpm_hash_free(run);
 	return r;
 }
 
-/* Every signature and feature set for the VMM set in sw->l. */
-static int sweep_vmm(struct sweep *sw, const struct snpm_launch_ctx *snp_prefix,
-		     const struct snpm_hash *sev_prefix, struct snpm_error *reterr)
+/* Branches the measured prefix (a copy of the 48-byte context, or of the SHA-256 state). */
+struct saved {
+	struct snpm_launch_ctx ctx;
+	struct snpm_hash *sev;
+};
+
+static int save(const struct launch *l, struct saved *s, struct snpm_error *reterr)
+{
+	s->ctx = *l->ctx;
+	s->sev = NULL;
+	return l->sev ? snpm_hash_dup(l->sev, &s->sev, reterr) : 0;
+}
+
+static int restore(struct launch *l, const struct saved *s, struct snpm_error *reterr)
+{
+	*l->ctx = s->ctx;
+	if (!s->sev)
+		return 0;
+	snpm_hash_free(l->sev);
+	l->sev = NULL;
+	return snpm_hash_dup(s->sev, &l->sev, reterr);
+}
+
+/*
+ * For a loader whose pages hold the vCPU count: the pages and VMSAs again for each count, on
+ * top of the shared pages (restored from saved).
+ */
+static int sweep_counts(struct sweep *sw, const struct saved *shared, struct snpm_error *reterr)
 {
 	const struct snpm_sweep_space *sp = sw->space;
+	struct launch *l = sw->l;
 	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < sp->n_vcpus; i++) {
+		l->cfg.vcpus = sp->vcpus[i];
+		r = restore(l, shared, reterr);
+		if (r == 0)
+			r = measure_pages(l, false, true, reterr);
+		if (r == 0)
+			r = measure_vmsas(l, reterr);
+		if (r == 0)
+			r = emit_row(sw, sp->vcpus[i], reterr);
+	}
+	return r;
+}
+
+/* Every signature and feature set for the VMM set in sw->l, on top of its pages. */
+static int sweep_vmm(struct sweep *sw, const struct saved *shared, struct snpm_error *reterr)
+{
+	const struct snpm_sweep_space *sp = sw->space;
+	struct saved pages;
+	int r = save(sw->l, &pages, reterr);
 
 	for (size_t s = 0; r == 0 && s < sp->n_vcpu_sigs; s++) {
 		for (size_t f = 0; r == 0 && f < sp->n_guest_features; f++) {
@@ -742,40 +622,47 @@ static int sweep_vmm(struct sweep *sw, const struct snpm_launch_ctx *snp_prefix,
 			sw->row.vcpu_sig = sp->vcpu_sigs[s];
 			sw->row.guest_features_index = f;
 			sw->row.guest_features = sp->guest_features[f];
-			if (snp_prefix)
-				r = sweep_snp_vcpus(sw, snp_prefix, reterr);
-			else
-				r = sweep_sev_vcpus(sw, sev_prefix, reterr);
+			if (sw->l->loader->pages_use_vcpus) {
+				r = sweep_counts(sw, shared, reterr);
+				continue;
+			}
+			r = restore(sw->l, &pages, reterr);
+			if (r == 0)
+				r = sweep_vcpus(sw, reterr);
 		}
 	}
+	snpm_hash_free(pages.sev);
 	return r;
 }
 
+/* The shared pages once, the VMM's pages once per VMM, the VMSAs per configuration. */
 static int sweep_all(struct sweep *sw, struct snpm_error *reterr)
 {
 	const struct snpm_sweep_space *sp = sw->space;
 	struct launch *l = sw->l;
-	struct snpm_launch_ctx fw_ctx, ctx;
-	struct snpm_hash *sev = NULL;
-	int r;
+	struct snpm_launch_ctx ctx;
+	struct saved shared = { 0 };
+	int r = 0;
 
-	if (is_snp(l->cfg.mode))
-		r = snp_firmware(l, &fw_ctx, reterr);
-	else
-		r = sev_prefix(l, &sev, reterr);
+	snpm_launch_init(&ctx);
+	l->ctx = &ctx;
+	if (!snpm_is_snp(l->cfg.mode))
+		r = snpm_hash_new(SNPM_HASH_SHA256, &l->sev, reterr);
+	if (r == 0)
+		r = measure_pages(l, true, false, reterr);
+	if (r == 0)
+		r = save(l, &shared, reterr);
 	for (size_t v = 0; r == 0 && v < sp->n_vmms; v++) {
 		r = set_vmm(l, sp->vmms[v], reterr);
 		sw->row.vmm = sp->vmms[v];
-		if (r == 0 && is_snp(l->cfg.mode)) {
-			ctx = fw_ctx;
-			r = snp_sections(l, &ctx, reterr);
-			if (r == 0)
-				r = sweep_vmm(sw, &ctx, NULL, reterr);
-		} else if (r == 0) {
-			r = sweep_vmm(sw, NULL, sev, reterr);
-		}
+		if (r == 0)
+			r = restore(l, &shared, reterr);
+		if (r == 0 && !l->loader->pages_use_vcpus)
+			r = measure_pages(l, false, true, reterr);
+		if (r == 0)
+			r = sweep_vmm(sw, &shared, reterr);
 	}
-	snpm_hash_free(sev);
+	snpm_hash_free(shared.sev);
 	return r;
 }
 
@@ -798,8 +685,20 @@ int snpm_sweep(const struct snpm_measure_config *base, const struct snpm_sweep_s
 	cfg.guest_features = space->guest_features[0];
 	cfg.vmm = space->vmms[0];
 	r = prepare(&cfg, &l, reterr);
-	/* Refuse a bad VMM before any row is emitted. */
+	if (r < 0)
+		return r;
+	/* Refuse a bad VMM, or a feature set the loader fixes, before any row is emitted. */
 	for (size_t v = 0; r == 0 && v < space->n_vmms; v++)
 		r = set_vmm(&l, space->vmms[v], reterr);
-	return r < 0 ? r : sweep_all(&sw, reterr);
+	for (size_t f = 0; r == 0 && f < space->n_guest_features; f++)
+		if (space->guest_features[f] != l.cfg.guest_features &&
+		    l.cfg.loader == SNPM_LOADER_IGVM && snpm_is_snp(l.cfg.mode))
+			r = snpm_fail(reterr, SNPM_EINVAL,
+				      "the IGVM file's VMSA sets the guest features (0x%llx): they "
+				      "cannot be swept",
+				      (unsigned long long)l.cfg.guest_features);
+	if (r == 0)
+		r = sweep_all(&sw, reterr);
+	release(&l);
+	return r;
 }

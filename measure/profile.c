@@ -8,6 +8,10 @@
  * - EC2: data segments not accessed (0x92), a 32-bit busy TSS type (0x83), rdx 0x600 since its
  *   2026 change (version 2; version 1 had 0), FPU state zero, and CPUID pages last.
  * - GCE: QEMU's segments, rdx 0x600, FPU state zero, its own PAT, SNP_SEC_MEM unmeasured.
+ * - krun: libkrun's reset state (libkrunfw utils/vmsa.h, dumped from a running libkrun): code
+ *   segment 0x9a for every vCPU, rdx 0, FPU state zero, and for the boot vCPU the stack (rsp,
+ *   rbp 0x8ff0) and the boot_params page (rsi 0x7000) qboot expects. virtee/sev's KRUN profile
+ *   leaves those three at zero; the dump, which the hardware measured, has them.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -64,6 +68,22 @@ static const struct snpm_vmm_profile profiles[] = {
 		.rdx_v1 = 0x600,
 		.g_pat = 0x00070106,
 		.sec_mem_page = SNPM_PAGE_UNMEASURED,
+	},
+	{
+		.vmm = SNPM_VMM_KRUN,
+		.name = "krun",
+		.latest_version = 1,
+		.cs_attrib_reset = 0x9a,
+		.cs_attrib = 0x9a,
+		.ss_attrib = 0x92,
+		.tr_attrib = 0x83,
+		.rdx = 0,
+		.rdx_v1 = 0,
+		.g_pat = DEFAULT_G_PAT,
+		.sec_mem_page = SNPM_PAGE_ZERO,
+		.bsp_rsp = 0x8ff0,
+		.bsp_rbp = 0x8ff0,
+		.bsp_rsi = 0x7000,
 	},
 };
 

@@ -25,6 +25,8 @@ struct snpm_vmm_profile {
 	uint64_t g_pat;
 	enum snpm_page_type sec_mem_page; /* how SNP_SEC_MEM is populated */
 	bool cpuid_last; /* CPUID pages measured after every other section */
+	/* The boot vCPU's stack and boot_params pointer (libkrun sets them for qboot). */
+	uint64_t bsp_rsp, bsp_rbp, bsp_rsi;
 };
 
 /* The profile of vmm, or NULL when vmm is not one of enum snpm_vmm. */

@@ -31,8 +31,11 @@ enum {
 	VMSA_DR6 = 0x168,
 	VMSA_RFLAGS = 0x170,
 	VMSA_RIP = 0x178,
+	VMSA_RSP = 0x1d8,
 	VMSA_G_PAT = 0x268,
 	VMSA_RDX = 0x310,
+	VMSA_RBP = 0x328,
+	VMSA_RSI = 0x330,
 	VMSA_SEV_FEATURES = 0x3b0,
 	VMSA_XCR0 = 0x3e8,
 	VMSA_MXCSR = 0x408, /* u32 */
@@ -102,6 +105,11 @@ static void build_reset(const struct snpm_vmm_profile *p, const struct snpm_vmsa
 	snpm_put_le64(page + VMSA_RIP, params->eip & 0xffff);
 	snpm_put_le64(page + VMSA_G_PAT, p->g_pat);
 	snpm_put_le64(page + VMSA_RDX, rdx);
+	if (params->eip == SNPM_BSP_EIP) {
+		snpm_put_le64(page + VMSA_RSP, p->bsp_rsp);
+		snpm_put_le64(page + VMSA_RBP, p->bsp_rbp);
+		snpm_put_le64(page + VMSA_RSI, p->bsp_rsi);
+	}
 	if (params->fpu != SNPM_VMSA_FPU_LEGACY_KVM) {
 		snpm_put_le32(page + VMSA_MXCSR, p->mxcsr);
 		snpm_put_le16(page + VMSA_X87_FCW, p->fcw);

@@ -288,6 +288,12 @@ static void phase_text(const struct snpm_trace_event *e, char *out, size_t n)
 	case SNPM_PHASE_VMSA:
 		snprintf(out, n, "VMSA of vCPU %u%s", e->index, e->index ? " (AP)" : " (BSP)");
 		break;
+	case SNPM_PHASE_IGVM:
+		snprintf(out, n, "IGVM directive %u %s", e->index, e->what ? e->what : "");
+		break;
+	case SNPM_PHASE_KRUN:
+		snprintf(out, n, "%s", e->what ? e->what : "libkrun piece");
+		break;
 	}
 }
 

@@ -5,8 +5,10 @@
  * Two levels. The page level (struct snpm_launch_ctx and snpm_launch_update*) is the
  * SNP_LAUNCH_UPDATE chain of the AMD SEV-SNP ABI specification; the context is 48 bytes of
  * plain data, so a shared prefix can be copied and branched. The config level (snpm_measure)
- * replays what a VMM loads at launch, from a firmware image and SHA-256 digests of the kernel,
- * initrd and command line, exactly as the reference tool sev-snp-measure 0.0.13 does.
+ * replays what a VMM loads at launch. A loader turns the inputs into the ordered page updates:
+ * OVMF (with the kernel hashes of QEMU's direct boot, or an SVSM) under QEMU, EC2 or GCE, exactly
+ * as the reference tool sev-snp-measure does; an IGVM file as QEMU or COCONUT's igvmmeasure loads
+ * it; libkrun's qboot, kernel and initrd. The engine chains what the loader produces.
  */
 #ifndef SNPM_MEASURE_H
 #define SNPM_MEASURE_H
@@ -120,9 +122,10 @@ enum snpm_vmm {
 	SNPM_VMM_QEMU = 1,
 	SNPM_VMM_EC2 = 2,
 	SNPM_VMM_GCE = 3,
+	SNPM_VMM_KRUN = 4, /* libkrun (krun, podman's krun runtime): SNPM_LOADER_KRUN only */
 };
 
-/* "QEMU", "ec2", "gce": the spellings the reference accepts. */
+/* "QEMU", "ec2", "gce" (the spellings the reference accepts) and "krun". */
 SNPM_EXPORT const char *snpm_vmm_name(enum snpm_vmm vmm);
 /* Exact match on the reference's spellings. Returns 0 or SNPM_EINVAL. */
 SNPM_EXPORT int snpm_vmm_parse(const char *name, enum snpm_vmm *ret_vmm);
@@ -193,7 +196,47 @@ SNPM_EXPORT void snpm_hashes_table_build(const uint8_t cmdline_sha256[SNPM_SHA25
 					 const uint8_t kernel_sha256[SNPM_SHA256_SIZE],
 					 uint8_t ret_table[SNPM_HASHES_TABLE_SIZE]);
 
+/* ---- Inputs read at offsets ---- */
+
+/*
+ * A large input (an IGVM file, a kernel) the engine reads piece by piece, so that memory stays
+ * flat whatever its size: bytes in memory, or a callback that reads them (from a file).
+ */
+struct snpm_source {
+	const uint8_t *data; /* the bytes (borrowed), or NULL to use read */
+	uint64_t size;
+	/* Reads exactly len bytes at offset (offset + len <= size) into buf. Returns 0, or a
+	 * negative SNPM_E* code with reterr filled. */
+	int (*read)(void *arg, uint64_t offset, void *buf, size_t len, struct snpm_error *reterr);
+	void *arg;
+};
+
+/* Reads len bytes at offset from src, checking the range. Returns 0 or a negative code. */
+SNPM_EXPORT int snpm_source_read(const struct snpm_source *src, uint64_t offset, void *buf,
+				 size_t len, struct snpm_error *reterr);
+
 /* ---- Config level ---- */
+
+/* What turns the inputs into page updates. */
+enum snpm_loader {
+	SNPM_LOADER_OVMF = 0, /* firmware (+ SVSM, + kernel hashes) under QEMU, EC2, GCE */
+	SNPM_LOADER_IGVM = 1, /* an IGVM file (QEMU 9.2+ -object igvm-cfg, COCONUT-SVSM) */
+	SNPM_LOADER_KRUN = 2, /* libkrun: qboot, kernel, initrd, boot_params (vmm SNPM_VMM_KRUN) */
+};
+
+/*
+ * How an IGVM file is loaded; implementations differ and the digest with them.
+ * QEMU: what the hardware sees under QEMU/KVM (backends/igvm.c): runs of consecutive PAGE_DATA
+ * are sent when a non-matching one arrives or at the end, so a PARAMETER_INSERT (the whole area,
+ * UNMEASURED) can precede an earlier pending run; zero pages are NORMAL over zeros; the VP
+ * context sets the vCPU registers KVM syncs, and KVM measures one VMSA per vCPU last.
+ * IGVMMEASURE: COCONUT's tools/igvmmeasure: strict directive order, a PARAMETER_INSERT is one
+ * UNMEASURED page, a VP context's VMSA is measured as stored where it appears.
+ */
+enum snpm_igvm_semantics {
+	SNPM_IGVM_QEMU = 0,
+	SNPM_IGVM_IGVMMEASURE = 1,
+};
 
 enum snpm_mode {
 	SNPM_MODE_SEV = 1,
@@ -246,6 +289,20 @@ struct snpm_measure_config {
 	const uint8_t *svsm;
 	size_t svsm_len;
 	uint64_t vars_size;
+
+	/* SNPM_LOADER_IGVM: the file, the platform is the mode's (SEV_SNP, SEV_ES, SEV); vmm QEMU.
+	 * The guest features come from the file's VP context (guest_features must be 0 or equal). */
+	enum snpm_loader loader;
+	struct snpm_source igvm;
+	enum snpm_igvm_semantics igvm_semantics;
+	bool igvm_native_zero; /* IGVMMEASURE: zero pages as ZERO rather than NORMAL over zeros */
+	bool igvm_ignore_id_block; /* measure even when an embedded ID block's digest differs */
+
+	/* SNPM_LOADER_KRUN (vmm SNPM_VMM_KRUN): the pieces libkrunfw provides, each a whole number
+	 * of pages, and the guest's RAM (boot_params e820). */
+	struct snpm_source krun_qboot, krun_kernel, krun_initrd;
+	uint64_t krun_kernel_gpa;
+	uint32_t krun_ram_mib;
 };
 
 /* ---- Tracing: every step of a measurement, for explain ---- */
@@ -257,6 +314,8 @@ enum snpm_phase {
 	SNPM_PHASE_SECTION, /* an SEV metadata section; index = its position, section_type */
 	SNPM_PHASE_KERNEL_HASHES, /* the kernel hashes page (SNP) or table (SEV) */
 	SNPM_PHASE_VMSA, /* a vCPU's VMSA; index = the vCPU */
+	SNPM_PHASE_IGVM, /* an IGVM directive's pages; index = the directive's header index */
+	SNPM_PHASE_KRUN, /* a libkrun piece: qboot, kernel, initrd, boot_params, fixed pages */
 };
 
 struct snpm_trace_event {
@@ -270,6 +329,7 @@ struct snpm_trace_event {
 	 * it. SEV/SEV-ES: the SHA-256 of this step's bytes (in contents) and digest unused. */
 	uint8_t contents[SNPM_SHA384_SIZE];
 	uint8_t digest[SNPM_LD_SIZE];
+	const char *what; /* what the step is, e.g. "PAGE_DATA" or "initrd"; may be NULL */
 };
 
 /* Called once per step, in order; the event is valid for the call only. */

@@ -6,6 +6,7 @@
 #include <snpm/common.h>
 #include <snpm/ovmf.h>
 #include <snpm/measure.h>
+#include <snpm/igvm.h>
 #include <snpm/document.h>
 #include <snpm/report.h>
 #include <snpm/image.h>

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VMSA KVM measures for a vCPU that QEMU set up from an IGVM VP context.
+ *
+ * QEMU does not hand the file's VMSA to KVM: it copies the registers KVM keeps into the vCPU
+ * (target/i386/sev.c sev_apply_cpu_context) and refuses a VMSA with any other field set
+ * (check_vmsa_supported: "fields that are not synchronized with KVM"). KVM then writes the VMSA
+ * it measures from its own vCPU state (arch/x86/kvm/svm/sev.c sev_es_sync_vmsa), after the
+ * adjustments its register setters make. So the measured page holds:
+ *  - the segments, GDTR/IDTR base and limit, EFER, CR0/3/4, XCR0, DR6/7, the general registers,
+ *    RIP, RFLAGS, the PAT, the x87 control word and MXCSR, and SEV_FEATURES, from the file;
+ *  - with what KVM changes: EFER.SVME set (svm_set_efer), CR0.CD and CR0.NW cleared
+ *    (KVM_X86_QUIRK_CD_NW_CLEARED), CR4.MCE set (the host's, svm_set_cr4), RFLAGS bit 1 set
+ *    (X86_EFLAGS_FIXED), CPL from SS.DPL (svm_set_segment), GDTR and IDTR without selector or
+ *    attributes (KVM keeps base and limit only);
+ *  - and QEMU's own quirk: the TR base is loaded from the LDTR's base (sev_apply_cpu_context).
+ * Everything else is zero. A VMSA QEMU refuses (another field set, XCR0 without x87, a PAT KVM
+ * rejects, SEV_FEATURES that do not fit the platform) is refused here too.
+ */
+#include <string.h>
+
+#include "engine.h"
+
+/* Offsets (AMD APM vol. 2 table B-4; Linux struct sev_es_save_area). */
+enum {
+	V_ES = 0x000,
+	V_CS = 0x010,
+	V_SS = 0x020,
+	V_DS = 0x030,
+	V_FS = 0x040,
+	V_GS = 0x050,
+	V_GDTR = 0x060,
+	V_LDTR = 0x070,
+	V_IDTR = 0x080,
+	V_TR = 0x090,
+	V_CPL = 0x0cb, /* u8 */
+	V_EFER = 0x0d0,
+	V_CR4 = 0x148,
+	V_CR3 = 0x150,
+	V_CR0 = 0x158,
+	V_DR7 = 0x160,
+	V_DR6 = 0x168,
+	V_RFLAGS = 0x170,
+	V_RIP = 0x178,
+	V_RSP = 0x1d8,
+	V_RAX = 0x1f8,
+	V_G_PAT = 0x268,
+	V_RCX = 0x308, /* rcx, rdx, rbx; 0x320 reserved; rbp, rsi, rdi, r8..r15 to 0x37f */
+	V_RBP = 0x328,
+	V_R15_END = 0x380,
+	V_SEV_FEATURES = 0x3b0,
+	V_XCR0 = 0x3e8,
+	V_MXCSR = 0x408, /* u32 */
+	V_X87_FCW = 0x410, /* u16 */
+};
+
+#define EFER_SVME 0x1000ull
+#define CR0_CD (1ull << 30)
+#define CR0_NW (1ull << 29)
+#define CR4_MCE 0x40ull
+#define RFLAGS_FIXED 0x2ull
+
+/* The byte ranges QEMU copies into the vCPU: everything the measured page takes from the file. */
+static const struct {
+	uint16_t off, len;
+} synced[] = {
+	{ V_ES, 0xa0 }, /* es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr */
+	{ V_EFER, 8 },
+	{ V_CR4, 8 },
+	{ V_CR3, 8 },
+	{ V_CR0, 8 },
+	{ V_DR7, 8 },
+	{ V_DR6, 8 },
+	{ V_RFLAGS, 8 },
+	{ V_RIP, 8 },
+	{ V_RSP, 8 },
+	{ V_RAX, 8 },
+	{ V_G_PAT, 8 },
+	{ V_RCX, 0x18 },
+	{ V_RBP, V_R15_END - V_RBP },
+	{ V_SEV_FEATURES, 8 },
+	{ V_XCR0, 8 },
+	{ V_MXCSR, 4 },
+	{ V_X87_FCW, 2 },
+};
+
+/* The first offset of in that QEMU would refuse (a field it does not copy is set), or -1. */
+static int unsynced_field(const uint8_t *in)
+{
+	uint8_t mask[SNPM_PAGE_SIZE] = { 0 };
+
+	for (size_t i = 0; i < sizeof(synced) / sizeof(synced[0]); i++)
+		memset(mask + synced[i].off, 1, synced[i].len);
+	/* QEMU checks the save area (sev_es_save_area, 0x670 bytes) and copies nothing past it. */
+	for (int off = 0; off < (int)SNPM_PAGE_SIZE; off++)
+		if (in[off] && !mask[off])
+			return off;
+	return -1;
+}
+
+/* Each PAT byte must be a memory type KVM accepts (kvm_pat_valid): 0, 1, 4, 5, 6, 7. */
+static bool pat_valid(uint64_t pat)
+{
+	for (int i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (8 * i));
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+static int check_vmsa(const uint8_t *in, bool snp, struct snpm_error *reterr)
+{
+	uint64_t features = snpm_le64(in + V_SEV_FEATURES);
+	uint64_t xcr0 = snpm_le64(in + V_XCR0);
+	int off = unsynced_field(in);
+
+	if (off >= 0)
+		return snpm_fail_at(reterr, SNPM_EUNSUPPORTED, (uint64_t)off,
+				    "the VMSA sets a field QEMU does not pass to KVM (byte 0x%x); "
+				    "QEMU refuses it",
+				    off);
+	if (snp && !(features & 1))
+		return snpm_fail(reterr, SNPM_EMALFORMED,
+				 "the VMSA's SEV_FEATURES 0x%llx lack SNPActive for an SNP guest",
+				 (unsigned long long)features);
+	if (!snp && features)
+		return snpm_fail(
+			reterr, SNPM_EMALFORMED,
+			"the VMSA sets SEV_FEATURES 0x%llx, which SEV-ES guests cannot have",
+			(unsigned long long)features);
+	if (!(xcr0 & 1))
+		return snpm_fail(reterr, SNPM_EMALFORMED,
+				 "the VMSA's XCR0 0x%llx lacks x87 (bit 0); KVM refuses it",
+				 (unsigned long long)xcr0);
+	if (!pat_valid(snpm_le64(in + V_G_PAT)))
+		return snpm_fail(reterr, SNPM_EMALFORMED,
+				 "the VMSA's PAT 0x%llx holds a memory type KVM refuses",
+				 (unsigned long long)snpm_le64(in + V_G_PAT));
+	return 0;
+}
+
+static void set_bits(uint8_t *page, size_t off, uint64_t set, uint64_t clear)
+{
+	snpm_put_le64(page + off, (snpm_le64(page + off) | set) & ~clear);
+}
+
+int snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], bool snp, uint8_t out[SNPM_PAGE_SIZE],
+		       struct snpm_error *reterr)
+{
+	int r = check_vmsa(in, snp, reterr);
+
+	if (r < 0)
+		return r;
+	memset(out, 0, SNPM_PAGE_SIZE);
+	for (size_t i = 0; i < sizeof(synced) / sizeof(synced[0]); i++)
+		memcpy(out + synced[i].off, in + synced[i].off, synced[i].len);
+	/* KVM keeps a descriptor table's base and limit only. */
+	memset(out + V_GDTR, 0, 4);
+	memset(out + V_IDTR, 0, 4);
+	/* QEMU loads TR with the LDTR's base (sev_apply_cpu_context). */
+	memcpy(out + V_TR + 8, in + V_LDTR + 8, 8);
+	set_bits(out, V_EFER, EFER_SVME, 0);
+	set_bits(out, V_CR0, 0, CR0_CD | CR0_NW);
+	set_bits(out, V_CR4, CR4_MCE, 0);
+	set_bits(out, V_RFLAGS, RFLAGS_FIXED, 0);
+	out[V_CPL] = (uint8_t)((snpm_le16(in + V_SS + 2) >> 5) & 3);
+	return 0;
+}

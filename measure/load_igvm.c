@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The IGVM loaders. The file is measured for one platform (the mode's: SEV_SNP, SEV_ES, SEV);
+ * directives whose compatibility mask does not select it are skipped. Two semantics
+ * (enum snpm_igvm_semantics), because the implementations differ:
+ *
+ * QEMU (backends/igvm.c with target/i386/sev.c and KVM), what the hardware sees:
+ *  - consecutive PAGE_DATA directives (consecutive header indices and GPAs, the same flags, data
+ *    type and mask, all with data or all without) form a run that QEMU sends when a directive
+ *    breaks it, or at the end; a PARAMETER_INSERT is sent at once (UNMEASURED, the whole area,
+ *    one update per page), so it can be measured before a pending run;
+ *  - PAGE_DATA: NORMAL with its data, NORMAL over zeros without; the unmeasured flag makes it
+ *    UNMEASURED; SECRETS and CPUID data types as such (SNP only: QEMU refuses them otherwise);
+ *  - a VP context sets the vCPU's registers (igvm_vmsa.c); KVM measures one VMSA per vCPU after
+ *    every page, at 0xFFFFFFFFF000, boot vCPU first; vCPUs without a context start at the x86
+ *    reset state; the boot vCPU's SEV_FEATURES are the guest's;
+ *  - header types QEMU has no handler for make it fail, so they are refused.
+ * IGVMMEASURE (COCONUT-SVSM tools/igvmmeasure): strict directive order; a PARAMETER_INSERT is one
+ * UNMEASURED page; a VP context's VMSA is measured as stored, where it appears; zero pages are
+ * NORMAL over zeros, or ZERO (--native-zero). SEV and SEV-ES hash the pages' file data only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define PAGE_2MB 0x200000ull
+#define WINDOW (256u << 10)
+#define MAX_VP_CONTEXTS 64
+
+struct igvm {
+	struct snpm_igvm *file;
+	size_t first_directive; /* header array index of directive 0 */
+	uint32_t mask; /* the platform's compatibility mask */
+	bool snp;
+	/* VP contexts for the platform, by vp index: header array index + 1 (0: none). */
+	size_t vp[MAX_VP_CONTEXTS];
+	uint32_t max_vp; /* highest vp index with a context + 1; 0 when none */
+	bool has_id_block;
+	uint8_t id_block_ld[SNPM_LD_SIZE];
+	/* A window of file data, so that consecutive pages cost one read. */
+	uint64_t win_off, win_len;
+	uint8_t win[WINDOW];
+	uint8_t zero[SNPM_PAGE_SIZE];
+	uint8_t vmsa[SNPM_PAGE_SIZE];
+};
+
+static const struct snpm_igvm_header *hdr(const struct igvm *g, size_t i)
+{
+	return snpm_igvm_header(g->file, i);
+}
+
+static bool selected(const struct igvm *g, const struct snpm_igvm_header *h)
+{
+	return (h->compatibility_mask & g->mask) != 0;
+}
+
+/* The 4 KiB at file offset off, read through the window. */
+static int file_page(struct launch *l, struct igvm *g, uint64_t off, const uint8_t **ret,
+		     struct snpm_error *reterr)
+{
+	const struct snpm_source *src = &l->cfg.igvm;
+	int r;
+
+	if (off < g->win_off || off + SNPM_PAGE_SIZE > g->win_off + g->win_len) {
+		uint64_t n = src->size - off < WINDOW ? src->size - off : WINDOW;
+		r = snpm_source_read(src, off, g->win, (size_t)n, reterr);
+		if (r < 0)
+			return r;
+		g->win_off = off;
+		g->win_len = n;
+	}
+	*ret = g->win + (off - g->win_off);
+	return 0;
+}
+
+/* ---- prepare ---- */
+
+static int not_declared(struct igvm *g, int platform, struct snpm_error *reterr)
+{
+	char have[96] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header *h = hdr(g, i);
+		if (h->type == SNPM_IGVM_SUPPORTED_PLATFORM && n < sizeof(have))
+			n += (size_t)snprintf(have + n, sizeof(have) - n, "%s%s", n ? ", " : "",
+					      snpm_igvm_platform_name(h->platform_type));
+	}
+	return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+			 "the IGVM file declares no %s platform (it declares %s)",
+			 snpm_igvm_platform_name((uint8_t)platform), have);
+}
+
+/* QEMU's handlers (backends/igvm.c): any other type makes it fail to load the file. */
+static bool qemu_handles(const struct snpm_igvm_header *h)
+{
+	static const uint32_t directives[] = {
+		SNPM_IGVM_PAGE_DATA,	    SNPM_IGVM_VP_CONTEXT,
+		SNPM_IGVM_PARAMETER_AREA,   SNPM_IGVM_PARAMETER_INSERT,
+		SNPM_IGVM_MEMORY_MAP,	    SNPM_IGVM_VP_COUNT_PARAMETER,
+		SNPM_IGVM_ENVIRONMENT_INFO, SNPM_IGVM_REQUIRED_MEMORY,
+		SNPM_IGVM_SNP_ID_BLOCK,	    SNPM_IGVM_MADT,
+	};
+
+	if (h->section == SNPM_IGVM_SECTION_PLATFORM)
+		return h->type == SNPM_IGVM_SUPPORTED_PLATFORM;
+	if (h->section == SNPM_IGVM_SECTION_INITIALIZATION)
+		return h->type == SNPM_IGVM_GUEST_POLICY;
+	for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++)
+		if (h->type == directives[i])
+			return true;
+	return false;
+}
+
+static int refuse(const struct snpm_igvm_header *h, size_t i, const char *why,
+		  struct snpm_error *reterr)
+{
+	const char *name = snpm_igvm_type_name(h->type);
+
+	return snpm_fail_at(reterr, SNPM_EUNSUPPORTED, h->offset,
+			    "IGVM header %zu (%s) at offset 0x%llx: %s", i, name ? name : "unknown",
+			    (unsigned long long)h->offset, why);
+}
+
+/* What QEMU refuses to load, checked before anything is measured. */
+static int check_qemu(const struct launch *l, const struct igvm *g, struct snpm_error *reterr)
+{
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header *h = hdr(g, i);
+		if (!qemu_handles(h))
+			return refuse(h, i, "QEMU has no handler for this header type", reterr);
+		if (!selected(g, h))
+			continue;
+		if (h->type == SNPM_IGVM_PAGE_DATA && h->data_type != SNPM_IGVM_DATA_NORMAL &&
+		    !g->snp)
+			return refuse(h, i, "QEMU loads secrets and CPUID pages for SNP only",
+				      reterr);
+		if (h->type == SNPM_IGVM_VP_CONTEXT && l->cfg.mode == SNPM_MODE_SEV)
+			return refuse(h, i, "SEV guests take no VP context", reterr);
+		if (h->type == SNPM_IGVM_VP_CONTEXT && h->gpa != SNPM_VMSA_GPA_DEFAULT)
+			return refuse(h, i, "QEMU requires the VMSA at GPA 0xFFFFFFFFF000", reterr);
+	}
+	return 0;
+}
+
+/* The VP contexts and the ID block the platform selects. */
+static int collect(struct launch *l, struct igvm *g, struct snpm_error *reterr)
+{
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header *h = hdr(g, i);
+		struct snpm_igvm_id_block id;
+		if (!selected(g, h))
+			continue;
+		if (h->type == SNPM_IGVM_SNP_ID_BLOCK && g->snp) {
+			if (g->has_id_block)
+				return refuse(h, i, "a second ID block for the platform", reterr);
+			snpm_igvm_id_block(g->file, i, &id);
+			memcpy(g->id_block_ld, id.ld, SNPM_LD_SIZE);
+			g->has_id_block = true;
+		}
+		if (h->type != SNPM_IGVM_VP_CONTEXT)
+			continue;
+		if (h->vp_index >= MAX_VP_CONTEXTS ||
+		    (l->cfg.igvm_semantics == SNPM_IGVM_QEMU && h->vp_index >= l->cfg.vcpus))
+			return refuse(h, i, "VP context for a vCPU the guest does not have",
+				      reterr);
+		if (g->vp[h->vp_index])
+			return refuse(h, i, "a second VP context for the same vCPU", reterr);
+		g->vp[h->vp_index] = i + 1;
+		if (h->vp_index + 1u > g->max_vp)
+			g->max_vp = h->vp_index + 1u;
+	}
+	return 0;
+}
+
+static int read_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr)
+{
+	return snpm_source_read(&l->cfg.igvm, hdr(g, i)->file_offset, g->vmsa, SNPM_PAGE_SIZE,
+				reterr);
+}
+
+/*
+ * The guest's SEV_FEATURES: the boot vCPU's VMSA's (QEMU passes them to KVM for every vCPU).
+ * A value given in the configuration must agree.
+ */
+static int take_features(struct launch *l, struct igvm *g, struct snpm_error *reterr)
+{
+	uint64_t features;
+	int r;
+
+	if (!g->snp || !g->vp[0])
+		return 0;
+	r = read_vmsa(l, g, g->vp[0] - 1, reterr);
+	if (r < 0)
+		return r;
+	features = snpm_le64(g->vmsa + 0x3b0);
+	if (l->cfg.guest_features && l->cfg.guest_features != features)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "guest features 0x%llx were given, but the IGVM file's VMSA sets "
+				 "0x%llx",
+				 (unsigned long long)l->cfg.guest_features,
+				 (unsigned long long)features);
+	l->cfg.guest_features = features;
+	return 0;
+}
+
+static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
+{
+	const struct snpm_measure_config *cfg = &l->cfg;
+	int platform = snpm_igvm_platform_of_mode(cfg->mode);
+	struct igvm *g;
+	int r;
+
+	if (platform < 0)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "an IGVM file brings its own SVSM: use mode snp");
+	if (cfg->firmware || cfg->firmware_info || cfg->has_kernel || cfg->has_firmware_digest)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "an IGVM file is the whole launch: no firmware or kernel inputs");
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	l->state = g;
+	g->snp = snpm_is_snp(cfg->mode);
+	r = snpm_igvm_parse(&cfg->igvm, &g->file, reterr);
+	if (r < 0)
+		return r;
+	g->mask = snpm_igvm_platform_mask(g->file, (enum snpm_igvm_platform)platform);
+	if (!g->mask)
+		return not_declared(g, platform, reterr);
+	while (g->first_directive < snpm_igvm_count(g->file) &&
+	       hdr(g, g->first_directive)->section != SNPM_IGVM_SECTION_DIRECTIVE)
+		g->first_directive++;
+	r = cfg->igvm_semantics == SNPM_IGVM_QEMU ? check_qemu(l, g, reterr) : 0;
+	if (r == 0)
+		r = collect(l, g, reterr);
+	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_QEMU)
+		r = take_features(l, g, reterr);
+	if (r == 0 && !cfg->guest_features && g->snp)
+		l->cfg.guest_features = 0x1; /* SNPActive, as QEMU defaults */
+	return r;
+}
+
+static void igvm_release(struct launch *l)
+{
+	struct igvm *g = l->state;
+
+	if (g)
+		snpm_igvm_free(g->file);
+	free(g);
+	l->state = NULL;
+}
+
+/* ---- pages ---- */
+
+/* One 4 KiB page of a PAGE_DATA directive (page k of a 2 MiB one). */
+static int page_update(struct launch *l, struct igvm *g, const struct snpm_igvm_header *h,
+		       enum snpm_page_type type, uint64_t k, struct snpm_error *reterr)
+{
+	struct page_update u = {
+		.phase = SNPM_PHASE_IGVM,
+		.index = h->index,
+		.what = "PAGE_DATA",
+		.type = type,
+		.gpa = h->gpa + k * SNPM_PAGE_SIZE,
+		.len = SNPM_PAGE_SIZE,
+	};
+	int r = 0;
+
+	if (type == SNPM_PAGE_NORMAL && h->file_offset && !l->dry)
+		r = file_page(l, g, h->file_offset, &u.data, reterr);
+	else if (type == SNPM_PAGE_NORMAL)
+		u.data = g->zero;
+	return r < 0 ? r : launch_emit(l, &u, reterr);
+}
+
+static int page_data(struct launch *l, struct igvm *g, const struct snpm_igvm_header *h,
+		     enum snpm_page_type type, struct snpm_error *reterr)
+{
+	int r = 0;
+
+	for (uint64_t k = 0; r == 0 && k < h->size / SNPM_PAGE_SIZE; k++)
+		r = page_update(l, g, h, type, k, reterr);
+	return r;
+}
+
+static enum snpm_page_type data_type_page(const struct snpm_igvm_header *h)
+{
+	switch (h->data_type) {
+	case SNPM_IGVM_DATA_SECRETS:
+		return SNPM_PAGE_SECRETS;
+	case SNPM_IGVM_DATA_CPUID:
+	case SNPM_IGVM_DATA_CPUID_XF:
+		return SNPM_PAGE_CPUID;
+	default:
+		return h->flags & SNPM_IGVM_PAGE_UNMEASURED ? SNPM_PAGE_UNMEASURED :
+							      SNPM_PAGE_NORMAL;
+	}
+}
+
+static int unmeasured(struct launch *l, const struct snpm_igvm_header *h, uint64_t len,
+		      struct snpm_error *reterr)
+{
+	struct page_update u = {
+		.phase = SNPM_PHASE_IGVM,
+		.index = h->index,
+		.what = "PARAMETER_INSERT",
+		.type = SNPM_PAGE_UNMEASURED,
+		.gpa = h->gpa,
+		.len = len,
+	};
+
+	return launch_emit(l, &u, reterr);
+}
+
+/* A run of PAGE_DATA directives QEMU holds back: headers [first, first + count). */
+struct run {
+	size_t first, count;
+};
+
+static bool continues(const struct igvm *g, const struct run *run, const struct snpm_igvm_header *h)
+{
+	const struct snpm_igvm_header *last = hdr(g, run->first + run->count - 1);
+
+	return run->count && last->index + 1 == h->index && last->gpa + last->size == h->gpa &&
+	       last->flags == h->flags && last->data_type == h->data_type &&
+	       last->compatibility_mask == h->compatibility_mask &&
+	       !last->file_offset == !h->file_offset;
+}
+
+static int flush(struct launch *l, struct igvm *g, struct run *run, struct snpm_error *reterr)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < run->count; i++) {
+		const struct snpm_igvm_header *h = hdr(g, run->first + i);
+		r = page_data(l, g, h, data_type_page(h), reterr);
+	}
+	run->count = 0;
+	return r;
+}
+
+static int qemu_pages(struct launch *l, struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	struct run run = { 0 };
+	int r = 0;
+
+	for (size_t i = g->first_directive; r == 0 && i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header *h = hdr(g, i);
+		if (!selected(g, h))
+			continue;
+		if (h->type == SNPM_IGVM_PAGE_DATA) {
+			if (run.count && !continues(g, &run, h))
+				r = flush(l, g, &run, reterr);
+			if (run.count == 0)
+				run.first = i;
+			run.count++;
+		} else if (h->type == SNPM_IGVM_PARAMETER_INSERT) {
+			r = unmeasured(l, h, h->size, reterr);
+		}
+	}
+	return r == 0 ? flush(l, g, &run, reterr) : r;
+}
+
+/* igvmmeasure: the VMSA as stored, where the directive stands. */
+static int stored_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr)
+{
+	const struct snpm_igvm_header *h = hdr(g, i);
+	struct page_update u = {
+		.phase = SNPM_PHASE_IGVM,
+		.index = h->index,
+		.what = "VP_CONTEXT",
+		.type = SNPM_PAGE_VMSA,
+		.gpa = h->gpa,
+		.len = SNPM_PAGE_SIZE,
+		.data = g->vmsa,
+	};
+	int r = l->dry ? 0 : read_vmsa(l, g, i, reterr);
+
+	return r < 0 ? r : launch_emit(l, &u, reterr);
+}
+
+/* igvmmeasure under SEV and SEV-ES: the file data of each page, nothing for the others. */
+static int sev_page_data(struct launch *l, struct igvm *g, const struct snpm_igvm_header *h,
+			 struct snpm_error *reterr)
+{
+	return h->file_offset ? page_update(l, g, h, SNPM_PAGE_NORMAL, 0, reterr) : 0;
+}
+
+static enum snpm_page_type measure_tool_type(const struct launch *l,
+					     const struct snpm_igvm_header *h)
+{
+	enum snpm_page_type t = data_type_page(h);
+
+	if (t == SNPM_PAGE_NORMAL && !h->file_offset && l->cfg.igvm_native_zero)
+		return SNPM_PAGE_ZERO;
+	return t;
+}
+
+static int measure_tool_pages(struct launch *l, struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	int r = 0;
+
+	for (size_t i = g->first_directive; r == 0 && i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header *h = hdr(g, i);
+		if (!selected(g, h))
+			continue;
+		if (h->type == SNPM_IGVM_PAGE_DATA && g->snp)
+			r = page_data(l, g, h, measure_tool_type(l, h), reterr);
+		else if (h->type == SNPM_IGVM_PAGE_DATA)
+			r = sev_page_data(l, g, h, reterr);
+		else if (h->type == SNPM_IGVM_PARAMETER_INSERT)
+			r = unmeasured(l, h, SNPM_PAGE_SIZE, reterr);
+		else if (h->type == SNPM_IGVM_VP_CONTEXT && l->cfg.mode != SNPM_MODE_SEV)
+			r = stored_vmsa(l, g, i, reterr);
+	}
+	return r;
+}
+
+/* ---- VMSAs (QEMU) ---- */
+
+static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
+		     struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	struct snpm_vmsa_params reset = {
+		.vmm = SNPM_VMM_QEMU,
+		.eip = SNPM_BSP_EIP,
+		.sev_features = g->snp ? l->cfg.guest_features : 0,
+		.vcpu_sig = l->cfg.vcpu_sig,
+		.fpu = l->cfg.vmsa_fpu,
+	};
+	int r;
+
+	if (index >= MAX_VP_CONTEXTS || !g->vp[index])
+		return snpm_vmsa_build(&reset, page, reterr);
+	r = read_vmsa(l, g, g->vp[index] - 1, reterr);
+	return r < 0 ? r : snpm_igvm_kvm_vmsa(g->vmsa, g->snp, page, reterr);
+}
+
+static uint32_t qemu_distinct(const struct launch *l)
+{
+	const struct igvm *g = l->state;
+
+	/* Past the last VP context, every vCPU starts at the same reset state. */
+	return g->max_vp + 1;
+}
+
+/* The ID block vouches for one launch digest: the secure processor refuses any other. */
+static int igvm_finish(struct launch *l, const uint8_t *digest, size_t len,
+		       struct snpm_error *reterr)
+{
+	const struct igvm *g = l->state;
+	char want[2 * SNPM_LD_SIZE + 1];
+
+	if (!g->has_id_block || len != SNPM_LD_SIZE || l->cfg.igvm_ignore_id_block ||
+	    memcmp(digest, g->id_block_ld, SNPM_LD_SIZE) == 0)
+		return 0;
+	snpm_hex_encode(g->id_block_ld, SNPM_LD_SIZE, want);
+	return snpm_fail(reterr, SNPM_EVERIFY,
+			 "the IGVM file's ID block vouches for launch digest %s, not the one "
+			 "computed; the secure processor would refuse this launch",
+			 want);
+}
+
+const struct loader snpm_loader_igvm = {
+	.name = "IGVM (QEMU)",
+	.prepare = igvm_prepare,
+	.pages = qemu_pages,
+	.vmsa = qemu_vmsa,
+	.distinct_vmsas = qemu_distinct,
+	.finish = igvm_finish,
+	.release = igvm_release,
+	.layout_in_all_modes = true,
+};
+
+const struct loader snpm_loader_igvm_measure = {
+	.name = "IGVM (igvmmeasure)",
+	.prepare = igvm_prepare,
+	.pages = measure_tool_pages,
+	.finish = igvm_finish,
+	.release = igvm_release,
+	.layout_in_all_modes = true,
+};
