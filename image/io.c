@@ -456,6 +456,75 @@ int snpm_io_pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* ---- sources read at offsets ---- */
+
+static int source_read(void *arg, uint64_t offset, void *buf, size_t len, struct snpm_error *reterr)
+{
+	const struct snpm_io_source *s = arg;
+
+	if (snpm_io_pread_all(s->in.fd, buf, len, s->base + offset) < 0)
+		return io_fail(reterr, SNPM_EIO, errno, "cannot read at offset 0x%llx",
+			       (unsigned long long)(s->base + offset));
+	return 0;
+}
+
+int snpm_io_source_open(const char *path, struct snpm_io_source *s, struct snpm_error *reterr)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = snpm_io_open(path, SNPM_IO_REGULAR, &s->in, reterr);
+	if (r < 0)
+		return r;
+	s->owner = true;
+	s->src.size = s->in.size;
+	s->src.read = source_read;
+	s->src.arg = s;
+	return 0;
+}
+
+int snpm_io_source_slice(const struct snpm_io_source *whole, uint64_t offset, uint64_t len,
+			 struct snpm_io_source *piece, struct snpm_error *reterr)
+{
+	uint64_t end;
+
+	if (!snpm_add_u64(offset, len, &end) || end > whole->src.size)
+		return io_fail(reterr, SNPM_EMALFORMED, 0,
+			       "%llu bytes at offset 0x%llx lie past the end of the file",
+			       (unsigned long long)len, (unsigned long long)offset);
+	*piece = *whole;
+	piece->owner = false;
+	piece->base = whole->base + offset;
+	piece->src.size = len;
+	piece->src.arg = piece;
+	return 0;
+}
+
+int snpm_io_source_check(const struct snpm_io_source *s, struct snpm_error *reterr)
+{
+	struct stat st;
+
+	if (!s->src.read || s->in.fd < 0)
+		return 0;
+	if (fstat(s->in.fd, &st) < 0 || (uint64_t)st.st_size != s->in.size ||
+	    !same_time(st.st_mtim, s->in.mtime) || !same_time(st.st_ctim, s->in.ctime))
+		return io_fail(reterr, SNPM_EIO, 0, "file changed while being read");
+	return 0;
+}
+
+int snpm_io_source_close(struct snpm_io_source *s, struct snpm_error *reterr)
+{
+	int r = 0;
+
+	if (s->owner) {
+		/* Every byte was read at an offset: the size check compares the file, not reads. */
+		s->in.bytes = s->in.size;
+		r = snpm_io_close(&s->in, reterr);
+	}
+	s->owner = false;
+	return r;
+}
+
 int snpm_io_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;

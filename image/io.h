@@ -121,6 +121,27 @@ int snpm_io_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int snpm_io_copy_range(int src, int dst, uint64_t len);
 
 /*
+ * A regular file (or a piece of one) the measurement engine reads at offsets (struct
+ * snpm_source), so that memory stays flat whatever its size. Closing checks that the file did
+ * not change while it was open (size, mtime, ctime).
+ */
+struct snpm_io_source {
+	struct snpm_source src; /* hand &src to the library */
+	struct snpm_io_in in;
+	uint64_t base; /* where the piece starts in the file */
+	bool owner; /* closes the descriptor (a slice does not) */
+};
+
+int snpm_io_source_open(const char *path, struct snpm_io_source *s, struct snpm_error *reterr);
+/* Bytes [offset, offset + len) of an open source's file, as a source of its own (no copy). */
+int snpm_io_source_slice(const struct snpm_io_source *whole, uint64_t offset, uint64_t len,
+			 struct snpm_io_source *piece, struct snpm_error *reterr);
+/* Whether the file is unchanged since it was opened (0, or SNPM_EIO naming no path). */
+int snpm_io_source_check(const struct snpm_io_source *s, struct snpm_error *reterr);
+/* Closes (an owner); a file that changed meanwhile is an error. Accepts a zeroed struct. */
+int snpm_io_source_close(struct snpm_io_source *s, struct snpm_error *reterr);
+
+/*
  * A set of files in the current folder, all or none: written into one registered temporary
  * folder here, then renamed into place. An existing name that is not a regular file is refused
  * before anything is written; a failure removes what the set had put in place. The error names

@@ -335,6 +335,7 @@ static int decode_vp_context(struct parse *p)
 			   h->compatibility_mask);
 	if (h->file_offset == 0)
 		return bad(p, "no context data");
+	h->size = SNPM_PAGE_SIZE;
 	r = check_aligned(p, h->gpa, SNPM_PAGE_SIZE, "GPA");
 	if (r == 0 && (platform->platform_type == SNPM_IGVM_SEV_SNP ||
 		       platform->platform_type == SNPM_IGVM_SEV_ES ||

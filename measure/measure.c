@@ -481,6 +481,49 @@ int snpm_measure_vmsa(const struct snpm_measure_config *cfg, uint32_t index,
 	return r;
 }
 
+int snpm_measure_vmsas(const struct snpm_measure_config *cfg,
+		       int (*fn)(void *arg, uint32_t index, const uint8_t page[SNPM_PAGE_SIZE]),
+		       void *arg, struct snpm_error *reterr)
+{
+	uint8_t page[SNPM_PAGE_SIZE];
+	uint32_t distinct;
+	struct launch l;
+	int r;
+
+	if (!cfg || !fn)
+		return snpm_fail(reterr, SNPM_EINVAL, "no configuration or callback");
+	r = prepare(cfg, &l, reterr);
+	if (r < 0)
+		return r;
+	distinct = distinct_vmsas(&l);
+	if (cfg->mode == SNPM_MODE_SEV || !l.loader->vmsa)
+		r = snpm_fail(reterr, SNPM_EUNSUPPORTED, "this launch measures no VMSA per vCPU");
+	for (uint32_t i = 0; r == 0 && i < cfg->vcpus; i++) {
+		if (i < distinct)
+			r = l.loader->vmsa(&l, i, page, reterr);
+		if (r == 0)
+			r = fn(arg, i, page);
+	}
+	release(&l);
+	return r;
+}
+
+int snpm_measure_resolve(const struct snpm_measure_config *cfg, struct snpm_measure_config *ret,
+			 struct snpm_error *reterr)
+{
+	struct launch l;
+	int r;
+
+	if (!cfg || !ret)
+		return snpm_fail(reterr, SNPM_EINVAL, "no configuration");
+	r = prepare(cfg, &l, reterr);
+	if (r < 0)
+		return r;
+	*ret = l.cfg;
+	release(&l);
+	return 0;
+}
+
 /* ---- sweeps ---- */
 
 struct sweep {
@@ -489,6 +532,7 @@ struct sweep {
 	snpm_sweep_fn fn;
 	void *arg;
 	struct snpm_sweep_row row;
+	uint64_t loader_features; /* what the loader set (an IGVM file's VMSA) */
 };
 
 static int check_space(const struct snpm_sweep_space *sp, struct snpm_error *reterr)
@@ -616,12 +660,16 @@ static int sweep_vmm(struct sweep *sw, const struct saved *shared, struct snpm_e
 
 	for (size_t s = 0; r == 0 && s < sp->n_vcpu_sigs; s++) {
 		for (size_t f = 0; r == 0 && f < sp->n_guest_features; f++) {
+			uint64_t features = sp->guest_features[f];
+			/* An IGVM file's VMSA sets them: 0 stands for its value. */
+			if (sw->l->cfg.loader == SNPM_LOADER_IGVM && !features)
+				features = sw->loader_features;
 			sw->l->cfg.vcpu_sig = sp->vcpu_sigs[s];
-			sw->l->cfg.guest_features = sp->guest_features[f];
+			sw->l->cfg.guest_features = features;
 			sw->row.vcpu_sig_index = s;
 			sw->row.vcpu_sig = sp->vcpu_sigs[s];
 			sw->row.guest_features_index = f;
-			sw->row.guest_features = sp->guest_features[f];
+			sw->row.guest_features = features;
 			if (sw->l->loader->pages_use_vcpus) {
 				r = sweep_counts(sw, shared, reterr);
 				continue;
@@ -690,8 +738,9 @@ int snpm_sweep(const struct snpm_measure_config *base, const struct snpm_sweep_s
 	/* Refuse a bad VMM, or a feature set the loader fixes, before any row is emitted. */
 	for (size_t v = 0; r == 0 && v < space->n_vmms; v++)
 		r = set_vmm(&l, space->vmms[v], reterr);
+	sw.loader_features = l.cfg.guest_features;
 	for (size_t f = 0; r == 0 && f < space->n_guest_features; f++)
-		if (space->guest_features[f] != l.cfg.guest_features &&
+		if (space->guest_features[f] && space->guest_features[f] != l.cfg.guest_features &&
 		    l.cfg.loader == SNPM_LOADER_IGVM && snpm_is_snp(l.cfg.mode))
 			r = snpm_fail(reterr, SNPM_EINVAL,
 				      "the IGVM file's VMSA sets the guest features (0x%llx): they "

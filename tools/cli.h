@@ -10,6 +10,8 @@
 
 #include <snpm/snpm.h>
 
+#include "../image/io.h"
+
 /* The program name in messages: snpmeasure or snpimage. */
 extern const char *cli_prog;
 #define PROG cli_prog
@@ -50,6 +52,7 @@ struct measure_args {
 	enum snpm_mode mode;
 	const char *mode_text;
 	bool assumed; /* no --mode: the short form's defaults apply */
+	bool no_cpu; /* an IGVM launch with no CPU given: fine while every vCPU has a context */
 	bool verbose, quiet, json, csv, dump_vmsa, base64;
 
 	const char *vcpus_text, *vcpu_type_text, *vcpu_sig_text, *vmm_text;
@@ -87,13 +90,26 @@ struct measure_args {
 	const char *vcek, *ask, *ark, *chain;
 	const char *host_data, *id_key_digest, *author_key_digest, *policy, *report_data;
 
+	/* IGVM and libkrun launches */
+	const char *igvm, *qboot, *krunfw;
+	bool igvm_semantics_given, native_zero, ignore_id_block;
+	enum snpm_igvm_semantics igvm_semantics;
+	bool has_kernel_gpa, has_ram_mib;
+	uint64_t kernel_gpa;
+	uint32_t ram_mib;
+
 	struct snpm_spec *spec_doc; /* owned; paths in it are resolved against spec_dir */
 	char *spec_dir;
 	char *owned[8]; /* paths built while merging the spec (at most 5 are) */
 	size_t n_owned;
 };
 
-/* Files read, and what the measurement was computed from. */
+/* What kind of launch the arguments describe. */
+enum launch_kind { LAUNCH_OVMF, LAUNCH_IGVM, LAUNCH_KRUN };
+enum launch_kind args_launch(const struct measure_args *a);
+
+/* Files read, and what the measurement was computed from. Holds sources that point into
+ * themselves: never copied. */
 struct inputs {
 	uint8_t *firmware;
 	size_t firmware_len;
@@ -101,6 +117,12 @@ struct inputs {
 	uint8_t *svsm;
 	size_t svsm_len;
 	uint64_t kernel_size, initrd_size;
+	/* IGVM: the file, read at offsets, and its parsed headers */
+	struct snpm_io_source igvm;
+	struct snpm_igvm *igvm_file;
+	/* libkrun: the library (when --krunfw) and the three pieces */
+	struct snpm_io_source krunfw, qboot, kernel, initrd;
+	struct snpm_krunfw krunfw_info;
 };
 
 /* ---- arguments (measure_args.c) ---- */
@@ -127,6 +149,11 @@ int args_resolve_single(struct measure_args *a);
 int args_check(struct measure_args *a, struct snpm_measure_config *cfg);
 /* Reads and hashes the inputs into cfg; 0 or an exit code. */
 int inputs_load(struct measure_args *a, struct snpm_measure_config *cfg, struct inputs *in);
+/* The strongest platform an IGVM file declares (SNP, then SEV-ES, then SEV), as QEMU picks it;
+ * false when the file cannot be read (the measurement then says why). */
+bool igvm_strongest_mode(const char *path, enum snpm_mode *ret);
+/* After measuring: an input read at offsets that changed meanwhile is an error (EXIT_FAIL). */
+int inputs_check(const struct measure_args *a, const struct inputs *in);
 void inputs_free(struct inputs *in);
 void args_free(struct measure_args *a);
 void args_note_defaults(const struct measure_args *a);
@@ -165,6 +192,7 @@ void cli_install_signal_handlers(void);
 int cmd_measure(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_ovmf(int argc, char **argv);
+int cmd_igvm(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_report(int argc, char **argv);

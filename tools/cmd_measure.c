@@ -53,11 +53,67 @@ static struct json_object *firmware_json(const struct measure_args *a,
 	return fw;
 }
 
+/* A piece read at offsets: its path (or where it lies in a library), size and SHA-256. */
+static struct json_object *source_json(const char *path, const struct snpm_io_source *s)
+{
+	struct json_object *o = json_file(path, s->src.size, NULL);
+	struct snpm_hash *h = NULL;
+	uint8_t buf[64 << 10], sha[SNPM_SHA256_SIZE];
+	int r = snpm_hash_new(SNPM_HASH_SHA256, &h, NULL);
+
+	if (s->base)
+		json_add_u64_hex(o, "offset", s->base);
+	for (uint64_t off = 0; r == 0 && off < s->src.size; off += sizeof(buf)) {
+		size_t n = s->src.size - off < sizeof(buf) ? (size_t)(s->src.size - off) :
+							     sizeof(buf);
+		r = snpm_source_read(&s->src, off, buf, n, NULL);
+		if (r == 0)
+			r = snpm_hash_update(h, buf, n, NULL);
+	}
+	if (r == 0 && snpm_hash_final(h, sha, NULL) == 0)
+		json_add_hex(o, "sha256", sha, sizeof(sha));
+	snpm_hash_free(h);
+	return o;
+}
+
+static void igvm_json(struct json_object *o, const struct measure_args *a,
+		      const struct snpm_measure_config *cfg, const struct inputs *in)
+{
+	struct json_object *g = source_json(a->igvm, &in->igvm);
+	int platform = snpm_igvm_platform_of_mode(cfg->mode);
+
+	json_add_str(g, "loader", cfg->igvm_semantics == SNPM_IGVM_QEMU ? "qemu" : "igvmmeasure");
+	json_add_str(g, "platform",
+		     platform < 0 ? NULL : snpm_igvm_platform_name((uint8_t)platform));
+	json_object_object_add(g, "native_zero", json_object_new_boolean(cfg->igvm_native_zero));
+	json_object_object_add(o, "igvm", g);
+}
+
+static void krun_json(struct json_object *o, const struct measure_args *a,
+		      const struct snpm_measure_config *cfg, const struct inputs *in)
+{
+	struct json_object *k = json_object_new_object();
+	struct json_object *kernel = source_json(a->krunfw ? NULL : a->kernel, &in->kernel);
+
+	json_add_str(k, "library", a->krunfw);
+	json_object_object_add(k, "qboot", source_json(a->krunfw ? NULL : a->qboot, &in->qboot));
+	json_add_u64_hex(kernel, "gpa", cfg->krun_kernel_gpa);
+	json_object_object_add(k, "kernel", kernel);
+	json_object_object_add(k, "initrd", source_json(a->krunfw ? NULL : a->initrd, &in->initrd));
+	json_object_object_add(k, "ram_mib", json_object_new_int64(cfg->krun_ram_mib));
+	json_object_object_add(o, "krun", k);
+}
+
 struct json_object *measure_inputs_json(const struct measure_args *a,
 					const struct snpm_measure_config *cfg,
 					const struct inputs *in)
 {
 	struct json_object *o = json_object_new_object();
+	struct snpm_measure_config resolved;
+
+	/* The guest features as measured: an IGVM file's VMSA sets them. */
+	if (snpm_measure_resolve(cfg, &resolved, NULL) == 0)
+		cfg = &resolved;
 
 	json_add_str(o, "mode", snpm_mode_name(cfg->mode));
 	json_add_str(o, "vmm", snpm_vmm_name(cfg->vmm));
@@ -73,6 +129,14 @@ struct json_object *measure_inputs_json(const struct measure_args *a,
 	if (cfg->mode == SNPM_MODE_SNP) {
 		json_add_u64_hex(o, "guest_features", cfg->guest_features);
 		json_add_feature_names(o, "guest_feature_names", cfg->guest_features);
+	}
+	if (cfg->loader == SNPM_LOADER_IGVM) {
+		igvm_json(o, a, cfg, in);
+		return o;
+	}
+	if (cfg->loader == SNPM_LOADER_KRUN) {
+		krun_json(o, a, cfg, in);
+		return o;
 	}
 	json_object_object_add(o, "firmware", firmware_json(a, cfg, in));
 	if (cfg->has_kernel) {
@@ -94,10 +158,25 @@ struct json_object *measure_inputs_json(const struct measure_args *a,
 	return o;
 }
 
+/* The VMSAs, each vCPU's page kept (one copy per distinct page would do; vCPUs are few). */
+struct vmsa_set {
+	uint8_t (*pages)[SNPM_PAGE_SIZE];
+	uint32_t n;
+};
+
+static int keep_vmsa(void *arg, uint32_t index, const uint8_t page[SNPM_PAGE_SIZE])
+{
+	struct vmsa_set *s = arg;
+
+	memcpy(s->pages[index], page, SNPM_PAGE_SIZE);
+	s->n = index + 1;
+	return 0;
+}
+
 /* vmsa0.bin (the boot vCPU), vmsa1.bin, ...: the whole set or none of it. */
 static int dump_vmsas(const struct snpm_measure_config *cfg)
 {
-	static uint8_t bsp[SNPM_PAGE_SIZE], ap[SNPM_PAGE_SIZE];
+	struct vmsa_set set = { .pages = calloc(cfg->vcpus, SNPM_PAGE_SIZE) };
 	char(*names)[24] = calloc(cfg->vcpus, sizeof(*names));
 	const char **name_list = calloc(cfg->vcpus, sizeof(*name_list));
 	const void **data = calloc(cfg->vcpus, sizeof(*data));
@@ -105,24 +184,21 @@ static int dump_vmsas(const struct snpm_measure_config *cfg)
 	struct snpm_error err;
 	int r = 0;
 
-	if (!names || !name_list || !data || !lens) {
+	if (!set.pages || !names || !name_list || !data || !lens) {
 		fprintf(stderr, "%s: out of memory\n", PROG);
 		r = EXIT_FAIL;
 	}
-	/* Every AP starts from the same VMSA. */
-	if (r == 0 && snpm_measure_vmsa(cfg, 0, bsp, &err) < 0)
-		r = report(NULL, &err);
-	if (r == 0 && cfg->vcpus > 1 && snpm_measure_vmsa(cfg, 1, ap, &err) < 0)
+	if (r == 0 && snpm_measure_vmsas(cfg, keep_vmsa, &set, &err) < 0)
 		r = report(NULL, &err);
 	for (uint32_t i = 0; r == 0 && i < cfg->vcpus; i++) {
 		snprintf(names[i], sizeof(names[i]), "vmsa%u.bin", i);
 		name_list[i] = names[i];
-		data[i] = i == 0 ? bsp : ap;
+		data[i] = set.pages[i];
 		lens[i] = SNPM_PAGE_SIZE;
 	}
 	if (r == 0 && snpm_io_write_set(name_list, data, lens, cfg->vcpus, &err) < 0)
 		r = report(NULL, &err);
-	free(names), free(name_list), free(data), free(lens);
+	free(set.pages), free(names), free(name_list), free(data), free(lens);
 	return r;
 }
 
@@ -184,6 +260,10 @@ int measure_prepare(struct measure_args *a, struct snpm_measure_config *cfg, str
 
 static const char *error_file(const struct measure_args *a)
 {
+	if (a->igvm)
+		return a->igvm;
+	if (args_launch(a) == LAUNCH_KRUN)
+		return a->krunfw;
 	if (a->mode == SNPM_MODE_SNP_SVSM)
 		return NULL;
 	return a->ovmf ? a->ovmf : a->ovmf_metadata ? a->ovmf_metadata : a->spec;
@@ -203,9 +283,11 @@ int cmd_measure(int argc, char **argv)
 	if (r == 0 && a.snp_ovmf_hash_only)
 		r = print_firmware_digest(&a);
 	else if (r == 0 && snpm_measure(&cfg, digest, &len, &err) < 0)
-		r = report(error_file(&a), &err);
+		r = report_verdict(error_file(&a), &err);
 	else if (r == 0 && a.dump_vmsa)
 		r = dump_vmsas(&cfg);
+	if (r == 0 && !a.snp_ovmf_hash_only)
+		r = inputs_check(&a, &in);
 	if (r == 0 && !a.snp_ovmf_hash_only) {
 		args_note_defaults(&a);
 		format_digest(digest, len, a.base64, out);
@@ -306,10 +388,16 @@ static bool folds(const struct snpm_trace_event *a, const struct snpm_trace_even
 		return false;
 	if (a->phase == SNPM_PHASE_VMSA)
 		return a->index > 0 && same_contents; /* APs share one VMSA */
-	if (a->index != b->index || !a->page_type)
+	if (!a->page_type || b->gpa != a->gpa + SNPM_PAGE_SIZE)
 		return false;
-	return b->gpa == a->gpa + SNPM_PAGE_SIZE * 1 &&
-	       (same_contents || a->phase == SNPM_PHASE_FIRMWARE || a->phase == SNPM_PHASE_SVSM);
+	/* An IGVM file's consecutive directives of one kind read as one run. */
+	if (a->phase == SNPM_PHASE_IGVM)
+		return (a->index == b->index || a->index + 1 == b->index) &&
+		       (a->what == b->what || (a->what && b->what && !strcmp(a->what, b->what)));
+	if (a->index != b->index)
+		return false;
+	return same_contents || a->phase == SNPM_PHASE_FIRMWARE || a->phase == SNPM_PHASE_SVSM ||
+	       a->phase == SNPM_PHASE_KRUN;
 }
 
 static void print_run(const struct snpm_trace_event *first, const struct snpm_trace_event *last,
@@ -321,6 +409,9 @@ static void print_run(const struct snpm_trace_event *first, const struct snpm_tr
 	if (first->phase == SNPM_PHASE_VMSA && count > 1)
 		snprintf(phase, sizeof(phase), "VMSA of vCPUs %u-%u (APs)", first->index,
 			 last->index);
+	if (first->phase == SNPM_PHASE_IGVM && first->index != last->index)
+		snprintf(phase, sizeof(phase), "IGVM directives %u-%u %s", first->index,
+			 last->index, first->what ? first->what : "");
 	if (!first->page_type) {
 		to_hex(first->contents, SNPM_SHA256_SIZE, contents);
 		printf("%-36s %8llu bytes  sha256 %s\n", phase, (unsigned long long)first->length,
@@ -389,6 +480,10 @@ static void print_components_human(const struct measure_args *a,
 {
 	uint8_t table[SNPM_HASHES_TABLE_SIZE];
 	char hex[2 * SNPM_HASHES_TABLE_SIZE + 1];
+	struct snpm_measure_config resolved;
+
+	if (snpm_measure_resolve(cfg, &resolved, NULL) == 0)
+		cfg = &resolved;
 
 	if (cfg->mode == SNPM_MODE_SNP) {
 		char names[512];
@@ -453,7 +548,9 @@ int cmd_explain(int argc, char **argv)
 		r = EXIT_USAGE;
 	}
 	if (r == 0 && snpm_measure_trace(&cfg, collect, &steps, digest, &len, &err) < 0)
-		r = report(error_file(&a), &err);
+		r = report_verdict(error_file(&a), &err);
+	if (r == 0)
+		r = inputs_check(&a, &in);
 	if (r == 0 && steps.overflow) {
 		fprintf(stderr, "%s: too many steps to explain\n", PROG);
 		r = EXIT_FAIL;

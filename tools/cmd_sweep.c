@@ -27,13 +27,21 @@ static void collapse_ignored(const struct measure_args *a, struct space *sp)
 	bool cut = (sev && (sp->n_vcpus > 1 || sp->n_sigs > 1)) ||
 		   (fixed_features && sp->n_features > 1);
 
-	if (sev)
+	bool krun = args_launch(a) == LAUNCH_KRUN;
+
+	if (sev && !krun)
 		sp->n_vcpus = sp->n_vcpus ? 1 : 0, sp->n_sigs = sp->n_sigs ? 1 : 0;
 	if (fixed_features)
 		sp->n_features = sp->n_features ? 1 : 0;
-	if (cut && !a->quiet)
+	if (cut && !a->quiet && !krun)
 		fprintf(stderr, "%s: note: mode %s measures no %s: not swept\n", PROG, a->mode_text,
 			sev ? "vCPU count, CPU or guest features" : "guest features");
+	/* libkrun's VMSAs hold no CPU signature: one row stands for every CPU. */
+	if (krun && sp->n_sigs > 1) {
+		sp->n_sigs = 1;
+		if (!a->quiet)
+			fprintf(stderr, "%s: note: libkrun measures no CPU: not swept\n", PROG);
+	}
 }
 
 /* The space from the options; dimensions not given take the verb's defaults. */
@@ -50,9 +58,10 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 		.family = a->family,
 		.model = a->model,
 		.stepping = a->stepping,
-		.vmms = a->vmm_text ? a->vmm_text :
-			match	    ? "QEMU,ec2,gce" :
-				      "QEMU",
+		.vmms = a->vmm_text		      ? a->vmm_text :
+			args_launch(a) == LAUNCH_KRUN ? "krun" :
+			match && !a->igvm	      ? "QEMU,ec2,gce" :
+							"QEMU",
 	};
 	int r;
 
@@ -60,11 +69,15 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 		usage_error("--vcpu-family requires --vcpu-model and --vcpu-stepping");
 		return EXIT_USAGE;
 	}
-	static const char *const match_features = "0x1,0x21", *const sweep_features = "0x1";
+	static const char *const match_features = "0x1,0x21", *const sweep_features = "0x1",
+				 *const file_features = "0";
 	t.features = a->features_text;
 	t.n_features = a->n_features_text;
 	if (a->n_features_text == 0) {
 		t.features = match ? &match_features : &sweep_features;
+		/* An IGVM file's VMSA sets them (0: the file's). */
+		if (a->igvm)
+			t.features = &file_features;
 		t.n_features = 1;
 	}
 	r = space_parse(&t, sp);
@@ -189,7 +202,9 @@ static int setup(int argc, char **argv, enum verb verb, struct measure_args *a, 
 	}
 	if (!a->mode_given) {
 		a->mode = SNPM_MODE_SNP;
-		a->mode_text = "snp";
+		if (a->igvm)
+			igvm_strongest_mode(a->igvm, &a->mode);
+		a->mode_text = snpm_mode_name(a->mode);
 		a->mode_given = true;
 	}
 	r = resolve_space(a, sp);
@@ -207,7 +222,11 @@ static int run_sweep(const struct snpm_measure_config *cfg, const struct space *
 	/* Refusals come before any row is printed (the library checks everything first), so a
 	 * refused sweep leaves stdout empty. */
 	if (snpm_sweep(cfg, &space, fn, p, &err) < 0)
-		return report(a->ovmf ? a->ovmf : a->ovmf_metadata, &err);
+		return report(a->igvm	? a->igvm :
+			      a->krunfw ? a->krunfw :
+			      a->ovmf	? a->ovmf :
+					  a->ovmf_metadata,
+			      &err);
 	print_footer(p);
 	return 0;
 }
@@ -232,6 +251,8 @@ int cmd_sweep(int argc, char **argv)
 	if (r == 0) {
 		struct printer p = { .sp = &sp, .format = format_of(&a), .base64 = a.base64 };
 		r = run_sweep(&cfg, &sp, on_row, &p, &a);
+		if (r == 0)
+			r = inputs_check(&a, &in);
 	}
 	inputs_free(&in);
 	args_free(&a);
@@ -308,6 +329,8 @@ int cmd_match(int argc, char **argv)
 				     .want = want,
 				     .want_len = (size_t)want_len };
 		r = run_sweep(&cfg, &sp, on_match, &p, &a);
+		if (r == 0)
+			r = inputs_check(&a, &in);
 		if (r == 0 && p.matches == 0) {
 			explain_miss(&a, &cfg, &sp, &p);
 			r = EXIT_MISMATCH;

@@ -59,6 +59,14 @@ enum opt_id {
 	OPT_AUTHOR_KEY_DIGEST,
 	OPT_POLICY,
 	OPT_REPORT_DATA,
+	OPT_IGVM,
+	OPT_IGVM_LOADER,
+	OPT_NATIVE_ZERO,
+	OPT_IGNORE_ID_BLOCK,
+	OPT_QBOOT,
+	OPT_KERNEL_GPA,
+	OPT_RAM_MIB,
+	OPT_KRUNFW,
 };
 
 /* Verbs an option belongs to. */
@@ -95,7 +103,7 @@ static const struct option_doc {
 	{ "vcpu-stepping", required_argument, OPT_VCPU_STEPPING, V_ALL, "STEPPING",
 	  "guest vCPU stepping" },
 	{ "vmm-type", required_argument, OPT_VMM_TYPE, V_ALL, "VMMTYPE",
-	  "QEMU (default), ec2, gce" },
+	  "QEMU (default), ec2, gce, krun" },
 	{ "vmm-version", required_argument, OPT_VMM_VERSION, V_ALL, "N",
 	  "VMM behaviour version (ec2: 1 = rdx 0, 2 = rdx 0x600; default latest)" },
 	{ "ovmf", required_argument, OPT_OVMF, V_ALL, "PATH", "OVMF firmware image" },
@@ -122,6 +130,24 @@ static const struct option_doc {
 	  "size of the OVMF_VARS file in bytes (snp:svsm)" },
 	{ "vars-file", required_argument, OPT_VARS_FILE, V_ALL, "PATH",
 	  "OVMF_VARS file (snp:svsm)" },
+	{ "igvm", required_argument, OPT_IGVM, V_ALL, "FILE",
+	  "an IGVM file, the whole launch (QEMU -object igvm-cfg, COCONUT-SVSM); default mode: "
+	  "the strongest platform it declares" },
+	{ "igvm-loader", required_argument, OPT_IGVM_LOADER, V_ALL, "KIND",
+	  "qemu (default: what QEMU/KVM measure) or igvmmeasure (COCONUT's tool)" },
+	{ "native-zero", no_argument, OPT_NATIVE_ZERO, V_ALL, NULL,
+	  "igvmmeasure: zero pages as ZERO pages, not NORMAL pages of zeros" },
+	{ "ignore-id-block", no_argument, OPT_IGNORE_ID_BLOCK, V_ALL, NULL,
+	  "measure even when the IGVM file's ID block vouches for another digest" },
+	{ "krunfw", required_argument, OPT_KRUNFW, V_ALL, "LIB",
+	  "libkrun: the libkrunfw-sev library to take qboot, kernel and initrd from (read, not "
+	  "loaded); with --vmm-type krun" },
+	{ "qboot", required_argument, OPT_QBOOT, V_ALL, "FILE",
+	  "libkrun: qboot, loaded at 0xffff0000 (with --kernel, --kernel-gpa, --initrd)" },
+	{ "kernel-gpa", required_argument, OPT_KERNEL_GPA, V_ALL, "ADDR",
+	  "libkrun: where the kernel is loaded (libkrunfw: 0x1000000)" },
+	{ "ram-mib", required_argument, OPT_RAM_MIB, V_ALL, "N",
+	  "libkrun: guest RAM in MiB, in boot_params' e820 map (default 2048)" },
 	{ "vmsa-gpa", required_argument, OPT_VMSA_GPA, V_ALL, "GPA",
 	  "where the VMSAs are measured: default (0xFFFFFFFFF000), 52bit (0xFFFFFFFFFF000, GCE "
 	  "on Genoa) or an address" },
@@ -167,7 +193,7 @@ void print_help(enum verb verb)
 	if (verb == VERB_MEASURE)
 		printf("Calculate the AMD SEV/SEV-ES/SEV-SNP guest launch measurement.\n"
 		       "Accepts the command line of sev-snp-measure %s.\n"
-		       "Verbs: explain, sweep, match, ovmf, report, id-block, key-digest "
+		       "Verbs: explain, sweep, match, ovmf, igvm, report, id-block, key-digest "
 		       "(see '%s VERB --help').\n\n",
 		       REFERENCE_VERSION, PROG);
 	printf("Options:\n");
@@ -275,6 +301,9 @@ static const struct {
 	{ OPT_AUTHOR_KEY_DIGEST, FIELD(author_key_digest, const char *) },
 	{ OPT_POLICY, FIELD(policy, const char *) },
 	{ OPT_REPORT_DATA, FIELD(report_data, const char *) },
+	{ OPT_IGVM, FIELD(igvm, const char *) },
+	{ OPT_QBOOT, FIELD(qboot, const char *) },
+	{ OPT_KRUNFW, FIELD(krunfw, const char *) },
 };
 
 /* Options that only switch something on. */
@@ -282,9 +311,13 @@ static const struct {
 	int id;
 	size_t field;
 } flag_options[] = {
-	{ OPT_VERBOSE, FIELD(verbose, bool) },	   { OPT_QUIET, FIELD(quiet, bool) },
-	{ OPT_JSON, FIELD(json, bool) },	   { OPT_CSV, FIELD(csv, bool) },
+	{ OPT_VERBOSE, FIELD(verbose, bool) },
+	{ OPT_QUIET, FIELD(quiet, bool) },
+	{ OPT_JSON, FIELD(json, bool) },
+	{ OPT_CSV, FIELD(csv, bool) },
 	{ OPT_DUMP_VMSA, FIELD(dump_vmsa, bool) },
+	{ OPT_NATIVE_ZERO, FIELD(native_zero, bool) },
+	{ OPT_IGNORE_ID_BLOCK, FIELD(ignore_id_block, bool) },
 };
 
 /* Returns true when id is a text or flag option, which it then stores. */
@@ -356,6 +389,18 @@ static int parse_vmsa_fpu(struct measure_args *a, const char *arg)
 	return -1;
 }
 
+static int parse_igvm_loader(struct measure_args *a, const char *arg)
+{
+	a->igvm_semantics_given = true;
+	if (strcmp(arg, "qemu") == 0 || strcmp(arg, "igvmmeasure") == 0) {
+		a->igvm_semantics = strcmp(arg, "qemu") == 0 ? SNPM_IGVM_QEMU :
+							       SNPM_IGVM_IGVMMEASURE;
+		return 0;
+	}
+	usage_error("argument --igvm-loader: invalid choice: '%s' (qemu, igvmmeasure)", arg);
+	return -1;
+}
+
 static int parse_option(struct measure_args *a, int id, const char *arg)
 {
 	if (store_simple_option(a, id, arg))
@@ -393,6 +438,19 @@ static int parse_option(struct measure_args *a, int id, const char *arg)
 		return -1;
 	case OPT_VMSA_GPA:
 		return parse_vmsa_gpa(a, arg);
+	case OPT_IGVM_LOADER:
+		return parse_igvm_loader(a, arg);
+	case OPT_KERNEL_GPA:
+		a->has_kernel_gpa = true;
+		if (parse_u64(arg, true, SNPM_FOUR_GIB - SNPM_PAGE_SIZE, &a->kernel_gpa) &&
+		    a->kernel_gpa % SNPM_PAGE_SIZE == 0)
+			return 0;
+		usage_error("argument --kernel-gpa: '%s' is not a page-aligned address below 4 GiB",
+			    arg);
+		return -1;
+	case OPT_RAM_MIB:
+		a->has_ram_mib = true;
+		return parse_u32_opt("ram-mib", arg, &a->ram_mib) ? 0 : -1;
 	case OPT_VMSA_FPU:
 		return parse_vmsa_fpu(a, arg);
 	default:

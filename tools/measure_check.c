@@ -14,6 +14,108 @@
 #include "cli.h"
 #include "space.h"
 
+/* ---- which launch ---- */
+
+enum launch_kind args_launch(const struct measure_args *a)
+{
+	if (a->igvm)
+		return LAUNCH_IGVM;
+	if (a->krunfw || a->qboot || (a->vmm_text && strcmp(a->vmm_text, "krun") == 0) ||
+	    (!a->vmm_text && a->has_vmm && a->vmm == SNPM_VMM_KRUN))
+		return LAUNCH_KRUN;
+	return LAUNCH_OVMF;
+}
+
+/* An option of one kind of launch given for another: a usage error naming both. */
+struct given {
+	const char *option;
+	bool set;
+};
+
+static int refuse_given(const struct given *g, size_t n, const char *launch)
+{
+	for (size_t i = 0; i < n; i++)
+		if (g[i].set) {
+			usage_error("argument %s: not allowed with %s", g[i].option, launch);
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
+/* Options only OVMF launches have. */
+static int refuse_ovmf_options(const struct measure_args *a, const char *launch)
+{
+	const struct given g[] = {
+		{ "--ovmf", a->ovmf != NULL },
+		{ "--ovmf-metadata", a->ovmf_metadata != NULL },
+		{ "--kernel-hash", a->kernel_hash || a->has_kernel_sha256 },
+		{ "--initrd-hash", a->initrd_hash || a->has_initrd_sha256 },
+		{ "--append", a->append != NULL },
+		{ "--svsm", a->svsm != NULL },
+		{ "--vars-size", a->has_vars_size },
+		{ "--vars-file", a->vars_file != NULL },
+		{ "--snp-ovmf-hash", a->snp_ovmf_hash || a->has_snp_ovmf_digest },
+	};
+
+	return refuse_given(g, sizeof(g) / sizeof(g[0]), launch);
+}
+
+static int check_launch_options(const struct measure_args *a)
+{
+	enum launch_kind kind = args_launch(a);
+	const struct given igvm_only[] = {
+		{ "--igvm-loader", a->igvm_semantics_given },
+		{ "--native-zero", a->native_zero },
+		{ "--ignore-id-block", a->ignore_id_block },
+	};
+	const struct given krun_only[] = {
+		{ "--krunfw", a->krunfw != NULL },
+		{ "--qboot", a->qboot != NULL },
+		{ "--kernel-gpa", a->has_kernel_gpa },
+		{ "--ram-mib", a->has_ram_mib },
+	};
+	const struct given files[] = {
+		{ "--kernel", a->kernel != NULL },
+		{ "--initrd", a->initrd != NULL },
+	};
+	int r = 0;
+
+	if (kind != LAUNCH_IGVM)
+		r = refuse_given(igvm_only, sizeof(igvm_only) / sizeof(igvm_only[0]),
+				 "a launch without --igvm");
+	if (r == 0 && kind != LAUNCH_KRUN)
+		r = refuse_given(krun_only, sizeof(krun_only) / sizeof(krun_only[0]),
+				 "a launch without --vmm-type krun");
+	if (r == 0 && kind != LAUNCH_OVMF)
+		r = refuse_ovmf_options(a, kind == LAUNCH_IGVM ? "--igvm" : "--vmm-type krun");
+	if (r == 0 && kind == LAUNCH_IGVM)
+		r = refuse_given(files, sizeof(files) / sizeof(files[0]), "--igvm");
+	if (r == 0 && kind != LAUNCH_OVMF &&
+	    (a->mode == SNPM_MODE_SNP_SVSM || a->snp_ovmf_hash_only)) {
+		usage_error("mode %s is for OVMF launches, not %s", a->mode_text,
+			    kind == LAUNCH_IGVM ? "IGVM files" : "libkrun");
+		r = EXIT_USAGE;
+	}
+	return r;
+}
+
+/* libkrun's pieces: the library, or the three files and the kernel's address. */
+static int check_krun_sources(const struct measure_args *a)
+{
+	if (a->krunfw && (a->qboot || a->kernel || a->initrd)) {
+		usage_error("argument --krunfw: not allowed with --qboot, --kernel or --initrd (it "
+			    "holds them)");
+		return EXIT_USAGE;
+	}
+	if (!a->krunfw && (!a->qboot || !a->kernel || !a->initrd || !a->has_kernel_gpa)) {
+		usage_error(
+			"--vmm-type krun needs --krunfw LIB, or --qboot, --kernel, --kernel-gpa "
+			"and --initrd");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* ---- the reference's checks ---- */
 
 /*
@@ -75,6 +177,11 @@ static int resolve_vcpu_sig(const struct measure_args *a, enum snpm_vmm vmm, uin
 		*ret = sig;
 		return 0;
 	}
+	/* An IGVM file's VP contexts may set every vCPU: known once it is read. */
+	if (vmm == SNPM_VMM_QEMU && args_launch(a) == LAUNCH_IGVM) {
+		((struct measure_args *)a)->no_cpu = true;
+		return 0;
+	}
 	if (vmm == SNPM_VMM_QEMU) {
 		usage_error("missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '%s'",
 			    a->mode_text);
@@ -121,6 +228,12 @@ static int check_svsm_args(struct measure_args *a)
 static int check_sources(const struct measure_args *a)
 {
 	bool metadata = a->ovmf_metadata || (a->spec_doc && a->spec_doc->has_firmware_metadata);
+	int r = check_launch_options(a);
+
+	if (r || args_launch(a) == LAUNCH_IGVM)
+		return r;
+	if (args_launch(a) == LAUNCH_KRUN)
+		return check_krun_sources(a);
 
 	if (!a->ovmf && !metadata) {
 		usage_error("the following arguments are required: --ovmf");
@@ -145,17 +258,32 @@ static int check_sources(const struct measure_args *a)
 	return 0;
 }
 
-/* The VMM: the command line's, else the spec's (or a sweep's first), else QEMU. */
+/* The VMM: the command line's, else the spec's (or a sweep's first), else the launch's. */
 static int resolve_vmm(const struct measure_args *a, enum snpm_vmm *ret)
 {
+	enum launch_kind kind = args_launch(a);
+
 	if (!a->vmm_text) {
-		*ret = a->has_vmm ? a->vmm : SNPM_VMM_QEMU;
-		return 0;
-	}
-	if (snpm_vmm_parse(a->vmm_text, ret) < 0) {
+		*ret = a->has_vmm ? a->vmm : kind == LAUNCH_KRUN ? SNPM_VMM_KRUN : SNPM_VMM_QEMU;
+	} else if (snpm_vmm_parse(a->vmm_text, ret) < 0) {
 		usage_error("argument --vmm-type: invalid choice: '%s' (choose from 'QEMU', 'ec2', "
-			    "'gce')",
+			    "'gce', 'krun')",
 			    a->vmm_text);
+		return EXIT_USAGE;
+	}
+	if (kind == LAUNCH_IGVM && *ret != SNPM_VMM_QEMU) {
+		usage_error("argument --vmm-type: IGVM files are QEMU's, not %s",
+			    snpm_vmm_name(*ret));
+		return EXIT_USAGE;
+	}
+	if (kind == LAUNCH_KRUN && *ret != SNPM_VMM_KRUN) {
+		usage_error("argument --vmm-type: libkrun's inputs need --vmm-type krun");
+		return EXIT_USAGE;
+	}
+	if (kind == LAUNCH_OVMF && *ret == SNPM_VMM_KRUN) {
+		usage_error(
+			"--vmm-type krun needs --krunfw LIB, or --qboot, --kernel, --kernel-gpa "
+			"and --initrd");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -190,7 +318,8 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 
 	if (r || a->snp_ovmf_hash_only)
 		return r;
-	if ((a->initrd || a->initrd_hash || a->has_initrd_sha256) && !kernel) {
+	if ((a->initrd || a->initrd_hash || a->has_initrd_sha256) && !kernel &&
+	    args_launch(a) == LAUNCH_OVMF) {
 		usage_error("--kernel required when using --initrd");
 		return EXIT_USAGE;
 	}
@@ -198,7 +327,7 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 		usage_error("--kernel required when using --append");
 		return EXIT_USAGE;
 	}
-	if (a->mode != SNPM_MODE_SEV && !a->has_vcpus) {
+	if ((a->mode != SNPM_MODE_SEV || args_launch(a) == LAUNCH_KRUN) && !a->has_vcpus) {
 		usage_error("missing --vcpus N in guest mode '%s'", a->mode_text);
 		return EXIT_USAGE;
 	}
@@ -220,6 +349,12 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 		usage_error("--dump-vmsa is not available in the selected mode");
 		return EXIT_USAGE;
 	}
+	if (a->dump_vmsa && a->igvm && a->igvm_semantics == SNPM_IGVM_IGVMMEASURE) {
+		usage_error("--dump-vmsa: igvmmeasure measures the VMSAs stored in the file ('%s "
+			    "igvm FILE' shows them)",
+			    PROG);
+		return EXIT_USAGE;
+	}
 	r = resolve_firmware_digest(a, cfg);
 	if (r)
 		return r;
@@ -228,6 +363,9 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 	cfg->mode = a->mode;
 	cfg->vcpus = a->vcpus;
 	cfg->guest_features = a->guest_features;
+	/* An IGVM file's VMSA carries the guest features: 0 takes them, a value must agree. */
+	if (args_launch(a) == LAUNCH_IGVM && !a->features_given)
+		cfg->guest_features = 0;
 	cfg->vmm_version = a->vmm_version;
 	cfg->vmsa_gpa = a->vmsa_gpa;
 	cfg->vmsa_fpu = a->vmsa_fpu;
@@ -353,11 +491,157 @@ static int load_kernel(const struct measure_args *a, struct snpm_measure_config 
 	return r;
 }
 
+/* ---- IGVM and libkrun inputs, read at offsets ---- */
+
+static int load_igvm(struct measure_args *a, struct snpm_measure_config *cfg, struct inputs *in)
+{
+	struct snpm_error err;
+
+	if (snpm_io_source_open(a->igvm, &in->igvm, &err) < 0 ||
+	    snpm_igvm_parse(&in->igvm.src, &in->igvm_file, &err) < 0)
+		return report(a->igvm, &err);
+	cfg->loader = SNPM_LOADER_IGVM;
+	cfg->igvm = in->igvm.src;
+	cfg->igvm_semantics = a->igvm_semantics;
+	cfg->igvm_native_zero = a->native_zero;
+	cfg->igvm_ignore_id_block = a->ignore_id_block;
+	return 0;
+}
+
+/* Whether vCPU index i of the mode's platform starts from a VP context in the file. */
+static bool has_vp_context(const struct inputs *in, enum snpm_mode mode, uint32_t i)
+{
+	int platform = snpm_igvm_platform_of_mode(mode);
+	uint32_t mask = platform < 0 ? 0 :
+				       snpm_igvm_platform_mask(in->igvm_file,
+							       (enum snpm_igvm_platform)platform);
+
+	for (size_t k = 0; mask && k < snpm_igvm_count(in->igvm_file); k++) {
+		const struct snpm_igvm_header *h = snpm_igvm_header(in->igvm_file, k);
+		if (h->type == SNPM_IGVM_VP_CONTEXT && (h->compatibility_mask & mask) &&
+		    h->vp_index == i)
+			return true;
+	}
+	return false;
+}
+
+/* Under QEMU a vCPU without a VP context starts at the reset state, whose rdx is the CPU's
+ * signature: then the CPU must be given, as for OVMF. */
+static int check_igvm_cpu(const struct measure_args *a, const struct inputs *in)
+{
+	if (!a->no_cpu || a->mode == SNPM_MODE_SEV || a->igvm_semantics != SNPM_IGVM_QEMU)
+		return 0;
+	for (uint32_t i = 0; i < a->vcpus; i++)
+		if (!has_vp_context(in, a->mode, i)) {
+			usage_error(
+				"missing --vcpu-type or --vcpu-sig or --vcpu-family: the IGVM file "
+				"sets no VP context for vCPU %u, which starts at the reset state "
+				"with the CPU's signature in rdx",
+				i);
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
+static int open_piece(const char *path, struct snpm_io_source *s)
+{
+	struct snpm_error err;
+
+	return snpm_io_source_open(path, s, &err) < 0 ? report(path, &err) : 0;
+}
+
+static int slice_piece(const struct measure_args *a, struct inputs *in, uint64_t off, uint64_t len,
+		       struct snpm_io_source *piece)
+{
+	struct snpm_error err;
+
+	return snpm_io_source_slice(&in->krunfw, off, len, piece, &err) < 0 ?
+		       report(a->krunfw, &err) :
+		       0;
+}
+
+/* The library's pieces, and its kernel address unless --kernel-gpa says otherwise. */
+static int load_krunfw(struct measure_args *a, struct inputs *in, uint64_t *gpa)
+{
+	const struct snpm_krunfw *k = &in->krunfw_info;
+	struct snpm_error err;
+	int r;
+
+	if (snpm_krunfw_inspect(a->krunfw, &in->krunfw_info, &err) < 0)
+		return report(a->krunfw, &err);
+	if (!k->has_kernel_gpa && !a->has_kernel_gpa) {
+		fprintf(stderr,
+			"%s: %s: the kernel's load address could not be read from "
+			"krunfw_get_kernel: give --kernel-gpa\n",
+			PROG, a->krunfw);
+		return EXIT_FAIL;
+	}
+	if (k->has_kernel_gpa && a->has_kernel_gpa && k->kernel_gpa != a->kernel_gpa) {
+		fprintf(stderr, "%s: %s: loads the kernel at 0x%llx, not --kernel-gpa 0x%llx\n",
+			PROG, a->krunfw, (unsigned long long)k->kernel_gpa,
+			(unsigned long long)a->kernel_gpa);
+		return EXIT_FAIL;
+	}
+	*gpa = a->has_kernel_gpa ? a->kernel_gpa : k->kernel_gpa;
+	r = open_piece(a->krunfw, &in->krunfw);
+	if (r == 0)
+		r = slice_piece(a, in, k->qboot_offset, k->qboot_size, &in->qboot);
+	if (r == 0)
+		r = slice_piece(a, in, k->kernel_offset, k->kernel_size, &in->kernel);
+	if (r == 0)
+		r = slice_piece(a, in, k->initrd_offset, k->initrd_size, &in->initrd);
+	return r;
+}
+
+static int load_krun(struct measure_args *a, struct snpm_measure_config *cfg, struct inputs *in)
+{
+	uint64_t gpa = a->kernel_gpa;
+	int r;
+
+	if (a->krunfw) {
+		r = load_krunfw(a, in, &gpa);
+	} else {
+		r = open_piece(a->qboot, &in->qboot);
+		if (r == 0)
+			r = open_piece(a->kernel, &in->kernel);
+		if (r == 0)
+			r = open_piece(a->initrd, &in->initrd);
+	}
+	if (r)
+		return r;
+	cfg->loader = SNPM_LOADER_KRUN;
+	cfg->krun_qboot = in->qboot.src;
+	cfg->krun_kernel = in->kernel.src;
+	cfg->krun_initrd = in->initrd.src;
+	cfg->krun_kernel_gpa = gpa;
+	cfg->krun_ram_mib = a->has_ram_mib ? a->ram_mib : 2048;
+	return 0;
+}
+
+int inputs_check(const struct measure_args *a, const struct inputs *in)
+{
+	const struct snpm_io_source *s[] = { &in->igvm, &in->krunfw, &in->qboot, &in->kernel,
+					     &in->initrd };
+	const char *names[] = { a->igvm, a->krunfw, a->qboot, a->kernel, a->initrd };
+	struct snpm_error err;
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		if (snpm_io_source_check(s[i], &err) < 0)
+			return report(names[i], &err);
+	return 0;
+}
+
 int inputs_load(struct measure_args *a, struct snpm_measure_config *cfg, struct inputs *in)
 {
 	int r;
 
 	memset(in, 0, sizeof(*in));
+	if (args_launch(a) == LAUNCH_IGVM) {
+		r = load_igvm(a, cfg, in);
+		return r ? r : check_igvm_cpu(a, in);
+	}
+	if (args_launch(a) == LAUNCH_KRUN)
+		return load_krun(a, cfg, in);
 	if (a->ovmf) {
 		r = load_image(a->ovmf, "--ovmf -", &in->firmware, &in->firmware_len);
 		cfg->firmware = in->firmware;
@@ -378,4 +662,33 @@ void inputs_free(struct inputs *in)
 {
 	free(in->firmware);
 	free(in->svsm);
+	snpm_igvm_free(in->igvm_file);
+	in->igvm_file = NULL;
+	snpm_io_source_close(&in->igvm, NULL);
+	snpm_io_source_close(&in->krunfw, NULL);
+	snpm_io_source_close(&in->qboot, NULL);
+	snpm_io_source_close(&in->kernel, NULL);
+	snpm_io_source_close(&in->initrd, NULL);
+}
+
+bool igvm_strongest_mode(const char *path, enum snpm_mode *ret)
+{
+	static const enum snpm_mode order[] = { SNPM_MODE_SNP, SNPM_MODE_SEV_ES, SNPM_MODE_SEV };
+	struct snpm_io_source s;
+	struct snpm_igvm *f = NULL;
+	bool found = false;
+
+	if (snpm_io_source_open(path, &s, NULL) < 0)
+		return false;
+	if (snpm_igvm_parse(&s.src, &f, NULL) == 0)
+		for (size_t i = 0; !found && i < sizeof(order) / sizeof(order[0]); i++)
+			if (snpm_igvm_platform_mask(
+				    f, (enum snpm_igvm_platform)snpm_igvm_platform_of_mode(
+					       order[i]))) {
+				*ret = order[i];
+				found = true;
+			}
+	snpm_igvm_free(f);
+	snpm_io_source_close(&s, NULL);
+	return found;
 }

@@ -181,15 +181,32 @@ void args_apply_defaults(struct measure_args *a)
 		return;
 	a->assumed = true;
 	a->mode = SNPM_MODE_SNP;
-	a->mode_text = "snp";
+	if (a->igvm)
+		igvm_strongest_mode(a->igvm, &a->mode);
+	a->mode_text = snpm_mode_name(a->mode);
 	if (!a->vcpus_text && !args_spec_gives(a, SNPM_SPEC_VCPUS))
 		a->vcpus_text = "1";
-	if (!args_cpu_given_on_cli(a) && !args_spec_gives(a, SNPM_SPEC_VCPU_SIG))
+	/* libkrun's VMSAs hold no CPU signature. */
+	if (!args_cpu_given_on_cli(a) && !args_spec_gives(a, SNPM_SPEC_VCPU_SIG) &&
+	    args_launch(a) != LAUNCH_KRUN)
 		a->vcpu_type_text = "EPYC-v4";
 }
 
 void args_note_defaults(const struct measure_args *a)
 {
+	enum launch_kind kind = args_launch(a);
+
+	if (a->assumed && !a->quiet && kind != LAUNCH_OVMF) {
+		fprintf(stderr,
+			"%s: no --mode given; assuming --mode %s%s --vcpus %s%s%s (-q silences "
+			"this)\n",
+			PROG, a->mode_text,
+			kind == LAUNCH_IGVM ? " (the file's strongest platform)" : "",
+			a->vcpus_text ? a->vcpus_text : "(spec)",
+			a->vcpu_type_text ? " --vcpu-type " : "",
+			a->vcpu_type_text ? a->vcpu_type_text : "");
+		return;
+	}
 	if (a->assumed && !a->quiet)
 		fprintf(stderr,
 			"%s: no --mode given; assuming --mode snp --vcpus %s%s%s "

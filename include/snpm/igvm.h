@@ -88,7 +88,8 @@ struct snpm_igvm_header {
 	uint32_t compatibility_mask;
 	uint64_t gpa; /* PAGE_DATA, PARAMETER_INSERT, VP_CONTEXT, REQUIRED_MEMORY, ERROR_RANGE */
 	uint32_t file_offset; /* PAGE_DATA, VP_CONTEXT, PARAMETER_AREA: 0 for none */
-	uint64_t size; /* PAGE_DATA: 4096 or 2 MiB; PARAMETER_AREA, REQUIRED_MEMORY, ERROR_RANGE */
+	uint64_t size; /* PAGE_DATA: 4096 or 2 MiB; VP_CONTEXT: 4096; PARAMETER_AREA, PARAMETER_INSERT
+			  (the area's), REQUIRED_MEMORY, ERROR_RANGE: bytes */
 	uint32_t flags; /* PAGE_DATA (SNPM_IGVM_PAGE_*), REQUIRED_MEMORY */
 	uint16_t data_type; /* PAGE_DATA */
 	uint32_t parameter_area_index; /* PARAMETER_AREA, PARAMETER_INSERT, parameters */

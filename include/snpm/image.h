@@ -145,6 +145,30 @@ struct snpm_kernel_info {
 SNPM_EXPORT int snpm_kernel_info(const char *path, struct snpm_kernel_info *ret,
 				 struct snpm_error *reterr);
 
+/* ---- libkrunfw ---- */
+
+/*
+ * Where libkrun's pieces lie in a libkrunfw-sev shared library, found without loading it (no
+ * code from the file runs): the QBOOT_BUNDLE, KERNEL_BUNDLE and INITRD_BUNDLE arrays its
+ * krunfw_get_qboot/_kernel/_initrd return (each array's size less its closing NUL, as
+ * libkrunfw's bin2cbundle.py writes them), and the kernel load address krunfw_get_kernel
+ * stores, read from its x86-64 code ("movq $imm32, (%rdi)") and cross-checked against the size
+ * it stores. Offsets are into the file.
+ */
+struct snpm_krunfw {
+	uint64_t qboot_offset, qboot_size;
+	uint64_t kernel_offset, kernel_size;
+	uint64_t initrd_offset, initrd_size;
+	bool has_kernel_gpa; /* false when the code did not yield it: pass it yourself */
+	uint64_t kernel_gpa;
+	int abi_version; /* krunfw_get_version()'s value when read the same way, else -1 */
+};
+
+/* Returns 0, SNPM_EMALFORMED (not an x86-64 ELF, a symbol missing or outside the file) or
+ * SNPM_EIO. */
+SNPM_EXPORT int snpm_krunfw_inspect(const char *path, struct snpm_krunfw *ret,
+				    struct snpm_error *reterr);
+
 /* ---- rootfs ---- */
 
 enum snpm_rootfs_fs {

@@ -370,7 +370,8 @@ typedef int (*snpm_sweep_fn)(void *arg, const struct snpm_sweep_row *row);
 
 /*
  * Measures every configuration of space on top of base (whose vmm, vcpus, vcpu_sig and
- * guest_features are replaced). The firmware is hashed once, the metadata sections once per VMM,
+ * guest_features are replaced). For an IGVM launch the file's VMSA sets the guest features: a
+ * feature value of 0 stands for them, any other must equal them. The firmware is hashed once, the metadata sections once per VMM,
  * each VMSA page once per signature and feature set; every further vCPU costs one PAGE_INFO hash.
  * Returns 0, the callback's non-zero value, or a negative SNPM_E* code.
  */
@@ -397,6 +398,24 @@ SNPM_EXPORT int snpm_measure_firmware(const uint8_t *firmware, size_t len,
  */
 SNPM_EXPORT int snpm_measure_vmsa(const struct snpm_measure_config *cfg, uint32_t index,
 				  uint8_t ret_page[SNPM_PAGE_SIZE], struct snpm_error *reterr);
+
+/*
+ * Every vCPU's VMSA, in order, to fn (the page is valid for the call only); a non-zero return
+ * stops and is returned. SNPM_EUNSUPPORTED when the launch measures no VMSA per vCPU (SEV, or an
+ * IGVM file measured as igvmmeasure does, whose VMSAs lie in the file).
+ */
+SNPM_EXPORT int snpm_measure_vmsas(const struct snpm_measure_config *cfg,
+				   int (*fn)(void *arg, uint32_t index,
+					     const uint8_t page[SNPM_PAGE_SIZE]),
+				   void *arg, struct snpm_error *reterr);
+
+/*
+ * The configuration as the loader completes it, without measuring: an IGVM file's guest
+ * features (from its boot vCPU's VMSA) replace 0. The inputs are checked as snpm_measure()
+ * checks them. Pointers in *ret are the caller's, as in cfg.
+ */
+SNPM_EXPORT int snpm_measure_resolve(const struct snpm_measure_config *cfg,
+				     struct snpm_measure_config *ret, struct snpm_error *reterr);
 
 #ifdef __cplusplus
 }

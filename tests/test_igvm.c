@@ -1,0 +1,687 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * IGVM launches. Files come from the tests' own writer (igvm_writer.c); every expected digest is
+ * derived here step by step from the PAGE_INFO definition (SNP ABI spec, SNP_LAUNCH_UPDATE) and
+ * the loaders' documented semantics, listing each update in the order QEMU or igvmmeasure sends
+ * it, never by calling the code under test.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "igvm_writer.h"
+#include "testutil.h"
+
+#define KVM_VMSA 0xfffffffff000ull
+#define SNP 1u /* compatibility masks of the test files */
+#define ES 2u
+
+/* ---- the reference chain, written out ---- */
+
+static void sha384(const void *d, size_t n, uint8_t out[48])
+{
+	assert_int_equal(EVP_Digest(d, n, out, NULL, EVP_sha384(), NULL), 1);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* PAGE_INFO: ld || contents || u16 0x70 || type || imi 0 || vmpl3..1 0 || 0 || u64 gpa. */
+static void step(uint8_t ld[48], uint8_t type, uint64_t gpa, const uint8_t *page)
+{
+	uint8_t info[0x70] = { 0 };
+
+	memcpy(info, ld, 48);
+	if (page)
+		sha384(page, 4096, info + 48);
+	info[0x60] = 0x70;
+	info[0x62] = type;
+	put64(info + 0x68, gpa);
+	sha384(info, sizeof(info), ld);
+}
+
+enum { NORMAL = 1, VMSA = 2, ZERO = 3, UNMEASURED = 4, SECRETS = 5, CPUID = 6 };
+
+static uint8_t zero_page[4096];
+
+/* ---- the test file ---- */
+
+static uint8_t *page(const char *tag)
+{
+	return tu_stream(tag, 4096);
+}
+
+/*
+ * A VP context's VMSA: protected mode, and fields KVM changes on the way (EFER without SVME,
+ * CR0 with CD and NW, CR4 without MCE, RFLAGS without bit 1, GDTR with selector and attributes,
+ * a TR base other than the LDTR's).
+ */
+static void vp_vmsa(uint8_t *v, uint64_t features)
+{
+	memset(v, 0, 4096);
+	v[0x010] = 8; /* CS selector 8, attrib 0xc9b, flat */
+	v[0x012] = 0x9b, v[0x013] = 0x0c;
+	memset(v + 0x014, 0xff, 4);
+	v[0x020] = 16, v[0x022] = 0x93, v[0x023] = 0x0c; /* SS, DPL 0 */
+	memset(v + 0x024, 0xff, 4);
+	v[0x060] = 0x55, v[0x062] = 0x82; /* GDTR: selector and attributes KVM drops */
+	v[0x064] = 0x27; /* limit */
+	put64(v + 0x068, 0x7000); /* base */
+	put64(v + 0x078, 0x1234000); /* LDTR base */
+	v[0x072] = 0x82;
+	put64(v + 0x098, 0x5678000); /* TR base: QEMU loads the LDTR's */
+	v[0x092] = 0x8b;
+	put64(v + 0x0d0, 0x500); /* EFER: LME|LMA, no SVME */
+	put64(v + 0x148, 0x20); /* CR4: PAE */
+	put64(v + 0x150, 0x9000); /* CR3 */
+	put64(v + 0x158, 0x60000011ull | 0x80000000ull); /* CR0: PG|CD|NW|ET|PE */
+	put64(v + 0x160, 0x400);
+	put64(v + 0x168, 0xffff0ff0);
+	put64(v + 0x178, 0x801000); /* RIP */
+	put64(v + 0x1d8, 0x8000); /* RSP */
+	put64(v + 0x268, 0x0007040600070406ull);
+	put64(v + 0x310, 0x1234); /* RDX */
+	put64(v + 0x3b0, features);
+	put64(v + 0x3e8, 1); /* XCR0 */
+	v[0x408] = 0x80, v[0x409] = 0x1f; /* MXCSR */
+	v[0x410] = 0x7f, v[0x411] = 0x03; /* FCW */
+}
+
+/* What KVM measures for vp_vmsa(): the same registers with KVM's and QEMU's adjustments. */
+static void kvm_view(const uint8_t *in, uint8_t *out)
+{
+	memcpy(out, in, 4096);
+	memset(out + 0x060, 0, 4); /* GDTR selector and attributes */
+	put64(out + 0x098, get64(in + 0x078)); /* TR base from the LDTR */
+	put64(out + 0x0d0, get64(in + 0x0d0) | 0x1000); /* EFER.SVME */
+	put64(out + 0x158, get64(in + 0x158) & ~0x60000000ull); /* CR0 CD, NW */
+	put64(out + 0x148, get64(in + 0x148) | 0x40); /* CR4.MCE */
+	put64(out + 0x170, get64(in + 0x170) | 2); /* RFLAGS bit 1 */
+}
+
+struct file {
+	uint8_t *bytes;
+	size_t len;
+	uint8_t *a, *b, *c, *d, *e, *f, *g; /* page contents */
+	uint8_t vmsa[4096], vmsa_es[4096];
+};
+
+/*
+ * Directive by directive (index: what):
+ *  0, 1: data A, B at 0x100000 (both platforms)   -> one run
+ *  2: parameter area 7, two pages
+ *  3: data C at 0x102000                           -> a run QEMU holds back...
+ *  4: insert area 7 at 0x200000                    -> ...while it sends the insert
+ *  5, 6: zero pages at 0x103000                     -> a run (no data)
+ *  7: data D at 0x105000                           -> its own run (data)
+ *  8: data E at 0x106000, SEV-ES only              -> skipped for SNP (breaks the run)
+ *  9: data F at 0x106000                           -> its own run
+ * 10: 2 MiB zero page at 0x400000
+ * 11: unmeasured page at 0x600000, 12: secrets at 0x601000, 13: CPUID at 0x602000
+ * 14: VP context, vCPU 0, SNP; 15: VP context, vCPU 0, SEV-ES
+ * 16: data G at 0x603000; 17: VP count parameter into area 8 (declared at 18... see below)
+ */
+static struct file build(const uint8_t *id_ld, uint64_t features)
+{
+	struct file t = { 0 };
+	struct iw *w = iw_new();
+
+	t.a = page("igvm-A"), t.b = page("igvm-B"), t.c = page("igvm-C"), t.d = page("igvm-D");
+	t.e = page("igvm-E"), t.f = page("igvm-F"), t.g = page("igvm-G");
+	vp_vmsa(t.vmsa, features);
+	vp_vmsa(t.vmsa_es, 0);
+	iw_platform(w, SNP, 2);
+	iw_platform(w, ES, 5);
+	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP | ES, 0, 0, t.a);
+	iw_page(w, 0x101000, SNP | ES, 0, 0, t.b);
+	iw_area(w, 7, 0x2000);
+	iw_page(w, 0x102000, SNP, 0, 0, t.c);
+	iw_insert(w, 0x200000, SNP, 7);
+	iw_page(w, 0x103000, SNP, 0, 0, NULL);
+	iw_page(w, 0x104000, SNP, 0, 0, NULL);
+	iw_page(w, 0x105000, SNP, 0, 0, t.d);
+	iw_page(w, 0x106000, ES, 0, 0, t.e);
+	iw_page(w, 0x106000, SNP, 0, 0, t.f);
+	iw_page(w, 0x400000, SNP, 1, 0, NULL);
+	iw_page(w, 0x600000, SNP, 2, 0, NULL);
+	iw_page(w, 0x601000, SNP, 0, 1, NULL);
+	iw_page(w, 0x602000, SNP, 0, 2, NULL);
+	iw_vp(w, KVM_VMSA, SNP, 0, t.vmsa);
+	iw_vp(w, KVM_VMSA, ES, 0, t.vmsa_es);
+	iw_page(w, 0x603000, SNP, 0, 0, t.g);
+	iw_area(w, 8, 0x1000);
+	iw_param(w, 0x307, 8, 0); /* VP_COUNT_PARAMETER */
+	iw_required_memory(w, 0x700000, SNP, 0x1000);
+	if (id_ld)
+		iw_id_block(w, SNP, id_ld, 3);
+	t.bytes = iw_finish(w, &t.len);
+	return t;
+}
+
+static void drop(struct file *t)
+{
+	free(t->bytes), free(t->a), free(t->b), free(t->c), free(t->d), free(t->e), free(t->f);
+	free(t->g);
+}
+
+static struct snpm_measure_config config(const struct file *t, enum snpm_mode mode,
+					 enum snpm_igvm_semantics sem, uint32_t vcpus)
+{
+	struct snpm_measure_config c = {
+		.mode = mode,
+		.vmm = SNPM_VMM_QEMU,
+		.vcpus = vcpus,
+		.vcpu_sig = 0x800f12, /* EPYC-v4 */
+		.loader = SNPM_LOADER_IGVM,
+		.igvm = { .data = t->bytes, .size = t->len },
+		.igvm_semantics = sem,
+	};
+	return c;
+}
+
+static int measure(const struct snpm_measure_config *c, uint8_t out[48], struct snpm_error *err)
+{
+	size_t len;
+
+	return snpm_measure(c, out, &len, err);
+}
+
+/* The reset-state VMSA QEMU gives a vCPU without a VP context (pinned by the OVMF vectors). */
+static void reset_vmsa(uint64_t features, uint8_t *out)
+{
+	struct snpm_vmsa_params p = {
+		.vmm = SNPM_VMM_QEMU,
+		.eip = SNPM_BSP_EIP,
+		.vcpu_sig = 0x800f12,
+		.sev_features = features,
+	};
+
+	assert_int_equal(snpm_vmsa_build(&p, out, NULL), 0);
+}
+
+/* The pages QEMU sends for the test file under SNP, in its order (see build()). */
+static void qemu_snp_pages(const struct file *t, uint8_t ld[48])
+{
+	step(ld, NORMAL, 0x100000, t->a);
+	step(ld, NORMAL, 0x101000, t->b);
+	step(ld, UNMEASURED, 0x200000, NULL); /* the insert, before the pending run of C */
+	step(ld, UNMEASURED, 0x201000, NULL);
+	step(ld, NORMAL, 0x102000, t->c);
+	step(ld, NORMAL, 0x103000, zero_page);
+	step(ld, NORMAL, 0x104000, zero_page);
+	step(ld, NORMAL, 0x105000, t->d);
+	step(ld, NORMAL, 0x106000, t->f);
+	for (uint64_t k = 0; k < 512; k++)
+		step(ld, NORMAL, 0x400000 + k * 4096, zero_page);
+	step(ld, UNMEASURED, 0x600000, NULL);
+	step(ld, SECRETS, 0x601000, NULL);
+	step(ld, CPUID, 0x602000, NULL);
+	step(ld, NORMAL, 0x603000, t->g);
+}
+
+static void expect_qemu_snp(const struct file *t, uint32_t vcpus, uint64_t features,
+			    uint8_t want[48])
+{
+	uint8_t bsp[4096], ap[4096];
+
+	memset(want, 0, 48);
+	qemu_snp_pages(t, want);
+	kvm_view(t->vmsa, bsp);
+	reset_vmsa(features, ap);
+	step(want, VMSA, KVM_VMSA, bsp);
+	for (uint32_t i = 1; i < vcpus; i++)
+		step(want, VMSA, KVM_VMSA, ap);
+}
+
+static void test_qemu_snp(void **state)
+{
+	struct file t = build(NULL, 0x21);
+	uint8_t got[48], want[48];
+
+	(void)state;
+	for (uint32_t vcpus = 1; vcpus <= 3; vcpus += 2) {
+		struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_QEMU, vcpus);
+		struct snpm_error err;
+		expect_qemu_snp(&t, vcpus, 0x21, want);
+		assert_int_equal(measure(&c, got, &err), 0);
+		assert_memory_equal(got, want, 48);
+	}
+	drop(&t);
+}
+
+/* igvmmeasure: strict order, the insert one page, the VMSA as stored where it stands. */
+static void expect_measure_tool(const struct file *t, bool native_zero, uint8_t want[48])
+{
+	uint8_t z = native_zero ? ZERO : NORMAL;
+	const uint8_t *zp = native_zero ? NULL : zero_page;
+
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, t->a);
+	step(want, NORMAL, 0x101000, t->b);
+	step(want, NORMAL, 0x102000, t->c);
+	step(want, UNMEASURED, 0x200000, NULL);
+	step(want, z, 0x103000, zp);
+	step(want, z, 0x104000, zp);
+	step(want, NORMAL, 0x105000, t->d);
+	step(want, NORMAL, 0x106000, t->f);
+	for (uint64_t k = 0; k < 512; k++)
+		step(want, z, 0x400000 + k * 4096, zp);
+	step(want, UNMEASURED, 0x600000, NULL);
+	step(want, SECRETS, 0x601000, NULL);
+	step(want, CPUID, 0x602000, NULL);
+	step(want, VMSA, KVM_VMSA, t->vmsa);
+	step(want, NORMAL, 0x603000, t->g);
+}
+
+static void test_igvmmeasure_snp(void **state)
+{
+	struct file t = build(NULL, 0x1);
+	uint8_t got[48], want[48];
+
+	(void)state;
+	for (int nz = 0; nz <= 1; nz++) {
+		/* The vCPU count does not matter: the VMSA is the file's. */
+		struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_IGVMMEASURE, 8);
+		c.igvm_native_zero = nz;
+		expect_measure_tool(&t, nz, want);
+		assert_int_equal(measure(&c, got, NULL), 0);
+		assert_memory_equal(got, want, 48);
+	}
+	drop(&t);
+}
+
+/* SEV-ES: one SHA-256 over the data (zero pages as zeros for QEMU) and the VMSAs. */
+static void test_sev_es(void **state)
+{
+	struct file t = build(NULL, 0x1);
+	uint8_t got[48], want[32], bsp[4096], ap[4096];
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SEV_ES, SNPM_IGVM_QEMU, 2);
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+
+	(void)state;
+	kvm_view(t.vmsa_es, bsp);
+	reset_vmsa(0, ap);
+	assert_int_equal(EVP_DigestInit_ex(h, EVP_sha256(), NULL), 1);
+	EVP_DigestUpdate(h, t.a, 4096);
+	EVP_DigestUpdate(h, t.b, 4096);
+	EVP_DigestUpdate(h, t.e, 4096);
+	EVP_DigestUpdate(h, bsp, 4096);
+	EVP_DigestUpdate(h, ap, 4096);
+	EVP_DigestFinal_ex(h, want, NULL);
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 32);
+
+	/* igvmmeasure: the data pages and the stored VMSA, nothing per vCPU. */
+	c = config(&t, SNPM_MODE_SEV_ES, SNPM_IGVM_IGVMMEASURE, 2);
+	EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+	EVP_DigestUpdate(h, t.a, 4096);
+	EVP_DigestUpdate(h, t.b, 4096);
+	EVP_DigestUpdate(h, t.e, 4096);
+	EVP_DigestUpdate(h, t.vmsa_es, 4096);
+	EVP_DigestFinal_ex(h, want, NULL);
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 32);
+	EVP_MD_CTX_free(h);
+	drop(&t);
+}
+
+/* The features come from the boot vCPU's VMSA; a different value given is refused. */
+static void test_features(void **state)
+{
+	struct file t = build(NULL, 0x21);
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_QEMU, 1), resolved;
+	struct snpm_error err;
+	uint8_t got[48];
+
+	(void)state;
+	assert_int_equal(snpm_measure_resolve(&c, &resolved, NULL), 0);
+	assert_int_equal(resolved.guest_features, 0x21);
+	c.guest_features = 0x21;
+	assert_int_equal(measure(&c, got, NULL), 0);
+	c.guest_features = 0x1;
+	assert_int_equal(measure(&c, got, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "VMSA sets 0x21"));
+	drop(&t);
+}
+
+/* An ID block vouches for one digest: the secure processor refuses any other. */
+static void test_id_block(void **state)
+{
+	struct file probe = build(NULL, 0x1);
+	uint8_t want[48], got[48], wrong[48] = { 0 };
+	struct snpm_error err;
+
+	(void)state;
+	expect_qemu_snp(&probe, 2, 0x1, want);
+	drop(&probe);
+	struct file ok = build(want, 0x1), bad = build(wrong, 0x1);
+	struct snpm_measure_config c = config(&ok, SNPM_MODE_SNP, SNPM_IGVM_QEMU, 2);
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 48);
+	c = config(&bad, SNPM_MODE_SNP, SNPM_IGVM_QEMU, 2);
+	assert_int_equal(measure(&c, got, &err), SNPM_EVERIFY);
+	assert_non_null(strstr(err.message, "ID block vouches for launch digest 0000"));
+	c.igvm_ignore_id_block = true;
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 48);
+	drop(&ok);
+	drop(&bad);
+}
+
+/* ---- refusals: each names the header and its offset ---- */
+
+static uint8_t *one_page_file(void (*edit)(struct iw *w), size_t *len)
+{
+	uint8_t *p = page("igvm-A");
+	struct iw *w = iw_new();
+
+	iw_platform(w, SNP, 2);
+	iw_page(w, 0x100000, SNP, 0, 0, p);
+	if (edit)
+		edit(w);
+	free(p);
+	return iw_finish(w, len);
+}
+
+static void expect_parse_error(const uint8_t *f, size_t len, int code, const char *needle)
+{
+	struct snpm_source src = { .data = f, .size = len };
+	struct snpm_igvm *g = NULL;
+	struct snpm_error err;
+	int r = snpm_igvm_parse(&src, &g, &err);
+
+	if (r != code || !strstr(err.message, needle))
+		fail_msg("want %d '%s', got %d '%s'", code, needle, r, r ? err.message : "");
+	assert_null(g);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void fix_crc(uint8_t *f)
+{
+	uint32_t vh = (uint32_t)(f[12] | f[13] << 8 | f[14] << 16 | (uint32_t)f[15] << 24);
+	uint8_t *copy = malloc(24 + vh);
+
+	assert_non_null(copy);
+	memcpy(copy, f, 24 + vh);
+	put32(copy + 20, 0);
+	/* the format's checksum: CRC32 over both header sections, itself as zero */
+	put32(f + 20, (uint32_t)crc32(crc32(0L, Z_NULL, 0), copy, 24 + vh));
+	free(copy);
+}
+
+static void edit_unaligned(struct iw *w)
+{
+	iw_page(w, 0x101001, SNP, 0, 0, NULL);
+}
+
+static void edit_undeclared_insert(struct iw *w)
+{
+	iw_insert(w, 0x200000, SNP, 9);
+}
+
+static void edit_unknown_required(struct iw *w)
+{
+	uint8_t body[8] = { 0 };
+
+	iw_raw(w, 0x3ff, body, sizeof(body));
+}
+
+static void edit_unknown_optional(struct iw *w)
+{
+	uint8_t body[8] = { 0 };
+
+	iw_raw(w, 0x800003ffu, body, sizeof(body));
+}
+
+static void edit_big_page_data(struct iw *w)
+{
+	uint8_t *p = page("igvm-2m");
+
+	iw_page(w, 0x200000, SNP, 1, 0, p);
+	free(p);
+}
+
+static void edit_late_platform(struct iw *w)
+{
+	iw_platform(w, ES, 5);
+}
+
+static void test_malformed(void **state)
+{
+	size_t len;
+	uint8_t *f = one_page_file(NULL, &len), *g;
+
+	(void)state;
+	/* the good one parses */
+	struct snpm_source src = { .data = f, .size = len };
+	struct snpm_igvm *ok = NULL;
+	assert_int_equal(snpm_igvm_parse(&src, &ok, NULL), 0);
+	assert_int_equal(snpm_igvm_count(ok), 2);
+	snpm_igvm_free(ok);
+
+	g = malloc(len);
+	memcpy(g, f, len), g[0] ^= 1;
+	expect_parse_error(g, len, SNPM_EMALFORMED, "bad magic");
+	memcpy(g, f, len), put32(g + 4, 3), fix_crc(g);
+	expect_parse_error(g, len, SNPM_EMALFORMED, "format version 3");
+	memcpy(g, f, len), put32(g + 16, (uint32_t)len + 1), fix_crc(g);
+	expect_parse_error(g, len, SNPM_EMALFORMED, "the header says");
+	memcpy(g, f, len), g[24 + 8] ^= 0x80; /* a header byte, checksum left */
+	expect_parse_error(g, len, SNPM_EMALFORMED, "checksum");
+	memcpy(g, f, len), put32(g + 24 + 24 + 4, 0x1000), fix_crc(g); /* PAGE_DATA length */
+	expect_parse_error(g, len, SNPM_EMALFORMED, "IGVM header 1 (PAGE_DATA) at offset 0x30");
+	expect_parse_error(f, len - 1, SNPM_EMALFORMED, "the header says");
+	expect_parse_error(f, 10, SNPM_EMALFORMED, "too short");
+	free(g);
+	free(f);
+
+	f = one_page_file(edit_unaligned, &len);
+	expect_parse_error(f, len, SNPM_EMALFORMED,
+			   "IGVM header 2 (PAGE_DATA) at offset 0x50: GPA");
+	free(f);
+	f = one_page_file(edit_undeclared_insert, &len);
+	expect_parse_error(f, len, SNPM_EMALFORMED, "parameter area 9 was not declared");
+	free(f);
+	f = one_page_file(edit_unknown_required, &len);
+	expect_parse_error(f, len, SNPM_EUNSUPPORTED, "unknown required header type 0x3ff");
+	free(f);
+	f = one_page_file(edit_big_page_data, &len);
+	expect_parse_error(f, len, SNPM_EUNSUPPORTED, "2 MiB page with file data");
+	free(f);
+	f = one_page_file(edit_late_platform, &len);
+	expect_parse_error(f, len, SNPM_EMALFORMED, "platform header after the directive section");
+	free(f);
+
+	/* An optional type the parser does not know is kept; QEMU has no handler for it. */
+	f = one_page_file(edit_unknown_optional, &len);
+	struct snpm_measure_config c = {
+		.mode = SNPM_MODE_SNP,
+		.vmm = SNPM_VMM_QEMU,
+		.vcpus = 1,
+		.loader = SNPM_LOADER_IGVM,
+		.igvm = { .data = f, .size = len },
+		.igvm_semantics = SNPM_IGVM_IGVMMEASURE,
+	};
+	struct snpm_error err;
+	uint8_t out[48];
+	assert_int_equal(measure(&c, out, NULL), 0);
+	c.igvm_semantics = SNPM_IGVM_QEMU;
+	assert_int_equal(measure(&c, out, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "QEMU has no handler"));
+	free(f);
+}
+
+static void edit_overlap(struct iw *w)
+{
+	iw_page(w, 0x100000, SNP, 0, 0, NULL);
+}
+
+static void edit_srat(struct iw *w)
+{
+	iw_area(w, 1, 0x1000);
+	iw_param(w, 0x308, 1, 0);
+}
+
+static void edit_vp_elsewhere(struct iw *w)
+{
+	uint8_t v[4096];
+
+	vp_vmsa(v, 1);
+	iw_vp(w, 0x800000, SNP, 0, v);
+}
+
+static void edit_vp_unsynced(struct iw *w)
+{
+	uint8_t v[4096];
+
+	vp_vmsa(v, 1);
+	v[0x240] = 1; /* CR2: QEMU does not pass it to KVM */
+	iw_vp(w, KVM_VMSA, SNP, 0, v);
+}
+
+static void expect_measure_error(void (*edit)(struct iw *w), enum snpm_mode mode,
+				 enum snpm_igvm_semantics sem, int code, const char *needle)
+{
+	size_t len;
+	uint8_t *f = one_page_file(edit, &len), out[48];
+	struct snpm_measure_config c = {
+		.mode = mode,
+		.vmm = SNPM_VMM_QEMU,
+		.vcpus = 1,
+		.vcpu_sig = 0x800f12,
+		.loader = SNPM_LOADER_IGVM,
+		.igvm = { .data = f, .size = len },
+		.igvm_semantics = sem,
+	};
+	struct snpm_error err;
+	int r = measure(&c, out, &err);
+
+	if (r != code || !strstr(err.message, needle))
+		fail_msg("want %d '%s', got %d '%s'", code, needle, r, r ? err.message : "");
+	free(f);
+}
+
+static void test_refused_launches(void **state)
+{
+	(void)state;
+	expect_measure_error(edit_overlap, SNPM_MODE_SNP, SNPM_IGVM_QEMU, SNPM_EMALFORMED,
+			     "IGVM directive 0 PAGE_DATA (0x100000-0x100fff) and IGVM directive 1 "
+			     "PAGE_DATA (0x100000-0x100fff) measure the same pages");
+	expect_measure_error(edit_overlap, SNPM_MODE_SNP, SNPM_IGVM_IGVMMEASURE, SNPM_EMALFORMED,
+			     "measure the same pages");
+	expect_measure_error(NULL, SNPM_MODE_SEV_ES, SNPM_IGVM_QEMU, SNPM_EUNSUPPORTED,
+			     "declares no SEV_ES platform (it declares SEV_SNP)");
+	expect_measure_error(edit_srat, SNPM_MODE_SNP, SNPM_IGVM_QEMU, SNPM_EUNSUPPORTED,
+			     "IGVM header 3 (SRAT) at offset 0x68: QEMU has no handler");
+	expect_measure_error(edit_vp_elsewhere, SNPM_MODE_SNP, SNPM_IGVM_QEMU, SNPM_EUNSUPPORTED,
+			     "QEMU requires the VMSA at GPA 0xFFFFFFFFF000");
+	expect_measure_error(edit_vp_unsynced, SNPM_MODE_SNP, SNPM_IGVM_QEMU, SNPM_EUNSUPPORTED,
+			     "byte 0x240");
+	expect_measure_error(NULL, SNPM_MODE_SNP_SVSM, SNPM_IGVM_QEMU, SNPM_EUNSUPPORTED,
+			     "brings its own SVSM");
+}
+
+/* What `snpmeasure igvm` and the measurement verbs make of the test file. */
+static void test_cli(void **state)
+{
+	struct file t = build(NULL, 0x21);
+	char *dir = tu_mkdtemp(), path[512], hex[97];
+	uint8_t want[48];
+	struct tu_run r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/guest.igvm", dir);
+	tu_write_file(path, t.bytes, t.len);
+	expect_qemu_snp(&t, 3, 0x21, want);
+	tu_hex(want, 48, hex);
+	tu_expect_digest(tu_cli_in(NULL, "--mode", "snp", "--vcpus", "3", "--vcpu-type", "EPYC-v4",
+				   "--igvm", path, NULL),
+			 hex);
+	/* No --mode: the file's strongest platform, 1 vCPU, said on stderr. */
+	expect_qemu_snp(&t, 1, 0x21, want);
+	tu_hex(want, 48, hex);
+	r = tu_cli_in(NULL, "--igvm", path, NULL);
+	assert_non_null(strstr(r.err, "assuming --mode snp (the file's strongest platform)"));
+	tu_expect_digest(r, hex);
+	/* Three vCPUs but one VP context: the others need the CPU. */
+	tu_expect_refusal(tu_cli_in(NULL, "--mode", "snp", "--vcpus", "3", "--igvm", path, NULL), 2,
+			  "sets no VP context for vCPU 1");
+	tu_expect_refusal(tu_cli_in(NULL, "-q", "--igvm", path, "--guest-features", "0x1", NULL), 1,
+			  "VMSA sets 0x21");
+	tu_expect_refusal(tu_cli_in(NULL, "--igvm", path, "--ovmf", path, NULL), 2,
+			  "argument --ovmf: not allowed with --igvm");
+	tu_expect_refusal(tu_cli_in(NULL, "--ovmf", path, "--native-zero", NULL), 2,
+			  "--native-zero: not allowed");
+
+	/* explain's last step is the measurement */
+	r = tu_cli_in(NULL, "explain", "-q", "--igvm", path, "--json", NULL);
+	char *out = tu_capture(r);
+	struct json_object *o = json_tokener_parse(out), *steps, *last, *v;
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "steps", &steps));
+	last = json_object_array_get_idx(steps, json_object_array_length(steps) - 1);
+	assert_true(json_object_object_get_ex(last, "ld", &v));
+	assert_string_equal(json_object_get_string(v), hex);
+	assert_true(json_object_object_get_ex(o, "guest_features", &v));
+	assert_string_equal(json_object_get_string(v), "0x21");
+	json_object_put(o);
+	free(out);
+
+	/* igvm: every header, in order */
+	out = tu_capture(tu_cli_in(NULL, "igvm", path, "--json", NULL));
+	o = json_tokener_parse(out);
+	assert_true(json_object_object_get_ex(o, "headers", &steps));
+	assert_int_equal(json_object_array_length(steps), 23);
+	v = json_object_object_get(json_object_array_get_idx(steps, 7), "type");
+	assert_string_equal(json_object_get_string(v), "PARAMETER_INSERT");
+	v = json_object_object_get(json_object_array_get_idx(steps, 0), "platform");
+	assert_string_equal(json_object_get_string(v), "SEV_SNP");
+	json_object_put(o);
+	free(out);
+	out = tu_capture(tu_cli_in(NULL, "igvm", path, NULL));
+	assert_non_null(
+		strstr(out, "VP_CONTEXT           0xfffffffff000-0xffffffffffff [SEV_SNP] vCPU 0"));
+	free(out);
+
+	/* sweep: rows equal single measurements */
+	out = tu_capture(
+		tu_cli_in(NULL, "sweep", "-q", "--igvm", path, "--vcpus", "1-3", "--csv", NULL));
+	assert_non_null(strstr(out, hex));
+	assert_int_equal(tu_lines(out), 4);
+	free(out);
+	tu_rmtree(dir);
+	free(dir);
+	drop(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qemu_snp),	 cmocka_unit_test(test_igvmmeasure_snp),
+		cmocka_unit_test(test_sev_es),		 cmocka_unit_test(test_features),
+		cmocka_unit_test(test_id_block),	 cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_refused_launches), cmocka_unit_test(test_cli),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
