@@ -46,6 +46,8 @@ struct loader {
 	/* The VMSA vCPU index starts from, measured after every page (NULL: in the stream). */
 	int (*vmsa)(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
 		    struct snpm_error *reterr);
+	/* The fewest vCPUs the launch can have (an IGVM file's VP contexts); may be NULL. */
+	uint32_t (*min_vcpus)(const struct launch *l);
 	/* pages() depends on the vCPU count (libkrun's boot_params holds it). */
 	bool pages_use_vcpus;
 	/* vCPUs from this one on share the VMSA of the one before (OVMF: 2, the first AP). */
@@ -63,6 +65,7 @@ struct measured_range {
 	uint64_t start, end; /* [start, end) */
 	size_t seq; /* in the order the launch measures */
 	struct page_update step; /* the first step of the range (data not kept) */
+	uint32_t last_index; /* of the last step merged into it */
 };
 
 struct launch {

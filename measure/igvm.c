@@ -78,17 +78,30 @@ enum {
 	ID_SIZE = 696,
 };
 
+/*
+ * The parsed file keeps the variable header section as read and where each header starts;
+ * headers are decoded again when asked for, so memory is the section itself and 5 bytes a
+ * header (the pages are never held).
+ */
 struct snpm_igvm {
 	uint32_t version;
 	uint64_t file_size, data_start; /* the file data section: [data_start, file_size) */
 	uint64_t vh_offset;
 	uint8_t *vh; /* the variable header section */
 	uint32_t vh_size;
-	struct snpm_igvm_header *h;
+	uint32_t *at; /* each header's offset in vh */
+	uint8_t *section; /* each header's section */
 	size_t n, cap;
-	/* Parameter areas: index, and whether it was inserted. */
+	size_t first[4]; /* the first header of each section */
+	/* Platforms (few), and parameter areas with their size and state. */
+	struct platform {
+		uint32_t mask;
+		uint8_t type;
+	} platforms[32];
+	size_t n_platforms;
 	struct area {
 		uint32_t index;
+		uint64_t size;
 		bool inserted;
 	} * areas;
 	size_t n_areas;
@@ -129,7 +142,7 @@ int snpm_igvm_platform_of_mode(enum snpm_mode mode)
 
 struct parse {
 	struct snpm_igvm *f;
-	struct snpm_igvm_header *h; /* the header being decoded */
+	struct snpm_igvm_header *h; /* the header being checked */
 	const uint8_t *body;
 	struct snpm_error *reterr;
 };
@@ -151,16 +164,6 @@ static int bad(struct parse *p, const char *fmt, ...)
 }
 
 /* ---- one header ---- */
-
-static uint32_t u32_at(const struct parse *p, size_t off)
-{
-	return snpm_le32(p->body + off);
-}
-
-static uint64_t u64_at(const struct parse *p, size_t off)
-{
-	return snpm_le64(p->body + off);
-}
 
 /* [offset, offset + len) must lie in the file data section. 0 means no data. */
 static int check_data(struct parse *p, uint32_t offset, uint64_t len)
@@ -190,24 +193,99 @@ static int check_aligned(struct parse *p, uint64_t gpa, uint64_t align, const ch
 	return 0;
 }
 
-static const struct snpm_igvm_header *platform_by_mask(const struct snpm_igvm *f, uint32_t mask)
+static const struct platform *platform_by_mask(const struct snpm_igvm *f, uint32_t mask)
 {
-	for (size_t i = 0; i < f->n; i++)
-		if (f->h[i].type == SNPM_IGVM_SUPPORTED_PLATFORM &&
-		    f->h[i].compatibility_mask == mask)
-			return &f->h[i];
+	for (size_t i = 0; i < f->n_platforms; i++)
+		if (f->platforms[i].mask == mask)
+			return &f->platforms[i];
 	return NULL;
 }
 
-static int decode_platform(struct parse *p)
+static struct area *find_area(const struct snpm_igvm *f, uint32_t index)
+{
+	for (size_t i = 0; i < f->n_areas; i++)
+		if (f->areas[i].index == index)
+			return &f->areas[i];
+	return NULL;
+}
+
+/* ---- the fields of one header: the one place they are read ---- */
+
+static void fields(const struct snpm_igvm *f, const uint8_t *b, struct snpm_igvm_header *h)
+{
+	const struct area *a;
+
+	switch (h->type) {
+	case SNPM_IGVM_SUPPORTED_PLATFORM:
+		h->compatibility_mask = snpm_le32(b);
+		h->highest_vtl = b[4];
+		h->platform_type = b[5];
+		h->platform_version = snpm_le16(b + 6);
+		h->shared_gpa_boundary = snpm_le64(b + 8);
+		break;
+	case SNPM_IGVM_GUEST_POLICY:
+		h->policy = snpm_le64(b);
+		h->compatibility_mask = snpm_le32(b + 8);
+		break;
+	case SNPM_IGVM_PARAMETER_AREA:
+		h->size = snpm_le64(b);
+		h->parameter_area_index = snpm_le32(b + 8);
+		h->file_offset = snpm_le32(b + 12);
+		break;
+	case SNPM_IGVM_PAGE_DATA:
+		h->gpa = snpm_le64(b);
+		h->compatibility_mask = snpm_le32(b + 8);
+		h->file_offset = snpm_le32(b + 12);
+		h->flags = snpm_le32(b + 16);
+		h->data_type = snpm_le16(b + 20);
+		h->size = h->flags & SNPM_IGVM_PAGE_2MB ? PAGE_2MB : SNPM_PAGE_SIZE;
+		break;
+	case SNPM_IGVM_PARAMETER_INSERT:
+		h->gpa = snpm_le64(b);
+		h->compatibility_mask = snpm_le32(b + 8);
+		h->parameter_area_index = snpm_le32(b + 12);
+		a = find_area(f, h->parameter_area_index);
+		h->size = a ? a->size : 0;
+		break;
+	case SNPM_IGVM_VP_CONTEXT:
+		h->gpa = snpm_le64(b);
+		h->compatibility_mask = snpm_le32(b + 8);
+		h->file_offset = snpm_le32(b + 12);
+		h->vp_index = snpm_le16(b + 16);
+		h->size = SNPM_PAGE_SIZE;
+		break;
+	case SNPM_IGVM_REQUIRED_MEMORY:
+	case SNPM_IGVM_ERROR_RANGE:
+		h->gpa = snpm_le64(b);
+		h->compatibility_mask = snpm_le32(b + 8);
+		h->size = snpm_le32(b + 12);
+		if (h->type == SNPM_IGVM_REQUIRED_MEMORY)
+			h->flags = snpm_le32(b + 16);
+		break;
+	case SNPM_IGVM_RELOCATABLE_REGION:
+	case SNPM_IGVM_PAGE_TABLE_RELOCATION:
+	case SNPM_IGVM_CORIM_DOCUMENT:
+	case SNPM_IGVM_CORIM_SIGNATURE:
+	case SNPM_IGVM_CCA_POLICY:
+	case SNPM_IGVM_SNP_ID_BLOCK:
+	case SNPM_IGVM_VBS_MEASUREMENT:
+		h->compatibility_mask = snpm_le32(b);
+		break;
+	default: /* the parameters: VP count, SRAT, MADT, memory map, ... */
+		if (h->section == SNPM_IGVM_SECTION_DIRECTIVE && h->length == 8) {
+			h->parameter_area_index = snpm_le32(b);
+			h->byte_offset = snpm_le32(b + 4);
+		}
+		break;
+	}
+}
+
+/* ---- what each type must satisfy ---- */
+
+static int check_platform(struct parse *p)
 {
 	struct snpm_igvm_header *h = p->h;
 
-	h->compatibility_mask = u32_at(p, 0);
-	h->highest_vtl = p->body[4];
-	h->platform_type = p->body[5];
-	h->platform_version = snpm_le16(p->body + 6);
-	h->shared_gpa_boundary = u64_at(p, 8);
 	if (__builtin_popcount(h->compatibility_mask) != 1)
 		return bad(p, "compatibility mask 0x%x does not have exactly one bit set",
 			   h->compatibility_mask);
@@ -220,36 +298,27 @@ static int decode_platform(struct parse *p)
 	if ((h->platform_type == SNPM_IGVM_NATIVE || h->platform_type == SNPM_IGVM_VSM_ISOLATION) &&
 	    h->shared_gpa_boundary)
 		return bad(p, "a shared GPA boundary for a platform without one");
-	for (size_t i = 0; i < p->f->n; i++) {
-		const struct snpm_igvm_header *o = &p->f->h[i];
-		if (o->type != SNPM_IGVM_SUPPORTED_PLATFORM)
-			continue;
-		if (o->platform_type == h->platform_type)
+	for (size_t i = 0; i < p->f->n_platforms; i++) {
+		const struct platform *o = &p->f->platforms[i];
+		if (o->type == h->platform_type)
 			return bad(p, "a second %s platform",
 				   snpm_igvm_platform_name(h->platform_type));
-		if (o->compatibility_mask == h->compatibility_mask)
+		if (o->mask == h->compatibility_mask)
 			return bad(p, "compatibility mask 0x%x already used",
 				   h->compatibility_mask);
 	}
+	if (p->f->n_platforms == sizeof(p->f->platforms) / sizeof(p->f->platforms[0]))
+		return bad(p, "more platforms than compatibility mask bits");
+	p->f->platforms[p->f->n_platforms++] =
+		(struct platform){ .mask = h->compatibility_mask, .type = h->platform_type };
 	return 0;
 }
 
-static struct area *find_area(struct snpm_igvm *f, uint32_t index)
-{
-	for (size_t i = 0; i < f->n_areas; i++)
-		if (f->areas[i].index == index)
-			return &f->areas[i];
-	return NULL;
-}
-
-static int decode_area(struct parse *p)
+static int check_area(struct parse *p)
 {
 	struct snpm_igvm_header *h = p->h;
 	struct area *a;
 
-	h->size = u64_at(p, 0);
-	h->parameter_area_index = u32_at(p, 8);
-	h->file_offset = u32_at(p, 12);
 	if (h->size == 0 || h->size % SNPM_PAGE_SIZE || h->size > (1ull << 32))
 		return bad(p,
 			   "parameter area of %llu bytes is not a whole number of pages "
@@ -261,21 +330,15 @@ static int decode_area(struct parse *p)
 	if (!a)
 		return snpm_fail(p->reterr, SNPM_ENOMEM, "out of memory");
 	p->f->areas = a;
-	a[p->f->n_areas++] = (struct area){ .index = h->parameter_area_index };
+	a[p->f->n_areas++] = (struct area){ .index = h->parameter_area_index, .size = h->size };
 	return check_data(p, h->file_offset, h->size);
 }
 
-static int decode_page_data(struct parse *p)
+static int check_page_data(struct parse *p)
 {
 	struct snpm_igvm_header *h = p->h;
 	int r;
 
-	h->gpa = u64_at(p, 0);
-	h->compatibility_mask = u32_at(p, 8);
-	h->file_offset = u32_at(p, 12);
-	h->flags = u32_at(p, 16);
-	h->data_type = snpm_le16(p->body + 20);
-	h->size = h->flags & SNPM_IGVM_PAGE_2MB ? PAGE_2MB : SNPM_PAGE_SIZE;
 	if (snpm_le16(p->body + 22) != 0)
 		return bad(p, "reserved field is not zero");
 	if (h->flags & ~(SNPM_IGVM_PAGE_2MB | SNPM_IGVM_PAGE_UNMEASURED | SNPM_IGVM_PAGE_SHARED))
@@ -294,121 +357,88 @@ static int decode_page_data(struct parse *p)
 	return r < 0 ? r : check_data(p, h->file_offset, SNPM_PAGE_SIZE);
 }
 
-static int decode_insert(struct parse *p)
+static int check_insert(struct parse *p)
 {
 	struct snpm_igvm_header *h = p->h;
-	struct area *a;
+	struct area *a = find_area(p->f, h->parameter_area_index);
 
-	h->gpa = u64_at(p, 0);
-	h->compatibility_mask = u32_at(p, 8);
-	h->parameter_area_index = u32_at(p, 12);
-	a = find_area(p->f, h->parameter_area_index);
 	if (!a)
 		return bad(p, "parameter area %u was not declared", h->parameter_area_index);
 	if (a->inserted)
 		return bad(p, "parameter area %u is inserted a second time",
 			   h->parameter_area_index);
 	a->inserted = true;
-	for (size_t i = 0; i < p->f->n; i++)
-		if (p->f->h[i].type == SNPM_IGVM_PARAMETER_AREA &&
-		    p->f->h[i].parameter_area_index == h->parameter_area_index)
-			h->size = p->f->h[i].size;
 	return check_aligned(p, h->gpa, SNPM_PAGE_SIZE, "GPA");
 }
 
-static int decode_vp_context(struct parse *p)
+static int check_vp_context(struct parse *p)
 {
 	struct snpm_igvm_header *h = p->h;
-	const struct snpm_igvm_header *platform;
+	/* A VP context belongs to exactly one platform: its format depends on it. */
+	const struct platform *platform = platform_by_mask(p->f, h->compatibility_mask);
 	int r;
 
-	h->gpa = u64_at(p, 0);
-	h->compatibility_mask = u32_at(p, 8);
-	h->file_offset = u32_at(p, 12);
-	h->vp_index = snpm_le16(p->body + 16);
 	if (snpm_le16(p->body + 18) != 0)
 		return bad(p, "reserved field is not zero");
-	/* A VP context belongs to exactly one platform: its format depends on it. */
-	platform = platform_by_mask(p->f, h->compatibility_mask);
 	if (!platform)
 		return bad(p, "compatibility mask 0x%x names no single platform",
 			   h->compatibility_mask);
 	if (h->file_offset == 0)
 		return bad(p, "no context data");
-	h->size = SNPM_PAGE_SIZE;
 	r = check_aligned(p, h->gpa, SNPM_PAGE_SIZE, "GPA");
-	if (r == 0 && (platform->platform_type == SNPM_IGVM_SEV_SNP ||
-		       platform->platform_type == SNPM_IGVM_SEV_ES ||
-		       platform->platform_type == SNPM_IGVM_SEV))
+	if (r == 0 && (platform->type == SNPM_IGVM_SEV_SNP || platform->type == SNPM_IGVM_SEV_ES ||
+		       platform->type == SNPM_IGVM_SEV))
 		r = check_data(p, h->file_offset, SNPM_PAGE_SIZE);
 	else if (r == 0)
 		r = check_data(p, h->file_offset, 1);
 	return r;
 }
 
-static int decode_parameter_use(struct parse *p)
+static int check_parameter_use(struct parse *p)
 {
 	struct snpm_igvm_header *h = p->h;
-	struct area *a;
+	struct area *a = find_area(p->f, h->parameter_area_index);
 
-	h->parameter_area_index = u32_at(p, 0);
-	h->byte_offset = u32_at(p, 4);
-	a = find_area(p->f, h->parameter_area_index);
 	if (!a || a->inserted)
 		return bad(p, "parameter area %u is not declared and not yet inserted",
 			   h->parameter_area_index);
 	return 0;
 }
 
-static int decode_directive(struct parse *p)
+static int check_directive(struct parse *p)
 {
 	struct snpm_igvm_header *h = p->h;
 
 	switch (h->type) {
 	case SNPM_IGVM_PARAMETER_AREA:
-		return decode_area(p);
+		return check_area(p);
 	case SNPM_IGVM_PAGE_DATA:
-		return decode_page_data(p);
+		return check_page_data(p);
 	case SNPM_IGVM_PARAMETER_INSERT:
-		return decode_insert(p);
+		return check_insert(p);
 	case SNPM_IGVM_VP_CONTEXT:
-		return decode_vp_context(p);
+		return check_vp_context(p);
 	case SNPM_IGVM_REQUIRED_MEMORY:
-		h->gpa = u64_at(p, 0);
-		h->compatibility_mask = u32_at(p, 8);
-		h->size = u32_at(p, 12);
-		h->flags = u32_at(p, 16);
-		if (u32_at(p, 20) != 0)
+		if (snpm_le32(p->body + 20) != 0)
 			return bad(p, "reserved field is not zero");
 		if (h->size % SNPM_PAGE_SIZE)
 			return bad(p, "size %llu is not a whole number of pages",
 				   (unsigned long long)h->size);
 		return check_aligned(p, h->gpa, SNPM_PAGE_SIZE, "GPA");
 	case SNPM_IGVM_ERROR_RANGE:
-		h->gpa = u64_at(p, 0);
-		h->compatibility_mask = u32_at(p, 8);
-		h->size = u32_at(p, 12);
 		return check_aligned(p, h->gpa, SNPM_PAGE_SIZE, "GPA");
 	case SNPM_IGVM_SNP_ID_BLOCK:
 	case SNPM_IGVM_VBS_MEASUREMENT:
-		h->compatibility_mask = u32_at(p, 0);
 		return 0;
-	default: /* the parameters: VP count, SRAT, MADT, memory map, ... */
-		return decode_parameter_use(p);
+	default:
+		return check_parameter_use(p);
 	}
 }
 
-static int decode_init(struct parse *p)
+static int check_init(struct parse *p)
 {
-	struct snpm_igvm_header *h = p->h;
-
-	h->compatibility_mask = u32_at(p, 0);
-	if (h->type == SNPM_IGVM_GUEST_POLICY) {
-		h->policy = u64_at(p, 0);
-		h->compatibility_mask = u32_at(p, 8);
-		if (u32_at(p, 12) != 0)
-			return bad(p, "reserved field is not zero");
-	}
+	if (p->h->type == SNPM_IGVM_GUEST_POLICY && snpm_le32(p->body + 12) != 0)
+		return bad(p, "reserved field is not zero");
 	return 0;
 }
 
@@ -433,8 +463,8 @@ static uint32_t known_length(uint32_t type)
 	return 0;
 }
 
-/* Decodes header p->h (type, length, offset set); sets *skip for an unknown optional type. */
-static int decode(struct parse *p, unsigned *section, uint32_t *counts)
+/* Checks header p->h (type, length and offset set) and fills its fields. */
+static int check(struct parse *p, unsigned *section)
 {
 	struct snpm_igvm_header *h = p->h;
 	unsigned s = section_of(h->type);
@@ -450,44 +480,50 @@ static int decode(struct parse *p, unsigned *section, uint32_t *counts)
 		return bad(p, "a %s header after the %s section",
 			   s == 1 ? "platform" : "initialization",
 			   *section == 3 ? "directive" : "initialization");
+	if (s != *section)
+		p->f->first[s] = p->f->n;
 	*section = s;
 	h->section = s;
-	h->index = counts[s]++;
 	if (!want) /* an optional type this parser does not know: kept, not decoded */
 		return 0;
 	if (h->length != want)
 		return bad(p, "length %u is not the type's %u", h->length, want);
+	fields(p->f, p->body, h);
 	if (s == SNPM_IGVM_SECTION_PLATFORM)
-		return decode_platform(p);
+		return check_platform(p);
 	if (s == SNPM_IGVM_SECTION_INITIALIZATION)
-		return decode_init(p);
-	return decode_directive(p);
+		return check_init(p);
+	return check_directive(p);
 }
 
 static int grow(struct snpm_igvm *f, struct snpm_error *reterr)
 {
 	size_t cap = f->cap ? 2 * f->cap : 64;
-	struct snpm_igvm_header *h;
+	uint32_t *at;
+	uint8_t *section;
 
 	if (f->n < f->cap)
 		return 0;
-	h = realloc(f->h, cap * sizeof(*h));
-	if (!h)
+	at = realloc(f->at, cap * sizeof(*at));
+	if (at)
+		f->at = at;
+	section = at ? realloc(f->section, cap) : NULL;
+	if (!section)
 		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-	f->h = h;
+	f->section = section;
 	f->cap = cap;
 	return 0;
 }
 
 static int walk(struct snpm_igvm *f, struct snpm_error *reterr)
 {
-	uint32_t counts[4] = { 0 };
 	unsigned section = SNPM_IGVM_SECTION_PLATFORM;
 	uint32_t at = 0;
 	int r = 0;
 
 	while (r == 0 && at < f->vh_size) {
-		struct parse p = { .f = f, .reterr = reterr };
+		struct snpm_igvm_header h = { 0 };
+		struct parse p = { .f = f, .h = &h, .reterr = reterr };
 		uint64_t end;
 		if (f->vh_size - at < 8)
 			return snpm_fail_at(reterr, SNPM_EMALFORMED, f->vh_offset + at,
@@ -496,22 +532,22 @@ static int walk(struct snpm_igvm *f, struct snpm_error *reterr)
 		r = grow(f, reterr);
 		if (r < 0)
 			return r;
-		p.h = &f->h[f->n];
-		memset(p.h, 0, sizeof(*p.h));
-		p.h->type = snpm_le32(f->vh + at);
-		p.h->length = snpm_le32(f->vh + at + 4);
-		p.h->offset = f->vh_offset + at;
+		h.type = snpm_le32(f->vh + at);
+		h.length = snpm_le32(f->vh + at + 4);
+		h.offset = f->vh_offset + at;
 		p.body = f->vh + at + 8;
-		end = (uint64_t)at + 8 + (((uint64_t)p.h->length + 7) & ~7ull);
+		end = (uint64_t)at + 8 + (((uint64_t)h.length + 7) & ~7ull);
 		if (end > f->vh_size)
 			return bad(&p, "its %u bytes reach past the variable header section",
-				   p.h->length);
-		for (uint64_t i = at + 8 + p.h->length; i < end; i++)
+				   h.length);
+		for (uint64_t i = at + 8 + h.length; i < end; i++)
 			if (f->vh[i])
 				return bad(&p, "padding after the header is not zero");
-		r = decode(&p, &section, counts);
-		if (r == 0)
-			f->n++;
+		r = check(&p, &section);
+		if (r == 0) {
+			f->at[f->n] = at;
+			f->section[f->n++] = (uint8_t)h.section;
+		}
 		at = (uint32_t)end;
 	}
 	return r;
@@ -595,7 +631,8 @@ void snpm_igvm_free(struct snpm_igvm *igvm)
 	if (!igvm)
 		return;
 	free(igvm->vh);
-	free(igvm->h);
+	free(igvm->at);
+	free(igvm->section);
 	free(igvm->areas);
 	free(igvm);
 }
@@ -622,14 +659,9 @@ int snpm_igvm_parse(const struct snpm_source *src, struct snpm_igvm **ret,
 		r = check_checksum(f, fixed, fixed_size, reterr);
 	if (r == 0)
 		r = walk(f, reterr);
-	if (r == 0) {
-		bool any = false;
-		for (size_t i = 0; i < f->n; i++)
-			any |= f->h[i].type == SNPM_IGVM_SUPPORTED_PLATFORM;
-		if (!any)
-			r = snpm_fail(reterr, SNPM_EMALFORMED,
-				      "the IGVM file declares no platform (SUPPORTED_PLATFORM)");
-	}
+	if (r == 0 && f->n_platforms == 0)
+		r = snpm_fail(reterr, SNPM_EMALFORMED,
+			      "the IGVM file declares no platform (SUPPORTED_PLATFORM)");
 	if (r < 0) {
 		snpm_igvm_free(f);
 		return r;
@@ -648,28 +680,40 @@ size_t snpm_igvm_count(const struct snpm_igvm *igvm)
 	return igvm->n;
 }
 
-const struct snpm_igvm_header *snpm_igvm_header(const struct snpm_igvm *igvm, size_t i)
+int snpm_igvm_header(const struct snpm_igvm *igvm, size_t i, struct snpm_igvm_header *ret)
 {
-	return i < igvm->n ? &igvm->h[i] : NULL;
+	const uint8_t *b;
+
+	if (!igvm || !ret || i >= igvm->n)
+		return SNPM_EINVAL;
+	b = igvm->vh + igvm->at[i];
+	memset(ret, 0, sizeof(*ret));
+	ret->type = snpm_le32(b);
+	ret->length = snpm_le32(b + 4);
+	ret->offset = igvm->vh_offset + igvm->at[i];
+	ret->section = igvm->section[i];
+	ret->index = (uint32_t)(i - igvm->first[ret->section]);
+	if (known_length(ret->type))
+		fields(igvm, b + 8, ret);
+	return 0;
 }
 
 uint32_t snpm_igvm_platform_mask(const struct snpm_igvm *igvm, enum snpm_igvm_platform platform)
 {
-	for (size_t i = 0; i < igvm->n; i++)
-		if (igvm->h[i].type == SNPM_IGVM_SUPPORTED_PLATFORM &&
-		    igvm->h[i].platform_type == platform)
-			return igvm->h[i].compatibility_mask;
+	for (size_t i = 0; i < igvm->n_platforms; i++)
+		if (igvm->platforms[i].type == platform)
+			return igvm->platforms[i].mask;
 	return 0;
 }
 
 int snpm_igvm_id_block(const struct snpm_igvm *igvm, size_t i, struct snpm_igvm_id_block *ret)
 {
-	const struct snpm_igvm_header *h = snpm_igvm_header(igvm, i);
+	struct snpm_igvm_header h;
 	const uint8_t *b;
 
-	if (!h || h->type != SNPM_IGVM_SNP_ID_BLOCK || !ret)
+	if (snpm_igvm_header(igvm, i, &h) < 0 || h.type != SNPM_IGVM_SNP_ID_BLOCK || !ret)
 		return SNPM_EINVAL;
-	b = igvm->vh + (h->offset - igvm->vh_offset) + 8;
+	b = igvm->vh + igvm->at[i] + 8;
 	memset(ret, 0, sizeof(*ret));
 	ret->compatibility_mask = snpm_le32(b + ID_MASK);
 	ret->author_key_enabled = b[ID_AUTHOR_KEY_ENABLED] != 0;

@@ -46,9 +46,13 @@ struct igvm {
 	uint8_t vmsa[SNPM_PAGE_SIZE];
 };
 
-static const struct snpm_igvm_header *hdr(const struct igvm *g, size_t i)
+/* Header i, decoded (the parser keeps the raw section, not decoded copies). */
+static struct snpm_igvm_header hdr(const struct igvm *g, size_t i)
 {
-	return snpm_igvm_header(g->file, i);
+	struct snpm_igvm_header h;
+
+	snpm_igvm_header(g->file, i, &h);
+	return h;
 }
 
 static bool selected(const struct igvm *g, const struct snpm_igvm_header *h)
@@ -83,7 +87,7 @@ static int not_declared(struct igvm *g, int platform, struct snpm_error *reterr)
 	size_t n = 0;
 
 	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
-		const struct snpm_igvm_header *h = hdr(g, i);
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
 		if (h->type == SNPM_IGVM_SUPPORTED_PLATFORM && n < sizeof(have))
 			n += (size_t)snprintf(have + n, sizeof(have) - n, "%s%s", n ? ", " : "",
 					      snpm_igvm_platform_name(h->platform_type));
@@ -128,7 +132,7 @@ static int refuse(const struct snpm_igvm_header *h, size_t i, const char *why,
 static int check_qemu(const struct launch *l, const struct igvm *g, struct snpm_error *reterr)
 {
 	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
-		const struct snpm_igvm_header *h = hdr(g, i);
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
 		if (!qemu_handles(h))
 			return refuse(h, i, "QEMU has no handler for this header type", reterr);
 		if (!selected(g, h))
@@ -149,7 +153,7 @@ static int check_qemu(const struct launch *l, const struct igvm *g, struct snpm_
 static int collect(struct launch *l, struct igvm *g, struct snpm_error *reterr)
 {
 	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
-		const struct snpm_igvm_header *h = hdr(g, i);
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
 		struct snpm_igvm_id_block id;
 		if (!selected(g, h))
 			continue;
@@ -177,7 +181,7 @@ static int collect(struct launch *l, struct igvm *g, struct snpm_error *reterr)
 
 static int read_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr)
 {
-	return snpm_source_read(&l->cfg.igvm, hdr(g, i)->file_offset, g->vmsa, SNPM_PAGE_SIZE,
+	return snpm_source_read(&l->cfg.igvm, hdr(g, i).file_offset, g->vmsa, SNPM_PAGE_SIZE,
 				reterr);
 }
 
@@ -231,7 +235,7 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 	if (!g->mask)
 		return not_declared(g, platform, reterr);
 	while (g->first_directive < snpm_igvm_count(g->file) &&
-	       hdr(g, g->first_directive)->section != SNPM_IGVM_SECTION_DIRECTIVE)
+	       hdr(g, g->first_directive).section != SNPM_IGVM_SECTION_DIRECTIVE)
 		g->first_directive++;
 	r = cfg->igvm_semantics == SNPM_IGVM_QEMU ? check_qemu(l, g, reterr) : 0;
 	if (r == 0)
@@ -322,7 +326,7 @@ struct run {
 
 static bool continues(const struct igvm *g, const struct run *run, const struct snpm_igvm_header *h)
 {
-	const struct snpm_igvm_header *last = hdr(g, run->first + run->count - 1);
+	const struct snpm_igvm_header lv = hdr(g, run->first + run->count - 1), *last = &lv;
 
 	return run->count && last->index + 1 == h->index && last->gpa + last->size == h->gpa &&
 	       last->flags == h->flags && last->data_type == h->data_type &&
@@ -335,7 +339,7 @@ static int flush(struct launch *l, struct igvm *g, struct run *run, struct snpm_
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < run->count; i++) {
-		const struct snpm_igvm_header *h = hdr(g, run->first + i);
+		const struct snpm_igvm_header hv = hdr(g, run->first + i), *h = &hv;
 		r = page_data(l, g, h, data_type_page(h), reterr);
 	}
 	run->count = 0;
@@ -349,7 +353,7 @@ static int qemu_pages(struct launch *l, struct snpm_error *reterr)
 	int r = 0;
 
 	for (size_t i = g->first_directive; r == 0 && i < snpm_igvm_count(g->file); i++) {
-		const struct snpm_igvm_header *h = hdr(g, i);
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
 		if (!selected(g, h))
 			continue;
 		if (h->type == SNPM_IGVM_PAGE_DATA) {
@@ -368,7 +372,7 @@ static int qemu_pages(struct launch *l, struct snpm_error *reterr)
 /* igvmmeasure: the VMSA as stored, where the directive stands. */
 static int stored_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr)
 {
-	const struct snpm_igvm_header *h = hdr(g, i);
+	const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
 	struct page_update u = {
 		.phase = SNPM_PHASE_IGVM,
 		.index = h->index,
@@ -406,7 +410,7 @@ static int measure_tool_pages(struct launch *l, struct snpm_error *reterr)
 	int r = 0;
 
 	for (size_t i = g->first_directive; r == 0 && i < snpm_igvm_count(g->file); i++) {
-		const struct snpm_igvm_header *h = hdr(g, i);
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
 		if (!selected(g, h))
 			continue;
 		if (h->type == SNPM_IGVM_PAGE_DATA && g->snp)
@@ -467,12 +471,21 @@ static int igvm_finish(struct launch *l, const uint8_t *digest, size_t len,
 			 want);
 }
 
+/* QEMU refuses a VP context for a vCPU the guest does not have. */
+static uint32_t qemu_min_vcpus(const struct launch *l)
+{
+	const struct igvm *g = l->state;
+
+	return g->max_vp ? g->max_vp : 1;
+}
+
 const struct loader snpm_loader_igvm = {
 	.name = "IGVM (QEMU)",
 	.prepare = igvm_prepare,
 	.pages = qemu_pages,
 	.vmsa = qemu_vmsa,
 	.distinct_vmsas = qemu_distinct,
+	.min_vcpus = qemu_min_vcpus,
 	.finish = igvm_finish,
 	.release = igvm_release,
 	.layout_in_all_modes = true,

@@ -163,10 +163,14 @@ static int record_range(struct launch *l, const struct page_update *u, struct sn
 	if (!snpm_add_u64(u->gpa, u->len, &end) || end > SNPM_GPA_LIMIT)
 		return snpm_fail(reterr, SNPM_ERANGE, "range at GPA 0x%llx reaches past 2^52",
 				 (unsigned long long)u->gpa);
-	/* Consecutive steps that continue a range extend it: a large firmware stays one. */
+	/* Consecutive steps that continue a range extend it: a large firmware stays one, and so
+	 * do consecutive IGVM directives of one kind. */
 	if (last && last->end == u->gpa && last->step.phase == u->phase &&
-	    last->step.index == u->index) {
+	    (last->last_index == u->index ||
+	     (u->phase == SNPM_PHASE_IGVM && last->last_index + 1 == u->index &&
+	      last->step.what == u->what))) {
 		last->end = end;
+		last->last_index = u->index;
 		return 0;
 	}
 	if (l->n_ranges == l->cap_ranges) {
@@ -178,7 +182,7 @@ static int record_range(struct launch *l, const struct page_update *u, struct sn
 		l->cap_ranges = cap;
 	}
 	l->ranges[l->n_ranges] = (struct measured_range){
-		.start = u->gpa, .end = end, .seq = l->n_ranges, .step = *u
+		.start = u->gpa, .end = end, .seq = l->n_ranges, .step = *u, .last_index = u->index
 	};
 	l->ranges[l->n_ranges++].step.data = NULL;
 	return 0;
@@ -221,8 +225,12 @@ static void describe(const struct measured_range *m, char *out, size_t n)
 		snprintf(what, sizeof(what), "kernel hashes page (section %u)", u->index);
 		break;
 	case SNPM_PHASE_IGVM:
-		snprintf(what, sizeof(what), "IGVM directive %u %s", u->index,
-			 u->what ? u->what : "?");
+		if (m->last_index != u->index)
+			snprintf(what, sizeof(what), "IGVM directives %u-%u %s", u->index,
+				 m->last_index, u->what ? u->what : "?");
+		else
+			snprintf(what, sizeof(what), "IGVM directive %u %s", u->index,
+				 u->what ? u->what : "?");
 		break;
 	case SNPM_PHASE_VMSA:
 		snprintf(what, sizeof(what), "VMSA page");
@@ -739,6 +747,11 @@ int snpm_sweep(const struct snpm_measure_config *base, const struct snpm_sweep_s
 	for (size_t v = 0; r == 0 && v < space->n_vmms; v++)
 		r = set_vmm(&l, space->vmms[v], reterr);
 	sw.loader_features = l.cfg.guest_features;
+	if (l.loader->min_vcpus && space->vcpus[0] < l.loader->min_vcpus(&l))
+		r = snpm_fail(reterr, SNPM_EINVAL,
+			      "the IGVM file sets VP contexts for %u vCPUs: the sweep cannot start at "
+			      "%u",
+			      l.loader->min_vcpus(&l), space->vcpus[0]);
 	for (size_t f = 0; r == 0 && f < space->n_guest_features; f++)
 		if (space->guest_features[f] && space->guest_features[f] != l.cfg.guest_features &&
 		    l.cfg.loader == SNPM_LOADER_IGVM && snpm_is_snp(l.cfg.mode))

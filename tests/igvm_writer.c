@@ -17,7 +17,7 @@ struct fixup {
 struct iw {
 	uint8_t *h, *d;
 	size_t nh, nd;
-	struct fixup fix[4096];
+	struct fixup *fix;
 	size_t nfix;
 };
 
@@ -68,6 +68,7 @@ static void data(struct iw *w, size_t at_in_body, size_t body_len, const void *b
 {
 	size_t header_start = w->nh - ((body_len + 7u) & ~7u);
 
+	w->fix = grow(w->fix, (w->nfix + 1) * sizeof(*w->fix));
 	w->fix[w->nfix++] = (struct fixup){ .at = header_start + at_in_body, .data = w->nd };
 	w->d = grow(w->d, w->nd + len);
 	memcpy(w->d + w->nd, bytes, len);
@@ -190,6 +191,7 @@ uint8_t *iw_finish(struct iw *w, size_t *ret_len)
 	put32(f + 20, (uint32_t)crc);
 	free(w->h);
 	free(w->d);
+	free(w->fix);
 	free(w);
 	*ret_len = len;
 	return f;

@@ -42,7 +42,8 @@ static void mask_names(const struct snpm_igvm *f, uint32_t mask, char *out, size
 
 	out[0] = '\0';
 	for (size_t i = 0; i < snpm_igvm_count(f); i++) {
-		const struct snpm_igvm_header *h = snpm_igvm_header(f, i);
+		struct snpm_igvm_header hv, *h = &hv;
+		snpm_igvm_header(f, i, &hv);
 		if (h->type == SNPM_IGVM_SUPPORTED_PLATFORM && (h->compatibility_mask & mask) &&
 		    at < n)
 			at += (size_t)snprintf(out + at, n - at, "%s%s", at ? "," : "",
@@ -84,7 +85,8 @@ static bool has_gpa(const struct snpm_igvm_header *h)
 
 static struct json_object *header_json(const struct snpm_igvm *f, size_t i)
 {
-	const struct snpm_igvm_header *h = snpm_igvm_header(f, i);
+	struct snpm_igvm_header hv, *h = &hv;
+	snpm_igvm_header(f, i, &hv);
 	const char *name = snpm_igvm_type_name(h->type);
 	struct json_object *o = json_object_new_object();
 	char masks[96];
@@ -147,7 +149,8 @@ static void print_human(const char *path, const struct snpm_igvm *f, uint64_t si
 	printf("file      %s (%llu bytes, IGVM format %u, %zu headers)\n", path,
 	       (unsigned long long)size, snpm_igvm_version(f), snpm_igvm_count(f));
 	for (size_t i = 0; i < snpm_igvm_count(f); i++) {
-		const struct snpm_igvm_header *h = snpm_igvm_header(f, i);
+		struct snpm_igvm_header hv, *h = &hv;
+		snpm_igvm_header(f, i, &hv);
 		const char *name = snpm_igvm_type_name(h->type);
 		char masks[96], range[64] = "";
 		if (h->section != section) {

@@ -517,7 +517,8 @@ static bool has_vp_context(const struct inputs *in, enum snpm_mode mode, uint32_
 							       (enum snpm_igvm_platform)platform);
 
 	for (size_t k = 0; mask && k < snpm_igvm_count(in->igvm_file); k++) {
-		const struct snpm_igvm_header *h = snpm_igvm_header(in->igvm_file, k);
+		struct snpm_igvm_header hv, *h = &hv;
+		snpm_igvm_header(in->igvm_file, k, &hv);
 		if (h->type == SNPM_IGVM_VP_CONTEXT && (h->compatibility_mask & mask) &&
 		    h->vp_index == i)
 			return true;

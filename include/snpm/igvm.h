@@ -131,8 +131,10 @@ SNPM_EXPORT void snpm_igvm_free(struct snpm_igvm *igvm);
 /* The format version (1 or 2) and the number of headers, all sections. */
 SNPM_EXPORT uint32_t snpm_igvm_version(const struct snpm_igvm *igvm);
 SNPM_EXPORT size_t snpm_igvm_count(const struct snpm_igvm *igvm);
-/* Header i (0 .. count-1) in file order; points into igvm. NULL past the end. */
-SNPM_EXPORT const struct snpm_igvm_header *snpm_igvm_header(const struct snpm_igvm *igvm, size_t i);
+/* Header i (0 .. count-1) in file order, decoded into *ret. Returns 0, or SNPM_EINVAL past the
+ * end. */
+SNPM_EXPORT int snpm_igvm_header(const struct snpm_igvm *igvm, size_t i,
+				 struct snpm_igvm_header *ret);
 /* The ID block of header i, when it is one. Returns 0 or SNPM_EINVAL. */
 SNPM_EXPORT int snpm_igvm_id_block(const struct snpm_igvm *igvm, size_t i,
 				   struct snpm_igvm_id_block *ret);
