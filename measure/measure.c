@@ -748,10 +748,11 @@ int snpm_sweep(const struct snpm_measure_config *base, const struct snpm_sweep_s
 		r = set_vmm(&l, space->vmms[v], reterr);
 	sw.loader_features = l.cfg.guest_features;
 	if (l.loader->min_vcpus && space->vcpus[0] < l.loader->min_vcpus(&l))
-		r = snpm_fail(reterr, SNPM_EINVAL,
-			      "the IGVM file sets VP contexts for %u vCPUs: the sweep cannot start at "
-			      "%u",
-			      l.loader->min_vcpus(&l), space->vcpus[0]);
+		r = snpm_fail(
+			reterr, SNPM_EINVAL,
+			"the IGVM file sets VP contexts for %u vCPUs: the sweep cannot start at "
+			"%u",
+			l.loader->min_vcpus(&l), space->vcpus[0]);
 	for (size_t f = 0; r == 0 && f < space->n_guest_features; f++)
 		if (space->guest_features[f] && space->guest_features[f] != l.cfg.guest_features &&
 		    l.cfg.loader == SNPM_LOADER_IGVM && snpm_is_snp(l.cfg.mode))
