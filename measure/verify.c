@@ -7,7 +7,9 @@
  * The order matters for what a failure says: the signature is checked first, over the raw
  * bytes, so any change to the signed area is reported as a bad signature.
  */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -20,6 +22,7 @@
 #include <snpm/report.h>
 
 #include "crypto.h"
+#include "endorse.h"
 #include "kds.h"
 #include "roots.h"
 
@@ -35,6 +38,7 @@ static void chain_free(struct chain *c)
 	X509_free(c->ark);
 	X509_free(c->builtin_ask);
 	X509_free(c->builtin_ark);
+	memset(c, 0, sizeof(*c));
 }
 
 /*
@@ -331,14 +335,13 @@ static int check_chain(struct chain *c, const struct snpm_trust *t, struct snpm_
 	return r;
 }
 
-static int check_tcb(X509 *vcek, const struct snpm_report *rep, enum snpm_cpu_family family,
-		     struct snpm_tcb *cert, struct snpm_error *reterr)
+/* The certificate's TCB extensions, laid out for the chain's family (FMC on Turin). */
+static int read_cert_tcb(X509 *vcek, enum snpm_cpu_family family, struct snpm_tcb *cert,
+			 struct snpm_error *reterr)
 {
-	struct snpm_tcb want;
 	int r;
 
 	memset(cert, 0, sizeof(*cert));
-	snpm_tcb_split(rep->reported_tcb, family, &want);
 	r = ext_spl(vcek, SNPM_OID_BL_SPL, "blSPL", &cert->bootloader, reterr);
 	if (r == 0)
 		r = ext_spl(vcek, SNPM_OID_TEE_SPL, "teeSPL", &cert->tee, reterr);
@@ -346,19 +349,29 @@ static int check_tcb(X509 *vcek, const struct snpm_report *rep, enum snpm_cpu_fa
 		r = ext_spl(vcek, SNPM_OID_SNP_SPL, "snpSPL", &cert->snp, reterr);
 	if (r == 0)
 		r = ext_spl(vcek, SNPM_OID_UCODE_SPL, "ucodeSPL", &cert->microcode, reterr);
-	if (r == 0 && want.has_fmc) {
+	if (r == 0 && family == SNPM_FAMILY_TURIN) {
 		cert->has_fmc = true;
 		r = ext_spl(vcek, SNPM_OID_FMC_SPL, "fmcSPL", &cert->fmc, reterr);
 	}
-	if (r == 0 &&
-	    (cert->bootloader != want.bootloader || cert->tee != want.tee ||
-	     cert->snp != want.snp || cert->microcode != want.microcode || cert->fmc != want.fmc))
-		r = snpm_fail(reterr, SNPM_EVERIFY,
-			      "the certificate's TCB (fmc %u bl %u tee %u snp %u ucode %u) is not "
-			      "the report's reported TCB (fmc %u bl %u tee %u snp %u ucode %u)",
-			      cert->fmc, cert->bootloader, cert->tee, cert->snp, cert->microcode,
-			      want.fmc, want.bootloader, want.tee, want.snp, want.microcode);
 	return r;
+}
+
+static int check_tcb(const struct snpm_endorsement *e, const struct snpm_report *rep,
+		     struct snpm_error *reterr)
+{
+	const struct snpm_tcb *cert = &e->cert_tcb;
+	struct snpm_tcb want;
+
+	snpm_tcb_split(rep->reported_tcb, e->family, &want);
+	if (cert->bootloader != want.bootloader || cert->tee != want.tee || cert->snp != want.snp ||
+	    cert->microcode != want.microcode || cert->fmc != want.fmc)
+		return snpm_fail(
+			reterr, SNPM_EVERIFY,
+			"the certificate's TCB (fmc %u bl %u tee %u snp %u ucode %u) is not "
+			"the report's reported TCB (fmc %u bl %u tee %u snp %u ucode %u)",
+			cert->fmc, cert->bootloader, cert->tee, cert->snp, cert->microcode,
+			want.fmc, want.bootloader, want.tee, want.snp, want.microcode);
+	return 0;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -369,22 +382,31 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static int check_hwid(X509 *vcek, const struct snpm_report *rep, bool *checked,
-		      struct snpm_error *reterr)
+/* The hwID extension: the raw chip ID (64 bytes, or 8 on Turin), when the certificate has one. */
+static void read_hwid(X509 *vcek, struct snpm_endorsement *e)
 {
 	const ASN1_OCTET_STRING *d = ext_data(vcek, SNPM_OID_HWID);
 	size_t n = d ? (size_t)ASN1_STRING_length(d) : 0;
+
+	e->has_hwid = d != NULL;
+	e->hwid_len = n <= sizeof(e->hwid) ? n : sizeof(e->hwid) + 1;
+	if (d && n <= sizeof(e->hwid))
+		memcpy(e->hwid, ASN1_STRING_get0_data(d), n);
+}
+
+static int check_hwid(const struct snpm_endorsement *e, const struct snpm_report *rep,
+		      bool *checked, struct snpm_error *reterr)
+{
+	size_t n = e->hwid_len;
 
 	*checked = false;
 	/* A masked chip ID (MASK_CHIP_ID policy or key info) is all zero: nothing to compare. */
 	if (all_zero(rep->chip_id, sizeof(rep->chip_id)))
 		return 0;
-	if (!d)
+	if (!e->has_hwid)
 		return snpm_fail(reterr, SNPM_EVERIFY, "the VCEK has no hwID extension");
-	/* The extension holds the raw ID: 64 bytes, or 8 on Turin, whose report pads the chip ID
-	 * with zeros. */
-	if (n == 0 || n > sizeof(rep->chip_id) ||
-	    memcmp(ASN1_STRING_get0_data(d), rep->chip_id, n) != 0 ||
+	/* Turin's report pads its 8-byte chip ID with zeros. */
+	if (n == 0 || n > sizeof(rep->chip_id) || memcmp(e->hwid, rep->chip_id, n) != 0 ||
 	    !all_zero(rep->chip_id + n, sizeof(rep->chip_id) - n))
 		return snpm_fail(
 			reterr, SNPM_EVERIFY,
@@ -412,22 +434,136 @@ static int check_key_kind(X509 *vcek, const struct snpm_report *rep, bool *vlek,
 	return 0;
 }
 
-static int check_family(X509 *vcek, const struct snpm_report *rep, struct snpm_verify_result *res,
+static int check_family(X509 *vcek, const struct snpm_report *rep, struct snpm_endorsement *e,
 			struct snpm_error *reterr)
 {
 	enum snpm_cpu_family from_report = snpm_report_family(rep), from_cert;
 
-	product_name(vcek, res->product, sizeof(res->product));
-	from_cert = family_of_product(res->product);
+	product_name(vcek, e->product, sizeof(e->product));
+	from_cert = family_of_product(e->product);
 	if (from_report && from_cert && from_report != from_cert)
 		return snpm_fail(reterr, SNPM_EVERIFY,
 				 "the report comes from a %s CPU but the certificate is for %s",
-				 snpm_cpu_family_name(from_report), res->product);
-	res->family = from_report ? from_report : from_cert;
-	if (!res->family)
+				 snpm_cpu_family_name(from_report), e->product);
+	e->family = from_report ? from_report : from_cert;
+	if (!e->family)
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
 				 "neither the report nor the certificate says which CPU family");
 	return 0;
+}
+
+/* When the three certificates are all valid: the latest notBefore, the earliest notAfter. */
+static void validity(const struct chain *c, struct snpm_endorsement *e)
+{
+	X509 *certs[] = { c->vcek, c->ask, c->ark };
+	struct tm tm;
+
+	e->not_before = INT64_MIN;
+	e->not_after = INT64_MAX;
+	for (size_t i = 0; i < 3; i++) {
+		int64_t nb = INT64_MIN, na = INT64_MAX;
+		if (ASN1_TIME_to_tm(X509_get0_notBefore(certs[i]), &tm) == 1)
+			nb = (int64_t)timegm(&tm);
+		if (ASN1_TIME_to_tm(X509_get0_notAfter(certs[i]), &tm) == 1)
+			na = (int64_t)timegm(&tm);
+		e->not_before = nb > e->not_before ? nb : e->not_before;
+		e->not_after = na < e->not_after ? na : e->not_after;
+	}
+}
+
+void snpm_endorsement_free(struct snpm_endorsement *e)
+{
+	if (!e)
+		return;
+	X509_free(e->vcek);
+	X509_free(e->ask);
+	X509_free(e->ark);
+	memset(e, 0, sizeof(*e));
+}
+
+int snpm_endorse(X509 *vcek, const struct snpm_cert_input *certs, const struct snpm_trust *trust,
+		 const struct snpm_report *rep, struct snpm_endorsement *ret,
+		 struct snpm_error *reterr)
+{
+	struct snpm_verify_result res = { 0 };
+	struct snpm_endorsement e = { 0 };
+	struct chain c = { .vcek = vcek };
+	int r = check_key_kind(vcek, rep, &e.vlek, reterr);
+
+	if (r == 0)
+		r = check_family(vcek, rep, &e, reterr);
+	if (r == 0)
+		r = pick_chain(certs, trust, e.family, e.vlek, &c, &res, reterr);
+	if (r == 0)
+		r = check_chain(&c, trust, reterr);
+	if (r == 0)
+		r = read_cert_tcb(vcek, e.family, &e.cert_tcb, reterr);
+	if (r < 0) {
+		chain_free(&c);
+		return r;
+	}
+	read_hwid(vcek, &e);
+	validity(&c, &e);
+	e.builtin_chain = res.builtin_chain;
+	e.vcek = c.vcek;
+	e.ask = c.ask;
+	e.ark = c.ark;
+	X509_free(c.builtin_ask);
+	X509_free(c.builtin_ark);
+	*ret = e;
+	return 0;
+}
+
+int snpm_load_vcek(const struct snpm_cert_input *certs, X509 **ret, struct snpm_error *reterr)
+{
+	if (!certs || !certs->vcek)
+		return snpm_fail(reterr, SNPM_EINVAL, "verification needs the report and a VCEK");
+	return load_cert(certs->vcek, certs->vcek_len, "the VCEK", ret, reterr);
+}
+
+/* The signature with the VCEK; a failure that looks like a VCEK/VLEK mix-up says so. */
+int snpm_check_signature(const uint8_t report_bytes[SNPM_REPORT_SIZE], X509 *vcek,
+			 struct snpm_error *reterr)
+{
+	struct snpm_report rep;
+	bool vlek;
+	int r = check_report_signature(report_bytes, vcek, reterr);
+
+	/* A VLEK-signed report checked with a VCEK (or the other way round) fails its signature:
+	 * say which mix-up it most likely is, rather than only "changed". */
+	if (r == SNPM_EVERIFY &&
+	    snpm_report_parse(report_bytes, SNPM_REPORT_SIZE, &rep, NULL) == 0 &&
+	    check_key_kind(vcek, &rep, &vlek, NULL) < 0) {
+		r = check_key_kind(vcek, &rep, &vlek, reterr);
+		if (reterr) {
+			size_t n = strlen(reterr->message);
+			snprintf(reterr->message + n, sizeof(reterr->message) - n,
+				 " (the signature does not verify with it)");
+		}
+	}
+	return r;
+}
+
+int snpm_check_endorsed(const struct snpm_endorsement *e, const struct snpm_report *rep,
+			struct snpm_verify_result *ret, struct snpm_error *reterr)
+{
+	struct snpm_verify_result res = {
+		.family = e->family,
+		.vlek = e->vlek,
+		.builtin_chain = e->builtin_chain,
+		.cert_tcb = e->cert_tcb,
+	};
+	int r = rep->signature_algo != 1 ? snpm_fail(reterr, SNPM_EUNSUPPORTED,
+						     "signature algorithm %u is not ECDSA P-384",
+						     rep->signature_algo) :
+					   check_tcb(e, rep, reterr);
+
+	memcpy(res.product, e->product, sizeof(res.product));
+	if (r == 0 && !e->vlek)
+		r = check_hwid(e, rep, &res.hwid_checked, reterr);
+	if (r == 0 && ret)
+		*ret = res;
+	return r;
 }
 
 int snpm_report_verify(const uint8_t report_bytes[SNPM_REPORT_SIZE],
@@ -439,52 +575,34 @@ int snpm_report_verify(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 	return snpm_report_verify_trusting(report_bytes, certs, &amd, ret, reterr);
 }
 
+/* The signature first, over the raw bytes, so that any change to them reads as a bad
+ * signature; then the report's fields against the certificates. */
 int snpm_report_verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 				const struct snpm_cert_input *certs, const struct snpm_trust *trust,
 				struct snpm_verify_result *ret, struct snpm_error *reterr)
 {
-	struct snpm_verify_result res;
+	struct snpm_endorsement e = { 0 };
 	struct snpm_report rep;
-	struct chain c = { 0 };
+	X509 *vcek = NULL;
 	int r;
 
-	if (!report_bytes || !certs || !certs->vcek)
+	if (!report_bytes)
 		return snpm_fail(reterr, SNPM_EINVAL, "verification needs the report and a VCEK");
-	memset(&res, 0, sizeof(res));
-	r = load_cert(certs->vcek, certs->vcek_len, "the VCEK", &c.vcek, reterr);
+	r = snpm_load_vcek(certs, &vcek, reterr);
 	if (r == 0)
-		r = check_report_signature(report_bytes, c.vcek, reterr);
-	/* A VLEK-signed report checked with a VCEK (or the other way round) fails its signature:
-	 * say which mix-up it most likely is, rather than only "changed". */
-	if (r == SNPM_EVERIFY &&
-	    snpm_report_parse(report_bytes, SNPM_REPORT_SIZE, &rep, NULL) == 0 &&
-	    check_key_kind(c.vcek, &rep, &res.vlek, NULL) < 0) {
-		r = check_key_kind(c.vcek, &rep, &res.vlek, reterr);
-		if (reterr) {
-			size_t n = strlen(reterr->message);
-			snprintf(reterr->message + n, sizeof(reterr->message) - n,
-				 " (the signature does not verify with it)");
-		}
-	}
+		r = snpm_check_signature(report_bytes, vcek, reterr);
 	if (r == 0)
 		r = snpm_report_parse(report_bytes, SNPM_REPORT_SIZE, &rep, reterr);
 	if (r == 0 && rep.signature_algo != 1)
 		r = snpm_fail(reterr, SNPM_EUNSUPPORTED,
 			      "signature algorithm %u is not ECDSA P-384", rep.signature_algo);
+	if (r == 0) {
+		r = snpm_endorse(vcek, certs, trust, &rep, &e, reterr);
+		vcek = NULL; /* the endorsement owns it, or freed it */
+	}
 	if (r == 0)
-		r = check_key_kind(c.vcek, &rep, &res.vlek, reterr);
-	if (r == 0)
-		r = check_family(c.vcek, &rep, &res, reterr);
-	if (r == 0)
-		r = pick_chain(certs, trust, res.family, res.vlek, &c, &res, reterr);
-	if (r == 0)
-		r = check_chain(&c, trust, reterr);
-	if (r == 0)
-		r = check_tcb(c.vcek, &rep, res.family, &res.cert_tcb, reterr);
-	if (r == 0 && !res.vlek)
-		r = check_hwid(c.vcek, &rep, &res.hwid_checked, reterr);
-	chain_free(&c);
-	if (r == 0 && ret)
-		*ret = res;
+		r = snpm_check_endorsed(&e, &rep, ret, reterr);
+	X509_free(vcek);
+	snpm_endorsement_free(&e);
 	return r;
 }
