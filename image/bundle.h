@@ -3,6 +3,7 @@
 #ifndef SNPM_IMAGE_BUNDLE_H
 #define SNPM_IMAGE_BUNDLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <snpm/image.h>
@@ -42,6 +43,16 @@ int bundle_fill_template(const char *tpl, const char *roothash, uint64_t datasiz
  * the firmware (free() it). */
 int bundle_config(const char *dir, const char *cmdline, struct snpm_measure_config *cfg,
 		  uint8_t **fw, struct snpm_error *reterr);
+/* A text file read a line at a time through a fixed buffer (memory flat in its length). */
+struct bundle_lines {
+	struct snpm_io_in in; /* opened by the caller */
+	char buf[65536];
+	size_t start, end;
+	bool eof, failed; /* failed: a read error, a line longer than buf, no final newline */
+};
+/* The next line without its newline (in lines->buf, valid until the next call), or NULL. */
+char *bundle_next_line(struct bundle_lines *lines);
+
 /* One row as measurements.jsonl holds it (no newline). free() it. */
 char *bundle_row_line(const struct snpm_sweep_row *row, const char *const *names);
 

@@ -251,50 +251,19 @@ static bool read_space(struct json_object *m, struct space_buf *b)
 	return true;
 }
 
-/* Reads measurements.jsonl a line at a time, as the sweep recomputes the rows. */
+/* Compares measurements.jsonl a line at a time, as the sweep recomputes the rows. */
 struct row_checker {
-	struct snpm_io_in in;
-	char buf[65536];
-	size_t start, end;
-	bool eof, failed;
+	struct bundle_lines lines;
 	const char *const *names;
 	struct checker *c;
 	uint64_t row, mismatches;
 };
 
-/* The next line (without its newline), or NULL at the end or on a line longer than the buffer. */
-static char *next_line(struct row_checker *rc)
-{
-	struct snpm_error err;
-
-	for (;;) {
-		char *nl = memchr(rc->buf + rc->start, '\n', rc->end - rc->start);
-		if (nl) {
-			char *line = rc->buf + rc->start;
-			*nl = '\0';
-			rc->start = (size_t)(nl - rc->buf) + 1;
-			return line;
-		}
-		if (rc->eof || (rc->start == 0 && rc->end == sizeof(rc->buf))) {
-			rc->failed |= rc->end > rc->start; /* a last line without newline */
-			return NULL;
-		}
-		memmove(rc->buf, rc->buf + rc->start, rc->end - rc->start);
-		rc->end -= rc->start;
-		rc->start = 0;
-		size_t n = 0;
-		if (snpm_io_read(&rc->in, rc->buf + rc->end, sizeof(rc->buf) - rc->end, &n, &err) <
-		    0)
-			rc->failed = true;
-		rc->end += n;
-		rc->eof = n == 0;
-	}
-}
-
 static int compare_row(void *arg, const struct snpm_sweep_row *row)
 {
 	struct row_checker *rc = arg;
-	char *want = bundle_row_line(row, rc->names), *got = want ? next_line(rc) : NULL;
+	char *want = bundle_row_line(row, rc->names),
+	     *got = want ? bundle_next_line(&rc->lines) : NULL;
 
 	rc->row++;
 	if (!want || !got || strcmp(want, got) != 0) {
@@ -323,7 +292,8 @@ static void check_measurements(const char *dir, struct json_object *m, struct ch
 		problem(c, "measurements", "out of memory");
 	} else if (!cmd || !ms || !read_space(m, sb) || jint(ms, "count") < 0) {
 		problem(c, "measurements", "the manifest's space or measurements are unreadable");
-	} else if (snpm_io_open(path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, &rc->in, &err) < 0) {
+	} else if (snpm_io_open(path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, &rc->lines.in, &err) <
+		   0) {
 		problem(c, ROWS, "%s", err.message);
 	} else {
 		rc->names = sb->names;
@@ -331,7 +301,7 @@ static void check_measurements(const char *dir, struct json_object *m, struct ch
 		if (bundle_config(dir, cmd, &cfg, &fw, &err) < 0 ||
 		    snpm_sweep(&cfg, &sb->sp, compare_row, rc, &err) < 0)
 			problem(c, "measurements", "%s", err.message);
-		if (next_line(rc) || rc->failed)
+		if (bundle_next_line(&rc->lines) || rc->lines.failed)
 			problem(c, ROWS, "holds more than the %llu configurations of the space",
 				(unsigned long long)rc->row);
 		if (rc->row != (uint64_t)jint(ms, "count"))
@@ -340,7 +310,7 @@ static void check_measurements(const char *dir, struct json_object *m, struct ch
 		if (rc->mismatches > 10)
 			problem(c, ROWS, "%llu lines differ in all",
 				(unsigned long long)rc->mismatches);
-		snpm_io_close(&rc->in, NULL);
+		snpm_io_close(&rc->lines.in, NULL);
 	}
 	free(fw);
 	free(path);

@@ -168,6 +168,25 @@ int report(const char *file, const struct snpm_error *err);
 int report_verdict(const char *file, const struct snpm_error *err);
 bool parse_u64(const char *s, bool any_base, uint64_t max, uint64_t *ret);
 bool parse_hex(const char *s, uint8_t *out, size_t len);
+/* ---- reports and certificates (cmd_report.c) ---- */
+
+/* A report from a file (1184 bytes, or their hex; - for stdin), parsed. */
+int parse_report_file(const char *path, uint8_t raw[SNPM_REPORT_SIZE], struct snpm_report *rep);
+
+/* Certificate files as read, and the input pointing into them. */
+struct cert_files {
+	uint8_t *vcek, *ask, *ark, *chain;
+	struct snpm_cert_input in;
+};
+/* Reads each path given (NULL: not given), PEM or DER, up to 1 MiB. */
+int load_certs(const char *vcek, const char *ask, const char *ark, const char *chain,
+	       struct cert_files *c);
+void cert_files_free(struct cert_files *c);
+
+/* report appraise and report kds (cmd_appraise.c). */
+int cmd_report_appraise(int argc, char **argv);
+int cmd_report_kds(int argc, char **argv);
+
 void to_hex(const uint8_t *d, size_t len, char *out);
 /* hex or base64 into out (at least 97 bytes). */
 void format_digest(const uint8_t *d, size_t len, bool base64, char *out);

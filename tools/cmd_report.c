@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * snpmeasure report show|verify|check: reading attestation reports, verifying them against
- * AMD's keys, and comparing them with a prediction.
+ * AMD's keys, and comparing them with a prediction (appraise and kds: cmd_appraise.c).
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -58,8 +58,7 @@ static int load_report(const char *path, uint8_t out[SNPM_REPORT_SIZE])
 	return 0;
 }
 
-static int parse_report_file(const char *path, uint8_t raw[SNPM_REPORT_SIZE],
-			     struct snpm_report *rep)
+int parse_report_file(const char *path, uint8_t raw[SNPM_REPORT_SIZE], struct snpm_report *rep)
 {
 	struct snpm_error err;
 	int r = load_report(path, raw);
@@ -298,12 +297,7 @@ static int report_show(int argc, char **argv)
 
 /* ---- verify ---- */
 
-struct cert_files {
-	uint8_t *vcek, *ask, *ark, *chain;
-	struct snpm_cert_input in;
-};
-
-static void cert_files_free(struct cert_files *c)
+void cert_files_free(struct cert_files *c)
 {
 	free(c->vcek), free(c->ask), free(c->ark), free(c->chain);
 }
@@ -320,8 +314,8 @@ static int read_cert(const char *path, uint8_t **buf, const uint8_t **data, size
 	return 0;
 }
 
-static int load_certs(const char *vcek, const char *ask, const char *ark, const char *chain,
-		      struct cert_files *c)
+int load_certs(const char *vcek, const char *ask, const char *ark, const char *chain,
+	       struct cert_files *c)
 {
 	int r;
 
@@ -663,8 +657,11 @@ static void report_help(void)
 	       "       %s report check FILE (--measurement HEX | measurement options) "
 	       "[--host-data HEX] [--id-key-digest HEX|PEM] [--author-key-digest HEX|PEM] "
 	       "[--policy VALUE] [--report-data HEX] [--vcek CERT ...] [--json]\n"
+	       "       %s report appraise FILE --policy POLICY.json (--vcek CERT [--ask CERT] "
+	       "[--ark CERT] [--chain PEM] | --certs AUXBLOB) [--crl CRL] [--now TIME] [--json]\n"
+	       "       %s report kds FILE [--product Milan|Genoa|Turin] [--json]\n"
 	       "FILE: a 1184-byte report, its hex, or - for stdin.\n",
-	       PROG, PROG, PROG);
+	       PROG, PROG, PROG, PROG, PROG);
 }
 
 int cmd_report(int argc, char **argv)
@@ -673,6 +670,8 @@ int cmd_report(int argc, char **argv)
 		{ "show", report_show, "report show FILE [--json]" },
 		{ "verify", report_verify, "report verify FILE --vcek CERT [...]" },
 		{ "check", report_check, "report check FILE (--measurement HEX | options) [...]" },
+		{ "appraise", cmd_report_appraise, "report appraise FILE --policy POLICY [...]" },
+		{ "kds", cmd_report_kds, "report kds FILE [--product NAME] [--json]" },
 	};
 
 	/* Each sub-verb answers its own --help; "report --help" lists them. */

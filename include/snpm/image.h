@@ -235,6 +235,21 @@ typedef void (*snpm_bundle_problem_fn)(void *arg, const char *what, const char *
 SNPM_EXPORT int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
 				   struct snpm_error *reterr);
 
+/* One predicted measurement of a bundle and its row of measurements.jsonl (the configuration
+ * as a JSON object, valid during the call). Return non-zero to stop. */
+typedef int (*snpm_bundle_measurement_fn)(void *arg, const uint8_t measurement[SNPM_LD_SIZE],
+					  const char *row);
+
+/*
+ * Every measurement a bundle predicts, streamed in order (memory flat in their number), for
+ * whoever pins them: path is the bundle's folder or its manifest.json. The manifest's format,
+ * each row's form (a JSON object with a 48-byte "measurement") and the row count the manifest
+ * states are checked; nothing is recomputed (snpm_bundle_verify() does that). Returns 0,
+ * SNPM_EIO, SNPM_EMALFORMED or SNPM_EINVAL.
+ */
+SNPM_EXPORT int snpm_bundle_measurements(const char *path, snpm_bundle_measurement_fn fn, void *arg,
+					 struct snpm_error *reterr);
+
 /* ---- interrupted runs ---- */
 
 /*

@@ -9,6 +9,7 @@
 #include <snpm/igvm.h>
 #include <snpm/document.h>
 #include <snpm/report.h>
+#include <snpm/appraise.h>
 #include <snpm/image.h>
 
 #endif /* SNPM_SNPM_H */

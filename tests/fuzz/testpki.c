@@ -152,7 +152,8 @@ int testpki_init(struct testpki *pki)
 							   pki->ark_pem };
 	pki->trust = (struct snpm_trust){ pki->chains, 6 };
 	pki->ask_key = ask_key;
-	ask_key = NULL;
+	pki->ark_key = ark_key;
+	ask_key = ark_key = NULL;
 	r = 0;
 out:
 	X509_free(ark);
@@ -241,6 +242,73 @@ int testpki_sign_report(const struct testpki_vcek *vcek, uint8_t report[SNPM_REP
 	return r;
 }
 
+static int sign_crl_pss(X509_CRL *crl, EVP_PKEY *key)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	int ok = ctx && EVP_DigestSignInit(ctx, &pctx, EVP_sha384(), NULL, key) == 1 &&
+		 EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+		 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1 &&
+		 EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384()) == 1 &&
+		 X509_CRL_sign_ctx(crl, ctx) > 0;
+
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+static int add_revoked(X509_CRL *crl, long serial, time_t when)
+{
+	X509_REVOKED *rev = X509_REVOKED_new();
+	ASN1_INTEGER *sn = ASN1_INTEGER_new();
+	ASN1_TIME *t = ASN1_TIME_set(NULL, when);
+	int ok = rev && sn && t && ASN1_INTEGER_set(sn, serial) == 1 &&
+		 X509_REVOKED_set_serialNumber(rev, sn) == 1 &&
+		 X509_REVOKED_set_revocationDate(rev, t) == 1 &&
+		 X509_CRL_add0_revoked(crl, rev) == 1;
+
+	if (!ok)
+		X509_REVOKED_free(rev);
+	ASN1_INTEGER_free(sn);
+	ASN1_TIME_free(t);
+	return ok ? 0 : -1;
+}
+
+int testpki_crl(const struct testpki *pki, const struct testpki_crl_spec *spec, uint8_t **der,
+		size_t *len)
+{
+	X509_CRL *crl = X509_CRL_new();
+	BIO *bio = BIO_new_mem_buf(pki->ark_pem, -1);
+	X509 *ark = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	ASN1_TIME *this_update = ASN1_TIME_set(NULL, (time_t)spec->this_update);
+	ASN1_TIME *next = spec->next_update ? ASN1_TIME_set(NULL, (time_t)spec->next_update) : NULL;
+	unsigned char *out = NULL;
+	int n = -1, ok = crl && ark && this_update && (next || !spec->next_update) &&
+			 X509_CRL_set_version(crl, 1) == 1 &&
+			 X509_CRL_set_issuer_name(crl, X509_get_subject_name(ark)) == 1 &&
+			 X509_CRL_set1_lastUpdate(crl, this_update) == 1 &&
+			 (!next || X509_CRL_set1_nextUpdate(crl, next) == 1);
+
+	for (size_t i = 0; ok && i < spec->n_revoked; i++)
+		ok = add_revoked(crl, spec->revoked[i], (time_t)spec->this_update) == 0;
+	if (ok && X509_CRL_sort(crl) == 1 &&
+	    sign_crl_pss(crl, spec->signed_by_ask ? pki->ask_key : pki->ark_key) == 0)
+		n = i2d_X509_CRL(crl, &out);
+	if (n > 0) {
+		*der = malloc((size_t)n);
+		if (*der)
+			memcpy(*der, out, (size_t)n);
+		*len = (size_t)n;
+	}
+	OPENSSL_free(out);
+	ASN1_TIME_free(this_update);
+	ASN1_TIME_free(next);
+	X509_free(ark);
+	BIO_free(bio);
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	return n > 0 && *der ? 0 : -1;
+}
+
 void testpki_vcek_free(struct testpki_vcek *v)
 {
 	free(v->pem);
@@ -254,5 +322,6 @@ void testpki_free(struct testpki *pki)
 	free(pki->ask_pem);
 	free(pki->ark_pem);
 	EVP_PKEY_free(pki->ask_key);
+	EVP_PKEY_free(pki->ark_key);
 	memset(pki, 0, sizeof(*pki));
 }

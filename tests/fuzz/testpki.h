@@ -35,7 +35,16 @@ struct testpki {
 	char *ask_pem, *ark_pem;
 	struct snpm_root_chain chains[6];
 	struct snpm_trust trust;
-	void *ask_key; /* EVP_PKEY * */
+	void *ask_key, *ark_key; /* EVP_PKEY * */
+};
+
+/* A revocation list shaped like the one AMD's KDS serves for a product (issuer the ARK,
+ * RSASSA-PSS SHA-384). The test ARK's serial is 1, the ASK's 2, every VCEK's 3. */
+struct testpki_crl_spec {
+	const long *revoked; /* serials */
+	size_t n_revoked;
+	int64_t this_update, next_update; /* seconds since the epoch; next_update 0: none */
+	bool signed_by_ask; /* a wrong signer, issuer still the ARK */
 };
 
 /* Makes the ARK and ASK (RSA-2048, fast enough for a fuzz target's start). 0 or -1. */
@@ -45,6 +54,9 @@ int testpki_vcek(const struct testpki *pki, const struct testpki_vcek_spec *spec
 		 struct testpki_vcek *ret);
 /* Signs the report's bytes 0x000-0x29F with the VCEK's key into its signature field. */
 int testpki_sign_report(const struct testpki_vcek *vcek, uint8_t report[SNPM_REPORT_SIZE]);
+/* The CRL as DER (*der: free() it). 0 or -1. */
+int testpki_crl(const struct testpki *pki, const struct testpki_crl_spec *spec, uint8_t **der,
+		size_t *len);
 void testpki_vcek_free(struct testpki_vcek *v);
 void testpki_free(struct testpki *pki);
 

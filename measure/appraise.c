@@ -1,0 +1,1082 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Appraisal policies and their rules (<snpm/appraise.h>).
+ *
+ * The rules follow go-sev-guest's validate.Options where it has one (guest policy bits against
+ * what is allowed, verbatim fields, minimum TCBs and launch TCB, committed against current
+ * firmware unless provisional firmware is allowed, minimum firmware version and build, platform
+ * info, mitigation vectors, VMPL, trusted ID and author keys), and dstack's KMS for "up to date":
+ * the current, reported, committed and launch TCBs all equal. The reported TCB must equal the
+ * certificate's (as report verification checks), and a policy key left out takes its strict
+ * value: nothing debug, migratable, SMT-capable, multi-socket or masked is accepted, VMPL 0,
+ * report versions 2, 3 and 5, VCEK or VLEK, an ID block required, the TCB up to date, a CRL
+ * required.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <snpm/appraise.h>
+
+#include "collateral.h"
+#include "crypto.h"
+#include "endorse.h"
+#include "json.h"
+
+/* ---- the policy ---- */
+
+/* A list of byte strings of one size (measurements, digests, chip IDs). */
+struct pins {
+	uint8_t *v;
+	size_t n, size;
+};
+
+enum tri { ANY = 0, REQUIRED, FORBIDDEN };
+
+/* A minimum TCB; a component left out is 0. */
+struct min_tcb {
+	bool given;
+	uint8_t fmc, bootloader, tee, snp, microcode;
+};
+
+/* PLATFORM_INFO bits the policy can require or forbid. */
+static const struct {
+	const char *key;
+	unsigned bit;
+} platform_keys[] = {
+	{ "smt", 0 },
+	{ "tsme", 1 },
+	{ "ecc", 2 },
+	{ "rapl_disabled", 3 },
+	{ "ciphertext_hiding", 4 },
+	{ "alias_check_complete", 5 },
+	{ "tio", 7 },
+};
+#define N_PLATFORM (sizeof(platform_keys) / sizeof(platform_keys[0]))
+
+struct snpm_policy {
+	struct pins measurements, id_keys, author_keys, chip_ids;
+	bool measurements_given;
+	char *manifest;
+	bool has_host_data, has_report_data, has_family_id, has_image_id;
+	uint8_t host_data[32], report_data[64], family_id[16], image_id[16];
+	bool has_min_guest_svn;
+	uint32_t min_guest_svn;
+	uint32_t vmpl;
+	uint32_t versions; /* bit v: report version v accepted */
+	bool allow_vcek, allow_vlek;
+	bool require_id_block, require_up_to_date, require_single_socket, require_crl;
+	bool allow_debug, allow_migration, allow_smt, allow_masked_chip_key;
+	bool allow_provisional_firmware;
+	struct min_tcb min_tcb, min_launch_tcb;
+	bool has_min_abi, has_min_build;
+	uint8_t min_abi_major, min_abi_minor, min_build;
+	enum tri platform[N_PLATFORM];
+	bool has_mitigations;
+	uint64_t mit_current, mit_launch;
+};
+
+static void pins_free(struct pins *p)
+{
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+static int pins_add(struct pins *p, const uint8_t *v, struct snpm_error *reterr)
+{
+	uint8_t *grown = realloc(p->v, (p->n + 1) * p->size);
+
+	if (!grown)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	p->v = grown;
+	memcpy(p->v + p->n * p->size, v, p->size);
+	p->n++;
+	return 0;
+}
+
+static bool pins_has(const struct pins *p, const uint8_t *v)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (memcmp(p->v + i * p->size, v, p->size) == 0)
+			return true;
+	return false;
+}
+
+void snpm_policy_free(struct snpm_policy *policy)
+{
+	if (!policy)
+		return;
+	pins_free(&policy->measurements);
+	pins_free(&policy->id_keys);
+	pins_free(&policy->author_keys);
+	pins_free(&policy->chip_ids);
+	free(policy->manifest);
+	free(policy);
+}
+
+const char *snpm_policy_manifest(const struct snpm_policy *policy)
+{
+	return policy ? policy->manifest : NULL;
+}
+
+int snpm_policy_add_measurement(struct snpm_policy *policy, const uint8_t m[SNPM_LD_SIZE],
+				struct snpm_error *reterr)
+{
+	return policy && m ? pins_add(&policy->measurements, m, reterr) :
+			     snpm_fail(reterr, SNPM_EINVAL, "no policy or measurement");
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* A list of hex strings, each exactly size bytes, none all zero. */
+static int read_pins(struct json_object *v, const char *key, struct pins *p,
+		     struct snpm_error *reterr)
+{
+	uint8_t buf[64];
+	int r = 0;
+
+	if (!json_object_is_type(v, json_type_array))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not a list of hex strings", key);
+	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+		r = snpm_json_hex(json_object_array_get_idx(v, i), key, buf, p->size, reterr);
+		if (r == 0 && all_zero(buf, p->size))
+			r = snpm_fail(reterr, SNPM_EINVAL,
+				      "\"%s\": an all-zero value names nothing (a report without "
+				      "one has zeros there)",
+				      key);
+	}
+	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+		snpm_json_hex(json_object_array_get_idx(v, i), key, buf, p->size, NULL);
+		r = pins_add(p, buf, reterr);
+	}
+	return r;
+}
+
+static int read_bool(struct json_object *v, const char *key, bool *ret, struct snpm_error *reterr)
+{
+	if (!json_object_is_type(v, json_type_boolean))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not true or false", key);
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+static int read_u8(struct json_object *v, const char *key, uint8_t *ret, struct snpm_error *reterr)
+{
+	uint64_t x;
+	int r = snpm_json_u64(v, key, 255, &x, reterr);
+
+	if (r == 0)
+		*ret = (uint8_t)x;
+	return r;
+}
+
+static int read_measurements(struct snpm_policy *p, struct json_object *v,
+			     struct snpm_error *reterr)
+{
+	static const char *const keys[] = { "manifest", NULL };
+	struct json_object *m;
+
+	p->measurements_given = true;
+	if (!json_object_is_type(v, json_type_object))
+		return read_pins(v, "measurements", &p->measurements, reterr);
+	int r = snpm_json_only_keys(v, "measurements", keys, reterr);
+	if (r == 0 && !json_object_object_get_ex(v, "manifest", &m))
+		r = snpm_fail(reterr, SNPM_EINVAL, "\"measurements\" names no \"manifest\"");
+	return r < 0 ? r : snpm_json_dup(m, "measurements.manifest", &p->manifest, reterr);
+}
+
+static int read_tcb(struct json_object *v, const char *where, struct min_tcb *t,
+		    struct snpm_error *reterr)
+{
+	static const char *const keys[] = { "fmc", "bootloader", "tee", "snp", "microcode", NULL };
+	uint8_t *dst[] = { &t->fmc, &t->bootloader, &t->tee, &t->snp, &t->microcode };
+	struct json_object *c;
+	int r = json_object_is_type(v, json_type_object) ?
+			snpm_json_only_keys(v, where, keys, reterr) :
+			snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not an object", where);
+
+	t->given = true;
+	for (size_t i = 0; r == 0 && keys[i]; i++)
+		if (json_object_object_get_ex(v, keys[i], &c))
+			r = read_u8(c, keys[i], dst[i], reterr);
+	return r;
+}
+
+static int read_versions(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	uint64_t x;
+	int r = json_object_is_type(v, json_type_array) ?
+			0 :
+			snpm_fail(reterr, SNPM_EINVAL, "\"report_versions\" is not a list");
+
+	p->versions = 0;
+	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+		r = snpm_json_u64(json_object_array_get_idx(v, i), "report_versions", 31, &x,
+				  reterr);
+		if (r == 0)
+			p->versions |= 1u << x;
+	}
+	return r;
+}
+
+static int read_signers(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	int r = json_object_is_type(v, json_type_array) ?
+			0 :
+			snpm_fail(reterr, SNPM_EINVAL, "\"signers\" is not a list");
+
+	p->allow_vcek = p->allow_vlek = false;
+	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+		const char *s = NULL;
+		r = snpm_json_str(json_object_array_get_idx(v, i), "signers", &s, reterr);
+		if (r == 0 && strcmp(s, "vcek") == 0)
+			p->allow_vcek = true;
+		else if (r == 0 && strcmp(s, "vlek") == 0)
+			p->allow_vlek = true;
+		else if (r == 0)
+			r = snpm_fail(reterr, SNPM_EINVAL,
+				      "\"signers\": '%.40s' is not vcek or vlek", s);
+	}
+	return r;
+}
+
+static int read_platform(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	const char *keys[N_PLATFORM + 1];
+	struct json_object *c;
+	int r;
+
+	for (size_t i = 0; i < N_PLATFORM; i++)
+		keys[i] = platform_keys[i].key;
+	keys[N_PLATFORM] = NULL;
+	r = json_object_is_type(v, json_type_object) ?
+		    snpm_json_only_keys(v, "platform", keys, reterr) :
+		    snpm_fail(reterr, SNPM_EINVAL, "\"platform\" is not an object");
+	for (size_t i = 0; r == 0 && i < N_PLATFORM; i++) {
+		const char *s = NULL;
+		if (!json_object_object_get_ex(v, keys[i], &c))
+			continue;
+		r = snpm_json_str(c, keys[i], &s, reterr);
+		if (r == 0 && strcmp(s, "required") == 0)
+			p->platform[i] = REQUIRED;
+		else if (r == 0 && strcmp(s, "forbidden") == 0)
+			p->platform[i] = FORBIDDEN;
+		else if (r == 0 && strcmp(s, "any") == 0)
+			p->platform[i] = ANY;
+		else if (r == 0)
+			r = snpm_fail(reterr, SNPM_EINVAL,
+				      "\"platform.%s\": '%.40s' is not required, forbidden or any",
+				      keys[i], s);
+	}
+	return r;
+}
+
+static int read_mitigations(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	static const char *const keys[] = { "current", "launch", NULL };
+	struct json_object *c;
+	int r = json_object_is_type(v, json_type_object) ?
+			snpm_json_only_keys(v, "mitigations", keys, reterr) :
+			snpm_fail(reterr, SNPM_EINVAL, "\"mitigations\" is not an object");
+
+	p->has_mitigations = true;
+	if (r == 0 && json_object_object_get_ex(v, "current", &c))
+		r = snpm_json_u64(c, "mitigations.current", UINT64_MAX, &p->mit_current, reterr);
+	if (r == 0 && json_object_object_get_ex(v, "launch", &c))
+		r = snpm_json_u64(c, "mitigations.launch", UINT64_MAX, &p->mit_launch, reterr);
+	return r;
+}
+
+/* "1.55": the firmware ABI major and minor. */
+static int read_abi(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	const char *s = NULL;
+	unsigned major, minor;
+	char tail;
+	int r = snpm_json_str(v, "min_abi", &s, reterr);
+
+	if (r == 0 && (sscanf(s, "%3u.%3u%c", &major, &minor, &tail) != 2 || major > 255 ||
+		       minor > 255 || s[0] < '0' || s[0] > '9'))
+		r = snpm_fail(reterr, SNPM_EINVAL, "\"min_abi\" '%.40s' is not MAJOR.MINOR", s);
+	if (r == 0) {
+		p->has_min_abi = true;
+		p->min_abi_major = (uint8_t)major;
+		p->min_abi_minor = (uint8_t)minor;
+	}
+	return r;
+}
+
+/* A pinned field: exactly len bytes of hex (report_data: up to 64, zero-padded). */
+static int read_field(struct json_object *v, const char *key, uint8_t *out, size_t len, bool pad,
+		      bool *given, struct snpm_error *reterr)
+{
+	const char *s = NULL;
+	int r = snpm_json_str(v, key, &s, reterr);
+	size_t n = r == 0 ? strlen(s) : 0;
+
+	*given = true;
+	memset(out, 0, len);
+	if (r == 0 && pad && n % 2 == 0 && n <= 2 * len && snpm_hex_decode(s, out, n / 2))
+		return 0;
+	return r < 0 ? r : snpm_json_hex(v, key, out, len, reterr);
+}
+
+static int read_key(struct snpm_policy *p, const char *key, struct json_object *v,
+		    struct snpm_error *reterr)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} bools[] = {
+		{ "require_id_block", offsetof(struct snpm_policy, require_id_block) },
+		{ "require_up_to_date", offsetof(struct snpm_policy, require_up_to_date) },
+		{ "require_single_socket", offsetof(struct snpm_policy, require_single_socket) },
+		{ "require_crl", offsetof(struct snpm_policy, require_crl) },
+		{ "allow_debug", offsetof(struct snpm_policy, allow_debug) },
+		{ "allow_migration", offsetof(struct snpm_policy, allow_migration) },
+		{ "allow_smt", offsetof(struct snpm_policy, allow_smt) },
+		{ "allow_masked_chip_key", offsetof(struct snpm_policy, allow_masked_chip_key) },
+		{ "allow_provisional_firmware",
+		  offsetof(struct snpm_policy, allow_provisional_firmware) },
+	};
+
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+		if (strcmp(key, bools[i].key) == 0)
+			return read_bool(v, key, (bool *)((char *)p + bools[i].offset), reterr);
+	if (strcmp(key, "measurements") == 0)
+		return read_measurements(p, v, reterr);
+	if (strcmp(key, "host_data") == 0)
+		return read_field(v, key, p->host_data, 32, false, &p->has_host_data, reterr);
+	if (strcmp(key, "report_data") == 0)
+		return read_field(v, key, p->report_data, 64, true, &p->has_report_data, reterr);
+	if (strcmp(key, "family_id") == 0)
+		return read_field(v, key, p->family_id, 16, false, &p->has_family_id, reterr);
+	if (strcmp(key, "image_id") == 0)
+		return read_field(v, key, p->image_id, 16, false, &p->has_image_id, reterr);
+	if (strcmp(key, "min_guest_svn") == 0) {
+		p->has_min_guest_svn = true;
+		return snpm_json_u32(v, key, &p->min_guest_svn, reterr);
+	}
+	if (strcmp(key, "vmpl") == 0) {
+		uint64_t x;
+		int r = snpm_json_u64(v, key, 3, &x, reterr);
+		p->vmpl = (uint32_t)x;
+		return r;
+	}
+	if (strcmp(key, "report_versions") == 0)
+		return read_versions(p, v, reterr);
+	if (strcmp(key, "signers") == 0)
+		return read_signers(p, v, reterr);
+	if (strcmp(key, "id_key_digests") == 0)
+		return read_pins(v, key, &p->id_keys, reterr);
+	if (strcmp(key, "author_key_digests") == 0)
+		return read_pins(v, key, &p->author_keys, reterr);
+	if (strcmp(key, "chip_ids") == 0)
+		return read_pins(v, key, &p->chip_ids, reterr);
+	if (strcmp(key, "min_tcb") == 0)
+		return read_tcb(v, key, &p->min_tcb, reterr);
+	if (strcmp(key, "min_launch_tcb") == 0)
+		return read_tcb(v, key, &p->min_launch_tcb, reterr);
+	if (strcmp(key, "min_abi") == 0)
+		return read_abi(p, v, reterr);
+	if (strcmp(key, "min_build") == 0) {
+		p->has_min_build = true;
+		return read_u8(v, key, &p->min_build, reterr);
+	}
+	if (strcmp(key, "platform") == 0)
+		return read_platform(p, v, reterr);
+	if (strcmp(key, "mitigations") == 0)
+		return read_mitigations(p, v, reterr);
+	return snpm_json_unknown_key(reterr, "policy", key);
+}
+
+int snpm_policy_parse(const char *json, struct snpm_policy **ret, struct snpm_error *reterr)
+{
+	struct snpm_policy *p;
+	struct json_object *doc = NULL;
+	int r;
+
+	if (!json || !ret)
+		return snpm_fail(reterr, SNPM_EINVAL, "no policy");
+	r = snpm_json_parse(json, &doc, reterr);
+	if (r < 0)
+		return r;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		json_object_put(doc);
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	}
+	/* The strict defaults. */
+	p->measurements.size = SNPM_LD_SIZE;
+	p->id_keys.size = p->author_keys.size = SNPM_SHA384_SIZE;
+	p->chip_ids.size = 64;
+	p->versions = 1u << 2 | 1u << 3 | 1u << 5;
+	p->allow_vcek = p->allow_vlek = true;
+	p->require_id_block = p->require_up_to_date = p->require_single_socket = true;
+	p->require_crl = true;
+	json_object_object_foreach(doc, key, v) {
+		if (r == 0)
+			r = read_key(p, key, v, reterr);
+	}
+	json_object_put(doc);
+	if (r < 0) {
+		snpm_policy_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+/* ---- the appraiser: endorsements by the certificates they came from ---- */
+
+#define CACHE_SIZE 16
+
+struct cached {
+	uint8_t key[SNPM_SHA256_SIZE];
+	struct snpm_endorsement e;
+	bool used;
+};
+
+struct snpm_appraiser {
+	struct cached cache[CACHE_SIZE];
+	size_t next;
+};
+
+int snpm_appraiser_new(struct snpm_appraiser **ret, struct snpm_error *reterr)
+{
+	struct snpm_appraiser *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	*ret = a;
+	return 0;
+}
+
+void snpm_appraiser_free(struct snpm_appraiser *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < CACHE_SIZE; i++)
+		snpm_endorsement_free(&a->cache[i].e);
+	free(a);
+}
+
+/* What an endorsement depends on: the certificate bytes, the roots trusted, the report's
+ * family and key kind. */
+static int cache_key(const struct snpm_cert_input *c, const struct snpm_trust *trust,
+		     const struct snpm_report *rep, uint8_t key[SNPM_SHA256_SIZE],
+		     struct snpm_error *reterr)
+{
+	const uint8_t *parts[] = { c->vcek, c->ask, c->ark, c->chain };
+	size_t lens[] = { c->vcek_len, c->ask_len, c->ark_len, c->chain_len };
+	uintptr_t roots = (uintptr_t)trust->chains;
+	uint8_t tail[2 + sizeof(roots)] = { (uint8_t)snpm_report_family(rep),
+					    (uint8_t)snpm_report_signing_key(rep) };
+	struct snpm_hash *h = NULL;
+	int r = snpm_hash_new(SNPM_HASH_SHA256, &h, reterr);
+
+	for (size_t i = 0; r == 0 && i < 4; i++) {
+		uint8_t len[8];
+		snpm_put_le64(len, parts[i] ? lens[i] : UINT64_MAX);
+		r = snpm_hash_update(h, len, sizeof(len), reterr);
+		if (r == 0 && parts[i])
+			r = snpm_hash_update(h, parts[i], lens[i], reterr);
+	}
+	memcpy(tail + 2, &roots, sizeof(roots));
+	if (r == 0)
+		r = snpm_hash_update(h, tail, sizeof(tail), reterr);
+	if (r == 0)
+		r = snpm_hash_final(h, key, reterr);
+	snpm_hash_free(h);
+	return r;
+}
+
+/* ---- the rules ---- */
+
+struct ctx {
+	const struct snpm_policy *p;
+	const struct snpm_report *rep;
+	const struct snpm_collateral *coll;
+	const struct snpm_endorsement *e; /* NULL until the chain verified */
+	enum snpm_cpu_family family;
+	int64_t now;
+	bool unverified; /* the rules after verification are shown, not judged */
+	struct snpm_appraisal *out;
+};
+
+__attribute__((format(printf, 5, 6))) static void rule(struct ctx *c, const char *name,
+						       enum snpm_rule_status status,
+						       const char *expected, const char *fmt, ...)
+{
+	struct snpm_rule *r;
+	va_list ap;
+
+	if (c->out->n == SNPM_MAX_RULES)
+		return;
+	r = &c->out->rules[c->out->n++];
+	memset(r, 0, sizeof(*r));
+	r->name = name;
+	r->status = c->unverified ? SNPM_RULE_SKIP : status;
+	if (c->unverified)
+		snprintf(r->why, sizeof(r->why), "not judged: the report did not verify");
+	snprintf(r->expected, sizeof(r->expected), "%s", expected ? expected : "");
+	va_start(ap, fmt);
+	vsnprintf(r->found, sizeof(r->found), fmt, ap);
+	va_end(ap);
+	if (status == SNPM_RULE_FAIL)
+		c->out->pass = false;
+}
+
+/* The last rule's reason. */
+__attribute__((format(printf, 2, 3))) static void why(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->unverified)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->out->rules[c->out->n - 1].why, SNPM_RULE_TEXT, fmt, ap);
+	va_end(ap);
+}
+
+static void hex_of(const uint8_t *d, size_t n, char *out)
+{
+	snpm_hex_encode(d, n, out);
+}
+
+static void pinned_list(const struct pins *p, char *out, size_t n)
+{
+	char hex[2 * 64 + 1];
+
+	if (p->n == 1) {
+		hex_of(p->v, p->size, hex);
+		snprintf(out, n, "%s", hex);
+	} else {
+		snprintf(out, n, "one of %zu pinned", p->n);
+	}
+}
+
+/* A field pinned to one value. */
+static void field_rule(struct ctx *c, const char *name, bool given, const uint8_t *want,
+		       const uint8_t *have, size_t len)
+{
+	char w[2 * 64 + 1], h[2 * 64 + 1];
+
+	hex_of(have, len, h);
+	if (!given) {
+		rule(c, name, SNPM_RULE_SKIP, "", "%s", h);
+		why(c, "not pinned");
+		return;
+	}
+	hex_of(want, len, w);
+	rule(c, name, memcmp(want, have, len) ? SNPM_RULE_FAIL : SNPM_RULE_PASS, w, "%s", h);
+}
+
+/* A guest policy capability the policy allows or not (go-sev-guest validatePolicy). */
+static void allow_rule(struct ctx *c, const char *name, unsigned bit, bool allowed)
+{
+	bool set = (c->rep->policy >> bit) & 1;
+
+	rule(c, name, set && !allowed ? SNPM_RULE_FAIL : SNPM_RULE_PASS,
+	     allowed ? "allowed" : "not allowed", "guest policy bit %u %s", bit,
+	     set ? "set" : "clear");
+	if (set && !allowed)
+		why(c, "the guest policy permits it and this policy does not");
+}
+
+static void tcb_text(const struct snpm_tcb *t, char *out, size_t n)
+{
+	if (t->has_fmc)
+		snprintf(out, n, "fmc %u bl %u tee %u snp %u ucode %u", t->fmc, t->bootloader,
+			 t->tee, t->snp, t->microcode);
+	else
+		snprintf(out, n, "bl %u tee %u snp %u ucode %u", t->bootloader, t->tee, t->snp,
+			 t->microcode);
+}
+
+static bool tcb_at_least(const struct snpm_tcb *t, const struct min_tcb *m)
+{
+	return (!t->has_fmc || t->fmc >= m->fmc) && t->bootloader >= m->bootloader &&
+	       t->tee >= m->tee && t->snp >= m->snp && t->microcode >= m->microcode;
+}
+
+static void min_tcb_rule(struct ctx *c, const char *name, const struct min_tcb *m, uint64_t value)
+{
+	struct snpm_tcb t, want = { .has_fmc = c->family == SNPM_FAMILY_TURIN };
+	char w[64], h[64];
+
+	snpm_tcb_split(value, c->family, &t);
+	tcb_text(&t, h, sizeof(h));
+	if (!m->given) {
+		rule(c, name, SNPM_RULE_SKIP, "", "%s", h);
+		why(c, "no minimum set");
+		return;
+	}
+	want.fmc = m->fmc, want.bootloader = m->bootloader, want.tee = m->tee, want.snp = m->snp;
+	want.microcode = m->microcode;
+	tcb_text(&want, w, sizeof(w));
+	rule(c, name, tcb_at_least(&t, m) ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w, "%s", h);
+	if (!tcb_at_least(&t, m))
+		why(c, "a component is below the minimum");
+}
+
+/* Every component of a <= b (go-sev-guest's tcbGtError). */
+static bool tcb_le(uint64_t a, uint64_t b, enum snpm_cpu_family f)
+{
+	struct snpm_tcb x, y;
+
+	snpm_tcb_split(a, f, &x);
+	snpm_tcb_split(b, f, &y);
+	return x.fmc <= y.fmc && x.bootloader <= y.bootloader && x.tee <= y.tee && x.snp <= y.snp &&
+	       x.microcode <= y.microcode;
+}
+
+static void tcb_rules(struct ctx *c)
+{
+	const struct snpm_report *r = c->rep;
+	bool same = r->current_tcb == r->reported_tcb && r->committed_tcb == r->reported_tcb &&
+		    r->launch_tcb == r->reported_tcb;
+	bool committed_ok = c->p->allow_provisional_firmware ?
+				    tcb_le(r->committed_tcb, r->current_tcb, c->family) &&
+					    r->committed_major * 256 + r->committed_minor <=
+						    r->current_major * 256 + r->current_minor &&
+					    r->committed_build <= r->current_build :
+				    r->committed_tcb == r->current_tcb &&
+					    r->committed_major == r->current_major &&
+					    r->committed_minor == r->current_minor &&
+					    r->committed_build == r->current_build;
+
+	min_tcb_rule(c, "min_tcb", &c->p->min_tcb, r->reported_tcb);
+	min_tcb_rule(c, "min_launch_tcb", &c->p->min_launch_tcb, r->launch_tcb);
+	rule(c, "committed_firmware", committed_ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     c->p->allow_provisional_firmware ? "committed <= current" : "committed = current",
+	     "committed %u.%u build %u tcb 0x%016llx, current %u.%u build %u tcb 0x%016llx",
+	     r->committed_major, r->committed_minor, r->committed_build,
+	     (unsigned long long)r->committed_tcb, r->current_major, r->current_minor,
+	     r->current_build, (unsigned long long)r->current_tcb);
+	if (!committed_ok)
+		why(c, "the running firmware is not the committed one");
+	if (!c->p->require_up_to_date) {
+		rule(c, "tcb_up_to_date", SNPM_RULE_SKIP, "", "%s", same ? "yes" : "no");
+		why(c, "not required");
+		return;
+	}
+	rule(c, "tcb_up_to_date", same ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     "current = reported = committed = launch",
+	     "current 0x%016llx reported 0x%016llx committed 0x%016llx launch 0x%016llx",
+	     (unsigned long long)r->current_tcb, (unsigned long long)r->reported_tcb,
+	     (unsigned long long)r->committed_tcb, (unsigned long long)r->launch_tcb);
+	if (!same)
+		why(c, "the platform's TCB is not up to date (dstack's rule)");
+}
+
+static void firmware_rules(struct ctx *c)
+{
+	const struct snpm_report *r = c->rep;
+	char w[32];
+
+	if (c->p->has_min_abi) {
+		bool ok = r->current_major * 256 + r->current_minor >=
+			  c->p->min_abi_major * 256 + c->p->min_abi_minor;
+		snprintf(w, sizeof(w), ">= %u.%u", c->p->min_abi_major, c->p->min_abi_minor);
+		rule(c, "min_abi", ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w, "%u.%u",
+		     r->current_major, r->current_minor);
+	} else {
+		rule(c, "min_abi", SNPM_RULE_SKIP, "", "%u.%u", r->current_major, r->current_minor);
+		why(c, "no minimum set");
+	}
+	if (c->p->has_min_build) {
+		snprintf(w, sizeof(w), ">= %u", c->p->min_build);
+		rule(c, "min_build",
+		     r->current_build >= c->p->min_build ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w, "%u",
+		     r->current_build);
+	} else {
+		rule(c, "min_build", SNPM_RULE_SKIP, "", "%u", r->current_build);
+		why(c, "no minimum set");
+	}
+}
+
+static void platform_rules(struct ctx *c)
+{
+	static const char *const names[N_PLATFORM] = {
+		"platform_smt",
+		"platform_tsme",
+		"platform_ecc",
+		"platform_rapl_disabled",
+		"platform_ciphertext_hiding",
+		"platform_alias_check_complete",
+		"platform_tio",
+	};
+
+	for (size_t i = 0; i < N_PLATFORM; i++) {
+		bool set = (c->rep->platform_info >> platform_keys[i].bit) & 1;
+		enum tri want = c->p->platform[i];
+		bool ok = want == ANY || (want == REQUIRED) == set;
+		if (want == ANY) {
+			rule(c, names[i], SNPM_RULE_SKIP, "", "%s", set ? "set" : "clear");
+			why(c, "neither required nor forbidden");
+			continue;
+		}
+		rule(c, names[i], ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+		     want == REQUIRED ? "set" : "clear", "%s", set ? "set" : "clear");
+	}
+}
+
+static void mitigation_rules(struct ctx *c)
+{
+	const struct snpm_report *r = c->rep;
+	const struct snpm_policy *p = c->p;
+	char w[64];
+	bool ok;
+
+	if (!p->has_mitigations || (!p->mit_current && !p->mit_launch)) {
+		if (r->has_mit_vectors)
+			rule(c, "mitigations", SNPM_RULE_SKIP, "", "current 0x%llx launch 0x%llx",
+			     (unsigned long long)r->current_mit_vector,
+			     (unsigned long long)r->launch_mit_vector);
+		else
+			rule(c, "mitigations", SNPM_RULE_SKIP, "", "none (report version %u)",
+			     r->version);
+		why(c, "no bits required");
+		return;
+	}
+	snprintf(w, sizeof(w), "current has 0x%llx, launch has 0x%llx",
+		 (unsigned long long)p->mit_current, (unsigned long long)p->mit_launch);
+	if (!r->has_mit_vectors) {
+		rule(c, "mitigations", SNPM_RULE_FAIL, w, "none (report version %u)", r->version);
+		why(c, "only version 5 reports carry mitigation vectors");
+		return;
+	}
+	ok = (r->current_mit_vector & p->mit_current) == p->mit_current &&
+	     (r->launch_mit_vector & p->mit_launch) == p->mit_launch;
+	rule(c, "mitigations", ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w,
+	     "current 0x%llx launch 0x%llx", (unsigned long long)r->current_mit_vector,
+	     (unsigned long long)r->launch_mit_vector);
+	if (!ok)
+		why(c, "a required mitigation bit is missing");
+}
+
+/*
+ * An ID block: its ID key pinned, or its author key (go-sev-guest validateKeys). A report
+ * without one (a zero ID key digest) passes only when the policy does not require one; pinned
+ * keys then bind any ID block that is present.
+ */
+static void id_block_rule(struct ctx *c)
+{
+	const struct snpm_report *r = c->rep;
+	const struct snpm_policy *p = c->p;
+	bool present = !all_zero(r->id_key_digest, SNPM_SHA384_SIZE);
+	bool author_en = r->key_info & 1;
+	bool author_ok = author_en && pins_has(&p->author_keys, r->author_key_digest);
+	bool id_ok = pins_has(&p->id_keys, r->id_key_digest);
+	const char *want = "a pinned ID key, or an ID key signed by a pinned author key";
+	char h[2 * SNPM_SHA384_SIZE + 1];
+
+	hex_of(r->id_key_digest, SNPM_SHA384_SIZE, h);
+	if (!present) {
+		rule(c, "id_block", p->require_id_block ? SNPM_RULE_FAIL : SNPM_RULE_PASS,
+		     p->require_id_block ? want : "not required", "no ID block (ID key digest 0)");
+		if (p->require_id_block)
+			why(c, "the policy requires an ID block (require_id_block)");
+		return;
+	}
+	if (!p->require_id_block && !p->id_keys.n && !p->author_keys.n) {
+		rule(c, "id_block", SNPM_RULE_SKIP, "", "ID key %s", h);
+		why(c, "not required and no key pinned");
+		return;
+	}
+	rule(c, "id_block", id_ok || author_ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL, want,
+	     "ID key %s%s", h, author_en ? ", author key enabled" : "");
+	if (!id_ok && !author_ok)
+		why(c, p->id_keys.n || p->author_keys.n ?
+			       "neither key is pinned" :
+			       "an ID block is required but no key is pinned");
+}
+
+static void list_rule(struct ctx *c, const char *name, const struct pins *p, const uint8_t *have,
+		      bool required)
+{
+	char w[160], h[2 * 64 + 1];
+
+	hex_of(have, p->size, h);
+	if (!p->n && !required) {
+		rule(c, name, SNPM_RULE_SKIP, "", "%s", h);
+		why(c, "not pinned");
+		return;
+	}
+	pinned_list(p, w, sizeof(w));
+	rule(c, name, pins_has(p, have) ? SNPM_RULE_PASS : SNPM_RULE_FAIL, p->n ? w : "pinned",
+	     "%s", h);
+	if (!p->n)
+		why(c, "the policy pins no measurement: nothing can pass");
+	else if (!pins_has(p, have))
+		why(c, "not among the pinned values");
+}
+
+static void guest_rules(struct ctx *c)
+{
+	const struct snpm_report *r = c->rep;
+	const struct snpm_policy *p = c->p;
+	char w[32];
+
+	list_rule(c, "measurement", &p->measurements, r->measurement, true);
+	field_rule(c, "host_data", p->has_host_data, p->host_data, r->host_data, 32);
+	field_rule(c, "report_data", p->has_report_data, p->report_data, r->report_data, 64);
+	field_rule(c, "family_id", p->has_family_id, p->family_id, r->family_id, 16);
+	field_rule(c, "image_id", p->has_image_id, p->image_id, r->image_id, 16);
+	if (p->has_min_guest_svn) {
+		snprintf(w, sizeof(w), ">= %u", p->min_guest_svn);
+		rule(c, "min_guest_svn",
+		     r->guest_svn >= p->min_guest_svn ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w, "%u",
+		     r->guest_svn);
+	} else {
+		rule(c, "min_guest_svn", SNPM_RULE_SKIP, "", "%u", r->guest_svn);
+		why(c, "no minimum set");
+	}
+	snprintf(w, sizeof(w), "%u", p->vmpl);
+	rule(c, "vmpl", r->vmpl == p->vmpl ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w, "%u", r->vmpl);
+	allow_rule(c, "debug", 19, p->allow_debug);
+	allow_rule(c, "migration_agent", 18, p->allow_migration);
+	allow_rule(c, "smt", 16, p->allow_smt);
+	bool single = (r->policy >> 20) & 1;
+	rule(c, "single_socket",
+	     !p->require_single_socket || single ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     p->require_single_socket ? "required" : "not required", "guest policy bit 20 %s",
+	     single ? "set" : "clear");
+	id_block_rule(c);
+	list_rule(c, "chip_id", &p->chip_ids, r->chip_id, false);
+	bool masked = (r->key_info >> 1) & 1;
+	rule(c, "masked_chip_key",
+	     masked && !p->allow_masked_chip_key ? SNPM_RULE_FAIL : SNPM_RULE_PASS,
+	     p->allow_masked_chip_key ? "allowed" : "not allowed", "MASK_CHIP_KEY %s",
+	     masked ? "set" : "clear");
+}
+
+/* ---- verification, as rules ---- */
+
+static void version_rule(struct ctx *c)
+{
+	char w[32] = "", *at = w;
+
+	for (unsigned v = 0; v < 32; v++)
+		if (c->p->versions & (1u << v))
+			at += snprintf(at, sizeof(w) - (size_t)(at - w), "%s%u", at == w ? "" : ",",
+				       v);
+	rule(c, "report_version",
+	     c->p->versions & (1u << c->rep->version) ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w, "%u",
+	     c->rep->version);
+}
+
+static void signer_rule(struct ctx *c)
+{
+	enum snpm_signing_key k = snpm_report_signing_key(c->rep);
+	bool ok = (k == SNPM_SIGNING_KEY_VCEK && c->p->allow_vcek) ||
+		  (k == SNPM_SIGNING_KEY_VLEK && c->p->allow_vlek);
+
+	rule(c, "signer", ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     c->p->allow_vcek && c->p->allow_vlek ? "vcek or vlek" :
+	     c->p->allow_vcek			  ? "vcek" :
+	     c->p->allow_vlek			  ? "vlek" :
+						    "none",
+	     "%s",
+	     k == SNPM_SIGNING_KEY_VCEK ? "vcek" :
+	     k == SNPM_SIGNING_KEY_VLEK ? "vlek" :
+					  "none");
+}
+
+static void time_text(int64_t t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == INT64_MIN || t == INT64_MAX || !gmtime_r(&tt, &tm))
+		snprintf(out, n, "%s", t == INT64_MIN ? "-inf" : "+inf");
+	else
+		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void validity_rule(struct ctx *c)
+{
+	char nb[32], na[32], now[32];
+	bool ok = c->now >= c->e->not_before && c->now <= c->e->not_after;
+
+	time_text(c->e->not_before, nb, sizeof(nb));
+	time_text(c->e->not_after, na, sizeof(na));
+	time_text(c->now, now, sizeof(now));
+	rule(c, "certificate_validity", ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL, now,
+	     "all three valid %s to %s", nb, na);
+	if (!ok)
+		why(c, "a certificate of the chain is not valid at this time");
+}
+
+static void revocation_rule(struct ctx *c)
+{
+	const struct snpm_collateral *coll = c->coll;
+	struct snpm_error err;
+	char found[96] = "";
+
+	if (!coll->crl) {
+		rule(c, "revocation", c->p->require_crl ? SNPM_RULE_FAIL : SNPM_RULE_SKIP,
+		     "a current CRL signed by the ARK, not revoking the ASK", "no CRL given");
+		why(c,
+		    c->p->require_crl ? "the policy requires a CRL (require_crl)" : "not required");
+		return;
+	}
+	int r = snpm_crl_check(coll->crl, coll->crl_len, c->e->ark, c->e->ask, c->e->vlek, c->now,
+			       found, sizeof(found), &err);
+	rule(c, "revocation", r == 0 ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     "a current CRL signed by the ARK, not revoking the ASK", "%s", found);
+	if (r < 0)
+		why(c, "%s", err.message);
+}
+
+static int endorsement(struct snpm_appraiser *a, const struct snpm_collateral *coll,
+		       const struct snpm_trust *trust, const struct snpm_report *rep,
+		       struct snpm_endorsement *fresh, const struct snpm_endorsement **ret,
+		       struct snpm_error *reterr)
+{
+	uint8_t key[SNPM_SHA256_SIZE];
+	X509 *vcek = NULL;
+	int r = a ? cache_key(&coll->certs, trust, rep, key, reterr) : 0;
+
+	for (size_t i = 0; r == 0 && a && i < CACHE_SIZE; i++)
+		if (a->cache[i].used && memcmp(a->cache[i].key, key, sizeof(key)) == 0) {
+			*ret = &a->cache[i].e;
+			return 0;
+		}
+	if (r == 0)
+		r = snpm_load_vcek(&coll->certs, &vcek, reterr);
+	if (r == 0)
+		r = snpm_endorse(vcek, &coll->certs, trust, rep, fresh, reterr);
+	if (r < 0)
+		return r;
+	if (!a) {
+		*ret = fresh;
+		return 0;
+	}
+	struct cached *slot = &a->cache[a->next];
+	a->next = (a->next + 1) % CACHE_SIZE;
+	snpm_endorsement_free(&slot->e);
+	memcpy(slot->key, key, sizeof(key));
+	slot->e = *fresh;
+	slot->used = true;
+	memset(fresh, 0, sizeof(*fresh));
+	*ret = &slot->e;
+	return 0;
+}
+
+/* The verification rules an earlier failure leaves unjudged. */
+static void skip_after(struct ctx *c, const char *const *names)
+{
+	for (size_t i = 0; names[i]; i++) {
+		rule(c, names[i], SNPM_RULE_SKIP, "", "%s", "");
+		why(c, "not judged: the report did not verify");
+	}
+}
+
+/* Signature, chain and the certificate's fields; 0 when the report verified. */
+static int verify_rules(struct ctx *c, struct snpm_appraiser *a, const uint8_t *report,
+			const struct snpm_trust *trust, struct snpm_endorsement *fresh)
+{
+	static const char *const after_chain[] = { "signature", "certificate_fields", NULL };
+	bool vlek = snpm_report_signing_key(c->rep) == SNPM_SIGNING_KEY_VLEK;
+	const char *chain = vlek ? "VLEK <- ASVK <- an AMD ARK" : "VCEK <- ASK <- an AMD ARK";
+	struct snpm_error err;
+	const struct snpm_endorsement *e = NULL;
+	int r = endorsement(a, c->coll, trust, c->rep, fresh, &e, &err);
+
+	if (r < 0) {
+		rule(c, "certificate_chain", SNPM_RULE_FAIL, chain, "%s", "does not verify");
+		why(c, "%s", err.message);
+		skip_after(c, after_chain);
+		return r;
+	}
+	rule(c, "certificate_chain", SNPM_RULE_PASS, chain, "%s <- %s <- ARK-%s (%s)",
+	     e->vlek ? "VLEK" : "VCEK", e->vlek ? "ASVK" : "ASK", snpm_cpu_family_name(e->family),
+	     e->builtin_chain ? "AMD roots built in" : "given");
+	r = snpm_check_signature(report, e->vcek, &err);
+	rule(c, "signature", r == 0 ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     "ECDSA P-384 by the certificate's key", "%s", r == 0 ? "verifies" : "does not verify");
+	if (r < 0) {
+		why(c, "%s", err.message);
+		skip_after(c, after_chain + 1);
+		return r;
+	}
+	r = snpm_check_endorsed(e, c->rep, &c->out->verify, &err);
+	rule(c, "certificate_fields", r == 0 ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     "reported TCB and chip ID are the certificate's", "%s",
+	     r == 0 ? (c->out->verify.hwid_checked ? "TCB and chip ID match" : "TCB matches") :
+		      "differ");
+	if (r < 0) {
+		why(c, "%s", err.message);
+		return r;
+	}
+	c->e = e;
+	c->family = e->family;
+	return 0;
+}
+
+const char *snpm_rule_status_name(enum snpm_rule_status status)
+{
+	return status == SNPM_RULE_PASS ? "pass" : status == SNPM_RULE_FAIL ? "fail" : "skipped";
+}
+
+int snpm_appraise(struct snpm_appraiser *a, const uint8_t report[SNPM_REPORT_SIZE],
+		  const struct snpm_policy *policy, const struct snpm_collateral *coll,
+		  struct snpm_appraisal *ret, struct snpm_error *reterr)
+{
+	const struct snpm_trust amd = { snpm_root_chains, snpm_n_root_chains };
+
+	return snpm_appraise_trusting(a, report, policy, coll, &amd, ret, reterr);
+}
+
+int snpm_appraise_trusting(struct snpm_appraiser *a, const uint8_t report[SNPM_REPORT_SIZE],
+			   const struct snpm_policy *policy, const struct snpm_collateral *coll,
+			   const struct snpm_trust *trust, struct snpm_appraisal *ret,
+			   struct snpm_error *reterr)
+{
+	struct snpm_endorsement fresh = { 0 };
+	struct snpm_report rep;
+	struct ctx c = { .p = policy, .coll = coll, .rep = &rep };
+	int r;
+
+	if (!report || !policy || !coll || !trust || !ret)
+		return snpm_fail(reterr, SNPM_EINVAL, "no report, policy, collateral or result");
+	if (!coll->certs.vcek)
+		return snpm_fail(reterr, SNPM_EINVAL, "appraisal needs the VCEK (or VLEK)");
+	r = snpm_report_parse(report, SNPM_REPORT_SIZE, &rep, reterr);
+	if (r < 0)
+		return r;
+	memset(ret, 0, sizeof(*ret));
+	ret->pass = true;
+	c.out = ret;
+	c.now = coll->now ? coll->now : (int64_t)time(NULL);
+	c.family = snpm_report_family(&rep);
+	version_rule(&c);
+	signer_rule(&c);
+	if (verify_rules(&c, a, report, trust, &fresh) == 0) {
+		validity_rule(&c);
+		revocation_rule(&c);
+	} else {
+		/* Fail closed, but show what the report claims: every later rule is skipped. */
+		c.unverified = true;
+		rule(&c, "certificate_validity", SNPM_RULE_SKIP, "", "%s", "");
+		rule(&c, "revocation", SNPM_RULE_SKIP, "", "%s", "");
+	}
+	guest_rules(&c);
+	tcb_rules(&c);
+	firmware_rules(&c);
+	platform_rules(&c);
+	mitigation_rules(&c);
+	snpm_endorsement_free(&fresh);
+	return 0;
+}

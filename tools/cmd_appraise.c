@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * snpmeasure report appraise|kds: a key-management service's decision on a report (the policy's
+ * rules, each with its verdict) and where AMD's KDS serves the collateral for it. The library
+ * decides (<snpm/appraise.h>); this file reads the files and prints.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "opts.h"
+
+/* ---- appraise ---- */
+
+struct appraise_args {
+	const char *policy, *vcek, *ask, *ark, *chain, *certs, *crl, *now;
+	bool json;
+};
+
+static const struct opt_doc appraise_opts[] = {
+	OPT_STR("policy", 0, struct appraise_args, policy, "FILE",
+		"the appraisal policy (JSON; see README, \"Appraisal\")"),
+	OPT_STR("vcek", 0, struct appraise_args, vcek, "CERT", "the VCEK (PEM or DER)"),
+	OPT_STR("vlek", 0, struct appraise_args, vcek, "CERT",
+		"the VLEK, for a VLEK-signed report"),
+	OPT_STR("ask", 0, struct appraise_args, ask, "CERT", "the ASK (default: AMD's, built in)"),
+	OPT_STR("asvk", 0, struct appraise_args, ask, "CERT",
+		"the ASVK, for a VLEK (default: built in)"),
+	OPT_STR("ark", 0, struct appraise_args, ark, "CERT", "the ARK (must be one of AMD's)"),
+	OPT_STR("chain", 0, struct appraise_args, chain, "PEM",
+		"ASK (or ASVK) then ARK, as AMD's KDS serves them"),
+	OPT_STR("certs", 0, struct appraise_args, certs, "FILE",
+		"the certificate table of an extended report (configfs-tsm auxblob) in place of "
+		"the certificate options"),
+	OPT_STR("crl", 0, struct appraise_args, crl, "FILE",
+		"the ARK's CRL (DER or PEM, as KDS serves it)"),
+	OPT_STR("now", 0, struct appraise_args, now, "TIME",
+		"judge validity at TIME (seconds since the epoch, or YYYY-MM-DD[THH:MM:SSZ]) "
+		"instead of the clock"),
+	OPT_BOOL("json", struct appraise_args, json, "the rules and the verdict as JSON"),
+};
+
+static const struct verb_syntax appraise_syntax = {
+	.usage = "report appraise FILE --policy POLICY.json (--vcek CERT [--ask CERT] [--ark "
+		 "CERT] [--chain PEM] | --certs AUXBLOB) [--crl CRL] [--now TIME] [--json]",
+	.about = "Appraises the report as a key-management service would before releasing a key: "
+		 "its signature and certificate chain first, then every rule of the policy. One "
+		 "row per rule. Exit 0 when every rule passes or is skipped, 3 when one fails.",
+	OPTS_TABLE(appraise_opts),
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+/* Seconds since the epoch, or an ISO 8601 date and UTC time. */
+static bool parse_time(const char *s, int64_t *ret)
+{
+	static const char *const formats[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d" };
+	uint64_t v;
+
+	if (parse_u64(s, false, INT64_MAX, &v)) {
+		*ret = (int64_t)v;
+		return v != 0;
+	}
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct tm tm = { 0 };
+		const char *end = strptime(s, formats[i], &tm);
+		if (end && *end == '\0') {
+			*ret = (int64_t)timegm(&tm);
+			return *ret > 0;
+		}
+	}
+	return false;
+}
+
+/* A path in the policy, relative to the policy's folder. free() it. */
+static char *beside(const char *policy_path, const char *path)
+{
+	const char *slash = strrchr(policy_path, '/');
+	char *out = NULL;
+
+	if (path[0] == '/' || !slash)
+		return strdup(path);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - policy_path), policy_path, path) < 0)
+		return NULL;
+	return out;
+}
+
+static int add_measurement(void *arg, const uint8_t m[SNPM_LD_SIZE], const char *row)
+{
+	(void)row;
+	return snpm_policy_add_measurement(arg, m, NULL) < 0;
+}
+
+static int load_policy(const char *path, struct snpm_policy **ret)
+{
+	struct snpm_error err;
+	char *text = NULL, *manifest;
+	int r = 0;
+
+	if (snpm_io_read_text(path, SNPM_IO_PIPES, 16u << 20, &text, &err) < 0)
+		return report(path, &err);
+	if (snpm_policy_parse(text, ret, &err) < 0)
+		r = report(path, &err);
+	free(text);
+	if (r || !snpm_policy_manifest(*ret))
+		return r;
+	manifest = beside(path, snpm_policy_manifest(*ret));
+	if (!manifest) {
+		r = EXIT_FAIL;
+	} else if (snpm_bundle_measurements(manifest, add_measurement, *ret, &err) < 0) {
+		r = report(manifest, &err);
+	}
+	free(manifest);
+	if (r) {
+		snpm_policy_free(*ret);
+		*ret = NULL;
+	}
+	return r;
+}
+
+/* The collateral files: certificates one by one, or a certificate table; the CRL. */
+struct collateral_files {
+	struct cert_files certs;
+	uint8_t *table, *crl;
+	size_t table_len, crl_len;
+};
+
+static int load_collateral(const struct appraise_args *a, struct collateral_files *f,
+			   struct snpm_collateral *coll)
+{
+	struct snpm_error err;
+	int r = 0;
+
+	memset(coll, 0, sizeof(*coll));
+	if (a->certs) {
+		if (snpm_io_read_all(a->certs, SNPM_IO_PIPES, 1u << 20, &f->table, &f->table_len,
+				     &err) < 0 ||
+		    snpm_cert_table_parse(f->table, f->table_len, &coll->certs, &err) < 0)
+			return report(a->certs, &err);
+		if (!coll->certs.vcek) {
+			fprintf(stderr, "%s: %s: the certificate table holds no VCEK or VLEK\n",
+				PROG, a->certs);
+			return EXIT_FAIL;
+		}
+	} else {
+		r = load_certs(a->vcek, a->ask, a->ark, a->chain, &f->certs);
+		coll->certs = f->certs.in;
+	}
+	if (r == 0 && a->crl &&
+	    snpm_io_read_all(a->crl, SNPM_IO_PIPES, 16u << 20, &f->crl, &f->crl_len, &err) < 0)
+		r = report(a->crl, &err);
+	coll->crl = f->crl;
+	coll->crl_len = f->crl_len;
+	return r;
+}
+
+static void collateral_files_free(struct collateral_files *f)
+{
+	cert_files_free(&f->certs);
+	free(f->table);
+	free(f->crl);
+}
+
+static int check_appraise_args(const struct appraise_args *a, int64_t *now)
+{
+	*now = 0;
+	if (!a->policy) {
+		usage_error("report appraise: --policy FILE is required");
+		return EXIT_USAGE;
+	}
+	if (a->certs && (a->vcek || a->ask || a->ark || a->chain)) {
+		usage_error(
+			"report appraise: --certs gives the certificates; it cannot be combined "
+			"with --vcek, --vlek, --ask, --asvk, --ark or --chain");
+		return EXIT_USAGE;
+	}
+	if (!a->certs && !a->vcek) {
+		usage_error("report appraise: give the signing key: --vcek (or --vlek) CERT, or "
+			    "--certs AUXBLOB");
+		return EXIT_USAGE;
+	}
+	if (a->now && !parse_time(a->now, now)) {
+		usage_error("--now: '%s' is neither seconds since the epoch nor "
+			    "YYYY-MM-DD[THH:MM:SSZ]",
+			    a->now);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void print_appraisal_json(const char *file, const struct snpm_appraisal *ap)
+{
+	struct json_object *o = json_object_new_object(), *rules = json_object_new_array();
+	size_t count[3] = { 0 };
+
+	for (size_t i = 0; i < ap->n; i++) {
+		const struct snpm_rule *r = &ap->rules[i];
+		struct json_object *row = json_object_new_object();
+		json_add_str(row, "rule", r->name);
+		json_add_str(row, "result", snpm_rule_status_name(r->status));
+		json_add_str(row, "expected", r->expected);
+		json_add_str(row, "found", r->found);
+		if (r->why[0])
+			json_add_str(row, "why", r->why);
+		json_object_array_add(rules, row);
+		count[r->status]++;
+	}
+	json_add_str(o, "report", file);
+	json_object_object_add(o, "pass", json_object_new_boolean(ap->pass));
+	json_object_object_add(o, "passed", json_object_new_int64((int64_t)count[SNPM_RULE_PASS]));
+	json_object_object_add(o, "failed", json_object_new_int64((int64_t)count[SNPM_RULE_FAIL]));
+	json_object_object_add(o, "skipped", json_object_new_int64((int64_t)count[SNPM_RULE_SKIP]));
+	json_object_object_add(o, "rules", rules);
+	print_json(o);
+	json_object_put(o);
+}
+
+static void print_appraisal(const char *file, const struct snpm_appraisal *ap)
+{
+	size_t count[3] = { 0 };
+	char failed[512] = "";
+	size_t at = 0;
+
+	printf("%-30s %-8s %s\n", "rule", "result", "expected / found");
+	for (size_t i = 0; i < ap->n; i++) {
+		const struct snpm_rule *r = &ap->rules[i];
+		count[r->status]++;
+		printf("%-30s %-8s %s%s%s\n", r->name,
+		       r->status == SNPM_RULE_FAIL ? "FAIL" : snpm_rule_status_name(r->status),
+		       r->expected[0] ? r->expected : "-", " / ", r->found);
+		if (r->why[0])
+			printf("%-30s %-8s (%s)\n", "", "", r->why);
+		if (r->status == SNPM_RULE_FAIL && at < sizeof(failed))
+			at += (size_t)snprintf(failed + at, sizeof(failed) - at, "%s%s",
+					       at ? ", " : "", r->name);
+	}
+	printf("%s: %s (%zu passed, %zu failed, %zu skipped)%s%s\n", file,
+	       ap->pass ? "appraisal passed" : "appraisal FAILED", count[SNPM_RULE_PASS],
+	       count[SNPM_RULE_FAIL], count[SNPM_RULE_SKIP], ap->pass ? "" : ": ", failed);
+}
+
+int cmd_report_appraise(int argc, char **argv)
+{
+	struct appraise_args a = { 0 };
+	struct collateral_files files = { 0 };
+	struct snpm_collateral coll;
+	struct snpm_policy *policy = NULL;
+	struct snpm_appraisal *ap = NULL;
+	struct snpm_report rep;
+	struct snpm_error err;
+	uint8_t raw[SNPM_REPORT_SIZE];
+	char *pos[1];
+	size_t n_pos;
+	int64_t now;
+	int r = opts_parse(&appraise_syntax, argc, argv, NULL, &a, pos, &n_pos);
+
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	r = check_appraise_args(&a, &now);
+	if (r == 0)
+		r = parse_report_file(pos[0], raw, &rep);
+	if (r == 0)
+		r = load_policy(a.policy, &policy);
+	if (r == 0)
+		r = load_collateral(&a, &files, &coll);
+	coll.now = now;
+	if (r == 0 && !(ap = malloc(sizeof(*ap))))
+		r = EXIT_FAIL;
+	if (r == 0 && snpm_appraise(NULL, raw, policy, &coll, ap, &err) < 0)
+		r = report(pos[0], &err);
+	if (r == 0) {
+		if (a.json)
+			print_appraisal_json(pos[0], ap);
+		else
+			print_appraisal(pos[0], ap);
+		r = ap->pass ? EXIT_OK : EXIT_MISMATCH;
+	}
+	free(ap);
+	snpm_policy_free(policy);
+	collateral_files_free(&files);
+	return r;
+}
+
+/* ---- kds ---- */
+
+struct kds_args {
+	const char *product;
+	bool json;
+};
+
+static const struct opt_doc kds_opts[] = {
+	OPT_STR("product", 0, struct kds_args, product, "NAME",
+		"Milan, Genoa or Turin: needed for a version 2 report, which does not say"),
+	OPT_BOOL("json", struct kds_args, json, "the URLs as JSON"),
+};
+
+static const struct verb_syntax kds_syntax = {
+	.usage = "report kds FILE [--product Milan|Genoa|Turin] [--json]",
+	.about = "Where AMD's Key Distribution Service serves the report's certificates: its VCEK "
+		 "(or VLEK) at the reported TCB, the ASK and ARK chain, and the ARK's CRL. "
+		 "snpmeasure fetches nothing; fetch them, then give them to report verify or "
+		 "appraise.",
+	OPTS_TABLE(kds_opts),
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+int cmd_report_kds(int argc, char **argv)
+{
+	struct kds_args a = { 0 };
+	struct snpm_kds_urls u;
+	struct snpm_report rep;
+	struct snpm_error err;
+	uint8_t raw[SNPM_REPORT_SIZE];
+	char *pos[1];
+	size_t n_pos;
+	int r = opts_parse(&kds_syntax, argc, argv, NULL, &a, pos, &n_pos);
+
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	r = parse_report_file(pos[0], raw, &rep);
+	if (r == 0 && snpm_kds_urls(&rep, a.product, &u, &err) < 0)
+		r = report(pos[0], &err);
+	if (r)
+		return r;
+	const char *key = u.vlek ? "vlek" : "vcek";
+	if (a.json) {
+		struct json_object *o = json_object_new_object();
+		json_add_str(o, "product", u.product);
+		json_add_str(o, "signer", key);
+		json_add_str(o, key, u.key);
+		json_add_str(o, "cert_chain", u.cert_chain);
+		json_add_str(o, "crl", u.crl);
+		print_json(o);
+		json_object_put(o);
+	} else {
+		printf("%-10s %s\n%-10s %s\n%-10s %s\n", key, u.key, "cert_chain", u.cert_chain,
+		       "crl", u.crl);
+		if (u.vlek)
+			fprintf(stderr,
+				"%s: note: AMD serves a VLEK only to the cloud provider that "
+				"registered it\n",
+				PROG);
+	}
+	return 0;
+}
