@@ -16,11 +16,11 @@ if [ "${1:-}" = --explore ]; then
   seconds=${2:-60}
 fi
 # Executions per target for the fixed run: about 30 s each on a 2-core CI machine.
-declare -A runs_of=([ovmf]=300000 [report]=3000 [json]=200000 [keys]=2000 [files]=200000 [igvm]=20000)
+declare -A runs_of=([ovmf]=300000 [report]=3000 [json]=200000 [keys]=2000 [files]=200000 [igvm]=20000 [appraise]=60000)
 fx=tests/fixtures
 build=build-fuzz
 CC=clang cmake -B "$build" -DSNPM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build "$build" -j2 --target fuzz_ovmf fuzz_report fuzz_json fuzz_keys fuzz_files fuzz_igvm > /dev/null
+cmake --build "$build" -j2 --target fuzz_ovmf fuzz_report fuzz_json fuzz_keys fuzz_files fuzz_igvm fuzz_appraise > /dev/null
 
 work=$(mktemp -d /tmp/snpm-fuzz-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -38,9 +38,10 @@ seed json vectors/*.json
 seed keys "$fx"/sev-snp-measure/*.pem
 seed files
 seed igvm
+seed appraise
 
 status=0
-for t in ovmf report json keys files igvm; do
+for t in ovmf report json keys files igvm appraise; do
   log="$work/$t.log"
   if [ -n "$explore" ]; then
     bound=(-max_total_time="$seconds")
