@@ -65,6 +65,18 @@ int snpm_fail(struct snpm_error *reterr, int code, const char *fmt, ...)
 	return code;
 }
 
+int snpm_fail_errno(struct snpm_error *reterr, int code, int saved_errno, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(reterr, code, false, 0, fmt, ap);
+	va_end(ap);
+	if (reterr)
+		reterr->saved_errno = saved_errno;
+	return code;
+}
+
 int snpm_fail_at(struct snpm_error *reterr, int code, uint64_t offset, const char *fmt, ...)
 {
 	va_list ap;

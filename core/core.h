@@ -62,6 +62,9 @@ static inline bool snpm_mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
 /* Fills reterr (when not NULL) and returns code. */
 int snpm_fail(struct snpm_error *reterr, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, with the errno that says why (kept whatever the code). */
+int snpm_fail_errno(struct snpm_error *reterr, int code, int saved_errno, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The same, with the offset into the input where the problem lies. */
 int snpm_fail_at(struct snpm_error *reterr, int code, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -57,7 +57,7 @@ int snpm_io_name(const char *name, int r, struct snpm_error *reterr)
 
 #define MAX_REGISTERED 64
 
-enum { SLOT_FREE = 0, SLOT_FILE, SLOT_DIR, SLOT_CHILD, SLOT_BUSY };
+enum { SLOT_FREE = 0, SLOT_FILE, SLOT_DIR, SLOT_CHILD, SLOT_RMDIR, SLOT_BUSY };
 
 static char slot_path[MAX_REGISTERED][PATH_MAX];
 static pid_t slot_pid[MAX_REGISTERED];
@@ -138,6 +138,25 @@ void snpm_io_child_forget(pid_t pid)
 	release(SLOT_CHILD, NULL, pid);
 }
 
+int snpm_io_rmdir_register(const char *path, struct snpm_error *reterr)
+{
+	int slot;
+
+	if (strlen(path) >= PATH_MAX)
+		return snpm_fail(reterr, SNPM_ERANGE, "path too long");
+	slot = claim(reterr);
+	if (slot < 0)
+		return slot;
+	memcpy(slot_path[slot], path, strlen(path) + 1);
+	slot_kind[slot] = SLOT_RMDIR;
+	return 0;
+}
+
+void snpm_io_rmdir_forget(const char *path)
+{
+	release(SLOT_RMDIR, path, 0);
+}
+
 /* Empties a folder (one level: temporary folders hold files) with raw system calls. */
 static void remove_dir_now(const char *path)
 {
@@ -171,6 +190,8 @@ void snpm_io_cleanup(void)
 			unlink(slot_path[i]);
 		else if (slot_kind[i] == SLOT_DIR)
 			remove_dir_now(slot_path[i]);
+		else if (slot_kind[i] == SLOT_RMDIR)
+			rmdir(slot_path[i]);
 	}
 }
 

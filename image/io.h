@@ -153,6 +153,9 @@ int snpm_io_write_set(const char *const *names, const void *const *data, const s
 /* A child process (mksquashfs, mkfs.erofs) to kill if we are killed. */
 int snpm_io_child_register(pid_t pid, struct snpm_error *reterr);
 void snpm_io_child_forget(pid_t pid);
+/* A folder only rmdir() removes (a configfs-tsm report entry) to remove if we are killed. */
+int snpm_io_rmdir_register(const char *path, struct snpm_error *reterr);
+void snpm_io_rmdir_forget(const char *path);
 
 /*
  * Async-signal-safe: removes every registered temporary and kills every registered child. For

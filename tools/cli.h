@@ -217,6 +217,7 @@ int cmd_match(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_id_block(int argc, char **argv);
 int cmd_key_digest(int argc, char **argv);
+int cmd_dstack(int argc, char **argv);
 
 /* Parses, checks and loads measurement arguments for a verb (measure, explain, check). */
 int measure_setup(int argc, char **argv, enum verb verb, struct measure_args *a,

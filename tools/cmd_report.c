@@ -185,6 +185,12 @@ static void show_human(const struct snpm_report *r)
 	}
 	show_hex("signature_r", r->signature_r, 72);
 	show_hex("signature_s", r->signature_s, 72);
+	struct snpm_dstack_ids ids;
+	if (snpm_dstack_ids(r, &ids, NULL) == 0) {
+		show_hex("dstack mr_system", ids.mr_system, 32);
+		show_hex("dstack mr_aggregated", ids.mr_aggregated, 32);
+		show_hex("dstack device_id", ids.device_id, 32);
+	}
 }
 
 static void add_bits(struct json_object *o, const char *key, uint64_t v, unsigned from,
@@ -254,6 +260,14 @@ static struct json_object *report_json(const struct snpm_report *r)
 	}
 	json_add_hex(o, "signature_r", r->signature_r, 72);
 	json_add_hex(o, "signature_s", r->signature_s, 72);
+	struct snpm_dstack_ids ids;
+	if (snpm_dstack_ids(r, &ids, NULL) == 0) {
+		struct json_object *d = json_object_new_object();
+		json_add_hex(d, "mr_system", ids.mr_system, 32);
+		json_add_hex(d, "mr_aggregated", ids.mr_aggregated, 32);
+		json_add_hex(d, "device_id", ids.device_id, 32);
+		json_object_object_add(o, "dstack", d);
+	}
 	return o;
 }
 

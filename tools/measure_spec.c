@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "../core/core.h"
 #include "../image/io.h"
 #include "cli.h"
 #include "space.h"
@@ -154,20 +157,50 @@ void args_take_spec_space(struct measure_args *a, struct space *sp)
 		sp->vmms[0] = a->vmm, sp->n_vmms = 1;
 }
 
+/* The document: JSON (ours, or dstack-mr's MeasurementInput), dstack's measurement.snp.cbor,
+ * or a dstack image folder holding one (checked against its sha256sum.txt and digest.txt). */
+static int parse_spec_file(const char *path, struct snpm_spec **ret, struct snpm_error *err)
+{
+	struct stat st;
+	uint8_t *data = NULL, hash[32];
+	size_t len = 0;
+	int r;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return snpm_dstack_image_read(path, hash, ret, err);
+	r = snpm_io_read_all(path, SNPM_IO_PIPES, 1u << 20, &data, &len, err);
+	/* A CBOR map starts with major type 5; JSON text never does. */
+	if (r == 0 && len && (data[0] & 0xe0) == 0xa0)
+		r = snpm_dstack_cbor_parse(data, len, ret, err);
+	else if (r == 0 && memchr(data, 0, len))
+		r = snpm_fail(err, SNPM_EMALFORMED,
+			      "neither JSON text nor dstack's measurement.snp.cbor");
+	else if (r == 0) {
+		char *text = realloc(data, len + 1);
+		if (!text)
+			r = snpm_fail(err, SNPM_ENOMEM, "out of memory");
+		else
+			data = (uint8_t *)text, text[len] = '\0';
+		if (r == 0)
+			r = snpm_spec_parse(text, ret, err);
+	}
+	free(data);
+	return r;
+}
+
 int args_load_spec(struct measure_args *a)
 {
 	struct snpm_error err;
-	char *text, *copy;
-	int r;
+	char *copy;
+	struct stat st;
 
-	if (snpm_io_read_text(a->spec, SNPM_IO_PIPES, 1u << 20, &text, &err) < 0)
-		return report(a->spec, &err);
-	r = snpm_spec_parse(text, &a->spec_doc, &err);
-	free(text);
-	if (r < 0)
-		return report(a->spec, &err);
+	if (parse_spec_file(a->spec, &a->spec_doc, &err) < 0)
+		return report_verdict(a->spec, &err);
 	copy = strdup(a->spec);
-	a->spec_dir = copy ? strdup(dirname(copy)) : NULL;
+	if (stat(a->spec, &st) == 0 && S_ISDIR(st.st_mode))
+		a->spec_dir = copy ? strdup(a->spec) : NULL;
+	else
+		a->spec_dir = copy ? strdup(dirname(copy)) : NULL;
 	free(copy);
 	merge_spec(a, a->spec_doc);
 	return 0;

@@ -21,7 +21,7 @@ static const struct verb_entry {
 	{ "sweep", cmd_sweep },	      { "match", cmd_match },
 	{ "ovmf", cmd_ovmf },	      { "report", cmd_report },
 	{ "id-block", cmd_id_block }, { "key-digest", cmd_key_digest },
-	{ "igvm", cmd_igvm },
+	{ "igvm", cmd_igvm },	      { "dstack", cmd_dstack },
 };
 
 /* Options that take no value may stand before a verb (`snpmeasure -q sweep ...`). */

@@ -15,6 +15,7 @@ extern "C" {
 
 #define SNPM_REPORT_SIZE 1184u
 #define SNPM_REPORT_SIGNED_SIZE 0x2a0u /* the signature covers bytes 0x000-0x29f */
+#define SNPM_REPORT_DATA_SIZE 64u /* REPORT_DATA, at 0x50 */
 #define SNPM_ECDSA_COORD_SIZE 72u /* r, s, qx, qy: little-endian, zero-padded to 72 bytes */
 
 enum snpm_cpu_family {

@@ -10,6 +10,8 @@
 #include <snpm/document.h>
 #include <snpm/report.h>
 #include <snpm/appraise.h>
+#include <snpm/guest.h>
+#include <snpm/dstack.h>
 #include <snpm/image.h>
 
 #endif /* SNPM_SNPM_H */
