@@ -345,8 +345,8 @@ static size_t table_used(const uint8_t *certs, size_t len)
 		bool zero = true;
 		for (size_t k = 0; k < 24; k++)
 			zero &= certs[at + k] == 0;
-		if (zero)
-			return end > at + 24 ? end : at + 24;
+		if (zero) /* a table of no entries is no certificates */
+			return at == 0 ? 0 : end > at + 24 ? end : at + 24;
 		if ((uint64_t)off + n <= len && off + n > end)
 			end = off + n;
 	}
@@ -464,7 +464,11 @@ int snpm_report_request(const struct snpm_report_request *req, struct snpm_repor
 			memset(ret, 0, sizeof(*ret));
 			r = request_device(req, ret, &dev_err);
 			if (r < 0)
-				snpm_fail_errno(reterr, r, dev_err.saved_errno, "%s; and %s",
+				snpm_fail_errno(reterr, r, dev_err.saved_errno, "%s%s; and %s",
+						r == SNPM_EUNSUPPORTED ?
+							"no SEV-SNP guest interface (is this an "
+							"SEV-SNP guest?): " :
+							"",
 						tsm_err.message, dev_err.message);
 		} else if (r < 0 && reterr) {
 			*reterr = tsm_err;

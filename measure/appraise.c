@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <snpm/appraise.h>
+#include <snpm/dstack.h>
 
 #include "collateral.h"
 #include "crypto.h"
@@ -58,6 +59,7 @@ static const struct {
 
 struct snpm_policy {
 	struct pins measurements, id_keys, author_keys, chip_ids;
+	struct pins mr_systems, mr_aggregateds, device_ids; /* dstack's identities */
 	bool measurements_given;
 	char *manifest;
 	bool has_host_data, has_report_data, has_family_id, has_image_id;
@@ -113,6 +115,9 @@ void snpm_policy_free(struct snpm_policy *policy)
 	pins_free(&policy->id_keys);
 	pins_free(&policy->author_keys);
 	pins_free(&policy->chip_ids);
+	pins_free(&policy->mr_systems);
+	pins_free(&policy->mr_aggregateds);
+	pins_free(&policy->device_ids);
 	free(policy->manifest);
 	free(policy);
 }
@@ -382,6 +387,12 @@ static int read_key(struct snpm_policy *p, const char *key, struct json_object *
 		return read_pins(v, key, &p->author_keys, reterr);
 	if (strcmp(key, "chip_ids") == 0)
 		return read_pins(v, key, &p->chip_ids, reterr);
+	if (strcmp(key, "dstack_mr_system") == 0)
+		return read_pins(v, key, &p->mr_systems, reterr);
+	if (strcmp(key, "dstack_mr_aggregated") == 0)
+		return read_pins(v, key, &p->mr_aggregateds, reterr);
+	if (strcmp(key, "dstack_device_ids") == 0)
+		return read_pins(v, key, &p->device_ids, reterr);
 	if (strcmp(key, "min_tcb") == 0)
 		return read_tcb(v, key, &p->min_tcb, reterr);
 	if (strcmp(key, "min_launch_tcb") == 0)
@@ -419,6 +430,7 @@ int snpm_policy_parse(const char *json, struct snpm_policy **ret, struct snpm_er
 	p->measurements.size = SNPM_LD_SIZE;
 	p->id_keys.size = p->author_keys.size = SNPM_SHA384_SIZE;
 	p->chip_ids.size = 64;
+	p->mr_systems.size = p->mr_aggregateds.size = p->device_ids.size = 32;
 	p->versions = 1u << 2 | 1u << 3 | 1u << 5;
 	p->allow_vcek = p->allow_vlek = true;
 	p->require_id_block = p->require_up_to_date = p->require_single_socket = true;
@@ -822,6 +834,18 @@ static void list_rule(struct ctx *c, const char *name, const struct pins *p, con
 		why(c, "not among the pinned values");
 }
 
+/* dstack's identities, which its KMS pins: mr_system, mr_aggregated, device_id. */
+static void dstack_rules(struct ctx *c)
+{
+	struct snpm_dstack_ids ids;
+
+	if (snpm_dstack_ids(c->rep, &ids, NULL) < 0)
+		memset(&ids, 0, sizeof(ids)); /* no match then: pins are never all zero */
+	list_rule(c, "dstack_mr_system", &c->p->mr_systems, ids.mr_system, false);
+	list_rule(c, "dstack_mr_aggregated", &c->p->mr_aggregateds, ids.mr_aggregated, false);
+	list_rule(c, "dstack_device_id", &c->p->device_ids, ids.device_id, false);
+}
+
 static void guest_rules(struct ctx *c)
 {
 	const struct snpm_report *r = c->rep;
@@ -859,6 +883,7 @@ static void guest_rules(struct ctx *c)
 	     masked && !p->allow_masked_chip_key ? SNPM_RULE_FAIL : SNPM_RULE_PASS,
 	     p->allow_masked_chip_key ? "allowed" : "not allowed", "MASK_CHIP_KEY %s",
 	     masked ? "set" : "clear");
+	dstack_rules(c);
 }
 
 /* ---- verification, as rules ---- */

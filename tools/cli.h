@@ -87,6 +87,7 @@ struct measure_args {
 
 	/* report check */
 	const char *report_file; /* its one positional argument */
+	const char *manifest; /* a bundle whose predictions to search */
 	const char *vcek, *ask, *ark, *chain;
 	const char *host_data, *id_key_digest, *author_key_digest, *policy, *report_data;
 
@@ -183,7 +184,12 @@ int load_certs(const char *vcek, const char *ask, const char *ark, const char *c
 	       struct cert_files *c);
 void cert_files_free(struct cert_files *c);
 
-/* report appraise and report kds (cmd_appraise.c). */
+/* Every field of a report, as report show prints it (with dstack's identities). */
+void report_print_human(const struct snpm_report *r);
+struct json_object *report_to_json(const struct snpm_report *r);
+
+/* report get (cmd_guest.c), report appraise and report kds (cmd_appraise.c). */
+int cmd_report_get(int argc, char **argv);
 int cmd_report_appraise(int argc, char **argv);
 int cmd_report_kds(int argc, char **argv);
 

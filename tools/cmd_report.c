@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -131,7 +132,7 @@ static void show_hex(const char *name, const uint8_t *d, size_t len)
 	printf("%-22s %s\n", name, hex);
 }
 
-static void show_human(const struct snpm_report *r)
+void report_print_human(const struct snpm_report *r)
 {
 	enum snpm_cpu_family fam = snpm_report_family(r);
 	char text[256];
@@ -209,7 +210,7 @@ static void add_bits(struct json_object *o, const char *key, uint64_t v, unsigne
 	json_object_object_add(o, key, arr);
 }
 
-static struct json_object *report_json(const struct snpm_report *r)
+struct json_object *report_to_json(const struct snpm_report *r)
 {
 	struct json_object *o = json_object_new_object();
 	enum snpm_cpu_family fam = snpm_report_family(r);
@@ -300,11 +301,11 @@ static int report_show(int argc, char **argv)
 	if (r)
 		return r;
 	if (json) {
-		struct json_object *o = report_json(&rep);
+		struct json_object *o = report_to_json(&rep);
 		print_json(o);
 		json_object_put(o);
 	} else {
-		show_human(&rep);
+		report_print_human(&rep);
 	}
 	return 0;
 }
@@ -580,7 +581,96 @@ static int expected_measurement(struct measure_args *a, uint8_t out[48], size_t 
 	return r;
 }
 
-static void print_table(const struct table *t, bool json)
+/* ---- check --manifest: the bundle configuration the report's measurement belongs to ---- */
+
+#define MAX_SHOWN 16
+
+struct manifest_search {
+	const uint8_t *want;
+	uint64_t rows, matches;
+	char *shown[MAX_SHOWN];
+};
+
+static int match_row(void *arg, const uint8_t m[SNPM_LD_SIZE], const char *row)
+{
+	struct manifest_search *s = arg;
+
+	s->rows++;
+	if (memcmp(m, s->want, SNPM_LD_SIZE) != 0)
+		return 0;
+	if (s->matches < MAX_SHOWN)
+		s->shown[s->matches] = strdup(row);
+	s->matches++;
+	return 0;
+}
+
+/* What every configuration of the bundle shares: where to look when none matched. */
+static void held_fixed(const char *manifest_arg, uint64_t rows)
+{
+	char path[PATH_MAX];
+	struct json_object *m = NULL, *v, *arts;
+	struct stat st;
+	char *text = NULL;
+	struct snpm_error err;
+
+	snprintf(path, sizeof(path), "%s%s", manifest_arg,
+		 stat(manifest_arg, &st) == 0 && S_ISDIR(st.st_mode) ? "/manifest.json" : "");
+	fprintf(stderr,
+		"%s: no configuration of the bundle (%llu predicted) gives the report's "
+		"measurement; held fixed in all of them:\n",
+		PROG, (unsigned long long)rows);
+	if (snpm_io_read_text(path, SNPM_IO_REGULAR, 64u << 20, &text, &err) < 0 ||
+	    !(m = json_tokener_parse(text))) {
+		free(text);
+		return;
+	}
+	if (json_object_object_get_ex(m, "artifacts", &arts)) {
+		json_object_object_foreach(arts, k, a) {
+			if (json_object_object_get_ex(a, "sha256", &v))
+				fprintf(stderr, "  %-10s sha256 %s\n", k,
+					json_object_get_string(v));
+		}
+	}
+	if (json_object_object_get_ex(m, "cmdline", &v))
+		fprintf(stderr, "  cmdline    \"%s\"\n", json_object_get_string(v));
+	if (json_object_object_get_ex(m, "space", &v))
+		fprintf(stderr, "  searched   %s\n",
+			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	json_object_put(m);
+	free(text);
+}
+
+/* Adds the measurement row; 0, or an exit code when the bundle cannot be read. */
+static int check_manifest(const char *manifest, const struct snpm_report *rep, struct table *t,
+			  struct manifest_search *s)
+{
+	struct snpm_error err;
+	char hex[2 * SNPM_LD_SIZE + 1], text[96];
+
+	s->want = rep->measurement;
+	if (snpm_bundle_measurements(manifest, match_row, s, &err) < 0)
+		return report(manifest, &err);
+	to_hex(rep->measurement, SNPM_LD_SIZE, hex);
+	snprintf(text, sizeof(text), "one of the %llu configurations of the bundle",
+		 (unsigned long long)s->rows);
+	add_row(t, "measurement", text, hex, s->matches > 0);
+	if (!s->matches)
+		held_fixed(manifest, s->rows);
+	return 0;
+}
+
+static void print_configurations(const struct manifest_search *s, bool json)
+{
+	if (json || !s->matches)
+		return;
+	for (uint64_t i = 0; i < s->matches && i < MAX_SHOWN; i++)
+		printf("configuration      %s\n", s->shown[i]);
+	if (s->matches > MAX_SHOWN)
+		printf("configuration      ... and %llu more\n",
+		       (unsigned long long)(s->matches - MAX_SHOWN));
+}
+
+static void print_table(const struct table *t, bool json, const struct manifest_search *s)
 {
 	if (json) {
 		struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
@@ -596,6 +686,12 @@ static void print_table(const struct table *t, bool json)
 		}
 		json_object_object_add(o, "ok", json_object_new_boolean(all));
 		json_object_object_add(o, "fields", arr);
+		if (s && s->rows) {
+			struct json_object *cfgs = json_object_new_array();
+			for (uint64_t i = 0; i < s->matches && i < MAX_SHOWN; i++)
+				json_object_array_add(cfgs, json_tokener_parse(s->shown[i]));
+			json_object_object_add(o, "configurations", cfgs);
+		}
 		print_json(o);
 		json_object_put(o);
 		return;
@@ -616,6 +712,7 @@ static int report_check(int argc, char **argv)
 	struct table t = { 0 };
 	struct snpm_verify_result res;
 	struct cert_files certs = { 0 };
+	struct manifest_search search = { 0 };
 	struct snpm_error err;
 	char text[256];
 	size_t len;
@@ -642,14 +739,24 @@ static int report_check(int argc, char **argv)
 		usage_error("report check: --ask, --ark and --chain need --vcek");
 		r = EXIT_USAGE;
 	}
-	if (r == 0)
-		r = expected_measurement(&a, want, &len);
-	if (r == 0) {
-		add_bytes_row(&t, "measurement", want, rep.measurement, SNPM_LD_SIZE);
-		r = check_fields(&a, &rep, &t);
+	if (r == 0 && a.manifest && (a.measurement || a.ovmf || a.ovmf_metadata || a.spec)) {
+		usage_error(
+			"report check: --manifest gives the measurements; it cannot be combined "
+			"with --measurement or measurement options");
+		r = EXIT_USAGE;
 	}
+	if (r == 0 && a.manifest) {
+		r = check_manifest(a.manifest, &rep, &t, &search);
+	} else if (r == 0) {
+		r = expected_measurement(&a, want, &len);
+		if (r == 0)
+			add_bytes_row(&t, "measurement", want, rep.measurement, SNPM_LD_SIZE);
+	}
+	if (r == 0)
+		r = check_fields(&a, &rep, &t);
 	if (r == 0) {
-		print_table(&t, a.json);
+		print_table(&t, a.json, &search);
+		print_configurations(&search, a.json);
 		for (size_t i = 0; i < t.n; i++)
 			if (!t.rows[i].ok)
 				r = EXIT_MISMATCH;
@@ -659,6 +766,8 @@ static int report_check(int argc, char **argv)
 				PROG);
 	}
 	cert_files_free(&certs);
+	for (uint64_t i = 0; i < search.matches && i < MAX_SHOWN; i++)
+		free(search.shown[i]);
 	args_free(&a);
 	return r;
 }
@@ -674,8 +783,10 @@ static void report_help(void)
 	       "       %s report appraise FILE --policy POLICY.json (--vcek CERT [--ask CERT] "
 	       "[--ark CERT] [--chain PEM] | --certs AUXBLOB) [--crl CRL] [--now TIME] [--json]\n"
 	       "       %s report kds FILE [--product Milan|Genoa|Turin] [--json]\n"
+	       "       %s report get [--report-data HEX | --report-data-file FILE] [--vmpl N] "
+	       "[-o FILE] [--certs FILE] [--interface auto|tsm|device] [--json]\n"
 	       "FILE: a 1184-byte report, its hex, or - for stdin.\n",
-	       PROG, PROG, PROG, PROG, PROG);
+	       PROG, PROG, PROG, PROG, PROG, PROG);
 }
 
 int cmd_report(int argc, char **argv)
@@ -686,6 +797,7 @@ int cmd_report(int argc, char **argv)
 		{ "check", report_check, "report check FILE (--measurement HEX | options) [...]" },
 		{ "appraise", cmd_report_appraise, "report appraise FILE --policy POLICY [...]" },
 		{ "kds", cmd_report_kds, "report kds FILE [--product NAME] [--json]" },
+		{ "get", cmd_report_get, "report get [--report-data HEX] [-o FILE] [...]" },
 	};
 
 	/* Each sub-verb answers its own --help; "report --help" lists them. */

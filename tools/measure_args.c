@@ -67,6 +67,7 @@ enum opt_id {
 	OPT_KERNEL_GPA,
 	OPT_RAM_MIB,
 	OPT_KRUNFW,
+	OPT_MANIFEST,
 };
 
 /* Verbs an option belongs to. */
@@ -158,6 +159,9 @@ static const struct option_doc {
 	  "on the command line win" },
 	{ "measurement", required_argument, OPT_MEASUREMENT, V_MATCH | V_CHECK, "HEX|BASE64",
 	  "the measurement to look for (check: instead of measurement arguments)" },
+	{ "manifest", required_argument, OPT_MANIFEST, V_CHECK, "FILE",
+	  "an snpimage bundle's manifest.json (or its folder): find the configuration whose "
+	  "predicted measurement the report carries" },
 	{ "vcek", required_argument, OPT_VCEK, V_CHECK, "CERT", "VCEK or VLEK (PEM or DER)" },
 	{ "ask", required_argument, OPT_ASK, V_CHECK, "CERT", "ASK or ASVK (default: built in)" },
 	{ "ark", required_argument, OPT_ARK, V_CHECK, "CERT", "ARK (default: built in)" },
@@ -183,7 +187,8 @@ static const char *const verb_usage[] = {
 	[VERB_SWEEP] = "sweep --ovmf PATH [--vcpus 1-64,128] [--vcpu-type all|LIST] "
 		       "[--guest-features LIST] [--vmm-type LIST] [--json|--csv]",
 	[VERB_MATCH] = "match --measurement HEX|BASE64 --ovmf PATH [options] [sweep ranges]",
-	[VERB_CHECK] = "report check FILE (--measurement HEX | measurement options) [expected "
+	[VERB_CHECK] = "report check FILE (--measurement HEX | --manifest FILE | measurement "
+		       "options) [expected "
 		       "fields] [--vcek CERT [--ask CERT] [--ark CERT] [--chain PEM]]",
 };
 
@@ -292,6 +297,7 @@ static const struct {
 	{ OPT_VARS_FILE, FIELD(vars_file, const char *) },
 	{ OPT_SPEC, FIELD(spec, const char *) },
 	{ OPT_MEASUREMENT, FIELD(measurement, const char *) },
+	{ OPT_MANIFEST, FIELD(manifest, const char *) },
 	{ OPT_VCEK, FIELD(vcek, const char *) },
 	{ OPT_ASK, FIELD(ask, const char *) },
 	{ OPT_ARK, FIELD(ark, const char *) },

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * snpmeasure report get: a report from the hardware, inside an SEV-SNP guest (<snpm/guest.h>).
+ * Outputs appear whole or not at all, and nothing is printed until everything was written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "opts.h"
+
+struct get_args {
+	const char *report_data, *report_data_file, *vmpl, *out, *certs, *interface, *tsm_root,
+		*device;
+	bool json;
+};
+
+static const struct opt_doc get_opts[] = {
+	OPT_STR("report-data", 0, struct get_args, report_data, "HEX",
+		"REPORT_DATA: up to 64 bytes of hex, zero-padded"),
+	OPT_STR("report-data-file", 0, struct get_args, report_data_file, "FILE",
+		"REPORT_DATA: up to 64 bytes from a file (- for stdin), zero-padded"),
+	OPT_STR("vmpl", 0, struct get_args, vmpl, "N",
+		"the VMPL to request the report for, 0..3 (default: the kernel's)"),
+	OPT_STR("output", 'o', struct get_args, out, "FILE",
+		"write the 1184-byte report to FILE (otherwise it is shown)"),
+	OPT_STR("certs", 0, struct get_args, certs, "FILE",
+		"also write the host's certificate table (extended report, configfs-tsm auxblob)"),
+	OPT_STR("interface", 0, struct get_args, interface, "auto|tsm|device",
+		"configfs-tsm, /dev/sev-guest, or the first there (default: auto)"),
+	OPT_STR("tsm-root", 0, struct get_args, tsm_root, "DIR",
+		"configfs-tsm's report folder (default: " SNPM_TSM_REPORT_ROOT ")"),
+	OPT_STR("device", 0, struct get_args, device, "PATH",
+		"the sev-guest device (default: " SNPM_SEV_GUEST_DEVICE ")"),
+	OPT_BOOL("json", struct get_args, json,
+		 "the report's fields, its bytes and where it came "
+		 "from as JSON"),
+};
+
+static const struct verb_syntax get_syntax = {
+	.usage = "report get [--report-data HEX | --report-data-file FILE] [--vmpl N] [-o FILE] "
+		 "[--certs FILE] [--interface auto|tsm|device] [--json]",
+	.about = "Asks the AMD secure processor for an attestation report, from inside an SEV-SNP "
+		 "guest: through the kernel's configfs-tsm interface, else /dev/sev-guest. Nothing "
+		 "is verified here: give the report to report verify or report appraise.",
+	OPTS_TABLE(get_opts),
+	.min_pos = 0,
+	.max_pos = 0,
+};
+
+/* REPORT_DATA from hex or a file; shorter than 64 bytes is zero-padded (and said). */
+static int report_data(const struct get_args *a, uint8_t out[SNPM_REPORT_DATA_SIZE], bool quiet)
+{
+	struct snpm_error err;
+	uint8_t *data = NULL;
+	size_t n = 0;
+
+	memset(out, 0, SNPM_REPORT_DATA_SIZE);
+	if (a->report_data && a->report_data_file) {
+		usage_error("report get: give --report-data or --report-data-file, not both");
+		return EXIT_USAGE;
+	}
+	if (a->report_data) {
+		n = strlen(a->report_data) / 2;
+		if (strlen(a->report_data) % 2 || n > SNPM_REPORT_DATA_SIZE ||
+		    !parse_hex(a->report_data, out, n)) {
+			usage_error("--report-data: '%s' is not up to 128 hex digits",
+				    a->report_data);
+			return EXIT_USAGE;
+		}
+	} else if (a->report_data_file) {
+		if (snpm_io_read_all(a->report_data_file, SNPM_IO_PIPES, SNPM_REPORT_DATA_SIZE,
+				     &data, &n, &err) < 0)
+			return report(a->report_data_file, &err);
+		memcpy(out, data, n);
+		free(data);
+	} else {
+		return 0;
+	}
+	if (n < SNPM_REPORT_DATA_SIZE && !quiet)
+		fprintf(stderr, "%s: note: REPORT_DATA is %zu bytes, zero-padded to 64\n", PROG, n);
+	return 0;
+}
+
+static int build_request(const struct get_args *a, struct snpm_report_request *req)
+{
+	uint64_t vmpl;
+	int r;
+
+	memset(req, 0, sizeof(*req));
+	r = report_data(a, req->report_data, a->json);
+	if (r)
+		return r;
+	if (a->vmpl) {
+		if (!parse_u64(a->vmpl, false, 3, &vmpl)) {
+			usage_error("--vmpl: '%s' is not 0, 1, 2 or 3", a->vmpl);
+			return EXIT_USAGE;
+		}
+		req->has_vmpl = true;
+		req->vmpl = (uint32_t)vmpl;
+	}
+	if (!a->interface || strcmp(a->interface, "auto") == 0)
+		req->interface = SNPM_GUEST_AUTO;
+	else if (strcmp(a->interface, "tsm") == 0)
+		req->interface = SNPM_GUEST_TSM;
+	else if (strcmp(a->interface, "device") == 0)
+		req->interface = SNPM_GUEST_DEVICE;
+	else {
+		usage_error("--interface: '%s' is not auto, tsm or device", a->interface);
+		return EXIT_USAGE;
+	}
+	req->certs = a->certs != NULL;
+	req->tsm_root = a->tsm_root;
+	req->device = a->device;
+	return 0;
+}
+
+/* Both outputs, or neither: the second failing removes the first. */
+static int write_outputs(const struct get_args *a, const struct snpm_report_reply *reply)
+{
+	struct snpm_io_out rep = { 0 }, certs = { 0 };
+	struct snpm_error err;
+	const char *failed = NULL;
+	bool rep_open = false, certs_open = false;
+
+	if (a->out &&
+	    (snpm_io_out_open(a->out, &rep, &err) < 0 ||
+	     (rep_open = true, snpm_io_out_write(&rep, reply->report, SNPM_REPORT_SIZE, &err) < 0)))
+		failed = a->out;
+	if (!failed && a->certs &&
+	    (snpm_io_out_open(a->certs, &certs, &err) < 0 ||
+	     (certs_open = true,
+	      snpm_io_out_write(&certs, reply->certs, reply->certs_len, &err) < 0)))
+		failed = a->certs;
+	if (!failed && a->certs && snpm_io_out_commit(&certs, 0644, &err) < 0)
+		failed = a->certs;
+	if (!failed && a->out && snpm_io_out_commit(&rep, 0644, &err) < 0) {
+		failed = a->out;
+		if (a->certs && strcmp(a->certs, "-") != 0)
+			remove(a->certs);
+	}
+	if (failed) {
+		if (rep_open)
+			snpm_io_out_abort(&rep);
+		if (certs_open)
+			snpm_io_out_abort(&certs);
+		return report(failed, &err);
+	}
+	return 0;
+}
+
+static void print_reply(const struct get_args *a, const struct snpm_report_reply *reply)
+{
+	struct snpm_report rep;
+	char hex[2 * SNPM_REPORT_SIZE + 1];
+
+	snpm_report_parse(reply->report, SNPM_REPORT_SIZE, &rep, NULL);
+	if (a->json) {
+		struct json_object *o = json_object_new_object();
+		json_add_str(o, "interface", snpm_guest_interface_name(reply->interface));
+		if (reply->provider[0])
+			json_add_str(o, "provider", reply->provider);
+		to_hex(reply->report, SNPM_REPORT_SIZE, hex);
+		json_add_str(o, "report_hex", hex);
+		json_object_object_add(o, "certs_size",
+				       a->certs ? json_object_new_int64((int64_t)reply->certs_len) :
+						  NULL);
+		json_object_object_add(o, "report", report_to_json(&rep));
+		print_json(o);
+		json_object_put(o);
+	} else if (a->out && strcmp(a->out, "-") == 0) {
+		return; /* the report itself went to stdout */
+	} else if (a->out) {
+		printf("%s: a version %u report for VMPL %u from %s%s%s\n", a->out, rep.version,
+		       rep.vmpl, snpm_guest_interface_name(reply->interface),
+		       a->certs ? ", certificates in " : "", a->certs ? a->certs : "");
+	} else {
+		report_print_human(&rep);
+	}
+}
+
+int cmd_report_get(int argc, char **argv)
+{
+	struct get_args a = { 0 };
+	struct snpm_report_request req;
+	struct snpm_report_reply reply = { 0 };
+	struct snpm_error err;
+	struct snpm_report rep;
+	char *pos[1];
+	size_t n_pos;
+	int r = opts_parse(&get_syntax, argc, argv, NULL, &a, pos, &n_pos);
+
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	if (a.out && a.certs && strcmp(a.out, a.certs) == 0) {
+		usage_error("report get: -o and --certs name the same file");
+		return EXIT_USAGE;
+	}
+	r = build_request(&a, &req);
+	if (r == 0 && snpm_report_request(&req, &reply, &err) < 0)
+		r = report("report get", &err);
+	if (r == 0 && snpm_report_parse(reply.report, SNPM_REPORT_SIZE, &rep, &err) < 0)
+		r = report("report get: the report", &err);
+	if (r == 0 && a.certs && !reply.certs_len) {
+		fprintf(stderr,
+			"%s: report get: the host provided no certificates (fetch them from AMD's "
+			"KDS: snpmeasure report kds)\n",
+			PROG);
+		r = EXIT_FAIL;
+	}
+	if (r == 0)
+		r = write_outputs(&a, &reply);
+	if (r == 0)
+		print_reply(&a, &reply);
+	snpm_report_reply_free(&reply);
+	return r;
+}
