@@ -20,15 +20,20 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include <snpm/dstack.h>
 #include <snpm/image.h>
+#include <snpm/ovmf.h>
 #include <snpm/measure.h>
 
 #include "../core/core.h"
 #include "bundle.h"
 
 const char *const bundle_artifact_keys[N_ARTIFACTS] = { "kernel", "initramfs", "rootfs", "ovmf" };
-const char *const bundle_artifact_files[N_ARTIFACTS] = { "kernel", "initramfs", "rootfs.img",
-							 "OVMF.fd" };
+const char *const bundle_artifact_files[2][N_ARTIFACTS] = {
+	[SNPM_BUNDLE_SNPIMAGE] = { "kernel", "initramfs", "rootfs.img", "OVMF.fd" },
+	[SNPM_BUNDLE_DSTACK] = { "bzImage", "initramfs.cpio.gz", "rootfs.img.verity",
+				 "ovmf-sev.fd" },
+};
 
 /* Bundle files are regular files, never followed out of the bundle through a link. */
 int bundle_file_digest(const char *path, struct digest *d, struct snpm_error *reterr)
@@ -230,7 +235,7 @@ static int place_artifacts(struct build *b, struct snpm_error *reterr)
 	int r = 0;
 
 	for (int i = 0; r == 0 && i < N_ARTIFACTS; i++) {
-		char *dst = bundle_join(b->dir, bundle_artifact_files[i]);
+		char *dst = bundle_join(b->dir, bundle_artifact_files[b->spec->layout][i]);
 		r = dst ? place[i](b, dst, reterr) :
 			  snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 		if (r == 0)
@@ -257,12 +262,13 @@ static int read_firmware(const char *path, struct snpm_measure_config *cfg, uint
 }
 
 /* The SNP measurement config for a bundle's kernel, initramfs, firmware and cmdline. */
-int bundle_config(const char *dir, const char *cmdline, struct snpm_measure_config *cfg,
-		  uint8_t **fw, struct snpm_error *reterr)
+int bundle_config(const char *dir, enum snpm_bundle_layout layout, const char *cmdline,
+		  struct snpm_measure_config *cfg, uint8_t **fw, struct snpm_error *reterr)
 {
+	const char *const *names = bundle_artifact_files[layout];
 	struct digest k = { 0 }, i = { 0 };
-	char *kp = bundle_join(dir, "kernel"), *ip = bundle_join(dir, "initramfs"),
-	     *op = bundle_join(dir, "OVMF.fd");
+	char *kp = bundle_join(dir, names[ART_KERNEL]),
+	     *ip = bundle_join(dir, names[ART_INITRAMFS]), *op = bundle_join(dir, names[ART_OVMF]);
 	int r = kp && ip && op ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -329,14 +335,15 @@ static int write_row(void *arg, const struct snpm_sweep_row *row)
 }
 
 /* Measures every configuration of the space from the bundle's files into dir/ROWS. */
-static int write_rows(const char *dir, const char *cmdline, const struct snpm_sweep_space *space,
-		      const char *const *names, uint64_t *ret_count, struct snpm_error *reterr)
+static int write_rows(const char *dir, const struct snpm_bundle_spec *spec, const char *cmdline,
+		      uint64_t *ret_count, struct snpm_error *reterr)
 {
-	struct row_writer w = { .names = names };
+	struct row_writer w = { .names = spec->vcpu_type_names };
+	const struct snpm_sweep_space *space = spec->space;
 	struct snpm_measure_config cfg;
 	char *path = bundle_join(dir, ROWS);
 	uint8_t *fw = NULL;
-	int r = path ? bundle_config(dir, cmdline, &cfg, &fw, reterr) :
+	int r = path ? bundle_config(dir, spec->layout, cmdline, &cfg, &fw, reterr) :
 		       snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 
 	if (r == 0)
@@ -443,7 +450,9 @@ static struct json_object *artifacts_json(const struct build *b)
 	for (int i = 0; i < N_ARTIFACTS; i++) {
 		struct json_object *a = json_object_new_object();
 		snpm_hex_encode(b->art[i].sha256, SNPM_SHA256_SIZE, hex);
-		json_object_object_add(a, "file", json_object_new_string(bundle_artifact_files[i]));
+		json_object_object_add(
+			a, "file",
+			json_object_new_string(bundle_artifact_files[b->spec->layout][i]));
 		json_object_object_add(a, "sha256", json_object_new_string(hex));
 		json_object_object_add(a, "size", json_object_new_int64((int64_t)b->art[i].size));
 		json_object_object_add(o, bundle_artifact_keys[i], a);
@@ -469,6 +478,8 @@ static int write_manifest(struct build *b, uint64_t rows, struct snpm_error *ret
 	int r;
 
 	json_object_object_add(m, "format", json_object_new_string(MANIFEST_FORMAT));
+	if (s->layout == SNPM_BUNDLE_DSTACK)
+		json_object_object_add(m, "layout", json_object_new_string("dstack"));
 	json_object_object_add(m, "tool", json_object_new_string(s->tool ? s->tool : "unknown"));
 	json_object_object_add(m, "library", json_object_new_string(snpm_version()));
 	json_object_object_add(m, "zlib", json_object_new_string(snpm_zlib_version()));
@@ -523,7 +534,122 @@ static int check_spec(const struct snpm_bundle_spec *s, const char *out_dir,
 	    !s->cmdline_template || !s->space)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "a bundle needs kernel, initramfs, rootfs, ovmf, cmdline, space");
+	if (s->layout != SNPM_BUNDLE_SNPIMAGE && s->layout != SNPM_BUNDLE_DSTACK)
+		return snpm_fail(reterr, SNPM_EINVAL, "unknown bundle layout %d", (int)s->layout);
+	/* dstack names its rootfs by the hash on the command line, and trims the line. */
+	if (s->layout == SNPM_BUNDLE_DSTACK &&
+	    !strstr(s->cmdline_template, "dstack.rootfs_hash={roothash}"))
+		return snpm_fail(
+			reterr, SNPM_EINVAL,
+			"the dstack layout needs dstack.rootfs_hash={roothash} in the cmdline");
 	return 0;
+}
+
+/* ---- dstack's layout ---- */
+
+static int dstack_metadata(const char *cmdline, char **ret, struct snpm_error *reterr)
+{
+	const char *const *names = bundle_artifact_files[SNPM_BUNDLE_DSTACK];
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "bios-sev", json_object_new_string(names[ART_OVMF]));
+	json_object_object_add(m, "kernel", json_object_new_string(names[ART_KERNEL]));
+	json_object_object_add(m, "cmdline", json_object_new_string(cmdline));
+	json_object_object_add(m, "initrd", json_object_new_string(names[ART_INITRAMFS]));
+	json_object_object_add(m, "rootfs", json_object_new_string(names[ART_ROOTFS]));
+	if (asprintf(ret, "%s\n",
+		     json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+		*ret = NULL;
+	json_object_put(m);
+	return *ret ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+}
+
+static bool trimmed(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && !strchr(" \t\n\r\v\f", s[0]) && !strchr(" \t\n\r\v\f", s[n - 1]);
+}
+
+int bundle_dstack_files(const char *dir, const char *cmdline, char **metadata, uint8_t **cbor,
+			size_t *cbor_len, struct snpm_error *reterr)
+{
+	struct snpm_dstack_image_measurement im = { .cmdline = cmdline };
+	struct snpm_measure_config cfg;
+	struct snpm_ovmf_info info;
+	uint8_t *fw = NULL;
+	int r = trimmed(cmdline) ? 0 :
+				   snpm_fail(reterr, SNPM_EINVAL,
+					     "dstack trims the command line: it must not start or "
+					     "end with whitespace");
+
+	*metadata = NULL;
+	*cbor = NULL;
+	if (r == 0)
+		r = bundle_config(dir, SNPM_BUNDLE_DSTACK, cmdline, &cfg, &fw, reterr);
+	if (r == 0)
+		r = about(bundle_artifact_files[SNPM_BUNDLE_DSTACK][ART_OVMF],
+			  snpm_ovmf_parse(cfg.firmware, cfg.firmware_len, &info, reterr), reterr);
+	if (r == 0)
+		r = snpm_measure_firmware(cfg.firmware, cfg.firmware_len, im.ovmf_hash, reterr);
+	if (r == 0) {
+		memcpy(im.kernel_hash, cfg.kernel_sha256, 32);
+		memcpy(im.initrd_hash, cfg.initrd_sha256, 32);
+		im.hashes_table_gpa = info.hashes_table_gpa;
+		im.reset_eip = info.reset_eip;
+		im.sections = info.sections;
+		im.n_sections = info.n_sections;
+		r = snpm_dstack_cbor_write(&im, cbor, cbor_len, reterr);
+	}
+	if (r == 0)
+		r = dstack_metadata(cmdline, metadata, reterr);
+	free(fw);
+	return r;
+}
+
+/* metadata.json, measurement.snp.cbor, then sha256sum.txt over them and the kernel and
+ * initramfs (in assemble.sh's order) and digest.txt; then read back as dstack would. */
+static int write_dstack(const char *dir, const char *cmdline, struct snpm_error *reterr)
+{
+	static const char *const listed[] = { "bzImage", "initramfs.cpio.gz", DSTACK_METADATA,
+					      SNPM_DSTACK_SNP_CBOR };
+	char *metadata = NULL, sums[1024], hex[66];
+	uint8_t *cbor = NULL, hash[32];
+	size_t cbor_len = 0, n = 0;
+	char *path = NULL;
+	int r = bundle_dstack_files(dir, cmdline, &metadata, &cbor, &cbor_len, reterr);
+
+	if (r == 0)
+		r = write_text_file(dir, DSTACK_METADATA, metadata, reterr);
+	if (r == 0 && !(path = bundle_join(dir, SNPM_DSTACK_SNP_CBOR)))
+		r = snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	if (r == 0)
+		r = about(SNPM_DSTACK_SNP_CBOR,
+			  snpm_io_write_file(path, cbor, cbor_len, 0644, reterr), reterr);
+	for (size_t i = 0; r == 0 && i < sizeof(listed) / sizeof(listed[0]); i++) {
+		struct digest d;
+		char *p = bundle_join(dir, listed[i]);
+		r = p ? bundle_file_digest(p, &d, reterr) : SNPM_ENOMEM;
+		free(p);
+		snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
+		n += (size_t)snprintf(sums + n, sizeof(sums) - n, "%s  %s\n", hex, listed[i]);
+	}
+	if (r == 0)
+		r = write_text_file(dir, SUMS, sums, reterr);
+	if (r == 0 && EVP_Digest(sums, n, hash, NULL, EVP_sha256(), NULL) != 1)
+		r = snpm_fail(reterr, SNPM_ECRYPTO, "SHA-256 failed");
+	snpm_hex_encode(hash, 32, hex);
+	strcat(hex, "\n");
+	if (r == 0)
+		r = write_text_file(dir, DSTACK_DIGEST, hex, reterr);
+	/* What dstack's verifier reads: the folder must pass our reading of it. */
+	if (r == 0)
+		r = snpm_dstack_image_read(dir, hash, NULL, reterr);
+	free(path);
+	free(metadata);
+	free(cbor);
+	return r;
 }
 
 int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
@@ -553,14 +679,12 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 		r = bundle_fill_template(spec->cmdline_template, b.roothash, b.rootfs.data_size,
 					 &b.cmdline, reterr);
 	if (r == 0)
-		r = about(spec->ovmf,
-			  write_rows(b.dir, b.cmdline, spec->space, spec->vcpu_type_names, &rows,
-				     reterr),
-			  reterr);
+		r = about(spec->ovmf, write_rows(b.dir, spec, b.cmdline, &rows, reterr), reterr);
 	if (r == 0)
 		r = write_manifest(&b, rows, reterr);
 	if (r == 0)
-		r = write_sums(b.dir, reterr);
+		r = spec->layout == SNPM_BUNDLE_DSTACK ? write_dstack(b.dir, b.cmdline, reterr) :
+							 write_sums(b.dir, reterr);
 	if (r == 0)
 		r = about(out_dir, snpm_io_dir_commit(&dir, reterr), reterr);
 	else

@@ -21,7 +21,16 @@
 /* The files of a bundle, in manifest and sha256sum.txt order. */
 #define N_ARTIFACTS 4
 extern const char *const bundle_artifact_keys[N_ARTIFACTS];
-extern const char *const bundle_artifact_files[N_ARTIFACTS];
+/* The artifacts' file names per layout (enum snpm_bundle_layout). */
+extern const char *const bundle_artifact_files[2][N_ARTIFACTS];
+#define ART_KERNEL 0
+#define ART_INITRAMFS 1
+#define ART_ROOTFS 2
+#define ART_OVMF 3
+
+/* dstack's layout: its own metadata and checksum files. */
+#define DSTACK_METADATA "metadata.json"
+#define DSTACK_DIGEST "digest.txt"
 
 struct digest {
 	uint8_t sha256[SNPM_SHA256_SIZE];
@@ -41,8 +50,12 @@ int bundle_fill_template(const char *tpl, const char *roothash, uint64_t datasiz
 			 struct snpm_error *reterr);
 /* The SNP measurement config for a bundle's kernel, initramfs, firmware and cmdline; *fw holds
  * the firmware (free() it). */
-int bundle_config(const char *dir, const char *cmdline, struct snpm_measure_config *cfg,
-		  uint8_t **fw, struct snpm_error *reterr);
+int bundle_config(const char *dir, enum snpm_bundle_layout layout, const char *cmdline,
+		  struct snpm_measure_config *cfg, uint8_t **fw, struct snpm_error *reterr);
+/* dstack's layout: the metadata.json text and measurement.snp.cbor bytes for the bundle's files
+ * and cmdline, as dstack-mr computes them for an image folder (free() both). */
+int bundle_dstack_files(const char *dir, const char *cmdline, char **metadata, uint8_t **cbor,
+			size_t *cbor_len, struct snpm_error *reterr);
 /* A text file read a line at a time through a fixed buffer (memory flat in its length). */
 struct bundle_lines {
 	struct snpm_io_in in; /* opened by the caller */

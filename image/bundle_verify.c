@@ -15,12 +15,16 @@
 #include <json-c/json.h>
 
 #include "../core/core.h"
+#include <snpm/dstack.h>
+
 #include "bundle.h"
 
 struct checker {
 	snpm_bundle_problem_fn fn;
 	void *arg;
 	unsigned problems;
+	enum snpm_bundle_layout layout;
+	const char *const *files; /* the artifacts' names in this layout */
 };
 
 __attribute__((format(printf, 3, 4))) static void problem(struct checker *c, const char *what,
@@ -63,21 +67,20 @@ static void check_artifacts(const char *dir, struct json_object *m, struct check
 	for (int i = 0; i < N_ARTIFACTS; i++) {
 		struct json_object *a = json_object_object_get(arts, bundle_artifact_keys[i]);
 		const char *want = jstr(a, "sha256");
-		char *path = bundle_join(dir, bundle_artifact_files[i]);
+		char *path = bundle_join(dir, c->files[i]);
 		struct digest d;
 		struct snpm_error err;
 		if (!want || !path) {
 			problem(c, bundle_artifact_keys[i], "missing from the manifest");
 		} else if (bundle_file_digest(path, &d, &err) < 0) {
-			problem(c, bundle_artifact_files[i], "%s", err.message);
+			problem(c, c->files[i], "%s", err.message);
 		} else {
 			snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
 			if (strcmp(hex, want) != 0)
-				problem(c, bundle_artifact_files[i],
-					"sha256 %s, the manifest says %s", hex, want);
+				problem(c, c->files[i], "sha256 %s, the manifest says %s", hex,
+					want);
 			if ((int64_t)d.size != jint(a, "size"))
-				problem(c, bundle_artifact_files[i],
-					"%llu bytes, the manifest says %lld",
+				problem(c, c->files[i], "%llu bytes, the manifest says %lld",
 					(unsigned long long)d.size, (long long)jint(a, "size"));
 		}
 		free(path);
@@ -133,11 +136,14 @@ static void check_sums(const char *dir, struct checker *c)
 	free(text);
 }
 
-/* A bundle holds its six files and nothing else: anything more is reported, never ignored. */
+/* A bundle holds its files and nothing else: anything more is reported, never ignored. */
 static void check_extras(const char *dir, struct checker *c)
 {
-	static const char *const known[] = { "kernel", "initramfs", "rootfs.img", "OVMF.fd",
-					     MANIFEST, ROWS,	    SUMS };
+	const char *known[] = {
+		c->files[0], c->files[1], c->files[2],	   c->files[3],	  MANIFEST,
+		ROWS,	     SUMS,	  DSTACK_METADATA, DSTACK_DIGEST, SNPM_DSTACK_SNP_CBOR
+	};
+	size_t n_known = c->layout == SNPM_BUNDLE_DSTACK ? 10 : 7;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
@@ -147,7 +153,7 @@ static void check_extras(const char *dir, struct checker *c)
 	}
 	while ((e = readdir(d))) {
 		bool ours = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-		for (size_t i = 0; !ours && i < sizeof(known) / sizeof(known[0]); i++)
+		for (size_t i = 0; !ours && i < n_known; i++)
 			ours = strcmp(e->d_name, known[i]) == 0;
 		if (!ours)
 			problem(c, e->d_name, "is not part of a bundle");
@@ -161,7 +167,7 @@ static void check_verity(const char *dir, struct json_object *m, struct checker 
 	struct snpm_verity_params p;
 	uint8_t root[SNPM_VERITY_MAX_DIGEST];
 	const char *salt = jstr(v, "salt"), *rh = jstr(v, "root_hash");
-	char *img = bundle_join(dir, "rootfs.img");
+	char *img = bundle_join(dir, c->files[ART_ROOTFS]);
 	struct snpm_verity_mismatch miss;
 	struct snpm_error err;
 	size_t rlen = rh ? strlen(rh) / 2 : 0;
@@ -174,7 +180,7 @@ static void check_verity(const char *dir, struct json_object *m, struct checker 
 	    !snpm_hex_decode(salt, p.salt, p.salt_len))
 		problem(c, "verity", "the manifest's verity parameters are unreadable");
 	else if (snpm_verity_verify(img, img, &p, root, rlen, &miss, &err) < 0)
-		problem(c, "rootfs.img", "%s", err.message);
+		problem(c, c->files[ART_ROOTFS], "%s", err.message);
 	free(img);
 }
 
@@ -298,7 +304,7 @@ static void check_measurements(const char *dir, struct json_object *m, struct ch
 	} else {
 		rc->names = sb->names;
 		rc->c = c;
-		if (bundle_config(dir, cmd, &cfg, &fw, &err) < 0 ||
+		if (bundle_config(dir, c->layout, cmd, &cfg, &fw, &err) < 0 ||
 		    snpm_sweep(&cfg, &sb->sp, compare_row, rc, &err) < 0)
 			problem(c, "measurements", "%s", err.message);
 		if (bundle_next_line(&rc->lines) || rc->lines.failed)
@@ -318,10 +324,40 @@ static void check_measurements(const char *dir, struct json_object *m, struct ch
 	free(sb);
 }
 
+/* dstack's layout: metadata.json and measurement.snp.cbor are what the bundle's files give, and
+ * the folder reads as dstack's verifier reads it (digest.txt, sha256sum.txt). */
+static void check_dstack(const char *dir, struct json_object *m, struct checker *c)
+{
+	const char *cmd = jstr(m, "cmdline");
+	struct snpm_error err = { 0 };
+	char *metadata = NULL, *have_meta = bundle_text(dir, DSTACK_METADATA, &err);
+	uint8_t *cbor = NULL, *have_cbor = NULL, hash[32];
+	size_t cbor_len = 0, have_len = 0;
+	char *path = bundle_join(dir, SNPM_DSTACK_SNP_CBOR);
+
+	if (!cmd || bundle_dstack_files(dir, cmd, &metadata, &cbor, &cbor_len, &err) < 0) {
+		problem(c, "dstack", "cannot recompute its files: %s",
+			cmd ? err.message : "no cmdline in the manifest");
+	} else {
+		if (!have_meta || strcmp(have_meta, metadata) != 0)
+			problem(c, DSTACK_METADATA,
+				"is not what the bundle's files and cmdline give");
+		if (!path ||
+		    snpm_io_read_all(path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, 1u << 20, &have_cbor,
+				     &have_len, &err) < 0 ||
+		    have_len != cbor_len || memcmp(have_cbor, cbor, cbor_len) != 0)
+			problem(c, SNPM_DSTACK_SNP_CBOR,
+				"is not what the bundle's firmware, kernel, initramfs and cmdline give");
+	}
+	if (snpm_dstack_image_read(dir, hash, NULL, &err) < 0)
+		problem(c, "dstack", "%s", err.message);
+	free(metadata), free(have_meta), free(cbor), free(have_cbor), free(path);
+}
+
 int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
 		       struct snpm_error *reterr)
 {
-	struct checker c = { fn, arg, 0 };
+	struct checker c = { .fn = fn, .arg = arg };
 	struct snpm_error err = { 0 };
 	char *text = dir ? bundle_text(dir, MANIFEST, &err) : NULL;
 	struct json_object *m = text ? json_tokener_parse(text) : NULL;
@@ -333,8 +369,19 @@ int snpm_bundle_verify(const char *dir, snpm_bundle_problem_fn fn, void *arg,
 		return snpm_fail(reterr, SNPM_EMALFORMED, "no readable %s manifest (format %s)",
 				 MANIFEST, MANIFEST_FORMAT);
 	}
+	const char *layout = jstr(m, "layout");
+	if (layout && strcmp(layout, "dstack") != 0) {
+		json_object_put(m);
+		return snpm_fail(reterr, SNPM_EMALFORMED, "%s: unknown layout '%s'", MANIFEST,
+				 layout);
+	}
+	c.layout = layout ? SNPM_BUNDLE_DSTACK : SNPM_BUNDLE_SNPIMAGE;
+	c.files = bundle_artifact_files[c.layout];
 	check_artifacts(dir, m, &c);
-	check_sums(dir, &c);
+	if (c.layout == SNPM_BUNDLE_DSTACK)
+		check_dstack(dir, m, &c);
+	else
+		check_sums(dir, &c);
 	check_verity(dir, m, &c);
 	check_cmdline(m, &c);
 	check_measurements(dir, m, &c);

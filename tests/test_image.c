@@ -1194,6 +1194,113 @@ static void test_superblock_refusals(void **state)
 	free(path);
 }
 
+/* SHA-256 of a file, as lower-case hex. */
+static void file_sha256_hex(const char *path, char out[65])
+{
+	size_t len;
+	uint8_t *data = tu_read_file(path, &len), h[32];
+
+	assert_non_null(data);
+	assert_int_equal(EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL), 1);
+	tu_hex(h, 32, out);
+	free(data);
+}
+
+/* dstack's layout: the image folder dstack's verifier reads, with our predictions beside it. */
+static void test_bundle_dstack(void **state)
+{
+	static const uint32_t vcpus[] = { 2 }, sigs[] = { 0x800f12, 0xa10f10 };
+	static const uint64_t feats[] = { 0x1 };
+	static const enum snpm_vmm vmms[] = { SNPM_VMM_QEMU };
+	static const char *const listed[] = { "bzImage", "initramfs.cpio.gz", "metadata.json",
+					      "measurement.snp.cbor" };
+	struct snpm_sweep_space sp = { vcpus, 1, sigs, 2, feats, 1, vmms, 1 };
+	char *kernel = make_bzimage("bz-dstack", 3, 65536), *ovmf = path_in("dstack-ovmf.fd");
+	char *init = path_in("dstack-init"), *root = path_in("dstack-root");
+	char *out = path_in("dstack-bundle"), *bad = path_in("dstack-bad"), path[1024], hex[65];
+	char want_sums[1024] = "";
+	struct snpm_bundle_spec s;
+	struct snpm_error err;
+	struct problems pr = { 0 };
+	struct snpm_spec *spec = NULL;
+	uint8_t os_hash[32];
+
+	(void)state;
+	tu_need_program("/usr/bin/mksquashfs", "squashfs-tools");
+	write_kat_firmware(ovmf);
+	make_tree_a(init);
+	make_rootfs_tree(root, false);
+	bundle_spec(&s, kernel, init, root, ovmf, &sp);
+	s.layout = SNPM_BUNDLE_DSTACK;
+	if (snpm_bundle_create(&s, out, &err) != 0)
+		fail_msg("bundle: %s", err.message);
+	/* sha256sum.txt lists the four files in assemble.sh's order; digest.txt is its hash. */
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", out, listed[i]);
+		file_sha256_hex(path, hex);
+		snprintf(want_sums + strlen(want_sums), sizeof(want_sums) - strlen(want_sums),
+			 "%s  %s\n", hex, listed[i]);
+	}
+	snprintf(path, sizeof(path), "%s/sha256sum.txt", out);
+	size_t len;
+	char *sums = (char *)tu_read_file(path, &len);
+	assert_int_equal(len, strlen(want_sums));
+	assert_memory_equal(sums, want_sums, len);
+	free(sums);
+	file_sha256_hex(path, hex);
+	snprintf(path, sizeof(path), "%s/digest.txt", out);
+	char *digest = (char *)tu_read_file(path, &len);
+	assert_int_equal(len, 65);
+	assert_memory_equal(digest, hex, 64);
+	assert_int_equal(digest[64], '\n');
+	free(digest);
+	/* Read as dstack's verifier reads it; the CBOR carries the bundle's own files. */
+	assert_int_equal(snpm_dstack_image_read(out, os_hash, &spec, &err), 0);
+	tu_hex(os_hash, 32, path);
+	assert_memory_equal(path, hex, 64);
+	snprintf(path, sizeof(path), "%s/bzImage", out);
+	file_sha256_hex(path, hex);
+	char got[65];
+	tu_hex(spec->kernel_sha256, 32, got);
+	assert_string_equal(got, hex);
+	snprintf(path, sizeof(path), "%s/initramfs.cpio.gz", out);
+	file_sha256_hex(path, hex);
+	tu_hex(spec->initrd_sha256, 32, got);
+	assert_string_equal(got, hex);
+	assert_non_null(strstr(spec->cmdline, "dstack.rootfs_hash="));
+	snpm_spec_free(spec);
+	/* Measuring the folder as dstack would equals the prediction in measurements.jsonl. */
+	snprintf(path, sizeof(path), "%s/measurements.jsonl", out);
+	char *rows = (char *)tu_read_file(path, &len);
+	rows = realloc(rows, len + 1);
+	rows[len] = '\0';
+	struct tu_run r = tu_cli_in(NULL, "-q", "--spec", out, "--vcpus", "2", "--vcpu-type",
+				    "EPYC-Genoa", NULL);
+	char *m = tu_capture(r);
+	m[96] = '\0';
+	char *row = strstr(rows, "\"vcpu_sig\":\"0xa10f10\"");
+	assert_non_null(row);
+	assert_non_null(strstr(row, m));
+	free(m), free(rows);
+	/* verify holds; it catches a changed CBOR or metadata.json. */
+	assert_int_equal(snpm_bundle_verify(out, note_problem, &pr, &err), 0);
+	static const char *const changed[] = { "measurement.snp.cbor", "metadata.json" };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", out, changed[i]);
+		flip_bit(path, 10, 1);
+		memset(&pr, 0, sizeof(pr));
+		assert_int_equal(snpm_bundle_verify(out, note_problem, &pr, &err), SNPM_EVERIFY);
+		assert_non_null(strstr(pr.first, changed[i]));
+		flip_bit(path, 10, 1);
+	}
+	/* dstack requires the rootfs hash on the command line. */
+	s.cmdline_template = "console=ttyS0 root=/dev/vda";
+	assert_int_equal(snpm_bundle_create(&s, bad, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "dstack.rootfs_hash={roothash}"));
+	assert_int_equal(access(bad, F_OK), -1);
+	free(kernel), free(ovmf), free(init), free(root), free(out), free(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1217,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_info),
 		cmocka_unit_test(test_rootfs_reproducible),
 		cmocka_unit_test(test_bundle),
+		cmocka_unit_test(test_bundle_dstack),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -30,7 +30,7 @@ struct bundle_args {
 };
 
 /* Options a handler reads (ids past 255). */
-enum { B_FEATURES = 256, B_FS };
+enum { B_FEATURES = 256, B_FS, B_LAYOUT };
 
 #define B_STR(lname, short_id, member, mv, text) \
 	OPT_STR(lname, short_id, struct bundle_args, member, mv, text)
@@ -52,6 +52,9 @@ static const struct opt_doc bundle_opts[] = {
 	OPT_HANDLER("guest-features", B_FEATURES, "LIST", "repeatable (default 0x1)"),
 	B_STR("vmm-type", 0, text.vmms, "LIST", "QEMU,ec2,gce (default QEMU)"),
 	OPT_HANDLER("fs", B_FS, "KIND", "rootfs image type: squashfs (default) or erofs"),
+	OPT_HANDLER("layout", B_LAYOUT, "snpimage|dstack",
+		    "file names and checksums: ours (default), or dstack's image folder "
+		    "(metadata.json, measurement.snp.cbor, sha256sum.txt, digest.txt)"),
 	B_STR("seed", 0, spec.seed, "S", "verity salt/UUID seed (default fixed, reproducible)"),
 	B_STR("source-date-epoch", 0, epoch, "N",
 	      "timestamps (default $SOURCE_DATE_EPOCH, else 0)"),
@@ -74,6 +77,14 @@ static int bundle_option(void *ctx, int c, const char *arg)
 
 	if (c == B_FS)
 		return parse_fs(arg, &b->spec.fs);
+	if (c == B_LAYOUT) {
+		if (strcmp(arg, "snpimage") == 0 || strcmp(arg, "dstack") == 0) {
+			b->spec.layout = arg[0] == 'd' ? SNPM_BUNDLE_DSTACK : SNPM_BUNDLE_SNPIMAGE;
+			return 0;
+		}
+		usage_error("bundle: --layout '%s' is not snpimage or dstack", arg);
+		return 2;
+	}
 	if (b->text.n_features == 16) {
 		usage_error("bundle: --guest-features given more than 16 times");
 		return 2;

@@ -200,6 +200,15 @@ SNPM_EXPORT int snpm_rootfs_create(const char *dir, const char *out,
 
 /* ---- bundles: the boot chain with its predicted measurements ---- */
 
+/* How a bundle names its files. */
+enum snpm_bundle_layout {
+	SNPM_BUNDLE_SNPIMAGE = 0, /* kernel, initramfs, rootfs.img, OVMF.fd, sha256sum.txt */
+	/* dstack's image folder: bzImage, initramfs.cpio.gz, rootfs.img.verity, ovmf-sev.fd,
+	 * metadata.json, measurement.snp.cbor, sha256sum.txt (dstack's) and digest.txt
+	 * (os_image_hash); the cmdline must carry dstack.rootfs_hash={roothash}. */
+	SNPM_BUNDLE_DSTACK = 1,
+};
+
 struct snpm_bundle_spec {
 	const char *kernel; /* a bzImage */
 	const char *initramfs; /* a file, or a folder to pack */
@@ -212,6 +221,7 @@ struct snpm_bundle_spec {
 	const struct snpm_sweep_space *space; /* the configurations to predict */
 	const char *const *vcpu_type_names; /* per signature, or NULL entries */
 	const char *tool; /* e.g. "snpimage 0.1.0", recorded in the manifest */
+	enum snpm_bundle_layout layout;
 };
 
 /*
