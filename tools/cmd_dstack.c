@@ -148,7 +148,7 @@ static int dstack_image(int argc, char **argv)
 	struct snpm_error err;
 	uint8_t hash[32];
 	bool json = false;
-	char *pos[1], hex[65];
+	char *pos[1], hex[2 * SNPM_LD_SIZE + 1];
 	size_t n_pos;
 	int r = opts_parse(&image_syntax, argc, argv, NULL, &json, pos, &n_pos);
 
