@@ -377,6 +377,22 @@ int snpm_verity_read_superblock(const char *path, uint64_t offset, struct snpm_v
 	return r;
 }
 
+int snpm_verity_tree_blocks(const struct snpm_verity_params *p, uint64_t *ret,
+			    struct snpm_error *reterr)
+{
+	struct shape s;
+	int r;
+
+	if (!p || !ret || !p->data_blocks)
+		return snpm_fail(reterr, SNPM_EINVAL, "no parameters or no data blocks");
+	r = check_params(p, reterr);
+	if (r == 0)
+		r = compute_shape(p, p->data_blocks, &s, reterr);
+	if (r == 0)
+		*ret = s.end_block - s.first_block;
+	return r;
+}
+
 int snpm_verity_derive(const char *seed, uint8_t ret_salt[32], uint8_t ret_uuid[16],
 		       struct snpm_error *reterr)
 {

@@ -279,6 +279,75 @@ static void test_param_refusals(void **state)
 	free(data), free(hash);
 }
 
+/* verity dump prints what veritysetup dump prints, for trees veritysetup made. */
+static void test_verity_dump(void **state)
+{
+	static const char *const variants[][8] = {
+		{ NULL },
+		{ "--hash", "sha512", "--format", "0", NULL },
+		{ "--salt", "-", "--data-block-size", "512", "--hash-block-size", "1024", NULL },
+		{ "--data-blocks", "300", NULL },
+	};
+	char *data = path_in("dump.img"), *hash = path_in("dump.hash");
+	uint8_t *d = tu_stream("verity-dump", 4096 * 555);
+
+	(void)state;
+	tu_need_program(VERITYSETUP, "cryptsetup-bin");
+	tu_write_file(data, d, 4096 * 555);
+	free(d);
+	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		const char *fmt[16] = { VERITYSETUP, "format", data, hash };
+		size_t n = 4;
+		for (size_t i = 0; variants[v][i]; i++)
+			fmt[n++] = variants[v][i];
+		struct tu_run r;
+		tu_run((char *const *)fmt, &r);
+		assert_int_equal(r.status, 0);
+		tu_run_free(&r);
+		const char *ref[] = { VERITYSETUP, "dump", hash, NULL };
+		tu_run((char *const *)ref, &r);
+		assert_int_equal(r.status, 0);
+		const char *ours[] = { SNPM_IMAGE_CLI, "verity", "dump", hash, NULL };
+		struct tu_run o;
+		tu_run((char *const *)ours, &o);
+		assert_int_equal(o.status, 0);
+		assert_string_equal(o.out, r.out);
+		tu_run_free(&r), tu_run_free(&o);
+	}
+	/* A tree inside the data file: no hash device size, as veritysetup. */
+	const char *fmt[] = { VERITYSETUP, "format", data, data, "--hash-offset", "2273280", NULL };
+	struct tu_run r, o;
+	tu_run((char *const *)fmt, &r);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	const char *ref[] = { VERITYSETUP, "dump", data, "--hash-offset", "2273280", NULL };
+	const char *ours[] = { SNPM_IMAGE_CLI,	"verity",  "dump", data,
+			       "--hash-offset", "2273280", NULL };
+	tu_run((char *const *)ref, &r);
+	tu_run((char *const *)ours, &o);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, r.out);
+	assert_null(strstr(o.out, "Hash device size"));
+	tu_run_free(&r), tu_run_free(&o);
+	/* JSON, and a file that holds no superblock. */
+	const char *js[] = { SNPM_IMAGE_CLI,  "verity",	 "dump",   data,
+			     "--hash-offset", "2273280", "--json", NULL };
+	tu_run((char *const *)js, &o);
+	struct json_object *j = json_tokener_parse(o.out);
+	assert_int_equal(json_object_get_int64(json_object_object_get(j, "data_blocks")), 555);
+	assert_string_equal(json_object_get_string(json_object_object_get(j, "hash_algorithm")),
+			    "sha256");
+	json_object_put(j);
+	tu_run_free(&o);
+	const char *bad[] = { SNPM_IMAGE_CLI, "verity", "dump", data, NULL };
+	tu_run((char *const *)bad, &o);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.out, "");
+	assert_non_null(strstr(o.err, "dump.img"));
+	tu_run_free(&o);
+	free(data), free(hash);
+}
+
 /* Live comparisons with veritysetup on parameters the KAT file does not pin. */
 static void test_against_veritysetup(void **state)
 {
@@ -1325,6 +1394,7 @@ int main(void)
 		cmocka_unit_test(test_rootfs_reproducible),
 		cmocka_unit_test(test_bundle),
 		cmocka_unit_test(test_bundle_dstack),
+		cmocka_unit_test(test_verity_dump),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

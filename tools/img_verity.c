@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* snpimage verity format|verify. */
+/* snpimage verity format|verify|dump. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -120,7 +120,8 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 static void verity_help(void)
 {
 	printf("Usage: %s verity format DATA HASH [options]\n"
-	       "       %s verity verify DATA HASH ROOTHASH [options]\n\n"
+	       "       %s verity verify DATA HASH ROOTHASH [options]\n"
+	       "       %s verity dump HASH [--hash-offset N] [--json]\n\n"
 	       "dm-verity hash trees byte-identical to veritysetup's, with its options:\n"
 	       "  --hash sha256|sha1|sha512   --data-block-size N   --hash-block-size N\n"
 	       "  --data-blocks N             --hash-offset N       --no-superblock\n"
@@ -133,7 +134,7 @@ static void verity_help(void)
 	       "                the guest's devices in the printed dm-mod.create= table and\n"
 	       "                veritysetup open line (default /dev/vda, /dev/vdb)\n"
 	       "HASH may be DATA itself, with --hash-offset, to append the tree to the data.\n",
-	       IMG_PROG, IMG_PROG);
+	       IMG_PROG, IMG_PROG, IMG_PROG);
 }
 
 static int on_verity_option(void *ctx, int id, const char *arg)
@@ -383,11 +384,94 @@ static int verity_verify(int argc, char **argv)
 	return 0;
 }
 
+/* ---- dump: the superblock as veritysetup dump (2.6, Debian 12) prints it ---- */
+
+struct dump_args {
+	uint64_t hash_offset;
+	bool json;
+};
+
+static const struct opt_doc dump_opts[] = {
+	OPT_NUM64("hash-offset", struct dump_args, hash_offset, "N", UINT64_MAX,
+		  "where the superblock is in HASH"),
+	OPT_BOOL("json", struct dump_args, json, "the superblock's fields as JSON"),
+};
+
+static const struct verb_syntax dump_syntax = {
+	.usage = "verity dump HASH [--hash-offset N] [--json]",
+	.about = "The verity superblock in HASH, as `veritysetup dump` prints it.",
+	OPTS_TABLE(dump_opts),
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+static int verity_dump(int argc, char **argv)
+{
+	struct dump_args a = { 0 };
+	struct snpm_verity_params p;
+	struct snpm_error err;
+	uint64_t blocks = 0;
+	char uuid[37], *salt, *pos[1];
+	size_t n_pos;
+	int r = opts_parse(&dump_syntax, argc, argv, NULL, &a, pos, &n_pos);
+
+	if (r)
+		return r == OPTS_HELP ? EXIT_OK : r;
+	if (snpm_verity_read_superblock(pos[0], a.hash_offset, &p, &err) < 0 ||
+	    snpm_verity_tree_blocks(&p, &blocks, &err) < 0)
+		return report(pos[0], &err);
+	snpm_uuid_format(p.uuid, uuid);
+	salt = malloc(2 * p.salt_len + 2);
+	if (!salt)
+		return EXIT_FAIL;
+	if (p.salt_len)
+		to_hex(p.salt, p.salt_len, salt);
+	else
+		strcpy(salt, "-");
+	/* The superblock rounded up to a hash block, then the tree. */
+	uint64_t device = (1 + blocks) * p.hash_block_size;
+	if (a.json) {
+		struct json_object *o = json_object_new_object();
+		json_add_str(o, "uuid", uuid);
+		json_object_object_add(o, "hash_type", json_object_new_int64(p.format));
+		json_object_object_add(o, "data_blocks",
+				       json_object_new_int64((int64_t)p.data_blocks));
+		json_object_object_add(o, "data_block_size",
+				       json_object_new_int64(p.data_block_size));
+		json_object_object_add(o, "hash_blocks", json_object_new_int64((int64_t)blocks));
+		json_object_object_add(o, "hash_block_size",
+				       json_object_new_int64(p.hash_block_size));
+		json_add_str(o, "hash_algorithm", snpm_hash_name(p.hash));
+		json_add_str(o, "salt", p.salt_len ? salt : "");
+		json_object_object_add(o, "hash_device_size",
+				       a.hash_offset ? NULL :
+						       json_object_new_int64((int64_t)device));
+		print_json(o);
+		json_object_put(o);
+	} else {
+		printf("VERITY header information for %s\n", pos[0]);
+		printf("UUID:            \t%s\n", uuid);
+		printf("Hash type:       \t%u\n", p.format);
+		printf("Data blocks:     \t%llu\n", (unsigned long long)p.data_blocks);
+		printf("Data block size: \t%u\n", p.data_block_size);
+		printf("Hash blocks:     \t%llu\n", (unsigned long long)blocks);
+		printf("Hash block size: \t%u\n", p.hash_block_size);
+		printf("Hash algorithm:  \t%s\n", snpm_hash_name(p.hash));
+		printf("Salt:            \t%s\n", salt);
+		/* veritysetup knows the hash device's size only when the area starts it. */
+		if (!a.hash_offset)
+			printf("Hash device size: \t%llu [bytes]\n", (unsigned long long)device);
+	}
+	free(salt);
+	return 0;
+}
+
 int cmd_verity(int argc, char **argv)
 {
 	static const struct verb_entry sub[] = {
 		{ "format", verity_format, "verity format DATA HASH [options]" },
 		{ "verify", verity_verify, "verity verify DATA HASH ROOTHASH [options]" },
+		{ "dump", verity_dump, "verity dump HASH [--hash-offset N] [--json]" },
 	};
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

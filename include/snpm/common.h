@@ -9,14 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <snpm/version.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define SNPM_VERSION_MAJOR 0
-#define SNPM_VERSION_MINOR 1
-#define SNPM_VERSION_PATCH 0
-#define SNPM_VERSION_STRING "0.1.0"
 
 /* Visibility: the library is built with -fvisibility=hidden; these are its exports. */
 #if defined(SNPM_BUILDING_LIBRARY)

@@ -87,6 +87,9 @@ SNPM_EXPORT int snpm_verity_verify(const char *data_path, const char *hash_path,
 SNPM_EXPORT int snpm_verity_read_superblock(const char *path, uint64_t offset,
 					    struct snpm_verity_params *ret,
 					    struct snpm_error *reterr);
+/* The number of hash blocks of the tree for params (data_blocks set), without the superblock. */
+SNPM_EXPORT int snpm_verity_tree_blocks(const struct snpm_verity_params *params, uint64_t *ret,
+					struct snpm_error *reterr);
 
 /* ---- initramfs ---- */
 
