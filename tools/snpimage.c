@@ -14,7 +14,8 @@
 #include "opts.h"
 
 static const struct verb_entry verbs[] = {
-	{ "verity", cmd_verity, "verity format DATA HASH | verity verify DATA HASH ROOTHASH" },
+	{ "verity", cmd_verity,
+	  "verity format DATA HASH | verity verify DATA HASH ROOTHASH | verity dump HASH" },
 	{ "kernel-info", cmd_kernel_info, "kernel-info FILE [--json]" },
 	{ "bundle", cmd_bundle,
 	  "bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F --cmdline TEMPLATE -o DIR "

@@ -1,0 +1,150 @@
+# bash completion for snpmeasure and snpimage                          -*- shell-script -*-
+# SPDX-License-Identifier: Apache-2.0
+# Verbs, options, and the values of enumerated options. tests/test_docs.c checks that every
+# option each verb's --help lists, every CPU model and every named guest feature is here.
+
+_snpm_cpu_types="EPYC EPYC-v1 EPYC-v2 EPYC-IBPB EPYC-v3 EPYC-v4 EPYC-Rome EPYC-Rome-v1
+EPYC-Rome-v2 EPYC-Rome-v3 EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Genoa EPYC-Genoa-v1
+EPYC-Turin"
+_snpm_features="SNPActive vTOM ReflectVC RestrictedInjection AlternateInjection DebugSwap
+PreventHostIBS BTBIsolation VmplSSS SecureTSC VmgexitParameter IbsVirtualization VmsaRegProt
+SmtProtection SecureAVIC IBPBOnEntry"
+
+_snpm_measure_opts="--mode --ovmf --ovmf-metadata --snp-ovmf-hash --kernel --kernel-hash
+--initrd --initrd-hash --append --vcpus --vcpu-type --vcpu-sig --vcpu-family --vcpu-model
+--vcpu-stepping --vmm-type --vmm-version --guest-features --svsm --vars-size --vars-file
+--vmsa-gpa --vmsa-fpu --igvm --igvm-loader --native-zero --ignore-id-block --krunfw --qboot
+--kernel-gpa --ram-mib --spec --dump-vmsa --output-format --verbose --quiet --json --help
+--version"
+
+# Values of the option before the word being completed; returns 1 when it takes a file.
+_snpm_values()
+{
+	local prev=$1 cur=$2
+	case $prev in
+	--mode) COMPREPLY=($(compgen -W "sev seves snp snp:ovmf-hash snp:svsm" -- "$cur")) ;;
+	--vcpu-type) COMPREPLY=($(compgen -W "$_snpm_cpu_types all" -- "$cur")) ;;
+	--vmm-type) COMPREPLY=($(compgen -W "QEMU ec2 gce krun" -- "$cur")) ;;
+	--guest-features)
+		local pre=${cur%,*}
+		[[ $cur == *,* ]] && pre="$pre," || pre=""
+		COMPREPLY=($(compgen -P "$pre" -W "$_snpm_features" -- "${cur##*,}")) ;;
+	--igvm-loader) COMPREPLY=($(compgen -W "qemu igvmmeasure" -- "$cur")) ;;
+	--output-format) COMPREPLY=($(compgen -W "hex base64" -- "$cur")) ;;
+	--vmsa-fpu) COMPREPLY=($(compgen -W "default legacy-kvm" -- "$cur")) ;;
+	--interface) COMPREPLY=($(compgen -W "auto tsm device" -- "$cur")) ;;
+	--product) COMPREPLY=($(compgen -W "Milan Genoa Turin" -- "$cur")) ;;
+	--hash) COMPREPLY=($(compgen -W "sha256 sha1 sha512" -- "$cur")) ;;
+	--fs) COMPREPLY=($(compgen -W "squashfs erofs" -- "$cur")) ;;
+	--layout) COMPREPLY=($(compgen -W "snpimage dstack" -- "$cur")) ;;
+	--compress) COMPREPLY=($(compgen -W "gzip none" -- "$cur")) ;;
+	--format) COMPREPLY=($(compgen -W "0 1" -- "$cur")) ;;
+	--vcpus | --vcpu-sig | --vcpu-family | --vcpu-model | --vcpu-stepping | --vmm-version | \
+		--vars-size | --vmsa-gpa | --kernel-gpa | --ram-mib | --measurement | --host-data | \
+		--report-data | --policy | --family-id | --image-id | --guest-svn | --vmpl | \
+		--snp-ovmf-hash | --kernel-hash | --initrd-hash | --append | --now | --cmdline | \
+		--seed | --salt | --uuid | --data-blocks | --hash-offset | --data-block-size | \
+		--hash-block-size | --threads | --source-date-epoch | --data-device | --hash-device)
+		COMPREPLY=() ;;
+	-*) return 1 ;;
+	*) return 2 ;;
+	esac
+	return 0
+}
+
+_snpmeasure()
+{
+	local cur prev words cword
+	_init_completion || return
+	local verb="" sub="" i
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-*) ;;
+		*) if [[ -z $verb ]]; then verb=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
+		esac
+	done
+	_snpm_values "$prev" "$cur"
+	case $? in
+	0) return ;;
+	1) _filedir; return ;;
+	esac
+	local opts
+	case $verb in
+	"" | measure | explain) opts="$_snpm_measure_opts" ;;
+	sweep | match) opts="$_snpm_measure_opts --csv --measurement" ;;
+	ovmf) opts="--json --ovmf-metadata --help" ;;
+	igvm) opts="--json --help" ;;
+	id-block) opts="--measurement --id-key --idkey --author-key --authorkey --family-id
+		--image-id --guest-svn --policy --json --help" ;;
+	key-digest) opts="--output-format --json --help" ;;
+	dstack)
+		[[ -z $sub ]] && { COMPREPLY=($(compgen -W "host-data image" -- "$cur")); return; }
+		opts="--json --help" ;;
+	report)
+		case $sub in
+		"") COMPREPLY=($(compgen -W "show verify check appraise kds get" -- "$cur")); return ;;
+		show) opts="--json --help" ;;
+		verify) opts="--vcek --vlek --ask --asvk --ark --chain --json --help" ;;
+		check) opts="$_snpm_measure_opts --measurement --manifest --vcek --ask --ark --chain
+			--host-data --id-key-digest --author-key-digest --policy --report-data" ;;
+		appraise) opts="--policy --vcek --vlek --ask --asvk --ark --chain --certs --crl --now
+			--json --help" ;;
+		kds) opts="--product --json --help" ;;
+		get) opts="--report-data --report-data-file --vmpl --output -o --certs --interface
+			--tsm-root --device --json --help" ;;
+		esac ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+	elif [[ -z $verb ]]; then
+		COMPREPLY=($(compgen -W "measure explain sweep match ovmf igvm report id-block
+			key-digest dstack" -- "$cur"))
+	else
+		_filedir
+	fi
+}
+complete -F _snpmeasure snpmeasure
+
+_snpimage()
+{
+	local cur prev words cword
+	_init_completion || return
+	local verb="" sub="" i
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-*) ;;
+		*) if [[ -z $verb ]]; then verb=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
+		esac
+	done
+	_snpm_values "$prev" "$cur"
+	case $? in
+	0) return ;;
+	1) _filedir; return ;;
+	esac
+	local opts=""
+	case $verb in
+	verity)
+		[[ -z $sub ]] && { COMPREPLY=($(compgen -W "format verify dump" -- "$cur")); return; }
+		if [[ $sub == dump ]]; then
+			opts="--hash-offset --json --help"
+		else
+			opts="--hash --data-block-size --hash-block-size --data-blocks --hash-offset
+				--no-superblock --format --salt --uuid --root-hash-file --seed --threads
+				--data-device --hash-device --json --help"
+		fi ;;
+	kernel-info | verify) opts="--json --help" ;;
+	initramfs) opts="--list --output -o --compress --source-date-epoch --json --help" ;;
+	rootfs) opts="--output -o --fs --verity --seed --source-date-epoch --json --help" ;;
+	bundle) opts="--kernel --initramfs --rootfs --ovmf --cmdline --output -o --vcpus --vcpu-type
+		--vcpu-sig --guest-features --vmm-type --fs --layout --seed --source-date-epoch --json
+		--help" ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+	elif [[ -z $verb ]]; then
+		COMPREPLY=($(compgen -W "verity kernel-info initramfs rootfs bundle verify" -- "$cur"))
+	else
+		_filedir
+	fi
+}
+complete -F _snpimage snpimage
