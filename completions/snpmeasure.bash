@@ -130,14 +130,14 @@ _snpimage()
 		else
 			opts="--hash --data-block-size --hash-block-size --data-blocks --hash-offset
 				--no-superblock --format --salt --uuid --root-hash-file --seed --threads
-				--data-device --hash-device --json --help"
+				--data-device --hash-device --json --quiet --help"
 		fi ;;
 	kernel-info | verify) opts="--json --help" ;;
-	initramfs) opts="--list --output -o --compress --source-date-epoch --json --help" ;;
-	rootfs) opts="--output -o --fs --verity --seed --source-date-epoch --json --help" ;;
+	initramfs) opts="--list --output -o --compress --source-date-epoch --json --quiet --help" ;;
+	rootfs) opts="--output -o --fs --verity --seed --source-date-epoch --json --quiet --help" ;;
 	bundle) opts="--kernel --initramfs --rootfs --ovmf --cmdline --output -o --vcpus --vcpu-type
 		--vcpu-sig --guest-features --vmm-type --fs --layout --seed --source-date-epoch --json
-		--help" ;;
+		--quiet --help" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

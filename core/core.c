@@ -9,6 +9,21 @@
 
 #include "core.h"
 
+static snpm_progress_fn progress_fn;
+static void *progress_arg;
+
+void snpm_set_progress(snpm_progress_fn fn, void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
+void snpm_progress(const char *what, uint64_t done, uint64_t total)
+{
+	if (progress_fn)
+		progress_fn(progress_arg, what, done, total);
+}
+
 const char *snpm_version(void)
 {
 	return SNPM_VERSION_STRING;

@@ -59,6 +59,9 @@ static inline bool snpm_mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
 	return !__builtin_mul_overflow(a, b, ret);
 }
 
+/* Tells the progress handler, if one is set (snpm_set_progress()). */
+void snpm_progress(const char *what, uint64_t done, uint64_t total);
+
 /* Fills reterr (when not NULL) and returns code. */
 int snpm_fail(struct snpm_error *reterr, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

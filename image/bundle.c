@@ -316,7 +316,7 @@ char *bundle_row_line(const struct snpm_sweep_row *row, const char *const *names
 struct row_writer {
 	struct snpm_io_out out;
 	const char *const *names;
-	uint64_t count;
+	uint64_t count, total;
 	struct snpm_error err;
 };
 
@@ -330,7 +330,8 @@ static int write_row(void *arg, const struct snpm_sweep_row *row)
 	if (r == 0)
 		r = snpm_io_out_write(&w->out, "\n", 1, &w->err);
 	free(line);
-	w->count++;
+	if (++w->count % 4096 == 0 || w->count == w->total)
+		snpm_progress("predicting measurements", w->count, w->total);
 	return r;
 }
 
@@ -338,8 +339,10 @@ static int write_row(void *arg, const struct snpm_sweep_row *row)
 static int write_rows(const char *dir, const struct snpm_bundle_spec *spec, const char *cmdline,
 		      uint64_t *ret_count, struct snpm_error *reterr)
 {
-	struct row_writer w = { .names = spec->vcpu_type_names };
 	const struct snpm_sweep_space *space = spec->space;
+	struct row_writer w = { .names = spec->vcpu_type_names,
+				.total = (uint64_t)space->n_vcpus * space->n_vcpu_sigs *
+					 space->n_guest_features * space->n_vmms };
 	struct snpm_measure_config cfg;
 	char *path = bundle_join(dir, ROWS);
 	uint8_t *fw = NULL;

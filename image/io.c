@@ -403,6 +403,9 @@ int snpm_io_file_size(const char *path, uint64_t *ret_size, struct snpm_error *r
 }
 
 /* Streams an input through fn (a hash, an output) in CHUNK pieces, at most max bytes. */
+/* Inputs from this size on tell the progress handler how far reading them is. */
+#define PROGRESS_MIN (64u << 20)
+
 static int stream(const char *path, unsigned flags, uint64_t max,
 		  int (*fn)(void *arg, const uint8_t *buf, size_t len, struct snpm_error *reterr),
 		  void *arg, uint64_t *ret_size, struct snpm_error *reterr)
@@ -419,7 +422,14 @@ static int stream(const char *path, unsigned flags, uint64_t max,
 	}
 	if (in.regular && in.size > max)
 		r = too_large(in.size, max, reterr);
+	/* Large regular files say how far along they are; a pipe's size is unknown. */
+	bool report = in.regular && in.size >= PROGRESS_MIN;
+	char what[80];
+	const char *base = strrchr(path, '/');
+	snprintf(what, sizeof(what), "reading %s", base ? base + 1 : path);
 	while (r == 0 && n > 0) {
+		if (report)
+			snpm_progress(what, in.bytes, in.size);
 		r = snpm_io_read(&in, buf, CHUNK, &n, reterr);
 		/* A stream with no end (a pipe from /dev/zero) stops at the limit. */
 		if (r == 0 && in.bytes > max)
@@ -429,6 +439,8 @@ static int stream(const char *path, unsigned flags, uint64_t max,
 		if (r == 0 && n > 0)
 			r = fn(arg, buf, n, reterr);
 	}
+	if (report)
+		snpm_progress(what, in.size, in.size);
 	if (r == 0)
 		r = snpm_io_close(&in, reterr);
 	else

@@ -102,6 +102,7 @@ static int run_tool(char *const argv[], struct tail *tail, struct snpm_error *re
 	r = snpm_io_child_register(pid, reterr);
 	if (r < 0)
 		kill(pid, SIGKILL);
+	snpm_progress("building the filesystem image", 0, 0);
 	while ((n = read(fds[0], buf, sizeof(buf))) != 0)
 		if (n > 0)
 			tail_add(tail, buf, (size_t)n);
@@ -111,6 +112,7 @@ static int run_tool(char *const argv[], struct tail *tail, struct snpm_error *re
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			break;
+	snpm_progress("building the filesystem image", 1, 1);
 	snpm_io_child_forget(pid);
 	if (r < 0)
 		return r;

@@ -225,6 +225,7 @@ struct level_job {
 	uint64_t first, last;
 	int error; /* 0, or a negative code */
 	int saved_errno;
+	bool report; /* the main thread's share of the data level: tells the progress handler */
 };
 
 static void *run_level_job(void *arg)
@@ -242,6 +243,10 @@ static void *run_level_job(void *arg)
 	}
 	while (idx < j->last) {
 		uint64_t n = j->last - idx < chunk_blocks ? j->last - idx : chunk_blocks;
+		/* Every thread hashes its share at about the same pace: the first speaks for all. */
+		if (j->report)
+			snpm_progress("hashing the verity tree", idx - j->first,
+				      j->last - j->first);
 		if (pread_full(j->in_fd, in, (size_t)n * j->in_bs, j->in_off + idx * j->in_bs) <
 		    0) {
 			j->error = SNPM_EIO, j->saved_errno = errno ? errno : EIO;
@@ -295,6 +300,8 @@ static int build_level(struct level_job base, uint64_t n, unsigned threads,
 		if (pthread_create(&tid[t], NULL, run_level_job, &jobs[t]) != 0)
 			jobs[t].error = SNPM_ENOMEM, jobs[t].first = jobs[t].last;
 	run_level_job(&jobs[0]);
+	if (jobs[0].report)
+		snpm_progress("hashing the verity tree", 1, 1);
 	for (unsigned t = 1; t < threads; t++)
 		if (jobs[t].first != jobs[t].last || !jobs[t].error)
 			pthread_join(tid[t], NULL);
@@ -458,6 +465,7 @@ static int build_tree(int data_fd, int out_fd, uint64_t area_off,
 		job.in_off = i == 0 ? 0 : base + s->level_block[i - 1] * hbs;
 		job.in_bs = i == 0 ? p->data_block_size : hbs;
 		job.out_off = base + s->level_block[i] * hbs;
+		job.report = i == 0;
 		r = build_level(job, i == 0 ? data_blocks : s->level_size[i - 1],
 				i == 0 ? p->threads : 1, reterr);
 	}

@@ -211,6 +211,10 @@ int json_flags(void);
 
 /* SIGINT, SIGTERM, SIGHUP, SIGPIPE remove temporary outputs before dying; SIGXFSZ ignored. */
 void cli_install_signal_handlers(void);
+/* Progress of long work on stderr when it is a terminal, unless --json, -q or --quiet is among
+ * the arguments; cleared before any message and at exit. */
+void cli_progress_setup(int argc, char **argv);
+void cli_progress_clear(void);
 
 /* ---- verbs ---- */
 

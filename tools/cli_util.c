@@ -15,10 +15,62 @@
 
 const char *cli_prog = "snpmeasure";
 
+/* ---- progress: on a terminal only ---- */
+
+static struct {
+	bool shown; /* a progress line is on the terminal */
+	struct timespec last;
+} progress;
+
+/* Removes the progress line, so what is printed next starts a clean line. */
+void cli_progress_clear(void)
+{
+	if (progress.shown)
+		fputs("\r\033[K", stderr);
+	progress.shown = false;
+}
+
+static void progress_print(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	struct timespec now;
+	double since;
+
+	(void)arg;
+	if (total && done >= total) {
+		cli_progress_clear();
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	since = (double)(now.tv_sec - progress.last.tv_sec) +
+		(double)(now.tv_nsec - progress.last.tv_nsec) / 1e9;
+	if (progress.shown && since < 0.1) /* ten updates a second are plenty */
+		return;
+	progress.last = now;
+	if (total)
+		fprintf(stderr, "\r\033[K%s: %llu%%", what,
+			(unsigned long long)(done * 100 / total));
+	else
+		fprintf(stderr, "\r\033[K%s...", what);
+	progress.shown = true;
+}
+
+void cli_progress_setup(int argc, char **argv)
+{
+	if (!isatty(STDERR_FILENO))
+		return;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-q") == 0 ||
+		    strcmp(argv[i], "--quiet") == 0)
+			return;
+	snpm_set_progress(progress_print, NULL);
+	atexit(cli_progress_clear);
+}
+
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_progress_clear();
 	fprintf(stderr, "%s: ", PROG);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -28,6 +80,7 @@ void usage_error(const char *fmt, ...)
 
 int report(const char *file, const struct snpm_error *err)
 {
+	cli_progress_clear();
 	if (file)
 		fprintf(stderr, "%s: %s: %s", PROG, file, err->message);
 	else

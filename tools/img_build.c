@@ -90,7 +90,7 @@ static void initramfs_print(const char *out, const struct snpm_initramfs_options
 struct initramfs_args {
 	struct snpm_initramfs_options o;
 	const char *list, *out, *epoch;
-	bool json;
+	bool json, quiet;
 };
 
 static const struct opt_doc initramfs_opts[] = {
@@ -103,6 +103,7 @@ static const struct opt_doc initramfs_opts[] = {
 	OPT_STR("source-date-epoch", 0, struct initramfs_args, epoch, "N",
 		"clamp mtimes (default: $SOURCE_DATE_EPOCH, else 0)"),
 	OPT_JSON_FLAG(struct initramfs_args, json),
+	OPT_BOOL("quiet", struct initramfs_args, quiet, "no progress on a terminal"),
 };
 
 static const struct verb_syntax initramfs_syntax = {
@@ -201,7 +202,7 @@ static void rootfs_print(const char *out, const struct snpm_rootfs_options *o,
 struct rootfs_args {
 	struct snpm_rootfs_options o;
 	const char *out, *epoch, *seed;
-	bool json;
+	bool json, quiet;
 };
 
 static const struct opt_doc rootfs_opts[] = {
@@ -214,6 +215,7 @@ static const struct opt_doc rootfs_opts[] = {
 	OPT_STR("source-date-epoch", 0, struct rootfs_args, epoch, "N",
 		"times (default: $SOURCE_DATE_EPOCH, else 0)"),
 	OPT_JSON_FLAG(struct rootfs_args, json),
+	OPT_BOOL("quiet", struct rootfs_args, quiet, "no progress on a terminal"),
 };
 
 static const struct verb_syntax rootfs_syntax = {

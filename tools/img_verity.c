@@ -26,7 +26,7 @@ enum { V_HASH = 256, V_DATA_BS, V_HASH_BS, V_FORMAT, V_SALT, V_UUID, V_THREADS }
 
 struct verity_args {
 	struct snpm_verity_params p;
-	bool salt_given, uuid_given, json;
+	bool salt_given, uuid_given, json, quiet;
 	const char *seed, *root_file, *data_dev, *hash_dev;
 	char *pos[3];
 	int n_pos;
@@ -48,6 +48,7 @@ static const struct opt_doc verity_opts[] = {
 	OPT_HANDLER("uuid", V_UUID, "UUID", "the superblock's UUID (default random)"),
 	V_STR("root-hash-file", root_file, "F", "write (format) or read (verify) the root hash"),
 	OPT_BOOL("json", struct verity_args, json, "JSON output (a verdict also when it is no)"),
+	OPT_BOOL("quiet", struct verity_args, quiet, "no progress on a terminal"),
 	V_STR("seed", seed, "S", "derive salt and UUID from S (HMAC-SHA256), reproducibly"),
 	OPT_HANDLER("threads", V_THREADS, "N",
 		    "hash the data with N threads (default: CPUs, at most 8)"),

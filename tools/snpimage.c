@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 
 	cli_prog = IMG_PROG;
 	cli_install_signal_handlers();
+	cli_progress_setup(argc, argv);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		help();
 		return 0;

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 	int r;
 
 	cli_install_signal_handlers();
+	cli_progress_setup(argc, argv);
 	r = run_verb(argc, argv);
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {

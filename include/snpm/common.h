@@ -60,6 +60,15 @@ struct snpm_error {
 	char message[SNPM_ERROR_MESSAGE_SIZE]; /* one line, no trailing newline */
 };
 
+/*
+ * Progress of long work (hashing a verity tree or a large input, building a rootfs image,
+ * predicting a bundle's measurements): what is being done, and how far (done of total; total 0
+ * when it is not known). One handler for the process, called from the thread that started the
+ * work; NULL removes it. The library itself never prints.
+ */
+typedef void (*snpm_progress_fn)(void *arg, const char *what, uint64_t done, uint64_t total);
+SNPM_EXPORT void snpm_set_progress(snpm_progress_fn fn, void *arg);
+
 /* The library's version string, e.g. "0.1.0". Never NULL. */
 SNPM_EXPORT const char *snpm_version(void);
 
