@@ -2,7 +2,7 @@
 # Every function the public headers declare (SNPM_EXPORT) is exported by the shared library,
 # and the library exports nothing else: a declaration without a definition would only fail
 # when an application links.
-# Usage: tests/exports.sh INCLUDE_DIR LIBRARY.so
+# Usage: tests/exports.sh INCLUDE_DIR LIBRARY.so [DEBIAN_SYMBOLS_FILE]
 set -euo pipefail
 declared=$(cat "$1"/snpm/*.h | tr '\n' ' ' | grep -o 'SNPM_EXPORT [^;(]*(' |
   grep -o 'snpm_[a-z0-9_]*($' | tr -d '(' | sort -u)
@@ -11,4 +11,9 @@ missing=$(comm -23 <(echo "$declared") <(echo "$exported"))
 extra=$(comm -13 <(echo "$declared") <(echo "$exported"))
 [ -z "$missing" ] || { echo "declared but not exported: $missing"; exit 1; }
 [ -z "$extra" ] || { echo "exported but not declared: $extra"; exit 1; }
+# The Debian symbols file lists exactly these (dpkg-gensymbols -c4 then holds the ABI to it).
+if [ -n "${3:-}" ]; then
+  listed=$(grep -o '^ snpm_[a-z0-9_]*@Base' "$3" | sed 's/^ //; s/@Base$//' | sort -u)
+  [ "$listed" = "$exported" ] || { echo "$3 differs from the exports:"; diff <(echo "$listed") <(echo "$exported"); exit 1; }
+fi
 echo "exports: $(echo "$declared" | wc -l) functions declared and exported"
