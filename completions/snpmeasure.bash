@@ -52,17 +52,24 @@ _snpm_values()
 	return 0
 }
 
-_snpmeasure()
+# The verb and sub-verb among the words before the cursor (the first two not options).
+_snpm_verb_sub()
 {
-	local cur prev words cword
-	_init_completion || return
-	local verb="" sub="" i
+	local i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		-*) ;;
 		*) if [[ -z $verb ]]; then verb=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
 		esac
 	done
+}
+
+_snpmeasure()
+{
+	local cur prev words cword
+	_init_completion || return
+	local verb="" sub=""
+	_snpm_verb_sub
 	_snpm_values "$prev" "$cur"
 	case $? in
 	0) return ;;
@@ -109,13 +116,8 @@ _snpimage()
 {
 	local cur prev words cword
 	_init_completion || return
-	local verb="" sub="" i
-	for ((i = 1; i < cword; i++)); do
-		case ${words[i]} in
-		-*) ;;
-		*) if [[ -z $verb ]]; then verb=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
-		esac
-	done
+	local verb="" sub=""
+	_snpm_verb_sub
 	_snpm_values "$prev" "$cur"
 	case $? in
 	0) return ;;

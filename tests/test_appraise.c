@@ -26,17 +26,6 @@
 #define NOW_2027 1798761600
 #define NOW_2025 1748736000
 
-static uint8_t *fixture_bytes(const char *rel, size_t *len)
-{
-	char *path = tu_fixture(rel);
-	uint8_t *data = tu_read_file(path, len);
-
-	if (!data)
-		fail_msg("%s: cannot read", rel);
-	free(path);
-	return data;
-}
-
 static struct json_object *fields_of(const char *name)
 {
 	char *path = tu_fixture("reports/expected-fields.json");
@@ -256,7 +245,7 @@ static void add_dstack_pins(struct json_object *p, const struct fixture *fx)
 	uint8_t *r;
 
 	snprintf(rel, sizeof(rel), "reports/%s/report.bin", fx->name);
-	r = fixture_bytes(rel, &len);
+	r = tu_fixture_bytes(rel, &len);
 	add_sha256_pin(p, "dstack_mr_system", r + 0x90, 48, NULL, 0);
 	add_sha256_pin(p, "dstack_mr_aggregated", r + 0x90, 48, r + 0xc0, 32);
 	add_sha256_pin(p, "dstack_device_ids", r + 0x1a0, 64, NULL, 0);
@@ -336,10 +325,10 @@ static void load_fixture(const struct fixture *fx, struct loaded *l)
 	char rel[128];
 
 	snprintf(rel, sizeof(rel), "reports/%s/report.bin", fx->name);
-	l->report = fixture_bytes(rel, &l->report_len);
+	l->report = tu_fixture_bytes(rel, &l->report_len);
 	assert_int_equal(l->report_len, SNPM_REPORT_SIZE);
 	snprintf(rel, sizeof(rel), "reports/%s/%s", fx->name, fx->key);
-	l->key = fixture_bytes(rel, &l->key_len);
+	l->key = tu_fixture_bytes(rel, &l->key_len);
 }
 
 static void appraise_text(const uint8_t *report, const char *policy_json,
@@ -586,7 +575,7 @@ struct pki_report {
 static void pki_setup(struct pki_report *p)
 {
 	size_t len;
-	uint8_t *data = fixture_bytes("reports/genoa-v3/report.bin", &len);
+	uint8_t *data = tu_fixture_bytes("reports/genoa-v3/report.bin", &len);
 
 	memset(p, 0, sizeof(*p));
 	memcpy(p->report, data, SNPM_REPORT_SIZE);
@@ -992,22 +981,6 @@ static void test_bundle_measurements(void **state)
 
 /* ---- certificate tables ---- */
 
-static void put_entry(uint8_t *at, const char *guid, uint32_t off, uint32_t len)
-{
-	for (size_t i = 0, k = 0; guid[i]; i++) {
-		unsigned v;
-		if (guid[i] == '-')
-			continue;
-		sscanf(guid + i, "%2x", &v);
-		at[k++] = (uint8_t)v;
-		i++;
-	}
-	for (int i = 0; i < 4; i++) {
-		at[16 + i] = (uint8_t)(off >> (8 * i));
-		at[20 + i] = (uint8_t)(len >> (8 * i));
-	}
-}
-
 struct table {
 	uint8_t blob[16384];
 	size_t len;
@@ -1021,7 +994,7 @@ static void build_table(struct table *t, const char *const *guids, const uint8_t
 
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < n; i++) {
-		put_entry(t->blob + i * 24, guids[i], (uint32_t)at, (uint32_t)lens[i]);
+		tu_put_cert_entry(t->blob + i * 24, guids[i], (uint32_t)at, (uint32_t)lens[i]);
 		memcpy(t->blob + at, certs[i], lens[i]);
 		at += lens[i];
 	}
@@ -1033,8 +1006,8 @@ static void test_cert_table(void **state)
 	const char *guids[] = { SNPM_CERT_GUID_ARK, SNPM_CERT_GUID_ASK, SNPM_CERT_GUID_VCEK };
 	struct loaded l;
 	size_t ask_len, ark_len;
-	uint8_t *ask = fixture_bytes("reports/genoa-v3/ask.pem", &ask_len);
-	uint8_t *ark = fixture_bytes("reports/genoa-v3/ark.pem", &ark_len);
+	uint8_t *ask = tu_fixture_bytes("reports/genoa-v3/ask.pem", &ask_len);
+	uint8_t *ark = tu_fixture_bytes("reports/genoa-v3/ark.pem", &ark_len);
 	struct snpm_cert_input in;
 	struct snpm_error err;
 	struct snpm_collateral coll = { .now = NOW_2027 };
@@ -1068,33 +1041,34 @@ static void test_cert_table(void **state)
 	/* Refusals. */
 	build_table(&t, guids, certs, lens, 3);
 	struct table bad = t;
-	put_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, (uint32_t)(t.len - 10), 11); /* past the end */
+	tu_put_cert_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, (uint32_t)(t.len - 10),
+			  11); /* past the end */
 	assert_int_equal(snpm_cert_table_parse(bad.blob, bad.len, &in, &err), SNPM_EMALFORMED);
 	assert_non_null(strstr(err.message, "entry 1"));
 	assert_non_null(strstr(err.message, "outside"));
 	bad = t;
-	put_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, 4 * 24, 10); /* overlaps the ARK */
+	tu_put_cert_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, 4 * 24, 10); /* overlaps the ARK */
 	assert_int_equal(snpm_cert_table_parse(bad.blob, bad.len, &in, &err), SNPM_EMALFORMED);
 	assert_non_null(strstr(err.message, "entries 0 and 1 overlap"));
 	bad = t;
-	put_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, 24, 10); /* inside the table */
+	tu_put_cert_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, 24, 10); /* inside the table */
 	assert_int_equal(snpm_cert_table_parse(bad.blob, bad.len, &in, &err), SNPM_EMALFORMED);
 	bad = t;
-	put_entry(bad.blob + 24, SNPM_CERT_GUID_ARK, (uint32_t)(4 * 24 + ark_len),
-		  (uint32_t)ask_len);
+	tu_put_cert_entry(bad.blob + 24, SNPM_CERT_GUID_ARK, (uint32_t)(4 * 24 + ark_len),
+			  (uint32_t)ask_len);
 	assert_int_equal(snpm_cert_table_parse(bad.blob, bad.len, &in, &err), SNPM_EMALFORMED);
 	assert_non_null(strstr(err.message, "same GUID"));
 	bad = t;
-	put_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, (uint32_t)(4 * 24 + ark_len), 0);
+	tu_put_cert_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, (uint32_t)(4 * 24 + ark_len), 0);
 	assert_int_equal(snpm_cert_table_parse(bad.blob, bad.len, &in, &err), SNPM_EMALFORMED);
 	assert_non_null(strstr(err.message, "empty"));
 	bad = t;
-	put_entry(bad.blob + 24, SNPM_CERT_GUID_VLEK, (uint32_t)(4 * 24 + ark_len),
-		  (uint32_t)ask_len);
+	tu_put_cert_entry(bad.blob + 24, SNPM_CERT_GUID_VLEK, (uint32_t)(4 * 24 + ark_len),
+			  (uint32_t)ask_len);
 	assert_int_equal(snpm_cert_table_parse(bad.blob, bad.len, &in, &err), SNPM_EMALFORMED);
 	assert_non_null(strstr(err.message, "a VCEK and a VLEK"));
 	bad = t;
-	put_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, 0xffffffffu, 0xffffffffu); /* wraps */
+	tu_put_cert_entry(bad.blob + 24, SNPM_CERT_GUID_ASK, 0xffffffffu, 0xffffffffu); /* wraps */
 	assert_int_equal(snpm_cert_table_parse(bad.blob, bad.len, &in, &err), SNPM_EMALFORMED);
 	/* No terminating entry within the blob. */
 	memset(bad.blob, 0x11, 72);
@@ -1142,7 +1116,7 @@ static void test_kds_urls(void **state)
 		char rel[64];
 		size_t len;
 		snprintf(rel, sizeof(rel), "reports/%s/report.bin", want[i].name);
-		uint8_t *raw = fixture_bytes(rel, &len);
+		uint8_t *raw = tu_fixture_bytes(rel, &len);
 		assert_int_equal(snpm_report_parse(raw, len, &rep, &err), 0);
 		assert_int_equal(snpm_kds_urls(&rep, want[i].product, &u, &err), 0);
 		assert_string_equal(u.key, want[i].key);
@@ -1153,13 +1127,13 @@ static void test_kds_urls(void **state)
 	/* Version 2 needs the product; a later version's must agree; a masked chip ID names no
 	 * VCEK. */
 	size_t len;
-	uint8_t *raw = fixture_bytes("reports/milan-v2/report.bin", &len);
+	uint8_t *raw = tu_fixture_bytes("reports/milan-v2/report.bin", &len);
 	assert_int_equal(snpm_report_parse(raw, len, &rep, &err), 0);
 	assert_int_equal(snpm_kds_urls(&rep, NULL, &u, &err), SNPM_EINVAL);
 	assert_non_null(strstr(err.message, "does not say its product"));
 	assert_int_equal(snpm_kds_urls(&rep, "Bergamo", &u, &err), SNPM_EINVAL);
 	free(raw);
-	raw = fixture_bytes("reports/genoa-v3/report.bin", &len);
+	raw = tu_fixture_bytes("reports/genoa-v3/report.bin", &len);
 	assert_int_equal(snpm_report_parse(raw, len, &rep, &err), 0);
 	assert_int_equal(snpm_kds_urls(&rep, "Turin", &u, &err), SNPM_EINVAL);
 	assert_non_null(strstr(err.message, "comes from Genoa, not Turin"));

@@ -24,17 +24,6 @@
 #define OS_IMAGE_HASH "f69c8e5031ec2b269bbc08839ce02cb98ee255d695626f941f4b37b95946d352"
 #define CH "2222222222222222222222222222222222222222222222222222222222222222"
 
-static uint8_t *fixture(const char *rel, size_t *len)
-{
-	char *path = tu_fixture(rel);
-	uint8_t *data = tu_read_file(path, len);
-
-	if (!data)
-		fail_msg("%s: cannot read", rel);
-	free(path);
-	return data;
-}
-
 static void hex_equal(const uint8_t *d, size_t n, const char *want)
 {
 	char hex[2 * 64 + 1];
@@ -46,8 +35,8 @@ static void hex_equal(const uint8_t *d, size_t n, const char *want)
 static void test_host_data(void **state)
 {
 	size_t len, rlen;
-	uint8_t *doc = fixture("dstack/mr_config.json", &len),
-		*rep = fixture("dstack/report.bin", &rlen);
+	uint8_t *doc = tu_fixture_bytes("dstack/mr_config.json", &len),
+		*rep = tu_fixture_bytes("dstack/report.bin", &rlen);
 	uint8_t hd[32];
 	struct snpm_dstack_mr_config c;
 	struct snpm_error err;
@@ -161,7 +150,7 @@ static void test_mr_config_rules(void **state)
 static void test_ids(void **state)
 {
 	size_t len;
-	uint8_t *raw = fixture("dstack/report.bin", &len);
+	uint8_t *raw = tu_fixture_bytes("dstack/report.bin", &len);
 	struct snpm_report rep;
 	struct snpm_dstack_ids ids;
 	struct snpm_error err;
@@ -183,7 +172,7 @@ static void test_ids(void **state)
 static void test_cbor_roundtrip(void **state)
 {
 	size_t len, out_len;
-	uint8_t *cbor = fixture("dstack/image/measurement.snp.cbor", &len), *out = NULL;
+	uint8_t *cbor = tu_fixture_bytes("dstack/image/measurement.snp.cbor", &len), *out = NULL;
 	struct snpm_spec *sp = NULL;
 	struct snpm_error err;
 
@@ -223,7 +212,7 @@ static void test_cbor_roundtrip(void **state)
 static uint8_t *cbor_variant(void (*change)(cbor_item_t *map), size_t *len)
 {
 	size_t n;
-	uint8_t *real = fixture("dstack/image/measurement.snp.cbor", &n), *out = NULL;
+	uint8_t *real = tu_fixture_bytes("dstack/image/measurement.snp.cbor", &n), *out = NULL;
 	struct cbor_load_result res;
 	cbor_item_t *map = cbor_load(real, n, &res);
 	size_t size = 0;
@@ -294,7 +283,7 @@ static void test_cbor_refusals(void **state)
 		free(data);
 	}
 	/* Trailing bytes, and every truncation. */
-	uint8_t *real = fixture("dstack/image/measurement.snp.cbor", &len);
+	uint8_t *real = tu_fixture_bytes("dstack/image/measurement.snp.cbor", &len);
 	data = malloc(len + 1);
 	memcpy(data, real, len);
 	data[len] = 0;
@@ -316,7 +305,7 @@ static char *image_copy(void)
 		char rel[128];
 		size_t len;
 		snprintf(rel, sizeof(rel), "dstack/image/%s", files[i]);
-		uint8_t *d = fixture(rel, &len);
+		uint8_t *d = tu_fixture_bytes(rel, &len);
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		tu_write_file(path, d, len);
 		free(d);

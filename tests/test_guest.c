@@ -58,22 +58,6 @@ struct guest {
 	char *dir, *root, *device, *log, *certs, *template;
 };
 
-static void put_entry(uint8_t *at, const char *guid, uint32_t off, uint32_t len)
-{
-	for (size_t i = 0, k = 0; guid[i]; i++) {
-		unsigned v;
-		if (guid[i] == '-')
-			continue;
-		sscanf(guid + i, "%2x", &v);
-		at[k++] = (uint8_t)v;
-		i++;
-	}
-	for (int i = 0; i < 4; i++) {
-		at[16 + i] = (uint8_t)(off >> (8 * i));
-		at[20 + i] = (uint8_t)(len >> (8 * i));
-	}
-}
-
 /* A certificate table of 20,000 bytes (more than the four pages a first request offers):
  * the Genoa VCEK and an ARK-sized filler. */
 static void write_certs(const char *path)
@@ -83,9 +67,9 @@ static void write_certs(const char *path)
 	uint8_t *vcek = tu_read_file(vp, &vcek_len), *blob = calloc(1, 20000);
 
 	assert_non_null(vcek);
-	put_entry(blob, SNPM_CERT_GUID_VCEK, 72, (uint32_t)vcek_len);
-	put_entry(blob + 24, SNPM_CERT_GUID_ARK, (uint32_t)(72 + vcek_len),
-		  (uint32_t)(20000 - 72 - vcek_len));
+	tu_put_cert_entry(blob, SNPM_CERT_GUID_VCEK, 72, (uint32_t)vcek_len);
+	tu_put_cert_entry(blob + 24, SNPM_CERT_GUID_ARK, (uint32_t)(72 + vcek_len),
+			  (uint32_t)(20000 - 72 - vcek_len));
 	memcpy(blob + 72, vcek, vcek_len);
 	memset(blob + 72 + vcek_len, 0x5a, 20000 - 72 - vcek_len);
 	tu_write_file(path, blob, 20000);

@@ -17,18 +17,6 @@
 
 static const char *const report_dirs[] = { "milan-v2", "genoa-v3", "turin-v5", "vlek-v3" };
 
-static uint8_t *fixture_bytes(const char *rel, size_t *len)
-{
-	char *path = tu_fixture(rel);
-	uint8_t *data;
-
-	data = tu_read_file(path, len);
-	if (!data)
-		fail_msg("%s: cannot read", rel);
-	free(path);
-	return data;
-}
-
 static struct json_object *expected_fields(void)
 {
 	char *path = tu_fixture("reports/expected-fields.json");
@@ -120,7 +108,7 @@ static void test_fields(void **state)
 		char rel[64];
 		size_t len;
 		snprintf(rel, sizeof(rel), "reports/%s/report.bin", report_dirs[i]);
-		uint8_t *data = fixture_bytes(rel, &len);
+		uint8_t *data = tu_fixture_bytes(rel, &len);
 		struct snpm_report r;
 		assert_non_null(data);
 		assert_int_equal(snpm_report_parse(data, len, &r, NULL), 0);
@@ -133,7 +121,7 @@ static void test_fields(void **state)
 static void test_families_and_tcb(void **state)
 {
 	size_t len;
-	uint8_t *data = fixture_bytes("reports/turin-v5/report.bin", &len);
+	uint8_t *data = tu_fixture_bytes("reports/turin-v5/report.bin", &len);
 	struct snpm_report r;
 	struct snpm_tcb t;
 
@@ -156,7 +144,7 @@ static void test_families_and_tcb(void **state)
 	assert_int_equal(t.snp, 0x17);
 	assert_int_equal(t.microcode, 0x54);
 	free(data);
-	data = fixture_bytes("reports/vlek-v3/report.bin", &len);
+	data = tu_fixture_bytes("reports/vlek-v3/report.bin", &len);
 	assert_int_equal(snpm_report_parse(data, len, &r, NULL), 0);
 	assert_int_equal(snpm_report_family(&r), SNPM_FAMILY_MILAN);
 	assert_int_equal(snpm_report_signing_key(&r), SNPM_SIGNING_KEY_VLEK);
@@ -193,17 +181,17 @@ static void load_keys(const char *dir, struct keys *k)
 
 	memset(k, 0, sizeof(*k));
 	snprintf(rel, sizeof(rel), "reports/%s/report.bin", dir);
-	k->report = fixture_bytes(rel, &k->report_len);
+	k->report = tu_fixture_bytes(rel, &k->report_len);
 	if (strcmp(dir, "milan-v2") == 0) {
-		k->vcek = fixture_bytes("reports/milan-v2/vcek.der", &k->vcek_len);
-		k->chain = fixture_bytes("reports/milan-v2/ask_ark.pem", &k->chain_len);
+		k->vcek = tu_fixture_bytes("reports/milan-v2/vcek.der", &k->vcek_len);
+		k->chain = tu_fixture_bytes("reports/milan-v2/ask_ark.pem", &k->chain_len);
 	} else {
 		snprintf(rel, sizeof(rel), "reports/%s/vcek.pem", dir);
-		k->vcek = fixture_bytes(rel, &k->vcek_len);
+		k->vcek = tu_fixture_bytes(rel, &k->vcek_len);
 		snprintf(rel, sizeof(rel), "reports/%s/ask.pem", dir);
-		k->ask = fixture_bytes(rel, &k->ask_len);
+		k->ask = tu_fixture_bytes(rel, &k->ask_len);
 		snprintf(rel, sizeof(rel), "reports/%s/ark.pem", dir);
-		k->ark = fixture_bytes(rel, &k->ark_len);
+		k->ark = tu_fixture_bytes(rel, &k->ark_len);
 	}
 }
 
@@ -313,7 +301,7 @@ static void test_verify_refusals(void **state)
 	struct snpm_error err;
 	uint8_t report[SNPM_REPORT_SIZE] = { 0 };
 	size_t len;
-	uint8_t *vlek = fixture_bytes("reports/vlek-v3/report.bin", &len);
+	uint8_t *vlek = tu_fixture_bytes("reports/vlek-v3/report.bin", &len);
 
 	(void)state;
 	assert_int_equal(snpm_report_verify(report, &in, NULL, &err), SNPM_EINVAL);
@@ -339,7 +327,7 @@ static void test_builtin_roots(void **state)
 		char rel[96], *joined;
 		size_t len;
 		snprintf(rel, sizeof(rel), "reports/amd-roots/%s", files[i]);
-		uint8_t *want = fixture_bytes(rel, &len);
+		uint8_t *want = tu_fixture_bytes(rel, &len);
 		assert_true(asprintf(&joined, "%s%s", c->intermediate, c->ark) > 0);
 		/* KDS serves Turin's chains with CRLF line ends (and one a blank last line); the
 		 * library keeps LF and one final newline. */
@@ -370,7 +358,7 @@ struct pki_case {
 static void pki_case_init(struct pki_case *c)
 {
 	size_t len;
-	uint8_t *data = fixture_bytes("reports/genoa-v3/report.bin", &len);
+	uint8_t *data = tu_fixture_bytes("reports/genoa-v3/report.bin", &len);
 
 	assert_int_equal(len, SNPM_REPORT_SIZE);
 	memcpy(c->report, data, len);
@@ -470,7 +458,7 @@ static int b64decode(const char *s, uint8_t *out)
 
 static char *read_fixture_text(const char *rel, size_t *len)
 {
-	return (char *)fixture_bytes(rel, len);
+	return (char *)tu_fixture_bytes(rel, len);
 }
 
 static void test_id_block_vectors(void **state)

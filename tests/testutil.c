@@ -404,3 +404,31 @@ void tu_write_bzimage(const char *path, uint8_t setup_sects, size_t size)
 	tu_write_file(path, b, size);
 	free(b);
 }
+
+uint8_t *tu_fixture_bytes(const char *relpath, size_t *ret_len)
+{
+	char *path = tu_fixture(relpath);
+	uint8_t *data = tu_read_file(path, ret_len);
+
+	if (!data)
+		fail_msg("%s: cannot read", relpath);
+	free(path);
+	return data;
+}
+
+void tu_put_cert_entry(uint8_t *at, const char *guid, uint32_t offset, uint32_t length)
+{
+	for (size_t i = 0, k = 0; guid[i] && k < 16; i++) {
+		unsigned v;
+		if (guid[i] == '-')
+			continue;
+		if (sscanf(guid + i, "%2x", &v) != 1)
+			fail_msg("%s is not a GUID", guid);
+		at[k++] = (uint8_t)v;
+		i++;
+	}
+	for (int i = 0; i < 4; i++) {
+		at[16 + i] = (uint8_t)(offset >> (8 * i));
+		at[20 + i] = (uint8_t)(length >> (8 * i));
+	}
+}

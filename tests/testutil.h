@@ -20,6 +20,13 @@
  */
 char *tu_fixture(const char *relpath);
 
+/* A fixture's bytes (free() them); a missing fixture fails the current test. */
+uint8_t *tu_fixture_bytes(const char *relpath, size_t *ret_len);
+
+/* One 24-byte entry of an extended report's certificate table: the GUID in its text byte order,
+ * then offset and length, little-endian. */
+void tu_put_cert_entry(uint8_t *at, const char *guid, uint32_t offset, uint32_t length);
+
 /* Fails the current test, naming the Debian package, unless the program at path runs. */
 void tu_need_program(const char *path, const char *package);
 
