@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Appraisal policies (<snpm/appraise.h>): one JSON object, unknown keys refused at every level,
+ * every key left out at its strict value (README, "Appraisal"). appraise.c judges by them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "../core/core.h"
+#include "json.h"
+#include "policy.h"
+
+const struct platform_key snpm_platform_keys[N_PLATFORM] = {
+	{ "smt", 0 },
+	{ "tsme", 1 },
+	{ "ecc", 2 },
+	{ "rapl_disabled", 3 },
+	{ "ciphertext_hiding", 4 },
+	{ "alias_check_complete", 5 },
+	{ "tio", 7 },
+};
+
+static void pins_free(struct pins *p)
+{
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+static int pins_add(struct pins *p, const uint8_t *v, struct snpm_error *reterr)
+{
+	uint8_t *grown = realloc(p->v, (p->n + 1) * p->size);
+
+	if (!grown)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	p->v = grown;
+	memcpy(p->v + p->n * p->size, v, p->size);
+	p->n++;
+	return 0;
+}
+
+bool snpm_pins_has(const struct pins *p, const uint8_t *v)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (memcmp(p->v + i * p->size, v, p->size) == 0)
+			return true;
+	return false;
+}
+
+void snpm_policy_free(struct snpm_policy *policy)
+{
+	if (!policy)
+		return;
+	pins_free(&policy->measurements);
+	pins_free(&policy->id_keys);
+	pins_free(&policy->author_keys);
+	pins_free(&policy->chip_ids);
+	pins_free(&policy->mr_systems);
+	pins_free(&policy->mr_aggregateds);
+	pins_free(&policy->device_ids);
+	free(policy->manifest);
+	free(policy);
+}
+
+const char *snpm_policy_manifest(const struct snpm_policy *policy)
+{
+	return policy ? policy->manifest : NULL;
+}
+
+int snpm_policy_add_measurement(struct snpm_policy *policy, const uint8_t m[SNPM_LD_SIZE],
+				struct snpm_error *reterr)
+{
+	return policy && m ? pins_add(&policy->measurements, m, reterr) :
+			     snpm_fail(reterr, SNPM_EINVAL, "no policy or measurement");
+}
+
+bool snpm_all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* A list of hex strings, each exactly size bytes, none all zero. */
+static int read_pins(struct json_object *v, const char *key, struct pins *p,
+		     struct snpm_error *reterr)
+{
+	uint8_t buf[64];
+	int r = 0;
+
+	if (!json_object_is_type(v, json_type_array))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not a list of hex strings", key);
+	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+		r = snpm_json_hex(json_object_array_get_idx(v, i), key, buf, p->size, reterr);
+		if (r == 0 && snpm_all_zero(buf, p->size))
+			r = snpm_fail(reterr, SNPM_EINVAL,
+				      "\"%s\": an all-zero value names nothing (a report without "
+				      "one has zeros there)",
+				      key);
+	}
+	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+		snpm_json_hex(json_object_array_get_idx(v, i), key, buf, p->size, NULL);
+		r = pins_add(p, buf, reterr);
+	}
+	return r;
+}
+
+static int read_bool(struct json_object *v, const char *key, bool *ret, struct snpm_error *reterr)
+{
+	if (!json_object_is_type(v, json_type_boolean))
+		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not true or false", key);
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+static int read_u8(struct json_object *v, const char *key, uint8_t *ret, struct snpm_error *reterr)
+{
+	uint64_t x;
+	int r = snpm_json_u64(v, key, 255, &x, reterr);
+
+	if (r == 0)
+		*ret = (uint8_t)x;
+	return r;
+}
+
+static int read_measurements(struct snpm_policy *p, struct json_object *v,
+			     struct snpm_error *reterr)
+{
+	static const char *const keys[] = { "manifest", NULL };
+	struct json_object *m;
+
+	p->measurements_given = true;
+	if (!json_object_is_type(v, json_type_object))
+		return read_pins(v, "measurements", &p->measurements, reterr);
+	int r = snpm_json_only_keys(v, "measurements", keys, reterr);
+	if (r == 0 && !json_object_object_get_ex(v, "manifest", &m))
+		r = snpm_fail(reterr, SNPM_EINVAL, "\"measurements\" names no \"manifest\"");
+	return r < 0 ? r : snpm_json_dup(m, "measurements.manifest", &p->manifest, reterr);
+}
+
+static int read_tcb(struct json_object *v, const char *where, struct min_tcb *t,
+		    struct snpm_error *reterr)
+{
+	static const char *const keys[] = { "fmc", "bootloader", "tee", "snp", "microcode", NULL };
+	uint8_t *dst[] = { &t->fmc, &t->bootloader, &t->tee, &t->snp, &t->microcode };
+	struct json_object *c;
+	int r = json_object_is_type(v, json_type_object) ?
+			snpm_json_only_keys(v, where, keys, reterr) :
+			snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not an object", where);
+
+	t->given = true;
+	for (size_t i = 0; r == 0 && keys[i]; i++)
+		if (json_object_object_get_ex(v, keys[i], &c))
+			r = read_u8(c, keys[i], dst[i], reterr);
+	return r;
+}
+
+static int read_versions(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	uint64_t x;
+	int r = json_object_is_type(v, json_type_array) ?
+			0 :
+			snpm_fail(reterr, SNPM_EINVAL, "\"report_versions\" is not a list");
+
+	p->versions = 0;
+	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+		r = snpm_json_u64(json_object_array_get_idx(v, i), "report_versions", 31, &x,
+				  reterr);
+		if (r == 0)
+			p->versions |= 1u << x;
+	}
+	return r;
+}
+
+static int read_signers(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	int r = json_object_is_type(v, json_type_array) ?
+			0 :
+			snpm_fail(reterr, SNPM_EINVAL, "\"signers\" is not a list");
+
+	p->allow_vcek = p->allow_vlek = false;
+	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+		const char *s = NULL;
+		r = snpm_json_str(json_object_array_get_idx(v, i), "signers", &s, reterr);
+		if (r == 0 && strcmp(s, "vcek") == 0)
+			p->allow_vcek = true;
+		else if (r == 0 && strcmp(s, "vlek") == 0)
+			p->allow_vlek = true;
+		else if (r == 0)
+			r = snpm_fail(reterr, SNPM_EINVAL,
+				      "\"signers\": '%.40s' is not vcek or vlek", s);
+	}
+	return r;
+}
+
+static int read_platform(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	const char *keys[N_PLATFORM + 1];
+	struct json_object *c;
+	int r;
+
+	for (size_t i = 0; i < N_PLATFORM; i++)
+		keys[i] = snpm_platform_keys[i].key;
+	keys[N_PLATFORM] = NULL;
+	r = json_object_is_type(v, json_type_object) ?
+		    snpm_json_only_keys(v, "platform", keys, reterr) :
+		    snpm_fail(reterr, SNPM_EINVAL, "\"platform\" is not an object");
+	for (size_t i = 0; r == 0 && i < N_PLATFORM; i++) {
+		const char *s = NULL;
+		if (!json_object_object_get_ex(v, keys[i], &c))
+			continue;
+		r = snpm_json_str(c, keys[i], &s, reterr);
+		if (r == 0 && strcmp(s, "required") == 0)
+			p->platform[i] = REQUIRED;
+		else if (r == 0 && strcmp(s, "forbidden") == 0)
+			p->platform[i] = FORBIDDEN;
+		else if (r == 0 && strcmp(s, "any") == 0)
+			p->platform[i] = ANY;
+		else if (r == 0)
+			r = snpm_fail(reterr, SNPM_EINVAL,
+				      "\"platform.%s\": '%.40s' is not required, forbidden or any",
+				      keys[i], s);
+	}
+	return r;
+}
+
+static int read_mitigations(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	static const char *const keys[] = { "current", "launch", NULL };
+	struct json_object *c;
+	int r = json_object_is_type(v, json_type_object) ?
+			snpm_json_only_keys(v, "mitigations", keys, reterr) :
+			snpm_fail(reterr, SNPM_EINVAL, "\"mitigations\" is not an object");
+
+	p->has_mitigations = true;
+	if (r == 0 && json_object_object_get_ex(v, "current", &c))
+		r = snpm_json_u64(c, "mitigations.current", UINT64_MAX, &p->mit_current, reterr);
+	if (r == 0 && json_object_object_get_ex(v, "launch", &c))
+		r = snpm_json_u64(c, "mitigations.launch", UINT64_MAX, &p->mit_launch, reterr);
+	return r;
+}
+
+/* "1.55": the firmware ABI major and minor. */
+static int read_abi(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	const char *s = NULL;
+	unsigned major, minor;
+	char tail;
+	int r = snpm_json_str(v, "min_abi", &s, reterr);
+
+	if (r == 0 && (sscanf(s, "%3u.%3u%c", &major, &minor, &tail) != 2 || major > 255 ||
+		       minor > 255 || s[0] < '0' || s[0] > '9'))
+		r = snpm_fail(reterr, SNPM_EINVAL, "\"min_abi\" '%.40s' is not MAJOR.MINOR", s);
+	if (r == 0) {
+		p->has_min_abi = true;
+		p->min_abi_major = (uint8_t)major;
+		p->min_abi_minor = (uint8_t)minor;
+	}
+	return r;
+}
+
+/* A pinned field: exactly len bytes of hex (report_data: up to 64, zero-padded). */
+static int read_field(struct json_object *v, const char *key, uint8_t *out, size_t len, bool pad,
+		      bool *given, struct snpm_error *reterr)
+{
+	const char *s = NULL;
+	int r = snpm_json_str(v, key, &s, reterr);
+	size_t n = r == 0 ? strlen(s) : 0;
+
+	*given = true;
+	memset(out, 0, len);
+	if (r == 0 && pad && n % 2 == 0 && n <= 2 * len && snpm_hex_decode(s, out, n / 2))
+		return 0;
+	return r < 0 ? r : snpm_json_hex(v, key, out, len, reterr);
+}
+
+static int read_key(struct snpm_policy *p, const char *key, struct json_object *v,
+		    struct snpm_error *reterr)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} bools[] = {
+		{ "require_id_block", offsetof(struct snpm_policy, require_id_block) },
+		{ "require_up_to_date", offsetof(struct snpm_policy, require_up_to_date) },
+		{ "require_single_socket", offsetof(struct snpm_policy, require_single_socket) },
+		{ "require_crl", offsetof(struct snpm_policy, require_crl) },
+		{ "allow_debug", offsetof(struct snpm_policy, allow_debug) },
+		{ "allow_migration", offsetof(struct snpm_policy, allow_migration) },
+		{ "allow_smt", offsetof(struct snpm_policy, allow_smt) },
+		{ "allow_masked_chip_key", offsetof(struct snpm_policy, allow_masked_chip_key) },
+		{ "allow_provisional_firmware",
+		  offsetof(struct snpm_policy, allow_provisional_firmware) },
+	};
+
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+		if (strcmp(key, bools[i].key) == 0)
+			return read_bool(v, key, (bool *)((char *)p + bools[i].offset), reterr);
+	if (strcmp(key, "measurements") == 0)
+		return read_measurements(p, v, reterr);
+	if (strcmp(key, "host_data") == 0)
+		return read_field(v, key, p->host_data, 32, false, &p->has_host_data, reterr);
+	if (strcmp(key, "report_data") == 0)
+		return read_field(v, key, p->report_data, 64, true, &p->has_report_data, reterr);
+	if (strcmp(key, "family_id") == 0)
+		return read_field(v, key, p->family_id, 16, false, &p->has_family_id, reterr);
+	if (strcmp(key, "image_id") == 0)
+		return read_field(v, key, p->image_id, 16, false, &p->has_image_id, reterr);
+	if (strcmp(key, "min_guest_svn") == 0) {
+		p->has_min_guest_svn = true;
+		return snpm_json_u32(v, key, &p->min_guest_svn, reterr);
+	}
+	if (strcmp(key, "vmpl") == 0) {
+		uint64_t x;
+		int r = snpm_json_u64(v, key, 3, &x, reterr);
+		p->vmpl = (uint32_t)x;
+		return r;
+	}
+	if (strcmp(key, "report_versions") == 0)
+		return read_versions(p, v, reterr);
+	if (strcmp(key, "signers") == 0)
+		return read_signers(p, v, reterr);
+	if (strcmp(key, "id_key_digests") == 0)
+		return read_pins(v, key, &p->id_keys, reterr);
+	if (strcmp(key, "author_key_digests") == 0)
+		return read_pins(v, key, &p->author_keys, reterr);
+	if (strcmp(key, "chip_ids") == 0)
+		return read_pins(v, key, &p->chip_ids, reterr);
+	if (strcmp(key, "dstack_mr_system") == 0)
+		return read_pins(v, key, &p->mr_systems, reterr);
+	if (strcmp(key, "dstack_mr_aggregated") == 0)
+		return read_pins(v, key, &p->mr_aggregateds, reterr);
+	if (strcmp(key, "dstack_device_ids") == 0)
+		return read_pins(v, key, &p->device_ids, reterr);
+	if (strcmp(key, "min_tcb") == 0)
+		return read_tcb(v, key, &p->min_tcb, reterr);
+	if (strcmp(key, "min_launch_tcb") == 0)
+		return read_tcb(v, key, &p->min_launch_tcb, reterr);
+	if (strcmp(key, "min_abi") == 0)
+		return read_abi(p, v, reterr);
+	if (strcmp(key, "min_build") == 0) {
+		p->has_min_build = true;
+		return read_u8(v, key, &p->min_build, reterr);
+	}
+	if (strcmp(key, "platform") == 0)
+		return read_platform(p, v, reterr);
+	if (strcmp(key, "mitigations") == 0)
+		return read_mitigations(p, v, reterr);
+	return snpm_json_unknown_key(reterr, "policy", key);
+}
+
+int snpm_policy_parse(const char *json, struct snpm_policy **ret, struct snpm_error *reterr)
+{
+	struct snpm_policy *p;
+	struct json_object *doc = NULL;
+	int r;
+
+	if (!json || !ret)
+		return snpm_fail(reterr, SNPM_EINVAL, "no policy");
+	r = snpm_json_parse(json, &doc, reterr);
+	if (r < 0)
+		return r;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		json_object_put(doc);
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	}
+	/* The strict defaults. */
+	p->measurements.size = SNPM_LD_SIZE;
+	p->id_keys.size = p->author_keys.size = SNPM_SHA384_SIZE;
+	p->chip_ids.size = 64;
+	p->mr_systems.size = p->mr_aggregateds.size = p->device_ids.size = 32;
+	p->versions = 1u << 2 | 1u << 3 | 1u << 5;
+	p->allow_vcek = p->allow_vlek = true;
+	p->require_id_block = p->require_up_to_date = p->require_single_socket = true;
+	p->require_crl = true;
+	json_object_object_foreach(doc, key, v) {
+		if (r == 0)
+			r = read_key(p, key, v, reterr);
+	}
+	json_object_put(doc);
+	if (r < 0) {
+		snpm_policy_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal to measure/: an appraisal policy as policy.c reads it and appraise.c judges by it. */
+#ifndef SNPM_MEASURE_POLICY_H
+#define SNPM_MEASURE_POLICY_H
+
+#include <snpm/appraise.h>
+
+/* A list of byte strings of one size (measurements, digests, chip IDs). */
+struct pins {
+	uint8_t *v;
+	size_t n, size;
+};
+
+enum tri { ANY = 0, REQUIRED, FORBIDDEN };
+
+/* A minimum TCB; a component left out is 0. */
+struct min_tcb {
+	bool given;
+	uint8_t fmc, bootloader, tee, snp, microcode;
+};
+
+/* PLATFORM_INFO bits the policy can require or forbid: key and bit (policy.c). */
+struct platform_key {
+	const char *key;
+	unsigned bit;
+};
+#define N_PLATFORM 7u
+extern const struct platform_key snpm_platform_keys[N_PLATFORM];
+
+struct snpm_policy {
+	struct pins measurements, id_keys, author_keys, chip_ids;
+	struct pins mr_systems, mr_aggregateds, device_ids; /* dstack's identities */
+	bool measurements_given;
+	char *manifest;
+	bool has_host_data, has_report_data, has_family_id, has_image_id;
+	uint8_t host_data[32], report_data[64], family_id[16], image_id[16];
+	bool has_min_guest_svn;
+	uint32_t min_guest_svn;
+	uint32_t vmpl;
+	uint32_t versions; /* bit v: report version v accepted */
+	bool allow_vcek, allow_vlek;
+	bool require_id_block, require_up_to_date, require_single_socket, require_crl;
+	bool allow_debug, allow_migration, allow_smt, allow_masked_chip_key;
+	bool allow_provisional_firmware;
+	struct min_tcb min_tcb, min_launch_tcb;
+	bool has_min_abi, has_min_build;
+	uint8_t min_abi_major, min_abi_minor, min_build;
+	enum tri platform[N_PLATFORM];
+	bool has_mitigations;
+	uint64_t mit_current, mit_launch;
+};
+
+/* Whether the list holds v; whether n bytes are all zero. */
+bool snpm_pins_has(const struct pins *p, const uint8_t *v);
+bool snpm_all_zero(const uint8_t *p, size_t n);
+
+#endif
