@@ -524,14 +524,23 @@ static void test_rootfs_unreadable_as_user(void **state)
 }
 
 /* Whether any process named comm runs (the filesystem tools a killed snpimage started). */
-static bool process_running(const char *comm)
+static void sleep_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&t, NULL);
+}
+
+/* Whether a live process named comm has `arg` among its arguments (so a test's own children
+ * are told apart from those of anything else running on the machine). */
+static bool process_running(const char *comm, const char *arg)
 {
 	DIR *d = opendir("/proc");
 	bool found = false;
 
 	assert_non_null(d);
 	for (struct dirent *e; !found && (e = readdir(d));) {
-		char path[300], name[64] = "";
+		char path[300], name[64] = "", args[4096];
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
 		/* /proc/PID/stat: "PID (comm) STATE ..."; a zombie is dead, only not yet reaped
@@ -547,16 +556,35 @@ static bool process_running(const char *comm)
 		}
 		if (f)
 			fclose(f);
+		if (!found)
+			continue;
+		/* /proc/PID/cmdline: the arguments, NUL-separated */
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		f = fopen(path, "r");
+		size_t n = f ? fread(args, 1, sizeof(args) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		found = false;
+		for (size_t at = 0; at < n; at += strlen(args + at) + 1) {
+			args[n] = '\0';
+			if (strstr(args + at, arg))
+				found = true;
+		}
 	}
 	closedir(d);
 	return found;
 }
 
-static void sleep_ms(long ms)
+/* Waits up to two seconds for the process to go (a killed parent's children get SIGKILL from
+ * the kernel, but not in the same instant). */
+static bool process_stays(const char *comm, const char *arg)
 {
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&t, NULL);
+	for (int i = 0; i < 20; i++) {
+		if (!process_running(comm, arg))
+			return false;
+		sleep_ms(100);
+	}
+	return true;
 }
 
 /* Runs argv in the background, signals it after ms, and checks it died of that signal. */
@@ -630,8 +658,7 @@ static void test_signals_every_verb(void **state)
 		interrupt(initramfs, sigs[i], 700);
 		entries_are(out, 0);
 		interrupt(rootfs, sigs[i], 700);
-		sleep_ms(100);
-		assert_false(process_running("mksquashfs"));
+		assert_false(process_stays("mksquashfs", out));
 		entries_are(out, 0);
 		interrupt(verity, sigs[i], 300);
 		entries_are(out, 0);
@@ -645,8 +672,7 @@ static void test_signals_every_verb(void **state)
 	interrupt(bundle, SIGTERM, 700);
 	entries_are(out, 0);
 	interrupt(bundle, SIGINT, 4000);
-	sleep_ms(100);
-	assert_false(process_running("mksquashfs"));
+	assert_false(process_stays("mksquashfs", out));
 	entries_are(out, 0);
 	free(big), free(out), free(kernel), free(ovmf), free(sparse);
 }
