@@ -35,15 +35,6 @@ const char *const bundle_artifact_files[2][N_ARTIFACTS] = {
 				 "ovmf-sev.fd" },
 };
 
-/* Bundle files are regular files, never followed out of the bundle through a link. */
-int bundle_file_digest(const char *path, struct digest *d, struct snpm_error *reterr)
-{
-	return about(path,
-		     snpm_io_hash(path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, SNPM_HASH_SHA256,
-				  UINT64_MAX, d->sha256, &d->size, reterr),
-		     reterr);
-}
-
 /* An input copied whole into the bundle: a regular file that does not change meanwhile. */
 static int copy_file(const char *from, const char *to, struct snpm_error *reterr)
 {
@@ -60,13 +51,6 @@ static int copy_file(const char *from, const char *to, struct snpm_error *reterr
 		return r;
 	}
 	return about(to, snpm_io_out_commit(&out, 0644, reterr), reterr);
-}
-
-char *bundle_join(const char *dir, const char *name)
-{
-	char *p;
-
-	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
 static bool is_dir(const char *path)

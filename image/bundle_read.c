@@ -4,6 +4,7 @@
  * check --manifest): measurements.jsonl streamed a line at a time, each row's form checked and
  * the count held against the manifest's. Nothing is recomputed here; snpm_bundle_verify() does.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,24 @@
 #include "../core/core.h"
 #include "../measure/json.h"
 #include "bundle.h"
+
+/* Here rather than in bundle.c: reading a bundle (a policy's manifest, a dstack image) must not
+ * link in what builds one (libarchive and all it loads). */
+char *bundle_join(const char *dir, const char *name)
+{
+	char *p;
+
+	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+/* Bundle files are regular files, never followed out of the bundle through a link. */
+int bundle_file_digest(const char *path, struct digest *d, struct snpm_error *reterr)
+{
+	return about(path,
+		     snpm_io_hash(path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, SNPM_HASH_SHA256,
+				  UINT64_MAX, d->sha256, &d->size, reterr),
+		     reterr);
+}
 
 char *bundle_next_line(struct bundle_lines *l)
 {
