@@ -20,39 +20,7 @@
 #include <string.h>
 
 #include "engine.h"
-
-/* Offsets (AMD APM vol. 2 table B-4; Linux struct sev_es_save_area). */
-enum {
-	V_ES = 0x000,
-	V_CS = 0x010,
-	V_SS = 0x020,
-	V_DS = 0x030,
-	V_FS = 0x040,
-	V_GS = 0x050,
-	V_GDTR = 0x060,
-	V_LDTR = 0x070,
-	V_IDTR = 0x080,
-	V_TR = 0x090,
-	V_CPL = 0x0cb, /* u8 */
-	V_EFER = 0x0d0,
-	V_CR4 = 0x148,
-	V_CR3 = 0x150,
-	V_CR0 = 0x158,
-	V_DR7 = 0x160,
-	V_DR6 = 0x168,
-	V_RFLAGS = 0x170,
-	V_RIP = 0x178,
-	V_RSP = 0x1d8,
-	V_RAX = 0x1f8,
-	V_G_PAT = 0x268,
-	V_RCX = 0x308, /* rcx, rdx, rbx; 0x320 reserved; rbp, rsi, rdi, r8..r15 to 0x37f */
-	V_RBP = 0x328,
-	V_R15_END = 0x380,
-	V_SEV_FEATURES = 0x3b0,
-	V_XCR0 = 0x3e8,
-	V_MXCSR = 0x408, /* u32 */
-	V_X87_FCW = 0x410, /* u16 */
-};
+#include "vmsa_layout.h"
 
 #define EFER_SVME 0x1000ull
 #define CR0_CD (1ull << 30)
@@ -64,24 +32,24 @@ enum {
 static const struct {
 	uint16_t off, len;
 } synced[] = {
-	{ V_ES, 0xa0 }, /* es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr */
-	{ V_EFER, 8 },
-	{ V_CR4, 8 },
-	{ V_CR3, 8 },
-	{ V_CR0, 8 },
-	{ V_DR7, 8 },
-	{ V_DR6, 8 },
-	{ V_RFLAGS, 8 },
-	{ V_RIP, 8 },
-	{ V_RSP, 8 },
-	{ V_RAX, 8 },
-	{ V_G_PAT, 8 },
-	{ V_RCX, 0x18 },
-	{ V_RBP, V_R15_END - V_RBP },
-	{ V_SEV_FEATURES, 8 },
-	{ V_XCR0, 8 },
-	{ V_MXCSR, 4 },
-	{ V_X87_FCW, 2 },
+	{ VMSA_ES, 0xa0 }, /* es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr */
+	{ VMSA_EFER, 8 },
+	{ VMSA_CR4, 8 },
+	{ VMSA_CR3, 8 },
+	{ VMSA_CR0, 8 },
+	{ VMSA_DR7, 8 },
+	{ VMSA_DR6, 8 },
+	{ VMSA_RFLAGS, 8 },
+	{ VMSA_RIP, 8 },
+	{ VMSA_RSP, 8 },
+	{ VMSA_RAX, 8 },
+	{ VMSA_G_PAT, 8 },
+	{ VMSA_RCX, 0x18 },
+	{ VMSA_RBP, VMSA_R15_END - VMSA_RBP },
+	{ VMSA_SEV_FEATURES, 8 },
+	{ VMSA_XCR0, 8 },
+	{ VMSA_MXCSR, 4 },
+	{ VMSA_X87_FCW, 2 },
 };
 
 /* The first offset of in that QEMU would refuse (a field it does not copy is set), or -1. */
@@ -111,8 +79,8 @@ static bool pat_valid(uint64_t pat)
 
 static int check_vmsa(const uint8_t *in, bool snp, struct snpm_error *reterr)
 {
-	uint64_t features = snpm_le64(in + V_SEV_FEATURES);
-	uint64_t xcr0 = snpm_le64(in + V_XCR0);
+	uint64_t features = snpm_le64(in + VMSA_SEV_FEATURES);
+	uint64_t xcr0 = snpm_le64(in + VMSA_XCR0);
 	int off = unsynced_field(in);
 
 	if (off >= 0)
@@ -133,10 +101,10 @@ static int check_vmsa(const uint8_t *in, bool snp, struct snpm_error *reterr)
 		return snpm_fail(reterr, SNPM_EMALFORMED,
 				 "the VMSA's XCR0 0x%llx lacks x87 (bit 0); KVM refuses it",
 				 (unsigned long long)xcr0);
-	if (!pat_valid(snpm_le64(in + V_G_PAT)))
+	if (!pat_valid(snpm_le64(in + VMSA_G_PAT)))
 		return snpm_fail(reterr, SNPM_EMALFORMED,
 				 "the VMSA's PAT 0x%llx holds a memory type KVM refuses",
-				 (unsigned long long)snpm_le64(in + V_G_PAT));
+				 (unsigned long long)snpm_le64(in + VMSA_G_PAT));
 	return 0;
 }
 
@@ -156,14 +124,14 @@ int snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], bool snp, uint8_t out[S
 	for (size_t i = 0; i < sizeof(synced) / sizeof(synced[0]); i++)
 		memcpy(out + synced[i].off, in + synced[i].off, synced[i].len);
 	/* KVM keeps a descriptor table's base and limit only. */
-	memset(out + V_GDTR, 0, 4);
-	memset(out + V_IDTR, 0, 4);
+	memset(out + VMSA_GDTR, 0, 4);
+	memset(out + VMSA_IDTR, 0, 4);
 	/* QEMU loads TR with the LDTR's base (sev_apply_cpu_context). */
-	memcpy(out + V_TR + 8, in + V_LDTR + 8, 8);
-	set_bits(out, V_EFER, EFER_SVME, 0);
-	set_bits(out, V_CR0, 0, CR0_CD | CR0_NW);
-	set_bits(out, V_CR4, CR4_MCE, 0);
-	set_bits(out, V_RFLAGS, RFLAGS_FIXED, 0);
-	out[V_CPL] = (uint8_t)((snpm_le16(in + V_SS + 2) >> 5) & 3);
+	memcpy(out + VMSA_TR + 8, in + VMSA_LDTR + 8, 8);
+	set_bits(out, VMSA_EFER, EFER_SVME, 0);
+	set_bits(out, VMSA_CR0, 0, CR0_CD | CR0_NW);
+	set_bits(out, VMSA_CR4, CR4_MCE, 0);
+	set_bits(out, VMSA_RFLAGS, RFLAGS_FIXED, 0);
+	out[VMSA_CPL] = (uint8_t)((snpm_le16(in + VMSA_SS + 2) >> 5) & 3);
 	return 0;
 }
