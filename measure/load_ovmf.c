@@ -182,11 +182,11 @@ static int seed(struct launch *l, const struct ovmf *o, struct snpm_error *reter
 	return 0;
 }
 
-/* SEV and SEV-ES: the firmware bytes, then the kernel hashes table. */
-static int sev_pieces(struct launch *l, struct ovmf *o, struct snpm_error *reterr)
+/* The firmware's bytes, at the top of 4 GiB. */
+static struct page_update firmware_update(const struct ovmf *o,
+					  const struct snpm_measure_config *cfg)
 {
-	const struct snpm_measure_config *cfg = &l->cfg;
-	struct page_update fw = {
+	return (struct page_update){
 		.phase = SNPM_PHASE_FIRMWARE,
 		.what = "firmware",
 		.type = SNPM_PAGE_NORMAL,
@@ -194,6 +194,13 @@ static int sev_pieces(struct launch *l, struct ovmf *o, struct snpm_error *reter
 		.len = cfg->firmware_len,
 		.data = cfg->firmware,
 	};
+}
+
+/* SEV and SEV-ES: the firmware bytes, then the kernel hashes table. */
+static int sev_pieces(struct launch *l, struct ovmf *o, struct snpm_error *reterr)
+{
+	const struct snpm_measure_config *cfg = &l->cfg;
+	struct page_update fw = firmware_update(o, cfg);
 	struct page_update table = {
 		.phase = SNPM_PHASE_KERNEL_HASHES,
 		.what = "kernel hashes table",
@@ -216,14 +223,7 @@ static int ovmf_shared_pages(struct launch *l, struct snpm_error *reterr)
 {
 	struct ovmf *o = l->state;
 	const struct snpm_measure_config *cfg = &l->cfg;
-	struct page_update u = {
-		.phase = SNPM_PHASE_FIRMWARE,
-		.what = "firmware",
-		.type = SNPM_PAGE_NORMAL,
-		.gpa = o->fw_gpa,
-		.len = cfg->firmware_len,
-		.data = cfg->firmware,
-	};
+	struct page_update u = firmware_update(o, cfg);
 	int r;
 
 	if (!snpm_is_snp(cfg->mode))

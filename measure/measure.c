@@ -466,6 +466,23 @@ int snpm_measure_firmware(const uint8_t *firmware, size_t len, uint8_t out[SNPM_
 	return r;
 }
 
+/* The launch prepared for its VMSAs: 0 with l to release(), or a code (nothing to release). */
+static int prepare_vmsas(const struct snpm_measure_config *cfg, struct launch *l,
+			 uint32_t *ret_distinct, struct snpm_error *reterr)
+{
+	int r = prepare(cfg, l, reterr);
+
+	if (r < 0)
+		return r;
+	if (cfg->mode == SNPM_MODE_SEV || !l->loader->vmsa) {
+		release(l);
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "this launch measures no VMSA per vCPU");
+	}
+	*ret_distinct = distinct_vmsas(l);
+	return 0;
+}
+
 int snpm_measure_vmsa(const struct snpm_measure_config *cfg, uint32_t index,
 		      uint8_t ret_page[SNPM_PAGE_SIZE], struct snpm_error *reterr)
 {
@@ -475,13 +492,10 @@ int snpm_measure_vmsa(const struct snpm_measure_config *cfg, uint32_t index,
 
 	if (!cfg || !ret_page)
 		return snpm_fail(reterr, SNPM_EINVAL, "no configuration or output buffer");
-	r = prepare(cfg, &l, reterr);
+	r = prepare_vmsas(cfg, &l, &distinct, reterr);
 	if (r < 0)
 		return r;
-	distinct = distinct_vmsas(&l);
-	if (cfg->mode == SNPM_MODE_SEV || !l.loader->vmsa)
-		r = snpm_fail(reterr, SNPM_EUNSUPPORTED, "this launch measures no VMSA per vCPU");
-	else if (index >= cfg->vcpus)
+	if (index >= cfg->vcpus)
 		r = snpm_fail(reterr, SNPM_ERANGE, "vCPU %u of %u", index, cfg->vcpus);
 	else
 		r = l.loader->vmsa(&l, index < distinct ? index : distinct - 1, ret_page, reterr);
@@ -500,12 +514,10 @@ int snpm_measure_vmsas(const struct snpm_measure_config *cfg,
 
 	if (!cfg || !fn)
 		return snpm_fail(reterr, SNPM_EINVAL, "no configuration or callback");
-	r = prepare(cfg, &l, reterr);
+	r = prepare_vmsas(cfg, &l, &distinct, reterr);
 	if (r < 0)
 		return r;
-	distinct = distinct_vmsas(&l);
-	if (cfg->mode == SNPM_MODE_SEV || !l.loader->vmsa)
-		r = snpm_fail(reterr, SNPM_EUNSUPPORTED, "this launch measures no VMSA per vCPU");
+	/* vCPUs past the distinct ones repeat the last page. */
 	for (uint32_t i = 0; r == 0 && i < cfg->vcpus; i++) {
 		if (i < distinct)
 			r = l.loader->vmsa(&l, i, page, reterr);
