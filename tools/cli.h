@@ -179,6 +179,17 @@ struct cert_files {
 	uint8_t *vcek, *ask, *ark, *chain;
 	struct snpm_cert_input in;
 };
+/* The options that name a report's certificates (report verify, report appraise), stored in a
+ * verb's struct with members vcek, ask, ark and chain (use with opts.h). */
+#define CERT_OPTS(type)                                                                            \
+	OPT_STR("vcek", 0, type, vcek, "CERT", "the VCEK (PEM or DER)"),                           \
+		OPT_STR("vlek", 0, type, vcek, "CERT", "the VLEK, for a VLEK-signed report"),      \
+		OPT_STR("ask", 0, type, ask, "CERT", "the ASK (default: AMD's, built in)"),        \
+		OPT_STR("asvk", 0, type, ask, "CERT", "the ASVK, for a VLEK (default: built in)"), \
+		OPT_STR("ark", 0, type, ark, "CERT", "the ARK (must be one of AMD's)"),            \
+		OPT_STR("chain", 0, type, chain, "PEM",                                            \
+			"ASK (or ASVK) then ARK, as AMD's KDS serves them")
+
 /* Reads each path given (NULL: not given), PEM or DER, up to 1 MiB. */
 int load_certs(const char *vcek, const char *ask, const char *ark, const char *chain,
 	       struct cert_files *c);

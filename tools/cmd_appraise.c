@@ -23,15 +23,7 @@ struct appraise_args {
 static const struct opt_doc appraise_opts[] = {
 	OPT_STR("policy", 0, struct appraise_args, policy, "FILE",
 		"the appraisal policy (JSON; see README, \"Appraisal\")"),
-	OPT_STR("vcek", 0, struct appraise_args, vcek, "CERT", "the VCEK (PEM or DER)"),
-	OPT_STR("vlek", 0, struct appraise_args, vcek, "CERT",
-		"the VLEK, for a VLEK-signed report"),
-	OPT_STR("ask", 0, struct appraise_args, ask, "CERT", "the ASK (default: AMD's, built in)"),
-	OPT_STR("asvk", 0, struct appraise_args, ask, "CERT",
-		"the ASVK, for a VLEK (default: built in)"),
-	OPT_STR("ark", 0, struct appraise_args, ark, "CERT", "the ARK (must be one of AMD's)"),
-	OPT_STR("chain", 0, struct appraise_args, chain, "PEM",
-		"ASK (or ASVK) then ARK, as AMD's KDS serves them"),
+	CERT_OPTS(struct appraise_args),
 	OPT_STR("certs", 0, struct appraise_args, certs, "FILE",
 		"the certificate table of an extended report (configfs-tsm auxblob) in place of "
 		"the certificate options"),
@@ -88,10 +80,19 @@ static char *beside(const char *policy_path, const char *path)
 	return out;
 }
 
+struct adding {
+	struct snpm_policy *policy;
+	struct snpm_error err;
+	bool failed;
+};
+
 static int add_measurement(void *arg, const uint8_t m[SNPM_LD_SIZE], const char *row)
 {
+	struct adding *a = arg;
+
 	(void)row;
-	return snpm_policy_add_measurement(arg, m, NULL) < 0;
+	a->failed = snpm_policy_add_measurement(a->policy, m, &a->err) < 0;
+	return a->failed; /* stops the reading: the policy must not take part of the bundle */
 }
 
 static int load_policy(const char *path, struct snpm_policy **ret)
@@ -110,8 +111,12 @@ static int load_policy(const char *path, struct snpm_policy **ret)
 	manifest = beside(path, snpm_policy_manifest(*ret));
 	if (!manifest) {
 		r = EXIT_FAIL;
-	} else if (snpm_bundle_measurements(manifest, add_measurement, *ret, &err) < 0) {
-		r = report(manifest, &err);
+	} else {
+		struct adding a = { .policy = *ret };
+		if (snpm_bundle_measurements(manifest, add_measurement, &a, &err) < 0)
+			r = report(manifest, &err);
+		else if (a.failed)
+			r = report(manifest, &a.err);
 	}
 	free(manifest);
 	if (r) {

@@ -362,14 +362,7 @@ struct verify_args {
 };
 
 static const struct opt_doc verify_opts[] = {
-	OPT_STR("vcek", 0, struct verify_args, vcek, "CERT", "the VCEK (PEM or DER)"),
-	OPT_STR("vlek", 0, struct verify_args, vcek, "CERT", "the VLEK, for a VLEK-signed report"),
-	OPT_STR("ask", 0, struct verify_args, ask, "CERT", "the ASK (default: AMD's, built in)"),
-	OPT_STR("asvk", 0, struct verify_args, ask, "CERT",
-		"the ASVK, for a VLEK (default: built in)"),
-	OPT_STR("ark", 0, struct verify_args, ark, "CERT", "the ARK (must be one of AMD's)"),
-	OPT_STR("chain", 0, struct verify_args, chain, "PEM",
-		"ASK (or ASVK) then ARK, as AMD's KDS serves them"),
+	CERT_OPTS(struct verify_args),
 	OPT_BOOL("json", struct verify_args, json, "the verdict as JSON, also when it is no"),
 };
 
