@@ -672,7 +672,8 @@ int snpm_io_out_write(struct snpm_io_out *out, const void *buf, size_t len,
 	return write_all(out->fd, buf, len, reterr);
 }
 
-int snpm_io_out_commit(struct snpm_io_out *out, mode_t mode, struct snpm_error *reterr)
+/* mode, fsync and close: everything but the rename. */
+static int out_finish(struct snpm_io_out *out, mode_t mode, struct snpm_error *reterr)
 {
 	int r = 0;
 
@@ -687,12 +688,101 @@ int snpm_io_out_commit(struct snpm_io_out *out, mode_t mode, struct snpm_error *
 	if (close(out->fd) < 0 && r == 0)
 		r = io_fail(reterr, SNPM_EIO, errno, "cannot write");
 	out->fd = -1;
-	if (r == 0 && rename(out->tmp, out->path) < 0)
-		r = io_fail(reterr, SNPM_EIO, errno, "cannot rename into place");
-	if (r < 0)
-		unlink(out->tmp);
-	release(SLOT_FILE, out->tmp, 0);
 	return r;
+}
+
+/*
+ * Puts a finished temporary in place. A file already there is swapped out with
+ * RENAME_EXCHANGE, so that it can be swapped back if a later output of the same commit fails;
+ * *swapped says whether the old file now sits at the temporary's name.
+ */
+static int out_place(struct snpm_io_out *out, bool *swapped, struct snpm_error *reterr)
+{
+	struct stat st;
+
+	*swapped = false;
+	/* What appeared meanwhile and is not a regular file is never swapped out or replaced. */
+	if (lstat(out->path, &st) == 0 && !S_ISREG(st.st_mode))
+		return io_fail(reterr, SNPM_EINVAL, 0,
+			       "exists and is not a regular file (it appeared meanwhile)");
+	if (renameat2(AT_FDCWD, out->tmp, AT_FDCWD, out->path, RENAME_EXCHANGE) == 0) {
+		*swapped = true;
+		return 0;
+	}
+	/* Nothing there (ENOENT), or a file system without exchange (EINVAL): a plain rename. */
+	if ((errno == ENOENT || errno == EINVAL) && rename(out->tmp, out->path) == 0)
+		return 0;
+	return io_fail(reterr, SNPM_EIO, errno, "cannot rename into place");
+}
+
+/* Undoes out_place: the old file back, or the new one gone. Never touches a write-through. */
+static void out_unplace(struct snpm_io_out *out, bool swapped)
+{
+	if (swapped)
+		renameat2(AT_FDCWD, out->tmp, AT_FDCWD, out->path, RENAME_EXCHANGE);
+	else
+		unlink(out->path);
+}
+
+/* Blocks the signals the tools clean up after, so that a commit is not cut in half. */
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+int snpm_io_out_commit_all(struct snpm_io_out *const *outs, size_t n, mode_t mode,
+			   size_t *ret_failed, struct snpm_error *reterr)
+{
+	bool swapped[SNPM_IO_COMMIT_MAX] = { false };
+	size_t i, placed = 0;
+	sigset_t old;
+	int r = 0;
+
+	if (n > SNPM_IO_COMMIT_MAX)
+		return io_fail(reterr, SNPM_EINVAL, 0, "more than %d outputs in one commit",
+			       SNPM_IO_COMMIT_MAX);
+	for (i = 0; i < n; i++) {
+		int f = out_finish(outs[i], mode, r < 0 ? NULL : reterr);
+		if (r == 0 && f < 0 && ret_failed)
+			*ret_failed = i;
+		r = r < 0 ? r : f;
+	}
+	block_signals(&old);
+	for (; r == 0 && placed < n; placed++) {
+		if (outs[placed]->through)
+			continue;
+		r = out_place(outs[placed], &swapped[placed], reterr);
+		if (r < 0 && ret_failed)
+			*ret_failed = placed;
+		if (r < 0)
+			break;
+	}
+	/* On failure, placed is the output that failed: those before it are undone. */
+	for (i = 0; r < 0 && i < placed; i++)
+		if (!outs[i]->through)
+			out_unplace(outs[i], swapped[i]);
+	for (i = 0; i < n; i++)
+		if (!outs[i]->through) {
+			/* Now the old file (swapped), or the new one never placed, or nothing. */
+			unlink(outs[i]->tmp);
+			release(SLOT_FILE, outs[i]->tmp, 0);
+		}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+int snpm_io_out_commit(struct snpm_io_out *out, mode_t mode, struct snpm_error *reterr)
+{
+	struct snpm_io_out *one[1] = { out };
+
+	return snpm_io_out_commit_all(one, 1, mode, NULL, reterr);
 }
 
 void snpm_io_out_abort(struct snpm_io_out *out)
@@ -814,33 +904,65 @@ static int write_new(int dirfd, const char *name, const void *data, size_t len,
 	return r;
 }
 
+/* As out_place, for a file of a set: the old file, if any, is swapped into the set's folder. */
+static int set_place(int dirfd, const char *name, bool *swapped, struct snpm_error *reterr)
+{
+	int r = check_replaceable(name, reterr);
+
+	*swapped = false;
+	if (r < 0)
+		return r;
+	if (renameat2(dirfd, name, AT_FDCWD, name, RENAME_EXCHANGE) == 0) {
+		*swapped = true;
+		return 0;
+	}
+	if ((errno == ENOENT || errno == EINVAL) && renameat(dirfd, name, AT_FDCWD, name) == 0)
+		return 0;
+	return io_fail(reterr, SNPM_EIO, errno, "%s: cannot rename into place", name);
+}
+
+static void set_unplace(int dirfd, const char *name, bool swapped)
+{
+	if (swapped)
+		renameat2(dirfd, name, AT_FDCWD, name, RENAME_EXCHANGE);
+	else
+		unlink(name);
+}
+
 int snpm_io_write_set(const char *const *names, const void *const *data, const size_t *lens,
 		      size_t n, struct snpm_error *reterr)
 {
 	struct snpm_io_dir dir;
+	bool *swapped = calloc(n ? n : 1, sizeof(*swapped));
 	size_t i, moved = 0;
+	sigset_t old;
 	int dirfd = -1, r = 0;
 
+	if (!swapped)
+		return io_fail(reterr, SNPM_ENOMEM, ENOMEM, "cannot write");
 	for (i = 0; r == 0 && i < n; i++)
 		r = check_replaceable(names[i], reterr);
 	if (r == 0)
 		r = snpm_io_dir_open(".snpm-set", &dir, reterr);
-	if (r < 0)
+	if (r < 0) {
+		free(swapped);
 		return r;
+	}
 	dirfd = open(dir.tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		r = io_fail(reterr, SNPM_EIO, errno, "cannot open the temporary folder");
 	for (i = 0; r == 0 && i < n; i++)
 		r = write_new(dirfd, names[i], data[i], lens[i], reterr);
+	block_signals(&old);
 	for (; r == 0 && moved < n; moved++)
-		if (renameat(dirfd, names[moved], AT_FDCWD, names[moved]) < 0)
-			r = io_fail(reterr, SNPM_EIO, errno, "%s: cannot rename into place",
-				    names[moved]);
-	/* None, then: what was already moved goes too. */
-	for (i = 0; r < 0 && i < moved; i++)
-		unlink(names[i]);
+		r = set_place(dirfd, names[moved], &swapped[moved], reterr);
+	/* None, then: what was already moved is undone (an old file swapped back). */
+	for (i = 0; r < 0 && i + 1 < moved; i++)
+		set_unplace(dirfd, names[i], swapped[i]);
 	if (dirfd >= 0)
 		close(dirfd);
-	snpm_io_dir_abort(&dir);
+	snpm_io_dir_abort(&dir); /* the old files swapped out, or what was never placed */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(swapped);
 	return r;
 }

@@ -92,6 +92,17 @@ int snpm_io_out_copy(struct snpm_io_out *out, const char *from, unsigned flags, 
 		     uint8_t *ret_sha256, uint64_t *ret_size, struct snpm_error *reterr);
 /* mode, fsync, close and rename into place. On failure the temporary is gone. */
 int snpm_io_out_commit(struct snpm_io_out *out, mode_t mode, struct snpm_error *reterr);
+/*
+ * Several outputs that appear together or not at all (a report and its certificates): all are
+ * finished before any is renamed, with the tools' signals held off; if one cannot be put in
+ * place, those already placed are undone — a file they replaced is put back, a new one removed.
+ * Outputs written through (a device, FIFO or standard output) are never removed or renamed. At
+ * most SNPM_IO_COMMIT_MAX outputs. On failure *ret_failed (may be NULL) is the index of the
+ * output the error is about.
+ */
+#define SNPM_IO_COMMIT_MAX 8
+int snpm_io_out_commit_all(struct snpm_io_out *const *outs, size_t n, mode_t mode,
+			   size_t *ret_failed, struct snpm_error *reterr);
 /* Closes and removes the temporary. Safe to call after a failed commit. */
 void snpm_io_out_abort(struct snpm_io_out *out);
 /* Writes a whole buffer to path through the above. */

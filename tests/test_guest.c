@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <linux/sev-guest.h>
 
@@ -237,6 +239,59 @@ static void test_tsm_failures(void **state)
 	guest_teardown(&g);
 }
 
+/*
+ * The report's file cannot be put in place after the certificates were: nothing this run made
+ * stays, and what --certs names is never removed when it is written through (a device node, a
+ * symbolic link to one) or replaced for good (a regular file gets its old bytes back).
+ */
+static void test_outputs_together(void **state)
+{
+	struct guest g;
+	struct stat st;
+	char certs[1024], report[1024];
+	size_t len = 0;
+	uint8_t *old;
+
+	(void)state;
+	guest_setup(&g);
+	snprintf(certs, sizeof(certs), "%s/c.bin", g.dir);
+	snprintf(report, sizeof(report), "%s/r.bin", g.dir);
+	assert_int_equal(symlink("/dev/null", certs), 0);
+	tu_expect_refusal(GET(&g, "rename", "-o", "r.bin", "--certs", "c.bin"), 1,
+			  "r.bin: cannot rename into place");
+	assert_int_equal(lstat(certs, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_not_equal(stat(report, &st), 0);
+	assert_int_equal(unlink(certs), 0);
+	assert_int_equal(mknod(certs, S_IFCHR | 0666, makedev(1, 3)), 0); /* /dev/null's node */
+	tu_expect_refusal(GET(&g, "rename", "-o", "r.bin", "--certs", "c.bin"), 1,
+			  "cannot rename into place");
+	assert_int_equal(lstat(certs, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(unlink(certs), 0);
+	/* A regular file that was there: swapped back, byte for byte. */
+	tu_write_file(certs, "old certificates", 16);
+	tu_expect_refusal(GET(&g, "rename", "-o", "r.bin", "--certs", "c.bin"), 1,
+			  "cannot rename into place");
+	old = tu_read_file(certs, &len);
+	assert_int_equal(len, 16);
+	assert_memory_equal(old, "old certificates", 16);
+	free(old);
+	assert_int_equal(unlink(certs), 0);
+	/* None there: the new one goes, and no temporary is left in the folder. */
+	tu_expect_refusal(GET(&g, "rename", "-o", "r.bin", "--certs", "c.bin"), 1,
+			  "cannot rename into place");
+	assert_int_not_equal(lstat(certs, &st), 0);
+	tu_no_temporaries(g.dir);
+	/* And without the fault both land. */
+	struct tu_run r = GET(&g, NULL, "-o", "r.bin", "--certs", "c.bin");
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	assert_int_equal(stat(report, &st), 0);
+	assert_int_equal(stat(certs, &st), 0);
+	guest_teardown(&g);
+}
+
 static void test_device(void **state)
 {
 	struct guest g;
@@ -313,7 +368,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abi),	     cmocka_unit_test(test_tsm),
-		cmocka_unit_test(test_tsm_failures), cmocka_unit_test(test_device),
+		cmocka_unit_test(test_tsm_failures), cmocka_unit_test(test_outputs_together),
+		cmocka_unit_test(test_device),
 		cmocka_unit_test(test_arguments),
 	};
 

@@ -62,17 +62,6 @@ static void entries_are(const char *folder, size_t n)
 	assert_int_equal(count, n);
 }
 
-static void no_temporaries(const char *folder)
-{
-	DIR *d = opendir(folder);
-
-	assert_non_null(d);
-	for (struct dirent *e; (e = readdir(d));)
-		if (strstr(e->d_name, ".tmp"))
-			fail_msg("%s/%s was left behind", folder, e->d_name);
-	closedir(d);
-}
-
 static void test_outputs(void **state)
 {
 	char *sub = path_in("out"), *file, *link, *target;
@@ -114,6 +103,51 @@ static void test_outputs(void **state)
 	assert_true(S_ISCHR(st.st_mode));
 	entries_are(sub, 3);
 	free(sub), free(file), free(link), free(target);
+}
+
+/*
+ * Outputs committed together: when the second cannot be placed (a folder appeared at its name),
+ * the first is undone — the file it replaced comes back — and no temporary is left.
+ */
+static void test_commit_all(void **state)
+{
+	char *sub = path_in("pair"), *a, *b;
+	struct snpm_io_out out[2];
+	struct snpm_io_out *outs[2] = { &out[0], &out[1] };
+	struct snpm_error err;
+	size_t failed = 9, len;
+	uint8_t *data;
+
+	(void)state;
+	mkdir(sub, 0755);
+	assert_true(asprintf(&a, "%s/a", sub) > 0);
+	assert_true(asprintf(&b, "%s/b", sub) > 0);
+	tu_write_file(a, "old-a", 5);
+	assert_int_equal(snpm_io_out_open(a, &out[0], &err), 0);
+	assert_int_equal(snpm_io_out_write(&out[0], "new-a", 5, &err), 0);
+	assert_int_equal(snpm_io_out_open(b, &out[1], &err), 0);
+	assert_int_equal(snpm_io_out_write(&out[1], "new-b", 5, &err), 0);
+	assert_int_equal(mkdir(b, 0755), 0);
+	assert_int_equal(snpm_io_out_commit_all(outs, 2, 0644, &failed, &err), SNPM_EINVAL);
+	assert_int_equal(failed, 1);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	data = tu_read_file(a, &len);
+	assert_int_equal(len, 5);
+	assert_memory_equal(data, "old-a", 5);
+	free(data);
+	entries_are(sub, 2); /* a and the folder b, nothing else */
+	/* Both land when both can; the old a is gone with the temporaries. */
+	assert_int_equal(rmdir(b), 0);
+	assert_int_equal(snpm_io_out_open(a, &out[0], &err), 0);
+	assert_int_equal(snpm_io_out_write(&out[0], "new-a", 5, &err), 0);
+	assert_int_equal(snpm_io_out_open(b, &out[1], &err), 0);
+	assert_int_equal(snpm_io_out_write(&out[1], "new-b", 5, &err), 0);
+	assert_int_equal(snpm_io_out_commit_all(outs, 2, 0644, &failed, &err), 0);
+	data = tu_read_file(a, &len);
+	assert_memory_equal(data, "new-a", 5);
+	free(data);
+	entries_are(sub, 2);
+	free(sub), free(a), free(b);
 }
 
 /* More temporaries than the registry holds: an error, never a silent drop. */
@@ -324,7 +358,7 @@ static void test_verity_inline_restored(void **state)
 	tu_run_free(&r);
 	assert_int_equal(stat(data, &st), 0);
 	assert_int_equal(st.st_size, 8 << 20);
-	no_temporaries(dir);
+	tu_no_temporaries(dir);
 	free(data);
 }
 
@@ -455,7 +489,7 @@ static void test_full_disk_messages(void **state)
 	assert_null(strstr(r.err, "(null)"));
 	tu_run_free(&r);
 	assert_int_equal(access(out, F_OK), -1);
-	no_temporaries(dir);
+	tu_no_temporaries(dir);
 	free(tree), free(out);
 }
 
@@ -681,6 +715,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_outputs),
+		cmocka_unit_test(test_commit_all),
 		cmocka_unit_test(test_registry_full),
 		cmocka_unit_test(test_inputs),
 		cmocka_unit_test(test_folders),

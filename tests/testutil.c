@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -90,6 +91,17 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 void tu_rmtree(const char *dir)
 {
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void tu_no_temporaries(const char *folder)
+{
+	DIR *d = opendir(folder);
+
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));)
+		if (strstr(e->d_name, ".tmp"))
+			fail_msg("%s/%s was left behind", folder, e->d_name);
+	closedir(d);
 }
 
 uint8_t *tu_stream(const char *tag, size_t n)

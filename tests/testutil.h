@@ -42,6 +42,8 @@ void tu_write_file(const char *path, const void *data, size_t len);
 char *tu_mkdtemp(void);
 /* rm -rf of a directory made by tu_mkdtemp. */
 void tu_rmtree(const char *dir);
+/* Fails when the folder holds a name with ".tmp" in it: a temporary left behind. */
+void tu_no_temporaries(const char *folder);
 
 /* stream(tag, n) of the KAT recipes: SHA256(tag:0) || SHA256(tag:1) || ... cut to n bytes. */
 uint8_t *tu_stream(const char *tag, size_t n);

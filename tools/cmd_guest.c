@@ -116,35 +116,38 @@ static int build_request(const struct get_args *a, struct snpm_report_request *r
 	return 0;
 }
 
-/* Both outputs, or neither: the second failing removes the first. */
+/*
+ * Both outputs, or neither: they are committed together, and a write-through output (a device,
+ * a FIFO, standard output) is never removed whatever fails.
+ */
 static int write_outputs(const struct get_args *a, const struct snpm_report_reply *reply)
 {
-	struct snpm_io_out rep = { 0 }, certs = { 0 };
+	struct snpm_io_out outs[2];
+	struct snpm_io_out *open_outs[2];
+	const char *names[2], *named[2];
+	const void *data[2] = { reply->report, reply->certs };
+	size_t lens[2] = { SNPM_REPORT_SIZE, reply->certs_len }, n = 0, i, bad = 0;
 	struct snpm_error err;
 	const char *failed = NULL;
-	bool rep_open = false, certs_open = false;
 
-	if (a->out &&
-	    (snpm_io_out_open(a->out, &rep, &err) < 0 ||
-	     (rep_open = true, snpm_io_out_write(&rep, reply->report, SNPM_REPORT_SIZE, &err) < 0)))
-		failed = a->out;
-	if (!failed && a->certs &&
-	    (snpm_io_out_open(a->certs, &certs, &err) < 0 ||
-	     (certs_open = true,
-	      snpm_io_out_write(&certs, reply->certs, reply->certs_len, &err) < 0)))
-		failed = a->certs;
-	if (!failed && a->certs && snpm_io_out_commit(&certs, 0644, &err) < 0)
-		failed = a->certs;
-	if (!failed && a->out && snpm_io_out_commit(&rep, 0644, &err) < 0) {
-		failed = a->out;
-		if (a->certs && strcmp(a->certs, "-") != 0)
-			remove(a->certs);
+	names[0] = a->out, names[1] = a->certs;
+	for (i = 0; i < 2 && !failed; i++) {
+		if (!names[i])
+			continue;
+		if (snpm_io_out_open(names[i], &outs[n], &err) < 0) {
+			failed = names[i];
+			break;
+		}
+		open_outs[n] = &outs[n];
+		named[n++] = names[i];
+		if (snpm_io_out_write(&outs[n - 1], data[i], lens[i], &err) < 0)
+			failed = names[i];
 	}
+	if (!failed && snpm_io_out_commit_all(open_outs, n, 0644, &bad, &err) < 0)
+		return report(named[bad], &err);
 	if (failed) {
-		if (rep_open)
-			snpm_io_out_abort(&rep);
-		if (certs_open)
-			snpm_io_out_abort(&certs);
+		for (i = 0; i < n; i++)
+			snpm_io_out_abort(open_outs[i]);
 		return report(failed, &err);
 	}
 	return 0;

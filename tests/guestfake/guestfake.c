@@ -17,8 +17,9 @@
  * while the report is read), "provider" (a TDX guest's provider), "noprovider" (mkdir fails
  * ENXIO), "eacces" (mkdir fails EACCES), "fw" (the firmware answers INVALID_PARAM), "busy" (the
  * host is busy twice, then answers), "status" (MSG_REPORT_RSP status 0x16), "short" (outblob of
- * 1000 bytes), "wrongdata" (the report carries other REPORT_DATA). GUESTFAKE_LOG names a file
- * that gets one line per mkdir and rmdir.
+ * 1000 bytes), "wrongdata" (the report carries other REPORT_DATA), "rename" (renaming anything
+ * onto a file named r.bin fails EIO, as a full or failing file system would). GUESTFAKE_LOG
+ * names a file that gets one line per mkdir and rmdir.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -73,6 +74,8 @@ static int (*real_close)(int);
 static int (*real_mkdir)(const char *, mode_t);
 static int (*real_rmdir)(const char *);
 static int (*real_ioctl)(int, unsigned long, ...);
+static int (*real_rename)(const char *, const char *);
+static int (*real_renameat2)(int, const char *, int, const char *, unsigned);
 
 static void init(void)
 {
@@ -85,6 +88,9 @@ static void init(void)
 	real_mkdir = (int (*)(const char *, mode_t))dlsym(RTLD_NEXT, "mkdir");
 	real_rmdir = (int (*)(const char *))dlsym(RTLD_NEXT, "rmdir");
 	real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	real_rename = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
+	real_renameat2 = (int (*)(int, const char *, int, const char *, unsigned))dlsym(
+		RTLD_NEXT, "renameat2");
 }
 
 static bool fault(const char *name)
@@ -153,6 +159,27 @@ static void make_report(const uint8_t data[64], unsigned vmpl, uint8_t out[REPOR
 		out[0x50] ^= 0xff;
 	for (int i = 0; i < 4; i++)
 		out[0x30 + i] = (uint8_t)(vmpl >> (8 * i));
+}
+
+/* ---- a file system that refuses to rename onto r.bin ---- */
+
+static bool rename_refused(const char *to)
+{
+	const char *base = strrchr(to, '/');
+
+	return fault("rename") && strcmp(base ? base + 1 : to, "r.bin") == 0;
+}
+
+int rename(const char *from, const char *to)
+{
+	init();
+	return rename_refused(to) ? (errno = EIO, -1) : real_rename(from, to);
+}
+
+int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned flags)
+{
+	init();
+	return rename_refused(to) ? (errno = EIO, -1) : real_renameat2(fromfd, from, tofd, to, flags);
 }
 
 /* ---- configfs-tsm ---- */
