@@ -105,10 +105,13 @@ extern const struct loader snpm_loader_igvm_measure;
 extern const struct loader snpm_loader_krun;
 
 /*
- * The VMSA KVM measures for a vCPU whose registers QEMU set from an IGVM VP context (igvm_vmsa.c):
- * the registers KVM keeps, with KVM's own adjustments. Refuses a VMSA that QEMU refuses.
+ * An IGVM VP context under QEMU and KVM (igvm_vmsa.c). snpm_igvm_kvm_check() refuses a VMSA that
+ * QEMU or KVM refuses (the error names no header); snpm_igvm_kvm_vmsa() builds the VMSA KVM
+ * measures for a checked one: the registers KVM keeps, with KVM's own adjustments, and the VM's
+ * SEV_FEATURES.
  */
-int snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], bool snp, uint8_t out[SNPM_PAGE_SIZE],
-		       struct snpm_error *reterr);
+int snpm_igvm_kvm_check(const uint8_t in[SNPM_PAGE_SIZE], bool snp, struct snpm_error *reterr);
+void snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
+			uint8_t out[SNPM_PAGE_SIZE]);
 
 #endif /* SNPM_MEASURE_ENGINE_H */

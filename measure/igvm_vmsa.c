@@ -8,15 +8,26 @@
  * it measures from its own vCPU state (arch/x86/kvm/svm/sev.c sev_es_sync_vmsa), after the
  * adjustments its register setters make. So the measured page holds:
  *  - the segments, GDTR/IDTR base and limit, EFER, CR0/3/4, XCR0, DR6/7, the general registers,
- *    RIP, RFLAGS, the PAT, the x87 control word and MXCSR, and SEV_FEATURES, from the file;
+ *    RIP, RFLAGS, the PAT, the x87 control word and MXCSR, from the file;
+ *  - SEV_FEATURES of the whole VM, not the context's own: QEMU reads them from vCPU 0's context
+ *    in a pre-pass and gives them to KVM_SEV_INIT2, and KVM writes that one value into every
+ *    vCPU's VMSA (sev_es_sync_vmsa: save->sev_features = sev->vmsa_features);
  *  - with what KVM changes: EFER.SVME set (svm_set_efer), CR0.CD and CR0.NW cleared
  *    (KVM_X86_QUIRK_CD_NW_CLEARED), CR4.MCE set (the host's, svm_set_cr4), RFLAGS bit 1 set
  *    (X86_EFLAGS_FIXED), CPL from SS.DPL (svm_set_segment), GDTR and IDTR without selector or
  *    attributes (KVM keeps base and limit only);
  *  - and QEMU's own quirk: the TR base is loaded from the LDTR's base (sev_apply_cpu_context).
- * Everything else is zero. A VMSA QEMU refuses (another field set, XCR0 without x87, a PAT KVM
- * rejects, SEV_FEATURES that do not fit the platform) is refused here too.
+ * Everything else is zero. A VMSA QEMU or KVM refuses is refused here too, so that no digest is
+ * printed for a launch that cannot happen: another field set, SEV_FEATURES that do not fit the
+ * platform (QEMU check_sev_features, for every context), XCR0 without x87 and a PAT with a
+ * reserved memory type (KVM's setters), control registers KVM_SET_SREGS rejects
+ * (kvm_is_valid_sregs: CR0, CR4 and EFER reserved bits, CR0.NW without CD, CR0.PG without PE,
+ * long mode without PAE or LMA, LMA or a 64-bit CS outside it, CR3 past 52 address bits), debug
+ * registers KVM_SET_DEBUGREGS rejects (upper halves of DR6/DR7) and a DR7 other than its reset
+ * value 0x400 or 0, which sev_es_sync_vmsa refuses to encrypt.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine.h"
@@ -27,6 +38,18 @@
 #define CR0_NW (1ull << 29)
 #define CR4_MCE 0x40ull
 #define RFLAGS_FIXED 0x2ull
+#define CR0_PE 0x1ull
+#define CR0_PG (1ull << 31)
+#define CR4_PAE 0x20ull
+/* What KVM's CR4_RESERVED_BITS leaves, less VMXE, which an AMD guest's CPUID never offers. */
+#define CR4_KNOWN 0x10f71fffull
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+/* SCE, LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE, AutoIBRS: every bit KVM can enable in EFER. */
+#define EFER_KNOWN 0x20fd01ull
+#define DR7_FIXED_1 0x400ull
+#define CS_ATTR_L (1u << 9) /* the VMSA's packed attributes: bit 9 is the descriptor's L */
+#define CR3_LEGAL_BITS 52
 
 /* The byte ranges QEMU copies into the vCPU: everything the measured page takes from the file. */
 static const struct {
@@ -77,7 +100,72 @@ static bool pat_valid(uint64_t pat)
 	return true;
 }
 
-static int check_vmsa(const uint8_t *in, bool snp, struct snpm_error *reterr)
+__attribute__((format(printf, 2, 3))) static int kvm_refuses(struct snpm_error *reterr,
+							     const char *fmt, ...)
+{
+	char msg[SNPM_ERROR_MESSAGE_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return snpm_fail(reterr, SNPM_EMALFORMED, "%s; KVM refuses it", msg);
+}
+
+/* KVM_SET_SREGS (kvm_is_valid_sregs, kvm_is_valid_cr0/cr4, kvm_valid_efer). */
+static int check_sregs(const uint8_t *in, struct snpm_error *reterr)
+{
+	uint64_t cr0 = snpm_le64(in + VMSA_CR0), cr4 = snpm_le64(in + VMSA_CR4);
+	uint64_t efer = snpm_le64(in + VMSA_EFER), cr3 = snpm_le64(in + VMSA_CR3);
+	bool cs_l = snpm_le16(in + VMSA_CS + 2) & CS_ATTR_L;
+
+	if (cr0 >> 32)
+		return kvm_refuses(reterr, "the VMSA's CR0 0x%llx sets bits above 31",
+				   (unsigned long long)cr0);
+	if ((cr0 & CR0_NW) && !(cr0 & CR0_CD))
+		return kvm_refuses(reterr, "the VMSA's CR0 0x%llx sets NW without CD",
+				   (unsigned long long)cr0);
+	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
+		return kvm_refuses(reterr, "the VMSA's CR0 0x%llx sets PG without PE",
+				   (unsigned long long)cr0);
+	if (cr4 & ~CR4_KNOWN)
+		return kvm_refuses(reterr, "the VMSA's CR4 0x%llx sets reserved bits 0x%llx",
+				   (unsigned long long)cr4, (unsigned long long)(cr4 & ~CR4_KNOWN));
+	if (efer & ~EFER_KNOWN)
+		return kvm_refuses(reterr, "the VMSA's EFER 0x%llx sets reserved bits 0x%llx",
+				   (unsigned long long)efer, (unsigned long long)(efer & ~EFER_KNOWN));
+	if ((efer & EFER_LME) && (cr0 & CR0_PG)) {
+		if (!(cr4 & CR4_PAE) || !(efer & EFER_LMA))
+			return kvm_refuses(reterr,
+					   "the VMSA enters long mode (EFER.LME and CR0.PG) without "
+					   "CR4.PAE and EFER.LMA");
+		if (cr3 >> CR3_LEGAL_BITS)
+			return kvm_refuses(reterr, "the VMSA's CR3 0x%llx is past 52 address bits",
+					   (unsigned long long)cr3);
+	} else if ((efer & EFER_LMA) || cs_l) {
+		return kvm_refuses(reterr, "the VMSA sets %s outside long mode",
+				   efer & EFER_LMA ? "EFER.LMA" : "a 64-bit code segment (CS.L)");
+	}
+	return 0;
+}
+
+/* KVM_SET_DEBUGREGS (kvm_dr6_valid, kvm_dr7_valid) and sev_es_sync_vmsa's DR7 check. */
+static int check_debugregs(const uint8_t *in, struct snpm_error *reterr)
+{
+	uint64_t dr6 = snpm_le64(in + VMSA_DR6), dr7 = snpm_le64(in + VMSA_DR7);
+
+	if (dr6 >> 32)
+		return kvm_refuses(reterr, "the VMSA's DR6 0x%llx sets bits above 31",
+				   (unsigned long long)dr6);
+	if (dr7 & ~DR7_FIXED_1)
+		return kvm_refuses(reterr,
+				   "the VMSA's DR7 0x%llx arms breakpoints (only 0x400 or 0 can be "
+				   "encrypted)",
+				   (unsigned long long)dr7);
+	return 0;
+}
+
+int snpm_igvm_kvm_check(const uint8_t in[SNPM_PAGE_SIZE], bool snp, struct snpm_error *reterr)
 {
 	uint64_t features = snpm_le64(in + VMSA_SEV_FEATURES);
 	uint64_t xcr0 = snpm_le64(in + VMSA_XCR0);
@@ -98,14 +186,13 @@ static int check_vmsa(const uint8_t *in, bool snp, struct snpm_error *reterr)
 			"the VMSA sets SEV_FEATURES 0x%llx, which SEV-ES guests cannot have",
 			(unsigned long long)features);
 	if (!(xcr0 & 1))
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "the VMSA's XCR0 0x%llx lacks x87 (bit 0); KVM refuses it",
-				 (unsigned long long)xcr0);
+		return kvm_refuses(reterr, "the VMSA's XCR0 0x%llx lacks x87 (bit 0)",
+				   (unsigned long long)xcr0);
 	if (!pat_valid(snpm_le64(in + VMSA_G_PAT)))
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 "the VMSA's PAT 0x%llx holds a memory type KVM refuses",
-				 (unsigned long long)snpm_le64(in + VMSA_G_PAT));
-	return 0;
+		return kvm_refuses(reterr, "the VMSA's PAT 0x%llx holds a reserved memory type",
+				   (unsigned long long)snpm_le64(in + VMSA_G_PAT));
+	int r = check_sregs(in, reterr);
+	return r < 0 ? r : check_debugregs(in, reterr);
 }
 
 static void set_bits(uint8_t *page, size_t off, uint64_t set, uint64_t clear)
@@ -113,13 +200,9 @@ static void set_bits(uint8_t *page, size_t off, uint64_t set, uint64_t clear)
 	snpm_put_le64(page + off, (snpm_le64(page + off) | set) & ~clear);
 }
 
-int snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], bool snp, uint8_t out[SNPM_PAGE_SIZE],
-		       struct snpm_error *reterr)
+void snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
+			uint8_t out[SNPM_PAGE_SIZE])
 {
-	int r = check_vmsa(in, snp, reterr);
-
-	if (r < 0)
-		return r;
 	memset(out, 0, SNPM_PAGE_SIZE);
 	for (size_t i = 0; i < sizeof(synced) / sizeof(synced[0]); i++)
 		memcpy(out + synced[i].off, in + synced[i].off, synced[i].len);
@@ -133,5 +216,6 @@ int snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], bool snp, uint8_t out[S
 	set_bits(out, VMSA_CR4, CR4_MCE, 0);
 	set_bits(out, VMSA_RFLAGS, RFLAGS_FIXED, 0);
 	out[VMSA_CPL] = (uint8_t)((snpm_le16(in + VMSA_SS + 2) >> 5) & 3);
-	return 0;
+	/* One value for every vCPU: the VM's (sev_es_sync_vmsa). */
+	snpm_put_le64(out + VMSA_SEV_FEATURES, vm_features);
 }

@@ -13,7 +13,8 @@
  *    UNMEASURED; SECRETS and CPUID data types as such (SNP only: QEMU refuses them otherwise);
  *  - a VP context sets the vCPU's registers (igvm_vmsa.c); KVM measures one VMSA per vCPU after
  *    every page, at 0xFFFFFFFFF000, boot vCPU first; vCPUs without a context start at the x86
- *    reset state; the boot vCPU's SEV_FEATURES are the guest's;
+ *    reset state; the boot vCPU's SEV_FEATURES are the VM's, written into every vCPU's VMSA
+ *    whatever another context says; a context QEMU or KVM refuses is refused;
  *  - header types QEMU has no handler for make it fail, so they are refused.
  * IGVMMEASURE (COCONUT-SVSM tools/igvmmeasure): strict directive order; a PARAMETER_INSERT is one
  * UNMEASURED page; a VP context's VMSA is measured as stored, where it appears; zero pages are
@@ -149,6 +150,21 @@ static int check_qemu(const struct launch *l, const struct igvm *g, struct snpm_
 	return 0;
 }
 
+static int read_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr);
+
+/* A VP context QEMU or KVM would refuse is refused here, naming its header. */
+static int check_kvm_vmsa(struct launch *l, struct igvm *g, const struct snpm_igvm_header *h,
+			  size_t i, struct snpm_error *reterr)
+{
+	struct snpm_error why;
+	int r = read_vmsa(l, g, i, reterr);
+
+	if (r < 0)
+		return r;
+	r = snpm_igvm_kvm_check(g->vmsa, g->snp, &why);
+	return r < 0 ? refuse(h, i, why.message, reterr) : 0;
+}
+
 /* The VP contexts and the ID block the platform selects. */
 static int collect(struct launch *l, struct igvm *g, struct snpm_error *reterr)
 {
@@ -172,6 +188,11 @@ static int collect(struct launch *l, struct igvm *g, struct snpm_error *reterr)
 				      reterr);
 		if (g->vp[h->vp_index])
 			return refuse(h, i, "a second VP context for the same vCPU", reterr);
+		if (l->cfg.igvm_semantics == SNPM_IGVM_QEMU) {
+			int r = check_kvm_vmsa(l, g, h, i, reterr);
+			if (r < 0)
+				return r;
+		}
 		g->vp[h->vp_index] = i + 1;
 		if (h->vp_index + 1u > g->max_vp)
 			g->max_vp = h->vp_index + 1u;
@@ -443,7 +464,9 @@ static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SI
 	if (index >= MAX_VP_CONTEXTS || !g->vp[index])
 		return snpm_vmsa_build(&reset, page, reterr);
 	r = read_vmsa(l, g, g->vp[index] - 1, reterr);
-	return r < 0 ? r : snpm_igvm_kvm_vmsa(g->vmsa, g->snp, page, reterr);
+	if (r == 0)
+		snpm_igvm_kvm_vmsa(g->vmsa, g->snp ? l->cfg.guest_features : 0, page);
+	return r;
 }
 
 static uint32_t qemu_distinct(const struct launch *l)

@@ -359,6 +359,116 @@ static void test_features(void **state)
 	drop(&t);
 }
 
+/*
+ * KVM writes the VM's SEV_FEATURES (vCPU 0's context, through QEMU's pre-pass) into every VMSA:
+ * an AP context that says 0x21 beside a boot context that says 0x1 measures as 0x1.
+ */
+static void test_ap_features(void **state)
+{
+	uint8_t bsp_in[4096], ap_in[4096], bsp[4096], ap[4096], want[48], got[48];
+	uint8_t *data = page("igvm-ap"), *f;
+	struct iw *w = iw_new();
+	size_t len;
+
+	(void)state;
+	vp_vmsa(bsp_in, 0x1);
+	vp_vmsa(ap_in, 0x21);
+	put64(ap_in + 0x178, 0x802000); /* the AP starts elsewhere */
+	iw_platform(w, SNP, 2);
+	iw_page(w, 0x100000, SNP, 0, 0, data);
+	iw_vp(w, KVM_VMSA, SNP, 0, bsp_in);
+	iw_vp(w, KVM_VMSA, SNP, 1, ap_in);
+	f = iw_finish(w, &len);
+	struct snpm_measure_config c = {
+		.mode = SNPM_MODE_SNP,
+		.vmm = SNPM_VMM_QEMU,
+		.vcpus = 2,
+		.vcpu_sig = 0x800f12,
+		.loader = SNPM_LOADER_IGVM,
+		.igvm = { .data = f, .size = len },
+		.igvm_semantics = SNPM_IGVM_QEMU,
+	};
+	kvm_view(bsp_in, bsp);
+	kvm_view(ap_in, ap);
+	put64(ap + 0x3b0, 0x1); /* the VM's features, not the context's */
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, data);
+	step(want, VMSA, KVM_VMSA, bsp);
+	step(want, VMSA, KVM_VMSA, ap);
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 48);
+	free(f), free(data);
+}
+
+/* A VP context QEMU would pass on but KVM refuses: no digest, the header named. */
+struct edit {
+	uint64_t off, value;
+	int len;
+};
+
+static void expect_kvm_refusals(const struct edit *e, size_t n_edits, const char *needle)
+{
+	uint8_t v[4096], out[48], *f;
+	struct iw *w = iw_new();
+	struct snpm_error err;
+	size_t n;
+
+	vp_vmsa(v, 0x1);
+	for (size_t k = 0; k < n_edits; k++)
+		for (int i = 0; i < e[k].len; i++)
+			v[e[k].off + (uint64_t)i] = (uint8_t)(e[k].value >> (8 * i));
+	iw_platform(w, SNP, 2);
+	iw_vp(w, KVM_VMSA, SNP, 0, v);
+	f = iw_finish(w, &n);
+	struct snpm_measure_config c = {
+		.mode = SNPM_MODE_SNP,
+		.vmm = SNPM_VMM_QEMU,
+		.vcpus = 1,
+		.loader = SNPM_LOADER_IGVM,
+		.igvm = { .data = f, .size = n },
+		.igvm_semantics = SNPM_IGVM_QEMU,
+	};
+	int r = measure(&c, out, &err);
+	if (r >= 0 || !strstr(err.message, needle) ||
+	    !strstr(err.message, "IGVM header 1 (VP_CONTEXT) at offset"))
+		fail_msg("0x%llx = 0x%llx: want '%s', got %d '%s'", (unsigned long long)e[0].off,
+			 (unsigned long long)e[0].value, needle, r, r < 0 ? err.message : "");
+	/* igvmmeasure measures the stored page: it is not KVM's to refuse. */
+	c.igvm_semantics = SNPM_IGVM_IGVMMEASURE;
+	assert_int_equal(measure(&c, out, NULL), 0);
+	free(f);
+}
+
+static void expect_kvm_refusal(uint64_t off, uint64_t value, int len, const char *needle)
+{
+	struct edit e = { off, value, len };
+
+	expect_kvm_refusals(&e, 1, needle);
+}
+
+static void test_kvm_refusals(void **state)
+{
+	(void)state;
+	expect_kvm_refusal(0x160, 0x401, 8, "DR7 0x401 arms breakpoints");
+	expect_kvm_refusal(0x160, 0x100000400ull, 8, "DR7");
+	expect_kvm_refusal(0x168, 0x1ffff0ff0ull, 8, "DR6 0x1ffff0ff0 sets bits above 31");
+	expect_kvm_refusal(0x158, 0x20000001, 8, "CR0 0x20000001 sets NW without CD");
+	expect_kvm_refusal(0x158, 0x80000000, 8, "CR0 0x80000000 sets PG without PE");
+	expect_kvm_refusal(0x158, 0x100000011ull, 8, "CR0 0x100000011 sets bits above 31");
+	expect_kvm_refusal(0x148, 0x2020, 8, "CR4 0x2020 sets reserved bits 0x2000"); /* VMXE */
+	expect_kvm_refusal(0x148, 0x8020, 8, "reserved bits 0x8000");
+	expect_kvm_refusal(0x0d0, 0x10500, 8, "EFER 0x10500 sets reserved bits 0x10000");
+	expect_kvm_refusal(0x0d0, 0x100, 8, "without CR4.PAE and EFER.LMA"); /* LME, PG, no LMA */
+	expect_kvm_refusal(0x148, 0x0, 8, "without CR4.PAE");
+	expect_kvm_refusal(0x150, (1ull << 60) | 0x9000, 8, "past 52 address bits");
+	/* Outside long mode (CR0.PG clear): LMA or a 64-bit CS is refused. */
+	expect_kvm_refusal(0x158, 0x60000011, 8, "EFER.LMA outside long mode");
+	const struct edit cs64[] = { { 0x0d0, 0, 8 }, { 0x158, 0x11, 8 }, { 0x012, 0xa9b, 2 } };
+	expect_kvm_refusals(cs64, 3, "a 64-bit code segment (CS.L) outside long mode");
+	expect_kvm_refusal(0x3e8, 0x6, 8, "XCR0 0x6 lacks x87");
+	expect_kvm_refusal(0x268, 0x0007040600070402ull, 8, "PAT");
+}
+
 /* An ID block vouches for one digest: the secure processor refuses any other. */
 static void test_id_block(void **state)
 {
@@ -679,6 +789,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_snp),	 cmocka_unit_test(test_igvmmeasure_snp),
 		cmocka_unit_test(test_sev_es),		 cmocka_unit_test(test_features),
+		cmocka_unit_test(test_ap_features),	 cmocka_unit_test(test_kvm_refusals),
 		cmocka_unit_test(test_id_block),	 cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_refused_launches), cmocka_unit_test(test_cli),
 	};
