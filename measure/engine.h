@@ -80,6 +80,7 @@ struct launch {
 	bool dry; /* collect ranges instead of measuring (data may be NULL) */
 	struct measured_range *ranges;
 	size_t n_ranges, cap_ranges;
+	size_t loaded; /* dry run: updates that load guest memory the platform measures */
 
 	/* Tracing. */
 	snpm_trace_fn trace;

@@ -16,6 +16,8 @@
  *    reset state; the boot vCPU's SEV_FEATURES are the VM's, written into every vCPU's VMSA
  *    whatever another context says; a context QEMU or KVM refuses is refused;
  *  - header types QEMU has no handler for make it fail, so they are refused.
+ * Both read files with the igvm crate, which refuses any header with the optional bit set; a
+ * launch that loads nothing for the platform is refused by the engine.
  * IGVMMEASURE (COCONUT-SVSM tools/igvmmeasure): strict directive order; a PARAMETER_INSERT is one
  * UNMEASURED page; a VP context's VMSA is measured as stored, where it appears; zero pages are
  * NORMAL over zeros, or ZERO (--native-zero). SEV and SEV-ES hash the pages' file data only.
@@ -127,6 +129,25 @@ static int refuse(const struct snpm_igvm_header *h, size_t i, const char *why,
 	return snpm_fail_at(reterr, SNPM_EUNSUPPORTED, h->offset,
 			    "IGVM header %zu (%s) at offset 0x%llx: %s", i, name ? name : "unknown",
 			    (unsigned long long)h->offset, why);
+}
+
+/*
+ * The igvm crate, which QEMU (through igvm_c) and igvmmeasure read files with, takes a header
+ * only when its raw type lies in one of the three ranges: a type with the optional bit set
+ * (bit 31) fails its parse (igvm/src/lib.rs, IgvmFile::new_from_binary), whatever the spec
+ * says such a header means. Neither loads such a file.
+ */
+static int check_crate(const struct igvm *g, struct snpm_error *reterr)
+{
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (h->type & SNPM_IGVM_OPTIONAL_BIT)
+			return refuse(h, i,
+				      "the optional bit is set; the igvm crate that QEMU and "
+				      "igvmmeasure read files with refuses the file",
+				      reterr);
+	}
+	return 0;
 }
 
 /* What QEMU refuses to load, checked before anything is measured. */
@@ -258,7 +279,9 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 	while (g->first_directive < snpm_igvm_count(g->file) &&
 	       hdr(g, g->first_directive).section != SNPM_IGVM_SECTION_DIRECTIVE)
 		g->first_directive++;
-	r = cfg->igvm_semantics == SNPM_IGVM_QEMU ? check_qemu(l, g, reterr) : 0;
+	r = check_crate(g, reterr);
+	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_QEMU)
+		r = check_qemu(l, g, reterr);
 	if (r == 0)
 		r = collect(l, g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_QEMU)

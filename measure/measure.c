@@ -195,8 +195,14 @@ int launch_emit(struct launch *l, const struct page_update *u, struct snpm_error
 
 	if (u->len == 0)
 		return 0;
-	if (l->dry)
+	/* VMSAs are not guest memory: every vCPU's sits at the same GPA, and the page-once rule
+	 * is about the pages the guest will run on. */
+	if (l->dry && u->type == SNPM_PAGE_VMSA)
+		return 0;
+	if (l->dry) {
+		l->loaded += snpm_is_snp(l->cfg.mode) || u->type == SNPM_PAGE_NORMAL;
 		return record_range(l, u, reterr);
+	}
 	if (!snpm_is_snp(l->cfg.mode)) {
 		if (!hashed)
 			return 0; /* SEV and SEV-ES measure data only */
@@ -232,9 +238,6 @@ static void describe(const struct measured_range *m, char *out, size_t n)
 			snprintf(what, sizeof(what), "IGVM directive %u %s", u->index,
 				 u->what ? u->what : "?");
 		break;
-	case SNPM_PHASE_VMSA:
-		snprintf(what, sizeof(what), "VMSA page");
-		break;
 	default:
 		snprintf(what, sizeof(what), "%s", u->what ? u->what : "pages");
 		break;
@@ -256,6 +259,8 @@ static int check_ranges(struct launch *l, struct snpm_error *reterr)
 {
 	char first[128], second[128];
 
+	if (l->n_ranges == 0)
+		return 0;
 	qsort(l->ranges, l->n_ranges, sizeof(*l->ranges), by_start);
 	for (size_t i = 1; i < l->n_ranges; i++) {
 		const struct measured_range *a = &l->ranges[i - 1], *b = &l->ranges[i];
@@ -275,29 +280,30 @@ static int check_ranges(struct launch *l, struct snpm_error *reterr)
 	return 0;
 }
 
-/* Runs the launch dry: every page it measures, and the VMSA page when the VMSAs come last. */
+/*
+ * Runs the launch dry: every page it loads, measured at most once, and at least one — a launch
+ * that loads nothing (an IGVM file with no directive for the platform) has no digest worth
+ * printing, even though the chain of its VMSAs, or SHA-256 of nothing, could be computed.
+ */
 static int check_layout(struct launch *l, struct snpm_error *reterr)
 {
-	struct page_update vmsa = {
-		.phase = SNPM_PHASE_VMSA,
-		.type = SNPM_PAGE_VMSA,
-		.gpa = snpm_launch_vmsa_gpa(l),
-		.len = SNPM_PAGE_SIZE,
-	};
 	int r = 0;
 
 	if (!snpm_is_snp(l->cfg.mode) && !l->loader->layout_in_all_modes)
 		return 0;
 	l->dry = true;
+	l->loaded = 0;
 	if (l->loader->shared_pages)
 		r = l->loader->shared_pages(l, reterr);
 	if (r == 0)
 		r = l->loader->pages(l, reterr);
-	if (r == 0 && l->loader->vmsa && l->cfg.mode != SNPM_MODE_SEV)
-		r = launch_emit(l, &vmsa, reterr);
 	l->dry = false;
 	if (r == 0)
 		r = check_ranges(l, reterr);
+	if (r == 0 && l->loaded == 0)
+		r = snpm_fail(reterr, SNPM_EMALFORMED,
+			      "the %s launch loads no page for mode %s: there is nothing to measure",
+			      l->loader->name, snpm_mode_name(l->cfg.mode));
 	free(l->ranges);
 	l->ranges = NULL;
 	l->n_ranges = l->cap_ranges = 0;
@@ -553,6 +559,9 @@ struct sweep {
 	void *arg;
 	struct snpm_sweep_row row;
 	uint64_t loader_features; /* what the loader set (an IGVM file's VMSA) */
+	/* Rows the loader refuses as launches (an IGVM ID block vouching for another digest). */
+	size_t emitted, refused;
+	struct snpm_error refusal;
 };
 
 static int check_space(const struct snpm_sweep_space *sp, struct snpm_error *reterr)
@@ -584,7 +593,24 @@ static int emit_row(struct sweep *sw, uint32_t n, struct snpm_error *reterr)
 		snpm_hash_free(fin);
 		sw->row.digest_len = SNPM_SEV_LD_SIZE;
 	}
-	return r < 0 ? r : sw->fn(sw->arg, &sw->row);
+	if (r < 0)
+		return r;
+	/* A row the secure processor would refuse is not a launch: it is left out, as a single
+	 * measurement of it is refused. */
+	if (sw->l->loader->finish) {
+		r = sw->l->loader->finish(sw->l, sw->row.digest, sw->row.digest_len,
+					  &sw->refusal);
+		if (r == SNPM_EVERIFY) {
+			sw->refused++;
+			return 0;
+		}
+		if (r < 0 && reterr)
+			*reterr = sw->refusal;
+		if (r < 0)
+			return r;
+	}
+	sw->emitted++;
+	return sw->fn(sw->arg, &sw->row);
 }
 
 /*
@@ -774,6 +800,12 @@ int snpm_sweep(const struct snpm_measure_config *base, const struct snpm_sweep_s
 				      (unsigned long long)l.cfg.guest_features);
 	if (r == 0)
 		r = sweep_all(&sw, reterr);
+	/* Not one row could launch: refused as the measurement of any of them is. */
+	if (r == 0 && sw.emitted == 0 && sw.refused > 0) {
+		r = SNPM_EVERIFY;
+		if (reterr)
+			*reterr = sw.refusal;
+	}
 	release(&l);
 	return r;
 }

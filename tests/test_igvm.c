@@ -418,6 +418,7 @@ static void expect_kvm_refusals(const struct edit *e, size_t n_edits, const char
 		for (int i = 0; i < e[k].len; i++)
 			v[e[k].off + (uint64_t)i] = (uint8_t)(e[k].value >> (8 * i));
 	iw_platform(w, SNP, 2);
+	iw_page(w, 0x100000, SNP, 0, 0, NULL);
 	iw_vp(w, KVM_VMSA, SNP, 0, v);
 	f = iw_finish(w, &n);
 	struct snpm_measure_config c = {
@@ -430,7 +431,7 @@ static void expect_kvm_refusals(const struct edit *e, size_t n_edits, const char
 	};
 	int r = measure(&c, out, &err);
 	if (r >= 0 || !strstr(err.message, needle) ||
-	    !strstr(err.message, "IGVM header 1 (VP_CONTEXT) at offset"))
+	    !strstr(err.message, "IGVM header 2 (VP_CONTEXT) at offset"))
 		fail_msg("0x%llx = 0x%llx: want '%s', got %d '%s'", (unsigned long long)e[0].off,
 			 (unsigned long long)e[0].value, needle, r, r < 0 ? err.message : "");
 	/* igvmmeasure measures the stored page: it is not KVM's to refuse. */
@@ -478,7 +479,6 @@ static void test_id_block(void **state)
 
 	(void)state;
 	expect_qemu_snp(&probe, 2, 0x1, want);
-	drop(&probe);
 	struct file ok = build(want, 0x1), bad = build(wrong, 0x1);
 	struct snpm_measure_config c = config(&ok, SNPM_MODE_SNP, SNPM_IGVM_QEMU, 2);
 	assert_int_equal(measure(&c, got, NULL), 0);
@@ -489,6 +489,41 @@ static void test_id_block(void **state)
 	c.igvm_ignore_id_block = true;
 	assert_int_equal(measure(&c, got, NULL), 0);
 	assert_memory_equal(got, want, 48);
+
+	/* sweep and match say the same: only the row the ID block vouches for is a launch. */
+	char *dir = tu_mkdtemp(), okp[512], badp[512], hex[97], *out;
+	struct tu_run r;
+	snprintf(okp, sizeof(okp), "%s/ok.igvm", dir);
+	snprintf(badp, sizeof(badp), "%s/bad.igvm", dir);
+	tu_write_file(okp, ok.bytes, ok.len);
+	tu_write_file(badp, bad.bytes, bad.len);
+	tu_hex(want, 48, hex);
+	r = tu_cli_in(NULL, "sweep", "-q", "--igvm", okp, "--vcpus", "2-4", "--csv", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, hex));
+	assert_int_equal(tu_lines(r.out), 2); /* the header and the one launch */
+	assert_non_null(strstr(r.err, "2 of the 3 configurations are left out"));
+	tu_run_free(&r);
+	tu_expect_refusal(tu_cli_in(NULL, "sweep", "-q", "--igvm", badp, "--vcpus", "2-4", NULL),
+			  3, "ID block vouches for launch digest 0000");
+	/* A digest of a refused row matches nothing. */
+	expect_qemu_snp(&probe, 3, 0x1, got);
+	tu_hex(got, 48, hex);
+	r = tu_cli_in(NULL, "match", "-q", "--igvm", okp, "--vcpus", "2-4", "--measurement", hex,
+		      NULL);
+	assert_int_equal(r.status, 3);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "left out"));
+	tu_run_free(&r);
+	r = tu_cli_in(NULL, "sweep", "-q", "--igvm", badp, "--vcpus", "2-4", "--ignore-id-block",
+		      NULL);
+	assert_int_equal(r.status, 0);
+	out = r.out;
+	assert_non_null(strstr(out, hex));
+	tu_run_free(&r);
+	tu_rmtree(dir);
+	free(dir);
+	drop(&probe);
 	drop(&ok);
 	drop(&bad);
 }
@@ -622,7 +657,8 @@ static void test_malformed(void **state)
 	expect_parse_error(f, len, SNPM_EMALFORMED, "platform header after the directive section");
 	free(f);
 
-	/* An optional type the parser does not know is kept; QEMU has no handler for it. */
+	/* An optional type the parser does not know is kept, but the igvm crate refuses any
+	 * header with the optional bit, so neither QEMU nor igvmmeasure loads the file. */
 	f = one_page_file(edit_unknown_optional, &len);
 	struct snpm_measure_config c = {
 		.mode = SNPM_MODE_SNP,
@@ -634,10 +670,15 @@ static void test_malformed(void **state)
 	};
 	struct snpm_error err;
 	uint8_t out[48];
-	assert_int_equal(measure(&c, out, NULL), 0);
-	c.igvm_semantics = SNPM_IGVM_QEMU;
-	assert_int_equal(measure(&c, out, &err), SNPM_EUNSUPPORTED);
-	assert_non_null(strstr(err.message, "QEMU has no handler"));
+	assert_int_equal(snpm_igvm_parse(&(struct snpm_source){ .data = f, .size = len }, &ok, NULL),
+			 0);
+	snpm_igvm_free(ok);
+	for (int sem = 0; sem < 2; sem++) {
+		c.igvm_semantics = sem ? SNPM_IGVM_QEMU : SNPM_IGVM_IGVMMEASURE;
+		assert_int_equal(measure(&c, out, &err), SNPM_EUNSUPPORTED);
+		assert_non_null(strstr(err.message, "IGVM header 2 (unknown) at offset 0x50: the "
+						    "optional bit is set"));
+	}
 	free(f);
 }
 
@@ -709,6 +750,94 @@ static void test_refused_launches(void **state)
 			     "byte 0x240");
 	expect_measure_error(NULL, SNPM_MODE_SNP_SVSM, SNPM_IGVM_QEMU, SNPM_EUNSUPPORTED,
 			     "brings its own SVSM");
+}
+
+/*
+ * A launch that loads nothing for the platform has no digest, whichever way it is measured: an
+ * SNP platform whose only directive is a VP context, and an SEV-ES platform no directive selects
+ * (SHA-256 of nothing under igvmmeasure).
+ */
+static uint8_t *file_loading_nothing(size_t *len)
+{
+	uint8_t v[4096];
+	struct iw *w = iw_new();
+
+	iw_platform(w, SNP, 2);
+	iw_platform(w, ES, 5);
+	vp_vmsa(v, 1);
+	iw_vp(w, KVM_VMSA, SNP, 0, v); /* a VP context is not a page of memory */
+	return iw_finish(w, len);
+}
+
+static void test_loads_nothing(void **state)
+{
+	size_t len;
+	uint8_t *f = file_loading_nothing(&len), out[48];
+	struct snpm_error err;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		struct snpm_measure_config c = {
+			.mode = i < 2 ? SNPM_MODE_SNP : SNPM_MODE_SEV_ES,
+			.vmm = SNPM_VMM_QEMU,
+			.vcpus = 1,
+			.vcpu_sig = 0x800f12,
+			.loader = SNPM_LOADER_IGVM,
+			.igvm = { .data = f, .size = len },
+			.igvm_semantics = i % 2 ? SNPM_IGVM_QEMU : SNPM_IGVM_IGVMMEASURE,
+		};
+		assert_int_equal(measure(&c, out, &err), SNPM_EMALFORMED);
+		assert_non_null(strstr(err.message, i < 2 ? "loads no page for mode snp" :
+							    "loads no page for mode seves"));
+	}
+	char *dir = tu_mkdtemp(), path[512];
+	snprintf(path, sizeof(path), "%s/empty.igvm", dir);
+	tu_write_file(path, f, len);
+	tu_expect_refusal(tu_cli_in(NULL, "-q", "--igvm", path, NULL), 1, "loads no page");
+	tu_expect_refusal(tu_cli_in(NULL, "sweep", "-q", "--igvm", path, "--vcpus", "1-2", NULL), 1,
+			  "loads no page");
+	tu_expect_refusal(tu_cli_in(NULL, "explain", "-q", "--igvm", path, NULL), 1,
+			  "loads no page");
+	tu_rmtree(dir);
+	free(dir);
+	free(f);
+}
+
+/*
+ * igvmmeasure measures each VP context's VMSA where it stands: two vCPUs' contexts at the same
+ * GPA are two VMSAs, not one page measured twice.
+ */
+static void test_vmsas_share_a_gpa(void **state)
+{
+	uint8_t v0[4096], v1[4096], want[48], got[48], *data = page("igvm-two"), *f;
+	struct iw *w = iw_new();
+	size_t len;
+
+	(void)state;
+	vp_vmsa(v0, 1);
+	vp_vmsa(v1, 1);
+	put64(v1 + 0x178, 0x803000);
+	iw_platform(w, SNP, 2);
+	iw_page(w, 0x100000, SNP, 0, 0, data);
+	iw_vp(w, KVM_VMSA, SNP, 0, v0);
+	iw_vp(w, KVM_VMSA, SNP, 1, v1);
+	f = iw_finish(w, &len);
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, data);
+	step(want, VMSA, KVM_VMSA, v0);
+	step(want, VMSA, KVM_VMSA, v1);
+	struct snpm_measure_config c = {
+		.mode = SNPM_MODE_SNP,
+		.vmm = SNPM_VMM_QEMU,
+		.vcpus = 2,
+		.vcpu_sig = 0x800f12,
+		.loader = SNPM_LOADER_IGVM,
+		.igvm = { .data = f, .size = len },
+		.igvm_semantics = SNPM_IGVM_IGVMMEASURE,
+	};
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 48);
+	free(f), free(data);
 }
 
 /* What `snpmeasure igvm` and the measurement verbs make of the test file. */
@@ -790,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_snp),	 cmocka_unit_test(test_igvmmeasure_snp),
 		cmocka_unit_test(test_sev_es),		 cmocka_unit_test(test_features),
 		cmocka_unit_test(test_ap_features),	 cmocka_unit_test(test_kvm_refusals),
+		cmocka_unit_test(test_loads_nothing),	 cmocka_unit_test(test_vmsas_share_a_gpa),
 		cmocka_unit_test(test_id_block),	 cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_refused_launches), cmocka_unit_test(test_cli),
 	};

@@ -110,7 +110,8 @@ struct printer {
 	const struct space *sp;
 	enum format format;
 	bool base64;
-	size_t rows;
+	size_t rows; /* printed */
+	size_t seen; /* given by the library: every row the launch could make */
 	/* match */
 	const uint8_t *want;
 	size_t want_len;
@@ -170,7 +171,10 @@ static void print_footer(const struct printer *p)
 
 static int on_row(void *arg, const struct snpm_sweep_row *row)
 {
-	print_row(arg, row);
+	struct printer *p = arg;
+
+	p->seen++;
+	print_row(p, row);
 	return 0;
 }
 
@@ -178,6 +182,7 @@ static int on_match(void *arg, const struct snpm_sweep_row *row)
 {
 	struct printer *p = arg;
 
+	p->seen++;
 	if (row->digest_len == p->want_len && memcmp(row->digest, p->want, p->want_len) == 0) {
 		p->matches++;
 		print_row(p, row);
@@ -213,6 +218,19 @@ static int setup(int argc, char **argv, enum verb verb, struct measure_args *a, 
 	return r ? r : inputs_load(a, cfg, in);
 }
 
+/* Rows the launch refused (an IGVM ID block vouches for one digest): said, never silent. */
+static void left_out_note(const struct space *sp, const struct printer *p)
+{
+	size_t rows = space_rows(sp);
+
+	if (p->seen < rows)
+		fprintf(stderr,
+			"%s: note: %zu of the %zu configurations are left out: the IGVM file's ID "
+			"block vouches for another launch digest, and the secure processor would "
+			"refuse them (--ignore-id-block measures them anyway)\n",
+			PROG, rows - p->seen, rows);
+}
+
 static int run_sweep(const struct snpm_measure_config *cfg, const struct space *sp,
 		     snpm_sweep_fn fn, struct printer *p, const struct measure_args *a)
 {
@@ -222,12 +240,13 @@ static int run_sweep(const struct snpm_measure_config *cfg, const struct space *
 	/* Refusals come before any row is printed (the library checks everything first), so a
 	 * refused sweep leaves stdout empty. */
 	if (snpm_sweep(cfg, &space, fn, p, &err) < 0)
-		return report(a->igvm	? a->igvm :
-			      a->krunfw ? a->krunfw :
-			      a->ovmf	? a->ovmf :
-					  a->ovmf_metadata,
-			      &err);
+		return report_verdict(a->igvm	? a->igvm :
+				      a->krunfw ? a->krunfw :
+				      a->ovmf	? a->ovmf :
+						  a->ovmf_metadata,
+				      &err);
 	print_footer(p);
+	left_out_note(sp, p);
 	return 0;
 }
 

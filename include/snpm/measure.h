@@ -373,7 +373,9 @@ typedef int (*snpm_sweep_fn)(void *arg, const struct snpm_sweep_row *row);
  * guest_features are replaced). For an IGVM launch the file's VMSA sets the guest features: a
  * feature value of 0 stands for them, any other must equal them. The firmware is hashed once, the metadata sections once per VMM,
  * each VMSA page once per signature and feature set; every further vCPU costs one PAGE_INFO hash.
- * Returns 0, the callback's non-zero value, or a negative SNPM_E* code.
+ * A configuration the launch itself refuses is not a row: an IGVM file's ID block vouches for one
+ * digest, and rows with any other are left out (SNPM_EVERIFY, as snpm_measure() gives, when
+ * every row is). Returns 0, the callback's non-zero value, or a negative SNPM_E* code.
  */
 SNPM_EXPORT int snpm_sweep(const struct snpm_measure_config *base,
 			   const struct snpm_sweep_space *space, snpm_sweep_fn fn, void *arg,
