@@ -7,7 +7,8 @@
  * Inputs: a read() loop over a fixed buffer (no mmap: a file truncated under a mapping raises
  * SIGBUS), O_CLOEXEC, a size cap, and a check that the file did not change while it was read
  * (size, mtime and ctime before and after, and the bytes read against the size). Named inputs are
- * regular files, or pipes where a caller allows them; "-" is standard input, for one input only.
+ * regular files, or streams (pipes, character devices) where a caller allows them; "-" is
+ * standard input, for one input only.
  *
  * Outputs appear whole or not at all: a temporary file or folder beside the target, registered by
  * construction so that a signal handler can remove it, then fsync and rename. An existing target
@@ -32,7 +33,7 @@ int snpm_io_name(const char *name, int r, struct snpm_error *reterr);
 /* What an input may be. */
 enum snpm_io_flags {
 	SNPM_IO_REGULAR = 0, /* a regular file */
-	SNPM_IO_PIPES = 1u << 0, /* also a FIFO, and "-" for standard input */
+	SNPM_IO_PIPES = 1u << 0, /* also a stream: a FIFO, a character device, "-" for stdin */
 	SNPM_IO_NOFOLLOW = 1u << 1, /* a symbolic link is refused, not followed */
 	SNPM_IO_DEVICES = 1u << 2, /* also a block device (a verity hash device) */
 };

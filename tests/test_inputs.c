@@ -419,14 +419,26 @@ static void test_stdin_once(void **state)
 	free(a), free(b), free(spec), free(md), free(md_file);
 }
 
-/* A kernel or initrd with no end is refused, not read forever. */
+/*
+ * A character device is read as a stream, as the reference reads it: /dev/null is the empty
+ * kernel of virtee/sev's and kata's published vectors; one with no end is refused at the cap.
+ */
 static void test_endless_inputs(void **state)
 {
+	char *tdir = tu_mkdtemp(), empty[512];
+
 	(void)state;
+	snprintf(empty, sizeof(empty), "%s/empty", tdir);
+	tu_write_file(empty, "", 0);
+	char *a = tu_capture(run_cli("-q", "--ovmf", fw, "--kernel", "/dev/null", "--initrd",
+				     "/dev/null"));
+	char *b = tu_capture(run_cli("-q", "--ovmf", fw, "--kernel", empty, "--initrd", empty));
+	assert_string_equal(a, b);
+	free(a), free(b);
+	tu_rmtree(tdir);
+	free(tdir);
 	tu_expect_refusal(run_cli("-q", "--ovmf", fw, "--kernel", "/dev/zero"), 1,
-			  "/dev/zero: not a regular file or a pipe (a character device)");
-	tu_expect_refusal(run_cli("-q", "--ovmf", fw, "--kernel", kernel, "--initrd", "/dev/zero"),
-			  1, "not a regular file or a pipe");
+			  "/dev/zero: input is larger than the 536870912-byte limit");
 	/* Through stdin, the stream stops at the documented cap (512 MiB for a kernel). */
 	tu_stdin = "/dev/zero";
 	tu_expect_refusal(run_cli("-q", "--ovmf", fw, "--kernel", "-"), 1,

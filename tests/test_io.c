@@ -196,7 +196,13 @@ static void test_inputs(void **state)
 	assert_int_equal(snpm_io_read_all(fifo, SNPM_IO_REGULAR, 10, &buf, &len, &err),
 			 SNPM_EINVAL);
 	assert_non_null(strstr(err.message, "not a regular file (a pipe)"));
+	/* A character device is a stream under the caps: /dev/null is empty, /dev/zero endless. */
 	assert_int_equal(snpm_io_read_all("/dev/zero", SNPM_IO_PIPES, 10, &buf, &len, &err),
+			 SNPM_ERANGE);
+	assert_int_equal(snpm_io_read_all("/dev/null", SNPM_IO_PIPES, 10, &buf, &len, &err), 0);
+	assert_int_equal(len, 0);
+	free(buf);
+	assert_int_equal(snpm_io_read_all("/dev/null", SNPM_IO_REGULAR, 10, &buf, &len, &err),
 			 SNPM_EINVAL);
 	assert_non_null(strstr(err.message, "character device"));
 	assert_int_equal(snpm_io_read_all(dir, SNPM_IO_REGULAR, 10, &buf, &len, &err), SNPM_EIO);
