@@ -69,9 +69,8 @@ static int cache_key(const struct snpm_cert_input *c, const struct snpm_trust *t
 {
 	const uint8_t *parts[] = { c->vcek, c->ask, c->ark, c->chain };
 	size_t lens[] = { c->vcek_len, c->ask_len, c->ark_len, c->chain_len };
-	uintptr_t roots = (uintptr_t)trust->chains;
-	uint8_t tail[2 + sizeof(roots)] = { (uint8_t)snpm_report_family(rep),
-					    (uint8_t)snpm_report_signing_key(rep) };
+	uint8_t tail[3] = { (uint8_t)snpm_report_family(rep), (uint8_t)snpm_report_signing_key(rep),
+			    trust->custom };
 	struct snpm_hash *h = NULL;
 	int r = snpm_hash_new(SNPM_HASH_SHA256, &h, reterr);
 
@@ -82,7 +81,10 @@ static int cache_key(const struct snpm_cert_input *c, const struct snpm_trust *t
 		if (r == 0 && parts[i])
 			r = snpm_hash_update(h, parts[i], lens[i], reterr);
 	}
-	memcpy(tail + 2, &roots, sizeof(roots));
+	/* The roots by their bytes: a root given per call may reuse an address. */
+	for (size_t i = 0; r == 0 && i < trust->n_chains; i++)
+		r = snpm_hash_update(h, trust->chains[i].ark, strlen(trust->chains[i].ark) + 1,
+				     reterr);
 	if (r == 0)
 		r = snpm_hash_update(h, tail, sizeof(tail), reterr);
 	if (r == 0)
@@ -93,14 +95,67 @@ static int cache_key(const struct snpm_cert_input *c, const struct snpm_trust *t
 
 /* ---- the rules ---- */
 
+/*
+ * Every rule, in the order an appraisal lists them. The appraisal is sized by this table
+ * (SNPM_MAX_RULES holds it) and checked against it when done: a rule dropped or added out of
+ * place fails the appraisal rather than leaving a verdict out.
+ */
+const char *const snpm_rule_names[] = {
+	"report_version",
+	"signer",
+	"certificate_chain",
+	"signature",
+	"certificate_fields",
+	"certificate_validity",
+	"revocation",
+	"reserved_fields",
+	"measurement",
+	"host_data",
+	"report_data",
+	"family_id",
+	"image_id",
+	"min_guest_svn",
+	"vmpl",
+	"debug",
+	"migration_agent",
+	"smt",
+	"cxl",
+	"single_socket",
+	"id_block",
+	"chip_id",
+	"masked_chip_key",
+	"dstack_mr_system",
+	"dstack_mr_aggregated",
+	"dstack_device_id",
+	"min_tcb",
+	"min_launch_tcb",
+	"committed_firmware",
+	"tcb_up_to_date",
+	"min_abi",
+	"min_build",
+	"platform_smt",
+	"platform_tsme",
+	"platform_ecc",
+	"platform_rapl_disabled",
+	"platform_ciphertext_hiding",
+	"platform_alias_check_complete",
+	"platform_tio",
+	"mitigations",
+};
+const size_t snpm_n_rules = sizeof(snpm_rule_names) / sizeof(snpm_rule_names[0]);
+_Static_assert(sizeof(snpm_rule_names) / sizeof(snpm_rule_names[0]) <= SNPM_MAX_RULES,
+	       "struct snpm_appraisal must hold every rule");
+
 struct ctx {
 	const struct snpm_policy *p;
 	const struct snpm_report *rep;
 	const struct snpm_collateral *coll;
+	const uint8_t *raw; /* the report's bytes */
 	const struct snpm_endorsement *e; /* NULL until the chain verified */
 	enum snpm_cpu_family family;
 	int64_t now;
 	bool unverified; /* the rules after verification are shown, not judged */
+	bool dropped; /* a rule found the table full: the appraisal fails */
 	struct snpm_appraisal *out;
 };
 
@@ -111,8 +166,11 @@ __attribute__((format(printf, 5, 6))) static void rule(struct ctx *c, const char
 	struct snpm_rule *r;
 	va_list ap;
 
-	if (c->out->n == SNPM_MAX_RULES)
+	c->dropped = c->out->n == SNPM_MAX_RULES;
+	if (c->dropped) {
+		c->out->pass = false; /* never a verdict left out */
 		return;
+	}
 	r = &c->out->rules[c->out->n++];
 	memset(r, 0, sizeof(*r));
 	r->name = name;
@@ -132,7 +190,7 @@ __attribute__((format(printf, 2, 3))) static void why(struct ctx *c, const char 
 {
 	va_list ap;
 
-	if (c->unverified)
+	if (c->unverified || c->dropped)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(c->out->rules[c->out->n - 1].why, SNPM_RULE_TEXT, fmt, ap);
@@ -184,26 +242,46 @@ static void allow_rule(struct ctx *c, const char *name, unsigned bit, bool allow
 		why(c, "the guest policy permits it and this policy does not");
 }
 
+/* A TCB by the policy's own component names (min_tcb's keys). */
 static void tcb_text(const struct snpm_tcb *t, char *out, size_t n)
 {
 	if (t->has_fmc)
-		snprintf(out, n, "fmc %u bl %u tee %u snp %u ucode %u", t->fmc, t->bootloader,
-			 t->tee, t->snp, t->microcode);
+		snprintf(out, n, "fmc %u bootloader %u tee %u snp %u microcode %u", t->fmc,
+			 t->bootloader, t->tee, t->snp, t->microcode);
 	else
-		snprintf(out, n, "bl %u tee %u snp %u ucode %u", t->bootloader, t->tee, t->snp,
-			 t->microcode);
+		snprintf(out, n, "bootloader %u tee %u snp %u microcode %u", t->bootloader, t->tee,
+			 t->snp, t->microcode);
 }
 
-static bool tcb_at_least(const struct snpm_tcb *t, const struct min_tcb *m)
+/* The first component below the minimum, by name, or NULL. */
+static const char *below_minimum(const struct snpm_tcb *t, const struct min_tcb *m,
+				 unsigned *have, unsigned *want)
 {
-	return (!t->has_fmc || t->fmc >= m->fmc) && t->bootloader >= m->bootloader &&
-	       t->tee >= m->tee && t->snp >= m->snp && t->microcode >= m->microcode;
+	const struct {
+		const char *name;
+		uint8_t have, want;
+	} parts[] = {
+		{ "fmc", t->fmc, m->fmc },
+		{ "bootloader", t->bootloader, m->bootloader },
+		{ "tee", t->tee, m->tee },
+		{ "snp", t->snp, m->snp },
+		{ "microcode", t->microcode, m->microcode },
+	};
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (parts[i].have < parts[i].want) {
+			*have = parts[i].have, *want = parts[i].want;
+			return parts[i].name;
+		}
+	return NULL;
 }
 
 static void min_tcb_rule(struct ctx *c, const char *name, const struct min_tcb *m, uint64_t value)
 {
-	struct snpm_tcb t, want = { .has_fmc = c->family == SNPM_FAMILY_TURIN };
-	char w[64], h[64];
+	struct snpm_tcb t, want = { .has_fmc = m->has_fmc || snpm_family_has_fmc(c->family) };
+	const char *low;
+	unsigned have, need;
+	char w[96], h[96];
 
 	snpm_tcb_split(value, c->family, &t);
 	tcb_text(&t, h, sizeof(h));
@@ -215,9 +293,18 @@ static void min_tcb_rule(struct ctx *c, const char *name, const struct min_tcb *
 	want.fmc = m->fmc, want.bootloader = m->bootloader, want.tee = m->tee, want.snp = m->snp;
 	want.microcode = m->microcode;
 	tcb_text(&want, w, sizeof(w));
-	rule(c, name, tcb_at_least(&t, m) ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w, "%s", h);
-	if (!tcb_at_least(&t, m))
-		why(c, "a component is below the minimum");
+	/* A minimum that cannot be judged fails: a Milan or Genoa TCB has no FMC. */
+	if (m->has_fmc && !t.has_fmc) {
+		rule(c, name, SNPM_RULE_FAIL, w, "%s", h);
+		why(c, "the policy sets a minimum fmc, which a %s TCB does not have: it cannot be "
+		       "judged",
+		    snpm_cpu_family_name(c->family));
+		return;
+	}
+	low = below_minimum(&t, m, &have, &need);
+	rule(c, name, low ? SNPM_RULE_FAIL : SNPM_RULE_PASS, w, "%s", h);
+	if (low)
+		why(c, "%s %u is below the minimum %u", low, have, need);
 }
 
 /* Every component of a <= b (go-sev-guest's tcbGtError). */
@@ -352,8 +439,12 @@ static void mitigation_rules(struct ctx *c)
 	rule(c, "mitigations", ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL, w,
 	     "current 0x%llx launch 0x%llx", (unsigned long long)r->current_mit_vector,
 	     (unsigned long long)r->launch_mit_vector);
+	uint64_t miss_cur = p->mit_current & ~r->current_mit_vector;
+	uint64_t miss_launch = p->mit_launch & ~r->launch_mit_vector;
 	if (!ok)
-		why(c, "a required mitigation bit is missing");
+		why(c, "mitigation bit %d is missing from the %s vector",
+		    __builtin_ctzll(miss_cur ? miss_cur : miss_launch),
+		    miss_cur ? "current" : "launch");
 }
 
 /*
@@ -380,7 +471,7 @@ static void id_block_rule(struct ctx *c)
 			why(c, "the policy requires an ID block (require_id_block)");
 		return;
 	}
-	if (!p->require_id_block && !p->id_keys.n && !p->author_keys.n) {
+	if (!p->require_id_block && !p->id_keys.given && !p->author_keys.given) {
 		rule(c, "id_block", SNPM_RULE_SKIP, "", "ID key %s", h);
 		why(c, "not required and no key pinned");
 		return;
@@ -390,6 +481,8 @@ static void id_block_rule(struct ctx *c)
 	if (!id_ok && !author_ok)
 		why(c, p->id_keys.n || p->author_keys.n ?
 			       "neither key is pinned" :
+		       p->id_keys.given || p->author_keys.given ?
+			       "the policy's key lists are empty: no ID block is accepted" :
 			       "an ID block is required but no key is pinned");
 }
 
@@ -399,16 +492,19 @@ static void list_rule(struct ctx *c, const char *name, const struct pins *p, con
 	char w[160], h[2 * 64 + 1];
 
 	hex_of(have, p->size, h);
-	if (!p->n && !required) {
+	if (!p->given && !required) {
 		rule(c, name, SNPM_RULE_SKIP, "", "%s", h);
 		why(c, "not pinned");
 		return;
 	}
 	pinned_list(p, w, sizeof(w));
-	rule(c, name, snpm_pins_has(p, have) ? SNPM_RULE_PASS : SNPM_RULE_FAIL, p->n ? w : "pinned",
-	     "%s", h);
-	if (!p->n)
-		why(c, "the policy pins no measurement: nothing can pass");
+	rule(c, name, snpm_pins_has(p, have) ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     p->n ? w : "none (an empty list)", "%s", h);
+	/* An empty list accepts nothing: one emptied by decommissioning must not open the door. */
+	if (!p->n && !p->given)
+		why(c, "the policy pins no %s: nothing can pass", name);
+	else if (!p->n)
+		why(c, "the policy's list is empty: nothing is accepted");
 	else if (!snpm_pins_has(p, have))
 		why(c, "not among the pinned values");
 }
@@ -425,12 +521,26 @@ static void dstack_rules(struct ctx *c)
 	list_rule(c, "dstack_device_id", &c->p->device_ids, ids.device_id, false);
 }
 
+/* What the ABI reserves (guest policy bits 17 and 26-63, reserved bytes): a report that breaks
+ * it is malformed, whatever signed it. */
+static void reserved_rule(struct ctx *c)
+{
+	struct snpm_error err;
+	int r = snpm_report_check_reserved(c->raw, &err);
+
+	rule(c, "reserved_fields", r == 0 ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     "as the ABI reserves them", "%s", r == 0 ? "as reserved" : "not as reserved");
+	if (r < 0)
+		why(c, "%s", err.message);
+}
+
 static void guest_rules(struct ctx *c)
 {
 	const struct snpm_report *r = c->rep;
 	const struct snpm_policy *p = c->p;
 	char w[32];
 
+	reserved_rule(c);
 	list_rule(c, "measurement", &p->measurements, r->measurement, true);
 	field_rule(c, "host_data", p->has_host_data, p->host_data, r->host_data, 32);
 	field_rule(c, "report_data", p->has_report_data, p->report_data, r->report_data, 64);
@@ -450,6 +560,7 @@ static void guest_rules(struct ctx *c)
 	allow_rule(c, "debug", 19, p->allow_debug);
 	allow_rule(c, "migration_agent", 18, p->allow_migration);
 	allow_rule(c, "smt", 16, p->allow_smt);
+	allow_rule(c, "cxl", 21, p->allow_cxl);
 	bool single = (r->policy >> 20) & 1;
 	rule(c, "single_socket",
 	     !p->require_single_socket || single ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
@@ -497,29 +608,17 @@ static void signer_rule(struct ctx *c)
 					  "none");
 }
 
-static void time_text(int64_t t, char *out, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == INT64_MIN || t == INT64_MAX || !gmtime_r(&tt, &tm))
-		snprintf(out, n, "%s", t == INT64_MIN ? "-inf" : "+inf");
-	else
-		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void validity_rule(struct ctx *c)
 {
-	char nb[32], na[32], now[32];
-	bool ok = c->now >= c->e->not_before && c->now <= c->e->not_after;
+	char now[32], found[96];
+	struct snpm_error err;
+	int r = snpm_check_validity(c->e, c->now, found, sizeof(found), &err);
 
-	time_text(c->e->not_before, nb, sizeof(nb));
-	time_text(c->e->not_after, na, sizeof(na));
-	time_text(c->now, now, sizeof(now));
-	rule(c, "certificate_validity", ok ? SNPM_RULE_PASS : SNPM_RULE_FAIL, now,
-	     "all three valid %s to %s", nb, na);
-	if (!ok)
-		why(c, "a certificate of the chain is not valid at this time");
+	snpm_time_text(c->now, now, sizeof(now));
+	rule(c, "certificate_validity", r == 0 ? SNPM_RULE_PASS : SNPM_RULE_FAIL, now, "%s",
+	     r == 0 ? found : "not valid");
+	if (r < 0)
+		why(c, "%s", err.message);
 }
 
 static void revocation_rule(struct ctx *c)
@@ -638,9 +737,40 @@ int snpm_appraise(struct snpm_appraiser *a, const uint8_t report[SNPM_REPORT_SIZ
 		  const struct snpm_policy *policy, const struct snpm_collateral *coll,
 		  struct snpm_appraisal *ret, struct snpm_error *reterr)
 {
-	const struct snpm_trust amd = { snpm_root_chains, snpm_n_root_chains };
+	return snpm_appraise_with_root(a, report, policy, coll, NULL, 0, ret, reterr);
+}
 
-	return snpm_appraise_trusting(a, report, policy, coll, &amd, ret, reterr);
+int snpm_appraise_with_root(struct snpm_appraiser *a, const uint8_t report[SNPM_REPORT_SIZE],
+			    const struct snpm_policy *policy, const struct snpm_collateral *coll,
+			    const uint8_t *trust_root, size_t trust_root_len,
+			    struct snpm_appraisal *ret, struct snpm_error *reterr)
+{
+	const struct snpm_trust amd = { snpm_root_chains, snpm_n_root_chains, false };
+	struct snpm_custom_trust custom = { 0 };
+	int r = 0;
+
+	if (trust_root)
+		r = snpm_custom_trust_init(trust_root, trust_root_len, &custom, reterr);
+	if (r == 0)
+		r = snpm_appraise_trusting(a, report, policy, coll,
+					   trust_root ? &custom.trust : &amd, ret, reterr);
+	snpm_custom_trust_free(&custom);
+	return r;
+}
+
+/* Every rule of the table, in its order, judged once: anything else fails closed. */
+static int check_complete(const struct ctx *c, struct snpm_error *reterr)
+{
+	bool whole = !c->dropped && c->out->n == snpm_n_rules;
+
+	for (size_t i = 0; whole && i < snpm_n_rules; i++)
+		whole = strcmp(c->out->rules[i].name, snpm_rule_names[i]) == 0;
+	if (whole)
+		return 0;
+	c->out->pass = false;
+	return snpm_fail(reterr, SNPM_ERANGE,
+			 "the appraisal judged %zu rules, not the %zu of its table: no verdict",
+			 c->out->n, snpm_n_rules);
 }
 
 int snpm_appraise_trusting(struct snpm_appraiser *a, const uint8_t report[SNPM_REPORT_SIZE],
@@ -650,7 +780,7 @@ int snpm_appraise_trusting(struct snpm_appraiser *a, const uint8_t report[SNPM_R
 {
 	struct snpm_endorsement fresh = { 0 };
 	struct snpm_report rep;
-	struct ctx c = { .p = policy, .coll = coll, .rep = &rep };
+	struct ctx c = { .p = policy, .coll = coll, .rep = &rep, .raw = report };
 	int r;
 
 	if (!report || !policy || !coll || !trust || !ret)
@@ -682,5 +812,5 @@ int snpm_appraise_trusting(struct snpm_appraiser *a, const uint8_t report[SNPM_R
 	platform_rules(&c);
 	mitigation_rules(&c);
 	snpm_endorsement_free(&fresh);
-	return 0;
+	return check_complete(&c, reterr);
 }

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/bn.h>
@@ -129,14 +130,16 @@ static const char *product_of(enum snpm_cpu_family f)
 {
 	return f == SNPM_FAMILY_MILAN ? "Milan" :
 	       f == SNPM_FAMILY_GENOA ? "Genoa" :
-	       f == SNPM_FAMILY_TURIN ? "Turin" :
-					NULL;
+	       f == SNPM_FAMILY_TURIN  ? "Turin" :
+	       f == SNPM_FAMILY_VENICE ? "Venice" :
+					 NULL;
 }
 
 static enum snpm_cpu_family family_of(const char *product)
 {
-	for (int f = SNPM_FAMILY_MILAN; product && f <= SNPM_FAMILY_TURIN; f++)
-		if (strcmp(product, product_of((enum snpm_cpu_family)f)) == 0)
+	/* Any case: "milan" names Milan as well. */
+	for (int f = SNPM_FAMILY_MILAN; product && f <= SNPM_FAMILY_VENICE; f++)
+		if (strcasecmp(product, product_of((enum snpm_cpu_family)f)) == 0)
 			return (enum snpm_cpu_family)f;
 	return SNPM_FAMILY_UNKNOWN;
 }
@@ -149,7 +152,7 @@ static bool zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-/* "?fmcSPL=..&blSPL=..": the query naming a TCB, FMC first on Turin. */
+/* "?fmcSPL=..&blSPL=..": the query naming a TCB, FMC first on Turin and Venice. */
 static void tcb_query(const struct snpm_tcb *t, char *out, size_t n)
 {
 	char fmc[24] = "";
@@ -174,8 +177,8 @@ int snpm_kds_urls(const struct snpm_report *report, const char *product, struct 
 		return snpm_fail(reterr, SNPM_EINVAL, "no report");
 	from_report = snpm_report_family(report);
 	if (product && !given)
-		return snpm_fail(reterr, SNPM_EINVAL, "product '%s' is not Milan, Genoa or Turin",
-				 product);
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "product '%s' is not Milan, Genoa, Turin or Venice", product);
 	if (product && from_report && given != from_report)
 		return snpm_fail(reterr, SNPM_EINVAL, "the report comes from %s, not %s",
 				 product_of(from_report), product);
@@ -183,7 +186,7 @@ int snpm_kds_urls(const struct snpm_report *report, const char *product, struct 
 	if (!f)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "a version %u report does not say its product: give it (Milan, "
-				 "Genoa or Turin)",
+				 "Genoa, Turin or Venice)",
 				 report->version);
 	key = snpm_report_signing_key(report);
 	if (key != SNPM_SIGNING_KEY_VCEK && key != SNPM_SIGNING_KEY_VLEK)
@@ -197,8 +200,9 @@ int snpm_kds_urls(const struct snpm_report *report, const char *product, struct 
 		snprintf(u.key, sizeof(u.key), SNPM_KDS_BASE "/vlek/v1/%s/cert%s", u.product,
 			 query);
 	} else {
-		/* Turin's KDS names a chip by the first 8 bytes of its ID. */
-		size_t id_len = f == SNPM_FAMILY_TURIN ? 8 : 64;
+		/* Turin's KDS names a chip by the first 8 bytes of its ID (Venice's too: it keeps
+		 * Turin's layouts). */
+		size_t id_len = snpm_family_has_fmc(f) ? 8 : 64;
 		if (zero(report->chip_id, sizeof(report->chip_id)))
 			return snpm_fail(
 				reterr, SNPM_EUNSUPPORTED,

@@ -24,7 +24,31 @@ struct snpm_endorsement {
 	uint8_t hwid[64];
 	size_t hwid_len; /* more than 64: a malformed extension */
 	int64_t not_before, not_after; /* when all three certificates are valid */
+	int64_t valid_from[3], valid_to[3]; /* each certificate's: VCEK (or VLEK), ASK, ARK */
 };
+
+/*
+ * Whether every certificate of the chain is valid at now (seconds since the epoch). On success
+ * found (may be NULL) says until when; on failure the error names the certificate that is not
+ * and its dates (SNPM_EVERIFY).
+ */
+int snpm_check_validity(const struct snpm_endorsement *e, int64_t now, char *found, size_t n,
+			struct snpm_error *reterr);
+/* "2026-12-03T16:20:11Z" (or -inf/+inf). */
+void snpm_time_text(int64_t t, char *out, size_t n);
+
+/*
+ * A trust of one root a caller names instead of AMD's (a lab's or a conformance suite's own
+ * ARK): the ARK must be it, and the ASK (or ASVK) must be given. Never a default.
+ */
+struct snpm_custom_trust {
+	struct snpm_root_chain chains[8];
+	struct snpm_trust trust;
+	char *pem;
+};
+int snpm_custom_trust_init(const uint8_t *root, size_t len, struct snpm_custom_trust *ret,
+			   struct snpm_error *reterr);
+void snpm_custom_trust_free(struct snpm_custom_trust *t);
 
 /* Exactly one VCEK certificate from certs (PEM or DER). */
 int snpm_load_vcek(const struct snpm_cert_input *certs, X509 **ret, struct snpm_error *reterr);

@@ -94,6 +94,7 @@ static int read_pins(struct json_object *v, const char *key, struct pins *p,
 
 	if (!json_object_is_type(v, json_type_array))
 		return snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not a list of hex strings", key);
+	p->given = true;
 	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
 		r = snpm_json_hex(json_object_array_get_idx(v, i), key, buf, p->size, reterr);
 		if (r == 0 && snpm_all_zero(buf, p->size))
@@ -153,6 +154,7 @@ static int read_tcb(struct json_object *v, const char *where, struct min_tcb *t,
 			snpm_fail(reterr, SNPM_EINVAL, "\"%s\" is not an object", where);
 
 	t->given = true;
+	t->has_fmc = r == 0 && json_object_object_get_ex(v, "fmc", &c);
 	for (size_t i = 0; r == 0 && keys[i]; i++)
 		if (json_object_object_get_ex(v, keys[i], &c))
 			r = read_u8(c, keys[i], dst[i], reterr);
@@ -292,6 +294,7 @@ static int read_key(struct snpm_policy *p, const char *key, struct json_object *
 		{ "allow_debug", offsetof(struct snpm_policy, allow_debug) },
 		{ "allow_migration", offsetof(struct snpm_policy, allow_migration) },
 		{ "allow_smt", offsetof(struct snpm_policy, allow_smt) },
+		{ "allow_cxl", offsetof(struct snpm_policy, allow_cxl) },
 		{ "allow_masked_chip_key", offsetof(struct snpm_policy, allow_masked_chip_key) },
 		{ "allow_provisional_firmware",
 		  offsetof(struct snpm_policy, allow_provisional_firmware) },

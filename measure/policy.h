@@ -9,13 +9,14 @@
 struct pins {
 	uint8_t *v;
 	size_t n, size;
+	bool given; /* in the policy, even empty: an empty list accepts nothing */
 };
 
 enum tri { ANY = 0, REQUIRED, FORBIDDEN };
 
 /* A minimum TCB; a component left out is 0. */
 struct min_tcb {
-	bool given;
+	bool given, has_fmc; /* has_fmc: "fmc" was set, which only Turin and Venice can judge */
 	uint8_t fmc, bootloader, tee, snp, microcode;
 };
 
@@ -40,7 +41,7 @@ struct snpm_policy {
 	uint32_t versions; /* bit v: report version v accepted */
 	bool allow_vcek, allow_vlek;
 	bool require_id_block, require_up_to_date, require_single_socket, require_crl;
-	bool allow_debug, allow_migration, allow_smt, allow_masked_chip_key;
+	bool allow_debug, allow_migration, allow_smt, allow_cxl, allow_masked_chip_key;
 	bool allow_provisional_firmware;
 	struct min_tcb min_tcb, min_launch_tcb;
 	bool has_min_abi, has_min_build;
@@ -49,6 +50,10 @@ struct snpm_policy {
 	bool has_mitigations;
 	uint64_t mit_current, mit_launch;
 };
+
+/* Every rule an appraisal judges, in its order (appraise.c). */
+extern const char *const snpm_rule_names[];
+extern const size_t snpm_n_rules;
 
 /* Whether the list holds v; whether n bytes are all zero. */
 bool snpm_pins_has(const struct pins *p, const uint8_t *v);

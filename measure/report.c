@@ -105,19 +105,89 @@ int snpm_report_parse(const uint8_t *d, size_t len, struct snpm_report *ret,
 	return 0;
 }
 
+/* ---- reserved fields ---- */
+
+/* Bytes the ABI reserves (must be zero), from the report version that reserves them to the one
+ * that gives them a meaning (0: every version since). */
+static const struct {
+	uint16_t start, end; /* [start, end) */
+	uint32_t from_version, until_version;
+	const char *what;
+} reserved_bytes[] = {
+	{ 0x04c, 0x050, 0, 0, "reserved bytes 0x04C-0x04F" },
+	{ 0x188, 0x18b, 0, 3, "the CPUID bytes 0x188-0x18A, reserved before version 3" },
+	{ 0x18b, 0x1a0, 0, 0, "reserved bytes 0x18B-0x19F" },
+	{ 0x1eb, 0x1ec, 0, 0, "reserved byte 0x1EB" },
+	{ 0x1ef, 0x1f0, 0, 0, "reserved byte 0x1EF" },
+	{ 0x1f8, 0x208, 0, 5, "the mitigation vectors 0x1F8-0x207, reserved before version 5" },
+	{ 0x208, 0x2a0, 0, 0, "reserved bytes 0x208-0x29F" },
+	{ R_SIGNATURE_R + 48, R_SIGNATURE_S, 0, 0, "the signature's R past 48 bytes" },
+	{ R_SIGNATURE_S + 48, R_SIGNATURE_S + 72, 0, 0, "the signature's S past 48 bytes" },
+	{ R_SIGNATURE_S + 72, R_END, 0, 0, "the signature's reserved bytes 0x330-0x49F" },
+};
+
+#define POLICY_MBO (1ull << 17)
+#define POLICY_MBZ (~0ull << 26)
+#define KEY_INFO_MBZ (~0u << 5)
+
+int snpm_report_check_reserved(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+			       struct snpm_error *reterr)
+{
+	const uint8_t *d = report_bytes;
+	uint32_t version = snpm_le32(d + R_VERSION);
+	uint64_t policy = snpm_le64(d + R_POLICY);
+
+	if (!(policy & POLICY_MBO))
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, R_POLICY,
+				    "malformed report: guest policy 0x%llx has bit 17 clear (the "
+				    "ABI reserves it as one)",
+				    (unsigned long long)policy);
+	if (policy & POLICY_MBZ)
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, R_POLICY,
+				    "malformed report: guest policy 0x%llx sets reserved bits "
+				    "0x%llx (26-63 must be zero)",
+				    (unsigned long long)policy,
+				    (unsigned long long)(policy & POLICY_MBZ));
+	if (snpm_le32(d + R_KEY_INFO) & KEY_INFO_MBZ)
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, R_KEY_INFO,
+				    "malformed report: key info 0x%x sets reserved bits 5-31",
+				    snpm_le32(d + R_KEY_INFO));
+	for (size_t i = 0; i < sizeof(reserved_bytes) / sizeof(reserved_bytes[0]); i++) {
+		if (version < reserved_bytes[i].from_version ||
+		    (reserved_bytes[i].until_version &&
+		     version >= reserved_bytes[i].until_version))
+			continue;
+		for (unsigned off = reserved_bytes[i].start; off < reserved_bytes[i].end; off++)
+			if (d[off])
+				return snpm_fail_at(reterr, SNPM_EMALFORMED, off,
+						    "malformed report: %s are not zero (byte "
+						    "0x%03X is 0x%02x)",
+						    reserved_bytes[i].what, off, d[off]);
+	}
+	return 0;
+}
+
 enum snpm_cpu_family snpm_report_family(const struct snpm_report *r)
 {
+	/* As virtee/sev identifies them (Generation::identify_cpu, with AMD's Venice list of
+	 * commit 6afb12c): family 19h models 00h-0Fh Milan, 10h-1Fh and A0h-AFh Genoa; family
+	 * 1Ah models 00h-11h Turin, 50h-57h, 90h-AFh and C0h-C7h Venice. */
+	static const struct {
+		uint8_t family, first, last;
+		enum snpm_cpu_family is;
+	} models[] = {
+		{ 0x19, 0x00, 0x0f, SNPM_FAMILY_MILAN },  { 0x19, 0x10, 0x1f, SNPM_FAMILY_GENOA },
+		{ 0x19, 0xa0, 0xaf, SNPM_FAMILY_GENOA },  { 0x1a, 0x00, 0x11, SNPM_FAMILY_TURIN },
+		{ 0x1a, 0x50, 0x57, SNPM_FAMILY_VENICE }, { 0x1a, 0x90, 0xaf, SNPM_FAMILY_VENICE },
+		{ 0x1a, 0xc0, 0xc7, SNPM_FAMILY_VENICE },
+	};
+
 	if (!r->has_cpuid)
 		return SNPM_FAMILY_UNKNOWN;
-	/* Family 19h: Milan is models 00h-0Fh, Genoa (and Genoa-derived parts) 10h-1Fh and
-	 * A0h-AFh. Family 1Ah: Turin. */
-	if (r->cpuid_fam_id == 0x19 && r->cpuid_mod_id <= 0x0f)
-		return SNPM_FAMILY_MILAN;
-	if (r->cpuid_fam_id == 0x19 && ((r->cpuid_mod_id >= 0x10 && r->cpuid_mod_id <= 0x1f) ||
-					(r->cpuid_mod_id >= 0xa0 && r->cpuid_mod_id <= 0xaf)))
-		return SNPM_FAMILY_GENOA;
-	if (r->cpuid_fam_id == 0x1a)
-		return SNPM_FAMILY_TURIN;
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+		if (r->cpuid_fam_id == models[i].family && r->cpuid_mod_id >= models[i].first &&
+		    r->cpuid_mod_id <= models[i].last)
+			return models[i].is;
 	return SNPM_FAMILY_UNKNOWN;
 }
 
@@ -135,9 +205,16 @@ const char *snpm_cpu_family_name(enum snpm_cpu_family family)
 		return "Genoa";
 	case SNPM_FAMILY_TURIN:
 		return "Turin";
+	case SNPM_FAMILY_VENICE:
+		return "Venice";
 	default:
 		return "unknown";
 	}
+}
+
+bool snpm_family_has_fmc(enum snpm_cpu_family family)
+{
+	return family == SNPM_FAMILY_TURIN || family == SNPM_FAMILY_VENICE;
 }
 
 void snpm_tcb_split(uint64_t tcb, enum snpm_cpu_family family, struct snpm_tcb *ret)
@@ -147,7 +224,7 @@ void snpm_tcb_split(uint64_t tcb, enum snpm_cpu_family family, struct snpm_tcb *
 	snpm_put_le64(b, tcb);
 	memset(ret, 0, sizeof(*ret));
 	ret->microcode = b[7];
-	if (family == SNPM_FAMILY_TURIN) {
+	if (snpm_family_has_fmc(family)) {
 		ret->has_fmc = true;
 		ret->fmc = b[0];
 		ret->bootloader = b[1];

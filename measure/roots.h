@@ -11,7 +11,7 @@
 struct snpm_root_chain {
 	enum snpm_cpu_family family;
 	bool vlek; /* ASVK + ARK (VLEK chains) rather than ASK + ARK */
-	const char *intermediate; /* PEM: the ASK, or the ASVK for VLEK chains */
+	const char *intermediate; /* PEM: the ASK, or the ASVK for VLEK chains; NULL: none known */
 	const char *ark; /* PEM: the ARK (one string per family, shared by both chains) */
 };
 
@@ -22,6 +22,7 @@ extern const size_t snpm_n_root_chains;
 struct snpm_trust {
 	const struct snpm_root_chain *chains;
 	size_t n_chains;
+	bool custom; /* a root the caller named, not AMD's */
 };
 
 /*
@@ -31,6 +32,7 @@ struct snpm_trust {
  */
 int snpm_report_verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 				const struct snpm_cert_input *certs, const struct snpm_trust *trust,
-				struct snpm_verify_result *ret, struct snpm_error *reterr);
+				int64_t now, struct snpm_verify_result *ret,
+				struct snpm_error *reterr);
 
 #endif /* SNPM_MEASURE_ROOTS_H */

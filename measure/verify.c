@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <snpm/report.h>
 
@@ -186,6 +187,8 @@ static enum snpm_cpu_family family_of_product(const char *product)
 		return SNPM_FAMILY_GENOA;
 	if (strncmp(product, "Turin", 5) == 0)
 		return SNPM_FAMILY_TURIN;
+	if (strncmp(product, "Venice", 6) == 0)
+		return SNPM_FAMILY_VENICE;
 	return SNPM_FAMILY_UNKNOWN;
 }
 
@@ -294,19 +297,24 @@ static int pick_chain(const struct snpm_cert_input *in, const struct snpm_trust 
 		return r;
 	if (in->ark && !c->ark && (r = load_cert(in->ark, in->ark_len, "the ARK", &c->ark, reterr)))
 		return r;
-	for (size_t i = 0; r == 0 && !c->builtin_ask && i < t->n_chains; i++) {
+	for (size_t i = 0; r == 0 && !c->builtin_ark && i < t->n_chains; i++) {
 		const struct snpm_root_chain *rc = &t->chains[i];
 		if (rc->family != family || rc->vlek != vlek)
 			continue;
-		r = load_cert((const uint8_t *)rc->intermediate, strlen(rc->intermediate),
-			      "a built-in ASK", &c->builtin_ask, reterr);
+		if (rc->intermediate)
+			r = load_cert((const uint8_t *)rc->intermediate, strlen(rc->intermediate),
+				      "a built-in ASK", &c->builtin_ask, reterr);
 		if (r == 0)
 			r = load_cert((const uint8_t *)rc->ark, strlen(rc->ark), "a built-in ARK",
 				      &c->builtin_ark, reterr);
 	}
 	if (r < 0)
 		return r;
-	res->builtin_chain = !c->ask && !c->ark;
+	res->builtin_chain = !c->ask && !c->ark && !t->custom;
+	if (!c->ask && t->custom)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "with a trust root of your own, give the %s too (--%s or --chain)",
+				 vlek ? "ASVK" : "ASK", vlek ? "asvk" : "ask");
 	if (!c->ask)
 		c->ask = X509_dup(c->builtin_ask);
 	if (!c->ark)
@@ -323,6 +331,9 @@ static int check_chain(struct chain *c, const struct snpm_trust *t, struct snpm_
 	int r;
 
 	common_name(c->ark, cn, sizeof(cn));
+	if (!is_trusted_ark(c->ark, t) && t->custom)
+		return snpm_fail(reterr, SNPM_EVERIFY, "the ARK (%s) is not the trust root given",
+				 cn);
 	if (!is_trusted_ark(c->ark, t))
 		return snpm_fail(reterr, SNPM_EVERIFY,
 				 "the ARK (%s) is not one of AMD's ARKs for Milan, Genoa or Turin",
@@ -349,7 +360,7 @@ static int read_cert_tcb(X509 *vcek, enum snpm_cpu_family family, struct snpm_tc
 		r = ext_spl(vcek, SNPM_OID_SNP_SPL, "snpSPL", &cert->snp, reterr);
 	if (r == 0)
 		r = ext_spl(vcek, SNPM_OID_UCODE_SPL, "ucodeSPL", &cert->microcode, reterr);
-	if (r == 0 && family == SNPM_FAMILY_TURIN) {
+	if (r == 0 && snpm_family_has_fmc(family)) {
 		cert->has_fmc = true;
 		r = ext_spl(vcek, SNPM_OID_FMC_SPL, "fmcSPL", &cert->fmc, reterr);
 	}
@@ -466,9 +477,114 @@ static void validity(const struct chain *c, struct snpm_endorsement *e)
 			nb = (int64_t)timegm(&tm);
 		if (ASN1_TIME_to_tm(X509_get0_notAfter(certs[i]), &tm) == 1)
 			na = (int64_t)timegm(&tm);
+		e->valid_from[i] = nb;
+		e->valid_to[i] = na;
 		e->not_before = nb > e->not_before ? nb : e->not_before;
 		e->not_after = na < e->not_after ? na : e->not_after;
 	}
+}
+
+void snpm_time_text(int64_t t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == INT64_MIN || t == INT64_MAX || !gmtime_r(&tt, &tm))
+		snprintf(out, n, "%s", t == INT64_MIN ? "-inf" : "+inf");
+	else
+		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int snpm_check_validity(const struct snpm_endorsement *e, int64_t now, char *found, size_t n,
+			struct snpm_error *reterr)
+{
+	const char *names[] = { e->vlek ? "VLEK" : "VCEK", e->vlek ? "ASVK" : "ASK", "ARK" };
+	char from[32], to[32], at[32];
+
+	snpm_time_text(now, at, sizeof(at));
+	for (size_t i = 0; i < 3; i++) {
+		if (now >= e->valid_from[i] && now <= e->valid_to[i])
+			continue;
+		snpm_time_text(e->valid_from[i], from, sizeof(from));
+		snpm_time_text(e->valid_to[i], to, sizeof(to));
+		return snpm_fail(reterr, SNPM_EVERIFY,
+				 now > e->valid_to[i] ?
+					 "the %s expired on %s (valid %s to %s; judged at %s)" :
+					 "the %s is not valid before %s (valid %s to %s; judged at "
+					 "%s)",
+				 names[i], now > e->valid_to[i] ? to : from, from, to, at);
+	}
+	if (found) {
+		snpm_time_text(e->not_after, to, sizeof(to));
+		snprintf(found, n, "valid at %s (until %s)", at, to);
+	}
+	return 0;
+}
+
+/* ---- a root of the caller's own ---- */
+
+int snpm_custom_trust_init(const uint8_t *root, size_t len, struct snpm_custom_trust *ret,
+			   struct snpm_error *reterr)
+{
+	static const enum snpm_cpu_family families[] = { SNPM_FAMILY_MILAN, SNPM_FAMILY_GENOA,
+							 SNPM_FAMILY_TURIN, SNPM_FAMILY_VENICE };
+	X509 *ark = NULL;
+	BIO *bio = NULL;
+	BUF_MEM *mem = NULL;
+	int r = load_cert(root, len, "the trust root", &ark, reterr);
+
+	memset(ret, 0, sizeof(*ret));
+	if (r == 0 && (X509_check_issued(ark, ark) != X509_V_OK ||
+		       X509_verify(ark, X509_get0_pubkey(ark)) != 1)) {
+		ERR_clear_error();
+		r = snpm_fail(reterr, SNPM_EINVAL,
+			      "the trust root is not a self-signed certificate (an ARK)");
+	}
+	if (r == 0 && (!(bio = BIO_new(BIO_s_mem())) || PEM_write_bio_X509(bio, ark) != 1))
+		r = snpm_fail_crypto(reterr, "cannot encode the trust root");
+	if (r == 0) {
+		BIO_get_mem_ptr(bio, &mem);
+		ret->pem = malloc(mem->length + 1);
+		if (!ret->pem)
+			r = snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	}
+	if (r == 0) {
+		memcpy(ret->pem, mem->data, mem->length);
+		ret->pem[mem->length] = '\0';
+		for (size_t i = 0; i < 2 * sizeof(families) / sizeof(families[0]); i++)
+			ret->chains[i] = (struct snpm_root_chain){ .family = families[i / 2],
+								   .vlek = i % 2,
+								   .ark = ret->pem };
+		ret->trust = (struct snpm_trust){ ret->chains, 2 * sizeof(families) /
+								       sizeof(families[0]),
+						  true };
+	}
+	BIO_free(bio);
+	X509_free(ark);
+	return r;
+}
+
+void snpm_custom_trust_free(struct snpm_custom_trust *t)
+{
+	if (t)
+		free(t->pem);
+}
+
+int snpm_cert_fingerprint(const uint8_t *cert, size_t len, uint8_t ret[SNPM_SHA256_SIZE],
+			  struct snpm_error *reterr)
+{
+	unsigned char *der = NULL;
+	X509 *c = NULL;
+	int n, r = cert && ret ? load_cert(cert, len, "the certificate", &c, reterr) :
+				 snpm_fail(reterr, SNPM_EINVAL, "no certificate");
+
+	if (r == 0 && (n = i2d_X509(c, &der)) <= 0)
+		r = snpm_fail_crypto(reterr, "cannot encode the certificate");
+	if (r == 0)
+		r = snpm_digest(SNPM_HASH_SHA256, der, (size_t)n, ret, reterr);
+	OPENSSL_free(der);
+	X509_free(c);
+	return r;
 }
 
 void snpm_endorsement_free(struct snpm_endorsement *e)
@@ -566,20 +682,51 @@ int snpm_check_endorsed(const struct snpm_endorsement *e, const struct snpm_repo
 	return r;
 }
 
+static int verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+			   const struct snpm_cert_input *certs, const struct snpm_trust *trust,
+			   int64_t now, struct snpm_verify_result *ret, struct snpm_error *reterr);
+
 int snpm_report_verify(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 		       const struct snpm_cert_input *certs, struct snpm_verify_result *ret,
 		       struct snpm_error *reterr)
 {
-	const struct snpm_trust amd = { snpm_root_chains, snpm_n_root_chains };
-
-	return snpm_report_verify_trusting(report_bytes, certs, &amd, ret, reterr);
+	return snpm_report_verify_at(report_bytes, certs, 0, NULL, 0, ret, reterr);
 }
 
-/* The signature first, over the raw bytes, so that any change to them reads as a bad
- * signature; then the report's fields against the certificates. */
+int snpm_report_verify_at(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+			  const struct snpm_cert_input *certs, int64_t now,
+			  const uint8_t *trust_root, size_t trust_root_len,
+			  struct snpm_verify_result *ret, struct snpm_error *reterr)
+{
+	const struct snpm_trust amd = { snpm_root_chains, snpm_n_root_chains, false };
+	struct snpm_custom_trust custom = { 0 };
+	int r = 0;
+
+	if (trust_root)
+		r = snpm_custom_trust_init(trust_root, trust_root_len, &custom, reterr);
+	if (r == 0)
+		r = verify_trusting(report_bytes, certs, trust_root ? &custom.trust : &amd,
+				    now ? now : (int64_t)time(NULL), ret, reterr);
+	snpm_custom_trust_free(&custom);
+	return r;
+}
+
 int snpm_report_verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 				const struct snpm_cert_input *certs, const struct snpm_trust *trust,
-				struct snpm_verify_result *ret, struct snpm_error *reterr)
+				int64_t now, struct snpm_verify_result *ret,
+				struct snpm_error *reterr)
+{
+	return verify_trusting(report_bytes, certs, trust, now, ret, reterr);
+}
+
+/*
+ * The signature first, over the raw bytes, so that any change to them reads as a bad
+ * signature; then the reserved fields, the report's fields against the certificates, and the
+ * certificates' validity at now.
+ */
+static int verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+			   const struct snpm_cert_input *certs, const struct snpm_trust *trust,
+			   int64_t now, struct snpm_verify_result *ret, struct snpm_error *reterr)
 {
 	struct snpm_endorsement e = { 0 };
 	struct snpm_report rep;
@@ -596,12 +743,16 @@ int snpm_report_verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 	if (r == 0 && rep.signature_algo != 1)
 		r = snpm_fail(reterr, SNPM_EUNSUPPORTED,
 			      "signature algorithm %u is not ECDSA P-384", rep.signature_algo);
+	if (r == 0)
+		r = snpm_report_check_reserved(report_bytes, reterr);
 	if (r == 0) {
 		r = snpm_endorse(vcek, certs, trust, &rep, &e, reterr);
 		vcek = NULL; /* the endorsement owns it, or freed it */
 	}
 	if (r == 0)
 		r = snpm_check_endorsed(&e, &rep, ret, reterr);
+	if (r == 0)
+		r = snpm_check_validity(&e, now, NULL, 0, reterr);
 	X509_free(vcek);
 	snpm_endorsement_free(&e);
 	return r;

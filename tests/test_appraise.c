@@ -83,6 +83,14 @@ static const char *const genoa_failing[] = {
 	"{\"platform\": {\"alias_check_complete\": \"forbidden\"}}",
 	"mitigations",
 	"{\"mitigations\": {\"current\": 1}}",
+	/* Emptied key lists accept no ID block. */
+	"id_block",
+	"{\"id_key_digests\": [], \"author_key_digests\": []}",
+	/* A minimum FMC cannot be judged on Genoa: it fails, never passes unjudged. */
+	"min_tcb",
+	"{\"min_tcb\": {\"fmc\": 0}}",
+	"min_launch_tcb",
+	"{\"min_launch_tcb\": {\"fmc\": 1}}",
 	NULL,
 };
 
@@ -97,6 +105,10 @@ static const char *const turin_failing[] = {
 	"{\"mitigations\": {\"launch\": 128}}",
 	"platform_ecc",
 	"{\"platform\": {\"ecc\": \"forbidden\"}}",
+	"id_block",
+	"{\"id_key_digests\": []}",
+	"min_tcb",
+	"{\"min_tcb\": {\"fmc\": 255}}",
 	NULL,
 };
 
@@ -107,6 +119,8 @@ static const char *const milan_failing[] = {
 	"{\"platform\": {\"tsme\": \"required\"}}",
 	"mitigations",
 	"{\"mitigations\": {\"launch\": 1}}",
+	"min_tcb",
+	"{\"min_tcb\": {\"fmc\": 0}}",
 	NULL,
 };
 
@@ -194,6 +208,17 @@ static const char *const common_failing[] = {
 	"{\"allow_smt\": false}",
 	"single_socket",
 	"{\"require_single_socket\": true}",
+	/* An emptied allowlist accepts nothing (as measurements and signers do). */
+	"measurement",
+	"{\"measurements\": []}",
+	"chip_id",
+	"{\"chip_ids\": []}",
+	"dstack_mr_system",
+	"{\"dstack_mr_system\": []}",
+	"dstack_mr_aggregated",
+	"{\"dstack_mr_aggregated\": []}",
+	"dstack_device_id",
+	"{\"dstack_device_ids\": []}",
 	"min_tcb",
 	"{\"min_tcb\": {\"microcode\": 255}}",
 	"min_tcb",
@@ -409,7 +434,7 @@ static void test_every_rule_real_reports(void **state)
 					 snpm_rule_status_name(r->status), r->found, r->why);
 		}
 		assert_true(good.pass);
-		assert_int_equal(good.n, 38);
+		assert_int_equal(good.n, 40);
 		for (size_t i = 0; common_failing[i]; i += 2)
 			expect_only_failure(fx, l.report, base, &good, &coll, common_failing[i],
 					    common_failing[i + 1]);
@@ -438,9 +463,10 @@ static void test_rule_texts(void **state)
 	appraise_text(l.report, json_object_to_json_string(base), &coll, &ap);
 	assert_string_equal(rule_of(&ap, "certificate_chain")->found,
 			    "VCEK <- ASK <- ARK-Genoa (AMD roots built in)");
-	assert_string_equal(rule_of(&ap, "min_tcb")->found, "bl 10 tee 0 snp 23 ucode 84");
+	assert_string_equal(rule_of(&ap, "min_tcb")->found,
+			    "bootloader 10 tee 0 snp 23 microcode 84");
 	assert_string_equal(rule_of(&ap, "min_launch_tcb")->expected,
-			    "bl 10 tee 0 snp 23 ucode 84");
+			    "bootloader 10 tee 0 snp 23 microcode 84");
 	assert_string_equal(rule_of(&ap, "certificate_validity")->expected, "2027-01-01T00:00:00Z");
 	assert_string_equal(
 		rule_of(&ap, "measurement")->found,
@@ -448,7 +474,7 @@ static void test_rule_texts(void **state)
 		"20ab2fa0096903a0c23fca1");
 	text = merged(base, "{\"min_tcb\": {\"snp\": 24}}");
 	appraise_text(l.report, text, &coll, &ap);
-	assert_string_equal(rule_of(&ap, "min_tcb")->why, "a component is below the minimum");
+	assert_string_equal(rule_of(&ap, "min_tcb")->why, "snp 23 is below the minimum 24");
 	free(text);
 	/* Time: a chain not yet valid, or expired, fails its rule only. */
 	coll.now = 1577836800; /* 2020 */
@@ -655,7 +681,55 @@ static void test_guest_policy_and_key_rules(void **state)
 	expect_rule(&ap, "debug", SNPM_RULE_PASS, NULL);
 	expect_rule(&ap, "migration_agent", SNPM_RULE_PASS, NULL);
 	expect_rule(&ap, "masked_chip_key", SNPM_RULE_PASS, NULL);
+	/* CXL_ALLOW (bit 21): forbidden unless allowed, as the peers forbid it. */
 	pki_free(&p);
+	pki_setup(&p);
+	p.report[0x08 + 2] |= 1u << (21 - 16);
+	pki_sign(&p);
+	pki_appraise(&p, "{}", &ap);
+	expect_rule(&ap, "cxl", SNPM_RULE_FAIL, "permits it and this policy does not");
+	pki_appraise(&p, "{\"allow_cxl\": true}", &ap);
+	expect_rule(&ap, "cxl", SNPM_RULE_PASS, NULL);
+	pki_free(&p);
+}
+
+/*
+ * What the ABI reserves, broken in a report the test PKI signs: the verdict fails, whatever the
+ * policy allows, and report verify calls the report malformed.
+ */
+static void test_reserved_fields(void **state)
+{
+	static const struct {
+		size_t off;
+		uint8_t value;
+		const char *why;
+	} breaks[] = {
+		{ 0x08 + 2, 0x01, "bit 17 clear" }, /* POLICY bit 17 cleared (16 set instead) */
+		{ 0x08 + 3, 0x04, "sets reserved bits 0x4000000" }, /* POLICY bit 26 */
+		{ 0x08 + 7, 0x80, "reserved bits 0x8000000000000000" },
+		{ 0x48, 0x20, "key info 0x20 sets reserved bits 5-31" },
+		{ 0x4c, 0x01, "reserved bytes 0x04C-0x04F are not zero" },
+		{ 0x19f, 0x01, "reserved bytes 0x18B-0x19F" },
+		{ 0x1eb, 0x01, "reserved byte 0x1EB" },
+		{ 0x29f, 0x01, "reserved bytes 0x208-0x29F" },
+	};
+	struct pki_report p;
+	struct snpm_appraisal ap;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(breaks) / sizeof(breaks[0]); i++) {
+		pki_setup(&p);
+		if (breaks[i].off == 0x08 + 2)
+			p.report[breaks[i].off] = breaks[i].value; /* replaces 0x03: 17 clear */
+		else
+			p.report[breaks[i].off] |= breaks[i].value;
+		pki_sign(&p);
+		pki_appraise(&p, "{\"allow_smt\": true}", &ap);
+		expect_rule(&ap, "signature", SNPM_RULE_PASS, NULL);
+		expect_rule(&ap, "reserved_fields", SNPM_RULE_FAIL, breaks[i].why);
+		assert_false(ap.pass);
+		pki_free(&p);
+	}
 }
 
 /* TCBs: up to date (dstack's rule) and committed firmware (go-sev-guest's). */
@@ -1172,7 +1246,7 @@ static void test_cli(void **state)
 	r = tu_cli_in(NULL, "report", "appraise", report, "--policy", good, "--vcek", vcek, "--now",
 		      "2027-01-01", NULL);
 	out = tu_capture(r);
-	assert_non_null(strstr(out, "appraisal passed (36 passed, 0 failed, 2 skipped)"));
+	assert_non_null(strstr(out, "appraisal passed (38 passed, 0 failed, 2 skipped)"));
 	assert_non_null(strstr(out, "certificate_chain              pass"));
 	free(out);
 	r = tu_cli_in(NULL, "report", "appraise", report, "--policy", good, "--vcek", vcek, "--now",
@@ -1182,7 +1256,7 @@ static void test_cli(void **state)
 	assert_non_null(o);
 	assert_true(json_object_get_boolean(json_object_object_get(o, "pass")));
 	rules = json_object_object_get(o, "rules");
-	assert_int_equal(json_object_array_length(rules), 38);
+	assert_int_equal(json_object_array_length(rules), 40);
 	assert_string_equal(json_object_get_string(json_object_object_get(
 				    json_object_array_get_idx(rules, 0), "rule")),
 			    "report_version");
@@ -1272,6 +1346,7 @@ int main(void)
 		cmocka_unit_test(test_unverified_judges_nothing),
 		cmocka_unit_test(test_strict_defaults),
 		cmocka_unit_test(test_guest_policy_and_key_rules),
+		cmocka_unit_test(test_reserved_fields),
 		cmocka_unit_test(test_tcb_rules),
 		cmocka_unit_test(test_crl),
 		cmocka_unit_test(test_appraiser_cache),

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -390,7 +391,8 @@ static int pki_verify(struct pki_case *c, bool amd_trust, struct snpm_verify_res
 	in.chain_len = strlen(c->pki.chain_pem);
 	memset(&err, 0, sizeof(err));
 	r = amd_trust ? snpm_report_verify(c->report, &in, res, &err) :
-			snpm_report_verify_trusting(c->report, &in, &c->pki.trust, res, &err);
+			snpm_report_verify_trusting(c->report, &in, &c->pki.trust,
+							 (int64_t)time(NULL), res, &err);
 	snprintf(msg, SNPM_ERROR_MESSAGE_SIZE, "%s", r ? err.message : "");
 	testpki_vcek_free(&v);
 	return r;

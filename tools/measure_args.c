@@ -326,24 +326,41 @@ static const struct {
 	{ OPT_IGNORE_ID_BLOCK, FIELD(ignore_id_block, bool) },
 };
 
-/* Returns true when id is a text or flag option, which it then stores. */
-static bool store_simple_option(struct measure_args *a, int id, const char *arg)
+static const struct option_doc *option_of(int id)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].id == id)
+			return &options[i];
+	return NULL;
+}
+
+/* 1 when id is a text or flag option, which it then stores; 0 when it is not; -1 (a usage
+ * error printed) when it was given already. */
+static int store_simple_option(struct measure_args *a, int id, const char *arg)
 {
 	char *base = (char *)a;
 
 	for (size_t i = 0; i < sizeof(text_options) / sizeof(text_options[0]); i++) {
 		if (text_options[i].id == id) {
-			*(const char **)(base + text_options[i].field) = arg;
-			return true;
+			const char **at = (const char **)(void *)(base + text_options[i].field);
+			const struct option_doc *o = option_of(id);
+			/* The reference's options keep its argparse rule (the last one given
+			 * wins: tests/test_cli.c holds it); ours are never dropped silently. */
+			if (*at && o && o->verbs == V_CHECK) {
+				usage_error("argument --%s: given twice (give it once)", o->name);
+				return -1;
+			}
+			*at = arg;
+			return 1;
 		}
 	}
 	for (size_t i = 0; i < sizeof(flag_options) / sizeof(flag_options[0]); i++) {
 		if (flag_options[i].id == id) {
 			*(bool *)(base + flag_options[i].field) = true;
-			return true;
+			return 1;
 		}
 	}
-	return false;
+	return 0;
 }
 
 static int parse_vmm_version(struct measure_args *a, const char *arg)
@@ -409,8 +426,10 @@ static int parse_igvm_loader(struct measure_args *a, const char *arg)
 
 static int parse_option(struct measure_args *a, int id, const char *arg)
 {
-	if (store_simple_option(a, id, arg))
-		return 0;
+	int stored = store_simple_option(a, id, arg);
+
+	if (stored)
+		return stored < 0 ? -1 : 0;
 	switch (id) {
 	case OPT_HELP:
 		print_help(a->verb);

@@ -61,12 +61,44 @@ static void build_tables(const struct verb_syntax *syn, struct option *longopts,
 	shorts[s] = '\0';
 }
 
+/*
+ * An option stored once already: said, never one of the two silently dropped. Options that
+ * share a field (--vcek and --vlek) are the same input under two names.
+ */
+static int given_twice(const struct verb_syntax *syn, const struct opt_doc *o)
+{
+	const char *other = o->name;
+
+	for (size_t i = 0; i < syn->n_opts; i++)
+		if (syn->opts[i].kind == o->kind && syn->opts[i].offset == o->offset &&
+		    &syn->opts[i] != o)
+			other = syn->opts[i].name;
+	if (strcmp(other, o->name) == 0)
+		usage_error("--%s: given twice (give it once)", o->name);
+	else
+		usage_error("--%s: given twice (--%s and --%s name the same input)", o->name,
+			    o->name, other);
+	return EXIT_USAGE;
+}
+
+/* The fields stored in this parse (a field's default is not "given"). */
+struct stored {
+	size_t offsets[MAX_OPTS];
+	size_t n;
+};
+
 /* Stores a bound option into ctx; 0, or 2 with a usage error printed. */
-static int store(const struct opt_doc *o, void *ctx, const char *arg)
+static int store(const struct verb_syntax *syn, const struct opt_doc *o, void *ctx,
+		 const char *arg, struct stored *done)
 {
 	char *at = (char *)ctx + o->offset;
 	uint64_t v;
 
+	for (size_t i = 0; o->kind == OPT_STRING && i < done->n; i++)
+		if (done->offsets[i] == o->offset)
+			return given_twice(syn, o);
+	if (o->kind == OPT_STRING && done->n < MAX_OPTS)
+		done->offsets[done->n++] = o->offset;
 	switch (o->kind) {
 	case OPT_STRING:
 		*(const char **)(void *)at = arg;
@@ -103,6 +135,7 @@ int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
 {
 	struct option longopts[MAX_OPTS + 2];
 	char shorts[2 * MAX_OPTS + 3];
+	struct stored done = { .n = 0 };
 	int id;
 
 	if (syn->n_opts > MAX_OPTS)
@@ -124,7 +157,7 @@ int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
 		}
 		const struct opt_doc *o = find(syn, id);
 		if (o && o->kind != OPT_CALL) {
-			if (store(o, ctx, optarg) != 0)
+			if (store(syn, o, ctx, optarg, &done) != 0)
 				return EXIT_USAGE;
 		} else if (!on_opt || on_opt(ctx, id, optarg) != 0) {
 			return EXIT_USAGE;

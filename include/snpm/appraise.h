@@ -136,6 +136,18 @@ SNPM_EXPORT int snpm_appraise(struct snpm_appraiser *appraiser,
 			      const struct snpm_collateral *collateral, struct snpm_appraisal *ret,
 			      struct snpm_error *reterr);
 
+/*
+ * snpm_appraise(), trusting a root of the caller's own INSTEAD of AMD's ARKs when trust_root is
+ * not NULL (a lab's or a conformance suite's ARK, PEM or DER; its ASK must be in the collateral).
+ * Never for production. NULL: exactly snpm_appraise().
+ */
+SNPM_EXPORT int snpm_appraise_with_root(struct snpm_appraiser *appraiser,
+					const uint8_t report[SNPM_REPORT_SIZE],
+					const struct snpm_policy *policy,
+					const struct snpm_collateral *collateral,
+					const uint8_t *trust_root, size_t trust_root_len,
+					struct snpm_appraisal *ret, struct snpm_error *reterr);
+
 /* "pass", "fail", "skipped". */
 SNPM_EXPORT const char *snpm_rule_status_name(enum snpm_rule_status status);
 

@@ -23,6 +23,7 @@ enum snpm_cpu_family {
 	SNPM_FAMILY_MILAN = 1,
 	SNPM_FAMILY_GENOA = 2,
 	SNPM_FAMILY_TURIN = 3,
+	SNPM_FAMILY_VENICE = 4, /* Zen 6: the Turin TCB layout, with FMC */
 };
 
 /* "Milan", "Genoa", "Turin" or "unknown". */
@@ -86,7 +87,7 @@ SNPM_EXPORT enum snpm_signing_key snpm_report_signing_key(const struct snpm_repo
 
 /* A TCB version split into its security patch levels, as the family lays them out. */
 struct snpm_tcb {
-	bool has_fmc; /* Turin only */
+	bool has_fmc; /* Turin and Venice */
 	uint8_t fmc;
 	uint8_t bootloader;
 	uint8_t tee;
@@ -94,9 +95,22 @@ struct snpm_tcb {
 	uint8_t microcode;
 };
 
-/* Milan and Genoa: bootloader (byte 0), TEE (1), SNP (6), microcode (7). Turin: FMC (0),
- * bootloader (1), TEE (2), SNP (3), microcode (7). An unknown family uses the Milan layout. */
+/* Milan and Genoa: bootloader (byte 0), TEE (1), SNP (6), microcode (7). Turin and Venice: FMC
+ * (0), bootloader (1), TEE (2), SNP (3), microcode (7). An unknown family uses the Milan layout. */
 SNPM_EXPORT void snpm_tcb_split(uint64_t tcb, enum snpm_cpu_family family, struct snpm_tcb *ret);
+/* Whether the family's TCB has an FMC component (Turin, Venice). */
+SNPM_EXPORT bool snpm_family_has_fmc(enum snpm_cpu_family family);
+
+/*
+ * The fields the ABI reserves hold what it says they must (SEV-SNP ABI, "ATTESTATION_REPORT
+ * Structure" and "Guest Policy Structure"): guest policy bit 17 one, bits 26-63 zero, every
+ * reserved byte zero (key info bits 5-31, 0x04C-0x04F, 0x18B-0x19F (0x188- before version 3),
+ * 0x1EB, 0x1EF, 0x208-0x29F (0x1F8- before version 5), and the signature's padding: r and s
+ * past 48 bytes, 0x330-0x49F). Returns 0, or SNPM_EMALFORMED naming the first that does not
+ * (with its offset).
+ */
+SNPM_EXPORT int snpm_report_check_reserved(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+					   struct snpm_error *reterr);
 
 /* Names of guest policy and platform info bits, or NULL for reserved bits. */
 SNPM_EXPORT const char *snpm_policy_bit_name(unsigned bit);
@@ -130,13 +144,30 @@ struct snpm_verify_result {
  * VLEK); the chain VCEK <- ASK <- ARK (RSASSA-PSS, SHA-384), where the ARK must be one of AMD's
  * ARKs shipped with the library (for Milan, Genoa, Turin) and ASK/ARK default to those; the
  * certificate's TCB extensions equal the report's reported TCB, and its hardware ID equals the
- * chip ID. report_bytes: the 1184 bytes report was parsed from.
+ * chip ID; the reserved fields hold what the ABI says (snpm_report_check_reserved); and every
+ * certificate of the chain is valid now. report_bytes: the 1184 bytes report was parsed from.
  * Returns 0 when all hold; SNPM_EVERIFY with reterr naming what did not hold; other codes for
  * unusable input. ret (optional) is filled on success.
  */
 SNPM_EXPORT int snpm_report_verify(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 				   const struct snpm_cert_input *certs,
 				   struct snpm_verify_result *ret, struct snpm_error *reterr);
+
+/*
+ * snpm_report_verify(), with the certificates' validity judged at now (seconds since the epoch;
+ * 0: the current time), and, when trust_root is not NULL, a root of the caller's own trusted
+ * INSTEAD of AMD's ARKs: a lab's or a conformance suite's ARK (PEM or DER, self-signed), whose
+ * ASK must then be in certs. Never for production: a report it verifies says nothing about AMD
+ * hardware. snpm_report_verify() is this with now 0 and no trust root.
+ */
+SNPM_EXPORT int snpm_report_verify_at(const uint8_t report_bytes[SNPM_REPORT_SIZE],
+				      const struct snpm_cert_input *certs, int64_t now,
+				      const uint8_t *trust_root, size_t trust_root_len,
+				      struct snpm_verify_result *ret, struct snpm_error *reterr);
+
+/* The SHA-256 of a certificate's DER encoding (given PEM or DER): how a trust root is named. */
+SNPM_EXPORT int snpm_cert_fingerprint(const uint8_t *cert, size_t len,
+				      uint8_t ret[SNPM_SHA256_SIZE], struct snpm_error *reterr);
 
 /* ---- ID blocks ---- */
 

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fuzz.h"
 #include "testpki.h"
@@ -71,7 +72,7 @@ static void verify_resigned(const uint8_t *data, size_t size)
 		in.chain = (const uint8_t *)pki.chain_pem;
 		in.chain_len = strlen(pki.chain_pem);
 	}
-	snpm_report_verify_trusting(report, &in, &pki.trust, &res, NULL);
+	snpm_report_verify_trusting(report, &in, &pki.trust, (int64_t)time(NULL), &res, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

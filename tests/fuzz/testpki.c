@@ -150,7 +150,7 @@ int testpki_init(struct testpki *pki)
 	for (size_t i = 0; i < 6; i++)
 		pki->chains[i] = (struct snpm_root_chain){ families[i % 3], i >= 3, pki->ask_pem,
 							   pki->ark_pem };
-	pki->trust = (struct snpm_trust){ pki->chains, 6 };
+	pki->trust = (struct snpm_trust){ pki->chains, 6, false };
 	pki->ask_key = ask_key;
 	pki->ark_key = ark_key;
 	ask_key = ark_key = NULL;
