@@ -33,7 +33,7 @@ _snpm_values()
 	--output-format) COMPREPLY=($(compgen -W "hex base64" -- "$cur")) ;;
 	--vmsa-fpu) COMPREPLY=($(compgen -W "default legacy-kvm" -- "$cur")) ;;
 	--interface) COMPREPLY=($(compgen -W "auto tsm device" -- "$cur")) ;;
-	--product) COMPREPLY=($(compgen -W "Milan Genoa Turin" -- "$cur")) ;;
+	--product) COMPREPLY=($(compgen -W "Milan Genoa Turin Venice" -- "$cur")) ;;
 	--hash) COMPREPLY=($(compgen -W "sha256 sha1 sha512" -- "$cur")) ;;
 	--fs) COMPREPLY=($(compgen -W "squashfs erofs" -- "$cur")) ;;
 	--layout) COMPREPLY=($(compgen -W "snpimage dstack" -- "$cur")) ;;
@@ -41,7 +41,7 @@ _snpm_values()
 	--format) COMPREPLY=($(compgen -W "0 1" -- "$cur")) ;;
 	--vcpus | --vcpu-sig | --vcpu-family | --vcpu-model | --vcpu-stepping | --vmm-version | \
 		--vars-size | --vmsa-gpa | --kernel-gpa | --ram-mib | --measurement | --host-data | \
-		--report-data | --policy | --family-id | --image-id | --guest-svn | --vmpl | \
+		--report-data | --policy | --guest-policy | --family-id | --image-id | --guest-svn | --vmpl | \
 		--snp-ovmf-hash | --kernel-hash | --initrd-hash | --append | --now | --cmdline | \
 		--seed | --salt | --uuid | --data-blocks | --hash-offset | --data-block-size | \
 		--hash-block-size | --threads | --source-date-epoch | --data-device | --hash-device)
@@ -70,6 +70,11 @@ _snpmeasure()
 	_init_completion || return
 	local verb="" sub=""
 	_snpm_verb_sub
+	# report appraise's --policy is a file; id-block's is a number.
+	if [[ $prev == --policy && $verb == report && $sub == appraise ]]; then
+		_filedir
+		return
+	fi
 	_snpm_values "$prev" "$cur"
 	case $? in
 	0) return ;;
@@ -91,11 +96,13 @@ _snpmeasure()
 		case $sub in
 		"") COMPREPLY=($(compgen -W "show verify check appraise kds get" -- "$cur")); return ;;
 		show) opts="--json --help" ;;
-		verify) opts="--vcek --vlek --ask --asvk --ark --chain --json --help" ;;
-		check) opts="$_snpm_measure_opts --measurement --manifest --vcek --ask --ark --chain
-			--host-data --id-key-digest --author-key-digest --policy --report-data" ;;
-		appraise) opts="--policy --vcek --vlek --ask --asvk --ark --chain --certs --crl --now
-			--json --help" ;;
+		verify) opts="--vcek --vlek --ask --asvk --ark --chain --trust-root --now --json
+			--help" ;;
+		check) opts="$_snpm_measure_opts --measurement --manifest --vcek --vlek --ask --asvk
+			--ark --chain --trust-root --now --host-data --id-key-digest --author-key-digest
+			--guest-policy --report-data" ;;
+		appraise) opts="--policy --vcek --vlek --ask --asvk --ark --chain --trust-root --certs
+			--crl --now --json --help" ;;
 		kds) opts="--product --json --help" ;;
 		get) opts="--report-data --report-data-file --vmpl --output -o --certs --interface
 			--tsm-root --device --json --help" ;;

@@ -1230,6 +1230,132 @@ static char *write_temp(const char *dir, const char *name, const char *text)
 	return path;
 }
 
+/* SHA-256 of a PEM certificate's DER: how the CLI names a trust root. */
+static void cert_sha256_hex(const char *pem, char out[65])
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	unsigned char *der = NULL, md[32];
+	int n = i2d_X509(x, &der);
+
+	assert_true(n > 0);
+	assert_int_equal(EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(), NULL), 1);
+	tu_hex(md, 32, out);
+	OPENSSL_free(der);
+	X509_free(x);
+	BIO_free(b);
+}
+
+/*
+ * A lab's own PKI through the command line: trusted only when named with --trust-root, named
+ * in every output with its fingerprint, and the policy rules judged end to end on a report it
+ * signed.
+ */
+static void test_cli_trust_root(void **state)
+{
+	char *dir = tu_mkdtemp(), fp[65], meas[97], *policy_text = NULL;
+	struct pki_report p;
+	struct tu_run r;
+
+	(void)state;
+	pki_setup(&p);
+	p.report[0x08 + 2] |= 1u << (19 - 16); /* POLICY.DEBUG */
+	pki_sign(&p);
+	char *ark = write_temp(dir, "ark.pem", p.pki.ark_pem);
+	char *ask = write_temp(dir, "ask.pem", p.pki.ask_pem);
+	char *vcek = write_temp(dir, "vcek.pem", p.vcek.pem);
+	char *rep = write_temp(dir, "report.hex", "");
+	char hex[2 * SNPM_REPORT_SIZE + 1];
+	tu_hex(p.report, SNPM_REPORT_SIZE, hex);
+	tu_write_file(rep, hex, strlen(hex));
+	cert_sha256_hex(p.pki.ark_pem, fp);
+	char root_line[512];
+	snprintf(root_line, sizeof(root_line), "TRUST ROOT NOT AMD'S: %s sha256 %s", ark, fp);
+
+	/* AMD's roots by default: the lab's chain does not verify. */
+	r = tu_cli_in(NULL, "report", "verify", rep, "--vcek", vcek, "--ask", ask, NULL);
+	assert_int_equal(r.status, 3);
+	tu_run_free(&r);
+	r = tu_cli_in(NULL, "report", "verify", rep, "--vcek", vcek, "--ask", ask, "--trust-root",
+		      ark, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, root_line));
+	assert_non_null(strstr(r.out, "NOT AMD's"));
+	tu_run_free(&r);
+	r = tu_cli_in(NULL, "report", "verify", rep, "--vcek", vcek, "--ask", ask, "--trust-root",
+		      ark, "--json", NULL);
+	assert_int_equal(r.status, 0);
+	struct json_object *o = json_tokener_parse(r.out), *root, *v;
+	assert_true(json_object_get_boolean(json_object_object_get(o, "pass")));
+	assert_true(json_object_object_get_ex(o, "trust_root", &root));
+	assert_true(json_object_object_get_ex(root, "sha256", &v));
+	assert_string_equal(json_object_get_string(v), fp);
+	assert_false(json_object_get_boolean(json_object_object_get(root, "amd")));
+	json_object_put(o);
+	tu_run_free(&r);
+	/* The ASK must be given; an AMD ARK is not the root named. */
+	tu_expect_refusal(tu_cli_in(NULL, "report", "verify", rep, "--vcek", vcek, "--trust-root",
+				    ark, NULL),
+			  1, "give the ASK too");
+	r = tu_cli_in(NULL, "report", "verify", rep, "--vcek", vcek, "--ask", ask, "--ark", ask,
+		      "--trust-root", ark, NULL);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.err, "is not the trust root given"));
+	tu_run_free(&r);
+
+	/* Appraisal end to end: the debug rule fails, then passes when allowed. */
+	tu_hex(p.report + 0x90, 48, meas);
+	assert_true(asprintf(&policy_text,
+			     "{\"measurements\": [\"%s\"], \"require_crl\": false, "
+			     "\"require_id_block\": false, \"require_single_socket\": false, "
+			     "\"allow_smt\": true, \"vmpl\": %u}",
+			     meas, p.report[0x30]) > 0);
+	char *strict = write_temp(dir, "strict.json", policy_text);
+	free(policy_text);
+	policy_text = NULL;
+	assert_true(asprintf(&policy_text,
+			     "{\"measurements\": [\"%s\"], \"require_crl\": false, "
+			     "\"require_id_block\": false, \"require_single_socket\": false, "
+			     "\"allow_smt\": true, \"allow_debug\": true, \"vmpl\": %u}",
+			     meas, p.report[0x30]) > 0);
+	char *lenient = write_temp(dir, "lenient.json", policy_text);
+	r = tu_cli_in(NULL, "report", "appraise", rep, "--policy", strict, "--vcek", vcek, "--ask",
+		      ask, "--trust-root", ark, NULL);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, root_line));
+	assert_non_null(strstr(r.out, "appraisal FAIL"));
+	assert_non_null(strstr(r.out, ": debug"));
+	tu_run_free(&r);
+	r = tu_cli_in(NULL, "report", "appraise", rep, "--policy", lenient, "--vcek", vcek, "--ask",
+		      ask, "--trust-root", ark, "--json", NULL);
+	o = json_tokener_parse(r.out);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "trust_root", &root));
+	assert_string_equal(json_object_get_string(json_object_object_get(root, "sha256")), fp);
+	struct json_object *rules = json_object_object_get(o, "rules");
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		struct json_object *row = json_object_array_get_idx(rules, i);
+		if (strcmp(json_object_get_string(json_object_object_get(row, "rule")), "debug"))
+			continue;
+		assert_string_equal(json_object_get_string(json_object_object_get(row, "result")),
+				    "pass");
+	}
+	json_object_put(o);
+	tu_run_free(&r);
+	/* report check too: the signature row says under which root. */
+	r = tu_cli_in(NULL, "report", "check", rep, "--measurement", meas, "--vcek", vcek, "--ask",
+		      ask, "--trust-root", ark, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, root_line));
+	assert_non_null(strstr(r.out, "signed under the trust root"));
+	tu_run_free(&r);
+	free(policy_text), free(strict), free(lenient);
+	free(ark), free(ask), free(vcek), free(rep);
+	pki_free(&p);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_cli(void **state)
 {
 	char *dir = tu_mkdtemp(), *report = tu_fixture("reports/genoa-v3/report.bin");
@@ -1246,7 +1372,7 @@ static void test_cli(void **state)
 	r = tu_cli_in(NULL, "report", "appraise", report, "--policy", good, "--vcek", vcek, "--now",
 		      "2027-01-01", NULL);
 	out = tu_capture(r);
-	assert_non_null(strstr(out, "appraisal passed (38 passed, 0 failed, 2 skipped)"));
+	assert_non_null(strstr(out, "appraisal pass (38 passed, 0 failed, 2 skipped)"));
 	assert_non_null(strstr(out, "certificate_chain              pass"));
 	free(out);
 	r = tu_cli_in(NULL, "report", "appraise", report, "--policy", good, "--vcek", vcek, "--now",
@@ -1265,7 +1391,7 @@ static void test_cli(void **state)
 	/* A failed appraisal: exit 3, the rules still printed, the failures named. */
 	r = tu_cli_in(NULL, "report", "appraise", report, "--policy", empty, "--vcek", vcek, NULL);
 	assert_int_equal(r.status, 3);
-	assert_non_null(strstr(r.out, "appraisal FAILED"));
+	assert_non_null(strstr(r.out, "appraisal FAIL"));
 	assert_non_null(strstr(r.out, "revocation, measurement, smt, single_socket, id_block"));
 	tu_run_free(&r);
 	/* Refusals: the policy, the arguments, the time, the report. */
@@ -1355,6 +1481,7 @@ int main(void)
 		cmocka_unit_test(test_cert_table),
 		cmocka_unit_test(test_kds_urls),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_cli_trust_root),
 		cmocka_unit_test(test_cli_manifest_policy),
 	};
 

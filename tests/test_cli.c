@@ -745,7 +745,7 @@ static void test_report_verbs(void **state)
 		"5feee30d6d7e1a29f403d70a4198237ddfb13051a2d6976439487c609388ed7f98189887920ab2fa"
 		"0096903a0c23fca1",
 		"--host-data", "4f4448c67f3c8dfc8de8a5e37125d807dadcc41f06cf23f615dbd52eec777d10",
-		"--policy", "0x3001f", "--id-key-digest",
+		"--guest-policy", "0x3001f", "--id-key-digest",
 		"0ad79ceb0b648b0e6a90d8aa9f6ea24c33a968b6632085353145e8b19a4741a2dab9ba342e13be4fc0"
 		"d225e889cc1a58");
 	assert_int_equal(r.status, 0);
@@ -755,16 +755,16 @@ static void test_report_verbs(void **state)
 		"report", "check", rep, "--measurement",
 		"5feee30d6d7e1a29f403d70a4198237ddfb13051a2d6976439487c609388ed7f98189887920ab2fa"
 		"0096903a0c23fca1",
-		"--policy", "0x30000");
+		"--guest-policy", "0x30000");
 	assert_int_equal(r.status, 3); /* does not match / verify */
-	assert_non_null(strstr(r.out, "policy             NO"));
+	assert_non_null(strstr(r.out, "policy             FAIL"));
 	tu_run_free(&r);
 	/* A prediction computed from measurement options, compared with the report. */
 	r = run_cli("report", "check", rep, "--mode", "snp", "--vcpus", "1", "--vcpu-type",
 		    "EPYC-v4", "--ovmf", fw, "--json");
 	assert_int_equal(r.status, 3); /* does not match / verify */
 	o = json_tokener_parse(r.out);
-	assert_false(json_object_get_boolean(json_object_object_get(o, "ok")));
+	assert_false(json_object_get_boolean(json_object_object_get(o, "pass")));
 	json_object_put(o);
 	tu_run_free(&r);
 	expect_refusal(run_cli("report", "check", rep), 2, "--measurement");
@@ -880,7 +880,7 @@ static void test_report_more(void **state)
 	assert_int_equal(r.status, 0);
 	struct json_object *o = json_tokener_parse(r.out);
 	assert_non_null(o);
-	assert_true(json_object_get_boolean(json_object_object_get(o, "verified")));
+	assert_true(json_object_get_boolean(json_object_object_get(o, "pass")));
 	assert_string_equal(json_object_get_string(json_object_object_get(o, "family")), "Turin");
 	assert_string_equal(json_object_get_string(json_object_object_get(o, "key")), "VCEK");
 	assert_false(json_object_get_boolean(json_object_object_get(o, "builtin_chain")));
@@ -940,9 +940,44 @@ static void test_cli_shape(void **state)
 	/* A VLEK-signed report given a VCEK: the mix-up is named, and --json says no. */
 	r = run_cli("report", "verify", rep, "--vcek", vcek, "--json");
 	assert_int_equal(r.status, 3); /* does not match / verify */
-	assert_non_null(strstr(r.out, "\"verified\":false"));
+	assert_non_null(strstr(r.out, "\"pass\":false"));
 	assert_non_null(strstr(r.err, "signed by a VLEK, but the certificate is SEV-VCEK"));
 	tu_run_free(&r);
+	/* The VLEK expired on 2025-12-10: report verify judges validity at --now (default: the
+	 * clock), names the certificate and never reads like a pass. */
+	char *vlek = tu_fixture("reports/vlek-v3/vlek.der");
+	expect_refusal(run_cli("report", "verify", rep, "--vlek", vlek), 3,
+		       "the VLEK expired on 2025-12-10");
+	r = run_cli("report", "verify", rep, "--vlek", vlek, "--now", "2025-06-01");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "verified: VLEK-signed"));
+	tu_run_free(&r);
+	r = run_cli("report", "verify", rep, "--vlek", vlek, "--json");
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, "\"pass\":false"));
+	assert_non_null(strstr(r.out, "expired on 2025-12-10"));
+	assert_non_null(strstr(r.out, "\"trust_root\":\"amd\""));
+	tu_run_free(&r);
+	expect_refusal(run_cli("report", "verify", rep, "--vlek", vlek, "--now", "2026-02-30"), 2,
+		       "--now: '2026-02-30'");
+	/* Two values for one input: refused, never one silently dropped. */
+	expect_refusal(run_cli("report", "verify", rep, "--vlek", vlek, "--vlek", vcek), 2,
+		       "--vlek: given twice");
+	expect_refusal(run_cli("report", "verify", rep, "--vcek", vcek, "--vlek", vlek), 2,
+		       "--vlek and --vcek name the same input");
+	expect_refusal(run_cli("report", "verify", rep, "--vlek", vlek, "--chain", vcek, "--ask",
+			       vcek),
+		       2, "--chain gives the ASK and the ARK");
+	expect_refusal(run_cli("report", "appraise", rep, "--policy", vcek, "--vlek", vlek,
+			       "--chain", vcek, "--ark", vcek),
+		       2, "--chain gives the ASK and the ARK");
+	expect_refusal(run_cli("report", "check", rep, "--measurement", vlek, "--vcek", vlek,
+			       "--vcek", vcek),
+		       2, "--vcek: given twice");
+	/* --policy is appraise's file; check's guest policy has its own name. */
+	expect_refusal(run_cli("report", "check", rep, "--policy", "0x30000"), 2,
+		       "the expected guest policy is --guest-policy");
+	free(vlek);
 	/* One dispatcher, the same errors at every level. */
 	expect_refusal(run_cli("report"), 2, "report: too few arguments: expected a verb");
 	expect_refusal(run_cli("report", "shwo", rep), 2,

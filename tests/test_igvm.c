@@ -902,6 +902,15 @@ static void test_cli(void **state)
 		strstr(out, "VP_CONTEXT           0xfffffffff000-0xffffffffffff [SEV_SNP] vCPU 0"));
 	free(out);
 
+	/* report check predicts from the file too (its measurement is not this report's). */
+	char *rep = tu_fixture("reports/genoa-v3/report.bin");
+	r = tu_cli_in(NULL, "report", "check", rep, "-q", "--igvm", path, "--json", NULL);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, "\"field\":\"measurement\",\"result\":\"fail\""));
+	assert_non_null(strstr(r.out, hex));
+	tu_run_free(&r);
+	free(rep);
+
 	/* sweep: rows equal single measurements */
 	out = tu_capture(
 		tu_cli_in(NULL, "sweep", "-q", "--igvm", path, "--vcpus", "1-3", "--csv", NULL));

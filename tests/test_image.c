@@ -1016,14 +1016,14 @@ static void test_snpimage_bundle_cli(void **state)
 	flip_bit(initramfs, 100, 0);
 	run_img(&r, "verify", out, NULL);
 	assert_int_equal(r.status, 3); /* does not match / verify */
-	assert_non_null(strstr(r.out, "MISMATCH "));
+	assert_non_null(strstr(r.out, "FAIL "));
 	assert_non_null(strstr(r.out, "initramfs"));
 	tu_run_free(&r);
 	run_img(&r, "verify", out, "--json", NULL);
 	assert_int_equal(r.status, 3); /* does not match / verify */
 	struct json_object *j = json_tokener_parse(r.out);
 	assert_non_null(j);
-	assert_false(json_object_get_boolean(json_object_object_get(j, "ok")));
+	assert_false(json_object_get_boolean(json_object_object_get(j, "pass")));
 	assert_true(json_object_array_length(json_object_object_get(j, "problems")) >= 1);
 	json_object_put(j);
 	tu_run_free(&r);
@@ -1134,7 +1134,7 @@ static void test_snpimage_bundle_files_cli(void **state)
 	json_object_put(m);
 	run_img(&r, "verify", out, NULL);
 	assert_int_equal(r.status, 3); /* does not match / verify */
-	assert_non_null(strstr(r.out, "MISMATCH"));
+	assert_non_null(strstr(r.out, "FAIL "));
 	tu_run_free(&r);
 	free(manifest), free(kernel), free(ovmf), free(init), free(root), free(out);
 }

@@ -515,13 +515,13 @@ static void test_verity_verify_forms(void **state)
 	tu_run_free(&r);
 	r = img("verity", "verify", data, hash, "--root-hash-file", rootf, "--json", NULL);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "\"verified\":true"));
+	assert_non_null(strstr(r.out, "\"pass\":true"));
 	tu_run_free(&r);
 	tu_write_file(wrong, "0000000000000000000000000000000000000000000000000000000000000000\n",
 		      65);
 	r = img("verity", "verify", data, hash, "--root-hash-file", wrong, "--json", NULL);
 	assert_int_equal(r.status, 3); /* does not match / verify */
-	assert_non_null(strstr(r.out, "\"verified\":false"));
+	assert_non_null(strstr(r.out, "\"pass\":false"));
 	assert_non_null(strstr(r.out, "\"reason\""));
 	tu_run_free(&r);
 	free(data), free(hash), free(rootf), free(wrong);

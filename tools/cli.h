@@ -88,7 +88,7 @@ struct measure_args {
 	/* report check */
 	const char *report_file; /* its one positional argument */
 	const char *manifest; /* a bundle whose predictions to search */
-	const char *vcek, *ask, *ark, *chain;
+	const char *vcek, *ask, *ark, *chain, *trust_root, *now;
 	const char *host_data, *id_key_digest, *author_key_digest, *policy, *report_data;
 
 	/* IGVM and libkrun launches */
@@ -180,7 +180,7 @@ struct cert_files {
 	struct snpm_cert_input in;
 };
 /* The options that name a report's certificates (report verify, report appraise), stored in a
- * verb's struct with members vcek, ask, ark and chain (use with opts.h). */
+ * verb's struct with members vcek, ask, ark, chain and trust_root (use with opts.h). */
 #define CERT_OPTS(type)                                                                            \
 	OPT_STR("vcek", 0, type, vcek, "CERT", "the VCEK (PEM or DER)"),                           \
 		OPT_STR("vlek", 0, type, vcek, "CERT", "the VLEK, for a VLEK-signed report"),      \
@@ -188,8 +188,33 @@ struct cert_files {
 		OPT_STR("asvk", 0, type, ask, "CERT", "the ASVK, for a VLEK (default: built in)"), \
 		OPT_STR("ark", 0, type, ark, "CERT", "the ARK (must be one of AMD's)"),            \
 		OPT_STR("chain", 0, type, chain, "PEM",                                            \
-			"ASK (or ASVK) then ARK, as AMD's KDS serves them")
+			"ASK (or ASVK) then ARK, as AMD's KDS serves them"),                       \
+		OPT_STR("trust-root", 0, type, trust_root, "CERT",                                 \
+			"TRUST this ARK INSTEAD of AMD's (a lab's or a test suite's own PKI; give "  \
+			"its ASK too): never for production, named with its SHA-256 in every "      \
+			"output")
 
+/* A root of the user's own, named with --trust-root: never a default, always printed. */
+struct trust_root {
+	const char *path; /* NULL: AMD's roots */
+	uint8_t *data;
+	size_t len;
+	uint8_t sha256[SNPM_SHA256_SIZE]; /* of its DER: how it is named in every output */
+};
+/* Reads it (path NULL: nothing, AMD's roots); 0 or an exit code. */
+int trust_root_load(const char *path, struct trust_root *t);
+/* The loud line for text outputs (nothing for AMD's roots), and its JSON member. */
+void trust_root_print(const struct trust_root *t);
+void trust_root_json(struct json_object *o, const struct trust_root *t);
+void trust_root_free(struct trust_root *t);
+/* Seconds since the epoch or a real YYYY-MM-DD[THH:MM:SSZ]; --now's value (NULL: 0, the clock)
+ * or a usage error. */
+bool parse_time(const char *s, int64_t *ret);
+int parse_now(const char *text, int64_t *ret);
+
+/* --chain against --ask/--ark, and those without --vcek: a usage error, or 0. */
+int cert_args_check(const char *verb, const char *vcek, const char *ask, const char *ark,
+		    const char *chain);
 /* Reads each path given (NULL: not given), PEM or DER, up to 1 MiB. */
 int load_certs(const char *vcek, const char *ask, const char *ark, const char *chain,
 	       struct cert_files *c);

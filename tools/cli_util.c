@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Output and number helpers for snpmeasure. */
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -223,4 +225,98 @@ void json_add_feature_names(struct json_object *o, const char *key, uint64_t fea
 
 	snpm_guest_features_format(features, names, sizeof(names));
 	json_add_str(o, key, names);
+}
+
+/* ---- time and trust roots (report verify, check and appraise) ---- */
+
+/*
+ * Seconds since the epoch, or an ISO 8601 date and UTC time. A date that does not exist
+ * (2026-02-30) is refused, not moved to another day.
+ */
+bool parse_time(const char *s, int64_t *ret)
+{
+	static const char *const formats[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d" };
+	uint64_t v;
+
+	if (parse_u64(s, false, INT64_MAX, &v)) {
+		*ret = (int64_t)v;
+		return v != 0;
+	}
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct tm tm = { 0 }, back;
+		const char *end = strptime(s, formats[i], &tm);
+		if (!end || *end != '\0')
+			continue;
+		struct tm asked = tm; /* timegm() normalises its argument in place */
+		time_t t = timegm(&tm);
+		if (t <= 0 || !gmtime_r(&t, &back) || back.tm_mday != asked.tm_mday ||
+		    back.tm_mon != asked.tm_mon || back.tm_year != asked.tm_year ||
+		    back.tm_hour != asked.tm_hour || back.tm_min != asked.tm_min ||
+		    back.tm_sec != asked.tm_sec)
+			return false;
+		*ret = (int64_t)t;
+		return true;
+	}
+	return false;
+}
+
+int parse_now(const char *text, int64_t *ret)
+{
+	*ret = 0;
+	if (text && !parse_time(text, ret)) {
+		usage_error("--now: '%s' is neither seconds since the epoch nor a real "
+			    "YYYY-MM-DD[THH:MM:SSZ]",
+			    text);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int trust_root_load(const char *path, struct trust_root *t)
+{
+	struct snpm_error err;
+
+	memset(t, 0, sizeof(*t));
+	if (!path)
+		return 0;
+	t->path = path;
+	if (snpm_io_read_all(path, SNPM_IO_PIPES, 1u << 20, &t->data, &t->len, &err) < 0 ||
+	    snpm_cert_fingerprint(t->data, t->len, t->sha256, &err) < 0)
+		return report(path, &err);
+	return 0;
+}
+
+void trust_root_print(const struct trust_root *t)
+{
+	char hex[2 * SNPM_SHA256_SIZE + 1];
+
+	if (!t->data)
+		return;
+	to_hex(t->sha256, SNPM_SHA256_SIZE, hex);
+	printf("TRUST ROOT NOT AMD'S: %s sha256 %s (a verdict under it says nothing about AMD "
+	       "hardware)\n",
+	       t->path, hex);
+}
+
+void trust_root_json(struct json_object *o, const struct trust_root *t)
+{
+	char hex[2 * SNPM_SHA256_SIZE + 1];
+	struct json_object *root;
+
+	if (!t->data) {
+		json_add_str(o, "trust_root", "amd");
+		return;
+	}
+	root = json_object_new_object();
+	to_hex(t->sha256, SNPM_SHA256_SIZE, hex);
+	json_add_str(root, "file", t->path);
+	json_add_str(root, "sha256", hex);
+	json_object_object_add(root, "amd", json_object_new_boolean(false));
+	json_object_object_add(o, "trust_root", root);
+}
+
+void trust_root_free(struct trust_root *t)
+{
+	free(t->data);
+	t->data = NULL;
 }

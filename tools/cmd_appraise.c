@@ -16,13 +16,13 @@
 /* ---- appraise ---- */
 
 struct appraise_args {
-	const char *policy, *vcek, *ask, *ark, *chain, *certs, *crl, *now;
+	const char *policy, *vcek, *ask, *ark, *chain, *trust_root, *certs, *crl, *now;
 	bool json;
 };
 
 static const struct opt_doc appraise_opts[] = {
 	OPT_STR("policy", 0, struct appraise_args, policy, "FILE",
-		"the appraisal policy (JSON; see README, \"Appraisal\")"),
+		"the appraisal policy (JSON; every key in snpmeasure-policy(5))"),
 	CERT_OPTS(struct appraise_args),
 	OPT_STR("certs", 0, struct appraise_args, certs, "FILE",
 		"the certificate table of an extended report (configfs-tsm auxblob) in place of "
@@ -37,35 +37,16 @@ static const struct opt_doc appraise_opts[] = {
 
 static const struct verb_syntax appraise_syntax = {
 	.usage = "report appraise FILE --policy POLICY.json (--vcek CERT [--ask CERT] [--ark "
-		 "CERT] [--chain PEM] | --certs AUXBLOB) [--crl CRL] [--now TIME] [--json]",
+		 "CERT] [--chain PEM] | --certs AUXBLOB) [--trust-root CERT] [--crl CRL] [--now "
+		 "TIME] [--json]",
 	.about = "Appraises the report as a key-management service would before releasing a key: "
 		 "its signature and certificate chain first, then every rule of the policy. One "
-		 "row per rule. Exit 0 when every rule passes or is skipped, 3 when one fails.",
+		 "row per rule. Exit 0 when every rule passes or is skipped, 3 when one fails. "
+		 "The policy's keys, defaults and rules: snpmeasure-policy(5).",
 	OPTS_TABLE(appraise_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };
-
-/* Seconds since the epoch, or an ISO 8601 date and UTC time. */
-static bool parse_time(const char *s, int64_t *ret)
-{
-	static const char *const formats[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d" };
-	uint64_t v;
-
-	if (parse_u64(s, false, INT64_MAX, &v)) {
-		*ret = (int64_t)v;
-		return v != 0;
-	}
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		struct tm tm = { 0 };
-		const char *end = strptime(s, formats[i], &tm);
-		if (end && *end == '\0') {
-			*ret = (int64_t)timegm(&tm);
-			return *ret > 0;
-		}
-	}
-	return false;
-}
 
 /* A path in the policy, relative to the policy's folder. free() it. */
 static char *beside(const char *policy_path, const char *path)
@@ -187,16 +168,12 @@ static int check_appraise_args(const struct appraise_args *a, int64_t *now)
 			    "--certs AUXBLOB");
 		return EXIT_USAGE;
 	}
-	if (a->now && !parse_time(a->now, now)) {
-		usage_error("--now: '%s' is neither seconds since the epoch nor "
-			    "YYYY-MM-DD[THH:MM:SSZ]",
-			    a->now);
-		return EXIT_USAGE;
-	}
-	return 0;
+	int r = a->certs ? 0 : cert_args_check("report appraise", a->vcek, a->ask, a->ark, a->chain);
+	return r ? r : parse_now(a->now, now);
 }
 
-static void print_appraisal_json(const char *file, const struct snpm_appraisal *ap)
+static void print_appraisal_json(const char *file, const struct snpm_appraisal *ap,
+				 const struct trust_root *root)
 {
 	struct json_object *o = json_object_new_object(), *rules = json_object_new_array();
 	size_t count[3] = { 0 };
@@ -215,6 +192,7 @@ static void print_appraisal_json(const char *file, const struct snpm_appraisal *
 	}
 	json_add_str(o, "report", file);
 	json_object_object_add(o, "pass", json_object_new_boolean(ap->pass));
+	trust_root_json(o, root);
 	json_object_object_add(o, "passed", json_object_new_int64((int64_t)count[SNPM_RULE_PASS]));
 	json_object_object_add(o, "failed", json_object_new_int64((int64_t)count[SNPM_RULE_FAIL]));
 	json_object_object_add(o, "skipped", json_object_new_int64((int64_t)count[SNPM_RULE_SKIP]));
@@ -242,8 +220,8 @@ static void print_appraisal(const char *file, const struct snpm_appraisal *ap)
 			at += (size_t)snprintf(failed + at, sizeof(failed) - at, "%s%s",
 					       at ? ", " : "", r->name);
 	}
-	printf("%s: %s (%zu passed, %zu failed, %zu skipped)%s%s\n", file,
-	       ap->pass ? "appraisal passed" : "appraisal FAILED", count[SNPM_RULE_PASS],
+	printf("%s: appraisal %s (%zu passed, %zu failed, %zu skipped)%s%s\n", file,
+	       ap->pass ? "pass" : "FAIL", count[SNPM_RULE_PASS],
 	       count[SNPM_RULE_FAIL], count[SNPM_RULE_SKIP], ap->pass ? "" : ": ", failed);
 }
 
@@ -256,6 +234,7 @@ int cmd_report_appraise(int argc, char **argv)
 	struct snpm_appraisal *ap = NULL;
 	struct snpm_report rep;
 	struct snpm_error err;
+	struct trust_root root = { 0 };
 	uint8_t raw[SNPM_REPORT_SIZE];
 	char *pos[1];
 	size_t n_pos;
@@ -271,18 +250,24 @@ int cmd_report_appraise(int argc, char **argv)
 		r = load_policy(a.policy, &policy);
 	if (r == 0)
 		r = load_collateral(&a, &files, &coll);
+	if (r == 0)
+		r = trust_root_load(a.trust_root, &root);
 	coll.now = now;
 	if (r == 0 && !(ap = malloc(sizeof(*ap))))
 		r = EXIT_FAIL;
-	if (r == 0 && snpm_appraise(NULL, raw, policy, &coll, ap, &err) < 0)
+	if (r == 0 &&
+	    snpm_appraise_with_root(NULL, raw, policy, &coll, root.data, root.len, ap, &err) < 0)
 		r = report(pos[0], &err);
 	if (r == 0) {
-		if (a.json)
-			print_appraisal_json(pos[0], ap);
-		else
+		if (a.json) {
+			print_appraisal_json(pos[0], ap, &root);
+		} else {
+			trust_root_print(&root);
 			print_appraisal(pos[0], ap);
+		}
 		r = ap->pass ? EXIT_OK : EXIT_MISMATCH;
 	}
+	trust_root_free(&root);
 	free(ap);
 	snpm_policy_free(policy);
 	collateral_files_free(&files);
@@ -298,12 +283,13 @@ struct kds_args {
 
 static const struct opt_doc kds_opts[] = {
 	OPT_STR("product", 0, struct kds_args, product, "NAME",
-		"Milan, Genoa or Turin: needed for a version 2 report, which does not say"),
+		"Milan, Genoa, Turin or Venice (any case): needed for a version 2 report, which "
+		"does not say"),
 	OPT_BOOL("json", struct kds_args, json, "the URLs as JSON"),
 };
 
 static const struct verb_syntax kds_syntax = {
-	.usage = "report kds FILE [--product Milan|Genoa|Turin] [--json]",
+	.usage = "report kds FILE [--product Milan|Genoa|Turin|Venice] [--json]",
 	.about = "Where AMD's Key Distribution Service serves the report's certificates: its VCEK "
 		 "(or VLEK) at the reported TCB, the ASK and ARK chain, and the ARK's CRL. "
 		 "snpmeasure fetches nothing; fetch them, then give them to report verify or "

@@ -357,23 +357,67 @@ static void describe_verified(const struct snpm_verify_result *res, char *out, s
 }
 
 struct verify_args {
-	const char *vcek, *ask, *ark, *chain;
+	const char *vcek, *ask, *ark, *chain, *trust_root, *now;
 	bool json;
 };
 
 static const struct opt_doc verify_opts[] = {
 	CERT_OPTS(struct verify_args),
+	OPT_STR("now", 0, struct verify_args, now, "TIME",
+		"judge the certificates' validity at TIME (seconds since the epoch, or "
+		"YYYY-MM-DD[THH:MM:SSZ]) instead of the clock"),
 	OPT_BOOL("json", struct verify_args, json, "the verdict as JSON, also when it is no"),
 };
 
 static const struct verb_syntax verify_syntax = {
-	.usage = "report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain PEM] [--json]",
-	.about = "The report's signature with the VCEK, the chain VCEK <- ASK <- ARK, the TCB and "
-		 "the chip ID. Exit 0 when it verifies, 3 when it does not.",
+	.usage = "report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain PEM] "
+		 "[--trust-root CERT] [--now TIME] [--json]",
+	.about = "The report's signature with the VCEK, the chain VCEK <- ASK <- ARK, the TCB, "
+		 "the chip ID, the fields the ABI reserves, and the certificates' validity now. "
+		 "Exit 0 when it verifies, 3 when it does not.",
 	OPTS_TABLE(verify_opts),
 	.min_pos = 1,
 	.max_pos = 1,
 };
+
+/* --chain gives the ASK and the ARK: with --ask or --ark, one of the two would be dropped. */
+int cert_args_check(const char *verb, const char *vcek, const char *ask, const char *ark,
+		    const char *chain)
+{
+	if (chain && (ask || ark)) {
+		usage_error("%s: --chain gives the ASK and the ARK; it cannot be combined with "
+			    "--ask, --asvk or --ark",
+			    verb);
+		return EXIT_USAGE;
+	}
+	if (!vcek && (ask || ark || chain)) {
+		usage_error("%s: --ask, --ark and --chain need --vcek", verb);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void print_verify_json(const struct snpm_verify_result *res,
+			      const struct snpm_error *err, const struct trust_root *root)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "pass", json_object_new_boolean(!err));
+	trust_root_json(o, root);
+	if (err) {
+		json_add_str(o, "reason", err->message);
+	} else {
+		json_add_str(o, "family", snpm_cpu_family_name(res->family));
+		json_add_str(o, "key", res->vlek ? "VLEK" : "VCEK");
+		json_add_str(o, "product", res->product);
+		json_object_object_add(o, "builtin_chain",
+				       json_object_new_boolean(res->builtin_chain));
+		json_object_object_add(o, "chip_id_checked",
+				       json_object_new_boolean(res->hwid_checked));
+	}
+	print_json(o);
+	json_object_put(o);
+}
 
 static int report_verify(int argc, char **argv)
 {
@@ -382,9 +426,11 @@ static int report_verify(int argc, char **argv)
 	struct snpm_verify_result res;
 	struct snpm_report rep;
 	struct cert_files certs = { 0 };
+	struct trust_root root = { 0 };
 	struct snpm_error err;
 	char text[256], *pos[1];
 	size_t n_pos;
+	int64_t now = 0;
 	int r = opts_parse(&verify_syntax, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)
@@ -394,40 +440,31 @@ static int report_verify(int argc, char **argv)
 			    verify_syntax.usage);
 		return EXIT_USAGE;
 	}
-	const char *vcek = a.vcek, *ask = a.ask, *ark = a.ark, *chain = a.chain, *file = pos[0];
-	bool json = a.json;
-	r = parse_report_file(file, raw, &rep);
+	const char *file = pos[0];
+	r = cert_args_check("report verify", a.vcek, a.ask, a.ark, a.chain);
 	if (r == 0)
-		r = load_certs(vcek, ask, ark, chain, &certs);
-	if (r == 0 && snpm_report_verify(raw, &certs.in, &res, &err) < 0) {
+		r = parse_now(a.now, &now);
+	if (r == 0)
+		r = parse_report_file(file, raw, &rep);
+	if (r == 0)
+		r = load_certs(a.vcek, a.ask, a.ark, a.chain, &certs);
+	if (r == 0)
+		r = trust_root_load(a.trust_root, &root);
+	if (r == 0 && snpm_report_verify_at(raw, &certs.in, now, root.data, root.len, &res,
+					    &err) < 0) {
 		/* The verdict as JSON too, with its reason: machines need not parse stderr. */
-		if (json) {
-			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "verified", json_object_new_boolean(false));
-			json_add_str(o, "reason", err.message);
-			print_json(o);
-			json_object_put(o);
-		}
+		if (a.json)
+			print_verify_json(NULL, &err, &root);
 		r = report_verdict(file, &err);
-	}
-	if (r == 0) {
+	} else if (r == 0 && a.json) {
+		print_verify_json(&res, NULL, &root);
+	} else if (r == 0) {
 		describe_verified(&res, text, sizeof(text));
-		if (json) {
-			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "verified", json_object_new_boolean(true));
-			json_add_str(o, "family", snpm_cpu_family_name(res.family));
-			json_add_str(o, "key", res.vlek ? "VLEK" : "VCEK");
-			json_add_str(o, "product", res.product);
-			json_object_object_add(o, "builtin_chain",
-					       json_object_new_boolean(res.builtin_chain));
-			json_object_object_add(o, "chip_id_checked",
-					       json_object_new_boolean(res.hwid_checked));
-			print_json(o);
-			json_object_put(o);
-		} else {
-			printf("%s: verified: %s\n", file, text);
-		}
+		trust_root_print(&root);
+		printf("%s: verified: %s%s\n", file, text,
+		       root.data ? " (under the trust root given, NOT AMD's)" : "");
 	}
+	trust_root_free(&root);
 	cert_files_free(&certs);
 	return r;
 }
@@ -517,7 +554,7 @@ static int check_fields(const struct measure_args *a, const struct snpm_report *
 	}
 	if (a->policy) {
 		if (!parse_u64(a->policy, true, UINT64_MAX, &policy)) {
-			usage_error("--policy: '%s' is not a number", a->policy);
+			usage_error("--guest-policy: '%s' is not a number", a->policy);
 			return EXIT_USAGE;
 		}
 		snprintf(e, sizeof(e), "0x%llx", (unsigned long long)policy);
@@ -555,16 +592,24 @@ static int expected_measurement(struct measure_args *a, uint8_t out[48], size_t 
 		*len = (size_t)n;
 		return 0;
 	}
-	if (!a->ovmf && !a->ovmf_metadata && !a->spec) {
-		usage_error("report check: give --measurement or the measurement options (--ovmf, "
-			    "...)");
+	if (!a->ovmf && !a->ovmf_metadata && !a->spec && !a->igvm && !a->krunfw && !a->qboot) {
+		usage_error("report check: give --measurement, --manifest or the measurement "
+			    "options (--ovmf, --igvm, --krunfw, ...)");
 		return EXIT_USAGE;
 	}
 	r = measure_prepare(a, &cfg, &in);
 	if (r == 0)
 		args_note_defaults(a);
 	if (r == 0 && snpm_measure(&cfg, out, len, &err) < 0)
-		r = report(a->ovmf ? a->ovmf : a->ovmf_metadata, &err);
+		r = report_verdict(a->igvm	    ? a->igvm :
+				   a->krunfw	    ? a->krunfw :
+				   a->qboot	    ? a->qboot :
+				   a->ovmf	    ? a->ovmf :
+				   a->ovmf_metadata ? a->ovmf_metadata :
+						      a->spec,
+				   &err);
+	if (r == 0)
+		r = inputs_check(a, &in);
 	if (r == 0 && *len != SNPM_LD_SIZE) {
 		fprintf(stderr, "%s: reports carry SNP measurements; mode %s has none\n", PROG,
 			snpm_mode_name(cfg.mode));
@@ -657,13 +702,14 @@ static void print_configurations(const struct manifest_search *s, bool json)
 	if (json || !s->matches)
 		return;
 	for (uint64_t i = 0; i < s->matches && i < MAX_SHOWN; i++)
-		printf("configuration      %s\n", s->shown[i]);
+		printf("configuration             %s\n", s->shown[i]);
 	if (s->matches > MAX_SHOWN)
-		printf("configuration      ... and %llu more\n",
+		printf("configuration             ... and %llu more\n",
 		       (unsigned long long)(s->matches - MAX_SHOWN));
 }
 
-static void print_table(const struct table *t, bool json, const struct manifest_search *s)
+static void print_table(const struct table *t, bool json, const struct manifest_search *s,
+			const struct trust_root *root)
 {
 	if (json) {
 		struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
@@ -671,13 +717,14 @@ static void print_table(const struct table *t, bool json, const struct manifest_
 		for (size_t i = 0; i < t->n; i++) {
 			struct json_object *row = json_object_new_object();
 			json_add_str(row, "field", t->rows[i].field);
+			json_add_str(row, "result", t->rows[i].ok ? "pass" : "fail");
 			json_add_str(row, "expected", t->rows[i].expected);
 			json_add_str(row, "found", t->rows[i].found);
-			json_object_object_add(row, "ok", json_object_new_boolean(t->rows[i].ok));
 			json_object_array_add(arr, row);
 			all &= t->rows[i].ok;
 		}
-		json_object_object_add(o, "ok", json_object_new_boolean(all));
+		json_object_object_add(o, "pass", json_object_new_boolean(all));
+		trust_root_json(o, root);
 		json_object_object_add(o, "fields", arr);
 		if (s && s->rows) {
 			struct json_object *cfgs = json_object_new_array();
@@ -689,11 +736,12 @@ static void print_table(const struct table *t, bool json, const struct manifest_
 		json_object_put(o);
 		return;
 	}
-	printf("%-18s %-4s %s\n", "field", "ok", "expected / found");
+	trust_root_print(root);
+	printf("%-18s %-6s %s\n", "field", "result", "expected / found");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct row *r = &t->rows[i];
-		printf("%-18s %-4s %s\n", r->field, r->ok ? "yes" : "NO", r->expected);
-		printf("%-18s %-4s %s\n", "", "", r->found);
+		printf("%-18s %-6s %s\n", r->field, r->ok ? "pass" : "FAIL", r->expected);
+		printf("%-18s %-6s %s\n", "", "", r->found);
 	}
 }
 
@@ -706,9 +754,11 @@ static int report_check(int argc, char **argv)
 	struct snpm_verify_result res;
 	struct cert_files certs = { 0 };
 	struct manifest_search search = { 0 };
+	struct trust_root root = { 0 };
 	struct snpm_error err;
 	char text[256];
 	size_t len;
+	int64_t now = 0;
 	const char *file;
 	int r;
 
@@ -719,18 +769,28 @@ static int report_check(int argc, char **argv)
 		r = EXIT_USAGE;
 	}
 	if (r == 0)
+		r = cert_args_check("report check", a.vcek, a.ask, a.ark, a.chain);
+	if (r == 0 && (a.trust_root || a.now) && !a.vcek) {
+		usage_error("report check: --trust-root and --now judge the signature: they need "
+			    "--vcek");
+		r = EXIT_USAGE;
+	}
+	if (r == 0)
+		r = parse_now(a.now, &now);
+	if (r == 0)
 		r = parse_report_file(file, raw, &rep);
+	if (r == 0)
+		r = trust_root_load(a.trust_root, &root);
 	if (r == 0 && a.vcek) {
+		const char *signer = root.data ? "signed under the trust root" : "AMD-signed";
 		r = load_certs(a.vcek, a.ask, a.ark, a.chain, &certs);
-		if (r == 0 && snpm_report_verify(raw, &certs.in, &res, &err) < 0) {
-			add_row(&t, "signature", "AMD-signed", err.message, false);
+		if (r == 0 && snpm_report_verify_at(raw, &certs.in, now, root.data, root.len, &res,
+						    &err) < 0) {
+			add_row(&t, "signature", signer, err.message, false);
 		} else if (r == 0) {
 			describe_verified(&res, text, sizeof(text));
-			add_row(&t, "signature", "AMD-signed", text, true);
+			add_row(&t, "signature", signer, text, true);
 		}
-	} else if (r == 0 && (a.ask || a.ark || a.chain)) {
-		usage_error("report check: --ask, --ark and --chain need --vcek");
-		r = EXIT_USAGE;
 	}
 	if (r == 0 && a.manifest && (a.measurement || a.ovmf || a.ovmf_metadata || a.spec)) {
 		usage_error(
@@ -748,7 +808,7 @@ static int report_check(int argc, char **argv)
 	if (r == 0)
 		r = check_fields(&a, &rep, &t);
 	if (r == 0) {
-		print_table(&t, a.json, &search);
+		print_table(&t, a.json, &search, &root);
 		print_configurations(&search, a.json);
 		for (size_t i = 0; i < t.n; i++)
 			if (!t.rows[i].ok)
@@ -759,6 +819,7 @@ static int report_check(int argc, char **argv)
 				PROG);
 	}
 	cert_files_free(&certs);
+	trust_root_free(&root);
 	for (uint64_t i = 0; i < search.matches && i < MAX_SHOWN; i++)
 		free(search.shown[i]);
 	args_free(&a);
@@ -769,13 +830,13 @@ static void report_help(void)
 {
 	printf("Usage: %s report show FILE [--json]\n"
 	       "       %s report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain "
-	       "PEM] [--json]\n"
-	       "       %s report check FILE (--measurement HEX | measurement options) "
-	       "[--host-data HEX] [--id-key-digest HEX|PEM] [--author-key-digest HEX|PEM] "
-	       "[--policy VALUE] [--report-data HEX] [--vcek CERT ...] [--json]\n"
+	       "PEM] [--trust-root CERT] [--now TIME] [--json]\n"
+	       "       %s report check FILE (--measurement HEX | --manifest DIR | measurement "
+	       "options) [--host-data HEX] [--id-key-digest HEX|PEM] [--author-key-digest "
+	       "HEX|PEM] [--guest-policy VALUE] [--report-data HEX] [--vcek CERT ...] [--json]\n"
 	       "       %s report appraise FILE --policy POLICY.json (--vcek CERT [--ask CERT] "
 	       "[--ark CERT] [--chain PEM] | --certs AUXBLOB) [--crl CRL] [--now TIME] [--json]\n"
-	       "       %s report kds FILE [--product Milan|Genoa|Turin] [--json]\n"
+	       "       %s report kds FILE [--product Milan|Genoa|Turin|Venice] [--json]\n"
 	       "       %s report get [--report-data HEX | --report-data-file FILE] [--vmpl N] "
 	       "[-o FILE] [--certs FILE] [--interface auto|tsm|device] [--json]\n"
 	       "FILE: a 1184-byte report, its hex, or - for stdin.\n",

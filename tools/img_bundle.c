@@ -175,12 +175,12 @@ static void print_problem(void *arg, const char *what, const char *detail)
 		json_object_object_add(o, "detail", json_object_new_string(detail));
 		json_object_array_add(list, o);
 	} else {
-		printf("MISMATCH %s: %s\n", what, detail);
+		printf("FAIL %s: %s\n", what, detail);
 	}
 }
 
 static const struct opt_doc verify_opts[] = {
-	OPT_JSON_ONLY("JSON output: ok, and every problem"),
+	OPT_JSON_ONLY("JSON output: pass, and every problem"),
 };
 
 static const struct verb_syntax verify_syntax = {
@@ -212,7 +212,7 @@ int cmd_verify(int argc, char **argv)
 		r = err.code == SNPM_EVERIFY && list ? EXIT_MISMATCH : report_verdict(dir, &err);
 	if (list) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "ok", json_object_new_boolean(r == 0));
+		json_object_object_add(o, "pass", json_object_new_boolean(r == 0));
 		json_object_object_add(o, "problems", list);
 		print_json(o);
 		json_object_put(o);

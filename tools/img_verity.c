@@ -340,7 +340,7 @@ static void verdict_json(const struct verity_args *a, bool ok, const char *reaso
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "verified", json_object_new_boolean(ok));
+	json_object_object_add(o, "pass", json_object_new_boolean(ok));
 	json_object_object_add(o, "data", json_object_new_string(a->pos[0]));
 	json_object_object_add(o, "hash", json_object_new_string(a->pos[1]));
 	if (reason)

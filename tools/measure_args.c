@@ -68,6 +68,8 @@ enum opt_id {
 	OPT_RAM_MIB,
 	OPT_KRUNFW,
 	OPT_MANIFEST,
+	OPT_TRUST_ROOT,
+	OPT_NOW,
 };
 
 /* Verbs an option belongs to. */
@@ -163,16 +165,25 @@ static const struct option_doc {
 	  "an snpimage bundle's manifest.json (or its folder): find the configuration whose "
 	  "predicted measurement the report carries" },
 	{ "vcek", required_argument, OPT_VCEK, V_CHECK, "CERT", "VCEK or VLEK (PEM or DER)" },
+	{ "vlek", required_argument, OPT_VCEK, V_CHECK, "CERT", "the VLEK, for a VLEK-signed report" },
 	{ "ask", required_argument, OPT_ASK, V_CHECK, "CERT", "ASK or ASVK (default: built in)" },
+	{ "asvk", required_argument, OPT_ASK, V_CHECK, "CERT", "the ASVK (default: built in)" },
 	{ "ark", required_argument, OPT_ARK, V_CHECK, "CERT", "ARK (default: built in)" },
 	{ "chain", required_argument, OPT_CHAIN, V_CHECK, "PEM",
 	  "ASK then ARK, as AMD serves them" },
+	{ "trust-root", required_argument, OPT_TRUST_ROOT, V_CHECK, "CERT",
+	  "TRUST this ARK INSTEAD of AMD's (a lab's or a test suite's own PKI; give its ASK too): "
+	  "never for production, named with its SHA-256 in every output" },
+	{ "now", required_argument, OPT_NOW, V_CHECK, "TIME",
+	  "judge the certificates' validity at TIME (seconds since the epoch, or "
+	  "YYYY-MM-DD[THH:MM:SSZ]) instead of the clock" },
 	{ "host-data", required_argument, OPT_HOST_DATA, V_CHECK, "HEX", "expected HOST_DATA" },
 	{ "id-key-digest", required_argument, OPT_ID_KEY_DIGEST, V_CHECK, "HEX|BASE64|PEM",
 	  "expected ID key digest, or the key" },
 	{ "author-key-digest", required_argument, OPT_AUTHOR_KEY_DIGEST, V_CHECK, "HEX|BASE64|PEM",
 	  "expected author key digest, or the key" },
-	{ "policy", required_argument, OPT_POLICY, V_CHECK, "VALUE", "expected guest policy" },
+	{ "guest-policy", required_argument, OPT_POLICY, V_CHECK, "VALUE",
+	  "expected guest policy (a number)" },
 	{ "report-data", required_argument, OPT_REPORT_DATA, V_CHECK, "HEX",
 	  "expected REPORT_DATA (64 bytes; shorter is zero-padded)" },
 	{ "json", no_argument, OPT_JSON, V_ALL, NULL, "JSON output" },
@@ -188,8 +199,8 @@ static const char *const verb_usage[] = {
 		       "[--guest-features LIST] [--vmm-type LIST] [--json|--csv]",
 	[VERB_MATCH] = "match --measurement HEX|BASE64 --ovmf PATH [options] [sweep ranges]",
 	[VERB_CHECK] = "report check FILE (--measurement HEX | --manifest FILE | measurement "
-		       "options) [expected "
-		       "fields] [--vcek CERT [--ask CERT] [--ark CERT] [--chain PEM]]",
+		       "options) [expected fields] [--vcek CERT [--ask CERT] [--ark CERT] [--chain "
+		       "PEM] [--trust-root CERT] [--now TIME]]",
 };
 
 void print_help(enum verb verb)
@@ -302,6 +313,8 @@ static const struct {
 	{ OPT_ASK, FIELD(ask, const char *) },
 	{ OPT_ARK, FIELD(ark, const char *) },
 	{ OPT_CHAIN, FIELD(chain, const char *) },
+	{ OPT_TRUST_ROOT, FIELD(trust_root, const char *) },
+	{ OPT_NOW, FIELD(now, const char *) },
 	{ OPT_HOST_DATA, FIELD(host_data, const char *) },
 	{ OPT_ID_KEY_DIGEST, FIELD(id_key_digest, const char *) },
 	{ OPT_AUTHOR_KEY_DIGEST, FIELD(author_key_digest, const char *) },
@@ -500,6 +513,11 @@ int args_parse(int argc, char **argv, enum verb verb, struct measure_args *a)
 	optind = 1;
 	while ((id = getopt_long(argc, argv, verb == VERB_MEASURE ? ":hvq" : ":hq", longopts,
 				 NULL)) != -1) {
+		if (id == '?' && verb == VERB_CHECK && strncmp(argv[optind - 1], "--policy", 8) == 0) {
+			usage_error("report check: --policy is report appraise's policy file; the "
+				    "expected guest policy is --guest-policy VALUE");
+			return EXIT_USAGE;
+		}
 		if (id == '?' || id == ':') {
 			usage_error("%s: %s",
 				    id == ':' ? "option needs an argument" :
