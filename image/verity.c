@@ -134,9 +134,16 @@ static int check_params(const struct snpm_verity_params *p, struct snpm_error *r
 static int compute_shape(const struct snpm_verity_params *p, uint64_t data_blocks, struct shape *s,
 			 struct snpm_error *reterr)
 {
-	uint64_t pos;
+	uint64_t pos, bytes;
 
 	memset(s, 0, sizeof(*s));
+	/* veritysetup refuses data whose size in bytes does not fit 64 bits ("Device offset
+	 * overflow"); the level arithmetic below would wrap on it. */
+	if (!snpm_mul_u64(data_blocks, p->data_block_size, &bytes))
+		return snpm_fail(reterr, SNPM_ERANGE,
+				 "%llu data blocks of %u bytes overflow a 64-bit device offset "
+				 "(veritysetup refuses it too)",
+				 (unsigned long long)data_blocks, p->data_block_size);
 	s->digest = (uint32_t)snpm_hash_size(p->hash);
 	s->stride = s->digest;
 	if (p->format == 1)
@@ -165,6 +172,8 @@ static int compute_shape(const struct snpm_verity_params *p, uint64_t data_block
 			return snpm_fail(reterr, SNPM_ERANGE, "hash area overflows");
 	}
 	s->end_block = pos;
+	if (!snpm_mul_u64(pos, p->hash_block_size, &bytes) || bytes > INT64_MAX)
+		return snpm_fail(reterr, SNPM_ERANGE, "the hash area overflows a 64-bit offset");
 	return 0;
 }
 
@@ -671,6 +680,39 @@ static int mismatch(struct checker *c, bool data, unsigned level, uint64_t index
 			 (unsigned long long)index, level);
 }
 
+/*
+ * What the parent blocks of `count` entries hold besides them must be zero: the padding after
+ * each digest (format 1) and the slots past the last entry. veritysetup refuses a tree that
+ * differs ("Spare area is not zeroed", verity_hash.c verify_zero): a superblock that now claims
+ * fewer data blocks than were hashed would otherwise verify.
+ */
+static int check_spare(struct checker *c, unsigned parent_level, uint64_t count,
+		       struct snpm_error *reterr)
+{
+	const uint32_t hbs = c->p->hash_block_size, per = 1u << c->s->per_block_bits;
+	const uint32_t stride = c->s->stride, digest = c->s->digest;
+	uint64_t blocks = (count + per - 1) / per;
+
+	for (uint64_t b = 0; b < blocks; b++) {
+		uint64_t used = count - b * per < per ? count - b * per : per;
+		if (pread_full(c->hash_fd, c->buf, hbs, (c->s->level_block[parent_level] + b) * hbs) <
+		    0)
+			return snpm_fail(reterr, SNPM_EIO, "cannot read the tree");
+		c->parent_block = UINT64_MAX; /* c->buf is not the cached parent */
+		for (uint32_t at = 0; at < hbs; at++) {
+			bool entry = at / stride < used && at % stride < digest;
+			if (entry || !c->buf[at])
+				continue;
+			*c->miss = (struct snpm_verity_mismatch){ true, false, parent_level, b, false };
+			return snpm_fail(reterr, SNPM_EVERIFY,
+					 "hash block %llu of level %u: the spare area is not zeroed "
+					 "(byte %u); veritysetup refuses it too",
+					 (unsigned long long)b, parent_level, at);
+		}
+	}
+	return 0;
+}
+
 /* Every block of `level` (or the data when level is -1) against the entries above it. */
 static int check_level(struct checker *c, int level, uint64_t count, struct snpm_error *reterr)
 {
@@ -678,7 +720,10 @@ static int check_level(struct checker *c, int level, uint64_t count, struct snpm
 	uint8_t digest[SNPM_VERITY_MAX_DIGEST];
 	const uint8_t *want;
 	int fd = level < 0 ? c->data_fd : c->hash_fd;
+	int r = check_spare(c, (unsigned)(level + 1), count, reterr);
 
+	if (r < 0)
+		return r;
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t off = level < 0 ? i * bs : (c->s->level_block[level] + i) * bs;
 		if (pread_full(fd, c->buf, bs, off) < 0)

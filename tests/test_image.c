@@ -211,6 +211,51 @@ static void test_verify_names_the_block(void **state)
 	free(data), free(hash);
 }
 
+/*
+ * A superblock edited to claim 7 of the 8 data blocks hashed, and the 8th then altered: the
+ * digest of block 8 still sits in the spare area of the hash block. veritysetup refuses such a
+ * tree ("Spare area is not zeroed"); so must we.
+ */
+static void test_verify_spare_area(void **state)
+{
+	char *data = path_in("spare.img"), *hash = path_in("spare.hash");
+	uint8_t *d = tu_stream("verity-spare", 4096 * 8), *h;
+	struct snpm_verity_result res;
+	struct snpm_verity_mismatch m;
+	struct snpm_verity_params p;
+	struct snpm_error err;
+	char root[65];
+	size_t len;
+
+	(void)state;
+	tu_write_file(data, d, 4096 * 8);
+	snpm_verity_defaults(&p);
+	assert_int_equal(snpm_verity_derive("spare", p.salt, p.uuid, NULL), 0);
+	p.salt_len = 32;
+	assert_int_equal(snpm_verity_format(data, hash, &p, &res, NULL), 0);
+	h = tu_read_file(hash, &len);
+	assert_int_equal(h[72], 8); /* the superblock's data_blocks */
+	h[72] = 7;
+	tu_write_file(hash, h, len);
+	d[4096 * 7] ^= 0xff;
+	tu_write_file(data, d, 4096 * 8);
+	snpm_verity_defaults(&p);
+	assert_int_equal(snpm_verity_verify(data, hash, &p, res.root_hash, 32, &m, &err),
+			 SNPM_EVERIFY);
+	assert_non_null(strstr(err.message, "hash block 0 of level 0: the spare area is not zeroed "
+					    "(byte 224)"));
+	assert_true(m.found && !m.data);
+	tu_hex(res.root_hash, 32, root);
+	tu_need_program(VERITYSETUP, "cryptsetup-bin");
+	const char *ref[] = { VERITYSETUP, "verify", data, hash, root, NULL };
+	struct tu_run r;
+	tu_run((char *const *)ref, &r);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "Spare area is not zeroed"));
+	tu_run_free(&r);
+	free(d), free(h), free(data), free(hash);
+}
+
 static void test_hash_file_written_whole(void **state)
 {
 	char *data = path_in("whole.img"), *hash = path_in("whole.hash");
@@ -339,6 +384,40 @@ static void test_verity_dump(void **state)
 			    "sha256");
 	json_object_put(j);
 	tu_run_free(&o);
+	/* A superblock claiming more data than 64 bits of bytes: veritysetup's "Device offset
+	 * overflow", never wrapped numbers. Just below the limit, the same text as veritysetup. */
+	static const uint64_t claims[] = { UINT64_MAX, 1ull << 53, 1ull << 52, 1ull << 51 };
+	for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
+		size_t hl;
+		uint8_t *h = tu_read_file(hash, &hl);
+		for (int k = 0; k < 8; k++)
+			h[72 + k] = (uint8_t)(claims[i] >> (8 * k));
+		tu_write_file(hash, h, hl);
+		free(h);
+		const char *big[] = { SNPM_IMAGE_CLI, "verity", "dump", hash, "--json", NULL };
+		tu_run((char *const *)big, &o);
+		if (claims[i] > 1ull << 51) {
+			assert_int_equal(o.status, 1);
+			assert_string_equal(o.out, "");
+			assert_non_null(strstr(o.err, "overflow a 64-bit device offset"));
+		} else {
+			assert_int_equal(o.status, 0);
+			j = json_tokener_parse(o.out);
+			assert_true(json_object_get_int64(json_object_object_get(j, "hash_blocks")) >
+				    0);
+			assert_true(json_object_get_int64(
+					    json_object_object_get(j, "hash_device_size")) > 0);
+			json_object_put(j);
+			const char *refd[] = { VERITYSETUP, "dump", hash, NULL };
+			const char *ourd[] = { SNPM_IMAGE_CLI, "verity", "dump", hash, NULL };
+			tu_run_free(&o);
+			tu_run((char *const *)refd, &r);
+			tu_run((char *const *)ourd, &o);
+			assert_string_equal(o.out, r.out);
+			tu_run_free(&r);
+		}
+		tu_run_free(&o);
+	}
 	const char *bad[] = { SNPM_IMAGE_CLI, "verity", "dump", data, NULL };
 	tu_run((char *const *)bad, &o);
 	assert_int_equal(o.status, 1);
@@ -1386,6 +1465,7 @@ int main(void)
 		cmocka_unit_test(test_param_refusals),
 		cmocka_unit_test(test_superblock_refusals),
 		cmocka_unit_test(test_against_veritysetup),
+		cmocka_unit_test(test_verify_spare_area),
 		cmocka_unit_test(test_initramfs_reproducible),
 		cmocka_unit_test(test_initramfs_list_headers),
 		cmocka_unit_test(test_initramfs_refusals),

@@ -13,6 +13,7 @@
 #include "testpki.h"
 #include "../../core/core.h"
 #include "../../measure/collateral.h"
+#include "../../measure/policy.h"
 
 /* A Genoa VCEK certifying the fixed report below. */
 static const struct testpki_vcek_spec spec = {
@@ -75,8 +76,39 @@ static void setup(void)
 	free(ap);
 }
 
+/*
+ * The verdict's oracle: every rule of the table judged once, the verdict the conjunction of
+ * the rules, and for a report signed here, what this file can judge on its own must agree: a
+ * report that breaks a rule of the fixed policy never passes.
+ */
+static void check_verdict(const uint8_t *rep, const struct snpm_policy *p,
+			  const struct snpm_appraisal *ap, bool signed_here)
+{
+	bool any_fail = false;
+	uint64_t guest_policy = snpm_le64(rep + 0x08);
+
+	if (ap->n != snpm_n_rules)
+		abort();
+	for (size_t i = 0; i < ap->n; i++) {
+		if (strcmp(ap->rules[i].name, snpm_rule_names[i]) != 0)
+			abort();
+		any_fail |= ap->rules[i].status == SNPM_RULE_FAIL;
+	}
+	if (ap->pass == any_fail)
+		abort();
+	if (!signed_here || p != policy || !ap->pass)
+		return;
+	/* The fixed policy pins measurement 01 00.., forbids debug and migration, wants VMPL 0,
+	 * and the ABI's reserved bits. Any of these broken and the report passed: a false pass. */
+	if (rep[0x90] != 0x01 || (guest_policy >> 19) & 1 || (guest_policy >> 18) & 1 ||
+	    snpm_le32(rep + 0x30) != 0 || !((guest_policy >> 17) & 1) || guest_policy >> 26 ||
+	    snpm_report_check_reserved(rep, NULL) < 0)
+		abort();
+}
+
 static void appraise(const uint8_t *rep, const struct snpm_policy *p,
-		     const struct snpm_cert_input *certs, const uint8_t *crl_data, size_t crl_size)
+		     const struct snpm_cert_input *certs, const uint8_t *crl_data, size_t crl_size,
+		     bool signed_here)
 {
 	struct snpm_collateral coll = { .crl = crl_data, .crl_len = crl_size, .now = now };
 	struct snpm_appraisal *ap = malloc(sizeof(*ap));
@@ -84,9 +116,8 @@ static void appraise(const uint8_t *rep, const struct snpm_policy *p,
 	if (!ap)
 		return;
 	coll.certs = *certs;
-	if (snpm_appraise_trusting(appraiser, rep, p, &coll, &pki.trust, ap, NULL) == 0 &&
-	    ap->n > SNPM_MAX_RULES)
-		abort();
+	if (snpm_appraise_trusting(appraiser, rep, p, &coll, &pki.trust, ap, NULL) == 0)
+		check_verdict(rep, p, ap, signed_here);
 	free(ap);
 }
 
@@ -111,24 +142,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text[size - 1] = '\0';
 		if (snpm_policy_parse(text, &p, NULL) == 0) {
 			snpm_policy_manifest(p);
-			appraise(report, p, &certs, crl, crl_len);
+			appraise(report, p, &certs, crl, crl_len, false);
 			snpm_policy_free(p);
 		}
 		free(text);
 		break;
 	case 1: /* a certificate table */
 		if (snpm_cert_table_parse(data + 1, size - 1, &certs, NULL) == 0 && certs.vcek)
-			appraise(report, policy, &certs, crl, crl_len);
+			appraise(report, policy, &certs, crl, crl_len, false);
 		break;
 	case 2: /* a CRL */
-		appraise(report, policy, &certs, data + 1, size - 1);
+		appraise(report, policy, &certs, data + 1, size - 1, false);
 		break;
 	default: /* report fields, signed */
 		memset(rep, 0, sizeof(rep));
 		memcpy(rep, data + 1, size - 1 < sizeof(rep) ? size - 1 : sizeof(rep));
 		if (testpki_sign_report(&vcek, rep) < 0)
 			abort();
-		appraise(rep, policy, &certs, crl, crl_len);
+		appraise(rep, policy, &certs, crl, crl_len, true);
 		break;
 	}
 	return 0;
