@@ -113,6 +113,7 @@ struct build {
 	char roothash[2 * SNPM_VERITY_MAX_DIGEST + 1];
 	char *cmdline;
 	struct digest art[N_ARTIFACTS];
+	uint8_t os_image_hash[SNPM_SHA256_SIZE]; /* dstack's layout: what digest.txt names */
 };
 
 static int place_kernel(struct build *b, const char *dst, struct snpm_error *reterr)
@@ -465,8 +466,13 @@ static int write_manifest(struct build *b, uint64_t rows, struct snpm_error *ret
 	int r;
 
 	json_object_object_add(m, "format", json_object_new_string(MANIFEST_FORMAT));
-	if (s->layout == SNPM_BUNDLE_DSTACK)
+	if (s->layout == SNPM_BUNDLE_DSTACK) {
+		char hex[2 * SNPM_SHA256_SIZE + 1];
+		snpm_hex_encode(b->os_image_hash, SNPM_SHA256_SIZE, hex);
 		json_object_object_add(m, "layout", json_object_new_string("dstack"));
+		/* dstack's name for the image: sha256sum.txt and digest.txt must give it back. */
+		json_object_object_add(m, "os_image_hash", json_object_new_string(hex));
+	}
 	json_object_object_add(m, "tool", json_object_new_string(s->tool ? s->tool : "unknown"));
 	json_object_object_add(m, "library", json_object_new_string(snpm_version()));
 	json_object_object_add(m, "zlib", json_object_new_string(snpm_zlib_version()));
@@ -595,44 +601,63 @@ int bundle_dstack_files(const char *dir, const char *cmdline, char **metadata, u
 	return r;
 }
 
-/* metadata.json, measurement.snp.cbor, then sha256sum.txt over them and the kernel and
- * initramfs (in assemble.sh's order) and digest.txt; then read back as dstack would. */
-static int write_dstack(const char *dir, const char *cmdline, struct snpm_error *reterr)
+int bundle_dstack_sums(const char *dir, char *sums, uint8_t os_image_hash[SNPM_SHA256_SIZE],
+		       struct snpm_error *reterr)
 {
 	static const char *const listed[] = { "bzImage", "initramfs.cpio.gz", DSTACK_METADATA,
 					      SNPM_DSTACK_SNP_CBOR };
-	char *metadata = NULL, sums[1024], hex[66];
-	uint8_t *cbor = NULL, hash[32];
-	size_t cbor_len = 0, n = 0;
+	char hex[2 * SNPM_SHA256_SIZE + 1];
+	size_t n = 0;
+	int r = 0;
+
+	sums[0] = '\0';
+	for (size_t i = 0; r == 0 && i < sizeof(listed) / sizeof(listed[0]); i++) {
+		struct digest d;
+		char *p = bundle_join(dir, listed[i]);
+		r = p ? about(listed[i], bundle_file_digest(p, &d, reterr), reterr) :
+			snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+		free(p);
+		if (r < 0)
+			break;
+		snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
+		n += (size_t)snprintf(sums + n, BUNDLE_DSTACK_SUMS_MAX - n, "%s  %s\n", hex,
+				      listed[i]);
+	}
+	if (r == 0 && EVP_Digest(sums, n, os_image_hash, NULL, EVP_sha256(), NULL) != 1)
+		r = snpm_fail(reterr, SNPM_ECRYPTO, "SHA-256 failed");
+	return r;
+}
+
+/* metadata.json, measurement.snp.cbor, then sha256sum.txt over them and the kernel and
+ * initramfs (in assemble.sh's order) and digest.txt; then read back as dstack would. */
+static int write_dstack(struct build *b, struct snpm_error *reterr)
+{
+	char *metadata = NULL, sums[BUNDLE_DSTACK_SUMS_MAX], hex[2 * SNPM_SHA256_SIZE + 2];
+	uint8_t *cbor = NULL, check[SNPM_SHA256_SIZE];
+	size_t cbor_len = 0;
 	char *path = NULL;
-	int r = bundle_dstack_files(dir, cmdline, &metadata, &cbor, &cbor_len, reterr);
+	int r = bundle_dstack_files(b->dir, b->cmdline, &metadata, &cbor, &cbor_len, reterr);
 
 	if (r == 0)
-		r = write_text_file(dir, DSTACK_METADATA, metadata, reterr);
-	if (r == 0 && !(path = bundle_join(dir, SNPM_DSTACK_SNP_CBOR)))
+		r = write_text_file(b->dir, DSTACK_METADATA, metadata, reterr);
+	if (r == 0 && !(path = bundle_join(b->dir, SNPM_DSTACK_SNP_CBOR)))
 		r = snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 	if (r == 0)
 		r = about(SNPM_DSTACK_SNP_CBOR,
 			  snpm_io_write_file(path, cbor, cbor_len, 0644, reterr), reterr);
-	for (size_t i = 0; r == 0 && i < sizeof(listed) / sizeof(listed[0]); i++) {
-		struct digest d;
-		char *p = bundle_join(dir, listed[i]);
-		r = p ? bundle_file_digest(p, &d, reterr) : SNPM_ENOMEM;
-		free(p);
-		snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
-		n += (size_t)snprintf(sums + n, sizeof(sums) - n, "%s  %s\n", hex, listed[i]);
-	}
 	if (r == 0)
-		r = write_text_file(dir, SUMS, sums, reterr);
-	if (r == 0 && EVP_Digest(sums, n, hash, NULL, EVP_sha256(), NULL) != 1)
-		r = snpm_fail(reterr, SNPM_ECRYPTO, "SHA-256 failed");
-	snpm_hex_encode(hash, 32, hex);
+		r = bundle_dstack_sums(b->dir, sums, b->os_image_hash, reterr);
+	if (r == 0)
+		r = write_text_file(b->dir, SUMS, sums, reterr);
+	snpm_hex_encode(b->os_image_hash, SNPM_SHA256_SIZE, hex);
 	strcat(hex, "\n");
 	if (r == 0)
-		r = write_text_file(dir, DSTACK_DIGEST, hex, reterr);
+		r = write_text_file(b->dir, DSTACK_DIGEST, hex, reterr);
 	/* What dstack's verifier reads: the folder must pass our reading of it. */
 	if (r == 0)
-		r = snpm_dstack_image_read(dir, hash, NULL, reterr);
+		r = snpm_dstack_image_read(b->dir, check, NULL, reterr);
+	if (r == 0 && memcmp(check, b->os_image_hash, SNPM_SHA256_SIZE) != 0)
+		r = snpm_fail(reterr, SNPM_EMALFORMED, "the folder reads back as another image");
 	free(path);
 	free(metadata);
 	free(cbor);
@@ -667,11 +692,13 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 					 &b.cmdline, reterr);
 	if (r == 0)
 		r = about(spec->ovmf, write_rows(b.dir, spec, b.cmdline, &rows, reterr), reterr);
+	/* dstack's files come first: the manifest records the os_image_hash they give. */
+	if (r == 0 && spec->layout == SNPM_BUNDLE_DSTACK)
+		r = write_dstack(&b, reterr);
 	if (r == 0)
 		r = write_manifest(&b, rows, reterr);
-	if (r == 0)
-		r = spec->layout == SNPM_BUNDLE_DSTACK ? write_dstack(b.dir, b.cmdline, reterr) :
-							 write_sums(b.dir, reterr);
+	if (r == 0 && spec->layout != SNPM_BUNDLE_DSTACK)
+		r = write_sums(b.dir, reterr);
 	if (r == 0)
 		r = about(out_dir, snpm_io_dir_commit(&dir, reterr), reterr);
 	else

@@ -56,6 +56,15 @@ int bundle_config(const char *dir, enum snpm_bundle_layout layout, const char *c
  * and cmdline, as dstack-mr computes them for an image folder (free() both). */
 int bundle_dstack_files(const char *dir, const char *cmdline, char **metadata, uint8_t **cbor,
 			size_t *cbor_len, struct snpm_error *reterr);
+/*
+ * dstack's sha256sum.txt for the folder as assemble.sh writes it (bzImage, initramfs.cpio.gz,
+ * metadata.json, measurement.snp.cbor, in that order; the files must be there) and the
+ * os_image_hash, its SHA-256, which digest.txt holds in hex. sums holds at least
+ * BUNDLE_DSTACK_SUMS_MAX bytes.
+ */
+#define BUNDLE_DSTACK_SUMS_MAX 1024
+int bundle_dstack_sums(const char *dir, char *sums, uint8_t os_image_hash[SNPM_SHA256_SIZE],
+		       struct snpm_error *reterr);
 /* A text file read a line at a time through a fixed buffer (memory flat in its length). */
 struct bundle_lines {
 	struct snpm_io_in in; /* opened by the caller */

@@ -324,6 +324,38 @@ static void check_measurements(const char *dir, struct json_object *m, struct ch
 	free(sb);
 }
 
+/*
+ * sha256sum.txt and digest.txt byte for byte as bundle wrote them, and the os_image_hash they
+ * give the one the manifest recorded: a line added, dropped or reordered, with digest.txt
+ * rewritten to match, is another image.
+ */
+static void check_dstack_sums(const char *dir, struct json_object *m, struct checker *c)
+{
+	char sums[BUNDLE_DSTACK_SUMS_MAX], hex[2 * SNPM_SHA256_SIZE + 2];
+	const char *recorded = jstr(m, "os_image_hash");
+	struct snpm_error err = { 0 };
+	uint8_t hash[SNPM_SHA256_SIZE];
+	char *have;
+
+	if (bundle_dstack_sums(dir, sums, hash, &err) < 0) {
+		problem(c, SUMS, "cannot be recomputed: %s", err.message);
+		return;
+	}
+	have = bundle_text(dir, SUMS, &err);
+	if (!have || strcmp(have, sums) != 0)
+		problem(c, SUMS, "is not what bundle wrote for these files");
+	free(have);
+	snpm_hex_encode(hash, SNPM_SHA256_SIZE, hex);
+	if (!recorded || strcmp(recorded, hex) != 0)
+		problem(c, "os_image_hash", "the files give %s, the manifest records %s", hex,
+			recorded ? recorded : "none");
+	strcat(hex, "\n");
+	have = bundle_text(dir, DSTACK_DIGEST, &err);
+	if (!have || strcmp(have, hex) != 0)
+		problem(c, DSTACK_DIGEST, "is not the os_image_hash of sha256sum.txt");
+	free(have);
+}
+
 /* dstack's layout: metadata.json and measurement.snp.cbor are what the bundle's files give, and
  * the folder reads as dstack's verifier reads it (digest.txt, sha256sum.txt). */
 static void check_dstack(const char *dir, struct json_object *m, struct checker *c)
@@ -349,6 +381,7 @@ static void check_dstack(const char *dir, struct json_object *m, struct checker 
 			problem(c, SNPM_DSTACK_SNP_CBOR,
 				"is not what the bundle's firmware, kernel, initramfs and cmdline give");
 	}
+	check_dstack_sums(dir, m, c);
 	if (snpm_dstack_image_read(dir, hash, NULL, &err) < 0)
 		problem(c, "dstack", "%s", err.message);
 	free(metadata), free(have_meta), free(cbor), free(have_cbor), free(path);

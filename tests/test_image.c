@@ -1441,6 +1441,47 @@ static void test_bundle_dstack(void **state)
 		assert_non_null(strstr(pr.first, changed[i]));
 		flip_bit(path, 10, 1);
 	}
+	/* sha256sum.txt with a line added, dropped or reordered, digest.txt rewritten to match
+	 * (dstack's os_image_hash then changes): another image, refused. */
+	snprintf(path, sizeof(path), "%s/sha256sum.txt", out);
+	char *orig = (char *)tu_read_file(path, &len), forged[2048], dpath[1024];
+	orig = realloc(orig, len + 1);
+	orig[len] = '\0';
+	char *second = strchr(orig, '\n') + 1;
+	for (int edit = 0; edit < 3; edit++) {
+		if (edit == 0) /* an extra line */
+			snprintf(forged, sizeof(forged), "%s%064d  extra\n", orig, 0);
+		else if (edit == 1) /* the first line dropped */
+			snprintf(forged, sizeof(forged), "%s", second);
+		else /* the first two swapped */
+			snprintf(forged, sizeof(forged), "%s%.*s", second, (int)(second - orig), orig);
+		tu_write_file(path, forged, strlen(forged));
+		uint8_t h[32];
+		char dig[66];
+		EVP_Digest(forged, strlen(forged), h, NULL, EVP_sha256(), NULL);
+		tu_hex(h, 32, dig);
+		strcat(dig, "\n");
+		snprintf(dpath, sizeof(dpath), "%s/digest.txt", out);
+		char *old_digest = (char *)tu_read_file(dpath, &len);
+		tu_write_file(dpath, dig, 65);
+		memset(&pr, 0, sizeof(pr));
+		assert_int_equal(snpm_bundle_verify(out, note_problem, &pr, &err), SNPM_EVERIFY);
+		assert_non_null(strstr(pr.first, "sha256sum.txt"));
+		assert_true(pr.n >= 2); /* the file, and the os_image_hash it gives */
+		tu_write_file(dpath, old_digest, 65);
+		free(old_digest);
+	}
+	tu_write_file(path, orig, strlen(orig));
+	free(orig);
+	memset(&pr, 0, sizeof(pr));
+	assert_int_equal(snpm_bundle_verify(out, note_problem, &pr, &err), 0);
+	/* The manifest records the os_image_hash. */
+	snprintf(path, sizeof(path), "%s/manifest.json", out);
+	char *man = (char *)tu_read_file(path, &len);
+	man = realloc(man, len + 1);
+	man[len] = '\0';
+	assert_non_null(strstr(man, "\"os_image_hash\""));
+	free(man);
 	/* dstack requires the rootfs hash on the command line. */
 	s.cmdline_template = "console=ttyS0 root=/dev/vda";
 	assert_int_equal(snpm_bundle_create(&s, bad, &err), SNPM_EINVAL);
