@@ -487,6 +487,8 @@ static int write_manifest(struct build *b, uint64_t rows, struct snpm_error *ret
 	json_object_object_add(m, "verity", verity_json(b));
 	json_object_object_add(m, "cmdline_template", json_object_new_string(s->cmdline_template));
 	json_object_object_add(m, "cmdline", json_object_new_string(b->cmdline));
+	/* Whether the predicted measurement covers the rootfs (its root hash in the cmdline). */
+	json_object_object_add(m, "rootfs_measured", json_object_new_boolean(!s->rootfs_unmeasured));
 	json_object_object_add(m, "space", space_json(s->space, s->vcpu_type_names));
 	struct json_object *ms = json_object_new_object();
 	json_object_object_add(ms, "file", json_object_new_string(ROWS));
@@ -535,6 +537,16 @@ static int check_spec(const struct snpm_bundle_spec *s, const char *out_dir,
 		return snpm_fail(
 			reterr, SNPM_EINVAL,
 			"the dstack layout needs dstack.rootfs_hash={roothash} in the cmdline");
+	/* The root hash on the command line is what puts the rootfs under the measurement. */
+	if (!strstr(s->cmdline_template, "{roothash}") && !s->rootfs_unmeasured)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the cmdline does not carry {roothash}: the predicted measurement "
+				 "would not cover the rootfs (--rootfs-unmeasured says that is "
+				 "meant)");
+	if (strstr(s->cmdline_template, "{roothash}") && s->rootfs_unmeasured)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the cmdline carries {roothash}: the rootfs is measured, not "
+				 "unmeasured");
 	return 0;
 }
 

@@ -198,6 +198,14 @@ static void check_cmdline(struct json_object *m, struct checker *c)
 		problem(c, "cmdline", "%s", err.message);
 	else if (strcmp(want, cmd) != 0)
 		problem(c, "cmdline", "the template gives '%s', the manifest says '%s'", want, cmd);
+	/* The manifest says whether the measurement covers the rootfs; the cmdline must agree. */
+	struct json_object *measured = json_object_object_get(m, "rootfs_measured");
+	if (!json_object_is_type(measured, json_type_boolean))
+		problem(c, "rootfs_measured", "missing from the manifest");
+	else if (tpl && json_object_get_boolean(measured) != (strstr(tpl, "{roothash}") != NULL))
+		problem(c, "rootfs_measured", "says %s, but the cmdline template %s {roothash}",
+			json_object_get_boolean(measured) ? "true" : "false",
+			strstr(tpl, "{roothash}") ? "carries" : "lacks");
 	free(want);
 }
 

@@ -12,6 +12,7 @@
 
 #include <snpm/dstack.h>
 
+#include "../ovmf/ovmf_internal.h"
 #include "crypto.h"
 #include "json.h"
 
@@ -346,6 +347,9 @@ static int cbor_sections(cbor_item_t *arr, struct snpm_ovmf_info *fw, struct snp
 							      (uint32_t)v[2] };
 	}
 	fw->n_sections = (uint32_t)cbor_array_size(arr);
+	/* The checks a JSON document's sections get: alignment, overlap, none past 4 GiB. */
+	if (r == 0)
+		r = snpm_ovmf_check_sections(fw, reterr);
 	if (r == 0 && !snpm_ovmf_has_section(fw, SNPM_SECTION_SNP_KERNEL_HASHES))
 		r = snpm_fail(reterr, SNPM_EMALFORMED,
 			      "\"ovmf_sections\" has no SNP_KERNEL_HASHES section");

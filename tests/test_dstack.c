@@ -249,6 +249,17 @@ static void bad_section_type(cbor_item_t *map)
 	cbor_set_uint8(cbor_map_handle(s0)[2].value, 9);
 }
 
+/* A section reaching past 4 GiB: refused as in a JSON document. */
+static void section_past_4gib(cbor_item_t *map)
+{
+	cbor_item_t *secs = cbor_map_handle(map)[7].value;
+	struct cbor_pair *s0 = cbor_map_handle(cbor_array_handle(secs)[0]);
+	cbor_decref(&s0[0].value);
+	s0[0].value = cbor_build_uint32(0xfffff000u);
+	cbor_decref(&s0[1].value);
+	s0[1].value = cbor_build_uint32(0x2000u);
+}
+
 static void no_rootfs_hash(cbor_item_t *map)
 {
 	char *cmd = (char *)cbor_string_handle(cbor_map_handle(map)[1].value);
@@ -266,6 +277,7 @@ static void test_cbor_refusals(void **state)
 		{ rename_key, "not in dstack's schema" },
 		{ duplicate_key, "twice" },
 		{ bad_section_type, "unknown section type 0x9" },
+		{ section_past_4gib, "past 4 GiB" },
 		{ no_rootfs_hash, "dstack.rootfs_hash" },
 	};
 	struct snpm_spec *sp = NULL;

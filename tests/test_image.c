@@ -958,7 +958,7 @@ static void test_bundle(void **state)
 	/* An existing output folder is refused; a failed build leaves nothing. */
 	assert_int_equal(snpm_bundle_create(&s, o1, &err), SNPM_EINVAL);
 	char *o3 = path_in("bundle3");
-	s.cmdline_template = "root={unknown}";
+	s.cmdline_template = "root={unknown} roothash={roothash}";
 	assert_true(snpm_bundle_create(&s, o3, &err) < 0);
 	assert_non_null(strstr(err.message, "unknown placeholder"));
 	assert_int_equal(access(o3, F_OK), -1);
@@ -1071,24 +1071,52 @@ static void test_snpimage_bundle_cli(void **state)
 
 	/* The same output again is refused, and the bundle is left as it was. */
 	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
-		ovmf, "--cmdline", "x", "-o", out, NULL);
+		ovmf, "--cmdline", "roothash={roothash}", "-o", out, NULL);
 	expect_img_refusal(&r, 1, out);
 
 	/* A bad input is named in the one-line error, and no bundle is left. */
 	char *junk = path_in("cli-junk-kernel"), *out2 = path_in("cli-bundle2");
 	write_text(junk, "not a kernel at all");
 	run_img(&r, "bundle", "--kernel", junk, "--initramfs", init, "--rootfs", root, "--ovmf",
-		ovmf, "--cmdline", "x", "-o", out2, NULL);
+		ovmf, "--cmdline", "roothash={roothash}", "-o", out2, NULL);
 	expect_img_refusal(&r, 1, junk);
 	assert_int_equal(access(out2, F_OK), -1);
 	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
-		junk, "--cmdline", "x", "-o", out2, NULL);
+		junk, "--cmdline", "roothash={roothash}", "-o", out2, NULL);
 	expect_img_refusal(&r, 1, junk);
 	/* The firmware is checked before anything is built: its error comes first. */
 	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs",
-		"/nonexistent-rootfs", "--ovmf", junk, "--cmdline", "x", "-o", out2, NULL);
+		"/nonexistent-rootfs", "--ovmf", junk, "--cmdline", "roothash={roothash}", "-o", out2, NULL);
 	expect_img_refusal(&r, 1, junk);
 	assert_int_equal(access(out2, F_OK), -1);
+	/* A cmdline without the root hash leaves the rootfs unmeasured: refused unless said, and
+	 * then recorded in the manifest (verify holds the two together). */
+	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
+		ovmf, "--cmdline", "console=ttyS0", "-o", out2, NULL);
+	expect_img_refusal(&r, 1, "does not carry {roothash}");
+	assert_int_equal(access(out2, F_OK), -1);
+	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf",
+		ovmf, "--cmdline", "console=ttyS0", "--rootfs-unmeasured", "-o", out2, "--json",
+		NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"rootfs_measured\":false"));
+	tu_run_free(&r);
+	run_img(&r, "verify", out2, NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	char *man2 = NULL, *text2;
+	size_t ml;
+	assert_true(asprintf(&man2, "%s/manifest.json", out2) > 0);
+	text2 = (char *)tu_read_file(man2, &ml);
+	text2 = realloc(text2, ml + 1);
+	text2[ml] = '\0';
+	char *forged = tu_replace(text2, "\"rootfs_measured\":false", "\"rootfs_measured\":true");
+	tu_write_file(man2, forged, strlen(forged));
+	run_img(&r, "verify", out2, "--json", NULL);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, "rootfs_measured"));
+	tu_run_free(&r);
+	free(man2), free(text2), free(forged);
 	free(junk), free(out2);
 
 	assert_true(asprintf(&initramfs, "%s/initramfs", out) > 0);

@@ -390,7 +390,7 @@ static void test_rootfs_inputs(void **state)
 	expect_img_refusal(img("verity", "verify", out, out, "00", NULL), "r.img: cannot open");
 	/* Inputs are regular files: an endless device is refused at once. */
 	r = img("bundle", "--kernel", "/dev/zero", "--initramfs", tree, "--rootfs", "/dev/zero",
-		"--ovmf", "/dev/zero", "--cmdline", "x", "-o", out, NULL);
+		"--ovmf", "/dev/zero", "--cmdline", "roothash={roothash}", "-o", out, NULL);
 	assert_int_not_equal(r.status, 0);
 	tu_run_free(&r);
 	assert_int_equal(access(out, F_OK), -1);
@@ -414,7 +414,7 @@ static void test_bundle_files_only(void **state)
 	tu_write_file(init, blob, 512);
 	tu_write_file(root, blob, sizeof(blob));
 	r = img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root, "--ovmf", ovmf,
-		"--cmdline", "ro", "-o", out, NULL);
+		"--cmdline", "ro roothash={roothash}", "-o", out, NULL);
 	if (r.status != 0)
 		fail_msg("bundle: %s", r.err);
 	tu_run_free(&r);
@@ -423,13 +423,13 @@ static void test_bundle_files_only(void **state)
 	assert_true(asprintf(&with_tree, "%s/rootfs.img", out) > 0);
 	char *out2 = path_in("b-out2");
 	expect_img_refusal(img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs",
-			       with_tree, "--ovmf", ovmf, "--cmdline", "ro", "-o", out2, NULL),
+			       with_tree, "--ovmf", ovmf, "--cmdline", "ro roothash={roothash}", "-o", out2, NULL),
 			   "already ends in a verity tree (superblock at offset 8192)");
 	assert_int_equal(access(out2, F_OK), -1);
 	free(with_tree), free(out2);
 	/* Again: the message names the folder, with its separator. */
 	expect_img_refusal(img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root,
-			       "--ovmf", ovmf, "--cmdline", "ro", "-o", out, NULL),
+			       "--ovmf", ovmf, "--cmdline", "ro roothash={roothash}", "-o", out, NULL),
 			   "b-out: already exists");
 	assert_true(asprintf(&extra, "%s/notes.txt", out) > 0);
 	assert_true(asprintf(&k, "%s/kernel", out) > 0);
@@ -707,7 +707,7 @@ static void test_signals_every_verb(void **state)
 	 * start and seconds into the work. */
 	const char *const bundle[] = { SNPM_IMAGE_CLI, "bundle", "--kernel",  kernel,
 				       "--initramfs",  big,	 "--rootfs",  big,
-				       "--ovmf",       ovmf,	 "--cmdline", "console=ttyS0",
+				       "--ovmf",       ovmf,	 "--cmdline", "roothash={roothash}",
 				       "-o",	       o4,	 NULL };
 	interrupt(bundle, SIGTERM, 700);
 	entries_are(out, 0);

@@ -55,6 +55,9 @@ static const struct opt_doc bundle_opts[] = {
 	OPT_HANDLER("layout", B_LAYOUT, "snpimage|dstack",
 		    "file names and checksums: ours (default), or dstack's image folder "
 		    "(metadata.json, measurement.snp.cbor, sha256sum.txt, digest.txt)"),
+	OPT_BOOL("rootfs-unmeasured", struct bundle_args, spec.rootfs_unmeasured,
+		 "allow a cmdline without {roothash}: the predicted measurement then does not "
+		 "cover the rootfs (recorded in the manifest)"),
 	B_STR("seed", 0, spec.seed, "S", "verity salt/UUID seed (default fixed, reproducible)"),
 	B_STR("source-date-epoch", 0, epoch, "N",
 	      "timestamps (default $SOURCE_DATE_EPOCH, else 0)"),

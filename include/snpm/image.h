@@ -225,6 +225,9 @@ struct snpm_bundle_spec {
 	const char *const *vcpu_type_names; /* per signature, or NULL entries */
 	const char *tool; /* e.g. "snpimage 0.1.0", recorded in the manifest */
 	enum snpm_bundle_layout layout;
+	/* A cmdline without {roothash} leaves the rootfs outside the predicted measurement: refused
+	 * unless this says it is meant (and the manifest then says "rootfs_measured": false). */
+	bool rootfs_unmeasured;
 };
 
 /*

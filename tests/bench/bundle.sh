@@ -25,7 +25,7 @@ PY
 head -c 4096 /dev/urandom > "$work/initramfs"
 head -c 65536 /dev/urandom > "$work/rootfs.img"
 /usr/bin/time -f "bundle: %e s, peak RSS %M KiB" "$img" bundle --kernel "$work/kernel" \
-  --initramfs "$work/initramfs" --rootfs "$work/rootfs.img" --ovmf "$suffix" --cmdline ro \
+  --initramfs "$work/initramfs" --rootfs "$work/rootfs.img" --ovmf "$suffix" --cmdline "ro roothash={roothash}" \
   --vcpus 1-4096 --vcpu-type all --guest-features 0x1 --guest-features 0x21 \
   --vmm-type QEMU,ec2,gce -o "$work/out"
 /usr/bin/time -f "verify: %e s, peak RSS %M KiB" "$img" verify "$work/out" > /dev/null
