@@ -145,7 +145,8 @@ _snpimage()
 	initramfs) opts="--list --output -o --compress --source-date-epoch --json --quiet --help" ;;
 	rootfs) opts="--output -o --fs --verity --seed --source-date-epoch --json --quiet --help" ;;
 	bundle) opts="--kernel --initramfs --rootfs --ovmf --cmdline --output -o --vcpus --vcpu-type
-		--vcpu-sig --guest-features --vmm-type --fs --layout --seed --source-date-epoch --json
+		--vcpu-sig --guest-features --vmm-type --fs --layout --rootfs-unmeasured --seed
+		--source-date-epoch --json
 		--quiet --help" ;;
 	esac
 	if [[ $cur == -* ]]; then

@@ -18,4 +18,14 @@ int snpm_launch_pages(struct snpm_launch_ctx *ctx, enum snpm_page_type type, uin
 		      const uint8_t *data, uint64_t len, snpm_page_hook hook, void *arg,
 		      struct snpm_error *reterr);
 
+/*
+ * NORMAL pages of zeros over [gpa, gpa + len): what snpm_launch_pages() gives for a buffer of
+ * zeros, with the contents digest taken from snpm_zero_page_sha384 rather than recomputed for
+ * each page (an IGVM file's zero pages cost a PAGE_INFO hash each, not 4 KiB of SHA-384).
+ */
+int snpm_launch_zero_pages(struct snpm_launch_ctx *ctx, uint64_t gpa, uint64_t len,
+			   snpm_page_hook hook, void *arg, struct snpm_error *reterr);
+/* SHA-384 of 4096 zero bytes (tests/test_measure.c holds it to OpenSSL's). */
+extern const uint8_t snpm_zero_page_sha384[SNPM_SHA384_SIZE];
+
 #endif /* SNPM_MEASURE_CHAIN_H */

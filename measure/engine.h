@@ -26,6 +26,7 @@ struct page_update {
 	uint64_t gpa;
 	uint64_t len; /* SNP: whole pages; SEV/SEV-ES: any length of data */
 	const uint8_t *data; /* NORMAL and VMSA contents, len bytes; NULL for other types */
+	bool zero; /* NORMAL: data is all zeros (its digest is known) */
 };
 
 struct launch;
@@ -81,6 +82,7 @@ struct launch {
 	struct measured_range *ranges;
 	size_t n_ranges, cap_ranges;
 	size_t loaded; /* dry run: updates that load guest memory the platform measures */
+	uint64_t pages; /* dry run: 4 KiB pages measured, against SNPM_MAX_LAUNCH_PAGES */
 
 	/* Tracing. */
 	snpm_trace_fn trace;

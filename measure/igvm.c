@@ -104,7 +104,11 @@ struct snpm_igvm {
 		uint64_t size;
 		bool inserted;
 	} * areas;
-	size_t n_areas;
+	size_t n_areas, cap_areas;
+	/* Areas by index: an open-addressing table of positions + 1 (0: empty), a power of two
+	 * at least twice n_areas, so that a file of many areas parses in linear time. */
+	uint32_t *area_slots;
+	size_t n_slots;
 };
 
 const char *snpm_igvm_type_name(uint32_t type)
@@ -201,12 +205,55 @@ static const struct platform *platform_by_mask(const struct snpm_igvm *f, uint32
 	return NULL;
 }
 
+static size_t area_slot_of(uint32_t index, size_t n_slots)
+{
+	return (size_t)((index * 0x9e3779b1u) & (uint32_t)(n_slots - 1));
+}
+
 static struct area *find_area(const struct snpm_igvm *f, uint32_t index)
 {
-	for (size_t i = 0; i < f->n_areas; i++)
-		if (f->areas[i].index == index)
-			return &f->areas[i];
+	for (size_t s = f->n_slots ? area_slot_of(index, f->n_slots) : 0;
+	     f->n_slots && f->area_slots[s]; s = (s + 1) & (f->n_slots - 1))
+		if (f->areas[f->area_slots[s] - 1].index == index)
+			return &f->areas[f->area_slots[s] - 1];
 	return NULL;
+}
+
+static void area_slot_put(uint32_t *slots, size_t n_slots, uint32_t index, uint32_t position)
+{
+	size_t s = area_slot_of(index, n_slots);
+
+	while (slots[s])
+		s = (s + 1) & (n_slots - 1);
+	slots[s] = position + 1;
+}
+
+/* Appends an area, growing the array and the table by doubling. */
+static int add_area(struct snpm_igvm *f, uint32_t index, uint64_t size, struct snpm_error *reterr)
+{
+	if (f->n_areas == f->cap_areas) {
+		size_t cap = f->cap_areas ? 2 * f->cap_areas : 16;
+		struct area *a = realloc(f->areas, cap * sizeof(*a));
+		if (!a)
+			return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+		f->areas = a;
+		f->cap_areas = cap;
+	}
+	if (2 * (f->n_areas + 1) > f->n_slots) {
+		size_t n = f->n_slots ? 2 * f->n_slots : 32;
+		uint32_t *slots = calloc(n, sizeof(*slots));
+		if (!slots)
+			return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+		for (size_t i = 0; i < f->n_areas; i++)
+			area_slot_put(slots, n, f->areas[i].index, (uint32_t)i);
+		free(f->area_slots);
+		f->area_slots = slots;
+		f->n_slots = n;
+	}
+	f->areas[f->n_areas] = (struct area){ .index = index, .size = size };
+	area_slot_put(f->area_slots, f->n_slots, index, (uint32_t)f->n_areas);
+	f->n_areas++;
+	return 0;
 }
 
 /* ---- the fields of one header: the one place they are read ---- */
@@ -317,7 +364,7 @@ static int check_platform(struct parse *p)
 static int check_area(struct parse *p)
 {
 	struct snpm_igvm_header *h = p->h;
-	struct area *a;
+	int r;
 
 	if (h->size == 0 || h->size % SNPM_PAGE_SIZE || h->size > (1ull << 32))
 		return bad(p,
@@ -326,12 +373,8 @@ static int check_area(struct parse *p)
 			   (unsigned long long)h->size);
 	if (find_area(p->f, h->parameter_area_index))
 		return bad(p, "parameter area index %u declared twice", h->parameter_area_index);
-	a = realloc(p->f->areas, (p->f->n_areas + 1) * sizeof(*a));
-	if (!a)
-		return snpm_fail(p->reterr, SNPM_ENOMEM, "out of memory");
-	p->f->areas = a;
-	a[p->f->n_areas++] = (struct area){ .index = h->parameter_area_index, .size = h->size };
-	return check_data(p, h->file_offset, h->size);
+	r = add_area(p->f, h->parameter_area_index, h->size, p->reterr);
+	return r < 0 ? r : check_data(p, h->file_offset, h->size);
 }
 
 static int check_page_data(struct parse *p)
@@ -634,6 +677,7 @@ void snpm_igvm_free(struct snpm_igvm *igvm)
 	free(igvm->at);
 	free(igvm->section);
 	free(igvm->areas);
+	free(igvm->area_slots);
 	free(igvm);
 }
 

@@ -104,6 +104,30 @@ int snpm_launch_pages(struct snpm_launch_ctx *ctx, enum snpm_page_type type, uin
 	return r;
 }
 
+const uint8_t snpm_zero_page_sha384[SNPM_SHA384_SIZE] = {
+	0xc0, 0xe5, 0x9a, 0x3e, 0x3f, 0xfb, 0xd3, 0xb5, 0xc7, 0x54, 0x28, 0xfb,
+	0x36, 0x43, 0x2f, 0xac, 0xab, 0xc7, 0x45, 0x94, 0x42, 0x96, 0xff, 0x51,
+	0x5f, 0x73, 0x7c, 0x4f, 0xef, 0x4e, 0xfc, 0x64, 0x58, 0x68, 0x09, 0xf7,
+	0xa1, 0x6f, 0x56, 0x35, 0x4a, 0x1e, 0xae, 0xcf, 0x2a, 0xa8, 0xd7, 0x74,
+};
+
+int snpm_launch_zero_pages(struct snpm_launch_ctx *ctx, uint64_t gpa, uint64_t len,
+			   snpm_page_hook hook, void *arg, struct snpm_error *reterr)
+{
+	struct snpm_launch_ctx next = *ctx;
+	int r = check_range(gpa, len, reterr);
+
+	for (uint64_t off = 0; r == 0 && off < len; off += SNPM_PAGE_SIZE) {
+		r = snpm_launch_update(&next, SNPM_PAGE_NORMAL, gpa + off, snpm_zero_page_sha384,
+				       reterr);
+		if (r == 0 && hook)
+			hook(arg, SNPM_PAGE_NORMAL, gpa + off, snpm_zero_page_sha384, next.ld);
+	}
+	if (r == 0)
+		*ctx = next;
+	return r;
+}
+
 int snpm_launch_update_normal(struct snpm_launch_ctx *ctx, uint64_t gpa, const uint8_t *data,
 			      size_t len, struct snpm_error *reterr)
 {

@@ -320,7 +320,7 @@ static int page_update(struct launch *l, struct igvm *g, const struct snpm_igvm_
 	if (type == SNPM_PAGE_NORMAL && h->file_offset && !l->dry)
 		r = file_page(l, g, h->file_offset, &u.data, reterr);
 	else if (type == SNPM_PAGE_NORMAL)
-		u.data = g->zero;
+		u.data = g->zero, u.zero = !h->file_offset;
 	return r < 0 ? r : launch_emit(l, &u, reterr);
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine.h"
 
 bool snpm_is_snp(enum snpm_mode mode)
@@ -201,6 +202,13 @@ int launch_emit(struct launch *l, const struct page_update *u, struct snpm_error
 		return 0;
 	if (l->dry) {
 		l->loaded += snpm_is_snp(l->cfg.mode) || u->type == SNPM_PAGE_NORMAL;
+		/* Counted as the dry run goes, so that it stops at the cap, not after it. */
+		l->pages += (u->len + SNPM_PAGE_SIZE - 1) / SNPM_PAGE_SIZE;
+		if (l->pages > SNPM_MAX_LAUNCH_PAGES)
+			return snpm_fail(reterr, SNPM_ERANGE,
+					 "the launch measures more than %u pages (4 GiB) of guest "
+					 "memory: no real launch does; refused",
+					 SNPM_MAX_LAUNCH_PAGES);
 		return record_range(l, u, reterr);
 	}
 	if (!snpm_is_snp(l->cfg.mode)) {
@@ -210,6 +218,9 @@ int launch_emit(struct launch *l, const struct page_update *u, struct snpm_error
 		return r < 0 || !l->trace ? r : trace_piece(l, u, reterr);
 	}
 	l->step = u;
+	if (u->zero && u->type == SNPM_PAGE_NORMAL)
+		return snpm_launch_zero_pages(l->ctx, u->gpa, u->len, l->trace ? page_hook : NULL,
+					      l, reterr);
 	return snpm_launch_pages(l->ctx, u->type, u->gpa, hashed ? u->data : NULL, u->len,
 				 l->trace ? page_hook : NULL, l, reterr);
 }
@@ -293,6 +304,7 @@ static int check_layout(struct launch *l, struct snpm_error *reterr)
 		return 0;
 	l->dry = true;
 	l->loaded = 0;
+	l->pages = 0;
 	if (l->loader->shared_pages)
 		r = l->loader->shared_pages(l, reterr);
 	if (r == 0)

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Writes an SNP IGVM file for benchmarks: PAGES pages of file data (one PAGE_DATA each,
- * consecutive GPAs from 1 MiB, deterministic bytes) and the boot vCPU's VP context.
+ * consecutive GPAs from 1 MiB, deterministic bytes) and the boot vCPU's VP context; or a hostile
+ * file for tests/bench/igvm_hostile.sh:
+ *   areas N    N one-page parameter areas, each inserted (N headers pairs, parsing cost)
+ *   headers N  N zero PAGE_DATA directives (N headers, display cost)
+ *   huge N     N parameter areas of 4 GiB, each inserted (a few KB asking for N x 4 GiB)
  *
- * Usage: igvm_gen OUT PAGES
+ * Usage: igvm_gen OUT PAGES | igvm_gen OUT areas|headers|huge N
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,22 +15,42 @@
 
 #include "igvm_writer.h"
 
+static void hostile(struct iw *w, const char *kind, long n)
+{
+	for (long i = 0; i < n; i++) {
+		if (strcmp(kind, "areas") == 0 || strcmp(kind, "huge") == 0) {
+			uint64_t size = kind[0] == 'h' ? 1ull << 32 : 4096;
+			iw_area(w, (uint32_t)i, size);
+			iw_insert(w, 0x100000000ull + (uint64_t)i * size, 1, (uint32_t)i);
+		} else {
+			iw_page(w, 0x100000 + (uint64_t)i * 4096, 1, 0, 0, NULL);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t page[4096], vmsa[4096] = { 0 };
 	uint32_t x = 2463534242u;
-	long pages = argc == 3 ? strtol(argv[2], NULL, 10) : -1;
+	const char *kind = argc == 4 ? argv[2] : NULL;
+	long pages = argc == 3 ? strtol(argv[2], NULL, 10) : argc == 4 ? 0 : -1;
+	long n = argc == 4 ? strtol(argv[3], NULL, 10) : 0;
 	struct iw *w;
 	size_t len;
 	uint8_t *f;
 	FILE *out;
 
-	if (pages < 1 || pages > (1 << 20)) {
-		fprintf(stderr, "usage: igvm_gen OUT PAGES (1..1048576)\n");
+	if (pages < 0 || pages > (1 << 20) || (argc == 3 && pages < 1) ||
+	    (kind && (n < 1 || n > (1 << 22) ||
+		      (strcmp(kind, "areas") && strcmp(kind, "headers") && strcmp(kind, "huge"))))) {
+		fprintf(stderr, "usage: igvm_gen OUT PAGES (1..1048576) | igvm_gen OUT "
+				"areas|headers|huge N\n");
 		return 2;
 	}
 	w = iw_new();
 	iw_platform(w, 1, 2);
+	if (kind)
+		hostile(w, kind, n);
 	for (long i = 0; i < pages; i++) {
 		for (size_t k = 0; k < sizeof(page); k++) {
 			x ^= x << 13, x ^= x >> 17, x ^= x << 5;

@@ -753,6 +753,46 @@ static void test_refused_launches(void **state)
 }
 
 /*
+ * A few kilobytes asking for 4 GiB and more of measured pages (a 4 GiB parameter area and a page
+ * of data): refused by the dry run, at once, as no real launch measures that much.
+ */
+static void test_page_cap(void **state)
+{
+	struct iw *w = iw_new();
+	uint8_t *data = page("igvm-cap"), *f, out[48];
+	struct snpm_error err;
+	size_t len;
+
+	(void)state;
+	iw_platform(w, SNP, 2);
+	iw_page(w, 0x100000, SNP, 0, 0, data);
+	iw_area(w, 1, 1ull << 32);
+	iw_insert(w, 0x100000000ull, SNP, 1);
+	f = iw_finish(w, &len);
+	assert_true(len < 8192);
+	for (int sem = 0; sem < 2; sem++) {
+		struct snpm_measure_config c = {
+			.mode = SNPM_MODE_SNP,
+			.vmm = SNPM_VMM_QEMU,
+			.vcpus = 1,
+			.vcpu_sig = 0x800f12,
+			.loader = SNPM_LOADER_IGVM,
+			.igvm = { .data = f, .size = len },
+			.igvm_semantics = sem ? SNPM_IGVM_QEMU : SNPM_IGVM_IGVMMEASURE,
+		};
+		int r = measure(&c, out, &err);
+		/* igvmmeasure inserts one page for an area, whatever its size: that launch is small. */
+		if (sem == 0) {
+			assert_int_equal(r, 0);
+			continue;
+		}
+		assert_int_equal(r, SNPM_ERANGE);
+		assert_non_null(strstr(err.message, "more than 1048576 pages (4 GiB)"));
+	}
+	free(f), free(data);
+}
+
+/*
  * A launch that loads nothing for the platform has no digest, whichever way it is measured: an
  * SNP platform whose only directive is a VP context, and an SEV-ES platform no directive selects
  * (SHA-256 of nothing under igvmmeasure).
@@ -929,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_sev_es),		 cmocka_unit_test(test_features),
 		cmocka_unit_test(test_ap_features),	 cmocka_unit_test(test_kvm_refusals),
 		cmocka_unit_test(test_loads_nothing),	 cmocka_unit_test(test_vmsas_share_a_gpa),
+		cmocka_unit_test(test_page_cap),
 		cmocka_unit_test(test_id_block),	 cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_refused_launches), cmocka_unit_test(test_cli),
 	};

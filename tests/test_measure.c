@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "testutil.h"
+#include "../measure/chain.h"
 
 static void sha384(const void *d, size_t n, uint8_t out[48])
 {
@@ -841,9 +842,28 @@ static void test_strings(void **state)
 	assert_string_equal(hex, "ab0f");
 }
 
+/* The zero page's digest the chain takes as known is SHA-384 of 4096 zero bytes, and zero
+ * pages chained with it equal zero pages hashed. */
+static void test_zero_page_digest(void **state)
+{
+	static const uint8_t zeros[3 * 4096];
+	struct snpm_launch_ctx a, b;
+	uint8_t want[48];
+
+	(void)state;
+	assert_int_equal(EVP_Digest(zeros, 4096, want, NULL, EVP_sha384(), NULL), 1);
+	assert_memory_equal(snpm_zero_page_sha384, want, 48);
+	snpm_launch_init(&a);
+	snpm_launch_init(&b);
+	assert_int_equal(snpm_launch_update_normal(&a, 0x10000, zeros, sizeof(zeros), NULL), 0);
+	assert_int_equal(snpm_launch_zero_pages(&b, 0x10000, sizeof(zeros), NULL, NULL, NULL), 0);
+	assert_memory_equal(a.ld, b.ld, 48);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zero_page_digest),
 		cmocka_unit_test(test_page_info_layout),
 		cmocka_unit_test(test_chain_helpers),
 		cmocka_unit_test(test_chain_refusals_leave_state),

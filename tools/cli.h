@@ -4,6 +4,7 @@
 #define SNPM_TOOLS_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -159,6 +160,15 @@ void inputs_free(struct inputs *in);
 void args_free(struct measure_args *a);
 void args_note_defaults(const struct measure_args *a);
 void print_help(enum verb verb);
+
+/* ---- IGVM files shown (igvm_show.c) ---- */
+
+/* Every header, as snpmeasure igvm prints it, or as JSON (json_object_put() it). */
+void igvm_print(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t size);
+struct json_object *igvm_to_json(const char *path, const struct snpm_igvm *f, uint64_t size);
+/* The JSON printed, with json_flags(): compact output is streamed a header at a time. */
+void igvm_print_json(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t size,
+		     int flags);
 
 /* ---- output (cli_util.c) ---- */
 

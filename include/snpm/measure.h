@@ -254,6 +254,13 @@ SNPM_EXPORT int snpm_mode_parse(const char *name, enum snpm_mode *ret_mode);
 SNPM_EXPORT const char *snpm_mode_name(enum snpm_mode mode);
 
 #define SNPM_MAX_VCPUS 4096u /* KVM's limit on x86-64 */
+/*
+ * The most guest memory one launch may measure, in 4 KiB pages (4 GiB): far more than any real
+ * launch (firmware, kernel hashes, an IGVM file's pages and parameter areas), and what keeps a
+ * small hostile file that declares gigabytes of pages from taking minutes. A launch past it is
+ * refused before anything is measured.
+ */
+#define SNPM_MAX_LAUNCH_PAGES (1u << 20)
 #define SNPM_BSP_EIP 0xfffffff0u
 #define SNPM_FOUR_GIB 0x100000000ull
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * IGVM files: the header parser, then measurements with QEMU's and igvmmeasure's semantics for
- * each platform. The checksum is made right first, as a loader would find it, so that fuzzing
- * gets past it to the headers (a wrong checksum is refused before anything else, and tested).
+ * IGVM files: the header parser, the `snpmeasure igvm` display (text, and JSON both streamed and
+ * as a tree, which must be the same bytes), then for each platform and both semantics the
+ * launch's checks and dry run (whatever the file asks for: the library's page cap bounds them),
+ * the measurement, and a sweep and match over vCPU counts. The checksum is made right first, as
+ * a loader would find it, so that fuzzing gets past it to the headers (a wrong checksum is
+ * refused before anything else, and tested).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +13,13 @@
 #include <zlib.h>
 
 #include "fuzz.h"
+#include "../../tools/cli.h"
 
-/* Linear in the pages measured: a small input can declare gigabytes of them. */
+/*
+ * Hashing is linear in the pages measured, and a small input can declare up to the library's
+ * cap (4 GiB of them): the checks and the dry run see every input, the hashing only those this
+ * small, to keep executions fast.
+ */
 #define FUZZ_MAX_PAGES 16384
 
 static uint32_t le32(const uint8_t *p)
@@ -50,10 +58,57 @@ static bool small_enough(const struct snpm_igvm *g)
 	return pages <= FUZZ_MAX_PAGES;
 }
 
+/* Both JSON forms are the same bytes; the text form is produced. Nothing is kept. */
+static void show(const struct snpm_igvm *g, size_t size)
+{
+	char *streamed = NULL, *tree = NULL;
+	size_t a = 0, b = 0;
+	FILE *m = open_memstream(&streamed, &a), *n = open_memstream(&tree, &b), *null;
+	struct json_object *o = igvm_to_json("f", g, size);
+
+	if (!m || !n)
+		abort();
+	igvm_print_json(m, "f", g, size, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	fprintf(n, "%s\n",
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	fclose(m), fclose(n);
+	if (a != b || memcmp(streamed, tree, a) != 0)
+		abort();
+	json_object_put(o);
+	free(streamed), free(tree);
+	null = fopen("/dev/null", "w");
+	if (null) {
+		igvm_print(null, "f", g, size);
+		fclose(null);
+	}
+}
+
+static int count_row(void *arg, const struct snpm_sweep_row *row)
+{
+	const uint8_t *want = arg;
+
+	/* A match: the row for the count measured alone is the same digest. */
+	if (row->vcpus == 1u + want[48] && memcmp(row->digest, want, row->digest_len) != 0)
+		abort();
+	return 0;
+}
+
+static void sweep(const struct snpm_measure_config *c, uint8_t *out)
+{
+	static const uint32_t vcpus[] = { 1, 2, 3 };
+	uint32_t sig = c->vcpu_sig;
+	uint64_t features = 0;
+	enum snpm_vmm vmm = SNPM_VMM_QEMU;
+	struct snpm_sweep_space sp = { vcpus, 3, &sig, 1, &features, 1, &vmm, 1 };
+
+	snpm_sweep(c, &sp, count_row, out, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum snpm_mode modes[] = { SNPM_MODE_SNP, SNPM_MODE_SEV_ES, SNPM_MODE_SEV };
-	uint8_t *f = malloc(size ? size : 1), out[SNPM_LD_SIZE];
+	uint8_t *f = malloc(size ? size : 1), out[SNPM_LD_SIZE + 1];
 	struct snpm_igvm *g = NULL;
 	size_t len;
 
@@ -62,7 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(f, data, size);
 	fix_checksum(f, size);
 	struct snpm_source src = { .data = f, .size = size };
-	if (snpm_igvm_parse(&src, &g, NULL) == 0 && small_enough(g)) {
+	if (snpm_igvm_parse(&src, &g, NULL) == 0) {
+		bool small = small_enough(g);
+		show(g, size);
 		for (size_t m = 0; m < 3; m++)
 			for (int sem = 0; sem <= 1; sem++) {
 				struct snpm_measure_config c = {
@@ -74,8 +131,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					.igvm = src,
 					.igvm_semantics = (enum snpm_igvm_semantics)sem,
 					.igvm_native_zero = size & 1,
-				};
-				snpm_measure(&c, out, &len, NULL);
+				}, resolved;
+				/* The checks and the dry run, for every input. */
+				if (snpm_measure_resolve(&c, &resolved, NULL) < 0 || !small)
+					continue;
+				if (snpm_measure(&c, out, &len, NULL) == 0) {
+					out[48] = (uint8_t)(c.vcpus - 1);
+					sweep(&c, out);
+				}
 			}
 	}
 	snpm_igvm_free(g);
