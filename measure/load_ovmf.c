@@ -109,15 +109,22 @@ static int check_kernel_support(const struct launch *l, const struct ovmf *o,
 {
 	if (!l->cfg.has_kernel)
 		return 0;
+	/* Only an AmdSev build of OVMF (OvmfPkg/AmdSev/AmdSevX64.dsc) has the table where QEMU
+	 * puts the kernel's hashes (kernel-hashes=on); general builds, Debian's among them, do
+	 * not: the kernel is then not measured at all, and no digest can stand for it. */
 	if (snpm_is_snp(l->cfg.mode) &&
 	    !snpm_ovmf_has_section(o->fw, SNPM_SECTION_SNP_KERNEL_HASHES))
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "a kernel was given but the firmware's SEV metadata has no "
-				 "SNP_KERNEL_HASHES section");
+				 "a kernel was given, but this firmware has no SNP_KERNEL_HASHES "
+				 "section to measure it: only an AmdSev OVMF "
+				 "(OvmfPkg/AmdSev/AmdSevX64.dsc, which kernel-hashes=on needs) has "
+				 "one; use it, or measure without --kernel");
 	if (!snpm_is_snp(l->cfg.mode) && (!o->fw->has_hashes_table || o->fw->hashes_table_gpa == 0))
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "firmware does not support kernel/initrd/cmdline measurement "
-				 "(no SEV hashes table)");
+				 "a kernel was given, but this firmware has no SEV hashes table to "
+				 "measure it: only an AmdSev OVMF (OvmfPkg/AmdSev/AmdSevX64.dsc, "
+				 "which kernel-hashes=on needs) has one; use it, or measure without "
+				 "--kernel");
 	return 0;
 }
 

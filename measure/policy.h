@@ -3,6 +3,9 @@
 #ifndef SNPM_MEASURE_POLICY_H
 #define SNPM_MEASURE_POLICY_H
 
+#include <stddef.h>
+
+#include <json-c/json.h>
 #include <snpm/appraise.h>
 
 /* A list of byte strings of one size (measurements, digests, chip IDs). */
@@ -50,6 +53,16 @@ struct snpm_policy {
 	bool has_mitigations;
 	uint64_t mit_current, mit_launch;
 };
+
+/* Every key a policy may hold (policy.c): a reader, or a bool at offset when read is NULL. */
+struct snpm_policy_key {
+	const char *key;
+	int (*read)(struct snpm_policy *p, const char *key, struct json_object *v,
+		    struct snpm_error *reterr);
+	size_t offset;
+};
+extern const struct snpm_policy_key snpm_policy_keys[];
+extern const size_t snpm_n_policy_keys;
 
 /* Every rule an appraisal judges, in its order (appraise.c). */
 extern const char *const snpm_rule_names[];

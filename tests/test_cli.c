@@ -167,7 +167,11 @@ static void test_input_refusals(void **state)
 			       fw_x64, "--kernel", kernel),
 		       1, "SNP_KERNEL_HASHES");
 	expect_refusal(run_cli("--mode", "sev", "--ovmf", fw_x64, "--kernel", kernel), 1,
-		       "does not support kernel");
+		       "has no SEV hashes table to measure it");
+	/* Debian's OVMF cannot measure a kernel: the refusal says what to use instead. */
+	expect_refusal(run_cli("--ovmf", "/usr/share/OVMF/OVMF_CODE_4M.fd", "--kernel", fw), 1,
+		       "only an AmdSev OVMF (OvmfPkg/AmdSev/AmdSevX64.dsc, which kernel-hashes=on "
+		       "needs) has one; use it, or measure without --kernel");
 	expect_refusal(run_cli("--mode", "snp", "--vcpus", "0", "--vcpu-type", "EPYC-v4", "--ovmf",
 			       fw),
 		       2, "argument --vcpus: 0 is outside 1..4096");

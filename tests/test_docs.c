@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "../measure/policy.h"
 
 static char *source(const char *rel)
 {
@@ -132,9 +133,44 @@ static void test_values_complete(void **state)
 	free(bash), free(zsh);
 }
 
+/* A word set in bold in scdoc: *key*, or one of a list "*a*, *b*". */
+static bool has_bold(const char *text, const char *word)
+{
+	char *needle = NULL;
+	bool found;
+
+	assert_true(asprintf(&needle, "*%s*", word) > 0);
+	found = strstr(text, needle) != NULL;
+	free(needle);
+	return found;
+}
+
+/*
+ * snpmeasure-policy(5) documents every key the parser takes (snpm_policy_keys) and every rule
+ * an appraisal judges (snpm_rule_names): a key or rule added to the tables without a word in
+ * the page fails here. The README points to the page and names no key list of its own.
+ */
+static void test_policy_page(void **state)
+{
+	char *page = source("docs/snpmeasure-policy.5.scd");
+	char *readme = source("README.md");
+
+	(void)state;
+	for (size_t i = 0; i < snpm_n_policy_keys; i++)
+		if (!has_bold(page, snpm_policy_keys[i].key))
+			fail_msg("policy key %s is not in snpmeasure-policy(5)",
+				 snpm_policy_keys[i].key);
+	for (size_t i = 0; i < snpm_n_rules; i++)
+		if (!has_bold(page, snpm_rule_names[i]))
+			fail_msg("rule %s is not in snpmeasure-policy(5)", snpm_rule_names[i]);
+	assert_non_null(strstr(readme, "snpmeasure-policy(5)"));
+	free(page), free(readme);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy_page),
 		cmocka_unit_test(test_options_documented),
 		cmocka_unit_test(test_values_complete),
 	};
