@@ -646,3 +646,146 @@ int snpm_dstack_cbor_write(const struct snpm_dstack_image_measurement *m, uint8_
 	*ret_len = n;
 	return 0;
 }
+
+/* ---- the attestation blob (dstack-attest/src/attestation.rs, SCALE) ---- */
+
+struct scale {
+	const uint8_t *d;
+	size_t len, at;
+	struct snpm_error *reterr;
+};
+
+static int scale_fail(struct scale *s, const char *what)
+{
+	return snpm_fail_at(s->reterr, SNPM_EMALFORMED, s->at,
+			    "dstack attestation: %s at byte %zu", what, s->at);
+}
+
+/* A compact integer in its canonical (shortest) form, as parity-scale-codec requires. */
+static int scale_compact(struct scale *s, uint64_t *ret)
+{
+	uint8_t b0;
+	uint64_t v = 0;
+	size_t n;
+
+	if (s->at >= s->len)
+		return scale_fail(s, "cut short");
+	b0 = s->d[s->at];
+	n = (b0 & 3) == 0 ? 1 : (b0 & 3) == 1 ? 2 : (b0 & 3) == 2 ? 4 : 1 + (b0 >> 2) + 4u;
+	if (n > 9 || s->len - s->at < n)
+		return scale_fail(s, "a length that does not fit");
+	if ((b0 & 3) == 3) {
+		for (size_t i = n - 1; i >= 1; i--)
+			v = v << 8 | s->d[s->at + i];
+		if (v >> 30 == 0 || (n > 5 && v >> (8 * (n - 2)) == 0))
+			return scale_fail(s, "a length not in its shortest form");
+	} else {
+		for (size_t i = n; i-- > 0;)
+			v = v << 8 | s->d[s->at + i];
+		v >>= 2;
+		if ((n == 2 && v < 64) || (n == 4 && v < (1u << 14)))
+			return scale_fail(s, "a length not in its shortest form");
+	}
+	s->at += n;
+	*ret = v;
+	return 0;
+}
+
+/* A Vec<u8> or String: a compact length and the bytes, which must lie in the input. */
+static int scale_bytes(struct scale *s, const uint8_t **ret, size_t *ret_len)
+{
+	uint64_t n;
+	int r = scale_compact(s, &n);
+
+	if (r == 0 && n > s->len - s->at)
+		return scale_fail(s, "bytes past the end");
+	if (r == 0) {
+		*ret = s->d + s->at;
+		*ret_len = (size_t)n;
+		s->at += (size_t)n;
+	}
+	return r;
+}
+
+static int scale_u8(struct scale *s, uint8_t *ret)
+{
+	if (s->at >= s->len)
+		return scale_fail(s, "cut short");
+	*ret = s->d[s->at++];
+	return 0;
+}
+
+#define DSTACK_V0 0x00
+#define DSTACK_QUOTE_AMD_SEV_SNP 3 /* AttestationQuote::DstackAmdSevSnp */
+
+/* SnpQuote { report: Vec<u8>, cert_chain: Vec<Vec<u8>>, mr_config: String } */
+static int scale_snp_quote(struct scale *s, struct snpm_dstack_attestation *a)
+{
+	const uint8_t *p;
+	size_t n;
+	uint64_t certs;
+	int r = scale_bytes(s, &p, &n);
+
+	if (r == 0 && n != SNPM_REPORT_SIZE)
+		return snpm_fail_at(s->reterr, SNPM_EMALFORMED, s->at,
+				    "dstack attestation: a report of %zu bytes, not 1184", n);
+	if (r == 0)
+		memcpy(a->report, p, SNPM_REPORT_SIZE);
+	if (r == 0)
+		r = scale_compact(s, &certs);
+	/* dstack's verifier takes [ASK, VCEK] or one certificate table, or none. */
+	if (r == 0 && certs > 2)
+		return scale_fail(s, "more than two certificate blobs");
+	for (size_t i = 0; r == 0 && i < certs; i++)
+		r = scale_bytes(s, &a->certs[i], &a->certs_len[i]);
+	a->n_certs = (size_t)certs;
+	return r == 0 ? scale_bytes(s, &a->mr_config, &a->mr_config_len) : r;
+}
+
+int snpm_dstack_attestation_parse(const uint8_t *data, size_t len,
+				  struct snpm_dstack_attestation *ret, struct snpm_error *reterr)
+{
+	struct snpm_dstack_attestation a;
+	struct scale s = { .d = data, .len = len, .reterr = reterr };
+	uint8_t version = 0, quote = 0;
+	uint64_t events = 0;
+	const uint8_t *p;
+	size_t n;
+	int r;
+
+	if (!data || !ret)
+		return snpm_fail(reterr, SNPM_EINVAL, "no attestation");
+	memset(&a, 0, sizeof(a));
+	r = scale_u8(&s, &version);
+	if (r == 0 && version != DSTACK_V0)
+		return snpm_fail_at(reterr, SNPM_EUNSUPPORTED, 0,
+				    "dstack attestation: version byte 0x%02x is not V0 (SCALE)",
+				    version);
+	if (r == 0)
+		r = scale_u8(&s, &quote);
+	if (r == 0 && quote != DSTACK_QUOTE_AMD_SEV_SNP)
+		return snpm_fail_at(reterr, SNPM_EUNSUPPORTED, 1,
+				    "dstack attestation: quote type %u is not AMD SEV-SNP (3)", quote);
+	if (r == 0)
+		r = scale_snp_quote(&s, &a);
+	/* runtime_events: Vec<{event: String, payload: Vec<u8>}>; each takes at least 2 bytes. */
+	if (r == 0)
+		r = scale_compact(&s, &events);
+	if (r == 0 && events > (s.len - s.at) / 2)
+		return scale_fail(&s, "more runtime events than bytes");
+	for (uint64_t i = 0; r == 0 && i < 2 * events; i++)
+		r = scale_bytes(&s, &p, &n);
+	if (r == 0 && s.len - s.at < 64)
+		return scale_fail(&s, "cut short in report_data");
+	if (r == 0) {
+		memcpy(a.report_data, data + s.at, 64);
+		s.at += 64;
+		r = scale_bytes(&s, &p, &n); /* config */
+	}
+	if (r == 0 && s.at != len)
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, s.at,
+				    "dstack attestation: %zu bytes after it", len - s.at);
+	if (r == 0)
+		*ret = a;
+	return r;
+}

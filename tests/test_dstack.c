@@ -453,9 +453,144 @@ static void test_cli(void **state)
 	free(image), free(cbor), free(doc), free(rep), free(vcek), free(ask), free(dir);
 }
 
+/* ---- dstack's attestation blob ---- */
+
+/* A SCALE compact length (canonical). */
+static size_t put_compact(uint8_t *p, size_t v)
+{
+	if (v < 64) {
+		p[0] = (uint8_t)(v << 2);
+		return 1;
+	}
+	if (v < (1u << 14)) {
+		p[0] = (uint8_t)(v << 2 | 1), p[1] = (uint8_t)(v >> 6);
+		return 2;
+	}
+	uint32_t x = (uint32_t)(v << 2 | 2);
+	memcpy(p, &x, 4); /* little-endian x86 */
+	return 4;
+}
+
+/* The fixture's attestation again, with [ASK, VCEK] in its cert_chain, as a guest that found
+ * them sends it. */
+static uint8_t *attestation_with_certs(size_t *ret_len)
+{
+	size_t rl, al, vl, ml, n = 0;
+	uint8_t *rep = tu_fixture_bytes("dstack/report.bin", &rl);
+	uint8_t *ask = tu_fixture_bytes("dstack/ask.pem", &al);
+	uint8_t *vcek = tu_fixture_bytes("dstack/vcek.pem", &vl);
+	uint8_t *mr = tu_fixture_bytes("dstack/mr_config.json", &ml);
+	uint8_t *b = calloc(1, rl + al + vl + ml + 200);
+
+	b[n++] = 0x00, b[n++] = 0x03; /* V0, AttestationQuote::DstackAmdSevSnp */
+	n += put_compact(b + n, rl), memcpy(b + n, rep, rl), n += rl;
+	n += put_compact(b + n, 2);
+	n += put_compact(b + n, al), memcpy(b + n, ask, al), n += al;
+	n += put_compact(b + n, vl), memcpy(b + n, vcek, vl), n += vl;
+	n += put_compact(b + n, ml), memcpy(b + n, mr, ml), n += ml;
+	n += put_compact(b + n, 0); /* runtime events */
+	n += 64; /* report_data */
+	n += put_compact(b + n, 2), b[n++] = '{', b[n++] = '}'; /* config */
+	free(rep), free(ask), free(vcek), free(mr);
+	*ret_len = n;
+	return b;
+}
+
+static void test_attestation(void **state)
+{
+	size_t len, rl, ml;
+	uint8_t *blob = tu_fixture_bytes("dstack/attestation.bin", &len);
+	uint8_t *rep = tu_fixture_bytes("dstack/report.bin", &rl);
+	uint8_t *mr = tu_fixture_bytes("dstack/mr_config.json", &ml);
+	struct snpm_dstack_attestation a;
+	struct snpm_error err;
+
+	(void)state;
+	assert_int_equal(snpm_dstack_attestation_parse(blob, len, &a, &err), 0);
+	assert_memory_equal(a.report, rep, rl);
+	assert_int_equal(a.n_certs, 0);
+	assert_int_equal(a.mr_config_len, ml);
+	assert_memory_equal(a.mr_config, mr, ml);
+	/* Every truncation, and a byte after it, refused. */
+	for (size_t n = 0; n < len; n++)
+		assert_int_not_equal(snpm_dstack_attestation_parse(blob, n, &a, &err), 0);
+	uint8_t *more = malloc(len + 1);
+	memcpy(more, blob, len), more[len] = 0;
+	assert_int_equal(snpm_dstack_attestation_parse(more, len + 1, &a, &err), SNPM_EMALFORMED);
+	assert_non_null(strstr(err.message, "1 bytes after it"));
+	/* Another TEE's quote; a length not in its shortest form. */
+	memcpy(more, blob, len), more[1] = 0;
+	assert_int_equal(snpm_dstack_attestation_parse(more, len, &a, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "quote type 0 is not AMD SEV-SNP"));
+	memcpy(more, blob, len);
+	more[2] = 0x81 | 0x02, more[3] = 0x12; /* mode 2 with a 2-byte value: wrong width */
+	assert_int_equal(snpm_dstack_attestation_parse(more, len, &a, &err), SNPM_EMALFORMED);
+	free(more), free(blob), free(rep), free(mr);
+	/* With its certificates. */
+	blob = attestation_with_certs(&len);
+	assert_int_equal(snpm_dstack_attestation_parse(blob, len, &a, &err), 0);
+	assert_int_equal(a.n_certs, 2);
+	free(blob);
+}
+
+/* Every form a report comes in, to every verb that reads one. */
+static void test_report_forms(void **state)
+{
+	char *dir = tu_mkdtemp(), path[512], *want, *got;
+	char *att = tu_fixture("dstack/attestation.bin"), *json =
+		tu_fixture("dstack/sev-snp-attestation.json");
+	char *raw = tu_fixture("dstack/report.bin"), *vcek = tu_fixture("dstack/vcek.pem");
+	char *ask = tu_fixture("dstack/ask.pem");
+	size_t len, n;
+	uint8_t *rep = tu_fixture_bytes("dstack/report.bin", &len), *blob;
+	char b64[2000];
+
+	(void)state;
+	want = tu_capture(tu_cli_in(NULL, "report", "show", raw, NULL));
+	EVP_EncodeBlock((unsigned char *)b64, rep, (int)len);
+	snprintf(path, sizeof(path), "%s/report.b64", dir);
+	tu_write_file(path, b64, strlen(b64));
+	const char *forms[] = { att, json, path };
+	for (size_t i = 0; i < 3; i++) {
+		got = tu_capture(tu_cli_in(NULL, "report", "show", forms[i], NULL));
+		assert_string_equal(got, want);
+		free(got);
+		struct tu_run r = tu_cli_in(NULL, "report", "verify", forms[i], "--vcek", vcek,
+					    "--ask", ask, NULL);
+		assert_int_equal(r.status, 0);
+		tu_run_free(&r);
+	}
+	/* The certificates the attestation brought serve when none are given. */
+	blob = attestation_with_certs(&n);
+	snprintf(path, sizeof(path), "%s/with-certs.bin", dir);
+	tu_write_file(path, blob, n);
+	struct tu_run r = tu_cli_in(NULL, "report", "verify", path, NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "verified"));
+	tu_run_free(&r);
+	/* Without them, --vcek is still required; near misses are refused. */
+	tu_expect_refusal(tu_cli_in(NULL, "report", "verify", att, NULL), 2, "--vcek CERT is required");
+	b64[100] = '*';
+	snprintf(path, sizeof(path), "%s/bad.b64", dir);
+	tu_write_file(path, b64, strlen(b64));
+	tu_expect_refusal(tu_cli_in(NULL, "report", "show", path, NULL), 1, "not a report");
+	snprintf(path, sizeof(path), "%s/tdx.json", dir);
+	const char *tdx = "{\"quote\": \"00\", \"attestation\": \"00\"}";
+	tu_write_file(path, tdx, strlen(tdx));
+	tu_expect_refusal(tu_cli_in(NULL, "report", "show", path, NULL), 1, "TDX quote");
+	snprintf(path, sizeof(path), "%s/other.json", dir);
+	const char *other = "{\"attestation\": \"00\", \"extra\": 1}";
+	tu_write_file(path, other, strlen(other));
+	tu_expect_refusal(tu_cli_in(NULL, "report", "show", path, NULL), 1, "extra");
+	free(blob), free(rep), free(want), free(att), free(json), free(raw), free(vcek), free(ask);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attestation),   cmocka_unit_test(test_report_forms),
 		cmocka_unit_test(test_host_data),     cmocka_unit_test(test_mr_config_rules),
 		cmocka_unit_test(test_ids),	      cmocka_unit_test(test_cbor_roundtrip),
 		cmocka_unit_test(test_cbor_refusals), cmocka_unit_test(test_image_folder),

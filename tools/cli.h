@@ -181,7 +181,10 @@ bool parse_u64(const char *s, bool any_base, uint64_t max, uint64_t *ret);
 bool parse_hex(const char *s, uint8_t *out, size_t len);
 /* ---- reports and certificates (cmd_report.c) ---- */
 
-/* A report from a file (1184 bytes, or their hex; - for stdin), parsed. */
+/* A report from a file in any form snpm_report_read() takes (- for stdin), with the
+ * certificates dstack's attestation brought; snpm_report_input_free() it. */
+int read_report_input(const char *path, struct snpm_report_input *in);
+/* The same, the report only, parsed. */
 int parse_report_file(const char *path, uint8_t raw[SNPM_REPORT_SIZE], struct snpm_report *rep);
 
 /* Certificate files as read, and the input pointing into them. */

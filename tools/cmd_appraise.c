@@ -114,14 +114,16 @@ struct collateral_files {
 	size_t table_len, crl_len;
 };
 
-static int load_collateral(const struct appraise_args *a, struct collateral_files *f,
-			   struct snpm_collateral *coll)
+static int load_collateral(const struct appraise_args *a, const struct snpm_report_input *in,
+			   struct collateral_files *f, struct snpm_collateral *coll)
 {
 	struct snpm_error err;
 	int r = 0;
 
 	memset(coll, 0, sizeof(*coll));
-	if (a->certs) {
+	if (!a->certs && !a->vcek) {
+		coll->certs = in->certs; /* what dstack's attestation brought */
+	} else if (a->certs) {
 		if (snpm_io_read_all(a->certs, SNPM_IO_PIPES, 1u << 20, &f->table, &f->table_len,
 				     &err) < 0 ||
 		    snpm_cert_table_parse(f->table, f->table_len, &coll->certs, &err) < 0)
@@ -150,7 +152,7 @@ static void collateral_files_free(struct collateral_files *f)
 	free(f->crl);
 }
 
-static int check_appraise_args(const struct appraise_args *a, int64_t *now)
+static int check_appraise_args(const struct appraise_args *a, bool brought_certs, int64_t *now)
 {
 	*now = 0;
 	if (!a->policy) {
@@ -163,12 +165,14 @@ static int check_appraise_args(const struct appraise_args *a, int64_t *now)
 			"with --vcek, --vlek, --ask, --asvk, --ark or --chain");
 		return EXIT_USAGE;
 	}
-	if (!a->certs && !a->vcek) {
+	if (!a->certs && !a->vcek && !brought_certs) {
 		usage_error("report appraise: give the signing key: --vcek (or --vlek) CERT, or "
 			    "--certs AUXBLOB");
 		return EXIT_USAGE;
 	}
-	int r = a->certs ? 0 : cert_args_check("report appraise", a->vcek, a->ask, a->ark, a->chain);
+	int r = a->certs || (!a->vcek && brought_certs) ?
+			0 :
+			cert_args_check("report appraise", a->vcek, a->ask, a->ark, a->chain);
 	return r ? r : parse_now(a->now, now);
 }
 
@@ -232,10 +236,10 @@ int cmd_report_appraise(int argc, char **argv)
 	struct snpm_collateral coll;
 	struct snpm_policy *policy = NULL;
 	struct snpm_appraisal *ap = NULL;
+	struct snpm_report_input in = { 0 };
 	struct snpm_report rep;
 	struct snpm_error err;
 	struct trust_root root = { 0 };
-	uint8_t raw[SNPM_REPORT_SIZE];
 	char *pos[1];
 	size_t n_pos;
 	int64_t now;
@@ -243,20 +247,23 @@ int cmd_report_appraise(int argc, char **argv)
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
-	r = check_appraise_args(&a, &now);
+	r = read_report_input(pos[0], &in);
 	if (r == 0)
-		r = parse_report_file(pos[0], raw, &rep);
+		r = check_appraise_args(&a, in.has_certs, &now);
+	if (r == 0 && snpm_report_parse(in.report, SNPM_REPORT_SIZE, &rep, &err) < 0)
+		r = report(pos[0], &err);
 	if (r == 0)
 		r = load_policy(a.policy, &policy);
 	if (r == 0)
-		r = load_collateral(&a, &files, &coll);
+		r = load_collateral(&a, &in, &files, &coll);
 	if (r == 0)
 		r = trust_root_load(a.trust_root, &root);
 	coll.now = now;
 	if (r == 0 && !(ap = malloc(sizeof(*ap))))
 		r = EXIT_FAIL;
 	if (r == 0 &&
-	    snpm_appraise_with_root(NULL, raw, policy, &coll, root.data, root.len, ap, &err) < 0)
+	    snpm_appraise_with_root(NULL, in.report, policy, &coll, root.data, root.len, ap, &err) <
+		    0)
 		r = report(pos[0], &err);
 	if (r == 0) {
 		if (a.json) {
@@ -268,6 +275,7 @@ int cmd_report_appraise(int argc, char **argv)
 		r = ap->pass ? EXIT_OK : EXIT_MISMATCH;
 	}
 	trust_root_free(&root);
+	snpm_report_input_free(&in);
 	free(ap);
 	snpm_policy_free(policy);
 	collateral_files_free(&files);

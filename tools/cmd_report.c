@@ -17,56 +17,36 @@
 #include "opts.h"
 #include "../image/io.h"
 
-/* ---- reading a report: binary, hex text, or stdin ---- */
+/* ---- reading a report: any form snpm_report_read() takes, from a file or stdin ---- */
 
-static int load_report(const char *path, uint8_t out[SNPM_REPORT_SIZE])
+int read_report_input(const char *path, struct snpm_report_input *in)
 {
 	struct snpm_error err;
 	uint8_t *data;
-	size_t len, n = 0;
+	size_t len;
+	int r;
 
-	if (snpm_io_read_all(path, SNPM_IO_PIPES, 64u << 10, &data, &len, &err) < 0)
+	/* 10 MiB: dstack's own cap on an attestation blob. */
+	if (snpm_io_read_all(path, SNPM_IO_PIPES, 10u << 20, &data, &len, &err) < 0)
 		return report(path, &err);
-	if (len == SNPM_REPORT_SIZE) {
-		memcpy(out, data, len);
-		free(data);
-		return 0;
-	}
-	/* Hex text, whitespace allowed anywhere. */
-	for (size_t i = 0; i < len; i++) {
-		if (isspace(data[i]))
-			continue;
-		if (!isxdigit(data[i]) || n == 2 * SNPM_REPORT_SIZE) {
-			n = (size_t)-1;
-			break;
-		}
-		char c = (char)tolower(data[i]);
-		uint8_t v = (uint8_t)(isdigit((unsigned char)c) ? c - '0' : c - 'a' + 10);
-		if (n % 2 == 0)
-			out[n / 2] = (uint8_t)(v << 4);
-		else
-			out[n / 2] |= v;
-		n++;
-	}
+	r = snpm_report_read(data, len, in, &err);
 	free(data);
-	if (n != 2 * SNPM_REPORT_SIZE) {
-		fprintf(stderr,
-			"%s: %s: not a report: %zu bytes, neither 1184 bytes of binary nor 2368 hex "
-			"digits\n",
-			PROG, path, len);
-		return EXIT_FAIL;
-	}
-	return 0;
+	return r < 0 ? report(path, &err) : 0;
 }
 
 int parse_report_file(const char *path, uint8_t raw[SNPM_REPORT_SIZE], struct snpm_report *rep)
 {
+	struct snpm_report_input in;
 	struct snpm_error err;
-	int r = load_report(path, raw);
+	int r = read_report_input(path, &in);
 
-	if (r == 0 && snpm_report_parse(raw, SNPM_REPORT_SIZE, rep, &err) < 0)
-		r = report(path, &err);
-	return r;
+	if (r)
+		return r;
+	memcpy(raw, in.report, SNPM_REPORT_SIZE);
+	snpm_report_input_free(&in);
+	if (snpm_report_parse(raw, SNPM_REPORT_SIZE, rep, &err) < 0)
+		return report(path, &err);
+	return 0;
 }
 
 /* ---- show ---- */
@@ -422,9 +402,8 @@ static void print_verify_json(const struct snpm_verify_result *res,
 static int report_verify(int argc, char **argv)
 {
 	struct verify_args a = { 0 };
-	uint8_t raw[SNPM_REPORT_SIZE];
+	struct snpm_report_input in = { 0 };
 	struct snpm_verify_result res;
-	struct snpm_report rep;
 	struct cert_files certs = { 0 };
 	struct trust_root root = { 0 };
 	struct snpm_error err;
@@ -435,22 +414,30 @@ static int report_verify(int argc, char **argv)
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
-	if (!a.vcek) {
-		usage_error("report verify: --vcek CERT is required (usage: %s %s)", PROG,
-			    verify_syntax.usage);
-		return EXIT_USAGE;
-	}
 	const char *file = pos[0];
-	r = cert_args_check("report verify", a.vcek, a.ask, a.ark, a.chain);
+	r = a.vcek ? cert_args_check("report verify", a.vcek, a.ask, a.ark, a.chain) : 0;
 	if (r == 0)
 		r = parse_now(a.now, &now);
 	if (r == 0)
-		r = parse_report_file(file, raw, &rep);
-	if (r == 0)
+		r = read_report_input(file, &in);
+	struct snpm_report rep;
+	if (r == 0 && snpm_report_parse(in.report, SNPM_REPORT_SIZE, &rep, &err) < 0)
+		r = report(file, &err);
+	/* The certificates a dstack attestation brought serve when none are given. */
+	if (r == 0 && !a.vcek && !in.has_certs) {
+		usage_error("report verify: --vcek CERT is required (usage: %s %s)", PROG,
+			    verify_syntax.usage);
+		r = EXIT_USAGE;
+	} else if (r == 0 && !a.vcek && (a.ask || a.ark || a.chain)) {
+		r = cert_args_check("report verify", a.vcek, a.ask, a.ark, a.chain);
+	}
+	if (r == 0 && a.vcek)
 		r = load_certs(a.vcek, a.ask, a.ark, a.chain, &certs);
+	else if (r == 0)
+		certs.in = in.certs;
 	if (r == 0)
 		r = trust_root_load(a.trust_root, &root);
-	if (r == 0 && snpm_report_verify_at(raw, &certs.in, now, root.data, root.len, &res,
+	if (r == 0 && snpm_report_verify_at(in.report, &certs.in, now, root.data, root.len, &res,
 					    &err) < 0) {
 		/* The verdict as JSON too, with its reason: machines need not parse stderr. */
 		if (a.json)
@@ -466,6 +453,7 @@ static int report_verify(int argc, char **argv)
 	}
 	trust_root_free(&root);
 	cert_files_free(&certs);
+	snpm_report_input_free(&in);
 	return r;
 }
 

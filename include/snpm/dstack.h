@@ -112,6 +112,33 @@ SNPM_EXPORT int snpm_dstack_cbor_write(const struct snpm_dstack_image_measuremen
 SNPM_EXPORT int snpm_dstack_image_read(const char *dir, uint8_t os_image_hash[32],
 				       struct snpm_spec **ret, struct snpm_error *reterr);
 
+/* ---- dstack's attestation blob ---- */
+
+/*
+ * What dstack's guest hands a verifier (dstack-attest's legacy VersionedAttestation::V0, SCALE):
+ * the report, the certificates the guest found ([ASK, VCEK] or [a kernel certificate table],
+ * or none), the MrConfigV3 document HOST_DATA binds, and the REPORT_DATA it asked for. The
+ * pointers borrow from the input.
+ */
+struct snpm_dstack_attestation {
+	uint8_t report[SNPM_REPORT_SIZE];
+	size_t n_certs; /* 0, 1 (a certificate table) or 2 (ASK, VCEK) */
+	const uint8_t *certs[2];
+	size_t certs_len[2];
+	const uint8_t *mr_config;
+	size_t mr_config_len;
+	uint8_t report_data[64];
+};
+
+/*
+ * Decodes the blob strictly: variant V0 and an AMD SEV-SNP quote, canonical SCALE lengths inside
+ * the input, a 1184-byte report, no byte after it (dstack refuses trailing bytes too). Returns 0,
+ * or SNPM_EMALFORMED (SNPM_EUNSUPPORTED for another TEE's quote) naming the offset.
+ */
+SNPM_EXPORT int snpm_dstack_attestation_parse(const uint8_t *data, size_t len,
+					      struct snpm_dstack_attestation *ret,
+					      struct snpm_error *reterr);
+
 #ifdef __cplusplus
 }
 #endif

@@ -139,6 +139,28 @@ struct snpm_verify_result {
 	struct snpm_tcb cert_tcb;
 };
 
+
+/* ---- a report as users hold one ---- */
+
+/* A report read from what a user has, and the certificates that came with it. */
+struct snpm_report_input {
+	uint8_t report[SNPM_REPORT_SIZE];
+	const char *form; /* "binary", "hex", "base64", "dstack attestation", "dstack JSON" */
+	bool has_certs; /* dstack's attestation carried the VCEK (and ASK): certs holds them */
+	struct snpm_cert_input certs; /* pointers into blob */
+	uint8_t *blob; /* owned (snpm_report_input_free) */
+};
+
+/*
+ * Reads a report from the bytes of a file: the 1184 bytes; their hex or base64 (whitespace
+ * allowed); dstack's attestation blob (SCALE VersionedAttestation V0, as a dstack guest sends
+ * it, or its hex); or dstack's verifier request JSON ({"attestation": HEX, ...}). Nothing else is
+ * guessed: anything that is not exactly one of these is refused (SNPM_EMALFORMED).
+ */
+SNPM_EXPORT int snpm_report_read(const uint8_t *data, size_t len, struct snpm_report_input *ret,
+				 struct snpm_error *reterr);
+SNPM_EXPORT void snpm_report_input_free(struct snpm_report_input *input);
+
 /*
  * Verifies a report: the ECDSA P-384/SHA-384 signature over bytes 0x000-0x29f with the VCEK (or
  * VLEK); the chain VCEK <- ASK <- ARK (RSASSA-PSS, SHA-384), where the ARK must be one of AMD's

@@ -53,5 +53,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		snpm_dstack_mr_config_free(&c);
 	}
+	/* The attestation blob, and every form a report is read from: what parses as a blob must
+	 * read as a report whose bytes are the blob's. */
+	struct snpm_dstack_attestation a;
+	struct snpm_report_input in;
+	if (snpm_dstack_attestation_parse(data, size, &a, NULL) == 0) {
+		if (snpm_report_read(data, size, &in, NULL) < 0 ||
+		    memcmp(in.report, a.report, SNPM_REPORT_SIZE) != 0)
+			abort();
+		snpm_report_input_free(&in);
+	}
+	if (snpm_report_read(data, size, &in, NULL) == 0)
+		snpm_report_input_free(&in);
 	return 0;
 }
