@@ -488,7 +488,8 @@ static int write_manifest(struct build *b, uint64_t rows, struct snpm_error *ret
 	json_object_object_add(m, "cmdline_template", json_object_new_string(s->cmdline_template));
 	json_object_object_add(m, "cmdline", json_object_new_string(b->cmdline));
 	/* Whether the predicted measurement covers the rootfs (its root hash in the cmdline). */
-	json_object_object_add(m, "rootfs_measured", json_object_new_boolean(!s->rootfs_unmeasured));
+	json_object_object_add(m, "rootfs_measured",
+			       json_object_new_boolean(!s->rootfs_unmeasured));
 	json_object_object_add(m, "space", space_json(s->space, s->vcpu_type_names));
 	struct json_object *ms = json_object_new_object();
 	json_object_object_add(ms, "file", json_object_new_string(ROWS));

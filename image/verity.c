@@ -695,19 +695,21 @@ static int check_spare(struct checker *c, unsigned parent_level, uint64_t count,
 
 	for (uint64_t b = 0; b < blocks; b++) {
 		uint64_t used = count - b * per < per ? count - b * per : per;
-		if (pread_full(c->hash_fd, c->buf, hbs, (c->s->level_block[parent_level] + b) * hbs) <
-		    0)
+		if (pread_full(c->hash_fd, c->buf, hbs,
+			       (c->s->level_block[parent_level] + b) * hbs) < 0)
 			return snpm_fail(reterr, SNPM_EIO, "cannot read the tree");
 		c->parent_block = UINT64_MAX; /* c->buf is not the cached parent */
 		for (uint32_t at = 0; at < hbs; at++) {
 			bool entry = at / stride < used && at % stride < digest;
 			if (entry || !c->buf[at])
 				continue;
-			*c->miss = (struct snpm_verity_mismatch){ true, false, parent_level, b, false };
-			return snpm_fail(reterr, SNPM_EVERIFY,
-					 "hash block %llu of level %u: the spare area is not zeroed "
-					 "(byte %u); veritysetup refuses it too",
-					 (unsigned long long)b, parent_level, at);
+			*c->miss = (struct snpm_verity_mismatch){ true, false, parent_level, b,
+								  false };
+			return snpm_fail(
+				reterr, SNPM_EVERIFY,
+				"hash block %llu of level %u: the spare area is not zeroed "
+				"(byte %u); veritysetup refuses it too",
+				(unsigned long long)b, parent_level, at);
 		}
 	}
 	return 0;

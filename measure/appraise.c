@@ -254,8 +254,8 @@ static void tcb_text(const struct snpm_tcb *t, char *out, size_t n)
 }
 
 /* The first component below the minimum, by name, or NULL. */
-static const char *below_minimum(const struct snpm_tcb *t, const struct min_tcb *m,
-				 unsigned *have, unsigned *want)
+static const char *below_minimum(const struct snpm_tcb *t, const struct min_tcb *m, unsigned *have,
+				 unsigned *want)
 {
 	const struct {
 		const char *name;
@@ -296,8 +296,9 @@ static void min_tcb_rule(struct ctx *c, const char *name, const struct min_tcb *
 	/* A minimum that cannot be judged fails: a Milan or Genoa TCB has no FMC. */
 	if (m->has_fmc && !t.has_fmc) {
 		rule(c, name, SNPM_RULE_FAIL, w, "%s", h);
-		why(c, "the policy sets a minimum fmc, which a %s TCB does not have: it cannot be "
-		       "judged",
+		why(c,
+		    "the policy sets a minimum fmc, which a %s TCB does not have: it cannot be "
+		    "judged",
 		    snpm_cpu_family_name(c->family));
 		return;
 	}

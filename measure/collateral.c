@@ -128,8 +128,8 @@ int snpm_cert_table_parse(const uint8_t *blob, size_t len, struct snpm_cert_inpu
 
 static const char *product_of(enum snpm_cpu_family f)
 {
-	return f == SNPM_FAMILY_MILAN ? "Milan" :
-	       f == SNPM_FAMILY_GENOA ? "Genoa" :
+	return f == SNPM_FAMILY_MILAN  ? "Milan" :
+	       f == SNPM_FAMILY_GENOA  ? "Genoa" :
 	       f == SNPM_FAMILY_TURIN  ? "Turin" :
 	       f == SNPM_FAMILY_VENICE ? "Venice" :
 					 NULL;

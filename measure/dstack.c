@@ -657,8 +657,8 @@ struct scale {
 
 static int scale_fail(struct scale *s, const char *what)
 {
-	return snpm_fail_at(s->reterr, SNPM_EMALFORMED, s->at,
-			    "dstack attestation: %s at byte %zu", what, s->at);
+	return snpm_fail_at(s->reterr, SNPM_EMALFORMED, s->at, "dstack attestation: %s at byte %zu",
+			    what, s->at);
 }
 
 /* A compact integer in its canonical (shortest) form, as parity-scale-codec requires. */
@@ -765,7 +765,8 @@ int snpm_dstack_attestation_parse(const uint8_t *data, size_t len,
 		r = scale_u8(&s, &quote);
 	if (r == 0 && quote != DSTACK_QUOTE_AMD_SEV_SNP)
 		return snpm_fail_at(reterr, SNPM_EUNSUPPORTED, 1,
-				    "dstack attestation: quote type %u is not AMD SEV-SNP (3)", quote);
+				    "dstack attestation: quote type %u is not AMD SEV-SNP (3)",
+				    quote);
 	if (r == 0)
 		r = scale_snp_quote(&s, &a);
 	/* runtime_events: Vec<{event: String, payload: Vec<u8>}>; each takes at least 2 bytes. */

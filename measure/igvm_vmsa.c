@@ -133,12 +133,13 @@ static int check_sregs(const uint8_t *in, struct snpm_error *reterr)
 				   (unsigned long long)cr4, (unsigned long long)(cr4 & ~CR4_KNOWN));
 	if (efer & ~EFER_KNOWN)
 		return kvm_refuses(reterr, "the VMSA's EFER 0x%llx sets reserved bits 0x%llx",
-				   (unsigned long long)efer, (unsigned long long)(efer & ~EFER_KNOWN));
+				   (unsigned long long)efer,
+				   (unsigned long long)(efer & ~EFER_KNOWN));
 	if ((efer & EFER_LME) && (cr0 & CR0_PG)) {
 		if (!(cr4 & CR4_PAE) || !(efer & EFER_LMA))
-			return kvm_refuses(reterr,
-					   "the VMSA enters long mode (EFER.LME and CR0.PG) without "
-					   "CR4.PAE and EFER.LMA");
+			return kvm_refuses(
+				reterr, "the VMSA enters long mode (EFER.LME and CR0.PG) without "
+					"CR4.PAE and EFER.LMA");
 		if (cr3 >> CR3_LEGAL_BITS)
 			return kvm_refuses(reterr, "the VMSA's CR3 0x%llx is past 52 address bits",
 					   (unsigned long long)cr3);

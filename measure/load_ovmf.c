@@ -120,11 +120,12 @@ static int check_kernel_support(const struct launch *l, const struct ovmf *o,
 				 "(OvmfPkg/AmdSev/AmdSevX64.dsc, which kernel-hashes=on needs) has "
 				 "one; use it, or measure without --kernel");
 	if (!snpm_is_snp(l->cfg.mode) && (!o->fw->has_hashes_table || o->fw->hashes_table_gpa == 0))
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "a kernel was given, but this firmware has no SEV hashes table to "
-				 "measure it: only an AmdSev OVMF (OvmfPkg/AmdSev/AmdSevX64.dsc, "
-				 "which kernel-hashes=on needs) has one; use it, or measure without "
-				 "--kernel");
+		return snpm_fail(
+			reterr, SNPM_EUNSUPPORTED,
+			"a kernel was given, but this firmware has no SEV hashes table to "
+			"measure it: only an AmdSev OVMF (OvmfPkg/AmdSev/AmdSevX64.dsc, "
+			"which kernel-hashes=on needs) has one; use it, or measure without "
+			"--kernel");
 	return 0;
 }
 

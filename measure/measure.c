@@ -313,9 +313,10 @@ static int check_layout(struct launch *l, struct snpm_error *reterr)
 	if (r == 0)
 		r = check_ranges(l, reterr);
 	if (r == 0 && l->loaded == 0)
-		r = snpm_fail(reterr, SNPM_EMALFORMED,
-			      "the %s launch loads no page for mode %s: there is nothing to measure",
-			      l->loader->name, snpm_mode_name(l->cfg.mode));
+		r = snpm_fail(
+			reterr, SNPM_EMALFORMED,
+			"the %s launch loads no page for mode %s: there is nothing to measure",
+			l->loader->name, snpm_mode_name(l->cfg.mode));
 	free(l->ranges);
 	l->ranges = NULL;
 	l->n_ranges = l->cap_ranges = 0;
@@ -610,8 +611,7 @@ static int emit_row(struct sweep *sw, uint32_t n, struct snpm_error *reterr)
 	/* A row the secure processor would refuse is not a launch: it is left out, as a single
 	 * measurement of it is refused. */
 	if (sw->l->loader->finish) {
-		r = sw->l->loader->finish(sw->l, sw->row.digest, sw->row.digest_len,
-					  &sw->refusal);
+		r = sw->l->loader->finish(sw->l, sw->row.digest, sw->row.digest_len, &sw->refusal);
 		if (r == SNPM_EVERIFY) {
 			sw->refused++;
 			return 0;

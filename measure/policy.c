@@ -345,11 +345,11 @@ static int key_signers(struct snpm_policy *p, const char *k, struct json_object 
 }
 
 /* The lists of byte strings, by the field they fill. */
-#define PINS_KEY(fn, member)                                                              \
-	static int fn(struct snpm_policy *p, const char *k, struct json_object *v,          \
-		      struct snpm_error *e)                                                 \
-	{                                                                                   \
-		return read_pins(v, k, &p->member, e);                                      \
+#define PINS_KEY(fn, member)                                                       \
+	static int fn(struct snpm_policy *p, const char *k, struct json_object *v, \
+		      struct snpm_error *e)                                        \
+	{                                                                          \
+		return read_pins(v, k, &p->member, e);                             \
 	}
 PINS_KEY(key_id_keys, id_keys)
 PINS_KEY(key_author_keys, author_keys)

@@ -154,8 +154,7 @@ int snpm_report_check_reserved(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 				    snpm_le32(d + R_KEY_INFO));
 	for (size_t i = 0; i < sizeof(reserved_bytes) / sizeof(reserved_bytes[0]); i++) {
 		if (version < reserved_bytes[i].from_version ||
-		    (reserved_bytes[i].until_version &&
-		     version >= reserved_bytes[i].until_version))
+		    (reserved_bytes[i].until_version && version >= reserved_bytes[i].until_version))
 			continue;
 		for (unsigned off = reserved_bytes[i].start; off < reserved_bytes[i].end; off++)
 			if (d[off])

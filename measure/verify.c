@@ -555,8 +555,8 @@ int snpm_custom_trust_init(const uint8_t *root, size_t len, struct snpm_custom_t
 			ret->chains[i] = (struct snpm_root_chain){ .family = families[i / 2],
 								   .vlek = i % 2,
 								   .ark = ret->pem };
-		ret->trust = (struct snpm_trust){ ret->chains, 2 * sizeof(families) /
-								       sizeof(families[0]),
+		ret->trust = (struct snpm_trust){ ret->chains,
+						  2 * sizeof(families) / sizeof(families[0]),
 						  true };
 	}
 	BIO_free(bio);

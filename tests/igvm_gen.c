@@ -41,8 +41,9 @@ int main(int argc, char **argv)
 	FILE *out;
 
 	if (pages < 0 || pages > (1 << 20) || (argc == 3 && pages < 1) ||
-	    (kind && (n < 1 || n > (1 << 22) ||
-		      (strcmp(kind, "areas") && strcmp(kind, "headers") && strcmp(kind, "huge"))))) {
+	    (kind &&
+	     (n < 1 || n > (1 << 22) ||
+	      (strcmp(kind, "areas") && strcmp(kind, "headers") && strcmp(kind, "huge"))))) {
 		fprintf(stderr, "usage: igvm_gen OUT PAGES (1..1048576) | igvm_gen OUT "
 				"areas|headers|huge N\n");
 		return 2;

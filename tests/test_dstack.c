@@ -537,8 +537,8 @@ static void test_attestation(void **state)
 static void test_report_forms(void **state)
 {
 	char *dir = tu_mkdtemp(), path[512], *want, *got;
-	char *att = tu_fixture("dstack/attestation.bin"), *json =
-		tu_fixture("dstack/sev-snp-attestation.json");
+	char *att = tu_fixture("dstack/attestation.bin"),
+	     *json = tu_fixture("dstack/sev-snp-attestation.json");
 	char *raw = tu_fixture("dstack/report.bin"), *vcek = tu_fixture("dstack/vcek.pem");
 	char *ask = tu_fixture("dstack/ask.pem");
 	size_t len, n;
@@ -569,7 +569,8 @@ static void test_report_forms(void **state)
 	assert_non_null(strstr(r.out, "verified"));
 	tu_run_free(&r);
 	/* Without them, --vcek is still required; near misses are refused. */
-	tu_expect_refusal(tu_cli_in(NULL, "report", "verify", att, NULL), 2, "--vcek CERT is required");
+	tu_expect_refusal(tu_cli_in(NULL, "report", "verify", att, NULL), 2,
+			  "--vcek CERT is required");
 	b64[100] = '*';
 	snprintf(path, sizeof(path), "%s/bad.b64", dir);
 	tu_write_file(path, b64, strlen(b64));

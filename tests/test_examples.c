@@ -80,7 +80,8 @@ static void write_igvm(const char *name)
 /* The certificate table an extended report comes with: the VCEK, the ASK and the ARK. */
 static void write_cert_table(const char *name)
 {
-	static const char *const files[] = { "reports/genoa-v3/vcek.pem", "reports/genoa-v3/ask.pem",
+	static const char *const files[] = { "reports/genoa-v3/vcek.pem",
+					     "reports/genoa-v3/ask.pem",
 					     "reports/genoa-v3/ark.pem" };
 	static const char *const guids[] = { SNPM_CERT_GUID_VCEK, SNPM_CERT_GUID_ASK,
 					     SNPM_CERT_GUID_ARK };

@@ -369,8 +369,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abi),	     cmocka_unit_test(test_tsm),
 		cmocka_unit_test(test_tsm_failures), cmocka_unit_test(test_outputs_together),
-		cmocka_unit_test(test_device),
-		cmocka_unit_test(test_arguments),
+		cmocka_unit_test(test_device),	     cmocka_unit_test(test_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

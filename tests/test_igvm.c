@@ -504,8 +504,8 @@ static void test_id_block(void **state)
 	assert_int_equal(tu_lines(r.out), 2); /* the header and the one launch */
 	assert_non_null(strstr(r.err, "2 of the 3 configurations are left out"));
 	tu_run_free(&r);
-	tu_expect_refusal(tu_cli_in(NULL, "sweep", "-q", "--igvm", badp, "--vcpus", "2-4", NULL),
-			  3, "ID block vouches for launch digest 0000");
+	tu_expect_refusal(tu_cli_in(NULL, "sweep", "-q", "--igvm", badp, "--vcpus", "2-4", NULL), 3,
+			  "ID block vouches for launch digest 0000");
 	/* A digest of a refused row matches nothing. */
 	expect_qemu_snp(&probe, 3, 0x1, got);
 	tu_hex(got, 48, hex);
@@ -670,8 +670,8 @@ static void test_malformed(void **state)
 	};
 	struct snpm_error err;
 	uint8_t out[48];
-	assert_int_equal(snpm_igvm_parse(&(struct snpm_source){ .data = f, .size = len }, &ok, NULL),
-			 0);
+	assert_int_equal(
+		snpm_igvm_parse(&(struct snpm_source){ .data = f, .size = len }, &ok, NULL), 0);
 	snpm_igvm_free(ok);
 	for (int sem = 0; sem < 2; sem++) {
 		c.igvm_semantics = sem ? SNPM_IGVM_QEMU : SNPM_IGVM_IGVMMEASURE;
@@ -965,13 +965,13 @@ static void test_cli(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_snp),	 cmocka_unit_test(test_igvmmeasure_snp),
-		cmocka_unit_test(test_sev_es),		 cmocka_unit_test(test_features),
-		cmocka_unit_test(test_ap_features),	 cmocka_unit_test(test_kvm_refusals),
-		cmocka_unit_test(test_loads_nothing),	 cmocka_unit_test(test_vmsas_share_a_gpa),
-		cmocka_unit_test(test_page_cap),
-		cmocka_unit_test(test_id_block),	 cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_refused_launches), cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_qemu_snp),      cmocka_unit_test(test_igvmmeasure_snp),
+		cmocka_unit_test(test_sev_es),	      cmocka_unit_test(test_features),
+		cmocka_unit_test(test_ap_features),   cmocka_unit_test(test_kvm_refusals),
+		cmocka_unit_test(test_loads_nothing), cmocka_unit_test(test_vmsas_share_a_gpa),
+		cmocka_unit_test(test_page_cap),      cmocka_unit_test(test_id_block),
+		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_refused_launches),
+		cmocka_unit_test(test_cli),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

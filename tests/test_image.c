@@ -403,8 +403,8 @@ static void test_verity_dump(void **state)
 		} else {
 			assert_int_equal(o.status, 0);
 			j = json_tokener_parse(o.out);
-			assert_true(json_object_get_int64(json_object_object_get(j, "hash_blocks")) >
-				    0);
+			assert_true(json_object_get_int64(
+					    json_object_object_get(j, "hash_blocks")) > 0);
 			assert_true(json_object_get_int64(
 					    json_object_object_get(j, "hash_device_size")) > 0);
 			json_object_put(j);
@@ -1086,7 +1086,8 @@ static void test_snpimage_bundle_cli(void **state)
 	expect_img_refusal(&r, 1, junk);
 	/* The firmware is checked before anything is built: its error comes first. */
 	run_img(&r, "bundle", "--kernel", kernel, "--initramfs", init, "--rootfs",
-		"/nonexistent-rootfs", "--ovmf", junk, "--cmdline", "roothash={roothash}", "-o", out2, NULL);
+		"/nonexistent-rootfs", "--ovmf", junk, "--cmdline", "roothash={roothash}", "-o",
+		out2, NULL);
 	expect_img_refusal(&r, 1, junk);
 	assert_int_equal(access(out2, F_OK), -1);
 	/* A cmdline without the root hash leaves the rootfs unmeasured: refused unless said, and
@@ -1482,7 +1483,8 @@ static void test_bundle_dstack(void **state)
 		else if (edit == 1) /* the first line dropped */
 			snprintf(forged, sizeof(forged), "%s", second);
 		else /* the first two swapped */
-			snprintf(forged, sizeof(forged), "%s%.*s", second, (int)(second - orig), orig);
+			snprintf(forged, sizeof(forged), "%s%.*s", second, (int)(second - orig),
+				 orig);
 		tu_write_file(path, forged, strlen(forged));
 		uint8_t h[32];
 		char dig[66];

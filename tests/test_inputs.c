@@ -430,8 +430,8 @@ static void test_endless_inputs(void **state)
 	(void)state;
 	snprintf(empty, sizeof(empty), "%s/empty", tdir);
 	tu_write_file(empty, "", 0);
-	char *a = tu_capture(run_cli("-q", "--ovmf", fw, "--kernel", "/dev/null", "--initrd",
-				     "/dev/null"));
+	char *a = tu_capture(
+		run_cli("-q", "--ovmf", fw, "--kernel", "/dev/null", "--initrd", "/dev/null"));
 	char *b = tu_capture(run_cli("-q", "--ovmf", fw, "--kernel", empty, "--initrd", empty));
 	assert_string_equal(a, b);
 	free(a), free(b);

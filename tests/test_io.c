@@ -423,13 +423,15 @@ static void test_bundle_files_only(void **state)
 	assert_true(asprintf(&with_tree, "%s/rootfs.img", out) > 0);
 	char *out2 = path_in("b-out2");
 	expect_img_refusal(img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs",
-			       with_tree, "--ovmf", ovmf, "--cmdline", "ro roothash={roothash}", "-o", out2, NULL),
+			       with_tree, "--ovmf", ovmf, "--cmdline", "ro roothash={roothash}",
+			       "-o", out2, NULL),
 			   "already ends in a verity tree (superblock at offset 8192)");
 	assert_int_equal(access(out2, F_OK), -1);
 	free(with_tree), free(out2);
 	/* Again: the message names the folder, with its separator. */
 	expect_img_refusal(img("bundle", "--kernel", kernel, "--initramfs", init, "--rootfs", root,
-			       "--ovmf", ovmf, "--cmdline", "ro roothash={roothash}", "-o", out, NULL),
+			       "--ovmf", ovmf, "--cmdline", "ro roothash={roothash}", "-o", out,
+			       NULL),
 			   "b-out: already exists");
 	assert_true(asprintf(&extra, "%s/notes.txt", out) > 0);
 	assert_true(asprintf(&k, "%s/kernel", out) > 0);

@@ -392,7 +392,7 @@ static int pki_verify(struct pki_case *c, bool amd_trust, struct snpm_verify_res
 	memset(&err, 0, sizeof(err));
 	r = amd_trust ? snpm_report_verify(c->report, &in, res, &err) :
 			snpm_report_verify_trusting(c->report, &in, &c->pki.trust,
-							 (int64_t)time(NULL), res, &err);
+						    (int64_t)time(NULL), res, &err);
 	snprintf(msg, SNPM_ERROR_MESSAGE_SIZE, "%s", r ? err.message : "");
 	testpki_vcek_free(&v);
 	return r;

@@ -16,6 +16,8 @@
 /* The program name in messages: snpmeasure or snpimage. */
 extern const char *cli_prog;
 #define PROG cli_prog
+/* The verbs of the binary, from its verb table (set by main), for --help. */
+extern const char *cli_verbs;
 /* The reference command line matched: sev-snp-measure 0.0.13 and its head after it, commit
  * 8f2b337 ("Allow zero as value for vcpu sig & family"). */
 #define REFERENCE_VERSION "0.0.13 (head 8f2b337)"
@@ -173,12 +175,16 @@ void igvm_print_json(FILE *out, const char *path, const struct snpm_igvm *f, uin
 /* ---- output (cli_util.c) ---- */
 
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr, "snpmeasure: ...", with what came from inputs escaped (\xNN). */
+void fail_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One line: "snpmeasure: FILE: reason"; returns EXIT_FAIL. */
 int report(const char *file, const struct snpm_error *err);
 /* The same for a verification: EXIT_MISMATCH when the answer was "no" (SNPM_EVERIFY). */
 int report_verdict(const char *file, const struct snpm_error *err);
 bool parse_u64(const char *s, bool any_base, uint64_t max, uint64_t *ret);
 bool parse_hex(const char *s, uint8_t *out, size_t len);
+/* The usage error for an unknown --vcpu-type (the first len bytes of arg), listing the models. */
+void cpu_type_invalid(const char *arg, int len);
 /* ---- reports and certificates (cmd_report.c) ---- */
 
 /* A report from a file in any form snpm_report_read() takes (- for stdin), with the
@@ -194,16 +200,16 @@ struct cert_files {
 };
 /* The options that name a report's certificates (report verify, report appraise), stored in a
  * verb's struct with members vcek, ask, ark, chain and trust_root (use with opts.h). */
-#define CERT_OPTS(type)                                                                            \
-	OPT_STR("vcek", 0, type, vcek, "CERT", "the VCEK (PEM or DER)"),                           \
-		OPT_STR("vlek", 0, type, vcek, "CERT", "the VLEK, for a VLEK-signed report"),      \
-		OPT_STR("ask", 0, type, ask, "CERT", "the ASK (default: AMD's, built in)"),        \
-		OPT_STR("asvk", 0, type, ask, "CERT", "the ASVK, for a VLEK (default: built in)"), \
-		OPT_STR("ark", 0, type, ark, "CERT", "the ARK (must be one of AMD's)"),            \
-		OPT_STR("chain", 0, type, chain, "PEM",                                            \
-			"ASK (or ASVK) then ARK, as AMD's KDS serves them"),                       \
-		OPT_STR("trust-root", 0, type, trust_root, "CERT",                                 \
-			"TRUST this ARK INSTEAD of AMD's (a lab's or a test suite's own PKI; give "  \
+#define CERT_OPTS(type)                                                                             \
+	OPT_STR("vcek", 0, type, vcek, "CERT", "the VCEK (PEM or DER)"),                            \
+		OPT_STR("vlek", 0, type, vcek, "CERT", "the VLEK, for a VLEK-signed report"),       \
+		OPT_STR("ask", 0, type, ask, "CERT", "the ASK (default: AMD's, built in)"),         \
+		OPT_STR("asvk", 0, type, ask, "CERT", "the ASVK, for a VLEK (default: built in)"),  \
+		OPT_STR("ark", 0, type, ark, "CERT", "the ARK (must be one of AMD's)"),             \
+		OPT_STR("chain", 0, type, chain, "PEM",                                             \
+			"ASK (or ASVK) then ARK, as AMD's KDS serves them"),                        \
+		OPT_STR("trust-root", 0, type, trust_root, "CERT",                                  \
+			"TRUST this ARK INSTEAD of AMD's (a lab's or a test suite's own PKI; give " \
 			"its ASK too): never for production, named with its SHA-256 in every "      \
 			"output")
 

@@ -16,6 +16,7 @@
 #include "cli.h"
 
 const char *cli_prog = "snpmeasure";
+const char *cli_verbs = "";
 
 /* ---- progress: on a terminal only ---- */
 
@@ -68,25 +69,59 @@ void cli_progress_setup(int argc, char **argv)
 	atexit(cli_progress_clear);
 }
 
+/*
+ * Text from inputs (a file name, an option's value, a key) printed on a terminal: control
+ * characters are shown as \xNN, so that an input cannot move the cursor, clear the line or
+ * forge a second message.
+ */
+static void put_escaped(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+}
+
 void usage_error(const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
 	cli_progress_clear();
-	fprintf(stderr, "%s: ", PROG);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: ", PROG);
+	put_escaped(msg);
+	fputc('\n', stderr);
+}
+
+void fail_line(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	cli_progress_clear();
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: ", PROG);
+	put_escaped(msg);
 	fputc('\n', stderr);
 }
 
 int report(const char *file, const struct snpm_error *err)
 {
 	cli_progress_clear();
-	if (file)
-		fprintf(stderr, "%s: %s: %s", PROG, file, err->message);
-	else
-		fprintf(stderr, "%s: %s", PROG, err->message);
+	fprintf(stderr, "%s: ", PROG);
+	if (file) {
+		put_escaped(file);
+		fputs(": ", stderr);
+	}
+	put_escaped(err->message);
 	if (err->has_offset)
 		fprintf(stderr, " (at offset 0x%llx)", (unsigned long long)err->offset);
 	fputc('\n', stderr);
@@ -319,4 +354,17 @@ void trust_root_free(struct trust_root *t)
 {
 	free(t->data);
 	t->data = NULL;
+}
+
+void cpu_type_invalid(const char *arg, int len)
+{
+	char list[512] = "";
+	size_t at = 0;
+
+	/* As argparse says it for the reference, the choices from the library's table. */
+	for (size_t i = 0; snpm_cpu_type_name(i) && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s'%s'", i ? ", " : "",
+				       snpm_cpu_type_name(i));
+	usage_error("argument --vcpu-type: invalid choice: '%.*s' (choose from %s)", len, arg,
+		    list);
 }

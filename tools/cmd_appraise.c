@@ -129,8 +129,7 @@ static int load_collateral(const struct appraise_args *a, const struct snpm_repo
 		    snpm_cert_table_parse(f->table, f->table_len, &coll->certs, &err) < 0)
 			return report(a->certs, &err);
 		if (!coll->certs.vcek) {
-			fprintf(stderr, "%s: %s: the certificate table holds no VCEK or VLEK\n",
-				PROG, a->certs);
+			fail_line("%s: the certificate table holds no VCEK or VLEK", a->certs);
 			return EXIT_FAIL;
 		}
 	} else {
@@ -225,8 +224,8 @@ static void print_appraisal(const char *file, const struct snpm_appraisal *ap)
 					       at ? ", " : "", r->name);
 	}
 	printf("%s: appraisal %s (%zu passed, %zu failed, %zu skipped)%s%s\n", file,
-	       ap->pass ? "pass" : "FAIL", count[SNPM_RULE_PASS],
-	       count[SNPM_RULE_FAIL], count[SNPM_RULE_SKIP], ap->pass ? "" : ": ", failed);
+	       ap->pass ? "pass" : "FAIL", count[SNPM_RULE_PASS], count[SNPM_RULE_FAIL],
+	       count[SNPM_RULE_SKIP], ap->pass ? "" : ": ", failed);
 }
 
 int cmd_report_appraise(int argc, char **argv)
@@ -261,9 +260,8 @@ int cmd_report_appraise(int argc, char **argv)
 	coll.now = now;
 	if (r == 0 && !(ap = malloc(sizeof(*ap))))
 		r = EXIT_FAIL;
-	if (r == 0 &&
-	    snpm_appraise_with_root(NULL, in.report, policy, &coll, root.data, root.len, ap, &err) <
-		    0)
+	if (r == 0 && snpm_appraise_with_root(NULL, in.report, policy, &coll, root.data, root.len,
+					      ap, &err) < 0)
 		r = report(pos[0], &err);
 	if (r == 0) {
 		if (a.json) {
@@ -339,10 +337,8 @@ int cmd_report_kds(int argc, char **argv)
 		printf("%-10s %s\n%-10s %s\n%-10s %s\n", key, u.key, "cert_chain", u.cert_chain,
 		       "crl", u.crl);
 		if (u.vlek)
-			fprintf(stderr,
-				"%s: note: AMD serves a VLEK only to the cloud provider that "
-				"registered it\n",
-				PROG);
+			fail_line("note: AMD serves a VLEK only to the cloud provider that "
+				  "registered it");
 	}
 	return 0;
 }

@@ -81,10 +81,9 @@ static int dstack_host_data(int argc, char **argv)
 	r = snpm_dstack_host_data(doc, len, host_data, &err) < 0 ? report(pos[0], &err) : 0;
 	/* dstack hashes the exact string the VMM passed; an editor's newline is not in it. */
 	if (r == 0 && len && doc[len - 1] == '\n')
-		fprintf(stderr,
-			"%s: %s: note: the document ends with a newline, which is hashed as given "
-			"(dstack hashes the document string exactly as the VMM passes it)\n",
-			PROG, pos[0]);
+		fail_line("%s: note: the document ends with a newline, which is hashed as given "
+			  "(dstack hashes the document string exactly as the VMM passes it)",
+			  pos[0]);
 	to_hex(host_data, 32, hex);
 	if (r == 0 && json) {
 		struct json_object *o = json_object_new_object();

@@ -79,7 +79,7 @@ static int report_data(const struct get_args *a, uint8_t out[SNPM_REPORT_DATA_SI
 		return 0;
 	}
 	if (n < SNPM_REPORT_DATA_SIZE && !quiet)
-		fprintf(stderr, "%s: note: REPORT_DATA is %zu bytes, zero-padded to 64\n", PROG, n);
+		fail_line("note: REPORT_DATA is %zu bytes, zero-padded to 64", n);
 	return 0;
 }
 
@@ -206,10 +206,8 @@ int cmd_report_get(int argc, char **argv)
 	if (r == 0 && snpm_report_parse(reply.report, SNPM_REPORT_SIZE, &rep, &err) < 0)
 		r = report("report get: the report", &err);
 	if (r == 0 && a.certs && !reply.certs_len) {
-		fprintf(stderr,
-			"%s: report get: the host provided no certificates (fetch them from AMD's "
-			"KDS: snpmeasure report kds)\n",
-			PROG);
+		fail_line("report get: the host provided no certificates (fetch them from AMD's "
+			  "KDS: snpmeasure report kds)");
 		r = EXIT_FAIL;
 	}
 	if (r == 0)

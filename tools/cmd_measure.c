@@ -185,7 +185,7 @@ static int dump_vmsas(const struct snpm_measure_config *cfg)
 	int r = 0;
 
 	if (!set.pages || !names || !name_list || !data || !lens) {
-		fprintf(stderr, "%s: out of memory\n", PROG);
+		fail_line("out of memory");
 		r = EXIT_FAIL;
 	}
 	if (r == 0 && snpm_measure_vmsas(cfg, keep_vmsa, &set, &err) < 0)
@@ -552,7 +552,7 @@ int cmd_explain(int argc, char **argv)
 	if (r == 0)
 		r = inputs_check(&a, &in);
 	if (r == 0 && steps.overflow) {
-		fprintf(stderr, "%s: too many steps to explain\n", PROG);
+		fail_line("too many steps to explain");
 		r = EXIT_FAIL;
 	}
 	if (r == 0) {

@@ -377,8 +377,8 @@ int cert_args_check(const char *verb, const char *vcek, const char *ask, const c
 	return 0;
 }
 
-static void print_verify_json(const struct snpm_verify_result *res,
-			      const struct snpm_error *err, const struct trust_root *root)
+static void print_verify_json(const struct snpm_verify_result *res, const struct snpm_error *err,
+			      const struct trust_root *root)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -437,8 +437,8 @@ static int report_verify(int argc, char **argv)
 		certs.in = in.certs;
 	if (r == 0)
 		r = trust_root_load(a.trust_root, &root);
-	if (r == 0 && snpm_report_verify_at(in.report, &certs.in, now, root.data, root.len, &res,
-					    &err) < 0) {
+	if (r == 0 &&
+	    snpm_report_verify_at(in.report, &certs.in, now, root.data, root.len, &res, &err) < 0) {
 		/* The verdict as JSON too, with its reason: machines need not parse stderr. */
 		if (a.json)
 			print_verify_json(NULL, &err, &root);
@@ -599,8 +599,8 @@ static int expected_measurement(struct measure_args *a, uint8_t out[48], size_t 
 	if (r == 0)
 		r = inputs_check(a, &in);
 	if (r == 0 && *len != SNPM_LD_SIZE) {
-		fprintf(stderr, "%s: reports carry SNP measurements; mode %s has none\n", PROG,
-			snpm_mode_name(cfg.mode));
+		fail_line("reports carry SNP measurements; mode %s has none",
+			  snpm_mode_name(cfg.mode));
 		r = EXIT_FAIL;
 	}
 	inputs_free(&in);
@@ -641,10 +641,9 @@ static void held_fixed(const char *manifest_arg, uint64_t rows)
 
 	snprintf(path, sizeof(path), "%s%s", manifest_arg,
 		 stat(manifest_arg, &st) == 0 && S_ISDIR(st.st_mode) ? "/manifest.json" : "");
-	fprintf(stderr,
-		"%s: no configuration of the bundle (%llu predicted) gives the report's "
-		"measurement; held fixed in all of them:\n",
-		PROG, (unsigned long long)rows);
+	fail_line("no configuration of the bundle (%llu predicted) gives the report's "
+		  "measurement; held fixed in all of them:",
+		  (unsigned long long)rows);
 	if (snpm_io_read_text(path, SNPM_IO_REGULAR, 64u << 20, &text, &err) < 0 ||
 	    !(m = json_tokener_parse(text))) {
 		free(text);
@@ -802,9 +801,7 @@ static int report_check(int argc, char **argv)
 			if (!t.rows[i].ok)
 				r = EXIT_MISMATCH;
 		if (!a.vcek && !a.quiet)
-			fprintf(stderr,
-				"%s: note: no --vcek: the report's signature was not checked\n",
-				PROG);
+			fail_line("note: no --vcek: the report's signature was not checked");
 	}
 	cert_files_free(&certs);
 	trust_root_free(&root);

@@ -34,13 +34,13 @@ static void collapse_ignored(const struct measure_args *a, struct space *sp)
 	if (fixed_features)
 		sp->n_features = sp->n_features ? 1 : 0;
 	if (cut && !a->quiet && !krun)
-		fprintf(stderr, "%s: note: mode %s measures no %s: not swept\n", PROG, a->mode_text,
-			sev ? "vCPU count, CPU or guest features" : "guest features");
+		fail_line("note: mode %s measures no %s: not swept", a->mode_text,
+			  sev ? "vCPU count, CPU or guest features" : "guest features");
 	/* libkrun's VMSAs hold no CPU signature: one row stands for every CPU. */
 	if (krun && sp->n_sigs > 1) {
 		sp->n_sigs = 1;
 		if (!a->quiet)
-			fprintf(stderr, "%s: note: libkrun measures no CPU: not swept\n", PROG);
+			fail_line("note: libkrun measures no CPU: not swept");
 	}
 }
 
@@ -224,11 +224,10 @@ static void left_out_note(const struct space *sp, const struct printer *p)
 	size_t rows = space_rows(sp);
 
 	if (p->seen < rows)
-		fprintf(stderr,
-			"%s: note: %zu of the %zu configurations are left out: the IGVM file's ID "
-			"block vouches for another launch digest, and the secure processor would "
-			"refuse them (--ignore-id-block measures them anyway)\n",
-			PROG, rows - p->seen, rows);
+		fail_line("note: %zu of the %zu configurations are left out: the IGVM file's ID "
+			  "block vouches for another launch digest, and the secure processor would "
+			  "refuse them (--ignore-id-block measures them anyway)",
+			  rows - p->seen, rows);
 }
 
 static int run_sweep(const struct snpm_measure_config *cfg, const struct space *sp,
@@ -286,13 +285,12 @@ static void explain_miss(const struct measure_args *a, const struct snpm_measure
 	uint8_t fw[SNPM_LD_SIZE];
 	size_t rows = space_rows(sp);
 
-	fprintf(stderr,
-		"%s: no configuration gives that measurement among the %zu searched (%zu vCPU "
-		"counts %u-%u, %zu vCPU signatures, %zu guest feature sets, %zu VMMs, mode %s)\n",
-		PROG, rows, sp->n_vcpus, sp->vcpus[0], sp->vcpus[sp->n_vcpus - 1], sp->n_sigs,
-		sp->n_features, sp->n_vmms, snpm_mode_name(cfg->mode));
+	fail_line("no configuration gives that measurement among the %zu searched (%zu vCPU "
+		  "counts %u-%u, %zu vCPU signatures, %zu guest feature sets, %zu VMMs, mode %s)",
+		  rows, sp->n_vcpus, sp->vcpus[0], sp->vcpus[sp->n_vcpus - 1], sp->n_sigs,
+		  sp->n_features, sp->n_vmms, snpm_mode_name(cfg->mode));
 	(void)p;
-	fprintf(stderr, "%s: held fixed:\n", PROG);
+	fail_line("held fixed:");
 	if (cfg->has_firmware_digest) {
 		to_hex(cfg->firmware_digest, SNPM_LD_SIZE, hex);
 		fprintf(stderr, "  firmware SNP digest  %s (given)\n", hex);

@@ -159,7 +159,7 @@ void igvm_print(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t
 
 	read_platforms(f, &p);
 	fprintf(out, "file      %s (%llu bytes, IGVM format %u, %zu headers)\n", path,
-	       (unsigned long long)size, snpm_igvm_version(f), snpm_igvm_count(f));
+		(unsigned long long)size, snpm_igvm_version(f), snpm_igvm_count(f));
 	for (size_t i = 0; i < snpm_igvm_count(f); i++) {
 		struct snpm_igvm_header hv, *h = &hv;
 		snpm_igvm_header(f, i, &hv);
@@ -175,19 +175,20 @@ void igvm_print(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t
 				 (unsigned long long)(h->gpa + h->size - 1));
 		fprintf(out, "  %4u %-20s%s", h->index, name ? name : "unknown", range);
 		if (h->type == SNPM_IGVM_SUPPORTED_PLATFORM)
-			fprintf(out, " %s mask 0x%x vtl %u", snpm_igvm_platform_name(h->platform_type),
-			       h->compatibility_mask, h->highest_vtl);
+			fprintf(out, " %s mask 0x%x vtl %u",
+				snpm_igvm_platform_name(h->platform_type), h->compatibility_mask,
+				h->highest_vtl);
 		else if (h->compatibility_mask)
 			fprintf(out, " [%s]", masks);
 		if (h->type == SNPM_IGVM_GUEST_POLICY)
 			fprintf(out, " policy 0x%llx", (unsigned long long)h->policy);
 		if (h->type == SNPM_IGVM_PAGE_DATA)
 			fprintf(out, " %s%s%s", data_type_name(h->data_type),
-			       h->flags & SNPM_IGVM_PAGE_UNMEASURED ? " unmeasured" : "",
-			       h->file_offset ? "" : " zero");
+				h->flags & SNPM_IGVM_PAGE_UNMEASURED ? " unmeasured" : "",
+				h->file_offset ? "" : " zero");
 		if (h->type == SNPM_IGVM_PARAMETER_AREA)
 			fprintf(out, " area %u, %llu bytes", h->parameter_area_index,
-			       (unsigned long long)h->size);
+				(unsigned long long)h->size);
 		else if (h->type == SNPM_IGVM_PARAMETER_INSERT)
 			fprintf(out, " area %u", h->parameter_area_index);
 		else if (h->section == SNPM_IGVM_SECTION_DIRECTIVE && !has_gpa(h) &&

@@ -165,7 +165,8 @@ static const struct option_doc {
 	  "an snpimage bundle's manifest.json (or its folder): find the configuration whose "
 	  "predicted measurement the report carries" },
 	{ "vcek", required_argument, OPT_VCEK, V_CHECK, "CERT", "VCEK or VLEK (PEM or DER)" },
-	{ "vlek", required_argument, OPT_VCEK, V_CHECK, "CERT", "the VLEK, for a VLEK-signed report" },
+	{ "vlek", required_argument, OPT_VCEK, V_CHECK, "CERT",
+	  "the VLEK, for a VLEK-signed report" },
 	{ "ask", required_argument, OPT_ASK, V_CHECK, "CERT", "ASK or ASVK (default: built in)" },
 	{ "asvk", required_argument, OPT_ASK, V_CHECK, "CERT", "the ASVK (default: built in)" },
 	{ "ark", required_argument, OPT_ARK, V_CHECK, "CERT", "ARK (default: built in)" },
@@ -209,9 +210,8 @@ void print_help(enum verb verb)
 	if (verb == VERB_MEASURE)
 		printf("Calculate the AMD SEV/SEV-ES/SEV-SNP guest launch measurement.\n"
 		       "Accepts the command line of sev-snp-measure %s.\n"
-		       "Verbs: explain, sweep, match, ovmf, igvm, report, id-block, key-digest "
-		       "(see '%s VERB --help').\n\n",
-		       REFERENCE_VERSION, PROG);
+		       "Verbs: %s (see '%s VERB --help').\n\n",
+		       REFERENCE_VERSION, cli_verbs, PROG);
 	printf("Options:\n");
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct option_doc *o = &options[i];
@@ -513,7 +513,8 @@ int args_parse(int argc, char **argv, enum verb verb, struct measure_args *a)
 	optind = 1;
 	while ((id = getopt_long(argc, argv, verb == VERB_MEASURE ? ":hvq" : ":hq", longopts,
 				 NULL)) != -1) {
-		if (id == '?' && verb == VERB_CHECK && strncmp(argv[optind - 1], "--policy", 8) == 0) {
+		if (id == '?' && verb == VERB_CHECK &&
+		    strncmp(argv[optind - 1], "--policy", 8) == 0) {
 			usage_error("report check: --policy is report appraise's policy file; the "
 				    "expected guest policy is --guest-policy VALUE");
 			return EXIT_USAGE;

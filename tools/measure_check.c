@@ -212,15 +212,12 @@ static int check_svsm_args(struct measure_args *a)
 		return EXIT_USAGE;
 	}
 	if (args_kernel_given(a)) {
-		fprintf(stderr, "%s: snp:svsm does not measure --kernel, --initrd or --append\n",
-			PROG);
+		fail_line("snp:svsm does not measure --kernel, --initrd or --append");
 		return EXIT_FAIL;
 	}
 	if (a->features_given && a->guest_features != 0x1 && !a->quiet)
-		fprintf(stderr,
-			"%s: note: snp:svsm ignores --guest-features, as sev-snp-measure does; the "
-			"SVSM VMSAs carry 0x1\n",
-			PROG);
+		fail_line("note: snp:svsm ignores --guest-features, as sev-snp-measure does; the "
+			  "SVSM VMSAs carry 0x1");
 	return 0;
 }
 
@@ -295,7 +292,7 @@ static int resolve_firmware_digest(const struct measure_args *a, struct snpm_mea
 	if (!a->snp_ovmf_hash && !a->has_snp_ovmf_digest)
 		return 0;
 	if (a->mode != SNPM_MODE_SNP) {
-		fprintf(stderr, "%s: --snp-ovmf-hash only works with --mode snp\n", PROG);
+		fail_line("--snp-ovmf-hash only works with --mode snp");
 		return EXIT_FAIL;
 	}
 	cfg->has_firmware_digest = true;
@@ -304,8 +301,8 @@ static int resolve_firmware_digest(const struct measure_args *a, struct snpm_mea
 		return 0;
 	}
 	if (!parse_hex(a->snp_ovmf_hash, cfg->firmware_digest, SNPM_LD_SIZE)) {
-		fprintf(stderr, "%s: --snp-ovmf-hash: '%s' is not a 96-digit hex SHA-384 digest\n",
-			PROG, a->snp_ovmf_hash);
+		fail_line("--snp-ovmf-hash: '%s' is not a 96-digit hex SHA-384 digest",
+			  a->snp_ovmf_hash);
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -341,10 +338,9 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 	/* Accepted, as the reference does, but a user who set features expects them measured. */
 	if ((a->mode == SNPM_MODE_SEV || a->mode == SNPM_MODE_SEV_ES) && a->features_given &&
 	    !a->quiet)
-		fprintf(stderr,
-			"%s: note: --guest-features has no effect in mode %s: only SNP measures "
-			"SEV features\n",
-			PROG, a->mode_text);
+		fail_line("note: --guest-features has no effect in mode %s: only SNP measures "
+			  "SEV features",
+			  a->mode_text);
 	if (a->dump_vmsa && a->mode == SNPM_MODE_SEV) {
 		usage_error("--dump-vmsa is not available in the selected mode");
 		return EXIT_USAGE;
@@ -390,8 +386,7 @@ static int load_image(const char *path, const char *option, uint8_t **ret, size_
 	if (snpm_io_read_all(path, SNPM_IO_PIPES, SNPM_OVMF_MAX_SIZE, ret, ret_len, &err) < 0)
 		return report(name, &err);
 	if (*ret_len == 0 || *ret_len % SNPM_PAGE_SIZE) {
-		fprintf(stderr, "%s: %s: size %zu is not a non-zero multiple of 4096 bytes\n", PROG,
-			name, *ret_len);
+		fail_line("%s: size %zu is not a non-zero multiple of 4096 bytes", name, *ret_len);
 		return EXIT_FAIL;
 	}
 	if (snpm_ovmf_parse(*ret, *ret_len, &info, &err) < 0)
@@ -419,14 +414,12 @@ static int load_metadata(const struct measure_args *a, struct snpm_measure_confi
 		in->firmware_info = a->spec_doc->firmware_metadata;
 	}
 	if (cfg->mode != SNPM_MODE_SNP) {
-		fprintf(stderr, "%s: %s: firmware metadata without the image measures SNP only\n",
-			PROG, what);
+		fail_line("%s: firmware metadata without the image measures SNP only", what);
 		return EXIT_FAIL;
 	}
 	if (d.has_snp && cfg->has_firmware_digest &&
 	    memcmp(d.snp, cfg->firmware_digest, SNPM_LD_SIZE) != 0) {
-		fprintf(stderr, "%s: %s: its snp_ovmf_hash contradicts --snp-ovmf-hash\n", PROG,
-			what);
+		fail_line("%s: its snp_ovmf_hash contradicts --snp-ovmf-hash", what);
 		return EXIT_FAIL;
 	}
 	if (d.has_snp && !cfg->has_firmware_digest) {
@@ -434,10 +427,9 @@ static int load_metadata(const struct measure_args *a, struct snpm_measure_confi
 		cfg->has_firmware_digest = true;
 	}
 	if (!cfg->has_firmware_digest) {
-		fprintf(stderr,
-			"%s: %s: firmware metadata needs --snp-ovmf-hash (or snp_ovmf_hash "
-			"in the document)\n",
-			PROG, what);
+		fail_line("%s: firmware metadata needs --snp-ovmf-hash (or snp_ovmf_hash "
+			  "in the document)",
+			  what);
 		return EXIT_FAIL;
 	}
 	cfg->firmware_info = &in->firmware_info;
@@ -457,8 +449,7 @@ static int hash_input(const char *path, const char *hex, const uint8_t *given, u
 	}
 	if (hex) {
 		if (!parse_hex(hex, out, SNPM_SHA256_SIZE)) {
-			fprintf(stderr, "%s: --%s-hash: '%s' is not a 64-digit hex SHA-256\n", PROG,
-				what, hex);
+			fail_line("--%s-hash: '%s' is not a 64-digit hex SHA-256", what, hex);
 			return EXIT_FAIL;
 		}
 		return 0;
@@ -571,16 +562,14 @@ static int load_krunfw(struct measure_args *a, struct inputs *in, uint64_t *gpa)
 	if (snpm_krunfw_inspect(a->krunfw, &in->krunfw_info, &err) < 0)
 		return report(a->krunfw, &err);
 	if (!k->has_kernel_gpa && !a->has_kernel_gpa) {
-		fprintf(stderr,
-			"%s: %s: the kernel's load address could not be read from "
-			"krunfw_get_kernel: give --kernel-gpa\n",
-			PROG, a->krunfw);
+		fail_line("%s: the kernel's load address could not be read from "
+			  "krunfw_get_kernel: give --kernel-gpa",
+			  a->krunfw);
 		return EXIT_FAIL;
 	}
 	if (k->has_kernel_gpa && a->has_kernel_gpa && k->kernel_gpa != a->kernel_gpa) {
-		fprintf(stderr, "%s: %s: loads the kernel at 0x%llx, not --kernel-gpa 0x%llx\n",
-			PROG, a->krunfw, (unsigned long long)k->kernel_gpa,
-			(unsigned long long)a->kernel_gpa);
+		fail_line("%s: loads the kernel at 0x%llx, not --kernel-gpa 0x%llx", a->krunfw,
+			  (unsigned long long)k->kernel_gpa, (unsigned long long)a->kernel_gpa);
 		return EXIT_FAIL;
 	}
 	*gpa = a->has_kernel_gpa ? a->kernel_gpa : k->kernel_gpa;

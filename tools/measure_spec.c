@@ -24,7 +24,7 @@ static const char *own(struct measure_args *a, char *s)
 {
 	/* A value lost here would silently change the measurement: never carry on. */
 	if (!s || a->n_owned == sizeof(a->owned) / sizeof(a->owned[0])) {
-		fprintf(stderr, "%s: out of memory\n", PROG);
+		fail_line("out of memory");
 		exit(EXIT_FAIL);
 	}
 	a->owned[a->n_owned++] = s;
@@ -112,10 +112,9 @@ static void merge_spec(struct measure_args *a, const struct snpm_spec *sp)
 	}
 	merge_files(a, sp);
 	if (sp->dstack && sp->cmdline_trim_differs && !a->quiet)
-		fprintf(stderr,
-			"%s: %s: note: base_cmdline has leading or trailing whitespace; dstack trims "
-			"it, QEMU does not: measured verbatim\n",
-			PROG, a->spec);
+		fail_line("%s: note: base_cmdline has leading or trailing whitespace; dstack trims "
+			  "it, QEMU does not: measured verbatim",
+			  a->spec);
 }
 
 /* The spec's vCPU count, CPU, features and VMM, where the command line gave none. */
@@ -230,29 +229,27 @@ void args_note_defaults(const struct measure_args *a)
 	enum launch_kind kind = args_launch(a);
 
 	if (a->assumed && !a->quiet && kind != LAUNCH_OVMF) {
-		fprintf(stderr,
-			"%s: no --mode given; assuming --mode %s%s --vcpus %s%s%s (-q silences "
-			"this)\n",
-			PROG, a->mode_text,
-			kind == LAUNCH_IGVM ? " (the file's strongest platform)" : "",
-			a->vcpus_text ? a->vcpus_text : "(spec)",
-			a->vcpu_type_text ? " --vcpu-type " : "",
-			a->vcpu_type_text ? a->vcpu_type_text : "");
+		fail_line("no --mode given; assuming --mode %s%s --vcpus %s%s%s (-q silences "
+			  "this)",
+			  a->mode_text,
+			  kind == LAUNCH_IGVM ? " (the file's strongest platform)" : "",
+			  a->vcpus_text ? a->vcpus_text : "(spec)",
+			  a->vcpu_type_text ? " --vcpu-type " : "",
+			  a->vcpu_type_text ? a->vcpu_type_text : "");
 		return;
 	}
 	if (a->assumed && !a->quiet)
-		fprintf(stderr,
-			"%s: no --mode given; assuming --mode snp --vcpus %s%s%s "
-			"--guest-features %s --vmm-type %s (-q silences this)\n",
-			PROG, a->vcpus_text ? a->vcpus_text : "(spec)",
-			a->vcpu_type_text ? " --vcpu-type " : "",
-			a->vcpu_type_text ? a->vcpu_type_text : "",
-			a->n_features_text ? a->features_text[0] :
-			a->features_given  ? "(spec)" :
-					     "0x1",
-			a->vmm_text ? a->vmm_text :
-			a->has_vmm  ? snpm_vmm_name(a->vmm) :
-				      "QEMU");
+		fail_line("no --mode given; assuming --mode snp --vcpus %s%s%s "
+			  "--guest-features %s --vmm-type %s (-q silences this)",
+			  a->vcpus_text ? a->vcpus_text : "(spec)",
+			  a->vcpu_type_text ? " --vcpu-type " : "",
+			  a->vcpu_type_text ? a->vcpu_type_text : "",
+			  a->n_features_text ? a->features_text[0] :
+			  a->features_given  ? "(spec)" :
+					       "0x1",
+			  a->vmm_text ? a->vmm_text :
+			  a->has_vmm  ? snpm_vmm_name(a->vmm) :
+					"QEMU");
 }
 
 int args_resolve_single(struct measure_args *a)
@@ -276,8 +273,7 @@ int args_resolve_single(struct measure_args *a)
 	}
 	if (a->vcpu_type_text) {
 		if (snpm_cpu_type_sig(a->vcpu_type_text, &a->vcpu_sig) < 0) {
-			usage_error("argument --vcpu-type: invalid choice: '%s'",
-				    a->vcpu_type_text);
+			cpu_type_invalid(a->vcpu_type_text, (int)strlen(a->vcpu_type_text));
 			return EXIT_USAGE;
 		}
 		a->vcpu_type = a->vcpu_type_text;

@@ -88,8 +88,8 @@ struct stored {
 };
 
 /* Stores a bound option into ctx; 0, or 2 with a usage error printed. */
-static int store(const struct verb_syntax *syn, const struct opt_doc *o, void *ctx,
-		 const char *arg, struct stored *done)
+static int store(const struct verb_syntax *syn, const struct opt_doc *o, void *ctx, const char *arg,
+		 struct stored *done)
 {
 	char *at = (char *)ctx + o->offset;
 	uint64_t v;

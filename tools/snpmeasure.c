@@ -59,16 +59,30 @@ static int run_verb(int argc, char **argv)
 	return v->run(argc - 1, argv + 1);
 }
 
+/* "measure (the default), explain, ...": --help lists the table, so it cannot omit a verb. */
+static void set_verb_list(void)
+{
+	static char list[256];
+	size_t at = 0;
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]) && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s%s", i ? ", " : "",
+				       verbs[i].name,
+				       verbs[i].run == cmd_measure ? " (the default)" : "");
+	cli_verbs = list;
+}
+
 int main(int argc, char **argv)
 {
 	int r;
 
+	set_verb_list();
 	cli_install_signal_handlers();
 	cli_progress_setup(argc, argv);
 	r = run_verb(argc, argv);
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write to stdout: %s\n", PROG, strerror(errno));
+		fail_line("cannot write to stdout: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
 	return r;

@@ -109,7 +109,7 @@ static int parse_types(const char *text, struct space *sp)
 				goto next;
 			}
 		}
-		usage_error("argument --vcpu-type: invalid choice: '%.*s'", (int)len, p);
+		cpu_type_invalid(p, (int)len);
 		return EXIT_USAGE;
 next:
 		p += len;

@@ -139,7 +139,6 @@ struct snpm_verify_result {
 	struct snpm_tcb cert_tcb;
 };
 
-
 /* ---- a report as users hold one ---- */
 
 /* A report read from what a user has, and the certificates that came with it. */

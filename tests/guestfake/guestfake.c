@@ -89,8 +89,8 @@ static void init(void)
 	real_rmdir = (int (*)(const char *))dlsym(RTLD_NEXT, "rmdir");
 	real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
 	real_rename = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
-	real_renameat2 = (int (*)(int, const char *, int, const char *, unsigned))dlsym(
-		RTLD_NEXT, "renameat2");
+	real_renameat2 = (int (*)(int, const char *, int, const char *,
+				  unsigned))dlsym(RTLD_NEXT, "renameat2");
 }
 
 static bool fault(const char *name)
@@ -179,7 +179,8 @@ int rename(const char *from, const char *to)
 int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned flags)
 {
 	init();
-	return rename_refused(to) ? (errno = EIO, -1) : real_renameat2(fromfd, from, tofd, to, flags);
+	return rename_refused(to) ? (errno = EIO, -1) :
+				    real_renameat2(fromfd, from, tofd, to, flags);
 }
 
 /* ---- configfs-tsm ---- */
