@@ -69,6 +69,9 @@ static void test_help_and_version(void **state)
 	(void)state;
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "Usage: snpmeasure"));
+	/* The verbs from the verb table: the default one and dstack among them. */
+	assert_non_null(strstr(r.out, "Verbs: measure (the default), explain"));
+	assert_non_null(strstr(r.out, "dstack"));
 	assert_non_null(strstr(r.out, "--snp-ovmf-hash"));
 	assert_non_null(strstr(r.out, "--vars-file"));
 	tu_run_free(&r);
@@ -982,6 +985,18 @@ static void test_cli_shape(void **state)
 	expect_refusal(run_cli("report", "check", rep, "--policy", "0x30000"), 2,
 		       "the expected guest policy is --guest-policy");
 	free(vlek);
+	/* Inputs never reach the terminal raw: control characters are escaped, one line stays
+	 * one line. */
+	expect_refusal(run_cli("--ovmf", "a\nb\033[2J"), 1, "a\\x0ab\\x1b[2J: cannot open");
+	expect_refusal(run_cli("--mode", "x\ry"), 2, "'x\\x0dy'");
+	/* An unknown model lists the models, as argparse does for the reference. */
+	expect_refusal(run_cli("--vcpu-type", "EPYC-X", "--ovmf", fw), 2,
+		       "invalid choice: 'EPYC-X' (choose from 'EPYC', 'EPYC-v1',");
+	/* -q is --quiet in every verb of both tools. */
+	const char *quiet[] = { SNPM_IMAGE_CLI, "bundle", "-q", "--help", NULL };
+	tu_run((char *const *)quiet, &r);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
 	/* One dispatcher, the same errors at every level. */
 	expect_refusal(run_cli("report"), 2, "report: too few arguments: expected a verb");
 	expect_refusal(run_cli("report", "shwo", rep), 2,

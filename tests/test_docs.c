@@ -133,6 +133,28 @@ static void test_values_complete(void **state)
 	free(bash), free(zsh);
 }
 
+/*
+ * scdoc reads _x_ as underline only between word boundaries: "*vmsa*_N_*.bin*" renders as
+ * "vmsa_N_.bin". No page may start an underline right where bold ends.
+ */
+static void test_markup_renders(void **state)
+{
+	static const char *const pages[] = { "docs/snpmeasure.1.scd", "docs/snpimage.1.scd",
+					     "docs/snpmeasure-policy.5.scd",
+					     "docs/libsnpmeasure.3.scd" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		char *page = source(pages[i]);
+		for (const char *p = page; (p = strstr(p, "*_")) != NULL; p++)
+			if (isalnum((unsigned char)p[2]))
+				fail_msg("%s: an underline glued to bold (\"%.12s\") renders "
+					 "literally",
+					 pages[i], p);
+		free(page);
+	}
+}
+
 /* A word set in bold in scdoc: *key*, or one of a list "*a*, *b*". */
 static bool has_bold(const char *text, const char *word)
 {
@@ -171,6 +193,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_policy_page),
+		cmocka_unit_test(test_markup_renders),
 		cmocka_unit_test(test_options_documented),
 		cmocka_unit_test(test_values_complete),
 	};

@@ -118,7 +118,9 @@ static int set_fault(const char *fault)
 	return fault ? setenv("GUESTFAKE_FAULT", fault, 1) : unsetenv("GUESTFAKE_FAULT");
 }
 
-#define GET(g, fault, ...)                                                               \
+/* Quiet: refusals are one line; GET_NOTES keeps the notes. */
+#define GET(g, fault, ...) GET_NOTES(g, fault, "-q", __VA_ARGS__)
+#define GET_NOTES(g, fault, ...)                                                         \
 	(set_fault(fault), tu_cli_in((g)->dir, "report", "get", "--tsm-root", (g)->root, \
 				     "--device", (g)->device, __VA_ARGS__, NULL))
 
@@ -156,8 +158,8 @@ static void test_tsm(void **state)
 
 	(void)state;
 	guest_setup(&g);
-	r = GET(&g, NULL, "--report-data", "0102", "--vmpl", "2", "-o", "r.bin", "--certs",
-		"c.bin");
+	r = GET_NOTES(&g, NULL, "--report-data", "0102", "--vmpl", "2", "-o", "r.bin", "--certs",
+		      "c.bin");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "r.bin: a version 3 report for VMPL 2 from configfs-tsm, "
 				      "certificates in c.bin"));
@@ -177,6 +179,14 @@ static void test_tsm(void **state)
 	free(rep), free(certs), free(want);
 	expect_entries_removed(&g, 1);
 	/* JSON, and the report shown when no file is named. */
+	r = GET(&g, NULL, "--report-data", "aa", "--json");
+	tu_run_free(&r);
+	/* No nonce: a note on stderr that the report could be a replay (-q silences it). */
+	r = GET_NOTES(&g, NULL, "-o", "z.bin");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "REPORT_DATA is all zeros"));
+	tu_run_free(&r);
+	expect_entries_removed(&g, 2);
 	r = GET(&g, NULL, "--report-data", "aa", "--json");
 	char *out = tu_capture(r);
 	struct json_object *o = json_tokener_parse(out);
@@ -337,6 +347,16 @@ static void test_device(void **state)
 			  1, "the host provided no certificates");
 	len = 1;
 	assert_null(output(&g, "r5.bin", &len));
+	/* A table that names no certificate (the terminator entry alone) is no certificates,
+	 * through configfs-tsm as through the device. */
+	uint8_t empty[24] = { 0 };
+	tu_write_file(g.certs, empty, sizeof(empty));
+	setenv("GUESTFAKE_CERTS", g.certs, 1);
+	tu_expect_refusal(GET(&g, NULL, "--interface", "tsm", "-o", "r7.bin", "--certs", "c7.bin"),
+			  1, "the host provided no certificates");
+	tu_expect_refusal(GET(&g, NULL, "--interface", "device", "-o", "r7.bin", "--certs",
+			      "c7.bin"),
+			  1, "the host provided no certificates");
 	/* Neither interface there. */
 	setenv("GUESTFAKE_DEVICE", "/nonexistent-device", 1);
 	tu_expect_refusal(GET(&g, "noprovider", "-o", "r6.bin"), 1, "no SEV-SNP guest interface");

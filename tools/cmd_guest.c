@@ -13,7 +13,7 @@
 struct get_args {
 	const char *report_data, *report_data_file, *vmpl, *out, *certs, *interface, *tsm_root,
 		*device;
-	bool json;
+	bool json, quiet;
 };
 
 static const struct opt_doc get_opts[] = {
@@ -36,6 +36,7 @@ static const struct opt_doc get_opts[] = {
 	OPT_BOOL("json", struct get_args, json,
 		 "the report's fields, its bytes and where it came "
 		 "from as JSON"),
+	OPT_QUIET(struct get_args, quiet, "no notes on stderr"),
 };
 
 static const struct verb_syntax get_syntax = {
@@ -76,6 +77,11 @@ static int report_data(const struct get_args *a, uint8_t out[SNPM_REPORT_DATA_SI
 		memcpy(out, data, n);
 		free(data);
 	} else {
+		/* A report with no nonce can be replayed: the verifier cannot tell it is fresh. */
+		if (!a->quiet)
+			fail_line(
+				"note: no --report-data: REPORT_DATA is all zeros, which a verifier "
+				"cannot tell from a replayed report; give a fresh nonce");
 		return 0;
 	}
 	if (n < SNPM_REPORT_DATA_SIZE && !quiet)
@@ -89,7 +95,7 @@ static int build_request(const struct get_args *a, struct snpm_report_request *r
 	int r;
 
 	memset(req, 0, sizeof(*req));
-	r = report_data(a, req->report_data, a->json);
+	r = report_data(a, req->report_data, a->json || a->quiet);
 	if (r)
 		return r;
 	if (a->vmpl) {
@@ -205,6 +211,13 @@ int cmd_report_get(int argc, char **argv)
 		r = report("report get", &err);
 	if (r == 0 && snpm_report_parse(reply.report, SNPM_REPORT_SIZE, &rep, &err) < 0)
 		r = report("report get: the report", &err);
+	/* Either interface: a table that names no certificate is no certificates (configfs-tsm
+	 * hands over the kernel's terminator entry alone where the device reports length 0). */
+	struct snpm_cert_input table = { 0 };
+	if (r == 0 && a.certs && reply.certs_len &&
+	    snpm_cert_table_parse(reply.certs, reply.certs_len, &table, NULL) == 0 && !table.vcek &&
+	    !table.ask && !table.ark)
+		reply.certs_len = 0;
 	if (r == 0 && a.certs && !reply.certs_len) {
 		fail_line("report get: the host provided no certificates (fetch them from AMD's "
 			  "KDS: snpmeasure report kds)");

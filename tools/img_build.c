@@ -103,7 +103,7 @@ static const struct opt_doc initramfs_opts[] = {
 	OPT_STR("source-date-epoch", 0, struct initramfs_args, epoch, "N",
 		"clamp mtimes (default: $SOURCE_DATE_EPOCH, else 0)"),
 	OPT_JSON_FLAG(struct initramfs_args, json),
-	OPT_BOOL("quiet", struct initramfs_args, quiet, "no progress on a terminal"),
+	OPT_QUIET(struct initramfs_args, quiet, "no progress on a terminal"),
 };
 
 static const struct verb_syntax initramfs_syntax = {
@@ -215,7 +215,7 @@ static const struct opt_doc rootfs_opts[] = {
 	OPT_STR("source-date-epoch", 0, struct rootfs_args, epoch, "N",
 		"times (default: $SOURCE_DATE_EPOCH, else 0)"),
 	OPT_JSON_FLAG(struct rootfs_args, json),
-	OPT_BOOL("quiet", struct rootfs_args, quiet, "no progress on a terminal"),
+	OPT_QUIET(struct rootfs_args, quiet, "no progress on a terminal"),
 };
 
 static const struct verb_syntax rootfs_syntax = {

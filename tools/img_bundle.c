@@ -62,7 +62,7 @@ static const struct opt_doc bundle_opts[] = {
 	B_STR("source-date-epoch", 0, epoch, "N",
 	      "timestamps (default $SOURCE_DATE_EPOCH, else 0)"),
 	OPT_BOOL("json", struct bundle_args, json, "print the manifest"),
-	OPT_BOOL("quiet", struct bundle_args, quiet, "no progress on a terminal"),
+	OPT_QUIET(struct bundle_args, quiet, "no progress on a terminal"),
 };
 
 static const struct verb_syntax bundle_syntax = {

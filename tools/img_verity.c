@@ -48,7 +48,7 @@ static const struct opt_doc verity_opts[] = {
 	OPT_HANDLER("uuid", V_UUID, "UUID", "the superblock's UUID (default random)"),
 	V_STR("root-hash-file", root_file, "F", "write (format) or read (verify) the root hash"),
 	OPT_BOOL("json", struct verity_args, json, "JSON output (a verdict also when it is no)"),
-	OPT_BOOL("quiet", struct verity_args, quiet, "no progress on a terminal"),
+	OPT_QUIET(struct verity_args, quiet, "no progress on a terminal"),
 	V_STR("seed", seed, "S", "derive salt and UUID from S (HMAC-SHA256), reproducibly"),
 	OPT_HANDLER("threads", V_THREADS, "N",
 		    "hash the data with N threads (default: CPUs, at most 8)"),

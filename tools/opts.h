@@ -68,6 +68,12 @@ struct opt_doc {
 		.kind = OPT_U32, .offset = OPT_OFFSET(type, member, uint32_t), .max = (limit) \
 	}
 #define OPT_JSON_FLAG(type, member) OPT_BOOL("json", type, member, "JSON output")
+/* -q, --quiet, the same in every verb of both tools. */
+#define OPT_QUIET(type, member, text)                                         \
+	{                                                                     \
+		.name = "quiet", .id = 'q', .help = (text), .kind = OPT_FLAG, \
+		.offset = OPT_OFFSET(type, member, bool)                      \
+	}
 /* An option the verb's handler reads; it takes a value when it has a metavar. */
 #define OPT_HANDLER(lname, handler_id, mv, text)                                               \
 	{                                                                                      \
