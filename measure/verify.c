@@ -290,6 +290,10 @@ static int pick_chain(const struct snpm_cert_input *in, const struct snpm_trust 
 {
 	int r = 0;
 
+	/* Never one of two ASKs (or ARKs) silently dropped. */
+	if (in->chain && (in->ask || in->ark))
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "a chain gives the ASK and the ARK: not with a separate ASK or ARK");
 	if (in->chain && (r = load_pair(in->chain, in->chain_len, "the --chain bundle", &c->ask,
 					&c->ark, reterr)) < 0)
 		return r;
@@ -331,6 +335,14 @@ static int check_chain(struct chain *c, const struct snpm_trust *t, struct snpm_
 	int r;
 
 	common_name(c->ark, cn, sizeof(cn));
+	/* An ARK is self-signed: another certificate here is an input mistake. */
+	if (X509_check_issued(c->ark, c->ark) != X509_V_OK) {
+		ERR_clear_error();
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the certificate given as the ARK (%s) is not self-signed: not an "
+				 "ARK",
+				 cn);
+	}
 	if (!is_trusted_ark(c->ark, t) && t->custom)
 		return snpm_fail(reterr, SNPM_EVERIFY, "the ARK (%s) is not the trust root given",
 				 cn);
@@ -435,6 +447,13 @@ static int check_key_kind(X509 *vcek, const struct snpm_report *rep, bool *vlek,
 	char cn[64];
 
 	common_name(vcek, cn, sizeof(cn));
+	/* A certificate that is no signing key at all was given in the wrong place: an input
+	 * mistake (exit 1), not a report that failed to verify. */
+	if (strcmp(cn, "SEV-VCEK") != 0 && strcmp(cn, "SEV-VLEK") != 0)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the certificate given as the VCEK is %s, not a VCEK or VLEK "
+				 "(an ASK or ARK in the wrong place?)",
+				 cn);
 	if (key != SNPM_SIGNING_KEY_VCEK && key != SNPM_SIGNING_KEY_VLEK)
 		return snpm_fail(reterr, SNPM_EVERIFY, "the report says no key signed it");
 	*vlek = key == SNPM_SIGNING_KEY_VLEK;
@@ -643,7 +662,17 @@ int snpm_check_signature(const uint8_t report_bytes[SNPM_REPORT_SIZE], X509 *vce
 {
 	struct snpm_report rep;
 	bool vlek;
-	int r = check_report_signature(report_bytes, vcek, reterr);
+	char cn[64];
+	int r;
+
+	/* No signing key at all (an ASK given as the VCEK): said as that, before any signature. */
+	common_name(vcek, cn, sizeof(cn));
+	if (strcmp(cn, "SEV-VCEK") != 0 && strcmp(cn, "SEV-VLEK") != 0)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the certificate given as the VCEK is %s, not a VCEK or VLEK "
+				 "(an ASK or ARK in the wrong place?)",
+				 cn);
+	r = check_report_signature(report_bytes, vcek, reterr);
 
 	/* A VLEK-signed report checked with a VCEK (or the other way round) fails its signature:
 	 * say which mix-up it most likely is, rather than only "changed". */

@@ -1297,11 +1297,13 @@ static void test_cli_trust_root(void **state)
 	tu_expect_refusal(tu_cli_in(NULL, "report", "verify", rep, "--vcek", vcek, "--trust-root",
 				    ark, NULL),
 			  1, "give the ASK too");
-	r = tu_cli_in(NULL, "report", "verify", rep, "--vcek", vcek, "--ask", ask, "--ark", ask,
+	char *amd_ark = tu_fixture("reports/genoa-v3/ark.pem");
+	r = tu_cli_in(NULL, "report", "verify", rep, "--vcek", vcek, "--ask", ask, "--ark", amd_ark,
 		      "--trust-root", ark, NULL);
 	assert_int_equal(r.status, 3);
 	assert_non_null(strstr(r.err, "is not the trust root given"));
 	tu_run_free(&r);
+	free(amd_ark);
 
 	/* Appraisal end to end: the debug rule fails, then passes when allowed. */
 	tu_hex(p.report + 0x90, 48, meas);

@@ -285,10 +285,23 @@ static void test_wrong_keys_fail(void **state)
 	in = inputs(&genoa, true);
 	in.ark = turin.ark, in.ark_len = turin.ark_len;
 	expect_verify_fails(genoa.report, &in, "SEV-Genoa is not signed by ARK-Turin");
-	/* An ARK that is not AMD's: the ASK posing as one. */
+	/* The ASK given as the ARK: not self-signed, so no ARK at all (an input mistake). */
 	in = inputs(&genoa, true);
 	in.ark = genoa.ask, in.ark_len = genoa.ask_len;
-	expect_verify_fails(genoa.report, &in, "not one of AMD's ARKs");
+	struct snpm_error e;
+	assert_int_equal(snpm_report_verify(genoa.report, &in, NULL, &e), SNPM_EINVAL);
+	assert_non_null(strstr(e.message, "the certificate given as the ARK (SEV-Genoa) is not "
+					  "self-signed"));
+	/* The ASK given as the VCEK: no signing key (an input mistake). */
+	in = inputs(&genoa, true);
+	in.vcek = genoa.ask, in.vcek_len = genoa.ask_len;
+	assert_int_equal(snpm_report_verify(genoa.report, &in, NULL, &e), SNPM_EINVAL);
+	assert_non_null(strstr(e.message, "the certificate given as the VCEK is SEV-Genoa"));
+	/* A chain and a separate ASK: one would be dropped, so neither is taken. */
+	in = inputs(&genoa, true);
+	in.chain = milan.chain, in.chain_len = milan.chain_len;
+	assert_int_equal(snpm_report_verify(genoa.report, &in, NULL, &e), SNPM_EINVAL);
+	assert_non_null(strstr(e.message, "not with a separate ASK or ARK"));
 	/* A wrong ASK: Milan's chain for a Genoa VCEK. */
 	in = inputs(&genoa, false);
 	in.chain = milan.chain, in.chain_len = milan.chain_len;
