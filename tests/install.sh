@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # An installed tree works from outside: `cmake --install` into a fresh prefix, then the example
-# in examples/ built against it with pkg-config (shared) and with find_package(snpmeasure)
+# in examples/ built against it with pkg-config (shared and static) and with find_package(snpmeasure)
 # (shared and static), each run on Debian's OVMF and compared with the built snpmeasure; then the
 # prefix is moved and pkg-config still finds it (the .pc file is relocatable).
 # Usage: tests/install.sh BUILD_DIR SOURCE_DIR OVMF [EXTRA_CFLAGS]
@@ -20,6 +20,17 @@ read -ra flags < <(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs libsnpmeasu
 cc $extra "$src/examples/measure_firmware.c" "${flags[@]}" -o "$work/pc"
 got=$(LD_LIBRARY_PATH=$libdir "$work/pc" "$ovmf")
 [ "$got" = "$want" ] || { echo "pkg-config build: $got, snpmeasure: $want"; exit 1; }
+
+# pkg-config, static: the archive, and every library it needs from `--static --libs` alone
+# (Requires.private: libarchive brings zstd, lz4 and the rest).
+read -ra sflags < <(PKG_CONFIG_PATH=$pcdir pkg-config --static --cflags --libs libsnpmeasure)
+args=()
+for f in "${sflags[@]}"; do [ "$f" = -lsnpmeasure ] || args+=("$f"); done
+# shellcheck disable=SC2086
+cc $extra "$src/examples/measure_firmware.c" "$libdir/libsnpmeasure.a" "${args[@]}" -o "$work/pcs"
+got=$("$work/pcs" "$ovmf")
+[ "$got" = "$want" ] || { echo "pkg-config static build: $got, snpmeasure: $want"; exit 1; }
+ldd "$work/pcs" | grep -q libsnpmeasure && { echo "the static build links the shared library"; exit 1; }
 
 # CMake, shared and static
 cmake -S "$src/examples" -B "$work/ex" -DCMAKE_PREFIX_PATH="$work/p" \
