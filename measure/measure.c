@@ -9,6 +9,7 @@
  * a page measured twice is refused (the secure processor rejects a second SNP_LAUNCH_UPDATE of a
  * validated page, so such a layout cannot come from a real launch).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,36 @@ static int set_vmm(struct launch *l, enum snpm_vmm vmm, struct snpm_error *reter
 	return 0;
 }
 
+/*
+ * No file and no command line hashes to all zeros: a zeroed digest is a field left unset, and
+ * measuring it would give a digest no launch has (no initrd is SHA-256 of nothing,
+ * snpm_sha256_of_nothing; no command line, snpm_cmdline_sha256 of ""). Refused, never guessed.
+ */
+static int check_kernel_digests(const struct snpm_measure_config *cfg, struct snpm_error *reterr)
+{
+	static const struct {
+		const char *what;
+		size_t offset;
+	} digests[] = {
+		{ "kernel_sha256", offsetof(struct snpm_measure_config, kernel_sha256) },
+		{ "initrd_sha256", offsetof(struct snpm_measure_config, initrd_sha256) },
+		{ "cmdline_sha256", offsetof(struct snpm_measure_config, cmdline_sha256) },
+	};
+
+	for (size_t i = 0; cfg->has_kernel && i < sizeof(digests) / sizeof(digests[0]); i++) {
+		const uint8_t *d = (const uint8_t *)cfg + digests[i].offset;
+		bool zero = true;
+		for (size_t k = 0; k < SNPM_SHA256_SIZE; k++)
+			zero &= d[k] == 0;
+		if (zero)
+			return snpm_fail(reterr, SNPM_EINVAL,
+					 "%s is all zeros: no input hashes to that (no initrd is "
+					 "SHA-256 of nothing: snpm_sha256_of_nothing)",
+					 digests[i].what);
+	}
+	return 0;
+}
+
 static int check_config(const struct snpm_measure_config *cfg, struct snpm_error *reterr)
 {
 	if (cfg->mode < SNPM_MODE_SEV || cfg->mode > SNPM_MODE_SNP_SVSM)
@@ -112,7 +143,7 @@ static int check_config(const struct snpm_measure_config *cfg, struct snpm_error
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "VMSA GPA 0x%llx is not a page-aligned address below 2^52",
 				 (unsigned long long)cfg->vmsa_gpa);
-	return 0;
+	return check_kernel_digests(cfg, reterr);
 }
 
 /* ---- tracing ---- */

@@ -292,8 +292,9 @@ static int pick_chain(const struct snpm_cert_input *in, const struct snpm_trust 
 
 	/* Never one of two ASKs (or ARKs) silently dropped. */
 	if (in->chain && (in->ask || in->ark))
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "a chain gives the ASK and the ARK: not with a separate ASK or ARK");
+		return snpm_fail(
+			reterr, SNPM_EINVAL,
+			"a chain gives the ASK and the ARK: not with a separate ASK or ARK");
 	if (in->chain && (r = load_pair(in->chain, in->chain_len, "the --chain bundle", &c->ask,
 					&c->ark, reterr)) < 0)
 		return r;

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Every function the public headers declare (SNPM_EXPORT) is exported by the shared library,
+# Every function and datum the public headers declare (SNPM_EXPORT) is exported by the shared library,
 # and the library exports nothing else: a declaration without a definition would only fail
 # when an application links.
 # Usage: tests/exports.sh INCLUDE_DIR LIBRARY.so [DEBIAN_SYMBOLS_FILE]
 set -euo pipefail
-declared=$(cat "$1"/snpm/*.h | tr '\n' ' ' | grep -o 'SNPM_EXPORT [^;(]*(' |
-  grep -o 'snpm_[a-z0-9_]*($' | tr -d '(' | sort -u)
-exported=$(nm -D --defined-only "$2" | awk '$2 == "T" { print $3 }' | sort -u)
+declared=$( (cat "$1"/snpm/*.h | tr '\n' ' ' | grep -o 'SNPM_EXPORT [^;(]*(' |
+  grep -o 'snpm_[a-z0-9_]*($' | tr -d '('
+  # data: SNPM_EXPORT extern const TYPE name[...];
+  cat "$1"/snpm/*.h | grep -o 'SNPM_EXPORT extern [^;]*;' | grep -o 'snpm_[a-z0-9_]*\[' | tr -d '[') |
+  sort -u)
+exported=$(nm -D --defined-only "$2" | awk '$2 ~ /^[TDRB]$/ { print $3 }' | sort -u)
 missing=$(comm -23 <(echo "$declared") <(echo "$exported"))
 extra=$(comm -13 <(echo "$declared") <(echo "$exported"))
 [ -z "$missing" ] || { echo "declared but not exported: $missing"; exit 1; }

@@ -158,7 +158,7 @@ static void test_command_line_wins(void **state)
 		{ "{\"vmm\": \"ec2\", \"vmm_version\": 1}", "--vmm-version", "2" },
 		{ "{\"cmdline\": \"console=ttyS0\"}", "--append", "" },
 		{ "{\"initrd\": {\"sha256\": "
-		  "\"0000000000000000000000000000000000000000000000000000000000000000\"}}",
+		  "\"0000000000000000000000000000000000000000000000000000000000000001\"}}",
 		  "--initrd", NULL },
 	};
 	char *base = spec_with("base.json", "{}");
@@ -612,11 +612,55 @@ static void test_dump_vmsa_all_or_none(void **state)
 	free(sub), free(blocker), free(v0);
 }
 
+/* snpm_measure_files: the files as the CLI reads them, the same digest, the file named when
+ * one cannot be read, and no all-zero digest where an input is absent. */
+static void test_measure_files(void **state)
+{
+	struct snpm_measure_config base = {
+		.mode = SNPM_MODE_SNP,
+		.vmm = SNPM_VMM_QEMU,
+		.vcpus = 4,
+		.guest_features = 0x1,
+	};
+	struct snpm_measure_paths paths = {
+		.firmware = fw, .kernel = kernel, .initrd = initrd, .cmdline = "console=ttyS0"
+	};
+	uint8_t out[48];
+	char hex[97], *want;
+	size_t len;
+	struct snpm_error err;
+
+	(void)state;
+	assert_int_equal(snpm_cpu_type_sig("EPYC-Genoa", &base.vcpu_sig), 0);
+	want = tu_capture(run_cli("-q", "--ovmf", fw, "--kernel", kernel, "--initrd", initrd,
+				  "--append", "console=ttyS0", "--vcpus", "4", "--vcpu-type",
+				  "EPYC-Genoa"));
+	assert_int_equal(snpm_measure_files(&base, &paths, out, &len, &err), 0);
+	tu_hex(out, 48, hex);
+	assert_memory_equal(want, hex, 96);
+	free(want);
+	/* No initrd: SHA-256 of nothing, as the CLI measures it. */
+	paths.initrd = NULL;
+	want = tu_capture(run_cli("-q", "--ovmf", fw, "--kernel", kernel, "--append",
+				  "console=ttyS0", "--vcpus", "4", "--vcpu-type", "EPYC-Genoa"));
+	assert_int_equal(snpm_measure_files(&base, &paths, out, &len, &err), 0);
+	tu_hex(out, 48, hex);
+	assert_memory_equal(want, hex, 96);
+	free(want);
+	paths.kernel = "/nonexistent-kernel";
+	assert_int_equal(snpm_measure_files(&base, &paths, out, &len, &err), SNPM_EIO);
+	assert_non_null(strstr(err.message, "/nonexistent-kernel: cannot open"));
+	paths.kernel = NULL;
+	assert_int_equal(snpm_measure_files(&base, &paths, out, &len, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "needs a kernel"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vcpu_zero),
 		cmocka_unit_test(test_command_line_wins),
+		cmocka_unit_test(test_measure_files),
 		cmocka_unit_test(test_spec_in_sweep),
 		cmocka_unit_test(test_metadata_keys),
 		cmocka_unit_test(test_strict_json),

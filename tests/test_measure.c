@@ -475,7 +475,14 @@ static void test_config_refusals(void **state)
 	bad.vcpus = SNPM_MAX_VCPUS + 1;
 	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_ERANGE);
 	bad = cfg;
-	bad.has_kernel = true; /* no SNP_KERNEL_HASHES section */
+	bad.has_kernel = true; /* the digests left zero: a field unset, never measured */
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "kernel_sha256 is all zeros"));
+	memcpy(bad.kernel_sha256, snpm_sha256_of_nothing, 32);
+	memcpy(bad.cmdline_sha256, snpm_sha256_of_nothing, 32);
+	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "initrd_sha256 is all zeros"));
+	memcpy(bad.initrd_sha256, snpm_sha256_of_nothing, 32); /* no SNP_KERNEL_HASHES section */
 	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
 	assert_non_null(strstr(err.message, "SNP_KERNEL_HASHES"));
 	bad.mode = SNPM_MODE_SEV; /* no hashes table either */

@@ -264,6 +264,9 @@ SNPM_EXPORT const char *snpm_mode_name(enum snpm_mode mode);
 #define SNPM_BSP_EIP 0xfffffff0u
 #define SNPM_FOUR_GIB 0x100000000ull
 
+/* SHA-256 of no bytes: the initrd digest QEMU measures when there is no initrd. */
+SNPM_EXPORT extern const uint8_t snpm_sha256_of_nothing[SNPM_SHA256_SIZE];
+
 struct snpm_measure_config {
 	enum snpm_mode mode;
 	enum snpm_vmm vmm;
@@ -285,7 +288,8 @@ struct snpm_measure_config {
 	uint8_t firmware_digest[SNPM_LD_SIZE];
 
 	/* Direct boot: the SHA-256 of the kernel file, the initrd file (of nothing when there is
-	 * none) and the command line (see snpm_cmdline_sha256). */
+	 * none: snpm_sha256_of_nothing) and the command line (see snpm_cmdline_sha256). An
+	 * all-zero digest is a field left unset and is refused (SNPM_EINVAL), never measured. */
 	bool has_kernel;
 	uint8_t kernel_sha256[SNPM_SHA256_SIZE];
 	uint8_t initrd_sha256[SNPM_SHA256_SIZE];
@@ -396,6 +400,27 @@ SNPM_EXPORT int snpm_sweep(const struct snpm_measure_config *base,
  */
 SNPM_EXPORT int snpm_measure(const struct snpm_measure_config *cfg, uint8_t out[SNPM_LD_SIZE],
 			     size_t *ret_len, struct snpm_error *reterr);
+
+/* The inputs of snpm_measure_files() as files; each NULL when not given. */
+struct snpm_measure_paths {
+	const char *firmware; /* the OVMF image, read whole (at most SNPM_OVMF_MAX_SIZE) */
+	const char *kernel; /* direct boot: hashed as read, at most 512 MiB */
+	const char *initrd; /* with a kernel; none: SHA-256 of nothing; at most 4 GiB - 1 */
+	const char *cmdline; /* the command line itself, not a path; none: "" */
+	const char *svsm; /* SNPM_MODE_SNP_SVSM: the SVSM image */
+	const char *igvm; /* an IGVM file: the whole launch (loader SNPM_LOADER_IGVM) */
+};
+
+/*
+ * snpm_measure() for callers who have files, not digests: the files are read as snpmeasure
+ * reads them (regular files or streams, capped, checked unchanged while read; memory stays flat
+ * whatever the kernel's and initrd's size) into base's firmware, SVSM, IGVM and kernel fields;
+ * the rest of base is as given. A failure names the file. Returns as snpm_measure().
+ */
+SNPM_EXPORT int snpm_measure_files(const struct snpm_measure_config *base,
+				   const struct snpm_measure_paths *paths,
+				   uint8_t out[SNPM_LD_SIZE], size_t *ret_len,
+				   struct snpm_error *reterr);
 
 /* SNP digest of the firmware pages alone (what snp:ovmf-hash prints). */
 SNPM_EXPORT int snpm_measure_firmware(const uint8_t *firmware, size_t len,
