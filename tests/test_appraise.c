@@ -1217,6 +1217,20 @@ static void test_kds_urls(void **state)
 	assert_int_equal(snpm_kds_urls(&rep, NULL, &u, &err), SNPM_EUNSUPPORTED);
 	assert_non_null(strstr(err.message, "masked"));
 	free(raw);
+	/* Turin's report with a Venice CPUID (family 1Ah model 90h): the product from CPUID, the
+	 * FMC in the query and the chip named by its first 8 bytes, as for Turin. */
+	raw = tu_fixture_bytes("reports/turin-v5/report.bin", &len);
+	raw[0x189] = 0x90;
+	assert_int_equal(snpm_report_parse(raw, len, &rep, &err), 0);
+	assert_int_equal(snpm_kds_urls(&rep, NULL, &u, &err), 0);
+	assert_string_equal(u.key, "https://kdsintf.amd.com/vcek/v1/Venice/59790fb1c39f35c1?"
+				   "fmcSPL=1&blSPL=1&teeSPL=1&snpSPL=4&ucodeSPL=81");
+	assert_string_equal(u.cert_chain, "https://kdsintf.amd.com/vcek/v1/Venice/cert_chain");
+	assert_string_equal(u.crl, "https://kdsintf.amd.com/vcek/v1/Venice/crl");
+	assert_int_equal(snpm_kds_urls(&rep, "venice", &u, &err), 0);
+	assert_int_equal(snpm_kds_urls(&rep, "Turin", &u, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "comes from Venice, not Turin"));
+	free(raw);
 }
 
 /* ---- the verbs ---- */

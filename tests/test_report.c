@@ -152,6 +152,52 @@ static void test_families_and_tcb(void **state)
 	free(data);
 }
 
+/* AMD's model ranges (virtee/sev Generation::identify_cpu, commit 6afb12c), edges included: a
+ * model one past a range is no known family, so no product is guessed for it. */
+static void test_family_ranges(void **state)
+{
+	static const struct {
+		uint8_t family, model;
+		enum snpm_cpu_family is;
+	} cases[] = {
+		{ 0x19, 0x00, SNPM_FAMILY_MILAN },   { 0x19, 0x0f, SNPM_FAMILY_MILAN },
+		{ 0x19, 0x10, SNPM_FAMILY_GENOA },   { 0x19, 0x1f, SNPM_FAMILY_GENOA },
+		{ 0x19, 0x20, SNPM_FAMILY_UNKNOWN }, { 0x19, 0xa0, SNPM_FAMILY_GENOA },
+		{ 0x19, 0xaf, SNPM_FAMILY_GENOA },   { 0x19, 0xb0, SNPM_FAMILY_UNKNOWN },
+		{ 0x1a, 0x00, SNPM_FAMILY_TURIN },   { 0x1a, 0x11, SNPM_FAMILY_TURIN },
+		{ 0x1a, 0x12, SNPM_FAMILY_UNKNOWN }, { 0x1a, 0x4f, SNPM_FAMILY_UNKNOWN },
+		{ 0x1a, 0x50, SNPM_FAMILY_VENICE },  { 0x1a, 0x57, SNPM_FAMILY_VENICE },
+		{ 0x1a, 0x58, SNPM_FAMILY_UNKNOWN }, { 0x1a, 0x90, SNPM_FAMILY_VENICE },
+		{ 0x1a, 0xaf, SNPM_FAMILY_VENICE },  { 0x1a, 0xb0, SNPM_FAMILY_UNKNOWN },
+		{ 0x1a, 0xc0, SNPM_FAMILY_VENICE },  { 0x1a, 0xc7, SNPM_FAMILY_VENICE },
+		{ 0x1a, 0xc8, SNPM_FAMILY_UNKNOWN }, { 0x1b, 0x00, SNPM_FAMILY_UNKNOWN },
+	};
+	size_t len;
+	uint8_t *data = tu_fixture_bytes("reports/turin-v5/report.bin", &len);
+	struct snpm_report r;
+	struct snpm_tcb t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		data[0x188] = cases[i].family;
+		data[0x189] = cases[i].model;
+		assert_int_equal(snpm_report_parse(data, len, &r, NULL), 0);
+		assert_int_equal(snpm_report_family(&r), cases[i].is);
+	}
+	assert_string_equal(snpm_cpu_family_name(SNPM_FAMILY_VENICE), "Venice");
+	assert_true(snpm_family_has_fmc(SNPM_FAMILY_VENICE));
+	assert_false(snpm_family_has_fmc(SNPM_FAMILY_GENOA));
+	/* Venice keeps Turin's TCB layout: FMC in byte 0. */
+	snpm_tcb_split(0x5100000004010102ull, SNPM_FAMILY_VENICE, &t);
+	assert_true(t.has_fmc);
+	assert_int_equal(t.fmc, 2);
+	assert_int_equal(t.bootloader, 1);
+	assert_int_equal(t.tee, 1);
+	assert_int_equal(t.snp, 4);
+	assert_int_equal(t.microcode, 0x51);
+	free(data);
+}
+
 static void test_parse_refusals(void **state)
 {
 	uint8_t buf[SNPM_REPORT_SIZE + 1] = { 0 };
@@ -581,6 +627,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_families_and_tcb),
+		cmocka_unit_test(test_family_ranges),
 		cmocka_unit_test(test_parse_refusals),
 		cmocka_unit_test(test_verify_real_reports),
 		cmocka_unit_test(test_flipped_bytes_fail),
