@@ -9,7 +9,8 @@ declared=$( (cat "$1"/snpm/*.h | tr '\n' ' ' | grep -o 'SNPM_EXPORT [^;(]*(' |
   # data: SNPM_EXPORT extern const TYPE name[...];
   cat "$1"/snpm/*.h | grep -o 'SNPM_EXPORT extern [^;]*;' | grep -o 'snpm_[a-z0-9_]*\[' | tr -d '[') |
   sort -u)
-exported=$(nm -D --defined-only "$2" | awk '$2 ~ /^[TDRB]$/ { print $3 }' | sort -u)
+# (ASan adds an __odr_asan.NAME marker beside each exported datum: not ours.)
+exported=$(nm -D --defined-only "$2" | awk '$2 ~ /^[TDRB]$/ && $3 !~ /^__odr_asan/ { print $3 }' | sort -u)
 missing=$(comm -23 <(echo "$declared") <(echo "$exported"))
 extra=$(comm -13 <(echo "$declared") <(echo "$exported"))
 [ -z "$missing" ] || { echo "declared but not exported: $missing"; exit 1; }

@@ -115,7 +115,9 @@ static void prepare(void)
 	copy_fixture("reports/genoa-v3/ark.pem", "ark.pem");
 	copy_fixture("reports/amd-roots/ask_ark_genoa.pem", "cert_chain.pem");
 	copy_fixture("dstack/mr_config.json", "mr_config.json");
-	mkdir(in_dir("dstack-0.6.0"), 0755);
+	char *folder = in_dir("dstack-0.6.0");
+	assert_int_equal(mkdir(folder, 0755), 0);
+	free(folder);
 	copy_fixture("dstack/image/digest.txt", "dstack-0.6.0/digest.txt");
 	copy_fixture("dstack/image/sha256sum.txt", "dstack-0.6.0/sha256sum.txt");
 	copy_fixture("dstack/image/measurement.snp.cbor", "dstack-0.6.0/measurement.snp.cbor");
