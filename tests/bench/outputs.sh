@@ -43,8 +43,8 @@ cp "$F/sev-snp-measure/ovmf_OvmfX64_suffix.bin" debian.fd
 mkdir -p root/bin root/etc && printf 'hello\n' > root/etc/motd && printf '#!/bin/sh\n' > root/bin/init
 chmod 755 root/bin/init
 touch -d @1700000000 root root/bin root/etc root/etc/motd root/bin/init
-printf '{ "measurements": ["%s"], "debug": false, "min_tcb": { "bootloader": 1, "snp": 4 } }\n' \
-  "$(printf '%096d' 0)" > policy.json
+printf '{ "measurements": ["%s"], "allow_smt": true, "require_crl": false, "min_tcb": { "bootloader": 1, "snp": 4 } }\n' \
+  "$(printf '%096d' 1)" > policy.json
 
 # The transcript names files relative to the scratch folder, the source and the build.
 plain() {
