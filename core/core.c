@@ -120,26 +120,38 @@ static int hex_value(char c)
 static const uint8_t guid_disk_index[SNPM_GUID_SIZE] = { 3, 2, 1,  0,  5,  4,  7,  6,
 							 8, 9, 10, 11, 12, 13, 14, 15 };
 
-int snpm_guid_parse(const char *text, uint8_t ret_guid[SNPM_GUID_SIZE])
+int snpm_uuid_parse(const char *text, uint8_t ret[16])
 {
-	uint8_t bytes[SNPM_GUID_SIZE];
+	char hex[33];
 	size_t n = 0;
 
 	if (!text || strlen(text) != 36)
 		return SNPM_EINVAL;
-	for (size_t i = 0; i < 36;) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (text[i] != '-')
-				return SNPM_EINVAL;
-			i++;
-			continue;
-		}
-		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
-		if (hi < 0 || lo < 0)
+	for (size_t i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash != (text[i] == '-'))
 			return SNPM_EINVAL;
-		bytes[n++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
+		if (!dash)
+			hex[n++] = text[i];
 	}
+	hex[n] = '\0';
+	return snpm_hex_decode(hex, ret, 16) ? 0 : SNPM_EINVAL;
+}
+
+void snpm_uuid_format(const uint8_t uuid[16], char out[37])
+{
+	char hex[33];
+
+	snpm_hex_encode(uuid, 16, hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+int snpm_guid_parse(const char *text, uint8_t ret_guid[SNPM_GUID_SIZE])
+{
+	uint8_t bytes[SNPM_GUID_SIZE];
+
+	if (snpm_uuid_parse(text, bytes) < 0)
+		return SNPM_EINVAL;
 	for (size_t i = 0; i < SNPM_GUID_SIZE; i++)
 		ret_guid[guid_disk_index[i]] = bytes[i];
 	return 0;
@@ -147,17 +159,11 @@ int snpm_guid_parse(const char *text, uint8_t ret_guid[SNPM_GUID_SIZE])
 
 void snpm_guid_format(const uint8_t guid[SNPM_GUID_SIZE], char out[SNPM_GUID_STRING_SIZE])
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t o = 0;
+	uint8_t bytes[SNPM_GUID_SIZE];
 
-	for (size_t i = 0; i < SNPM_GUID_SIZE; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		uint8_t b = guid[guid_disk_index[i]];
-		out[o++] = digits[b >> 4];
-		out[o++] = digits[b & 0xf];
-	}
-	out[o] = '\0';
+	for (size_t i = 0; i < SNPM_GUID_SIZE; i++)
+		bytes[i] = guid[guid_disk_index[i]];
+	snpm_uuid_format(bytes, out);
 }
 
 void snpm_hex_encode(const uint8_t *data, size_t len, char *out)
@@ -210,4 +216,25 @@ bool snpm_parse_number(const char *s, uint64_t max, uint64_t *ret)
 		return false;
 	*ret = v;
 	return true;
+}
+
+int snpm_source_read(const struct snpm_source *src, uint64_t offset, void *buf, size_t len,
+		     struct snpm_error *reterr)
+{
+	uint64_t end;
+
+	if (!src || (!src->data && !src->read))
+		return snpm_fail(reterr, SNPM_EINVAL, "no input");
+	if (!snpm_add_u64(offset, len, &end) || end > src->size)
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, offset,
+				    "%zu bytes at offset 0x%llx lie past the end of the input "
+				    "(%llu bytes)",
+				    len, (unsigned long long)offset, (unsigned long long)src->size);
+	if (len == 0)
+		return 0;
+	if (src->data) {
+		memcpy(buf, src->data + offset, len);
+		return 0;
+	}
+	return src->read(src->arg, offset, buf, len, reterr);
 }

@@ -24,7 +24,7 @@
 #include <snpm/guest.h>
 
 #include "../core/core.h"
-#include "../image/io.h"
+#include "../core/io.h"
 #include "sevguest.h"
 
 #define BLOB_MAX (1u << 20)

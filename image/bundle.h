@@ -9,7 +9,7 @@
 #include <snpm/image.h>
 #include <snpm/measure.h>
 
-#include "io.h"
+#include "../core/io.h"
 
 #define MANIFEST "manifest.json"
 #define SUMS "sha256sum.txt"

@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "../core/core.h"
-#include "../measure/json.h"
+#include "../core/json.h"
 #include "bundle.h"
 
 /* Here rather than in bundle.c: reading a bundle (a policy's manifest, a dstack image) must not

@@ -27,8 +27,8 @@
 
 #include <snpm/image.h>
 
-#include "../measure/crypto.h"
-#include "io.h"
+#include "../core/crypto.h"
+#include "../core/io.h"
 
 #define MAX_ENTRIES 1000000u
 #define MAX_DEPTH 64u

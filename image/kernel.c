@@ -17,7 +17,7 @@
 #include <snpm/image.h>
 
 #include "../core/core.h"
-#include "io.h"
+#include "../core/io.h"
 
 enum {
 	BZ_SETUP_SECTS = 0x1f1, /* u8: 0 means 4 */

@@ -19,7 +19,7 @@
 #include <snpm/image.h>
 
 #include "../core/core.h"
-#include "io.h"
+#include "../core/io.h"
 
 #define MAX_FUNCTION 256 /* bytes of a krunfw_get_* function read */
 

@@ -23,7 +23,7 @@
 #include <snpm/image.h>
 
 #include "../core/core.h"
-#include "io.h"
+#include "../core/io.h"
 
 extern char **environ;
 

@@ -28,8 +28,8 @@
 
 #include <snpm/image.h>
 
-#include "../measure/crypto.h"
-#include "io.h"
+#include "../core/crypto.h"
+#include "../core/io.h"
 
 /* The on-disk superblock (cryptsetup lib/verity/verity.c, struct verity_sb). */
 enum {
@@ -73,32 +73,6 @@ static unsigned bits_down(uint64_t v)
 static bool pow2_in_range(uint32_t v)
 {
 	return v >= 512 && v <= (1u << 20) && (v & (v - 1)) == 0;
-}
-
-int snpm_uuid_parse(const char *text, uint8_t ret[16])
-{
-	char hex[33];
-	size_t n = 0;
-
-	if (!text || strlen(text) != 36)
-		return SNPM_EINVAL;
-	for (size_t i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash != (text[i] == '-'))
-			return SNPM_EINVAL;
-		if (!dash)
-			hex[n++] = text[i];
-	}
-	hex[n] = '\0';
-	return snpm_hex_decode(hex, ret, 16) ? 0 : SNPM_EINVAL;
-}
-
-void snpm_uuid_format(const uint8_t uuid[16], char out[37])
-{
-	char hex[33];
-
-	snpm_hex_encode(uuid, 16, hex);
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
 void snpm_verity_defaults(struct snpm_verity_params *p)

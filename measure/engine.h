@@ -13,7 +13,7 @@
 #include <snpm/measure.h>
 
 #include "chain.h"
-#include "crypto.h"
+#include "../core/crypto.h"
 #include "profile.h"
 
 /* One step of a launch, as a loader hands it to the engine. */

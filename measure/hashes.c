@@ -7,7 +7,7 @@
 
 #include <snpm/measure.h>
 
-#include "crypto.h"
+#include "../core/crypto.h"
 
 #define GUID_HASHES_TABLE_HEADER "9438d606-4f22-4cc9-b479-a793d411fd21"
 #define GUID_CMDLINE_ENTRY "97d02dd8-bd20-4c94-aa78-e7714d36ab2a"

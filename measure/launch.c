@@ -8,7 +8,7 @@
 #include <snpm/measure.h>
 
 #include "chain.h"
-#include "crypto.h"
+#include "../core/crypto.h"
 
 /* PAGE_INFO, as hashed into the launch digest. */
 enum {

@@ -27,27 +27,6 @@ uint64_t snpm_launch_vmsa_gpa(const struct launch *l)
 	return l->cfg.vmsa_gpa ? l->cfg.vmsa_gpa : SNPM_VMSA_GPA_DEFAULT;
 }
 
-int snpm_source_read(const struct snpm_source *src, uint64_t offset, void *buf, size_t len,
-		     struct snpm_error *reterr)
-{
-	uint64_t end;
-
-	if (!src || (!src->data && !src->read))
-		return snpm_fail(reterr, SNPM_EINVAL, "no input");
-	if (!snpm_add_u64(offset, len, &end) || end > src->size)
-		return snpm_fail_at(reterr, SNPM_EMALFORMED, offset,
-				    "%zu bytes at offset 0x%llx lie past the end of the input "
-				    "(%llu bytes)",
-				    len, (unsigned long long)offset, (unsigned long long)src->size);
-	if (len == 0)
-		return 0;
-	if (src->data) {
-		memcpy(buf, src->data + offset, len);
-		return 0;
-	}
-	return src->read(src->arg, offset, buf, len, reterr);
-}
-
 /* ---- which loader, which VMM ---- */
 
 static const struct loader *loader_of(const struct snpm_measure_config *cfg)

@@ -22,7 +22,7 @@
 
 #include <snpm/measure.h>
 
-#include "crypto.h"
+#include "../core/crypto.h"
 #include "profile.h"
 
 #define DEFAULT_G_PAT 0x0007040600070406ull /* PAT reset value: APM vol. 2, A.3 */

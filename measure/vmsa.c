@@ -9,7 +9,7 @@
 
 #include <snpm/measure.h>
 
-#include "crypto.h"
+#include "../core/crypto.h"
 #include "profile.h"
 #include "vmsa_layout.h"
 

@@ -20,7 +20,7 @@
 
 #include "testutil.h"
 #include "fuzz/testpki.h"
-#include "../measure/collateral.h"
+#include "../attest/collateral.h"
 
 /* 2027-01-01T00:00:00Z and 2025-06-01T00:00:00Z: inside each chain's validity. */
 #define NOW_2027 1798761600

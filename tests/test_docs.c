@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "../measure/policy.h"
+#include "../attest/policy.h"
 
 static char *source(const char *rel)
 {

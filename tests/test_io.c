@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The private I/O layer (image/io.c) on its own, and what it promises through snpimage: outputs
+ * The private I/O layer (core/io.c) on its own, and what it promises through snpimage: outputs
  * whole or not at all, never renaming over what is not a regular file; inputs that are regular
  * files (or pipes where allowed) and do not change while read; a full registry is an error; a
  * signal during any snpimage verb leaves nothing behind, mksquashfs included.
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "../image/io.h"
+#include "../core/io.h"
 
 static char *dir;
 

@@ -11,7 +11,7 @@
 
 #include <snpm/snpm.h>
 
-#include "../image/io.h"
+#include "../core/io.h"
 
 /* The program name in messages: snpmeasure or snpimage. */
 extern const char *cli_prog;

@@ -241,7 +241,7 @@ int cmd_report_appraise(int argc, char **argv)
 	struct trust_root root = { 0 };
 	char *pos[1];
 	size_t n_pos;
-	int64_t now;
+	int64_t now = 0;
 	int r = opts_parse(&appraise_syntax, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)

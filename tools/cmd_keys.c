@@ -11,7 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "../image/io.h"
+#include "../core/io.h"
 #include "cli.h"
 #include "opts.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../image/io.h"
+#include "../core/io.h"
 
 /* The name the reference's --verbose line uses. */
 static const char *mode_verbose_name(enum snpm_mode m)

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "opts.h"
-#include "../image/io.h"
+#include "../core/io.h"
 
 static void print_entries(const struct snpm_ovmf_info *info, const uint8_t *image)
 {

@@ -15,7 +15,7 @@
 
 #include "cli.h"
 #include "opts.h"
-#include "../image/io.h"
+#include "../core/io.h"
 
 /* ---- reading a report: any form snpm_report_read() takes, from a file or stdin ---- */
 

@@ -16,7 +16,7 @@
 
 #include "cli.h"
 #include "img.h"
-#include "../image/io.h"
+#include "../core/io.h"
 #include "opts.h"
 #include "space.h"
 

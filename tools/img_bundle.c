@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "opts.h"
 #include "img.h"
-#include "../image/io.h"
+#include "../core/io.h"
 #include "space.h"
 
 /* ---- bundle and verify ---- */

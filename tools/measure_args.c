@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../image/io.h"
+#include "../core/io.h"
 #include "space.h"
 
 enum opt_id {

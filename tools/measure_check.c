@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../image/io.h"
+#include "../core/io.h"
 #include "cli.h"
 #include "space.h"
 

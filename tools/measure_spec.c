@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "../core/core.h"
-#include "../image/io.h"
+#include "../core/io.h"
 #include "cli.h"
 #include "space.h"
 

@@ -69,11 +69,44 @@ struct snpm_error {
 typedef void (*snpm_progress_fn)(void *arg, const char *what, uint64_t done, uint64_t total);
 SNPM_EXPORT void snpm_set_progress(snpm_progress_fn fn, void *arg);
 
+/* ---- Inputs read at offsets ---- */
+
+/*
+ * A large input (an IGVM file, a kernel) the library reads piece by piece, so that memory stays
+ * flat whatever its size: bytes in memory, or a callback that reads them (from a file).
+ */
+struct snpm_source {
+	const uint8_t *data; /* the bytes (borrowed), or NULL to use read */
+	uint64_t size;
+	/* Reads exactly len bytes at offset (offset + len <= size) into buf. Returns 0, or a
+	 * negative SNPM_E* code with reterr filled. */
+	int (*read)(void *arg, uint64_t offset, void *buf, size_t len, struct snpm_error *reterr);
+	void *arg;
+};
+
+/* Reads len bytes at offset from src, checking the range. Returns 0 or a negative code. */
+SNPM_EXPORT int snpm_source_read(const struct snpm_source *src, uint64_t offset, void *buf,
+				 size_t len, struct snpm_error *reterr);
+
 /* The library's version string, e.g. "0.1.0". Never NULL. */
 SNPM_EXPORT const char *snpm_version(void);
 
 /* A short fixed description of an error code, e.g. "malformed input". Never NULL. */
 SNPM_EXPORT const char *snpm_strerror(int code);
+
+/*
+ * Removes every temporary file and folder the library is writing at this moment. Only system
+ * calls: safe in a SIGINT or SIGTERM handler, so an interrupted run leaves nothing behind.
+ */
+SNPM_EXPORT void snpm_remove_temporaries(void);
+
+/*
+ * UUID text ("01234567-89ab-cdef-0123-456789abcdef", either case) and its 16 bytes in text
+ * order, RFC 4122's (as libuuid, the verity superblock and AMD's certificate table store them).
+ * Returns 0 or SNPM_EINVAL. The one grammar GUID text is read in, too.
+ */
+SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
+SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);
 
 /*
  * Parses a GUID in its canonical text form ("96b582de-1fb2-45f7-baea-a366c55a082d") into the

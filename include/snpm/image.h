@@ -266,21 +266,9 @@ typedef int (*snpm_bundle_measurement_fn)(void *arg, const uint8_t measurement[S
 SNPM_EXPORT int snpm_bundle_measurements(const char *path, snpm_bundle_measurement_fn fn, void *arg,
 					 struct snpm_error *reterr);
 
-/* ---- interrupted runs ---- */
-
-/*
- * Removes every temporary file and folder the library is writing at this moment. Only system
- * calls: safe in a SIGINT or SIGTERM handler, so an interrupted run leaves nothing behind.
- */
-SNPM_EXPORT void snpm_remove_temporaries(void);
-
 /* The first line the filesystem tool prints about its version (its bytes depend on it). */
 SNPM_EXPORT int snpm_rootfs_tool_version(enum snpm_rootfs_fs fs, char *out, size_t size,
 					 struct snpm_error *reterr);
-
-/* UUIDs in RFC 4122 byte order (as libuuid and the verity superblock store them). */
-SNPM_EXPORT int snpm_uuid_parse(const char *text, uint8_t ret[16]);
-SNPM_EXPORT void snpm_uuid_format(const uint8_t uuid[16], char out[37]);
 
 #ifdef __cplusplus
 }

@@ -14,44 +14,12 @@
 #define SNPM_MEASURE_H
 
 #include <snpm/common.h>
+#include <snpm/hash.h>
 #include <snpm/ovmf.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- Hashing (a thin wrapper over OpenSSL, so callers need no OpenSSL headers) ---- */
-
-enum snpm_hash_alg {
-	SNPM_HASH_SHA256 = 1,
-	SNPM_HASH_SHA384 = 2,
-	SNPM_HASH_SHA1 = 3, /* dm-verity compatibility only */
-	SNPM_HASH_SHA512 = 4,
-};
-
-/* Digest size in bytes, or 0 for an unknown algorithm. */
-SNPM_EXPORT size_t snpm_hash_size(enum snpm_hash_alg alg);
-/* The hash name as veritysetup spells it ("sha256"), or NULL; and back (0 or SNPM_EINVAL). */
-SNPM_EXPORT const char *snpm_hash_name(enum snpm_hash_alg alg);
-SNPM_EXPORT int snpm_hash_parse(const char *name, enum snpm_hash_alg *ret);
-
-struct snpm_hash;
-
-/* Starts an incremental hash. *ret is owned by the caller: free with snpm_hash_free(). */
-SNPM_EXPORT int snpm_hash_new(enum snpm_hash_alg alg, struct snpm_hash **ret,
-			      struct snpm_error *reterr);
-SNPM_EXPORT int snpm_hash_update(struct snpm_hash *h, const void *data, size_t len,
-				 struct snpm_error *reterr);
-/* Writes the digest (32 or 48 bytes) to out; the hash must not be updated afterwards. */
-SNPM_EXPORT int snpm_hash_final(struct snpm_hash *h, uint8_t *out, struct snpm_error *reterr);
-/* A copy of the hash state so far, to branch a shared prefix. Free with snpm_hash_free(). */
-SNPM_EXPORT int snpm_hash_dup(const struct snpm_hash *h, struct snpm_hash **ret,
-			      struct snpm_error *reterr);
-/* Accepts NULL. */
-SNPM_EXPORT void snpm_hash_free(struct snpm_hash *h);
-/* One-shot digest. */
-SNPM_EXPORT int snpm_digest(enum snpm_hash_alg alg, const void *data, size_t len, uint8_t *out,
-			    struct snpm_error *reterr);
 
 /* ---- Page level: the SNP launch digest chain ---- */
 
@@ -196,25 +164,6 @@ SNPM_EXPORT void snpm_hashes_table_build(const uint8_t cmdline_sha256[SNPM_SHA25
 					 const uint8_t kernel_sha256[SNPM_SHA256_SIZE],
 					 uint8_t ret_table[SNPM_HASHES_TABLE_SIZE]);
 
-/* ---- Inputs read at offsets ---- */
-
-/*
- * A large input (an IGVM file, a kernel) the engine reads piece by piece, so that memory stays
- * flat whatever its size: bytes in memory, or a callback that reads them (from a file).
- */
-struct snpm_source {
-	const uint8_t *data; /* the bytes (borrowed), or NULL to use read */
-	uint64_t size;
-	/* Reads exactly len bytes at offset (offset + len <= size) into buf. Returns 0, or a
-	 * negative SNPM_E* code with reterr filled. */
-	int (*read)(void *arg, uint64_t offset, void *buf, size_t len, struct snpm_error *reterr);
-	void *arg;
-};
-
-/* Reads len bytes at offset from src, checking the range. Returns 0 or a negative code. */
-SNPM_EXPORT int snpm_source_read(const struct snpm_source *src, uint64_t offset, void *buf,
-				 size_t len, struct snpm_error *reterr);
-
 /* ---- Config level ---- */
 
 /* What turns the inputs into page updates. */
@@ -263,9 +212,6 @@ SNPM_EXPORT const char *snpm_mode_name(enum snpm_mode mode);
 #define SNPM_MAX_LAUNCH_PAGES (1u << 20)
 #define SNPM_BSP_EIP 0xfffffff0u
 #define SNPM_FOUR_GIB 0x100000000ull
-
-/* SHA-256 of no bytes: the initrd digest QEMU measures when there is no initrd. */
-SNPM_EXPORT extern const uint8_t snpm_sha256_of_nothing[SNPM_SHA256_SIZE];
 
 struct snpm_measure_config {
 	enum snpm_mode mode;

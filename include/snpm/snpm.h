@@ -4,6 +4,7 @@
 #define SNPM_SNPM_H
 
 #include <snpm/common.h>
+#include <snpm/hash.h>
 #include <snpm/ovmf.h>
 #include <snpm/measure.h>
 #include <snpm/igvm.h>

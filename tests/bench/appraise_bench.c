@@ -18,7 +18,7 @@
 
 #include "../fuzz/testpki.h"
 #include "../../core/core.h"
-#include "../../measure/collateral.h"
+#include "../../attest/collateral.h"
 
 static const struct testpki_vcek_spec spec = {
 	.family = SNPM_FAMILY_GENOA,

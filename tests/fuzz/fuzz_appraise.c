@@ -12,8 +12,8 @@
 #include "fuzz.h"
 #include "testpki.h"
 #include "../../core/core.h"
-#include "../../measure/collateral.h"
-#include "../../measure/policy.h"
+#include "../../attest/collateral.h"
+#include "../../attest/policy.h"
 
 /* A Genoa VCEK certifying the fixed report below. */
 static const struct testpki_vcek_spec spec = {

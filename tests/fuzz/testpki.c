@@ -13,7 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "testpki.h"
-#include "../../measure/kds.h"
+#include "../../attest/kds.h"
 
 static EVP_PKEY *rsa_key(void)
 {

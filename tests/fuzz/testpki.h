@@ -13,7 +13,7 @@
 
 #include <snpm/report.h>
 
-#include "../../measure/roots.h"
+#include "../../attest/roots.h"
 
 /* The TCB and chip ID a test VCEK certifies. */
 struct testpki_vcek_spec {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The one private I/O layer (never installed) every byte to and from a file goes through, in the
- * library's image code and in both command-line tools. It lives in image/ because that is where
- * the library touches files at all (ovmf/ and measure/ take memory), and tools/ sits above it.
+ * library (image building, measuring from paths, guest requests) and in both command-line tools.
+ * It sits in core/, below every layer that touches files; ovmf/ and the engine take memory.
  *
  * Inputs: a read() loop over a fixed buffer (no mmap: a file truncated under a mapping raises
  * SIGBUS), O_CLOEXEC, a size cap, and a check that the file did not change while it was read
@@ -14,8 +14,8 @@
  * construction so that a signal handler can remove it, then fsync and rename. An existing target
  * that is a device or FIFO is written through, never renamed over; a folder or symlink is refused.
  */
-#ifndef SNPM_IMAGE_IO_H
-#define SNPM_IMAGE_IO_H
+#ifndef SNPM_CORE_IO_H
+#define SNPM_CORE_IO_H
 
 #include <limits.h>
 #include <stdbool.h>
@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include <snpm/common.h>
-#include <snpm/measure.h>
+#include <snpm/hash.h>
 
 /* Puts name in front of a failure's message (the layer's messages name no path); returns r. */
 int snpm_io_name(const char *name, int r, struct snpm_error *reterr);
@@ -175,4 +175,4 @@ void snpm_io_rmdir_forget(const char *path);
  */
 void snpm_io_cleanup(void);
 
-#endif /* SNPM_IMAGE_IO_H */
+#endif /* SNPM_CORE_IO_H */

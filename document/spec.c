@@ -14,8 +14,9 @@
 
 #include <snpm/document.h>
 
-#include "crypto.h"
-#include "json.h"
+#include "../core/crypto.h"
+#include "../core/json.h"
+#include "metadata.h"
 
 /* ---- specs ---- */
 

@@ -4,7 +4,7 @@
  * Turin, the ARK, the ASK (signs VCEKs) and the ASVK (signs VLEKs), each held once, exactly as
  * AMD's Key Distribution Service publishes them (kdsintf.amd.com/{vcek,vlek}/v1/<product>/
  * cert_chain serves ASK or ASVK, then the ARK).
- * The ARKs are self-signed RSA-4096 keys; see measure/verify.c for how they are used.
+ * The ARKs are self-signed RSA-4096 keys; see attest/verify.c for how they are used.
  */
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internal to measure/ (and tests): the CRL check behind appraisal's revocation rule
+/* Internal to attest/ (and tests): the CRL check behind appraisal's revocation rule
  * (collateral.c), and appraisal under other roots (appraise.c). */
-#ifndef SNPM_MEASURE_COLLATERAL_H
-#define SNPM_MEASURE_COLLATERAL_H
+#ifndef SNPM_ATTEST_COLLATERAL_H
+#define SNPM_ATTEST_COLLATERAL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 
 #include "../core/core.h"
-#include "json.h"
+#include "../core/json.h"
 #include "policy.h"
 
 const struct platform_key snpm_platform_keys[N_PLATFORM] = {

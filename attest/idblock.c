@@ -15,7 +15,8 @@
 
 #include <snpm/report.h>
 
-#include "crypto.h"
+#include "../core/crypto.h"
+#include "signature.h"
 
 enum {
 	/* ID block */

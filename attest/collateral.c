@@ -17,24 +17,11 @@
 #include <snpm/appraise.h>
 
 #include "collateral.h"
-#include "crypto.h"
+#include "../core/crypto.h"
 
 /* ---- the certificate table ---- */
 
 #define ENTRY_SIZE 24u
-
-/* A GUID's 16 bytes in its text order, as the table stores them (not EFI's mixed endianness). */
-static void guid_bytes(const char *text, uint8_t out[16])
-{
-	for (size_t i = 0, k = 0; text[i] && k < 16; i++) {
-		unsigned v;
-		if (text[i] == '-')
-			continue;
-		sscanf(text + i, "%2x", &v);
-		out[k++] = (uint8_t)v;
-		i++;
-	}
-}
 
 struct table_entry {
 	uint8_t guid[16];
@@ -103,10 +90,10 @@ int snpm_cert_table_parse(const uint8_t *blob, size_t len, struct snpm_cert_inpu
 		r = check_entry(&e[i], i, table_end, len, e, i, reterr);
 	if (r < 0)
 		return r;
-	guid_bytes(SNPM_CERT_GUID_VCEK, vcek);
-	guid_bytes(SNPM_CERT_GUID_VLEK, vlek);
-	guid_bytes(SNPM_CERT_GUID_ASK, ask);
-	guid_bytes(SNPM_CERT_GUID_ARK, ark);
+	snpm_uuid_parse(SNPM_CERT_GUID_VCEK, vcek);
+	snpm_uuid_parse(SNPM_CERT_GUID_VLEK, vlek);
+	snpm_uuid_parse(SNPM_CERT_GUID_ASK, ask);
+	snpm_uuid_parse(SNPM_CERT_GUID_ARK, ark);
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *d = blob + e[i].offset;
 		if (!memcmp(e[i].guid, vcek, 16) || !memcmp(e[i].guid, vlek, 16)) {

@@ -7,7 +7,7 @@
 
 #include <snpm/report.h>
 
-#include "crypto.h"
+#include "../core/crypto.h"
 
 enum {
 	R_VERSION = 0x000,

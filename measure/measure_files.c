@@ -7,12 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <snpm/image.h>
 #include <snpm/measure.h>
 #include <snpm/ovmf.h>
 
 #include "../core/core.h"
-#include "io.h"
+#include "../core/io.h"
 
 #define KERNEL_MAX (512ull << 20) /* as the tools: QEMU loads the kernel below 4 GiB */
 #define INITRD_MAX ((4ull << 30) - 1)

@@ -13,8 +13,8 @@
 #include <snpm/dstack.h>
 
 #include "../ovmf/ovmf_internal.h"
-#include "crypto.h"
-#include "json.h"
+#include "../core/crypto.h"
+#include "../core/json.h"
 
 /* ---- hashing ---- */
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Internal to measure/: JSON read strictly through json-c (one RFC 8259 value, no duplicate keys,
+ * The library's JSON helpers (never installed): JSON read strictly through json-c (one RFC 8259 value, no duplicate keys,
  * no NULs in strings, no single quotes, nothing after it), typed getters whose messages name the
- * key, and refusal of unknown keys. Firmware metadata (document.c) and specs (spec.c) use them.
+ * key, and refusal of unknown keys. Documents, policies and bundles use them.
  */
-#ifndef SNPM_MEASURE_JSON_H
-#define SNPM_MEASURE_JSON_H
+#ifndef SNPM_CORE_JSON_H
+#define SNPM_CORE_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include <snpm/document.h>
+#include <snpm/common.h>
 
 void snpm_json_add_hex(struct json_object *o, const char *key, const uint8_t *d, size_t len);
 void snpm_json_add_u64_hex(struct json_object *o, const char *key, uint64_t v);
@@ -38,10 +38,4 @@ int snpm_json_only_keys(struct json_object *o, const char *where, const char *co
 /* A member that is there and not null. */
 bool snpm_json_nonnull(struct json_object *o, const char *key, struct json_object **v);
 
-/* Firmware metadata pieces (document.c) that specs read too. */
-int snpm_json_sections(struct json_object *arr, bool dstack, struct snpm_ovmf_info *info,
-		       struct snpm_error *reterr);
-int snpm_json_ovmf_fields(struct json_object *o, struct snpm_ovmf_info *info,
-			  struct snpm_ovmf_digests *d, struct snpm_error *reterr);
-
-#endif /* SNPM_MEASURE_JSON_H */
+#endif /* SNPM_CORE_JSON_H */

@@ -9,8 +9,6 @@
 
 #include <json-c/json.h>
 
-#include <snpm/document.h>
-
 #include "crypto.h"
 #include "json.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internal to measure/: an appraisal policy as policy.c reads it and appraise.c judges by it. */
-#ifndef SNPM_MEASURE_POLICY_H
-#define SNPM_MEASURE_POLICY_H
+/* Internal to attest/: an appraisal policy as policy.c reads it and appraise.c judges by it. */
+#ifndef SNPM_ATTEST_POLICY_H
+#define SNPM_ATTEST_POLICY_H
 
 #include <stddef.h>
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Internal to measure/: report verification in two steps, so a verifier that sees many reports
+ * Internal to attest/: report verification in two steps, so a verifier that sees many reports
  * signed by one key checks the key's chain once (appraise.c caches endorsements) and then only
  * each report's signature and the fields it compares with the certificate.
  */
-#ifndef SNPM_MEASURE_ENDORSE_H
-#define SNPM_MEASURE_ENDORSE_H
+#ifndef SNPM_ATTEST_ENDORSE_H
+#define SNPM_ATTEST_ENDORSE_H
 
 #include <openssl/x509.h>
 
@@ -69,4 +69,4 @@ int snpm_check_signature(const uint8_t report_bytes[SNPM_REPORT_SIZE], X509 *vce
 int snpm_check_endorsed(const struct snpm_endorsement *e, const struct snpm_report *rep,
 			struct snpm_verify_result *ret, struct snpm_error *reterr);
 
-#endif /* SNPM_MEASURE_ENDORSE_H */
+#endif /* SNPM_ATTEST_ENDORSE_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internal to measure/: AMD's published certificate chains (measure/roots.c). */
-#ifndef SNPM_MEASURE_ROOTS_H
-#define SNPM_MEASURE_ROOTS_H
+/* Internal to attest/: AMD's published certificate chains (attest/roots.c). */
+#ifndef SNPM_ATTEST_ROOTS_H
+#define SNPM_ATTEST_ROOTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,4 +35,4 @@ int snpm_report_verify_trusting(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 				int64_t now, struct snpm_verify_result *ret,
 				struct snpm_error *reterr);
 
-#endif /* SNPM_MEASURE_ROOTS_H */
+#endif /* SNPM_ATTEST_ROOTS_H */

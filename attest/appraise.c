@@ -22,9 +22,9 @@
 #include <snpm/dstack.h>
 
 #include "collateral.h"
-#include "crypto.h"
+#include "../core/crypto.h"
 #include "endorse.h"
-#include "json.h"
+#include "../core/json.h"
 #include "policy.h"
 
 /* ---- the appraiser: endorsements by the certificates they came from ---- */

@@ -7,7 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include <snpm/measure.h>
+#include <snpm/hash.h>
 
 #include "crypto.h"
 

@@ -15,9 +15,10 @@
 
 #include <snpm/document.h>
 
-#include "crypto.h"
+#include "../core/crypto.h"
 #include "../ovmf/ovmf_internal.h"
-#include "json.h"
+#include "../core/json.h"
+#include "metadata.h"
 
 /* ---- firmware metadata ---- */
 

@@ -16,7 +16,7 @@
 #include <snpm/report.h>
 
 #include "../core/core.h"
-#include "json.h"
+#include "../core/json.h"
 
 /* The text without whitespace, NUL-terminated; NULL when it holds a NUL or is not text. */
 static char *squeeze(const uint8_t *d, size_t len)

@@ -22,7 +22,8 @@
 
 #include <snpm/report.h>
 
-#include "crypto.h"
+#include "../core/crypto.h"
+#include "signature.h"
 #include "endorse.h"
 #include "kds.h"
 #include "roots.h"

@@ -13,9 +13,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <snpm/image.h>
+#include <snpm/common.h>
 
-#include "../core/core.h"
+#include "core.h"
 #include "io.h"
 
 #define CHUNK (1u << 20)
