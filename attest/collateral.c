@@ -115,20 +115,16 @@ int snpm_cert_table_parse(const uint8_t *blob, size_t len, struct snpm_cert_inpu
 
 static const char *product_of(enum snpm_cpu_family f)
 {
-	return f == SNPM_FAMILY_MILAN  ? "Milan" :
-	       f == SNPM_FAMILY_GENOA  ? "Genoa" :
-	       f == SNPM_FAMILY_TURIN  ? "Turin" :
-	       f == SNPM_FAMILY_VENICE ? "Venice" :
-					 NULL;
+	return snpm_name_of(snpm_cpu_family_names(), (uint64_t)f);
 }
 
 static enum snpm_cpu_family family_of(const char *product)
 {
-	/* Any case: "milan" names Milan as well. */
-	for (int f = SNPM_FAMILY_MILAN; product && f <= SNPM_FAMILY_VENICE; f++)
-		if (strcasecmp(product, product_of((enum snpm_cpu_family)f)) == 0)
-			return (enum snpm_cpu_family)f;
-	return SNPM_FAMILY_UNKNOWN;
+	uint64_t v;
+
+	return snpm_name_parse(snpm_cpu_family_names(), product, &v) == 0 ?
+		       (enum snpm_cpu_family)v :
+		       SNPM_FAMILY_UNKNOWN;
 }
 
 static bool zero(const uint8_t *p, size_t n)

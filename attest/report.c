@@ -195,20 +195,25 @@ enum snpm_signing_key snpm_report_signing_key(const struct snpm_report *r)
 	return (enum snpm_signing_key)((r->key_info >> 2) & 0x7);
 }
 
+/* The families by the product names AMD's KDS uses (any case on input: "milan" too). */
+static const struct snpm_name family_names[] = {
+	{ "Milan", SNPM_FAMILY_MILAN, SNPM_NAME_ANY_CASE },
+	{ "Genoa", SNPM_FAMILY_GENOA, SNPM_NAME_ANY_CASE },
+	{ "Turin", SNPM_FAMILY_TURIN, SNPM_NAME_ANY_CASE },
+	{ "Venice", SNPM_FAMILY_VENICE, SNPM_NAME_ANY_CASE },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_cpu_family_names(void)
+{
+	return family_names;
+}
+
 const char *snpm_cpu_family_name(enum snpm_cpu_family family)
 {
-	switch (family) {
-	case SNPM_FAMILY_MILAN:
-		return "Milan";
-	case SNPM_FAMILY_GENOA:
-		return "Genoa";
-	case SNPM_FAMILY_TURIN:
-		return "Turin";
-	case SNPM_FAMILY_VENICE:
-		return "Venice";
-	default:
-		return "unknown";
-	}
+	const char *name = snpm_name_of(family_names, (uint64_t)family);
+
+	return name ? name : "unknown";
 }
 
 bool snpm_family_has_fmc(enum snpm_cpu_family family)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core.h"
 
@@ -237,4 +238,23 @@ int snpm_source_read(const struct snpm_source *src, uint64_t offset, void *buf, 
 		return 0;
 	}
 	return src->read(src->arg, offset, buf, len, reterr);
+}
+
+int snpm_name_parse(const struct snpm_name *table, const char *text, uint64_t *ret)
+{
+	for (const struct snpm_name *n = table; text && n && n->name; n++)
+		if ((n->flags & SNPM_NAME_ANY_CASE) ? strcasecmp(n->name, text) == 0 :
+						      strcmp(n->name, text) == 0) {
+			*ret = n->value;
+			return 0;
+		}
+	return SNPM_EINVAL;
+}
+
+const char *snpm_name_of(const struct snpm_name *table, uint64_t value)
+{
+	for (const struct snpm_name *n = table; n && n->name; n++)
+		if (n->value == value && !(n->flags & SNPM_NAME_ALIAS))
+			return n->name;
+	return NULL;
 }

@@ -28,16 +28,15 @@ int snpm_fail_crypto(struct snpm_error *reterr, const char *what)
 	return snpm_fail(reterr, SNPM_ECRYPTO, "%s: %s", what, buf);
 }
 
-/* The one table of hash algorithms: the name veritysetup spells, and OpenSSL's digest. */
+/* OpenSSL's digest of each algorithm (their names: hash_names below). */
 static const struct hash_alg {
 	enum snpm_hash_alg alg;
-	const char *name;
 	const EVP_MD *(*md)(void);
 } hash_algs[] = {
-	{ SNPM_HASH_SHA256, "sha256", EVP_sha256 },
-	{ SNPM_HASH_SHA384, "sha384", EVP_sha384 },
-	{ SNPM_HASH_SHA1, "sha1", EVP_sha1 },
-	{ SNPM_HASH_SHA512, "sha512", EVP_sha512 },
+	{ SNPM_HASH_SHA256, EVP_sha256 },
+	{ SNPM_HASH_SHA384, EVP_sha384 },
+	{ SNPM_HASH_SHA1, EVP_sha1 },
+	{ SNPM_HASH_SHA512, EVP_sha512 },
 };
 
 static const struct hash_alg *hash_alg(enum snpm_hash_alg alg)
@@ -57,21 +56,33 @@ const EVP_MD *snpm_hash_md(enum snpm_hash_alg alg)
 
 #define hash_md snpm_hash_md
 
+/* The names veritysetup spells, in the order its --hash documents them. */
+static const struct snpm_name hash_names[] = {
+	{ "sha256", SNPM_HASH_SHA256, 0 },
+	{ "sha384", SNPM_HASH_SHA384, 0 },
+	{ "sha1", SNPM_HASH_SHA1, 0 },
+	{ "sha512", SNPM_HASH_SHA512, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_hash_names(void)
+{
+	return hash_names;
+}
+
 const char *snpm_hash_name(enum snpm_hash_alg alg)
 {
-	const struct hash_alg *a = hash_alg(alg);
-
-	return a ? a->name : NULL;
+	return snpm_name_of(hash_names, (uint64_t)alg);
 }
 
 int snpm_hash_parse(const char *name, enum snpm_hash_alg *ret)
 {
-	for (size_t i = 0; name && i < sizeof(hash_algs) / sizeof(hash_algs[0]); i++)
-		if (strcmp(name, hash_algs[i].name) == 0) {
-			*ret = hash_algs[i].alg;
-			return 0;
-		}
-	return SNPM_EINVAL;
+	uint64_t v;
+
+	if (snpm_name_parse(hash_names, name, &v) < 0)
+		return SNPM_EINVAL;
+	*ret = (enum snpm_hash_alg)v;
+	return 0;
 }
 
 size_t snpm_hash_size(enum snpm_hash_alg alg)

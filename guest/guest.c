@@ -480,3 +480,15 @@ int snpm_report_request(const struct snpm_report_request *req, struct snpm_repor
 		snpm_report_reply_free(ret);
 	return r;
 }
+
+static const struct snpm_name interface_names[] = {
+	{ "auto", SNPM_GUEST_AUTO, 0 },
+	{ "tsm", SNPM_GUEST_TSM, 0 },
+	{ "device", SNPM_GUEST_DEVICE, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_guest_interface_names(void)
+{
+	return interface_names;
+}

@@ -723,3 +723,14 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
 	free(b.cmdline);
 	return r;
 }
+
+static const struct snpm_name layout_names[] = {
+	{ "snpimage", SNPM_BUNDLE_SNPIMAGE, 0 },
+	{ "dstack", SNPM_BUNDLE_DSTACK, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_bundle_layout_names(void)
+{
+	return layout_names;
+}

@@ -624,3 +624,14 @@ const char *snpm_zlib_version(void)
 {
 	return zlibVersion();
 }
+
+static const struct snpm_name compression_names[] = {
+	{ "gzip", 1, 0 },
+	{ "none", 0, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_initramfs_compression_names(void)
+{
+	return compression_names;
+}

@@ -421,3 +421,14 @@ int snpm_rootfs_create(const char *dir, const char *out, const struct snpm_rootf
 		*ret = res;
 	return r;
 }
+
+static const struct snpm_name fs_names[] = {
+	{ "squashfs", SNPM_FS_SQUASHFS, 0 },
+	{ "erofs", SNPM_FS_EROFS, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_rootfs_fs_names(void)
+{
+	return fs_names;
+}

@@ -66,13 +66,13 @@ static int set_vmm(struct launch *l, enum snpm_vmm vmm, struct snpm_error *reter
 		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMM type %d", (int)vmm);
 	if (!vmm_fits(l->cfg.loader, vmm))
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "the %s loader does not run under %s",
-				 l->loader->name, p->name);
+				 l->loader->name, snpm_vmm_name(vmm));
 	if (l->cfg.vmm_version > p->latest_version)
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s has no VMM version %u", p->name,
-				 l->cfg.vmm_version);
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s has no VMM version %u",
+				 snpm_vmm_name(vmm), l->cfg.vmm_version);
 	if (l->cfg.mode == SNPM_MODE_SNP_SVSM && vmm != SNPM_VMM_QEMU)
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "SVSM launch is only known for QEMU, not %s", p->name);
+				 "SVSM launch is only known for QEMU, not %s", snpm_vmm_name(vmm));
 	l->cfg.vmm = vmm;
 	l->profile = p;
 	return 0;

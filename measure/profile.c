@@ -30,7 +30,6 @@
 static const struct snpm_vmm_profile profiles[] = {
 	{
 		.vmm = SNPM_VMM_QEMU,
-		.name = "QEMU",
 		.latest_version = 1,
 		.cs_attrib_reset = 0x9b,
 		.cs_attrib = 0x9b,
@@ -44,7 +43,6 @@ static const struct snpm_vmm_profile profiles[] = {
 	},
 	{
 		.vmm = SNPM_VMM_EC2,
-		.name = "ec2",
 		.latest_version = 2,
 		.cs_attrib_reset = 0x9a,
 		.cs_attrib = 0x9b,
@@ -58,7 +56,6 @@ static const struct snpm_vmm_profile profiles[] = {
 	},
 	{
 		.vmm = SNPM_VMM_GCE,
-		.name = "gce",
 		.latest_version = 1,
 		.cs_attrib_reset = 0x9b,
 		.cs_attrib = 0x9b,
@@ -71,7 +68,6 @@ static const struct snpm_vmm_profile profiles[] = {
 	},
 	{
 		.vmm = SNPM_VMM_KRUN,
-		.name = "krun",
 		.latest_version = 1,
 		.cs_attrib_reset = 0x9a,
 		.cs_attrib = 0x9a,
@@ -95,21 +91,38 @@ const struct snpm_vmm_profile *snpm_vmm_profile(enum snpm_vmm vmm)
 	return NULL;
 }
 
+/* The spellings the reference accepts on its command line, and krun. */
+static const struct snpm_name vmm_names[] = {
+	{ "QEMU", SNPM_VMM_QEMU, 0 },
+	{ "ec2", SNPM_VMM_EC2, 0 },
+	{ "gce", SNPM_VMM_GCE, 0 },
+	{ "krun", SNPM_VMM_KRUN, 0 },
+	{ NULL, 0, 0 },
+};
+_Static_assert(sizeof(vmm_names) / sizeof(vmm_names[0]) - 1 ==
+		       sizeof(profiles) / sizeof(profiles[0]),
+	       "one name per VMM profile");
+
+const struct snpm_name *snpm_vmm_names(void)
+{
+	return vmm_names;
+}
+
 const char *snpm_vmm_name(enum snpm_vmm vmm)
 {
-	const struct snpm_vmm_profile *p = snpm_vmm_profile(vmm);
+	const char *name = snpm_name_of(vmm_names, (uint64_t)vmm);
 
-	return p ? p->name : "unknown";
+	return name ? name : "unknown";
 }
 
 int snpm_vmm_parse(const char *name, enum snpm_vmm *ret_vmm)
 {
-	for (size_t i = 0; name && i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		if (strcmp(profiles[i].name, name) == 0) {
-			*ret_vmm = profiles[i].vmm;
-			return 0;
-		}
-	return SNPM_EINVAL;
+	uint64_t v;
+
+	if (snpm_name_parse(vmm_names, name, &v) < 0)
+		return SNPM_EINVAL;
+	*ret_vmm = (enum snpm_vmm)v;
+	return 0;
 }
 
 uint32_t snpm_cpu_sig(uint32_t family, uint32_t model, uint32_t stepping)
@@ -121,35 +134,50 @@ uint32_t snpm_cpu_sig(uint32_t family, uint32_t model, uint32_t stepping)
 	       (model & 0xf) << 4 | (stepping & 0xf);
 }
 
-/* The CPU models of QEMU's builtin_x86_defs that the reference knows. */
-static const struct {
-	const char *name;
-	uint32_t family, model, stepping;
-} cpu_types[] = {
-	{ "EPYC", 23, 1, 2 },		{ "EPYC-v1", 23, 1, 2 },
-	{ "EPYC-v2", 23, 1, 2 },	{ "EPYC-IBPB", 23, 1, 2 },
-	{ "EPYC-v3", 23, 1, 2 },	{ "EPYC-v4", 23, 1, 2 },
-	{ "EPYC-Rome", 23, 49, 0 },	{ "EPYC-Rome-v1", 23, 49, 0 },
-	{ "EPYC-Rome-v2", 23, 49, 0 },	{ "EPYC-Rome-v3", 23, 49, 0 },
-	{ "EPYC-Milan", 25, 1, 1 },	{ "EPYC-Milan-v1", 25, 1, 1 },
-	{ "EPYC-Milan-v2", 25, 1, 1 },	{ "EPYC-Genoa", 25, 17, 0 },
-	{ "EPYC-Genoa-v1", 25, 17, 0 }, { "EPYC-Turin", 26, 0, 0 },
+/* CPUID Fn0000_0001_EAX as a constant expression (snpm_cpu_sig for tables). */
+#define CPU_SIG(family, model, stepping)                                                         \
+	((((family) > 0xf ? ((family)-0xf) & 0xff : 0) << 20) | ((((model) >> 4) & 0xf) << 16) | \
+	 (((family) > 0xf ? 0xf : (family)) << 8) | (((model)&0xf) << 4) | ((stepping)&0xf))
+
+/* The CPU models of QEMU's builtin_x86_defs that the reference knows, with their signatures. */
+static const struct snpm_name cpu_types[] = {
+	{ "EPYC", CPU_SIG(23, 1, 2), 0 },
+	{ "EPYC-v1", CPU_SIG(23, 1, 2), 0 },
+	{ "EPYC-v2", CPU_SIG(23, 1, 2), 0 },
+	{ "EPYC-IBPB", CPU_SIG(23, 1, 2), 0 },
+	{ "EPYC-v3", CPU_SIG(23, 1, 2), 0 },
+	{ "EPYC-v4", CPU_SIG(23, 1, 2), 0 },
+	{ "EPYC-Rome", CPU_SIG(23, 49, 0), 0 },
+	{ "EPYC-Rome-v1", CPU_SIG(23, 49, 0), 0 },
+	{ "EPYC-Rome-v2", CPU_SIG(23, 49, 0), 0 },
+	{ "EPYC-Rome-v3", CPU_SIG(23, 49, 0), 0 },
+	{ "EPYC-Milan", CPU_SIG(25, 1, 1), 0 },
+	{ "EPYC-Milan-v1", CPU_SIG(25, 1, 1), 0 },
+	{ "EPYC-Milan-v2", CPU_SIG(25, 1, 1), 0 },
+	{ "EPYC-Genoa", CPU_SIG(25, 17, 0), 0 },
+	{ "EPYC-Genoa-v1", CPU_SIG(25, 17, 0), 0 },
+	{ "EPYC-Turin", CPU_SIG(26, 0, 0), 0 },
+	{ NULL, 0, 0 },
 };
+
+const struct snpm_name *snpm_cpu_type_names(void)
+{
+	return cpu_types;
+}
 
 int snpm_cpu_type_sig(const char *name, uint32_t *ret_sig)
 {
-	for (size_t i = 0; name && i < sizeof(cpu_types) / sizeof(cpu_types[0]); i++)
-		if (strcmp(cpu_types[i].name, name) == 0) {
-			*ret_sig = snpm_cpu_sig(cpu_types[i].family, cpu_types[i].model,
-						cpu_types[i].stepping);
-			return 0;
-		}
-	return SNPM_EINVAL;
+	uint64_t v;
+
+	if (snpm_name_parse(cpu_types, name, &v) < 0)
+		return SNPM_EINVAL;
+	*ret_sig = (uint32_t)v;
+	return 0;
 }
 
 const char *snpm_cpu_type_name(size_t i)
 {
-	return i < sizeof(cpu_types) / sizeof(cpu_types[0]) ? cpu_types[i].name : NULL;
+	return i < sizeof(cpu_types) / sizeof(cpu_types[0]) - 1 ? cpu_types[i].name : NULL;
 }
 
 /*
@@ -248,46 +276,74 @@ int snpm_guest_features_parse(const char *text, uint64_t *ret_features, struct s
 	return 0;
 }
 
+/* Mode names as the reference accepts them (it matches the SVSM mode whatever the case). */
+static const struct snpm_name mode_names[] = {
+	{ "sev", SNPM_MODE_SEV, 0 },
+	{ "seves", SNPM_MODE_SEV_ES, 0 },
+	{ "snp", SNPM_MODE_SNP, 0 },
+	{ "snp:svsm", SNPM_MODE_SNP_SVSM, SNPM_NAME_ANY_CASE },
+	{ "SEV", SNPM_MODE_SEV, SNPM_NAME_ALIAS },
+	{ "sev-es", SNPM_MODE_SEV_ES, SNPM_NAME_ALIAS },
+	{ "SEVES", SNPM_MODE_SEV_ES, SNPM_NAME_ALIAS },
+	{ "SEV-ES", SNPM_MODE_SEV_ES, SNPM_NAME_ALIAS },
+	{ "sev-snp", SNPM_MODE_SNP, SNPM_NAME_ALIAS },
+	{ "SNP", SNPM_MODE_SNP, SNPM_NAME_ALIAS },
+	{ "SEV-SNP", SNPM_MODE_SNP, SNPM_NAME_ALIAS },
+	{ "sev-snp:svsm", SNPM_MODE_SNP_SVSM, SNPM_NAME_ALIAS | SNPM_NAME_ANY_CASE },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_mode_names(void)
+{
+	return mode_names;
+}
+
 int snpm_mode_parse(const char *name, enum snpm_mode *ret_mode)
 {
-	static const struct {
-		const char *name;
-		enum snpm_mode mode;
-	} modes[] = {
-		{ "sev", SNPM_MODE_SEV },      { "SEV", SNPM_MODE_SEV },
-		{ "seves", SNPM_MODE_SEV_ES }, { "sev-es", SNPM_MODE_SEV_ES },
-		{ "SEVES", SNPM_MODE_SEV_ES }, { "SEV-ES", SNPM_MODE_SEV_ES },
-		{ "snp", SNPM_MODE_SNP },      { "sev-snp", SNPM_MODE_SNP },
-		{ "SNP", SNPM_MODE_SNP },      { "SEV-SNP", SNPM_MODE_SNP },
-	};
+	uint64_t v;
 
-	if (!name)
+	if (snpm_name_parse(mode_names, name, &v) < 0)
 		return SNPM_EINVAL;
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (strcmp(name, modes[i].name) == 0) {
-			*ret_mode = modes[i].mode;
-			return 0;
-		}
-	/* The reference matches the SVSM mode case-insensitively. */
-	if (strcasecmp(name, "snp:svsm") == 0 || strcasecmp(name, "sev-snp:svsm") == 0) {
-		*ret_mode = SNPM_MODE_SNP_SVSM;
-		return 0;
-	}
-	return SNPM_EINVAL;
+	*ret_mode = (enum snpm_mode)v;
+	return 0;
 }
 
 const char *snpm_mode_name(enum snpm_mode mode)
 {
-	switch (mode) {
-	case SNPM_MODE_SEV:
-		return "sev";
-	case SNPM_MODE_SEV_ES:
-		return "seves";
-	case SNPM_MODE_SNP:
-		return "snp";
-	case SNPM_MODE_SNP_SVSM:
-		return "snp:svsm";
-	default:
-		return "unknown";
-	}
+	const char *name = snpm_name_of(mode_names, (uint64_t)mode);
+
+	return name ? name : "unknown";
+}
+
+static const struct snpm_name vmsa_fpu_names[] = {
+	{ "default", SNPM_VMSA_FPU_DEFAULT, 0 },
+	{ "legacy-kvm", SNPM_VMSA_FPU_LEGACY_KVM, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_vmsa_fpu_names(void)
+{
+	return vmsa_fpu_names;
+}
+
+static const struct snpm_name vmsa_gpa_names[] = {
+	{ "default", SNPM_VMSA_GPA_DEFAULT, 0 },
+	{ "52bit", SNPM_VMSA_GPA_52BIT, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_vmsa_gpa_names(void)
+{
+	return vmsa_gpa_names;
+}
+
+static const struct snpm_name igvm_semantics_names[] = {
+	{ "qemu", SNPM_IGVM_QEMU, 0 },
+	{ "igvmmeasure", SNPM_IGVM_IGVMMEASURE, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_igvm_semantics_names(void)
+{
+	return igvm_semantics_names;
 }

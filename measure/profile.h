@@ -11,7 +11,6 @@
 
 struct snpm_vmm_profile {
 	enum snpm_vmm vmm;
-	const char *name; /* as the reference spells it on its command line */
 	unsigned latest_version; /* highest --vmm-version this VMM has */
 	uint16_t cs_attrib_reset; /* CS attributes when EIP is the reset vector 0xfffffff0 */
 	uint16_t cs_attrib; /* CS attributes otherwise (APs) */

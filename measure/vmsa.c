@@ -121,14 +121,15 @@ int snpm_vmsa_build(const struct snpm_vmsa_params *params, uint8_t ret_page[SNPM
 	if (!p)
 		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMM type %d", (int)params->vmm);
 	if (params->vmm_version > p->latest_version)
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s has no VMM version %u", p->name,
-				 params->vmm_version);
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED, "%s has no VMM version %u",
+				 snpm_vmm_name(p->vmm), params->vmm_version);
 	if (params->fpu != SNPM_VMSA_FPU_DEFAULT && params->fpu != SNPM_VMSA_FPU_LEGACY_KVM)
 		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMSA FPU variant %d",
 				 (int)params->fpu);
 	if (params->svsm && params->vmm != SNPM_VMM_QEMU)
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "SVSM launch is only known for QEMU, not %s", p->name);
+				 "SVSM launch is only known for QEMU, not %s",
+				 snpm_vmm_name(p->vmm));
 	memset(ret_page, 0, SNPM_PAGE_SIZE);
 	if (params->svsm)
 		build_svsm(params, ret_page);

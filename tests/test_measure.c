@@ -157,6 +157,133 @@ static void test_cpu_signatures(void **state)
 	assert_int_equal(n, 16);
 }
 
+/*
+ * Every exported name table: each listed name parses back to its value and is that value's
+ * name, aliases parse but are never a value's name, values are listed once, and a table's
+ * _name()/_parse() pair agrees with it. The tools' choices, help and completions read these.
+ */
+static void check_table(const struct snpm_name *t, const char *(*name_of)(uint64_t),
+			int (*parse)(const char *, uint64_t *), bool one_name_per_value)
+{
+	uint64_t v;
+
+	assert_non_null(t);
+	assert_non_null(t[0].name);
+	for (size_t i = 0; t[i].name; i++) {
+		assert_int_equal(snpm_name_parse(t, t[i].name, &v), 0);
+		assert_true(v == t[i].value);
+		if (!one_name_per_value) {
+			/* CPU models: several names share a signature, each a name of its own. */
+		} else if (t[i].flags & SNPM_NAME_ALIAS) {
+			assert_string_not_equal(snpm_name_of(t, t[i].value), t[i].name);
+		} else {
+			assert_string_equal(snpm_name_of(t, t[i].value), t[i].name);
+			for (size_t k = 0; k < i; k++)
+				assert_false(t[k].value == t[i].value &&
+					     !(t[k].flags & SNPM_NAME_ALIAS));
+		}
+		if (name_of && !(t[i].flags & SNPM_NAME_ALIAS))
+			assert_string_equal(name_of(t[i].value), t[i].name);
+		if (parse) {
+			assert_int_equal(parse(t[i].name, &v), 0);
+			assert_true(v == t[i].value);
+		}
+	}
+	assert_int_equal(snpm_name_parse(t, "no-such-name", &v), SNPM_EINVAL);
+	assert_int_equal(snpm_name_parse(t, NULL, &v), SNPM_EINVAL);
+}
+
+static const char *mode_name(uint64_t v)
+{
+	return snpm_mode_name((enum snpm_mode)v);
+}
+
+static int mode_parse(const char *s, uint64_t *v)
+{
+	enum snpm_mode m;
+	int r = snpm_mode_parse(s, &m);
+
+	*v = (uint64_t)m;
+	return r;
+}
+
+static const char *vmm_name(uint64_t v)
+{
+	return snpm_vmm_name((enum snpm_vmm)v);
+}
+
+static int vmm_parse(const char *s, uint64_t *v)
+{
+	enum snpm_vmm m;
+	int r = snpm_vmm_parse(s, &m);
+
+	*v = (uint64_t)m;
+	return r;
+}
+
+static const char *hash_name(uint64_t v)
+{
+	return snpm_hash_name((enum snpm_hash_alg)v);
+}
+
+static int hash_parse(const char *s, uint64_t *v)
+{
+	enum snpm_hash_alg m;
+	int r = snpm_hash_parse(s, &m);
+
+	*v = (uint64_t)m;
+	return r;
+}
+
+static const char *family_name(uint64_t v)
+{
+	return snpm_cpu_family_name((enum snpm_cpu_family)v);
+}
+
+static int cpu_type_parse(const char *s, uint64_t *v)
+{
+	uint32_t sig;
+	int r = snpm_cpu_type_sig(s, &sig);
+
+	*v = sig;
+	return r;
+}
+
+static void test_name_tables(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	check_table(snpm_mode_names(), mode_name, mode_parse, true);
+	check_table(snpm_vmm_names(), vmm_name, vmm_parse, true);
+	check_table(snpm_hash_names(), hash_name, hash_parse, true);
+	check_table(snpm_cpu_family_names(), family_name, NULL, true);
+	check_table(snpm_cpu_type_names(), NULL, cpu_type_parse, false);
+	check_table(snpm_vmsa_fpu_names(), NULL, NULL, true);
+	check_table(snpm_vmsa_gpa_names(), NULL, NULL, true);
+	check_table(snpm_igvm_semantics_names(), NULL, NULL, true);
+	check_table(snpm_guest_interface_names(), NULL, NULL, true);
+	check_table(snpm_initramfs_compression_names(), NULL, NULL, true);
+	check_table(snpm_rootfs_fs_names(), NULL, NULL, true);
+	check_table(snpm_bundle_layout_names(), NULL, NULL, true);
+	/* Spellings the reference accepts: aliases, and the SVSM mode and products in any case. */
+	assert_int_equal(snpm_name_parse(snpm_mode_names(), "SEV-SNP", &v), 0);
+	assert_true(v == SNPM_MODE_SNP);
+	assert_int_equal(snpm_name_parse(snpm_mode_names(), "SNP:SVSM", &v), 0);
+	assert_true(v == SNPM_MODE_SNP_SVSM);
+	assert_int_equal(snpm_name_parse(snpm_mode_names(), "Snp", &v), SNPM_EINVAL);
+	assert_int_equal(snpm_name_parse(snpm_cpu_family_names(), "mILAN", &v), 0);
+	assert_true(v == SNPM_FAMILY_MILAN);
+	assert_int_equal(snpm_name_parse(snpm_vmm_names(), "qemu", &v), SNPM_EINVAL);
+	/* Every VMM name has a profile the VMSA builder takes. */
+	for (const struct snpm_name *n = snpm_vmm_names(); n->name; n++) {
+		struct snpm_vmsa_params p = { .vmm = (enum snpm_vmm)n->value, .eip = SNPM_BSP_EIP };
+		uint8_t page[SNPM_PAGE_SIZE];
+		assert_int_equal(snpm_vmsa_build(&p, page, NULL), 0);
+	}
+	assert_true(snpm_name_of(snpm_vmsa_gpa_names(), SNPM_VMSA_GPA_52BIT) != NULL);
+}
+
 static void test_vmm_names(void **state)
 {
 	enum snpm_vmm v;
@@ -876,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_chain_refusals_leave_state),
 		cmocka_unit_test(test_branching_prefix),
 		cmocka_unit_test(test_cpu_signatures),
+		cmocka_unit_test(test_name_tables),
 		cmocka_unit_test(test_vmm_names),
 		cmocka_unit_test(test_vmsa_qemu_layout),
 		cmocka_unit_test(test_vmsa_profiles),

@@ -94,6 +94,29 @@ SNPM_EXPORT const char *snpm_version(void);
 /* A short fixed description of an error code, e.g. "malformed input". Never NULL. */
 SNPM_EXPORT const char *snpm_strerror(int code);
 
+/* ---- names ---- */
+
+/*
+ * The names of an enumeration's values, one table per enumeration: the library's _name() and
+ * _parse() functions read it, and so do the tools' choices, --help, error messages, completions
+ * and manual pages (a test holds them to it). A table ends with a row whose name is NULL. The
+ * first row of a value is its name; later rows of the same value (SNPM_NAME_ALIAS) are other
+ * spellings that are accepted but never listed.
+ */
+#define SNPM_NAME_ALIAS 1u /* another spelling: accepted, not listed */
+#define SNPM_NAME_ANY_CASE 2u /* matched whatever the case */
+
+struct snpm_name {
+	const char *name;
+	uint64_t value;
+	unsigned flags; /* SNPM_NAME_* */
+};
+
+/* The value text names in table. Returns 0 or SNPM_EINVAL (NULL text, no such name). */
+SNPM_EXPORT int snpm_name_parse(const struct snpm_name *table, const char *text, uint64_t *ret);
+/* The listed name of value, or NULL when the table has none. */
+SNPM_EXPORT const char *snpm_name_of(const struct snpm_name *table, uint64_t value);
+
 /*
  * Removes every temporary file and folder the library is writing at this moment. Only system
  * calls: safe in a SIGINT or SIGTERM handler, so an interrupted run leaves nothing behind.

@@ -24,6 +24,9 @@ enum snpm_guest_interface {
 	SNPM_GUEST_DEVICE,
 };
 
+/* How the interfaces are chosen on a command line: "auto", "tsm", "device". */
+SNPM_EXPORT const struct snpm_name *snpm_guest_interface_names(void);
+
 struct snpm_report_request {
 	uint8_t report_data[SNPM_REPORT_DATA_SIZE]; /* REPORT_DATA, as given */
 	bool has_vmpl; /* otherwise the kernel's default (configfs-tsm), or VMPL 0 (device) */

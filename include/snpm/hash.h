@@ -24,6 +24,8 @@ SNPM_EXPORT size_t snpm_hash_size(enum snpm_hash_alg alg);
 /* The hash name as veritysetup spells it ("sha256"), or NULL; and back (0 or SNPM_EINVAL). */
 SNPM_EXPORT const char *snpm_hash_name(enum snpm_hash_alg alg);
 SNPM_EXPORT int snpm_hash_parse(const char *name, enum snpm_hash_alg *ret);
+/* The table of those names. */
+SNPM_EXPORT const struct snpm_name *snpm_hash_names(void);
 
 struct snpm_hash;
 

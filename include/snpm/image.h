@@ -93,6 +93,9 @@ SNPM_EXPORT int snpm_verity_tree_blocks(const struct snpm_verity_params *params,
 
 /* ---- initramfs ---- */
 
+/* --compress: "gzip" (1) or "none" (0), the values of snpm_initramfs_options.gzip. */
+SNPM_EXPORT const struct snpm_name *snpm_initramfs_compression_names(void);
+
 struct snpm_initramfs_options {
 	bool gzip; /* gzip through zlib (level 9, no name, mtime 0) */
 	int64_t source_date_epoch; /* mtimes above it are clamped to it */
@@ -179,6 +182,9 @@ enum snpm_rootfs_fs {
 	SNPM_FS_EROFS = 2, /* mkfs.erofs (erofs-utils) */
 };
 
+/* "squashfs", "erofs". */
+SNPM_EXPORT const struct snpm_name *snpm_rootfs_fs_names(void);
+
 struct snpm_rootfs_options {
 	enum snpm_rootfs_fs fs;
 	int64_t source_date_epoch; /* every timestamp in the image */
@@ -211,6 +217,9 @@ enum snpm_bundle_layout {
 	 * (os_image_hash); the cmdline must carry dstack.rootfs_hash={roothash}. */
 	SNPM_BUNDLE_DSTACK = 1,
 };
+
+/* "snpimage", "dstack". */
+SNPM_EXPORT const struct snpm_name *snpm_bundle_layout_names(void);
 
 struct snpm_bundle_spec {
 	const char *kernel; /* a bzImage */

@@ -36,6 +36,8 @@ enum snpm_page_type {
 /* Where KVM records VMSA pages: GPA (u64)-1, page aligned, bits above 51 cleared. */
 #define SNPM_VMSA_GPA_DEFAULT 0xFFFFFFFFF000ull
 #define SNPM_VMSA_GPA_52BIT 0xFFFFFFFFFF000ull /* GCE on Genoa */
+/* The named VMSA addresses: "default", "52bit". */
+SNPM_EXPORT const struct snpm_name *snpm_vmsa_gpa_names(void);
 #define SNPM_GPA_LIMIT (1ull << 52)
 
 /* The running launch digest. Plain data: copy it to branch a shared prefix. */
@@ -85,6 +87,8 @@ SNPM_EXPORT int snpm_cpu_type_sig(const char *name, uint32_t *ret_sig);
 
 /* The i-th of the 16 named CPU models, or NULL past the end. */
 SNPM_EXPORT const char *snpm_cpu_type_name(size_t i);
+/* The named CPU models and their signatures (the table behind both functions above). */
+SNPM_EXPORT const struct snpm_name *snpm_cpu_type_names(void);
 
 enum snpm_vmm {
 	SNPM_VMM_QEMU = 1,
@@ -97,6 +101,8 @@ enum snpm_vmm {
 SNPM_EXPORT const char *snpm_vmm_name(enum snpm_vmm vmm);
 /* Exact match on the reference's spellings. Returns 0 or SNPM_EINVAL. */
 SNPM_EXPORT int snpm_vmm_parse(const char *name, enum snpm_vmm *ret_vmm);
+/* The table of those names (one per VMM profile). */
+SNPM_EXPORT const struct snpm_name *snpm_vmm_names(void);
 
 /* ---- Guest features (SEV_FEATURES: VMSA bit n is the guest's SEV_STATUS bit n + 2) ---- */
 
@@ -135,6 +141,9 @@ enum snpm_vmsa_fpu {
 	SNPM_VMSA_FPU_DEFAULT = 0, /* as the VMM profile says */
 	SNPM_VMSA_FPU_LEGACY_KVM = 1, /* MXCSR and FCW zero (older KVM) */
 };
+
+/* "default", "legacy-kvm". */
+SNPM_EXPORT const struct snpm_name *snpm_vmsa_fpu_names(void);
 
 struct snpm_vmsa_params {
 	enum snpm_vmm vmm;
@@ -187,6 +196,9 @@ enum snpm_igvm_semantics {
 	SNPM_IGVM_IGVMMEASURE = 1,
 };
 
+/* "qemu", "igvmmeasure". */
+SNPM_EXPORT const struct snpm_name *snpm_igvm_semantics_names(void);
+
 enum snpm_mode {
 	SNPM_MODE_SEV = 1,
 	SNPM_MODE_SEV_ES = 2,
@@ -201,6 +213,8 @@ enum snpm_mode {
 SNPM_EXPORT int snpm_mode_parse(const char *name, enum snpm_mode *ret_mode);
 /* "sev", "seves", "snp", "snp:svsm". */
 SNPM_EXPORT const char *snpm_mode_name(enum snpm_mode mode);
+/* The table of mode names, the other spellings as aliases. */
+SNPM_EXPORT const struct snpm_name *snpm_mode_names(void);
 
 #define SNPM_MAX_VCPUS 4096u /* KVM's limit on x86-64 */
 /*

@@ -28,6 +28,9 @@ enum snpm_cpu_family {
 
 /* "Milan", "Genoa", "Turin" or "unknown". */
 SNPM_EXPORT const char *snpm_cpu_family_name(enum snpm_cpu_family family);
+/* The families as AMD's KDS names its products: "Milan", "Genoa", "Turin", "Venice" (read in
+ * any case). */
+SNPM_EXPORT const struct snpm_name *snpm_cpu_family_names(void);
 
 /* Which key signed the report (bits 4:2 of the key info word). */
 enum snpm_signing_key {
