@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Verbs and their options for both tools: one table of options per verb feeds getopt_long and
- * that verb's --help; one table of verbs per binary (or verb with sub-verbs) is dispatched in one
- * place, with the same errors everywhere. (The measurement verbs keep the larger table of
- * measure_args.c, built the same way.)
+ * Verbs and their options for both tools, one engine: a table of options feeds getopt_long, the
+ * verb's --help, its usage errors and (held by tests) the manual pages and completions; a table
+ * shared by several verbs says per row which verbs have it. A choice's values come from the
+ * library's table of names, so --help, the error and the docs cannot disagree. One table of verbs
+ * per binary (or verb with sub-verbs) is dispatched in one place, with the same errors everywhere.
  */
 #ifndef SNPM_TOOLS_OPTS_H
 #define SNPM_TOOLS_OPTS_H
@@ -11,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <snpm/common.h>
 
 /*
  * What parsing does with an option: hand it to the verb's handler, or store it in the verb's
@@ -22,6 +25,9 @@ enum opt_kind {
 	OPT_FLAG, /* bool: true */
 	OPT_U64, /* uint64_t: a number in snpm_parse_number's grammar, at most max */
 	OPT_U32, /* uint32_t: the same */
+	OPT_CHOICE, /* int (an enum): the value of one of names()'s names */
+	OPT_HELP, /* -h, --help, listed where the table puts it (else last) */
+	OPT_REFUSED, /* never accepted: a usage error says what to use instead (refusal) */
 };
 
 /*
@@ -37,6 +43,13 @@ struct opt_doc {
 	enum opt_kind kind;
 	size_t offset; /* where a stored option goes in ctx */
 	uint64_t max; /* OPT_U64, OPT_U32 */
+	bool decimal; /* OPT_U64, OPT_U32: decimal digits only (the reference's int(s)) */
+	/* OPT_CHOICE: its values. Other options whose values are names (a list of CPU models)
+	 * name their table too, for the docs, the completions and the verb's own check. */
+	const struct snpm_name *(*names)(void);
+	unsigned verbs; /* in a table shared by verbs: the verbs that have it (0: all) */
+	unsigned launches; /* measurement options: the launches that take it (0: all) */
+	const char *refusal; /* OPT_REFUSED: the message */
 };
 
 /* offsetof(type, member), refused at compile time unless the member has type t. */
@@ -68,6 +81,14 @@ struct opt_doc {
 		.kind = OPT_U32, .offset = OPT_OFFSET(type, member, uint32_t), .max = (limit) \
 	}
 #define OPT_JSON_FLAG(type, member) OPT_BOOL("json", type, member, "JSON output")
+/* A choice stored as an enum (an int-sized member). The help may say {} for the names. */
+#define OPT_ENUM_OFFSET(type, member) \
+	(offsetof(type, member) + 0 * sizeof(char[sizeof(((type *)0)->member) == sizeof(int) ? 1 : -1]))
+#define OPT_CHOICE_OF(lname, type, member, table, mv, text)                                    \
+	{                                                                                      \
+		.name = (lname), .has_arg = true, .metavar = (mv), .help = (text),             \
+		.kind = OPT_CHOICE, .offset = OPT_ENUM_OFFSET(type, member), .names = (table) \
+	}
 /* -q, --quiet, the same in every verb of both tools. */
 #define OPT_QUIET(type, member, text)                                         \
 	{                                                                     \
@@ -90,9 +111,14 @@ struct opt_doc {
 struct verb_syntax {
 	const char *usage; /* after the program name: "rootfs DIR -o OUT [options]" */
 	const char *about; /* one or two sentences for --help */
+	void (*print_about)(void); /* instead of about, when the text is built at run time */
+	const char *footer; /* a paragraph after the options in --help */
 	const struct opt_doc *opts;
 	size_t n_opts;
 	size_t min_pos, max_pos; /* positional arguments */
+	unsigned verb; /* this verb's bit in a shared table's rows (0: every row) */
+	/* The reference's wording (argparse's "argument --x: ..."): the measurement verbs. */
+	bool reference;
 };
 
 /* .opts and .n_opts of a verb_syntax from one table. */
@@ -110,6 +136,24 @@ struct verb_syntax {
 int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
 	       int (*on_opt)(void *ctx, int id, const char *arg), void *ctx, char **pos,
 	       size_t *n_pos);
+/* The same, and *given gets bit i for every row i of the table the command line used. */
+int opts_parse_given(const struct verb_syntax *syn, int argc, char **argv,
+		     int (*on_opt)(void *ctx, int id, const char *arg), void *ctx, char **pos,
+		     size_t *n_pos, uint64_t *given);
+
+/* Whether the syntax's verb has row o. */
+bool opts_row_in_verb(const struct verb_syntax *syn, const struct opt_doc *o);
+
+/*
+ * The one usage error for a value that is not among a choice's names, as argparse words it:
+ * "argument --NAME: invalid choice: 'VALUE' (choose from 'a', 'b')". len: how much of value to
+ * quote (-1: all of it, for one item of a list).
+ */
+void opts_bad_choice(const char *option, const char *value, int len,
+		     const struct snpm_name *names);
+/* The listed names of a table joined by sep, each between quote marks (quote may be ""). */
+void opts_names_join(const struct snpm_name *names, const char *quote, const char *sep, char *out,
+		     size_t size);
 
 /* The verb's --help on stdout: usage, about, and every option of the table. */
 void opts_help(const struct verb_syntax *syn);
