@@ -47,25 +47,100 @@ enum verb {
 
 #define MAX_FEATURE_ARGS 16
 
+/* The measurement options, in the order of measure_args.c's table: one bit each in
+ * measure_args.given (the command line) and .from_spec (--spec filled it). */
+enum m_opt {
+	M_HELP,
+	M_VERSION,
+	M_VERBOSE,
+	M_QUIET,
+	M_MODE,
+	M_VCPUS,
+	M_VCPU_TYPE,
+	M_VCPU_SIG,
+	M_VCPU_FAMILY,
+	M_VCPU_MODEL,
+	M_VCPU_STEPPING,
+	M_VMM_TYPE,
+	M_VMM_VERSION,
+	M_OVMF,
+	M_OVMF_METADATA,
+	M_KERNEL,
+	M_KERNEL_HASH,
+	M_INITRD,
+	M_INITRD_HASH,
+	M_APPEND,
+	M_GUEST_FEATURES,
+	M_OUTPUT_FORMAT,
+	M_SNP_OVMF_HASH,
+	M_DUMP_VMSA,
+	M_SVSM,
+	M_VARS_SIZE,
+	M_VARS_FILE,
+	M_IGVM,
+	M_IGVM_LOADER,
+	M_NATIVE_ZERO,
+	M_IGNORE_ID_BLOCK,
+	M_KRUNFW,
+	M_QBOOT,
+	M_KERNEL_GPA,
+	M_RAM_MIB,
+	M_VMSA_GPA,
+	M_VMSA_FPU,
+	M_SPEC,
+	M_MEASUREMENT,
+	M_MANIFEST,
+	M_VCEK,
+	M_VLEK,
+	M_ASK,
+	M_ASVK,
+	M_ARK,
+	M_CHAIN,
+	M_TRUST_ROOT,
+	M_NOW,
+	M_HOST_DATA,
+	M_ID_KEY_DIGEST,
+	M_AUTHOR_KEY_DIGEST,
+	M_GUEST_POLICY,
+	M_POLICY,
+	M_REPORT_DATA,
+	M_JSON,
+	M_CSV,
+	M_COUNT
+};
+_Static_assert(M_COUNT <= 64, "one bit per measurement option");
+
+/* --mode snp:ovmf-hash, the reference's digest of the firmware pages alone (not a library
+ * mode: the CLI's choices add it to the library's). */
+#define MODE_OVMF_HASH 0x100
+
+/* What kind of launch the arguments describe, and as bits for the option rows. */
+enum launch_kind { LAUNCH_OVMF, LAUNCH_IGVM, LAUNCH_KRUN };
+#define L_OVMF (1u << LAUNCH_OVMF)
+#define L_IGVM (1u << LAUNCH_IGVM)
+#define L_KRUN (1u << LAUNCH_KRUN)
+
 /* The command line as given (values still text where a verb decides how to read them). */
 struct measure_args {
 	enum verb verb;
-	bool mode_given;
+	uint64_t given; /* bit M_x: the option was on the command line */
+	uint64_t from_spec; /* bit M_x: --spec gave its value instead */
 	bool snp_ovmf_hash_only; /* --mode snp:ovmf-hash */
 	enum snpm_mode mode;
 	const char *mode_text;
 	bool assumed; /* no --mode: the short form's defaults apply */
 	bool no_cpu; /* an IGVM launch with no CPU given: fine while every vCPU has a context */
-	bool verbose, quiet, json, csv, dump_vmsa, base64;
+	bool verbose, quiet, json, csv, dump_vmsa;
+	int base64; /* --output-format: 1 for base64 */
 
 	const char *vcpus_text, *vcpu_type_text, *vcpu_sig_text, *vmm_text;
 	const char *features_text[MAX_FEATURE_ARGS];
 	size_t n_features_text;
-	bool has_family, has_model, has_stepping;
 	uint32_t family, model, stepping;
-	unsigned vmm_version; /* 0: not given */
+	unsigned vmm_version; /* 0: the VMM's latest */
 
-	/* Resolved single values (measure, explain). */
+	/* Single values resolved from the command line or the spec (measure, explain, check;
+	 * a sweep's first row). */
 	bool has_vcpus;
 	uint32_t vcpus;
 	const char *vcpu_type;
@@ -73,18 +148,16 @@ struct measure_args {
 	uint32_t vcpu_sig;
 	uint64_t guest_features;
 	bool features_given; /* on the command line or in the spec */
-	bool has_vmm; /* vmm below is set (from the spec, or a sweep's first VMM) */
+	bool has_vmm;
 	enum snpm_vmm vmm;
 
 	const char *ovmf, *ovmf_metadata, *kernel, *initrd, *append, *svsm, *vars_file;
 	const char *kernel_hash, *initrd_hash, *snp_ovmf_hash, *spec, *measurement;
-	bool has_vars_size;
 	uint64_t vars_size;
-	bool vmsa_gpa_given, vmsa_fpu_given;
 	uint64_t vmsa_gpa;
 	enum snpm_vmsa_fpu vmsa_fpu;
-	/* Digests a spec gave in place of files; the command line's options win over them. */
-	bool has_kernel_sha256, has_initrd_sha256, has_snp_ovmf_digest;
+	/* Digests a spec gave in place of files (from_spec bits M_KERNEL_HASH, M_INITRD_HASH,
+	 * M_SNP_OVMF_HASH); the command line's options win over them. */
 	uint8_t kernel_sha256[SNPM_SHA256_SIZE], initrd_sha256[SNPM_SHA256_SIZE];
 	uint8_t snp_ovmf_digest[SNPM_LD_SIZE];
 
@@ -96,9 +169,8 @@ struct measure_args {
 
 	/* IGVM and libkrun launches */
 	const char *igvm, *qboot, *krunfw;
-	bool igvm_semantics_given, native_zero, ignore_id_block;
+	bool native_zero, ignore_id_block;
 	enum snpm_igvm_semantics igvm_semantics;
-	bool has_kernel_gpa, has_ram_mib;
 	uint64_t kernel_gpa;
 	uint32_t ram_mib;
 
@@ -108,8 +180,30 @@ struct measure_args {
 	size_t n_owned;
 };
 
-/* What kind of launch the arguments describe. */
-enum launch_kind { LAUNCH_OVMF, LAUNCH_IGVM, LAUNCH_KRUN };
+/* The option was on the command line; it has a value (the command line's or the spec's). */
+static inline bool arg_given(const struct measure_args *a, enum m_opt opt)
+{
+	return (a->given >> opt) & 1;
+}
+
+static inline bool arg_set(const struct measure_args *a, enum m_opt opt)
+{
+	return ((a->given | a->from_spec) >> opt) & 1;
+}
+
+struct verb_syntax;
+/* The syntax of a measurement verb (its rows of measure_args.c's table). */
+const struct verb_syntax *measure_syntax(enum verb verb);
+/* Row opt's name ("kernel-hash") and the launches that take it (L_x bits; 0: all). */
+const char *option_name(enum m_opt opt);
+unsigned option_launches(enum m_opt opt);
+/* --output-format's names: hex, base64; --mode's: the library's and snp:ovmf-hash. */
+const struct snpm_name *output_format_names(void);
+const struct snpm_name *measure_mode_names(void);
+struct opt_doc;
+/* measure_opts.c's table, M_COUNT rows in the order of enum m_opt. */
+const struct opt_doc *measure_options(void);
+
 enum launch_kind args_launch(const struct measure_args *a);
 
 /* Files read, and what the measurement was computed from. Holds sources that point into
@@ -161,7 +255,6 @@ int inputs_check(const struct measure_args *a, const struct inputs *in);
 void inputs_free(struct inputs *in);
 void args_free(struct measure_args *a);
 void args_note_defaults(const struct measure_args *a);
-void print_help(enum verb verb);
 
 /* ---- IGVM files shown (igvm_show.c) ---- */
 

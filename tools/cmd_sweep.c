@@ -13,7 +13,7 @@
 /* The --vcpu-type list; with no CPU option at all, the verb's default. */
 static const char *space_types(const struct measure_args *a, bool match)
 {
-	if (a->vcpu_type_text || a->vcpu_sig_text || a->has_family)
+	if (args_cpu_given_on_cli(a))
 		return a->vcpu_type_text;
 	return match ? "all" : "EPYC-v4";
 }
@@ -54,7 +54,7 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 					 "1",
 		.types = space_types(a, match),
 		.sigs = a->vcpu_sig_text,
-		.has_family = a->has_family,
+		.has_family = arg_given(a, M_VCPU_FAMILY),
 		.family = a->family,
 		.model = a->model,
 		.stepping = a->stepping,
@@ -65,7 +65,7 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	};
 	int r;
 
-	if (t.has_family && (!a->has_model || !a->has_stepping)) {
+	if (t.has_family && (!arg_given(a, M_VCPU_MODEL) || !arg_given(a, M_VCPU_STEPPING))) {
 		usage_error("--vcpu-family requires --vcpu-model and --vcpu-stepping");
 		return EXIT_USAGE;
 	}
@@ -93,7 +93,7 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	a->vcpu_type = sp->sig_names[0];
 	a->has_vcpu_sig = true;
 	a->vcpu_sig = sp->sigs[0];
-	a->has_family = false; /* the space holds it now */
+	a->given &= ~(1ull << M_VCPU_FAMILY); /* the space holds the CPUs now */
 	a->guest_features = sp->features[0];
 	a->features_given |= a->n_features_text > 0;
 	a->vmm_text = NULL;
@@ -205,12 +205,13 @@ static int setup(int argc, char **argv, enum verb verb, struct measure_args *a, 
 			    verb == VERB_SWEEP ? "sweep" : "match");
 		return EXIT_USAGE;
 	}
-	if (!a->mode_given) {
+	/* Without --mode: SNP (an IGVM file's strongest platform), never the short form's
+	 * single-row defaults. */
+	if (!arg_set(a, M_MODE)) {
 		a->mode = SNPM_MODE_SNP;
 		if (a->igvm)
 			igvm_strongest_mode(a->igvm, &a->mode);
 		a->mode_text = snpm_mode_name(a->mode);
-		a->mode_given = true;
 	}
 	r = resolve_space(a, sp);
 	if (r == 0)

@@ -26,77 +26,34 @@ enum launch_kind args_launch(const struct measure_args *a)
 	return LAUNCH_OVMF;
 }
 
-/* An option of one kind of launch given for another: a usage error naming both. */
-struct given {
-	const char *option;
-	bool set;
-};
-
-static int refuse_given(const struct given *g, size_t n, const char *launch)
-{
-	for (size_t i = 0; i < n; i++)
-		if (g[i].set) {
-			usage_error("argument %s: not allowed with %s", g[i].option, launch);
-			return EXIT_USAGE;
-		}
-	return 0;
-}
-
-/* Options only OVMF launches have. */
-static int refuse_ovmf_options(const struct measure_args *a, const char *launch)
-{
-	const struct given g[] = {
-		{ "--ovmf", a->ovmf != NULL },
-		{ "--ovmf-metadata", a->ovmf_metadata != NULL },
-		{ "--kernel-hash", a->kernel_hash || a->has_kernel_sha256 },
-		{ "--initrd-hash", a->initrd_hash || a->has_initrd_sha256 },
-		{ "--append", a->append != NULL },
-		{ "--svsm", a->svsm != NULL },
-		{ "--vars-size", a->has_vars_size },
-		{ "--vars-file", a->vars_file != NULL },
-		{ "--snp-ovmf-hash", a->snp_ovmf_hash || a->has_snp_ovmf_digest },
-	};
-
-	return refuse_given(g, sizeof(g) / sizeof(g[0]), launch);
-}
-
+/*
+ * Options of one kind of launch given (or filled from --spec) for another: a usage error naming
+ * both, from the launches of each option's row. An IGVM-only or libkrun-only option names what
+ * it needs; another names the launch it was given with.
+ */
 static int check_launch_options(const struct measure_args *a)
 {
+	static const char *const launch_option[] = {
+		[LAUNCH_IGVM] = "--igvm", [LAUNCH_KRUN] = "--vmm-type krun"
+	};
 	enum launch_kind kind = args_launch(a);
-	const struct given igvm_only[] = {
-		{ "--igvm-loader", a->igvm_semantics_given },
-		{ "--native-zero", a->native_zero },
-		{ "--ignore-id-block", a->ignore_id_block },
-	};
-	const struct given krun_only[] = {
-		{ "--krunfw", a->krunfw != NULL },
-		{ "--qboot", a->qboot != NULL },
-		{ "--kernel-gpa", a->has_kernel_gpa },
-		{ "--ram-mib", a->has_ram_mib },
-	};
-	const struct given files[] = {
-		{ "--kernel", a->kernel != NULL },
-		{ "--initrd", a->initrd != NULL },
-	};
-	int r = 0;
 
-	if (kind != LAUNCH_IGVM)
-		r = refuse_given(igvm_only, sizeof(igvm_only) / sizeof(igvm_only[0]),
-				 "a launch without --igvm");
-	if (r == 0 && kind != LAUNCH_KRUN)
-		r = refuse_given(krun_only, sizeof(krun_only) / sizeof(krun_only[0]),
-				 "a launch without --vmm-type krun");
-	if (r == 0 && kind != LAUNCH_OVMF)
-		r = refuse_ovmf_options(a, kind == LAUNCH_IGVM ? "--igvm" : "--vmm-type krun");
-	if (r == 0 && kind == LAUNCH_IGVM)
-		r = refuse_given(files, sizeof(files) / sizeof(files[0]), "--igvm");
-	if (r == 0 && kind != LAUNCH_OVMF &&
-	    (a->mode == SNPM_MODE_SNP_SVSM || a->snp_ovmf_hash_only)) {
+	for (int opt = 0; opt < M_COUNT; opt++) {
+		unsigned takes = option_launches((enum m_opt)opt);
+		if (!takes || (takes & (1u << kind)) || !arg_set(a, (enum m_opt)opt))
+			continue;
+		usage_error("argument --%s: not allowed with %s", option_name((enum m_opt)opt),
+			    takes == L_IGVM ? "a launch without --igvm" :
+			    takes == L_KRUN ? "a launch without --vmm-type krun" :
+					      launch_option[kind]);
+		return EXIT_USAGE;
+	}
+	if (kind != LAUNCH_OVMF && (a->mode == SNPM_MODE_SNP_SVSM || a->snp_ovmf_hash_only)) {
 		usage_error("mode %s is for OVMF launches, not %s", a->mode_text,
 			    kind == LAUNCH_IGVM ? "IGVM files" : "libkrun");
-		r = EXIT_USAGE;
+		return EXIT_USAGE;
 	}
-	return r;
+	return 0;
 }
 
 /* libkrun's pieces: the library, or the three files and the kernel's address. */
@@ -107,7 +64,7 @@ static int check_krun_sources(const struct measure_args *a)
 			    "holds them)");
 		return EXIT_USAGE;
 	}
-	if (!a->krunfw && (!a->qboot || !a->kernel || !a->initrd || !a->has_kernel_gpa)) {
+	if (!a->krunfw && (!a->qboot || !a->kernel || !a->initrd || !arg_given(a, M_KERNEL_GPA))) {
 		usage_error(
 			"--vmm-type krun needs --krunfw LIB, or --qboot, --kernel, --kernel-gpa "
 			"and --initrd");
@@ -132,7 +89,8 @@ static int check_vcpu_agreement(const struct measure_args *a)
 	} given[3];
 	size_t n = 0;
 
-	if (a->has_family && a->has_model && a->has_stepping)
+	if (arg_given(a, M_VCPU_FAMILY) && arg_given(a, M_VCPU_MODEL) &&
+	    arg_given(a, M_VCPU_STEPPING))
 		given[n].option = "--vcpu-family/-model/-stepping",
 		given[n++].sig = snpm_cpu_sig(a->family, a->model, a->stepping);
 	if (a->has_vcpu_sig)
@@ -160,8 +118,8 @@ static int resolve_vcpu_sig(const struct measure_args *a, enum snpm_vmm vmm, uin
 	if (check_vcpu_agreement(a))
 		return EXIT_USAGE;
 	/* The reference's precedence: family, then signature, then type. */
-	if (a->has_family) {
-		if (!a->has_model || !a->has_stepping) {
+	if (arg_given(a, M_VCPU_FAMILY)) {
+		if (!arg_given(a, M_VCPU_MODEL) || !arg_given(a, M_VCPU_STEPPING)) {
 			usage_error("--vcpu-family requires --vcpu-model and --vcpu-stepping");
 			return EXIT_USAGE;
 		}
@@ -196,14 +154,14 @@ static int check_svsm_args(struct measure_args *a)
 
 	if (a->mode != SNPM_MODE_SNP_SVSM)
 		return 0;
-	if (a->vars_file && a->has_vars_size) {
+	if (a->vars_file && arg_set(a, M_VARS_SIZE)) {
 		usage_error("argument --vars-file: not allowed with argument --vars-size");
 		return EXIT_USAGE;
 	}
 	if (a->vars_file) {
 		if (snpm_io_file_size(a->vars_file, &a->vars_size, &err) < 0)
 			return report(a->vars_file, &err);
-	} else if (!a->has_vars_size || a->vars_size == 0) {
+	} else if (!arg_set(a, M_VARS_SIZE) || a->vars_size == 0) {
 		usage_error("snp:svsm mode requires --vars-size or --vars-file");
 		return EXIT_USAGE;
 	}
@@ -289,7 +247,7 @@ static int resolve_vmm(const struct measure_args *a, enum snpm_vmm *ret)
 /* The firmware's SNP digest: --snp-ovmf-hash, else the spec's. */
 static int resolve_firmware_digest(const struct measure_args *a, struct snpm_measure_config *cfg)
 {
-	if (!a->snp_ovmf_hash && !a->has_snp_ovmf_digest)
+	if (!arg_set(a, M_SNP_OVMF_HASH))
 		return 0;
 	if (a->mode != SNPM_MODE_SNP) {
 		fail_line("--snp-ovmf-hash only works with --mode snp");
@@ -315,7 +273,7 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 
 	if (r || a->snp_ovmf_hash_only)
 		return r;
-	if ((a->initrd || a->initrd_hash || a->has_initrd_sha256) && !kernel &&
+	if ((arg_set(a, M_INITRD) || arg_set(a, M_INITRD_HASH)) && !kernel &&
 	    args_launch(a) == LAUNCH_OVMF) {
 		usage_error("--kernel required when using --initrd");
 		return EXIT_USAGE;
@@ -470,13 +428,15 @@ static int load_kernel(const struct measure_args *a, struct snpm_measure_config 
 	if (!args_kernel_given(a))
 		return 0;
 	cfg->has_kernel = true;
-	r = hash_input(a->kernel, a->kernel_hash, a->has_kernel_sha256 ? a->kernel_sha256 : NULL,
+	r = hash_input(a->kernel, a->kernel_hash,
+		       a->from_spec & (1ull << M_KERNEL_HASH) ? a->kernel_sha256 : NULL,
 		       TOOL_KERNEL_MAX, cfg->kernel_sha256, &in->kernel_size, "kernel",
 		       "--kernel -");
 	if (r == 0)
 		r = hash_input(a->initrd, a->initrd_hash,
-			       a->has_initrd_sha256 ? a->initrd_sha256 : NULL, TOOL_INITRD_MAX,
-			       cfg->initrd_sha256, &in->initrd_size, "initrd", "--initrd -");
+			       a->from_spec & (1ull << M_INITRD_HASH) ? a->initrd_sha256 : NULL,
+			       TOOL_INITRD_MAX, cfg->initrd_sha256, &in->initrd_size, "initrd",
+			       "--initrd -");
 	if (r == 0 && snpm_cmdline_sha256(a->append, cfg->cmdline_sha256, &err) < 0)
 		r = report(NULL, &err);
 	return r;
@@ -561,18 +521,18 @@ static int load_krunfw(struct measure_args *a, struct inputs *in, uint64_t *gpa)
 
 	if (snpm_krunfw_inspect(a->krunfw, &in->krunfw_info, &err) < 0)
 		return report(a->krunfw, &err);
-	if (!k->has_kernel_gpa && !a->has_kernel_gpa) {
+	if (!k->has_kernel_gpa && !arg_given(a, M_KERNEL_GPA)) {
 		fail_line("%s: the kernel's load address could not be read from "
 			  "krunfw_get_kernel: give --kernel-gpa",
 			  a->krunfw);
 		return EXIT_FAIL;
 	}
-	if (k->has_kernel_gpa && a->has_kernel_gpa && k->kernel_gpa != a->kernel_gpa) {
+	if (k->has_kernel_gpa && arg_given(a, M_KERNEL_GPA) && k->kernel_gpa != a->kernel_gpa) {
 		fail_line("%s: loads the kernel at 0x%llx, not --kernel-gpa 0x%llx", a->krunfw,
 			  (unsigned long long)k->kernel_gpa, (unsigned long long)a->kernel_gpa);
 		return EXIT_FAIL;
 	}
-	*gpa = a->has_kernel_gpa ? a->kernel_gpa : k->kernel_gpa;
+	*gpa = arg_given(a, M_KERNEL_GPA) ? a->kernel_gpa : k->kernel_gpa;
 	r = open_piece(a->krunfw, &in->krunfw);
 	if (r == 0)
 		r = slice_piece(a, in, k->qboot_offset, k->qboot_size, &in->qboot);
@@ -604,7 +564,7 @@ static int load_krun(struct measure_args *a, struct snpm_measure_config *cfg, st
 	cfg->krun_kernel = in->kernel.src;
 	cfg->krun_initrd = in->initrd.src;
 	cfg->krun_kernel_gpa = gpa;
-	cfg->krun_ram_mib = a->has_ram_mib ? a->ram_mib : 2048;
+	cfg->krun_ram_mib = arg_given(a, M_RAM_MIB) ? a->ram_mib : 2048;
 	return 0;
 }
 

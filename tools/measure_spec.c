@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <libgen.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +45,7 @@ static const char *spec_path(struct measure_args *a, const char *p)
 
 bool args_kernel_given(const struct measure_args *a)
 {
-	return a->kernel || a->kernel_hash || a->has_kernel_sha256;
+	return arg_set(a, M_KERNEL) || arg_set(a, M_KERNEL_HASH);
 }
 
 bool args_spec_gives(const struct measure_args *a, unsigned field)
@@ -53,64 +55,92 @@ bool args_spec_gives(const struct measure_args *a, unsigned field)
 
 bool args_cpu_given_on_cli(const struct measure_args *a)
 {
-	return a->vcpu_type_text || a->vcpu_sig_text || a->has_family;
-}
-
-/* Files, and the digests that stand in for them: a file given on the command line displaces
- * the spec's digest of it and the other way round. */
-static void merge_files(struct measure_args *a, const struct snpm_spec *sp)
-{
-	if (!a->ovmf && !a->ovmf_metadata) {
-		a->ovmf = spec_path(a, sp->firmware_path);
-		a->ovmf_metadata = spec_path(a, sp->firmware_metadata_path);
-	}
-	if (!a->snp_ovmf_hash && sp->firmware_digests.has_snp) {
-		a->has_snp_ovmf_digest = true;
-		memcpy(a->snp_ovmf_digest, sp->firmware_digests.snp, SNPM_LD_SIZE);
-	}
-	if (!a->kernel && !a->kernel_hash) {
-		a->kernel = spec_path(a, sp->kernel_path);
-		a->has_kernel_sha256 = sp->has_kernel_sha256;
-		memcpy(a->kernel_sha256, sp->kernel_sha256, SNPM_SHA256_SIZE);
-	}
-	if (!a->initrd && !a->initrd_hash) {
-		a->initrd = spec_path(a, sp->initrd_path);
-		a->has_initrd_sha256 = sp->has_initrd_sha256;
-		memcpy(a->initrd_sha256, sp->initrd_sha256, SNPM_SHA256_SIZE);
-	}
-	if (!a->append && (sp->given & SNPM_SPEC_CMDLINE))
-		a->append = sp->cmdline;
-	if (!a->svsm)
-		a->svsm = spec_path(a, sp->svsm_path);
-	if (!a->has_vars_size && !a->vars_file && (sp->given & SNPM_SPEC_VARS_SIZE)) {
-		a->has_vars_size = true;
-		a->vars_size = sp->vars_size;
-	}
+	return arg_given(a, M_VCPU_TYPE) || arg_given(a, M_VCPU_SIG) || arg_given(a, M_VCPU_FAMILY);
 }
 
 /*
- * The spec fills what the command line did not give, judged by which options were given, never
- * by comparing a value with its default: `--vmsa-fpu default` wins over a spec's legacy-kvm.
- * Values stay typed; vCPUs, CPU, features and VMM are taken when they are resolved.
+ * What a spec fills, one row per option: the spec's value stands in for the option when the
+ * command line gave neither it nor the options in unless (a file and its digest displace each
+ * other). Judged by what was given, never by comparing a value with its default: `--vmsa-fpu
+ * default` wins over a spec's legacy-kvm. vCPUs, CPU, features and VMM are taken when resolved.
  */
+enum merge_kind {
+	MERGE_VALUE, /* size bytes, when the spec's given has field (or the bool at has is set) */
+	MERGE_TEXT, /* a string the spec owns, when given has field */
+	MERGE_PATH, /* a path, relative to the spec's folder, when not NULL */
+};
+
+#define SPEC(member) offsetof(struct snpm_spec, member)
+#define ARG(member) offsetof(struct measure_args, member)
+#define NO_HAS SIZE_MAX
+
+static const struct merge_row {
+	enum m_opt opt;
+	uint64_t unless; /* bits of other options that, given, keep the spec's value out */
+	enum merge_kind kind;
+	unsigned field; /* SNPM_SPEC_*, or 0 */
+	size_t has; /* a bool of the spec saying it has the value, or NO_HAS */
+	size_t from, to, size;
+} merge_rows[] = {
+	{ M_MODE, 0, MERGE_VALUE, SNPM_SPEC_MODE, NO_HAS, SPEC(mode), ARG(mode),
+	  sizeof(enum snpm_mode) },
+	{ M_VMM_VERSION, 0, MERGE_VALUE, SNPM_SPEC_VMM_VERSION, NO_HAS, SPEC(vmm_version),
+	  ARG(vmm_version), sizeof(unsigned) },
+	{ M_VMSA_GPA, 0, MERGE_VALUE, SNPM_SPEC_VMSA_GPA, NO_HAS, SPEC(vmsa_gpa), ARG(vmsa_gpa),
+	  sizeof(uint64_t) },
+	{ M_VMSA_FPU, 0, MERGE_VALUE, SNPM_SPEC_VMSA_FPU, NO_HAS, SPEC(vmsa_fpu), ARG(vmsa_fpu),
+	  sizeof(enum snpm_vmsa_fpu) },
+	{ M_OVMF, 1ull << M_OVMF_METADATA, MERGE_PATH, 0, NO_HAS, SPEC(firmware_path), ARG(ovmf),
+	  0 },
+	{ M_OVMF_METADATA, 1ull << M_OVMF, MERGE_PATH, 0, NO_HAS, SPEC(firmware_metadata_path),
+	  ARG(ovmf_metadata), 0 },
+	{ M_SNP_OVMF_HASH, 0, MERGE_VALUE, 0, SPEC(firmware_digests.has_snp),
+	  SPEC(firmware_digests.snp), ARG(snp_ovmf_digest), SNPM_LD_SIZE },
+	{ M_KERNEL, 1ull << M_KERNEL_HASH, MERGE_PATH, 0, NO_HAS, SPEC(kernel_path), ARG(kernel),
+	  0 },
+	{ M_KERNEL_HASH, 1ull << M_KERNEL, MERGE_VALUE, 0, SPEC(has_kernel_sha256),
+	  SPEC(kernel_sha256), ARG(kernel_sha256), SNPM_SHA256_SIZE },
+	{ M_INITRD, 1ull << M_INITRD_HASH, MERGE_PATH, 0, NO_HAS, SPEC(initrd_path), ARG(initrd),
+	  0 },
+	{ M_INITRD_HASH, 1ull << M_INITRD, MERGE_VALUE, 0, SPEC(has_initrd_sha256),
+	  SPEC(initrd_sha256), ARG(initrd_sha256), SNPM_SHA256_SIZE },
+	{ M_APPEND, 0, MERGE_TEXT, SNPM_SPEC_CMDLINE, NO_HAS, SPEC(cmdline), ARG(append), 0 },
+	{ M_SVSM, 0, MERGE_PATH, 0, NO_HAS, SPEC(svsm_path), ARG(svsm), 0 },
+	{ M_VARS_SIZE, 1ull << M_VARS_FILE, MERGE_VALUE, SNPM_SPEC_VARS_SIZE, NO_HAS,
+	  SPEC(vars_size), ARG(vars_size), sizeof(uint64_t) },
+};
+
+/* Whether the spec gives row r's value. */
+static bool spec_has(const struct snpm_spec *sp, const struct merge_row *r)
+{
+	const char *base = (const char *)sp;
+
+	if (r->kind == MERGE_PATH)
+		return *(char *const *)(const void *)(base + r->from) != NULL;
+	if (r->has != NO_HAS)
+		return *(const bool *)(const void *)(base + r->has);
+	return (sp->given & r->field) != 0;
+}
+
 static void merge_spec(struct measure_args *a, const struct snpm_spec *sp)
 {
-	if (!a->mode_given && (sp->given & SNPM_SPEC_MODE)) {
-		a->mode_given = true;
-		a->mode = sp->mode;
-		a->mode_text = snpm_mode_name(sp->mode);
+	for (size_t i = 0; i < sizeof(merge_rows) / sizeof(merge_rows[0]); i++) {
+		const struct merge_row *r = &merge_rows[i];
+		const char *from = (const char *)sp + r->from;
+		char *to = (char *)a + r->to;
+		if ((a->given & ((1ull << r->opt) | r->unless)) || !spec_has(sp, r))
+			continue;
+		if (r->kind == MERGE_VALUE)
+			memcpy(to, from, r->size);
+		else if (r->kind == MERGE_TEXT)
+			*(const char **)(void *)to = *(char *const *)(const void *)from;
+		else
+			*(const char **)(void *)to =
+				spec_path(a, *(char *const *)(const void *)from);
+		a->from_spec |= 1ull << r->opt;
 	}
-	if (!a->vmm_version && (sp->given & SNPM_SPEC_VMM_VERSION))
-		a->vmm_version = sp->vmm_version;
-	if (!a->vmsa_gpa_given && (sp->given & SNPM_SPEC_VMSA_GPA)) {
-		a->vmsa_gpa_given = true;
-		a->vmsa_gpa = sp->vmsa_gpa;
-	}
-	if (!a->vmsa_fpu_given && (sp->given & SNPM_SPEC_VMSA_FPU)) {
-		a->vmsa_fpu_given = true;
-		a->vmsa_fpu = sp->vmsa_fpu;
-	}
-	merge_files(a, sp);
+	if (arg_set(a, M_MODE) && !arg_given(a, M_MODE))
+		a->mode_text = snpm_mode_name(a->mode);
 	if (sp->dstack && sp->cmdline_trim_differs && !a->quiet)
 		fail_line("%s: note: base_cmdline has leading or trailing whitespace; dstack trims "
 			  "it, QEMU does not: measured verbatim",
@@ -209,7 +239,7 @@ int args_load_spec(struct measure_args *a)
 
 void args_apply_defaults(struct measure_args *a)
 {
-	if (a->mode_given)
+	if (arg_set(a, M_MODE))
 		return;
 	a->assumed = true;
 	a->mode = SNPM_MODE_SNP;

@@ -18,12 +18,11 @@ void opts_names_join(const struct snpm_name *names, const char *quote, const cha
 	out[0] = '\0';
 	for (const struct snpm_name *n = names; n && n->name && at < size; n++)
 		if (!(n->flags & SNPM_NAME_ALIAS))
-			at += (size_t)snprintf(out + at, size - at, "%s%s%s%s", at ? sep : "", quote,
-					       n->name, quote);
+			at += (size_t)snprintf(out + at, size - at, "%s%s%s%s", at ? sep : "",
+					       quote, n->name, quote);
 }
 
-void opts_bad_choice(const char *option, const char *value, int len,
-		     const struct snpm_name *names)
+void opts_bad_choice(const char *option, const char *value, int len, const struct snpm_name *names)
 {
 	char list[1024];
 
@@ -56,8 +55,8 @@ static void help_row(const struct opt_doc *o)
 	char left[128], text[2048];
 
 	if (o->id > 0 && o->id < 256)
-		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name,
-			 o->has_arg ? " " : "", o->has_arg ? o->metavar : "");
+		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name, o->has_arg ? " " : "",
+			 o->has_arg ? o->metavar : "");
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->has_arg ? " " : "",
 			 o->has_arg ? o->metavar : "");
@@ -88,8 +87,8 @@ void opts_help(const struct verb_syntax *syn)
 		printf("\n%s\n", syn->footer);
 }
 
-/* Stored options without a short form get ids past every handler's own. */
-#define AUTO_ID 0x10000
+/* Stored options without a short form get ids past every handler's own (OPTS_AUTO_ID). */
+#define AUTO_ID OPTS_AUTO_ID
 
 static int opt_id(const struct opt_doc *o, size_t i)
 {
@@ -138,8 +137,8 @@ static int given_twice(const struct verb_syntax *syn, const struct opt_doc *o)
 		    &syn->opts[i] != o && opts_row_in_verb(syn, &syn->opts[i]))
 			other = syn->opts[i].name;
 	if (strcmp(other, o->name) == 0)
-		usage_error("%s%s: given twice (give it once)", syn->reference ? "argument --" : "--",
-			    o->name);
+		usage_error("%s%s: given twice (give it once)",
+			    syn->reference ? "argument --" : "--", o->name);
 	else
 		usage_error("%s%s: given twice (--%s and --%s name the same input)",
 			    syn->reference ? "argument --" : "--", o->name, o->name, other);
@@ -188,14 +187,12 @@ static int store_value(const struct verb_syntax *syn, const struct opt_doc *o, c
 }
 
 /* Stores a bound option into ctx; 0, or 2 with a usage error printed. A text option stored
- * already (here or through another name of its field) is refused, unless it is one of the
- * reference's (reference verbs: the last one wins, as argparse has it). */
+ * already (here or through another name of its field) is refused unless its row says the last
+ * one wins. */
 static int store(const struct verb_syntax *syn, const struct opt_doc *o, void *ctx, const char *arg,
 		 uint64_t *stored)
 {
-	for (size_t i = 0; o->kind == OPT_STRING && !(syn->reference && o->verbs == 0) &&
-			   i < syn->n_opts;
-	     i++)
+	for (size_t i = 0; o->kind == OPT_STRING && !o->last_wins && i < syn->n_opts; i++)
 		if (((*stored >> i) & 1) && syn->opts[i].kind == OPT_STRING &&
 		    syn->opts[i].offset == o->offset)
 			return given_twice(syn, o);

@@ -50,7 +50,13 @@ struct opt_doc {
 	unsigned verbs; /* in a table shared by verbs: the verbs that have it (0: all) */
 	unsigned launches; /* measurement options: the launches that take it (0: all) */
 	const char *refusal; /* OPT_REFUSED: the message */
+	/* Given twice, the last one wins (the reference's argparse rule for its options); any
+	 * other option given twice is refused, never one of the two dropped silently. */
+	bool last_wins;
 };
+
+/* The id a handler sees for row i of a table when the row has none of its own. */
+#define OPTS_AUTO_ID 0x10000
 
 /* offsetof(type, member), refused at compile time unless the member has type t. */
 #define OPT_OFFSET(type, member, t)                                                             \
@@ -83,10 +89,11 @@ struct opt_doc {
 #define OPT_JSON_FLAG(type, member) OPT_BOOL("json", type, member, "JSON output")
 /* A choice stored as an enum (an int-sized member). The help may say {} for the names. */
 #define OPT_ENUM_OFFSET(type, member) \
-	(offsetof(type, member) + 0 * sizeof(char[sizeof(((type *)0)->member) == sizeof(int) ? 1 : -1]))
-#define OPT_CHOICE_OF(lname, type, member, table, mv, text)                                    \
-	{                                                                                      \
-		.name = (lname), .has_arg = true, .metavar = (mv), .help = (text),             \
+	(offsetof(type, member) +     \
+	 0 * sizeof(char[sizeof(((type *)0)->member) == sizeof(int) ? 1 : -1]))
+#define OPT_CHOICE_OF(lname, type, member, table, mv, text)                                   \
+	{                                                                                     \
+		.name = (lname), .has_arg = true, .metavar = (mv), .help = (text),            \
 		.kind = OPT_CHOICE, .offset = OPT_ENUM_OFFSET(type, member), .names = (table) \
 	}
 /* -q, --quiet, the same in every verb of both tools. */
@@ -149,8 +156,7 @@ bool opts_row_in_verb(const struct verb_syntax *syn, const struct opt_doc *o);
  * "argument --NAME: invalid choice: 'VALUE' (choose from 'a', 'b')". len: how much of value to
  * quote (-1: all of it, for one item of a list).
  */
-void opts_bad_choice(const char *option, const char *value, int len,
-		     const struct snpm_name *names);
+void opts_bad_choice(const char *option, const char *value, int len, const struct snpm_name *names);
 /* The listed names of a table joined by sep, each between quote marks (quote may be ""). */
 void opts_names_join(const struct snpm_name *names, const char *quote, const char *sep, char *out,
 		     size_t size);
