@@ -804,3 +804,15 @@ int snpm_verity_verify(const char *data_path, const char *hash_path,
 		*ret_mismatch = miss;
 	return r;
 }
+
+static const struct snpm_name verity_hashes[] = {
+	{ "sha256", SNPM_HASH_SHA256, 0 },
+	{ "sha1", SNPM_HASH_SHA1, 0 },
+	{ "sha512", SNPM_HASH_SHA512, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_verity_hash_names(void)
+{
+	return verity_hashes;
+}

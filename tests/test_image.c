@@ -1009,7 +1009,7 @@ static void test_snpimage_help(void **state)
 	run_img(&r, "bundle", "--bogus", NULL);
 	expect_img_refusal(&r, 2, "--bogus");
 	run_img(&r, "bundle", "--fs", "ext4", NULL);
-	expect_img_refusal(&r, 2, "'ext4' is not squashfs or erofs");
+	expect_img_refusal(&r, 2, "--fs: invalid choice: 'ext4' (choose from 'squashfs', 'erofs')");
 	run_img(&r, "kernel-info", NULL);
 	expect_img_refusal(&r, 2, "kernel-info FILE");
 	run_img(&r, "frobnicate", NULL);

@@ -12,6 +12,7 @@
 #include <snpm/snpm.h>
 
 #include "../core/io.h"
+#include "opts.h"
 
 /* The program name in messages: snpmeasure or snpimage. */
 extern const char *cli_prog;
@@ -43,6 +44,7 @@ enum verb {
 	VERB_SWEEP,
 	VERB_MATCH,
 	VERB_CHECK, /* report check: measurement arguments and expected report fields */
+	VERB_COUNT
 };
 
 #define MAX_FEATURE_ARGS 16
@@ -191,18 +193,17 @@ static inline bool arg_set(const struct measure_args *a, enum m_opt opt)
 	return ((a->given | a->from_spec) >> opt) & 1;
 }
 
-struct verb_syntax;
-/* The syntax of a measurement verb (its rows of measure_args.c's table). */
+/* The syntax of a measurement verb (its rows of measure_opts.c's table). */
 const struct verb_syntax *measure_syntax(enum verb verb);
+extern const struct verb_syntax measure_syntaxes[VERB_COUNT];
 /* Row opt's name ("kernel-hash") and the launches that take it (L_x bits; 0: all). */
 const char *option_name(enum m_opt opt);
 unsigned option_launches(enum m_opt opt);
 /* --output-format's names: hex, base64; --mode's: the library's and snp:ovmf-hash. */
 const struct snpm_name *output_format_names(void);
 const struct snpm_name *measure_mode_names(void);
-struct opt_doc;
 /* measure_opts.c's table, M_COUNT rows in the order of enum m_opt. */
-const struct opt_doc *measure_options(void);
+extern const struct opt_doc measure_option_rows[M_COUNT];
 
 enum launch_kind args_launch(const struct measure_args *a);
 

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 
 /* ---- appraise ---- */
 
@@ -35,7 +36,7 @@ static const struct opt_doc appraise_opts[] = {
 	OPT_BOOL("json", struct appraise_args, json, "the rules and the verdict as JSON"),
 };
 
-static const struct verb_syntax appraise_syntax = {
+const struct verb_syntax syntax_report_appraise = {
 	.usage = "report appraise FILE --policy POLICY.json (--vcek CERT [--ask CERT] [--ark "
 		 "CERT] [--chain PEM] | --certs AUXBLOB) [--trust-root CERT] [--crl CRL] [--now "
 		 "TIME] [--json]",
@@ -242,7 +243,7 @@ int cmd_report_appraise(int argc, char **argv)
 	char *pos[1];
 	size_t n_pos;
 	int64_t now = 0;
-	int r = opts_parse(&appraise_syntax, argc, argv, NULL, &a, pos, &n_pos);
+	int r = opts_parse(&syntax_report_appraise, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
@@ -283,18 +284,17 @@ int cmd_report_appraise(int argc, char **argv)
 /* ---- kds ---- */
 
 struct kds_args {
-	const char *product;
+	enum snpm_cpu_family product; /* SNPM_FAMILY_UNKNOWN: as the report says */
 	bool json;
 };
 
 static const struct opt_doc kds_opts[] = {
-	OPT_STR("product", 0, struct kds_args, product, "NAME",
-		"Milan, Genoa, Turin or Venice (any case): needed for a version 2 report, which "
-		"does not say"),
+	OPT_CHOICE_OF("product", struct kds_args, product, snpm_cpu_family_names, "NAME",
+		      "{} (any case): needed for a version 2 report, which does not say"),
 	OPT_BOOL("json", struct kds_args, json, "the URLs as JSON"),
 };
 
-static const struct verb_syntax kds_syntax = {
+const struct verb_syntax syntax_report_kds = {
 	.usage = "report kds FILE [--product Milan|Genoa|Turin|Venice] [--json]",
 	.about = "Where AMD's Key Distribution Service serves the report's certificates: its VCEK "
 		 "(or VLEK) at the reported TCB, the ASK and ARK chain, and the ARK's CRL. "
@@ -307,19 +307,22 @@ static const struct verb_syntax kds_syntax = {
 
 int cmd_report_kds(int argc, char **argv)
 {
-	struct kds_args a = { 0 };
+	struct kds_args a = { .product = SNPM_FAMILY_UNKNOWN };
 	struct snpm_kds_urls u;
 	struct snpm_report rep;
 	struct snpm_error err;
 	uint8_t raw[SNPM_REPORT_SIZE];
 	char *pos[1];
 	size_t n_pos;
-	int r = opts_parse(&kds_syntax, argc, argv, NULL, &a, pos, &n_pos);
+	int r = opts_parse(&syntax_report_kds, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
 	r = parse_report_file(pos[0], raw, &rep);
-	if (r == 0 && snpm_kds_urls(&rep, a.product, &u, &err) < 0)
+	if (r == 0 &&
+	    snpm_kds_urls(&rep,
+			  a.product == SNPM_FAMILY_UNKNOWN ? NULL : snpm_cpu_family_name(a.product),
+			  &u, &err) < 0)
 		r = report(pos[0], &err);
 	if (r)
 		return r;

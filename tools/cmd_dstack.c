@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 
 /* ---- host-data ---- */
 
@@ -16,7 +17,7 @@ static const struct opt_doc host_data_opts[] = {
 	OPT_JSON_ONLY("HOST_DATA and the document's fields as JSON"),
 };
 
-static const struct verb_syntax host_data_syntax = {
+const struct verb_syntax syntax_dstack_host_data = {
 	.usage = "dstack host-data DOC [--json]",
 	.about = "HOST_DATA for a dstack MrConfigV3 document: SHA-256(\"dstack-mr-config-v3:\" || "
 		 "0x00 || DOC's bytes as given; nothing is re-serialised). A document dstack would "
@@ -68,7 +69,7 @@ static int dstack_host_data(int argc, char **argv)
 	bool json = false;
 	char *pos[1], hex[65];
 	size_t n_pos;
-	int r = opts_parse(&host_data_syntax, argc, argv, NULL, &json, pos, &n_pos);
+	int r = opts_parse(&syntax_dstack_host_data, argc, argv, NULL, &json, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
@@ -105,7 +106,7 @@ static const struct opt_doc image_opts[] = {
 	OPT_JSON_ONLY("os_image_hash and the SNP launch inputs as JSON"),
 };
 
-static const struct verb_syntax image_syntax = {
+const struct verb_syntax syntax_dstack_image = {
 	.usage = "dstack image DIR [--json]",
 	.about =
 		"A dstack OS image folder: os_image_hash = SHA-256(sha256sum.txt), which digest.txt "
@@ -149,7 +150,7 @@ static int dstack_image(int argc, char **argv)
 	bool json = false;
 	char *pos[1], hex[2 * SNPM_LD_SIZE + 1];
 	size_t n_pos;
-	int r = opts_parse(&image_syntax, argc, argv, NULL, &json, pos, &n_pos);
+	int r = opts_parse(&syntax_dstack_image, argc, argv, NULL, &json, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

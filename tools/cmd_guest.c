@@ -9,10 +9,11 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 
 struct get_args {
-	const char *report_data, *report_data_file, *vmpl, *out, *certs, *interface, *tsm_root,
-		*device;
+	const char *report_data, *report_data_file, *vmpl, *out, *certs, *tsm_root, *device;
+	enum snpm_guest_interface interface;
 	bool json, quiet;
 };
 
@@ -27,8 +28,9 @@ static const struct opt_doc get_opts[] = {
 		"write the 1184-byte report to FILE (otherwise it is shown)"),
 	OPT_STR("certs", 0, struct get_args, certs, "FILE",
 		"also write the host's certificate table (extended report, configfs-tsm auxblob)"),
-	OPT_STR("interface", 0, struct get_args, interface, "auto|tsm|device",
-		"configfs-tsm, /dev/sev-guest, or the first there (default: auto)"),
+	OPT_CHOICE_OF("interface", struct get_args, interface, snpm_guest_interface_names,
+		      "auto|tsm|device",
+		      "{}: configfs-tsm, /dev/sev-guest, or the first there (default: auto)"),
 	OPT_STR("tsm-root", 0, struct get_args, tsm_root, "DIR",
 		"configfs-tsm's report folder (default: " SNPM_TSM_REPORT_ROOT ")"),
 	OPT_STR("device", 0, struct get_args, device, "PATH",
@@ -39,7 +41,7 @@ static const struct opt_doc get_opts[] = {
 	OPT_QUIET(struct get_args, quiet, "no notes on stderr"),
 };
 
-static const struct verb_syntax get_syntax = {
+const struct verb_syntax syntax_report_get = {
 	.usage = "report get [--report-data HEX | --report-data-file FILE] [--vmpl N] [-o FILE] "
 		 "[--certs FILE] [--interface auto|tsm|device] [--json]",
 	.about = "Asks the AMD secure processor for an attestation report, from inside an SEV-SNP "
@@ -106,16 +108,7 @@ static int build_request(const struct get_args *a, struct snpm_report_request *r
 		req->has_vmpl = true;
 		req->vmpl = (uint32_t)vmpl;
 	}
-	if (!a->interface || strcmp(a->interface, "auto") == 0)
-		req->interface = SNPM_GUEST_AUTO;
-	else if (strcmp(a->interface, "tsm") == 0)
-		req->interface = SNPM_GUEST_TSM;
-	else if (strcmp(a->interface, "device") == 0)
-		req->interface = SNPM_GUEST_DEVICE;
-	else {
-		usage_error("--interface: '%s' is not auto, tsm or device", a->interface);
-		return EXIT_USAGE;
-	}
+	req->interface = a->interface;
 	req->certs = a->certs != NULL;
 	req->tsm_root = a->tsm_root;
 	req->device = a->device;
@@ -198,7 +191,7 @@ int cmd_report_get(int argc, char **argv)
 	struct snpm_report rep;
 	char *pos[1];
 	size_t n_pos;
-	int r = opts_parse(&get_syntax, argc, argv, NULL, &a, pos, &n_pos);
+	int r = opts_parse(&syntax_report_get, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

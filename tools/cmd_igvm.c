@@ -6,12 +6,13 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 
 static const struct opt_doc igvm_opts[] = {
 	OPT_JSON_ONLY("JSON output"),
 };
 
-static const struct verb_syntax igvm_syntax = {
+const struct verb_syntax syntax_igvm = {
 	.usage = "igvm FILE [--json]",
 	.about = "Every header of an IGVM file in order: platforms and their compatibility masks, "
 		 "the guest policy, each directive with its GPA range, parameter areas, VP "
@@ -29,7 +30,7 @@ int cmd_igvm(int argc, char **argv)
 	bool json = false;
 	char *pos[1];
 	size_t n_pos;
-	int r = opts_parse(&igvm_syntax, argc, argv, NULL, &json, pos, &n_pos);
+	int r = opts_parse(&syntax_igvm, argc, argv, NULL, &json, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

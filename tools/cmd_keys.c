@@ -14,6 +14,7 @@
 #include "../core/io.h"
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 
 static int read_key(const char *path, char **ret, size_t *len)
 {
@@ -62,7 +63,7 @@ static const struct opt_doc id_block_opts[] = {
 	OPT_JSON_FLAG(struct id_block_args, json),
 };
 
-static const struct verb_syntax id_block_syntax = {
+const struct verb_syntax syntax_id_block = {
 	.usage =
 		"id-block --measurement HEX|BASE64 --id-key PEM --author-key PEM [--family-id HEX] "
 		"[--image-id HEX] [--guest-svn N] [--policy VALUE] [--json]",
@@ -79,7 +80,7 @@ static int id_block_options(int argc, char **argv, struct id_block_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->policy = 0x30000; /* the reference's default */
-	r = opts_parse(&id_block_syntax, argc, argv, NULL, a, pos, &n_pos);
+	r = opts_parse(&syntax_id_block, argc, argv, NULL, a, pos, &n_pos);
 	if (r)
 		return r;
 	if (!a->measurement || !a->id_key || !a->author_key) {
@@ -171,15 +172,17 @@ int cmd_id_block(int argc, char **argv)
 }
 
 struct key_digest_args {
-	bool base64, json;
+	int base64; /* --output-format */
+	bool json;
 };
 
 static const struct opt_doc key_digest_opts[] = {
-	OPT_HANDLER("output-format", 256, "FORMAT", "hex (default) or base64"),
+	OPT_CHOICE_OF("output-format", struct key_digest_args, base64, output_format_names,
+		      "FORMAT", "{} (default: hex)"),
 	OPT_JSON_FLAG(struct key_digest_args, json),
 };
 
-static const struct verb_syntax key_digest_syntax = {
+const struct verb_syntax syntax_key_digest = {
 	.usage = "key-digest KEY.pem [--output-format hex|base64] [--json]",
 	.about = "The SHA-384 a report carries in ID_KEY_DIGEST or AUTHOR_KEY_DIGEST for this "
 		 "P-384 key (public or private).",
@@ -188,30 +191,15 @@ static const struct verb_syntax key_digest_syntax = {
 	.max_pos = 1,
 };
 
-static int key_digest_option(void *ctx, int id, const char *arg)
-{
-	struct key_digest_args *a = ctx;
-
-	(void)id; /* --output-format */
-	if (strcmp(arg, "hex") != 0 && strcmp(arg, "base64") != 0) {
-		usage_error("argument --output-format: invalid choice: '%s' (choose from 'hex', "
-			    "'base64')",
-			    arg);
-		return EXIT_USAGE;
-	}
-	a->base64 = strcmp(arg, "base64") == 0;
-	return 0;
-}
-
 int cmd_key_digest(int argc, char **argv)
 {
 	uint8_t d[SNPM_SHA384_SIZE];
 	char out[2 * SNPM_SHA384_SIZE + 1], *pos[1];
-	struct key_digest_args a = { false, false };
+	struct key_digest_args a = { 0, false };
 	struct snpm_error err;
 	char *pem = NULL;
 	size_t len = 0, n_pos;
-	int r = opts_parse(&key_digest_syntax, argc, argv, key_digest_option, &a, pos, &n_pos);
+	int r = opts_parse(&syntax_key_digest, argc, argv, NULL, &a, pos, &n_pos);
 	bool base64, json;
 
 	if (r)

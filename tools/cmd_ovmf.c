@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 #include "../core/io.h"
 
 static void print_entries(const struct snpm_ovmf_info *info, const uint8_t *image)
@@ -103,7 +104,7 @@ static const struct opt_doc ovmf_opts[] = {
 	OPT_JSON_ONLY("JSON output (accepted back by --ovmf-metadata)"),
 };
 
-static const struct verb_syntax ovmf_syntax = {
+const struct verb_syntax syntax_ovmf = {
 	.usage = "ovmf FILE [--json]",
 	.about = "Print what an OVMF (or SVSM) image tells the VMM: footer table, SEV metadata, "
 		 "reset EIP, hashes table, supported modes, and its digests.",
@@ -121,7 +122,7 @@ int cmd_ovmf(int argc, char **argv)
 	uint8_t *image;
 	char *pos[1];
 	size_t len, n_pos;
-	int r = opts_parse(&ovmf_syntax, argc, argv, NULL, &json, pos, &n_pos);
+	int r = opts_parse(&syntax_ovmf, argc, argv, NULL, &json, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 #include "../core/io.h"
 
 /* ---- reading a report: any form snpm_report_read() takes, from a file or stdin ---- */
@@ -256,7 +257,7 @@ static const struct opt_doc show_opts[] = {
 	OPT_JSON_ONLY("JSON output"),
 };
 
-static const struct verb_syntax show_syntax = {
+const struct verb_syntax syntax_report_show = {
 	.usage = "report show FILE [--json]",
 	.about = "Every field of a version 2, 3 or 5 attestation report. FILE: the 1184 bytes, "
 		 "their hex, or - for stdin.",
@@ -272,7 +273,7 @@ static int report_show(int argc, char **argv)
 	bool json = false;
 	char *pos[1];
 	size_t n_pos;
-	int r = opts_parse(&show_syntax, argc, argv, NULL, &json, pos, &n_pos);
+	int r = opts_parse(&syntax_report_show, argc, argv, NULL, &json, pos, &n_pos);
 	const char *file = pos[0];
 
 	if (r)
@@ -349,7 +350,7 @@ static const struct opt_doc verify_opts[] = {
 	OPT_BOOL("json", struct verify_args, json, "the verdict as JSON, also when it is no"),
 };
 
-static const struct verb_syntax verify_syntax = {
+const struct verb_syntax syntax_report_verify = {
 	.usage = "report verify FILE --vcek CERT [--ask CERT] [--ark CERT] [--chain PEM] "
 		 "[--trust-root CERT] [--now TIME] [--json]",
 	.about = "The report's signature with the VCEK, the chain VCEK <- ASK <- ARK, the TCB, "
@@ -410,7 +411,7 @@ static int report_verify(int argc, char **argv)
 	char text[256], *pos[1];
 	size_t n_pos;
 	int64_t now = 0;
-	int r = opts_parse(&verify_syntax, argc, argv, NULL, &a, pos, &n_pos);
+	int r = opts_parse(&syntax_report_verify, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
@@ -426,7 +427,7 @@ static int report_verify(int argc, char **argv)
 	/* The certificates a dstack attestation brought serve when none are given. */
 	if (r == 0 && !a.vcek && !in.has_certs) {
 		usage_error("report verify: --vcek CERT is required (usage: %s %s)", PROG,
-			    verify_syntax.usage);
+			    syntax_report_verify.usage);
 		r = EXIT_USAGE;
 	} else if (r == 0 && !a.vcek && (a.ask || a.ark || a.chain)) {
 		r = cert_args_check("report verify", a.vcek, a.ask, a.ark, a.chain);

@@ -12,9 +12,6 @@
 /* SOURCE_DATE_EPOCH: the option, else the environment variable, else 0. 0 or 2 (usage). */
 int source_date_epoch(const char *opt, int64_t *ret);
 
-/* --fs squashfs|erofs (rootfs, bundle): 0 or 2 with a usage error printed. */
-int parse_fs(const char *arg, enum snpm_rootfs_fs *ret);
-
 int cmd_verity(int argc, char **argv);
 int cmd_initramfs(int argc, char **argv);
 int cmd_rootfs(int argc, char **argv);

@@ -18,21 +18,8 @@
 #include "img.h"
 #include "../core/io.h"
 #include "opts.h"
+#include "verbs.h"
 #include "space.h"
-
-/* Options a handler reads (ids past 255: no short form). */
-enum { O_COMPRESS = 256, O_FS };
-
-/* --fs squashfs|erofs, for rootfs and bundle; 0 or 2 with a usage error printed. */
-int parse_fs(const char *arg, enum snpm_rootfs_fs *ret)
-{
-	if (strcmp(arg, "squashfs") != 0 && strcmp(arg, "erofs") != 0) {
-		usage_error("--fs: '%s' is not squashfs or erofs", arg);
-		return 2;
-	}
-	*ret = strcmp(arg, "erofs") == 0 ? SNPM_FS_EROFS : SNPM_FS_SQUASHFS;
-	return 0;
-}
 
 /* ---- initramfs ---- */
 
@@ -90,6 +77,7 @@ static void initramfs_print(const char *out, const struct snpm_initramfs_options
 struct initramfs_args {
 	struct snpm_initramfs_options o;
 	const char *list, *out, *epoch;
+	int gzip; /* --compress, from snpm_initramfs_compression_names() */
 	bool json, quiet;
 };
 
@@ -98,15 +86,15 @@ static const struct opt_doc initramfs_opts[] = {
 		"a gen_init_cpio list instead of a folder"),
 	OPT_STR("output", 'o', struct initramfs_args, out, "OUT",
 		"the archive (a file, a device or -)"),
-	OPT_HANDLER("compress", O_COMPRESS, "KIND",
-		    "gzip (default: zlib level 9, no name, mtime 0) or none"),
+	OPT_CHOICE_OF("compress", struct initramfs_args, gzip, snpm_initramfs_compression_names,
+		      "KIND", "{} (default: gzip, zlib level 9, no name, mtime 0)"),
 	OPT_STR("source-date-epoch", 0, struct initramfs_args, epoch, "N",
 		"clamp mtimes (default: $SOURCE_DATE_EPOCH, else 0)"),
 	OPT_JSON_FLAG(struct initramfs_args, json),
 	OPT_QUIET(struct initramfs_args, quiet, "no progress on a terminal"),
 };
 
-static const struct verb_syntax initramfs_syntax = {
+const struct verb_syntax syntax_initramfs = {
 	.usage = "initramfs (DIR | --list FILE) -o OUT [--compress gzip|none] "
 		 "[--source-date-epoch N] [--json]",
 	.about = "A reproducible newc initramfs: entries sorted, inodes renumbered, owners 0, "
@@ -115,28 +103,14 @@ static const struct verb_syntax initramfs_syntax = {
 	.max_pos = 1,
 };
 
-/* --compress */
-static int initramfs_option(void *ctx, int id, const char *arg)
-{
-	struct initramfs_args *a = ctx;
-
-	(void)id;
-	if (strcmp(arg, "gzip") != 0 && strcmp(arg, "none") != 0) {
-		usage_error("--compress: '%s' is not gzip or none", arg);
-		return 2;
-	}
-	a->o.gzip = strcmp(arg, "gzip") == 0;
-	return 0;
-}
-
 int cmd_initramfs(int argc, char **argv)
 {
-	struct initramfs_args a = { .o = { .gzip = true } };
+	struct initramfs_args a = { .gzip = 1 };
 	struct snpm_initramfs_result res;
 	struct snpm_error err;
 	char *pos[1] = { NULL };
 	size_t n_pos;
-	int r = opts_parse(&initramfs_syntax, argc, argv, initramfs_option, &a, pos, &n_pos);
+	int r = opts_parse(&syntax_initramfs, argc, argv, NULL, &a, pos, &n_pos);
 	const char *dir = n_pos ? pos[0] : NULL, *list = a.list, *out = a.out;
 	struct snpm_initramfs_options o;
 
@@ -144,10 +118,11 @@ int cmd_initramfs(int argc, char **argv)
 		return r == OPTS_HELP ? EXIT_OK : r;
 	if (!out || !dir == !list) {
 		usage_error("initramfs: give a folder or --list, and -o (usage: %s %s)", IMG_PROG,
-			    initramfs_syntax.usage);
+			    syntax_initramfs.usage);
 		return 2;
 	}
 	o = a.o;
+	o.gzip = a.gzip != 0;
 	const char *epoch = a.epoch;
 	bool json = a.json;
 	r = source_date_epoch(epoch, &o.source_date_epoch);
@@ -207,7 +182,8 @@ struct rootfs_args {
 
 static const struct opt_doc rootfs_opts[] = {
 	OPT_STR("output", 'o', struct rootfs_args, out, "OUT", "the image file"),
-	OPT_HANDLER("fs", O_FS, "KIND", "squashfs (default) or erofs"),
+	OPT_CHOICE_OF("fs", struct rootfs_args, o.fs, snpm_rootfs_fs_names, "KIND",
+		      "{} (default: squashfs)"),
 	OPT_BOOL("verity", struct rootfs_args, o.verity,
 		 "append a dm-verity tree, superblock first"),
 	OPT_STR("seed", 0, struct rootfs_args, seed, "S",
@@ -218,7 +194,7 @@ static const struct opt_doc rootfs_opts[] = {
 	OPT_QUIET(struct rootfs_args, quiet, "no progress on a terminal"),
 };
 
-static const struct verb_syntax rootfs_syntax = {
+const struct verb_syntax syntax_rootfs = {
 	.usage = "rootfs DIR -o OUT [--fs squashfs|erofs] [--verity [--seed S]] "
 		 "[--source-date-epoch N] [--json]",
 	.about = "A reproducible squashfs or erofs image of DIR, padded to 4 KiB, with an optional "
@@ -227,15 +203,6 @@ static const struct verb_syntax rootfs_syntax = {
 	.min_pos = 1,
 	.max_pos = 1,
 };
-
-/* --fs */
-static int rootfs_option(void *ctx, int id, const char *arg)
-{
-	struct rootfs_args *a = ctx;
-
-	(void)id;
-	return parse_fs(arg, &a->o.fs);
-}
 
 int cmd_rootfs(int argc, char **argv)
 {
@@ -247,12 +214,12 @@ int cmd_rootfs(int argc, char **argv)
 	int r;
 
 	snpm_verity_defaults(&a.o.verity_params);
-	r = opts_parse(&rootfs_syntax, argc, argv, rootfs_option, &a, pos, &n_pos);
+	r = opts_parse(&syntax_rootfs, argc, argv, NULL, &a, pos, &n_pos);
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
 	if (!a.out) {
 		usage_error("rootfs: -o OUT is required (usage: %s %s)", IMG_PROG,
-			    rootfs_syntax.usage);
+			    syntax_rootfs.usage);
 		return 2;
 	}
 	struct snpm_rootfs_options o = a.o;
@@ -334,7 +301,7 @@ static const struct opt_doc kernel_info_opts[] = {
 	OPT_JSON_ONLY("JSON output"),
 };
 
-static const struct verb_syntax kernel_info_syntax = {
+const struct verb_syntax syntax_kernel_info = {
 	.usage = "kernel-info FILE [--json]",
 	.about = "Reads a bzImage's setup header (boot protocol, version, EFI stub) or a vmlinux "
 		 "ELF's headers.",
@@ -350,7 +317,7 @@ int cmd_kernel_info(int argc, char **argv)
 	char *pos[1];
 	size_t n_pos;
 	bool json = false;
-	int r = opts_parse(&kernel_info_syntax, argc, argv, NULL, &json, pos, &n_pos);
+	int r = opts_parse(&syntax_kernel_info, argc, argv, NULL, &json, pos, &n_pos);
 	const char *path = pos[0];
 
 	if (r)

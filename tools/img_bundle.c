@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 #include "img.h"
 #include "../core/io.h"
 #include "space.h"
@@ -30,7 +31,7 @@ struct bundle_args {
 };
 
 /* Options a handler reads (ids past 255). */
-enum { B_FEATURES = 256, B_FS, B_LAYOUT };
+enum { B_FEATURES = 256 };
 
 #define B_STR(lname, short_id, member, mv, text) \
 	OPT_STR(lname, short_id, struct bundle_args, member, mv, text)
@@ -51,10 +52,13 @@ static const struct opt_doc bundle_opts[] = {
 	B_STR("vcpu-sig", 0, text.sigs, "LIST", "CPU signatures"),
 	OPT_HANDLER("guest-features", B_FEATURES, "LIST", "repeatable (default 0x1)"),
 	B_STR("vmm-type", 0, text.vmms, "LIST", "QEMU,ec2,gce (default QEMU)"),
-	OPT_HANDLER("fs", B_FS, "KIND", "rootfs image type: squashfs (default) or erofs"),
-	OPT_HANDLER("layout", B_LAYOUT, "snpimage|dstack",
-		    "file names and checksums: ours (default), or dstack's image folder "
-		    "(metadata.json, measurement.snp.cbor, sha256sum.txt, digest.txt)"),
+	OPT_CHOICE_OF("fs", struct bundle_args, spec.fs, snpm_rootfs_fs_names, "KIND",
+		      "rootfs image type: {} (default: squashfs)"),
+	OPT_CHOICE_OF("layout", struct bundle_args, spec.layout, snpm_bundle_layout_names,
+		      "snpimage|dstack",
+		      "file names and checksums: {} (default: snpimage, ours; dstack: its image "
+		      "folder with metadata.json, measurement.snp.cbor, sha256sum.txt, "
+		      "digest.txt)"),
 	OPT_BOOL("rootfs-unmeasured", struct bundle_args, spec.rootfs_unmeasured,
 		 "allow a cmdline without {roothash}: the predicted measurement then does not "
 		 "cover the rootfs (recorded in the manifest)"),
@@ -65,7 +69,7 @@ static const struct opt_doc bundle_opts[] = {
 	OPT_QUIET(struct bundle_args, quiet, "no progress on a terminal"),
 };
 
-static const struct verb_syntax bundle_syntax = {
+const struct verb_syntax syntax_bundle = {
 	.usage = "bundle --kernel F --initramfs F|DIR --rootfs F|DIR --ovmf F --cmdline TEMPLATE "
 		 "-o DIR [options]",
 	.about = "Copies or builds the boot chain into DIR with manifest.json, measurements.jsonl "
@@ -74,21 +78,12 @@ static const struct verb_syntax bundle_syntax = {
 	OPTS_TABLE(bundle_opts),
 };
 
-/* --guest-features (repeatable) and --fs */
+/* --guest-features (repeatable) */
 static int bundle_option(void *ctx, int c, const char *arg)
 {
 	struct bundle_args *b = ctx;
 
-	if (c == B_FS)
-		return parse_fs(arg, &b->spec.fs);
-	if (c == B_LAYOUT) {
-		if (strcmp(arg, "snpimage") == 0 || strcmp(arg, "dstack") == 0) {
-			b->spec.layout = arg[0] == 'd' ? SNPM_BUNDLE_DSTACK : SNPM_BUNDLE_SNPIMAGE;
-			return 0;
-		}
-		usage_error("bundle: --layout '%s' is not snpimage or dstack", arg);
-		return 2;
-	}
+	(void)c;
 	if (b->text.n_features == 16) {
 		usage_error("bundle: --guest-features given more than 16 times");
 		return 2;
@@ -105,7 +100,7 @@ static int bundle_parse(int argc, char **argv, struct bundle_args *b)
 
 	memset(b, 0, sizeof(*b));
 	b->spec.fs = SNPM_FS_SQUASHFS;
-	r = opts_parse(&bundle_syntax, argc, argv, bundle_option, b, pos, &n_pos);
+	r = opts_parse(&syntax_bundle, argc, argv, bundle_option, b, pos, &n_pos);
 	if (r)
 		return r;
 	if (!b->out || !b->spec.kernel || !b->spec.initramfs || !b->spec.rootfs || !b->spec.ovmf ||
@@ -186,7 +181,7 @@ static const struct opt_doc verify_opts[] = {
 	OPT_JSON_ONLY("JSON output: pass, and every problem"),
 };
 
-static const struct verb_syntax verify_syntax = {
+const struct verb_syntax syntax_verify = {
 	.usage = "verify DIR [--json]",
 	.about =
 		"Recomputes every artifact's SHA-256, sha256sum.txt, the verity tree, the cmdline "
@@ -204,7 +199,7 @@ int cmd_verify(int argc, char **argv)
 	char *pos[1];
 	size_t n_pos;
 	bool json = false;
-	int r = opts_parse(&verify_syntax, argc, argv, NULL, &json, pos, &n_pos);
+	int r = opts_parse(&syntax_verify, argc, argv, NULL, &json, pos, &n_pos);
 	const char *dir = pos[0];
 
 	if (r)

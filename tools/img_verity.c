@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "verbs.h"
 #include "img.h"
 #include "../core/io.h"
 #include "space.h"
@@ -35,7 +36,8 @@ struct verity_args {
 #define V_STR(lname, member, mv, text) OPT_STR(lname, 0, struct verity_args, member, mv, text)
 
 static const struct opt_doc verity_opts[] = {
-	OPT_HANDLER("hash", V_HASH, "ALG", "sha256 (default), sha1, sha512"),
+	OPT_CHOICE_OF("hash", struct verity_args, p.hash, snpm_verity_hash_names, "ALG",
+		      "{} (default: sha256)"),
 	OPT_HANDLER("data-block-size", V_DATA_BS, "N", "bytes (default 4096)"),
 	OPT_HANDLER("hash-block-size", V_HASH_BS, "N", "bytes (default 4096)"),
 	OPT_NUM64("data-blocks", struct verity_args, p.data_blocks, "N", UINT64_MAX,
@@ -83,11 +85,6 @@ static int verity_option(struct verity_args *a, int c, const char *arg)
 	uint64_t v;
 
 	switch (c) {
-	case V_HASH:
-		if (snpm_hash_parse(arg, &a->p.hash) == 0 && a->p.hash != SNPM_HASH_SHA384)
-			return 0;
-		usage_error("--hash: '%s' is not sha256, sha1 or sha512", arg);
-		return -1;
 	case V_DATA_BS:
 	case V_HASH_BS:
 		if (verity_number(c == V_DATA_BS ? "data-block-size" : "hash-block-size", arg, 0,
@@ -143,18 +140,28 @@ static int on_verity_option(void *ctx, int id, const char *arg)
 	return verity_option(ctx, id, arg) < 0 ? 2 : 0;
 }
 
-static int verity_parse(int argc, char **argv, struct verity_args *a, int want_pos,
-			const char *usage)
+#define VERITY_ABOUT                                                                              \
+	"dm-verity hash trees byte-identical to veritysetup's, with its options and a few more. " \
+	"HASH may be DATA itself, with --hash-offset, to append the tree."
+
+const struct verb_syntax syntax_verity_format = {
+	.usage = "verity format DATA HASH [options]",
+	.about = VERITY_ABOUT,
+	OPTS_TABLE(verity_opts),
+	.min_pos = 2,
+	.max_pos = 2,
+};
+
+const struct verb_syntax syntax_verity_verify = {
+	.usage = "verity verify DATA HASH (ROOTHASH | --root-hash-file F) [options]",
+	.about = VERITY_ABOUT,
+	OPTS_TABLE(verity_opts),
+	.min_pos = 2, /* the root hash may come from --root-hash-file */
+	.max_pos = 3,
+};
+
+static int verity_parse(int argc, char **argv, struct verity_args *a, const struct verb_syntax *syn)
 {
-	const struct verb_syntax syn = {
-		.usage = usage,
-		.about =
-			"dm-verity hash trees byte-identical to veritysetup's, with its options and "
-			"a few more. HASH may be DATA itself, with --hash-offset, to append the tree.",
-		OPTS_TABLE(verity_opts),
-		.min_pos = (size_t)want_pos - (want_pos == 3), /* verify: --root-hash-file */
-		.max_pos = (size_t)want_pos,
-	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n_pos;
 	int r;
@@ -162,7 +169,7 @@ static int verity_parse(int argc, char **argv, struct verity_args *a, int want_p
 	memset(a, 0, sizeof(*a));
 	snpm_verity_defaults(&a->p);
 	a->p.threads = cpus > 8 ? 8 : cpus < 1 ? 1 : (unsigned)cpus;
-	r = opts_parse(&syn, argc, argv, on_verity_option, a, a->pos, &n_pos);
+	r = opts_parse(syn, argc, argv, on_verity_option, a, a->pos, &n_pos);
 	if (r == OPTS_HELP)
 		exit(0);
 	if (r)
@@ -170,8 +177,8 @@ static int verity_parse(int argc, char **argv, struct verity_args *a, int want_p
 	a->n_pos = (int)n_pos;
 	/* verity verify takes the root hash as an argument or, as veritysetup does, from
 	 * --root-hash-file. */
-	if (a->n_pos != want_pos && !(want_pos == 3 && a->n_pos == 2 && a->root_file)) {
-		usage_error("usage: %s %s", IMG_PROG, usage);
+	if ((size_t)a->n_pos != syn->max_pos && !(syn->max_pos == 3 && a->root_file)) {
+		usage_error("usage: %s %s", IMG_PROG, syn->usage);
 		return 2;
 	}
 	if (a->seed && (a->salt_given || a->uuid_given)) {
@@ -295,7 +302,7 @@ static int verity_format(int argc, char **argv)
 	struct snpm_error err;
 	char root[2 * SNPM_VERITY_MAX_DIGEST + 1];
 	uint64_t blocks;
-	int r = verity_parse(argc, argv, &a, 2, "verity format DATA HASH [options]");
+	int r = verity_parse(argc, argv, &a, &syntax_verity_format);
 
 	if (r == 0)
 		r = salt_and_uuid(&a);
@@ -357,8 +364,7 @@ static int verity_verify(int argc, char **argv)
 	struct snpm_error err;
 	char *hex = NULL;
 	size_t len;
-	int r = verity_parse(argc, argv, &a, 3,
-			     "verity verify DATA HASH (ROOTHASH | --root-hash-file F) [options]");
+	int r = verity_parse(argc, argv, &a, &syntax_verity_verify);
 
 	if (r == 0)
 		r = root_hash_text(&a, &hex);
@@ -398,7 +404,7 @@ static const struct opt_doc dump_opts[] = {
 	OPT_BOOL("json", struct dump_args, json, "the superblock's fields as JSON"),
 };
 
-static const struct verb_syntax dump_syntax = {
+const struct verb_syntax syntax_verity_dump = {
 	.usage = "verity dump HASH [--hash-offset N] [--json]",
 	.about = "The verity superblock in HASH, as `veritysetup dump` prints it.",
 	OPTS_TABLE(dump_opts),
@@ -414,7 +420,7 @@ static int verity_dump(int argc, char **argv)
 	uint64_t blocks = 0;
 	char uuid[37], *salt, *pos[1];
 	size_t n_pos;
-	int r = opts_parse(&dump_syntax, argc, argv, NULL, &a, pos, &n_pos);
+	int r = opts_parse(&syntax_verity_dump, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

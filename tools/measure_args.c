@@ -25,19 +25,27 @@ static void print_measure_about(void)
 	"0x1,0x21 (numbers: one set each; names joined by ',' or '+' make one set; repeat the "   \
 	"option for more sets)."
 
-static const struct verb_syntax syntaxes[] = {
-	[VERB_MEASURE] = { .usage = "[--mode MODE] --ovmf PATH [options]",
+#define MEASURE_VERB(v) \
+	.opts = measure_option_rows, .n_opts = M_COUNT, .verb = 1u << (v), .reference = true
+
+const struct verb_syntax measure_syntaxes[VERB_COUNT] = {
+	[VERB_MEASURE] = { MEASURE_VERB(VERB_MEASURE),
+			   .usage = "[--mode MODE] --ovmf PATH [options]",
 			   .print_about = print_measure_about,
 			   .footer = "Without --mode: SNP, 1 vCPU, EPYC-v4, guest features 0x1, "
 				     "QEMU, with a note on stderr." },
-	[VERB_EXPLAIN] = { .usage = "explain [--mode MODE] --ovmf PATH [options]" },
-	[VERB_SWEEP] = { .usage = "sweep --ovmf PATH [--vcpus 1-64,128] [--vcpu-type all|LIST] "
+	[VERB_EXPLAIN] = { MEASURE_VERB(VERB_EXPLAIN),
+			   .usage = "explain [--mode MODE] --ovmf PATH [options]" },
+	[VERB_SWEEP] = { MEASURE_VERB(VERB_SWEEP),
+			 .usage = "sweep --ovmf PATH [--vcpus 1-64,128] [--vcpu-type all|LIST] "
 				  "[--guest-features LIST] [--vmm-type LIST] [--json|--csv]",
 			 .footer = LISTS_FOOTER },
-	[VERB_MATCH] = { .usage = "match --measurement HEX|BASE64 --ovmf PATH [options] [sweep "
+	[VERB_MATCH] = { MEASURE_VERB(VERB_MATCH),
+			 .usage = "match --measurement HEX|BASE64 --ovmf PATH [options] [sweep "
 				  "ranges]",
 			 .footer = LISTS_FOOTER },
-	[VERB_CHECK] = { .usage =
+	[VERB_CHECK] = { MEASURE_VERB(VERB_CHECK),
+			 .usage =
 				 "report check FILE (--measurement HEX | --manifest FILE | "
 				 "measurement options) [expected fields] [--vcek CERT [--ask CERT] "
 				 "[--ark CERT] [--chain PEM] [--trust-root CERT] [--now TIME]]",
@@ -106,14 +114,7 @@ static int on_option(void *ctx, int id, const char *arg)
 
 const struct verb_syntax *measure_syntax(enum verb verb)
 {
-	static struct verb_syntax s[sizeof(syntaxes) / sizeof(syntaxes[0])];
-
-	s[verb] = syntaxes[verb];
-	s[verb].opts = measure_options();
-	s[verb].n_opts = M_COUNT;
-	s[verb].verb = 1u << verb;
-	s[verb].reference = true;
-	return &s[verb];
+	return &measure_syntaxes[verb];
 }
 
 int args_parse(int argc, char **argv, enum verb verb, struct measure_args *a)

@@ -68,7 +68,7 @@ const struct snpm_name *output_format_names(void)
 	return names;
 }
 
-static const struct opt_doc options[M_COUNT] = {
+const struct opt_doc measure_option_rows[M_COUNT] = {
 	ROW(HELP, "help", OPT_HELP, NULL, "show this help and exit", .id = 'h'),
 	ROW(VERSION, "version", CALL(VERSION), NULL, "show the version and exit", REF),
 	ROW(VERBOSE, "verbose", BOOL(verbose), NULL, "print 'Calculated ... guest measurement: X'",
@@ -198,17 +198,12 @@ static const struct opt_doc options[M_COUNT] = {
 	ROW(CSV, "csv", BOOL(csv), NULL, "CSV output", .verbs = V_SWEEP | V_MATCH),
 };
 
-const struct opt_doc *measure_options(void)
-{
-	return options;
-}
-
 const char *option_name(enum m_opt opt)
 {
-	return options[opt].name;
+	return measure_option_rows[opt].name;
 }
 
 unsigned option_launches(enum m_opt opt)
 {
-	return options[opt].launches;
+	return measure_option_rows[opt].launches;
 }

@@ -83,6 +83,9 @@ SNPM_EXPORT int snpm_verity_verify(const char *data_path, const char *hash_path,
 				   struct snpm_verity_mismatch *ret_mismatch,
 				   struct snpm_error *reterr);
 
+/* The hashes a verity tree is made with, as veritysetup names them: sha256, sha1, sha512. */
+SNPM_EXPORT const struct snpm_name *snpm_verity_hash_names(void);
+
 /* Reads a verity superblock at offset of path into params. */
 SNPM_EXPORT int snpm_verity_read_superblock(const char *path, uint64_t offset,
 					    struct snpm_verity_params *ret,
