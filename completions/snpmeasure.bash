@@ -1,7 +1,8 @@
 # bash completion for snpmeasure and snpimage                          -*- shell-script -*-
 # SPDX-License-Identifier: Apache-2.0
 # Verbs, options, and the values of enumerated options. tests/test_docs.c checks that every
-# option each verb's --help lists, every CPU model and every named guest feature is here.
+# option of every verb's table (tools/verbs.c), every value of its name table, every CPU model
+# and every named guest feature is here.
 
 _snpm_cpu_types="EPYC EPYC-v1 EPYC-v2 EPYC-IBPB EPYC-v3 EPYC-v4 EPYC-Rome EPYC-Rome-v1
 EPYC-Rome-v2 EPYC-Rome-v3 EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Genoa EPYC-Genoa-v1
@@ -32,6 +33,7 @@ _snpm_values()
 	--igvm-loader) COMPREPLY=($(compgen -W "qemu igvmmeasure" -- "$cur")) ;;
 	--output-format) COMPREPLY=($(compgen -W "hex base64" -- "$cur")) ;;
 	--vmsa-fpu) COMPREPLY=($(compgen -W "default legacy-kvm" -- "$cur")) ;;
+	--vmsa-gpa) COMPREPLY=($(compgen -W "default 52bit" -- "$cur")) ;;
 	--interface) COMPREPLY=($(compgen -W "auto tsm device" -- "$cur")) ;;
 	--product) COMPREPLY=($(compgen -W "Milan Genoa Turin Venice" -- "$cur")) ;;
 	--hash) COMPREPLY=($(compgen -W "sha256 sha1 sha512" -- "$cur")) ;;
@@ -40,7 +42,7 @@ _snpm_values()
 	--compress) COMPREPLY=($(compgen -W "gzip none" -- "$cur")) ;;
 	--format) COMPREPLY=($(compgen -W "0 1" -- "$cur")) ;;
 	--vcpus | --vcpu-sig | --vcpu-family | --vcpu-model | --vcpu-stepping | --vmm-version | \
-		--vars-size | --vmsa-gpa | --kernel-gpa | --ram-mib | --measurement | --host-data | \
+		--vars-size | --kernel-gpa | --ram-mib | --measurement | --host-data | \
 		--report-data | --policy | --guest-policy | --family-id | --image-id | --guest-svn | --vmpl | \
 		--snp-ovmf-hash | --kernel-hash | --initrd-hash | --append | --now | --cmdline | \
 		--seed | --salt | --uuid | --data-blocks | --hash-offset | --data-block-size | \

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The manual pages and shell completions say what the tools do: every option each verb's --help
- * lists is in the verb's manual page and in both completion scripts, and every CPU model and
- * named guest feature the library knows is offered for completion.
+ * The manual pages and shell completions say what the tools do: every option of every verb's
+ * table is in the verb's manual page and in both completion scripts, with every value of its
+ * name table, and every CPU model and named guest feature the library knows is offered.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 #include "../attest/policy.h"
+#include "../tools/verbs.h"
 
 static char *source(const char *rel)
 {
@@ -27,37 +28,6 @@ static char *source(const char *rel)
 	return text;
 }
 
-struct verb_help {
-	const char *tool; /* SNPM_CLI or SNPM_IMAGE_CLI */
-	const char *args[3];
-};
-
-static const struct verb_help helps[] = {
-	{ SNPM_CLI, { NULL } },
-	{ SNPM_CLI, { "sweep" } },
-	{ SNPM_CLI, { "match" } },
-	{ SNPM_CLI, { "ovmf" } },
-	{ SNPM_CLI, { "igvm" } },
-	{ SNPM_CLI, { "report", "show" } },
-	{ SNPM_CLI, { "report", "verify" } },
-	{ SNPM_CLI, { "report", "check" } },
-	{ SNPM_CLI, { "report", "appraise" } },
-	{ SNPM_CLI, { "report", "kds" } },
-	{ SNPM_CLI, { "report", "get" } },
-	{ SNPM_CLI, { "id-block" } },
-	{ SNPM_CLI, { "key-digest" } },
-	{ SNPM_CLI, { "dstack", "host-data" } },
-	{ SNPM_CLI, { "dstack", "image" } },
-	{ SNPM_IMAGE_CLI, { "verity", "format" } },
-	{ SNPM_IMAGE_CLI, { "verity", "verify" } },
-	{ SNPM_IMAGE_CLI, { "verity", "dump" } },
-	{ SNPM_IMAGE_CLI, { "kernel-info" } },
-	{ SNPM_IMAGE_CLI, { "initramfs" } },
-	{ SNPM_IMAGE_CLI, { "rootfs" } },
-	{ SNPM_IMAGE_CLI, { "bundle" } },
-	{ SNPM_IMAGE_CLI, { "verify" } },
-};
-
 /* needle as a whole word in text: not a prefix of a longer option. */
 static bool has_word(const char *text, const char *needle)
 {
@@ -71,48 +41,88 @@ static bool has_word(const char *text, const char *needle)
 	return false;
 }
 
+struct docs {
+	char *man[2], *bash, *zsh; /* man[0] snpmeasure(1), man[1] snpimage(1) */
+};
+
+/* One row of a verb's table: its name in the verb's page and both completions, and each of its
+ * values (a choice's names) in the page and both completions. */
+static size_t check_row(const struct docs *d, const struct cli_verb_doc *v, const struct opt_doc *o)
+{
+	const char *man = d->man[strcmp(v->tool, "snpimage") == 0];
+	char opt[64], bold[80];
+	size_t checked = 1;
+
+	snprintf(opt, sizeof(opt), "--%s", o->name);
+	snprintf(bold, sizeof(bold), "*%s*", opt);
+	if (!strstr(man, bold))
+		fail_msg("%s %s: %s is not in its manual page", v->tool, v->words, opt);
+	if (!has_word(d->bash, opt) || !has_word(d->zsh, opt))
+		fail_msg("%s %s: %s is not in the %s completion", v->tool, v->words, opt,
+			 has_word(d->bash, opt) ? "zsh" : "bash");
+	for (const struct snpm_name *n = o->names ? o->names() : NULL; n && n->name; n++, checked++) {
+		char zsh[64]; /* zsh escapes a colon in a value */
+		size_t k = 0;
+		if (n->flags & SNPM_NAME_ALIAS)
+			continue;
+		for (const char *c = n->name; *c && k < sizeof(zsh) - 2; c++) {
+			if (*c == ':')
+				zsh[k++] = '\\';
+			zsh[k++] = *c;
+		}
+		zsh[k] = '\0';
+		if (!has_word(man, n->name))
+			fail_msg("%s %s: %s's value %s is not in its manual page", v->tool, v->words,
+				 opt, n->name);
+		if (!has_word(d->bash, n->name) || !has_word(d->zsh, zsh))
+			fail_msg("%s %s: %s's value %s is not offered by the %s completion", v->tool,
+				 v->words, opt, n->name, has_word(d->bash, n->name) ? "zsh" : "bash");
+	}
+	return checked;
+}
+
+/*
+ * The manual pages and the completions say what the tables say: every option of every verb
+ * (tools/verbs.c lists each verb with the syntax it parses with), and every value of each
+ * option whose values are names. And every verb --help lists is in that list.
+ */
 static void test_options_documented(void **state)
 {
-	char *man1 = source("docs/snpmeasure.1.scd"), *man2 = source("docs/snpimage.1.scd");
-	char *bash = source("completions/snpmeasure.bash"),
-	     *zsh = source("completions/_snpmeasure");
+	struct docs d = { { source("docs/snpmeasure.1.scd"), source("docs/snpimage.1.scd") },
+			  source("completions/snpmeasure.bash"),
+			  source("completions/_snpmeasure") };
 	size_t checked = 0;
 
 	(void)state;
-	for (size_t v = 0; v < sizeof(helps) / sizeof(helps[0]); v++) {
-		const char *argv[6] = { helps[v].tool };
-		size_t n = 1;
-		for (size_t i = 0; i < 3 && helps[v].args[i]; i++)
-			argv[n++] = helps[v].args[i];
-		argv[n++] = "--help";
-		struct tu_run r;
-		tu_run((char *const *)argv, &r);
-		assert_int_equal(r.status, 0);
-		const char *man = strcmp(helps[v].tool, SNPM_CLI) == 0 ? man1 : man2;
-		for (char *p = r.out; (p = strstr(p, "--")) != NULL;) {
-			char opt[64];
-			size_t k = 0;
-			while (k < sizeof(opt) - 1 && (isalnum((unsigned char)p[k]) || p[k] == '-'))
-				opt[k] = p[k], k++;
-			opt[k] = '\0';
-			p += k ? k : 2;
-			if (k < 3)
-				continue;
-			char bold[80];
-			snprintf(bold, sizeof(bold), "*%s*", opt);
-			if (!strstr(man, bold))
-				fail_msg("%s %s: %s is not in its manual page", argv[0],
-					 argv[1] ? argv[1] : "", opt);
-			if (!has_word(bash, opt) || !has_word(zsh, opt))
-				fail_msg("%s %s: %s is not in the %s completion", argv[0],
-					 argv[1] ? argv[1] : "", opt,
-					 has_word(bash, opt) ? "zsh" : "bash");
-			checked++;
+	for (size_t v = 0; v < cli_n_verb_docs; v++) {
+		const struct verb_syntax *syn = cli_verb_docs[v].syntax;
+		for (size_t i = 0; i < syn->n_opts; i++) {
+			const struct opt_doc *o = &syn->opts[i];
+			if (o->kind != OPT_HELP && o->kind != OPT_REFUSED &&
+			    opts_row_in_verb(syn, o))
+				checked += check_row(&d, &cli_verb_docs[v], o);
 		}
-		tu_run_free(&r);
 	}
-	assert_true(checked > 150);
-	free(man1), free(man2), free(bash), free(zsh);
+	assert_true(checked > 200);
+	/* The verbs the tools list are the ones described here. */
+	const char *const cli_help[] = { SNPM_CLI, "--help", NULL };
+	const char *const img_help[] = { SNPM_IMAGE_CLI, "--help", NULL };
+	struct tu_run r;
+	tu_run((char *const *)cli_help, &r);
+	for (size_t v = 0; v < cli_n_verb_docs; v++) {
+		char first[32];
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(cli_verb_docs[v].words, " "),
+			 cli_verb_docs[v].words);
+		if (*first && strcmp(cli_verb_docs[v].tool, "snpmeasure") == 0)
+			assert_true(has_word(r.out, first));
+	}
+	tu_run_free(&r);
+	tu_run((char *const *)img_help, &r);
+	for (size_t v = 0; v < cli_n_verb_docs; v++)
+		if (strcmp(cli_verb_docs[v].tool, "snpimage") == 0)
+			assert_true(has_word(r.out, cli_verb_docs[v].words));
+	tu_run_free(&r);
+	free(d.man[0]), free(d.man[1]), free(d.bash), free(d.zsh);
 }
 
 static void test_values_complete(void **state)
