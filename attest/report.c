@@ -9,45 +9,87 @@
 
 #include "../core/crypto.h"
 
-enum {
-	R_VERSION = 0x000,
-	R_GUEST_SVN = 0x004,
-	R_POLICY = 0x008,
-	R_FAMILY_ID = 0x010,
-	R_IMAGE_ID = 0x020,
-	R_VMPL = 0x030,
-	R_SIGNATURE_ALGO = 0x034,
-	R_CURRENT_TCB = 0x038,
-	R_PLATFORM_INFO = 0x040,
-	R_KEY_INFO = 0x048,
-	R_REPORT_DATA = 0x050,
-	R_MEASUREMENT = 0x090,
-	R_HOST_DATA = 0x0c0,
-	R_ID_KEY_DIGEST = 0x0e0,
-	R_AUTHOR_KEY_DIGEST = 0x110,
-	R_REPORT_ID = 0x140,
-	R_REPORT_ID_MA = 0x160,
-	R_REPORTED_TCB = 0x180,
-	R_CPUID_FAM_ID = 0x188, /* v3+ */
-	R_CPUID_MOD_ID = 0x189,
-	R_CPUID_STEP = 0x18a,
-	R_CHIP_ID = 0x1a0,
-	R_COMMITTED_TCB = 0x1e0,
-	R_CURRENT_BUILD = 0x1e8,
-	R_CURRENT_MINOR = 0x1e9,
-	R_CURRENT_MAJOR = 0x1ea,
-	R_COMMITTED_BUILD = 0x1ec,
-	R_COMMITTED_MINOR = 0x1ed,
-	R_COMMITTED_MAJOR = 0x1ee,
-	R_LAUNCH_TCB = 0x1f0,
-	R_LAUNCH_MIT_VECTOR = 0x1f8, /* v5+ */
-	R_CURRENT_MIT_VECTOR = 0x200,
-	R_SIGNATURE_R = 0x2a0,
-	R_SIGNATURE_S = 0x2e8,
-	R_END = 0x4a0,
+#include <stddef.h>
+
+#define F(member) offsetof(struct snpm_report, member)
+
+/* The fields, in the order report show lists them (ABI table "ATTESTATION_REPORT Structure"). */
+static const struct snpm_report_field fields[] = {
+	{ "version", NULL, 0x000, 4, 4, 2, SNPM_SHOW_DECIMAL, F(version) },
+	{ "guest_svn", NULL, 0x004, 4, 4, 2, SNPM_SHOW_DECIMAL, F(guest_svn) },
+	{ "policy", NULL, 0x008, 8, 8, 2, SNPM_SHOW_POLICY, F(policy) },
+	{ "family_id", NULL, 0x010, 16, 16, 2, SNPM_SHOW_HEX, F(family_id) },
+	{ "image_id", NULL, 0x020, 16, 16, 2, SNPM_SHOW_HEX, F(image_id) },
+	{ "vmpl", NULL, 0x030, 4, 4, 2, SNPM_SHOW_DECIMAL, F(vmpl) },
+	{ "signature_algo", NULL, 0x034, 4, 4, 2, SNPM_SHOW_SIGNATURE_ALGO, F(signature_algo) },
+	{ "platform_info", NULL, 0x040, 8, 8, 2, SNPM_SHOW_PLATFORM_INFO, F(platform_info) },
+	{ "key_info", NULL, 0x048, 4, 4, 2, SNPM_SHOW_KEY_INFO, F(key_info) },
+	{ "report_data", NULL, 0x050, 64, 64, 2, SNPM_SHOW_HEX, F(report_data) },
+	{ "measurement", NULL, 0x090, 48, 48, 2, SNPM_SHOW_HEX, F(measurement) },
+	{ "host_data", NULL, 0x0c0, 32, 32, 2, SNPM_SHOW_HEX, F(host_data) },
+	{ "id_key_digest", NULL, 0x0e0, 48, 48, 2, SNPM_SHOW_HEX, F(id_key_digest) },
+	{ "author_key_digest", NULL, 0x110, 48, 48, 2, SNPM_SHOW_HEX, F(author_key_digest) },
+	{ "report_id", NULL, 0x140, 32, 32, 2, SNPM_SHOW_HEX, F(report_id) },
+	{ "report_id_ma", NULL, 0x160, 32, 32, 2, SNPM_SHOW_HEX, F(report_id_ma) },
+	{ "cpu_family", "cpu family", 0, 0, 0, 2, SNPM_SHOW_FAMILY, 0 },
+	{ "current_tcb", NULL, 0x038, 8, 8, 2, SNPM_SHOW_TCB, F(current_tcb) },
+	{ "reported_tcb", NULL, 0x180, 8, 8, 2, SNPM_SHOW_TCB, F(reported_tcb) },
+	{ "committed_tcb", NULL, 0x1e0, 8, 8, 2, SNPM_SHOW_TCB, F(committed_tcb) },
+	{ "launch_tcb", NULL, 0x1f0, 8, 8, 2, SNPM_SHOW_TCB, F(launch_tcb) },
+	{ "cpuid_fam_id", "cpuid", 0x188, 1, 1, 3, SNPM_SHOW_CPUID, F(cpuid_fam_id) },
+	{ "cpuid_mod_id", NULL, 0x189, 1, 1, 3, SNPM_SHOW_PART, F(cpuid_mod_id) },
+	{ "cpuid_step", NULL, 0x18a, 1, 1, 3, SNPM_SHOW_PART, F(cpuid_step) },
+	{ "chip_id", NULL, 0x1a0, 64, 64, 2, SNPM_SHOW_HEX, F(chip_id) },
+	{ "current_build", "current firmware", 0x1e8, 1, 1, 2, SNPM_SHOW_FIRMWARE,
+	  F(current_build) },
+	{ "current_minor", NULL, 0x1e9, 1, 1, 2, SNPM_SHOW_PART, F(current_minor) },
+	{ "current_major", NULL, 0x1ea, 1, 1, 2, SNPM_SHOW_PART, F(current_major) },
+	{ "committed_build", "committed firmware", 0x1ec, 1, 1, 2, SNPM_SHOW_FIRMWARE,
+	  F(committed_build) },
+	{ "committed_minor", NULL, 0x1ed, 1, 1, 2, SNPM_SHOW_PART, F(committed_minor) },
+	{ "committed_major", NULL, 0x1ee, 1, 1, 2, SNPM_SHOW_PART, F(committed_major) },
+	{ "launch_mit_vector", NULL, 0x1f8, 8, 8, 5, SNPM_SHOW_HEX64, F(launch_mit_vector) },
+	{ "current_mit_vector", NULL, 0x200, 8, 8, 5, SNPM_SHOW_HEX64, F(current_mit_vector) },
+	{ "signature_r", NULL, SNPM_REPORT_SIGNED_SIZE, SNPM_ECDSA_COORD_SIZE, 48, 2, SNPM_SHOW_HEX,
+	  F(signature_r) },
+	{ "signature_s", NULL, SNPM_REPORT_SIGNED_SIZE + SNPM_ECDSA_COORD_SIZE,
+	  SNPM_ECDSA_COORD_SIZE, 48, 2, SNPM_SHOW_HEX, F(signature_s) },
 };
-_Static_assert(R_END == SNPM_REPORT_SIZE, "a report is 1184 bytes");
-_Static_assert(R_SIGNATURE_R == SNPM_REPORT_SIGNED_SIZE, "the signature follows the signed bytes");
+#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* Where the checks that read single fields find them (held to the table by a test). */
+enum { R_VERSION = 0x000, R_POLICY = 0x008, R_KEY_INFO = 0x048 };
+
+const struct snpm_report_field *snpm_report_fields(size_t *ret_n)
+{
+	*ret_n = N_FIELDS;
+	return fields;
+}
+
+static void read_field(const uint8_t *d, const struct snpm_report_field *f, struct snpm_report *r)
+{
+	uint8_t *to = (uint8_t *)r + f->member;
+
+	switch (f->size) {
+	case 0:
+		break;
+	case 1:
+		*to = d[f->offset];
+		break;
+	case 4: {
+		uint32_t v = snpm_le32(d + f->offset);
+		memcpy(to, &v, sizeof(v));
+		break;
+	}
+	case 8: {
+		uint64_t v = snpm_le64(d + f->offset);
+		memcpy(to, &v, sizeof(v));
+		break;
+	}
+	default:
+		memcpy(to, d + f->offset, f->size);
+	}
+}
 
 int snpm_report_parse(const uint8_t *d, size_t len, struct snpm_report *ret,
 		      struct snpm_error *reterr)
@@ -62,69 +104,73 @@ int snpm_report_parse(const uint8_t *d, size_t len, struct snpm_report *ret,
 	if (r.version != 2 && r.version != 3 && r.version != 5)
 		return snpm_fail_at(reterr, SNPM_EUNSUPPORTED, R_VERSION,
 				    "report version %u is not supported (2, 3 or 5)", r.version);
-	r.guest_svn = snpm_le32(d + R_GUEST_SVN);
-	r.policy = snpm_le64(d + R_POLICY);
-	memcpy(r.family_id, d + R_FAMILY_ID, sizeof(r.family_id));
-	memcpy(r.image_id, d + R_IMAGE_ID, sizeof(r.image_id));
-	r.vmpl = snpm_le32(d + R_VMPL);
-	r.signature_algo = snpm_le32(d + R_SIGNATURE_ALGO);
-	r.current_tcb = snpm_le64(d + R_CURRENT_TCB);
-	r.platform_info = snpm_le64(d + R_PLATFORM_INFO);
-	r.key_info = snpm_le32(d + R_KEY_INFO);
-	memcpy(r.report_data, d + R_REPORT_DATA, sizeof(r.report_data));
-	memcpy(r.measurement, d + R_MEASUREMENT, sizeof(r.measurement));
-	memcpy(r.host_data, d + R_HOST_DATA, sizeof(r.host_data));
-	memcpy(r.id_key_digest, d + R_ID_KEY_DIGEST, sizeof(r.id_key_digest));
-	memcpy(r.author_key_digest, d + R_AUTHOR_KEY_DIGEST, sizeof(r.author_key_digest));
-	memcpy(r.report_id, d + R_REPORT_ID, sizeof(r.report_id));
-	memcpy(r.report_id_ma, d + R_REPORT_ID_MA, sizeof(r.report_id_ma));
-	r.reported_tcb = snpm_le64(d + R_REPORTED_TCB);
-	if (r.version >= 3) {
-		r.has_cpuid = true;
-		r.cpuid_fam_id = d[R_CPUID_FAM_ID];
-		r.cpuid_mod_id = d[R_CPUID_MOD_ID];
-		r.cpuid_step = d[R_CPUID_STEP];
-	}
-	memcpy(r.chip_id, d + R_CHIP_ID, sizeof(r.chip_id));
-	r.committed_tcb = snpm_le64(d + R_COMMITTED_TCB);
-	r.current_build = d[R_CURRENT_BUILD];
-	r.current_minor = d[R_CURRENT_MINOR];
-	r.current_major = d[R_CURRENT_MAJOR];
-	r.committed_build = d[R_COMMITTED_BUILD];
-	r.committed_minor = d[R_COMMITTED_MINOR];
-	r.committed_major = d[R_COMMITTED_MAJOR];
-	r.launch_tcb = snpm_le64(d + R_LAUNCH_TCB);
-	if (r.version >= 5) {
-		r.has_mit_vectors = true;
-		r.launch_mit_vector = snpm_le64(d + R_LAUNCH_MIT_VECTOR);
-		r.current_mit_vector = snpm_le64(d + R_CURRENT_MIT_VECTOR);
-	}
-	memcpy(r.signature_r, d + R_SIGNATURE_R, sizeof(r.signature_r));
-	memcpy(r.signature_s, d + R_SIGNATURE_S, sizeof(r.signature_s));
+	for (size_t i = 0; i < N_FIELDS; i++)
+		if (fields[i].since <= r.version)
+			read_field(d, &fields[i], &r);
+	r.has_cpuid = r.version >= 3;
+	r.has_mit_vectors = r.version >= 5;
 	*ret = r;
 	return 0;
 }
 
 /* ---- reserved fields ---- */
 
-/* Bytes the ABI reserves (must be zero), from the report version that reserves them to the one
- * that gives them a meaning (0: every version since). */
-static const struct {
-	uint16_t start, end; /* [start, end) */
-	uint32_t from_version, until_version;
-	const char *what;
-} reserved_bytes[] = {
-	{ 0x04c, 0x050, 0, 0, "reserved bytes 0x04C-0x04F" },
-	{ 0x188, 0x18b, 0, 3, "the CPUID bytes 0x188-0x18A, reserved before version 3" },
-	{ 0x18b, 0x1a0, 0, 0, "reserved bytes 0x18B-0x19F" },
-	{ 0x1eb, 0x1ec, 0, 0, "reserved byte 0x1EB" },
-	{ 0x1ef, 0x1f0, 0, 0, "reserved byte 0x1EF" },
-	{ 0x1f8, 0x208, 0, 5, "the mitigation vectors 0x1F8-0x207, reserved before version 5" },
-	{ 0x208, 0x2a0, 0, 0, "reserved bytes 0x208-0x29F" },
-	{ R_SIGNATURE_R + 48, R_SIGNATURE_S, 0, 0, "the signature's R past 48 bytes" },
-	{ R_SIGNATURE_S + 48, R_SIGNATURE_S + 72, 0, 0, "the signature's S past 48 bytes" },
-	{ R_SIGNATURE_S + 72, R_END, 0, 0, "the signature's reserved bytes 0x330-0x49F" },
-};
+/*
+ * The field of this report version that covers byte off, with *ret_pad set when off lies in its
+ * zero padding; NULL for a reserved byte. *ret_later: a field of a later version covers it.
+ */
+static const struct snpm_report_field *field_at(unsigned off, uint32_t version, bool *ret_pad,
+						const struct snpm_report_field **ret_later)
+{
+	*ret_later = NULL;
+	for (size_t i = 0; i < N_FIELDS; i++) {
+		const struct snpm_report_field *f = &fields[i];
+		if (!f->size || off < f->offset || off >= (unsigned)f->offset + f->size)
+			continue;
+		if (f->since > version) {
+			*ret_later = f;
+			return NULL;
+		}
+		*ret_pad = off >= (unsigned)f->offset + f->used;
+		return f;
+	}
+	return NULL;
+}
+
+/* A non-zero byte where the ABI has zeros: named by the reserved run it lies in. */
+static int reserved_not_zero(const uint8_t *d, unsigned off, uint32_t version,
+			     struct snpm_error *reterr)
+{
+	const struct snpm_report_field *later, *f;
+	unsigned start = off, end = off + 1;
+	bool pad = false;
+
+	f = field_at(off, version, &pad, &later);
+	if (later)
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, off,
+				    "malformed report: the %s bytes 0x%03X-0x%03X, reserved before "
+				    "version %u, are not zero (byte 0x%03X is 0x%02x)",
+				    later->name, later->offset, later->offset + later->size - 1,
+				    later->since, off, d[off]);
+	if (f)
+		return snpm_fail_at(
+			reterr, SNPM_EMALFORMED, off,
+			"malformed report: %s past %u bytes is not zero (byte 0x%03X is "
+			"0x%02x)",
+			f->name, f->used, off, d[off]);
+	while (start > 0 && !field_at(start - 1, version, &pad, &later) && !later)
+		start--;
+	while (end < SNPM_REPORT_SIZE && !field_at(end, version, &pad, &later) && !later)
+		end++;
+	if (end - start == 1)
+		return snpm_fail_at(reterr, SNPM_EMALFORMED, off,
+				    "malformed report: reserved byte 0x%03X is not zero (0x%02x)",
+				    off, d[off]);
+	return snpm_fail_at(reterr, SNPM_EMALFORMED, off,
+			    "malformed report: reserved bytes 0x%03X-0x%03X are not zero (byte "
+			    "0x%03X is 0x%02x)",
+			    start, end - 1, off, d[off]);
+}
 
 #define POLICY_MBO (1ull << 17)
 #define POLICY_MBZ (~0ull << 26)
@@ -152,16 +198,13 @@ int snpm_report_check_reserved(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 		return snpm_fail_at(reterr, SNPM_EMALFORMED, R_KEY_INFO,
 				    "malformed report: key info 0x%x sets reserved bits 5-31",
 				    snpm_le32(d + R_KEY_INFO));
-	for (size_t i = 0; i < sizeof(reserved_bytes) / sizeof(reserved_bytes[0]); i++) {
-		if (version < reserved_bytes[i].from_version ||
-		    (reserved_bytes[i].until_version && version >= reserved_bytes[i].until_version))
-			continue;
-		for (unsigned off = reserved_bytes[i].start; off < reserved_bytes[i].end; off++)
-			if (d[off])
-				return snpm_fail_at(reterr, SNPM_EMALFORMED, off,
-						    "malformed report: %s are not zero (byte "
-						    "0x%03X is 0x%02x)",
-						    reserved_bytes[i].what, off, d[off]);
+	/* Every byte no field of this version carries: between fields, a later version's field,
+	 * a field's zero padding. One pass over the report and the table: O(size x fields). */
+	for (unsigned off = 0; off < SNPM_REPORT_SIZE; off++) {
+		const struct snpm_report_field *later;
+		bool pad = false;
+		if (d[off] && (!field_at(off, version, &pad, &later) || pad))
+			return reserved_not_zero(d, off, version, reterr);
 	}
 	return 0;
 }

@@ -60,7 +60,8 @@ static size_t check_row(const struct docs *d, const struct cli_verb_doc *v, cons
 	if (!has_word(d->bash, opt) || !has_word(d->zsh, opt))
 		fail_msg("%s %s: %s is not in the %s completion", v->tool, v->words, opt,
 			 has_word(d->bash, opt) ? "zsh" : "bash");
-	for (const struct snpm_name *n = o->names ? o->names() : NULL; n && n->name; n++, checked++) {
+	for (const struct snpm_name *n = o->names ? o->names() : NULL; n && n->name;
+	     n++, checked++) {
 		char zsh[64]; /* zsh escapes a colon in a value */
 		size_t k = 0;
 		if (n->flags & SNPM_NAME_ALIAS)
@@ -72,11 +73,12 @@ static size_t check_row(const struct docs *d, const struct cli_verb_doc *v, cons
 		}
 		zsh[k] = '\0';
 		if (!has_word(man, n->name))
-			fail_msg("%s %s: %s's value %s is not in its manual page", v->tool, v->words,
-				 opt, n->name);
+			fail_msg("%s %s: %s's value %s is not in its manual page", v->tool,
+				 v->words, opt, n->name);
 		if (!has_word(d->bash, n->name) || !has_word(d->zsh, zsh))
-			fail_msg("%s %s: %s's value %s is not offered by the %s completion", v->tool,
-				 v->words, opt, n->name, has_word(d->bash, n->name) ? "zsh" : "bash");
+			fail_msg("%s %s: %s's value %s is not offered by the %s completion",
+				 v->tool, v->words, opt, n->name,
+				 has_word(d->bash, n->name) ? "zsh" : "bash");
 	}
 	return checked;
 }
@@ -199,12 +201,33 @@ static void test_policy_page(void **state)
 	free(page), free(readme);
 }
 
+/* report show's fields, as the library's table lists them, in the manual page in that order
+ * with the version that brings each. */
+static void test_report_fields_page(void **state)
+{
+	char *page = source("docs/snpmeasure.1.scd");
+	const char *at = strstr(page, "*report show*");
+	size_t n;
+	const struct snpm_report_field *f = snpm_report_fields(&n);
+
+	(void)state;
+	assert_non_null(at);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = strstr(at, f[i].name);
+		if (!p)
+			fail_msg("report field %s is not in snpmeasure(1)'s report show, or not in "
+				 "the table's order",
+				 f[i].name);
+		at = p + strlen(f[i].name);
+	}
+	free(page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_policy_page),
-		cmocka_unit_test(test_markup_renders),
-		cmocka_unit_test(test_options_documented),
+		cmocka_unit_test(test_policy_page),	cmocka_unit_test(test_report_fields_page),
+		cmocka_unit_test(test_markup_renders),	cmocka_unit_test(test_options_documented),
 		cmocka_unit_test(test_values_complete),
 	};
 

@@ -29,74 +29,99 @@ static struct json_object *expected_fields(void)
 	return o;
 }
 
-static void expect_hex(struct json_object *fields, const char *key, const uint8_t *d, size_t len)
-{
-	struct json_object *v;
-	char hex[200];
-
-	if (!json_object_object_get_ex(fields, key, &v))
-		return;
-	tu_hex(d, len, hex);
-	if (strcmp(hex, json_object_get_string(v)) != 0)
-		fail_msg("%s: got %s, want %s", key, hex, json_object_get_string(v));
-}
-
-static void expect_num(struct json_object *fields, const char *key, uint64_t got)
-{
-	struct json_object *v;
-	uint64_t want;
-
-	if (!json_object_object_get_ex(fields, key, &v))
-		return;
-	if (json_object_is_type(v, json_type_string))
-		want = strtoull(json_object_get_string(v), NULL, 0);
-	else
-		want = (uint64_t)json_object_get_int64(v);
-	if (got != want)
-		fail_msg("%s: got 0x%llx, want 0x%llx", key, (unsigned long long)got,
-			 (unsigned long long)want);
-}
-
+/*
+ * Every row of the library's field table against the expectations, none skipped: a field of
+ * the report's version must be there and equal, a field of a later version absent and zero. The
+ * expectations cover exactly the table's fields (and the size).
+ */
 static void check_fields(struct json_object *f, const struct snpm_report *r)
 {
-	expect_num(f, "version", r->version);
-	expect_num(f, "guest_svn", r->guest_svn);
-	expect_num(f, "policy", r->policy);
-	expect_hex(f, "family_id", r->family_id, 16);
-	expect_hex(f, "image_id", r->image_id, 16);
-	expect_num(f, "vmpl", r->vmpl);
-	expect_num(f, "signature_algo", r->signature_algo);
-	expect_num(f, "current_tcb", r->current_tcb);
-	expect_num(f, "platform_info", r->platform_info);
-	expect_num(f, "author_key_en_and_flags", r->key_info);
-	expect_hex(f, "report_data", r->report_data, 64);
-	expect_hex(f, "measurement", r->measurement, 48);
-	expect_hex(f, "host_data", r->host_data, 32);
-	expect_hex(f, "id_key_digest", r->id_key_digest, 48);
-	expect_hex(f, "author_key_digest", r->author_key_digest, 48);
-	expect_hex(f, "report_id", r->report_id, 32);
-	expect_hex(f, "report_id_ma", r->report_id_ma, 32);
-	expect_num(f, "reported_tcb", r->reported_tcb);
-	expect_hex(f, "chip_id", r->chip_id, 64);
-	expect_num(f, "committed_tcb", r->committed_tcb);
-	expect_num(f, "current_build", r->current_build);
-	expect_num(f, "current_minor", r->current_minor);
-	expect_num(f, "current_major", r->current_major);
-	expect_num(f, "committed_build", r->committed_build);
-	expect_num(f, "committed_minor", r->committed_minor);
-	expect_num(f, "committed_major", r->committed_major);
-	expect_num(f, "launch_tcb", r->launch_tcb);
-	expect_num(f, "cpuid_fam_id", r->cpuid_fam_id);
-	expect_num(f, "cpuid_mod_id", r->cpuid_mod_id);
-	expect_num(f, "cpuid_step", r->cpuid_step);
-	expect_num(f, "launch_mit_vector", r->launch_mit_vector);
-	expect_num(f, "current_mit_vector", r->current_mit_vector);
-	expect_hex(f, "signature_r", r->signature_r, 72);
-	expect_hex(f, "signature_s", r->signature_s, 72);
-	/* Fields a version lacks are absent from the expectations and zero here. */
-	assert_int_equal(r->has_cpuid, json_object_object_get_ex(f, "cpuid_fam_id", NULL));
-	assert_int_equal(r->has_mit_vectors,
-			 json_object_object_get_ex(f, "launch_mit_vector", NULL));
+	size_t n, checked = 1;
+	const struct snpm_report_field *t = snpm_report_fields(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *at = (const uint8_t *)r + t[i].member;
+		struct json_object *v;
+		char got[2 * SNPM_ECDSA_COORD_SIZE + 1];
+		bool there = json_object_object_get_ex(f, t[i].name, &v);
+		if (!t[i].size)
+			continue; /* derived, not in the bytes */
+		if (t[i].since > r->version) {
+			if (there)
+				fail_msg("%s: a version %u report has no such field", t[i].name,
+					 r->version);
+			for (size_t k = 0; k < t[i].size; k++)
+				assert_int_equal(at[k], 0);
+			continue;
+		}
+		if (!there)
+			fail_msg("%s: missing from expected-fields.json", t[i].name);
+		checked++;
+		if (t[i].size > 8) {
+			tu_hex(at, t[i].size, got);
+			if (strcmp(got, json_object_get_string(v)) != 0)
+				fail_msg("%s: got %s, want %s", t[i].name, got,
+					 json_object_get_string(v));
+			continue;
+		}
+		uint64_t have = 0, want = json_object_is_type(v, json_type_string) ?
+						  strtoull(json_object_get_string(v), NULL, 0) :
+						  (uint64_t)json_object_get_int64(v);
+		memcpy(&have, at, t[i].size); /* little-endian host, as the CI's x86-64 */
+		if (have != want)
+			fail_msg("%s: got 0x%llx, want 0x%llx", t[i].name, (unsigned long long)have,
+				 (unsigned long long)want);
+	}
+	assert_int_equal(checked, json_object_object_length(f));
+	assert_int_equal(r->has_cpuid, r->version >= 3);
+	assert_int_equal(r->has_mit_vectors, r->version >= 5);
+}
+
+/*
+ * The table itself: fields lie inside the report without overlapping, the signed ones before
+ * the signature, each number the size of its member, and the offsets the ABI gives for the
+ * fields the checks read by hand.
+ */
+static void test_field_table(void **state)
+{
+	size_t n;
+	const struct snpm_report_field *t = snpm_report_fields(&n);
+	uint8_t owner[SNPM_REPORT_SIZE] = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		assert_true(t[i].offset + t[i].size <= SNPM_REPORT_SIZE);
+		assert_true(t[i].used <= t[i].size);
+		assert_true(t[i].member + t[i].size <= sizeof(struct snpm_report));
+		for (size_t k = t[i].offset; k < (size_t)t[i].offset + t[i].size; k++) {
+			if (owner[k])
+				fail_msg("%s overlaps %s at 0x%zx", t[i].name, t[owner[k] - 1].name,
+					 k);
+			owner[k] = (uint8_t)(i + 1);
+		}
+		if (strncmp(t[i].name, "signature_", 10) != 0)
+			assert_true(t[i].offset + t[i].size <= SNPM_REPORT_SIGNED_SIZE);
+	}
+	static const struct {
+		const char *name;
+		unsigned offset, size, since;
+	} abi[] = {
+		{ "version", 0x000, 4, 2 },	 { "policy", 0x008, 8, 2 },
+		{ "key_info", 0x048, 4, 2 },	 { "report_data", 0x050, 64, 2 },
+		{ "measurement", 0x090, 48, 2 }, { "host_data", 0x0c0, 32, 2 },
+		{ "chip_id", 0x1a0, 64, 2 },	 { "cpuid_fam_id", 0x188, 1, 3 },
+		{ "launch_tcb", 0x1f0, 8, 2 },	 { "launch_mit_vector", 0x1f8, 8, 5 },
+		{ "signature_r", 0x2a0, 72, 2 }, { "signature_s", 0x2e8, 72, 2 },
+	};
+	for (size_t k = 0; k < sizeof(abi) / sizeof(abi[0]); k++) {
+		size_t i = 0;
+		while (i < n && strcmp(t[i].name, abi[k].name) != 0)
+			i++;
+		assert_true(i < n);
+		assert_int_equal(t[i].offset, abi[k].offset);
+		assert_int_equal(t[i].size, abi[k].size);
+		assert_int_equal(t[i].since, abi[k].since);
+	}
 }
 
 static void test_fields(void **state)
@@ -626,6 +651,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_field_table),
 		cmocka_unit_test(test_families_and_tcb),
 		cmocka_unit_test(test_family_ranges),
 		cmocka_unit_test(test_parse_refusals),

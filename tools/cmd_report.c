@@ -105,74 +105,106 @@ static const char *signing_key_name(enum snpm_signing_key k)
 					    "reserved";
 }
 
-static void show_hex(const char *name, const uint8_t *d, size_t len)
+/* A field's value from the parsed report, by its row. */
+static uint64_t field_number(const struct snpm_report *r, const struct snpm_report_field *f)
 {
-	char hex[2 * 72 + 1];
+	const uint8_t *at = (const uint8_t *)r + f->member;
+	uint32_t v32;
+	uint64_t v64;
 
-	to_hex(d, len, hex);
-	printf("%-22s %s\n", name, hex);
+	if (f->size == 1)
+		return *at;
+	if (f->size == 4)
+		return memcpy(&v32, at, sizeof(v32)), v32;
+	return memcpy(&v64, at, sizeof(v64)), v64;
 }
 
+/* The text of one row of report show (not for SNPM_SHOW_PART: its row before shows it). */
+static void field_text(const struct snpm_report *r, const struct snpm_report_field *f, char *out,
+		       size_t n)
+{
+	const uint8_t *at = (const uint8_t *)r + f->member;
+	enum snpm_cpu_family fam = snpm_report_family(r);
+	uint64_t v = f->size && f->size <= 8 ? field_number(r, f) : 0;
+	char flags[256];
+
+	switch (f->show) {
+	case SNPM_SHOW_DECIMAL:
+		snprintf(out, n, "%llu", (unsigned long long)v);
+		return;
+	case SNPM_SHOW_HEX:
+		to_hex(at, f->size, out);
+		return;
+	case SNPM_SHOW_HEX64:
+		snprintf(out, n, "0x%llx", (unsigned long long)v);
+		return;
+	case SNPM_SHOW_POLICY:
+		bits_text(v, 16, 63, snpm_policy_bit_name, flags, sizeof(flags));
+		snprintf(out, n, "0x%llx (abi %llu.%llu; %s)", (unsigned long long)v,
+			 (unsigned long long)(v >> 8 & 0xff), (unsigned long long)(v & 0xff),
+			 flags);
+		return;
+	case SNPM_SHOW_SIGNATURE_ALGO:
+		snprintf(out, n, "%llu (%s)", (unsigned long long)v,
+			 v == 1 ? "ECDSA P-384 with SHA-384" : "unknown");
+		return;
+	case SNPM_SHOW_PLATFORM_INFO:
+		bits_text(v, 0, 63, snpm_platform_info_bit_name, flags, sizeof(flags));
+		snprintf(out, n, "0x%llx (%s)", (unsigned long long)v, flags);
+		return;
+	case SNPM_SHOW_KEY_INFO:
+		snprintf(out, n, "0x%llx (author_key_en %u, mask_chip_key %u, signing_key %s)",
+			 (unsigned long long)v, (unsigned)(v & 1), (unsigned)(v >> 1 & 1),
+			 signing_key_name(snpm_report_signing_key(r)));
+		return;
+	case SNPM_SHOW_FAMILY:
+		snprintf(out, n, "%s%s", snpm_cpu_family_name(fam),
+			 fam ? "" :
+			       " (version 2 has no CPUID: TCBs shown in the Milan/Genoa layout)");
+		return;
+	case SNPM_SHOW_TCB:
+		tcb_text(v, fam, out, n);
+		return;
+	case SNPM_SHOW_CPUID: /* family, model, stepping */
+		snprintf(out, n, "family 0x%x, model 0x%x, stepping 0x%x", at[0], at[1], at[2]);
+		return;
+	case SNPM_SHOW_FIRMWARE: /* build, minor, major: shown major first */
+		snprintf(out, n, "%u.%u.%u", at[2], at[1], at[0]);
+		return;
+	default:
+		out[0] = '\0';
+	}
+}
+
+static void show_dstack(const struct snpm_report *r)
+{
+	struct snpm_dstack_ids ids;
+	char hex[2 * 32 + 1];
+
+	if (snpm_dstack_ids(r, &ids, NULL) < 0)
+		return;
+	to_hex(ids.mr_system, 32, hex);
+	printf("%-22s %s\n", "dstack mr_system", hex);
+	to_hex(ids.mr_aggregated, 32, hex);
+	printf("%-22s %s\n", "dstack mr_aggregated", hex);
+	to_hex(ids.device_id, 32, hex);
+	printf("%-22s %s\n", "dstack device_id", hex);
+}
+
+/* Every field of snpm_report_fields() the report's version has, in its order. */
 void report_print_human(const struct snpm_report *r)
 {
-	enum snpm_cpu_family fam = snpm_report_family(r);
-	char text[256];
+	size_t n;
+	const struct snpm_report_field *f = snpm_report_fields(&n);
+	char text[512];
 
-	printf("%-22s %u\n", "version", r->version);
-	printf("%-22s %u\n", "guest_svn", r->guest_svn);
-	bits_text(r->policy, 16, 63, snpm_policy_bit_name, text, sizeof(text));
-	printf("%-22s 0x%llx (abi %llu.%llu; %s)\n", "policy", (unsigned long long)r->policy,
-	       (unsigned long long)(r->policy >> 8 & 0xff), (unsigned long long)(r->policy & 0xff),
-	       text);
-	show_hex("family_id", r->family_id, 16);
-	show_hex("image_id", r->image_id, 16);
-	printf("%-22s %u\n", "vmpl", r->vmpl);
-	printf("%-22s %u (%s)\n", "signature_algo", r->signature_algo,
-	       r->signature_algo == 1 ? "ECDSA P-384 with SHA-384" : "unknown");
-	bits_text(r->platform_info, 0, 63, snpm_platform_info_bit_name, text, sizeof(text));
-	printf("%-22s 0x%llx (%s)\n", "platform_info", (unsigned long long)r->platform_info, text);
-	printf("%-22s 0x%x (author_key_en %u, mask_chip_key %u, signing_key %s)\n", "key_info",
-	       r->key_info, r->key_info & 1, r->key_info >> 1 & 1,
-	       signing_key_name(snpm_report_signing_key(r)));
-	show_hex("report_data", r->report_data, 64);
-	show_hex("measurement", r->measurement, 48);
-	show_hex("host_data", r->host_data, 32);
-	show_hex("id_key_digest", r->id_key_digest, 48);
-	show_hex("author_key_digest", r->author_key_digest, 48);
-	show_hex("report_id", r->report_id, 32);
-	show_hex("report_id_ma", r->report_id_ma, 32);
-	printf("%-22s %s%s\n", "cpu family", snpm_cpu_family_name(fam),
-	       fam ? "" : " (version 2 has no CPUID: TCBs shown in the Milan/Genoa layout)");
-	tcb_text(r->current_tcb, fam, text, sizeof(text));
-	printf("%-22s %s\n", "current_tcb", text);
-	tcb_text(r->reported_tcb, fam, text, sizeof(text));
-	printf("%-22s %s\n", "reported_tcb", text);
-	tcb_text(r->committed_tcb, fam, text, sizeof(text));
-	printf("%-22s %s\n", "committed_tcb", text);
-	tcb_text(r->launch_tcb, fam, text, sizeof(text));
-	printf("%-22s %s\n", "launch_tcb", text);
-	if (r->has_cpuid)
-		printf("%-22s family 0x%x, model 0x%x, stepping 0x%x\n", "cpuid", r->cpuid_fam_id,
-		       r->cpuid_mod_id, r->cpuid_step);
-	show_hex("chip_id", r->chip_id, 64);
-	printf("%-22s %u.%u.%u\n", "current firmware", r->current_major, r->current_minor,
-	       r->current_build);
-	printf("%-22s %u.%u.%u\n", "committed firmware", r->committed_major, r->committed_minor,
-	       r->committed_build);
-	if (r->has_mit_vectors) {
-		printf("%-22s 0x%llx\n", "launch_mit_vector",
-		       (unsigned long long)r->launch_mit_vector);
-		printf("%-22s 0x%llx\n", "current_mit_vector",
-		       (unsigned long long)r->current_mit_vector);
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].since > r->version || f[i].show == SNPM_SHOW_PART)
+			continue;
+		field_text(r, &f[i], text, sizeof(text));
+		printf("%-22s %s\n", f[i].label ? f[i].label : f[i].name, text);
 	}
-	show_hex("signature_r", r->signature_r, 72);
-	show_hex("signature_s", r->signature_s, 72);
-	struct snpm_dstack_ids ids;
-	if (snpm_dstack_ids(r, &ids, NULL) == 0) {
-		show_hex("dstack mr_system", ids.mr_system, 32);
-		show_hex("dstack mr_aggregated", ids.mr_aggregated, 32);
-		show_hex("dstack device_id", ids.device_id, 32);
-	}
+	show_dstack(r);
 }
 
 static void add_bits(struct json_object *o, const char *key, uint64_t v, unsigned from,
@@ -191,58 +223,57 @@ static void add_bits(struct json_object *o, const char *key, uint64_t v, unsigne
 	json_object_object_add(o, key, arr);
 }
 
+/* One field's members in the report's JSON. */
+static void field_json(struct json_object *o, const struct snpm_report *r,
+		       const struct snpm_report_field *f)
+{
+	const uint8_t *at = (const uint8_t *)r + f->member;
+	enum snpm_cpu_family fam = snpm_report_family(r);
+	uint64_t v = f->size && f->size <= 8 ? field_number(r, f) : 0;
+
+	switch (f->show) {
+	case SNPM_SHOW_HEX:
+		json_add_hex(o, f->name, at, f->size);
+		return;
+	case SNPM_SHOW_HEX64:
+	case SNPM_SHOW_POLICY:
+	case SNPM_SHOW_PLATFORM_INFO:
+	case SNPM_SHOW_KEY_INFO:
+		json_add_u64_hex(o, f->name, v);
+		break;
+	case SNPM_SHOW_FAMILY:
+		json_add_str(o, f->name, snpm_cpu_family_name(fam));
+		return;
+	case SNPM_SHOW_TCB:
+		json_object_object_add(o, f->name, tcb_json(v, fam));
+		return;
+	default: /* numbers */
+		json_object_object_add(o, f->name, json_object_new_int64((int64_t)v));
+		return;
+	}
+	if (f->show == SNPM_SHOW_POLICY) {
+		add_bits(o, "policy_flags", v, 16, snpm_policy_bit_name);
+		json_object_object_add(o, "policy_abi_major", json_object_new_int64(v >> 8 & 0xff));
+		json_object_object_add(o, "policy_abi_minor", json_object_new_int64(v & 0xff));
+	} else if (f->show == SNPM_SHOW_PLATFORM_INFO) {
+		add_bits(o, "platform_info_flags", v, 0, snpm_platform_info_bit_name);
+	} else if (f->show == SNPM_SHOW_KEY_INFO) {
+		json_object_object_add(o, "author_key_en", json_object_new_boolean(v & 1));
+		json_object_object_add(o, "mask_chip_key", json_object_new_boolean(v >> 1 & 1));
+		json_add_str(o, "signing_key", signing_key_name(snpm_report_signing_key(r)));
+	}
+}
+
 struct json_object *report_to_json(const struct snpm_report *r)
 {
 	struct json_object *o = json_object_new_object();
-	enum snpm_cpu_family fam = snpm_report_family(r);
-
-	json_object_object_add(o, "version", json_object_new_int64(r->version));
-	json_object_object_add(o, "guest_svn", json_object_new_int64(r->guest_svn));
-	json_add_u64_hex(o, "policy", r->policy);
-	add_bits(o, "policy_flags", r->policy, 16, snpm_policy_bit_name);
-	json_object_object_add(o, "policy_abi_major", json_object_new_int64(r->policy >> 8 & 0xff));
-	json_object_object_add(o, "policy_abi_minor", json_object_new_int64(r->policy & 0xff));
-	json_add_hex(o, "family_id", r->family_id, 16);
-	json_add_hex(o, "image_id", r->image_id, 16);
-	json_object_object_add(o, "vmpl", json_object_new_int64(r->vmpl));
-	json_object_object_add(o, "signature_algo", json_object_new_int64(r->signature_algo));
-	json_add_u64_hex(o, "platform_info", r->platform_info);
-	add_bits(o, "platform_info_flags", r->platform_info, 0, snpm_platform_info_bit_name);
-	json_add_u64_hex(o, "key_info", r->key_info);
-	json_object_object_add(o, "author_key_en", json_object_new_boolean(r->key_info & 1));
-	json_object_object_add(o, "mask_chip_key", json_object_new_boolean(r->key_info >> 1 & 1));
-	json_add_str(o, "signing_key", signing_key_name(snpm_report_signing_key(r)));
-	json_add_hex(o, "report_data", r->report_data, 64);
-	json_add_hex(o, "measurement", r->measurement, 48);
-	json_add_hex(o, "host_data", r->host_data, 32);
-	json_add_hex(o, "id_key_digest", r->id_key_digest, 48);
-	json_add_hex(o, "author_key_digest", r->author_key_digest, 48);
-	json_add_hex(o, "report_id", r->report_id, 32);
-	json_add_hex(o, "report_id_ma", r->report_id_ma, 32);
-	json_add_str(o, "cpu_family", snpm_cpu_family_name(fam));
-	json_object_object_add(o, "current_tcb", tcb_json(r->current_tcb, fam));
-	json_object_object_add(o, "reported_tcb", tcb_json(r->reported_tcb, fam));
-	json_object_object_add(o, "committed_tcb", tcb_json(r->committed_tcb, fam));
-	json_object_object_add(o, "launch_tcb", tcb_json(r->launch_tcb, fam));
-	if (r->has_cpuid) {
-		json_object_object_add(o, "cpuid_fam_id", json_object_new_int(r->cpuid_fam_id));
-		json_object_object_add(o, "cpuid_mod_id", json_object_new_int(r->cpuid_mod_id));
-		json_object_object_add(o, "cpuid_step", json_object_new_int(r->cpuid_step));
-	}
-	json_add_hex(o, "chip_id", r->chip_id, 64);
-	json_object_object_add(o, "current_build", json_object_new_int(r->current_build));
-	json_object_object_add(o, "current_minor", json_object_new_int(r->current_minor));
-	json_object_object_add(o, "current_major", json_object_new_int(r->current_major));
-	json_object_object_add(o, "committed_build", json_object_new_int(r->committed_build));
-	json_object_object_add(o, "committed_minor", json_object_new_int(r->committed_minor));
-	json_object_object_add(o, "committed_major", json_object_new_int(r->committed_major));
-	if (r->has_mit_vectors) {
-		json_add_u64_hex(o, "launch_mit_vector", r->launch_mit_vector);
-		json_add_u64_hex(o, "current_mit_vector", r->current_mit_vector);
-	}
-	json_add_hex(o, "signature_r", r->signature_r, 72);
-	json_add_hex(o, "signature_s", r->signature_s, 72);
+	size_t n;
+	const struct snpm_report_field *f = snpm_report_fields(&n);
 	struct snpm_dstack_ids ids;
+
+	for (size_t i = 0; i < n; i++)
+		if (f[i].since <= r->version)
+			field_json(o, r, &f[i]);
 	if (snpm_dstack_ids(r, &ids, NULL) == 0) {
 		struct json_object *d = json_object_new_object();
 		json_add_hex(d, "mr_system", ids.mr_system, 32);

@@ -75,6 +75,41 @@ struct snpm_report {
 	uint8_t signature_s[SNPM_ECDSA_COORD_SIZE]; /* 0x2e8 */
 };
 
+/* How a report field is shown (report show, its JSON, the manual page). */
+enum snpm_field_show {
+	SNPM_SHOW_DECIMAL, /* a number */
+	SNPM_SHOW_HEX, /* bytes as hex */
+	SNPM_SHOW_HEX64, /* 0x... */
+	SNPM_SHOW_POLICY, /* the guest policy: its ABI version and flags too */
+	SNPM_SHOW_SIGNATURE_ALGO, /* the number and what it names */
+	SNPM_SHOW_PLATFORM_INFO, /* 0x... and its flags */
+	SNPM_SHOW_KEY_INFO, /* 0x... and its three parts */
+	SNPM_SHOW_FAMILY, /* no bytes: the CPU family, from the CPUID fields */
+	SNPM_SHOW_TCB, /* a TCB and its components in the family's layout */
+	SNPM_SHOW_CPUID, /* CPUID family; with the next two rows, one line of text */
+	SNPM_SHOW_FIRMWARE, /* a build number; with the next two rows (minor, major) a version */
+	SNPM_SHOW_PART, /* a number shown with the row before in text, on its own in JSON */
+};
+
+/*
+ * One field of the report: the one table that parses (snpm_report_parse), reserves (every byte
+ * no field of the report's version covers must be zero: snpm_report_check_reserved) and shows
+ * (report show, --json). A field a later report version adds is one row with its version.
+ */
+struct snpm_report_field {
+	const char *name; /* in JSON and report show */
+	const char *label; /* in report show's text, when not the name */
+	uint16_t offset; /* in the 1184 bytes */
+	uint16_t size; /* bytes: 1, 4 or 8 (a little-endian number) or more (bytes); 0 derived */
+	uint16_t used; /* of those, the bytes that carry the value (the rest are zero) */
+	uint8_t since; /* the first report version that has it */
+	enum snpm_field_show show;
+	size_t member; /* offsetof(struct snpm_report, ...) */
+};
+
+/* The report's fields in the order they are shown; *ret_n rows. */
+SNPM_EXPORT const struct snpm_report_field *snpm_report_fields(size_t *ret_n);
+
 /*
  * Parses a 1184-byte report. Refuses other sizes and versions other than 2, 3 and 5.
  * Returns 0, SNPM_EMALFORMED or SNPM_EUNSUPPORTED.
