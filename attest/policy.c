@@ -282,46 +282,45 @@ static int read_field(struct json_object *v, const char *key, uint8_t *out, size
 
 /* ---- one reader per key ---- */
 
-static int key_measurements(struct snpm_policy *p, const char *k, struct json_object *v,
-			    struct snpm_error *e)
+int snpm_key_measurements(struct snpm_policy *p, const char *k, struct json_object *v,
+			  struct snpm_error *e)
 {
 	(void)k;
 	return read_measurements(p, v, e);
 }
 
-static int key_host_data(struct snpm_policy *p, const char *k, struct json_object *v,
-			 struct snpm_error *e)
+int snpm_key_host_data(struct snpm_policy *p, const char *k, struct json_object *v,
+		       struct snpm_error *e)
 {
 	return read_field(v, k, p->host_data, 32, false, &p->has_host_data, e);
 }
 
-static int key_report_data(struct snpm_policy *p, const char *k, struct json_object *v,
-			   struct snpm_error *e)
+int snpm_key_report_data(struct snpm_policy *p, const char *k, struct json_object *v,
+			 struct snpm_error *e)
 {
 	return read_field(v, k, p->report_data, 64, true, &p->has_report_data, e);
 }
 
-static int key_family_id(struct snpm_policy *p, const char *k, struct json_object *v,
-			 struct snpm_error *e)
+int snpm_key_family_id(struct snpm_policy *p, const char *k, struct json_object *v,
+		       struct snpm_error *e)
 {
 	return read_field(v, k, p->family_id, 16, false, &p->has_family_id, e);
 }
 
-static int key_image_id(struct snpm_policy *p, const char *k, struct json_object *v,
-			struct snpm_error *e)
+int snpm_key_image_id(struct snpm_policy *p, const char *k, struct json_object *v,
+		      struct snpm_error *e)
 {
 	return read_field(v, k, p->image_id, 16, false, &p->has_image_id, e);
 }
 
-static int key_min_guest_svn(struct snpm_policy *p, const char *k, struct json_object *v,
-			     struct snpm_error *e)
+int snpm_key_min_guest_svn(struct snpm_policy *p, const char *k, struct json_object *v,
+			   struct snpm_error *e)
 {
 	p->has_min_guest_svn = true;
 	return snpm_json_u32(v, k, &p->min_guest_svn, e);
 }
 
-static int key_vmpl(struct snpm_policy *p, const char *k, struct json_object *v,
-		    struct snpm_error *e)
+int snpm_key_vmpl(struct snpm_policy *p, const char *k, struct json_object *v, struct snpm_error *e)
 {
 	uint64_t x = 0;
 	int r = snpm_json_u64(v, k, 3, &x, e);
@@ -330,124 +329,86 @@ static int key_vmpl(struct snpm_policy *p, const char *k, struct json_object *v,
 	return r;
 }
 
-static int key_report_versions(struct snpm_policy *p, const char *k, struct json_object *v,
-			       struct snpm_error *e)
+int snpm_key_report_versions(struct snpm_policy *p, const char *k, struct json_object *v,
+			     struct snpm_error *e)
 {
 	(void)k;
 	return read_versions(p, v, e);
 }
 
-static int key_signers(struct snpm_policy *p, const char *k, struct json_object *v,
-		       struct snpm_error *e)
+int snpm_key_signers(struct snpm_policy *p, const char *k, struct json_object *v,
+		     struct snpm_error *e)
 {
 	(void)k;
 	return read_signers(p, v, e);
 }
 
 /* The lists of byte strings, by the field they fill. */
-#define PINS_KEY(fn, member)                                                       \
-	static int fn(struct snpm_policy *p, const char *k, struct json_object *v, \
-		      struct snpm_error *e)                                        \
-	{                                                                          \
-		return read_pins(v, k, &p->member, e);                             \
+#define PINS_KEY(fn, member)                                                                      \
+	int fn(struct snpm_policy *p, const char *k, struct json_object *v, struct snpm_error *e) \
+	{                                                                                         \
+		return read_pins(v, k, &p->member, e);                                            \
 	}
-PINS_KEY(key_id_keys, id_keys)
-PINS_KEY(key_author_keys, author_keys)
-PINS_KEY(key_chip_ids, chip_ids)
-PINS_KEY(key_mr_systems, mr_systems)
-PINS_KEY(key_mr_aggregateds, mr_aggregateds)
-PINS_KEY(key_device_ids, device_ids)
+PINS_KEY(snpm_key_id_keys, id_keys)
+PINS_KEY(snpm_key_author_keys, author_keys)
+PINS_KEY(snpm_key_chip_ids, chip_ids)
+PINS_KEY(snpm_key_mr_systems, mr_systems)
+PINS_KEY(snpm_key_mr_aggregateds, mr_aggregateds)
+PINS_KEY(snpm_key_device_ids, device_ids)
 
-static int key_min_tcb(struct snpm_policy *p, const char *k, struct json_object *v,
-		       struct snpm_error *e)
+int snpm_key_min_tcb(struct snpm_policy *p, const char *k, struct json_object *v,
+		     struct snpm_error *e)
 {
 	return read_tcb(v, k, &p->min_tcb, e);
 }
 
-static int key_min_launch_tcb(struct snpm_policy *p, const char *k, struct json_object *v,
-			      struct snpm_error *e)
+int snpm_key_min_launch_tcb(struct snpm_policy *p, const char *k, struct json_object *v,
+			    struct snpm_error *e)
 {
 	return read_tcb(v, k, &p->min_launch_tcb, e);
 }
 
-static int key_min_abi(struct snpm_policy *p, const char *k, struct json_object *v,
-		       struct snpm_error *e)
+int snpm_key_min_abi(struct snpm_policy *p, const char *k, struct json_object *v,
+		     struct snpm_error *e)
 {
 	(void)k;
 	return read_abi(p, v, e);
 }
 
-static int key_min_build(struct snpm_policy *p, const char *k, struct json_object *v,
-			 struct snpm_error *e)
+int snpm_key_min_build(struct snpm_policy *p, const char *k, struct json_object *v,
+		       struct snpm_error *e)
 {
 	p->has_min_build = true;
 	return read_u8(v, k, &p->min_build, e);
 }
 
-static int key_platform(struct snpm_policy *p, const char *k, struct json_object *v,
-			struct snpm_error *e)
+int snpm_key_platform(struct snpm_policy *p, const char *k, struct json_object *v,
+		      struct snpm_error *e)
 {
 	(void)k;
 	return read_platform(p, v, e);
 }
 
-static int key_mitigations(struct snpm_policy *p, const char *k, struct json_object *v,
-			   struct snpm_error *e)
+int snpm_key_mitigations(struct snpm_policy *p, const char *k, struct json_object *v,
+			 struct snpm_error *e)
 {
 	(void)k;
 	return read_mitigations(p, v, e);
 }
 
-/*
- * Every key a policy may hold: a boolean stored at offset, or a reader. The one list: parsing
- * dispatches on it, and tests/test_docs.c holds snpmeasure-policy(5) to it.
- */
-const struct snpm_policy_key snpm_policy_keys[] = {
-	{ "measurements", key_measurements, 0 },
-	{ "host_data", key_host_data, 0 },
-	{ "report_data", key_report_data, 0 },
-	{ "family_id", key_family_id, 0 },
-	{ "image_id", key_image_id, 0 },
-	{ "min_guest_svn", key_min_guest_svn, 0 },
-	{ "vmpl", key_vmpl, 0 },
-	{ "report_versions", key_report_versions, 0 },
-	{ "signers", key_signers, 0 },
-	{ "id_key_digests", key_id_keys, 0 },
-	{ "author_key_digests", key_author_keys, 0 },
-	{ "require_id_block", NULL, offsetof(struct snpm_policy, require_id_block) },
-	{ "chip_ids", key_chip_ids, 0 },
-	{ "min_tcb", key_min_tcb, 0 },
-	{ "min_launch_tcb", key_min_launch_tcb, 0 },
-	{ "require_up_to_date", NULL, offsetof(struct snpm_policy, require_up_to_date) },
-	{ "allow_provisional_firmware", NULL,
-	  offsetof(struct snpm_policy, allow_provisional_firmware) },
-	{ "allow_debug", NULL, offsetof(struct snpm_policy, allow_debug) },
-	{ "allow_migration", NULL, offsetof(struct snpm_policy, allow_migration) },
-	{ "allow_smt", NULL, offsetof(struct snpm_policy, allow_smt) },
-	{ "allow_cxl", NULL, offsetof(struct snpm_policy, allow_cxl) },
-	{ "require_single_socket", NULL, offsetof(struct snpm_policy, require_single_socket) },
-	{ "allow_masked_chip_key", NULL, offsetof(struct snpm_policy, allow_masked_chip_key) },
-	{ "require_crl", NULL, offsetof(struct snpm_policy, require_crl) },
-	{ "min_abi", key_min_abi, 0 },
-	{ "min_build", key_min_build, 0 },
-	{ "platform", key_platform, 0 },
-	{ "mitigations", key_mitigations, 0 },
-	{ "dstack_mr_system", key_mr_systems, 0 },
-	{ "dstack_mr_aggregated", key_mr_aggregateds, 0 },
-	{ "dstack_device_ids", key_device_ids, 0 },
-};
-const size_t snpm_n_policy_keys = sizeof(snpm_policy_keys) / sizeof(snpm_policy_keys[0]);
-
 static int read_key(struct snpm_policy *p, const char *key, struct json_object *v,
 		    struct snpm_error *reterr)
 {
-	for (size_t i = 0; i < snpm_n_policy_keys; i++) {
-		const struct snpm_policy_key *k = &snpm_policy_keys[i];
-		if (strcmp(key, k->key) != 0)
-			continue;
-		if (k->read)
-			return k->read(p, key, v, reterr);
-		return read_bool(v, key, (bool *)(void *)((char *)p + k->offset), reterr);
+	/* The keys are the rule table's (appraise.c): a key is read by the rule it sets. */
+	for (size_t i = 0; i < snpm_n_rules; i++) {
+		for (size_t j = 0; j < SNPM_MAX_RULE_KEYS && snpm_rules[i].keys[j].key; j++) {
+			const struct snpm_policy_key *k = &snpm_rules[i].keys[j];
+			if (strcmp(key, k->key) != 0)
+				continue;
+			if (k->read)
+				return k->read(p, key, v, reterr);
+			return read_bool(v, key, (bool *)(void *)((char *)p + k->offset), reterr);
+		}
 	}
 	return snpm_json_unknown_key(reterr, "policy", key);
 }

@@ -54,19 +54,36 @@ struct snpm_policy {
 	uint64_t mit_current, mit_launch;
 };
 
-/* Every key a policy may hold (policy.c): a reader, or a bool at offset when read is NULL. */
+/* A key a policy may hold: a reader (policy.c), or a bool at offset when read is NULL; and its
+ * value when left out, in the words of snpmeasure-policy(5). */
+typedef int snpm_key_reader(struct snpm_policy *p, const char *key, struct json_object *v,
+			    struct snpm_error *reterr);
 struct snpm_policy_key {
 	const char *key;
-	int (*read)(struct snpm_policy *p, const char *key, struct json_object *v,
-		    struct snpm_error *reterr);
+	snpm_key_reader *read;
 	size_t offset;
+	const char *left_out;
 };
-extern const struct snpm_policy_key snpm_policy_keys[];
-extern const size_t snpm_n_policy_keys;
 
-/* Every rule an appraisal judges, in its order (appraise.c). */
-extern const char *const snpm_rule_names[];
+#define SNPM_MAX_RULE_KEYS 3
+
+struct ctx;
+/* One rule (appraise.c's table): its name, its judge, the policy keys that set it. */
+struct snpm_rule_def {
+	const char *name;
+	void (*judge)(struct ctx *c, const char *name);
+	struct snpm_policy_key keys[SNPM_MAX_RULE_KEYS];
+};
+extern const struct snpm_rule_def snpm_rules[];
 extern const size_t snpm_n_rules;
+
+/* The readers the table names (policy.c). */
+snpm_key_reader snpm_key_measurements, snpm_key_host_data, snpm_key_report_data, snpm_key_family_id,
+	snpm_key_image_id, snpm_key_min_guest_svn, snpm_key_vmpl, snpm_key_report_versions,
+	snpm_key_signers, snpm_key_id_keys, snpm_key_author_keys, snpm_key_chip_ids,
+	snpm_key_mr_systems, snpm_key_mr_aggregateds, snpm_key_device_ids, snpm_key_min_tcb,
+	snpm_key_min_launch_tcb, snpm_key_min_abi, snpm_key_min_build, snpm_key_platform,
+	snpm_key_mitigations;
 
 /* Whether the list holds v; whether n bytes are all zero. */
 bool snpm_pins_has(const struct pins *p, const uint8_t *v);

@@ -167,36 +167,68 @@ static void test_markup_renders(void **state)
 	}
 }
 
-/* A word set in bold in scdoc: *key*, or one of a list "*a*, *b*". */
-static bool has_bold(const char *text, const char *word)
+/* The paragraph of KEYS that documents key, from its bold name to the next blank line. */
+static char *key_paragraph(const char *page, const char *key)
 {
-	char *needle = NULL;
-	bool found;
+	const char *keys = strstr(page, "# KEYS"), *end = keys ? strstr(keys, "# RULES") : NULL;
+	char *needle = NULL, *out = NULL;
+	const char *at;
 
-	assert_true(asprintf(&needle, "*%s*", word) > 0);
-	found = strstr(text, needle) != NULL;
+	assert_true(asprintf(&needle, "*%s*", key) > 0);
+	at = keys ? strstr(keys, needle) : NULL;
 	free(needle);
-	return found;
+	if (!at || (end && at > end))
+		return NULL;
+	const char *stop = strstr(at, "\n\n");
+	out = strndup(at, stop ? (size_t)(stop - at) : strlen(at));
+	/* One line of words: the page wraps its text anywhere. */
+	char *w = out;
+	for (const char *r = out; *r; r++)
+		if (!isspace((unsigned char)*r) || (w > out && w[-1] != ' '))
+			*w++ = isspace((unsigned char)*r) ? ' ' : *r;
+	*w = '\0';
+	return out;
 }
 
 /*
- * snpmeasure-policy(5) documents every key the parser takes (snpm_policy_keys) and every rule
- * an appraisal judges (snpm_rule_names): a key or rule added to the tables without a word in
- * the page fails here. The README points to the page and names no key list of its own.
+ * snpmeasure-policy(5) says what the rule table says (attest/appraise.c, snpm_rules): every
+ * rule in its RULES in the table's order, every key in KEYS with the value it takes when left
+ * out ("Left out: ..."). A rule or key added to the table without its words fails here. The
+ * README points to the page and names no key list of its own.
  */
 static void test_policy_page(void **state)
 {
 	char *page = source("docs/snpmeasure-policy.5.scd");
 	char *readme = source("README.md");
+	const char *rules = strstr(page, "# RULES");
+	size_t keys = 0;
 
 	(void)state;
-	for (size_t i = 0; i < snpm_n_policy_keys; i++)
-		if (!has_bold(page, snpm_policy_keys[i].key))
-			fail_msg("policy key %s is not in snpmeasure-policy(5)",
-				 snpm_policy_keys[i].key);
-	for (size_t i = 0; i < snpm_n_rules; i++)
-		if (!has_bold(page, snpm_rule_names[i]))
-			fail_msg("rule %s is not in snpmeasure-policy(5)", snpm_rule_names[i]);
+	assert_non_null(rules);
+	for (size_t i = 0; i < snpm_n_rules; i++) {
+		char *bold = NULL;
+		assert_true(asprintf(&bold, "*%s*", snpm_rules[i].name) > 0);
+		const char *at = strstr(rules, bold);
+		if (!at)
+			fail_msg("rule %s is not in snpmeasure-policy(5)'s RULES, or not in the "
+				 "table's order",
+				 snpm_rules[i].name);
+		rules = at + strlen(bold);
+		free(bold);
+		for (size_t k = 0; k < SNPM_MAX_RULE_KEYS && snpm_rules[i].keys[k].key; k++) {
+			const struct snpm_policy_key *key = &snpm_rules[i].keys[k];
+			char *para = key_paragraph(page, key->key), *left = NULL;
+			if (!para)
+				fail_msg("policy key %s is not in snpmeasure-policy(5)", key->key);
+			assert_true(asprintf(&left, "Left out: %s", key->left_out) > 0);
+			if (!strstr(para, left))
+				fail_msg("policy key %s: its paragraph does not say \"%s\"",
+					 key->key, left);
+			free(para), free(left);
+			keys++;
+		}
+	}
+	assert_true(keys >= 30);
 	assert_non_null(strstr(readme, "snpmeasure-policy(5)"));
 	free(page), free(readme);
 }

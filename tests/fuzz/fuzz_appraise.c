@@ -90,7 +90,7 @@ static void check_verdict(const uint8_t *rep, const struct snpm_policy *p,
 	if (ap->n != snpm_n_rules)
 		abort();
 	for (size_t i = 0; i < ap->n; i++) {
-		if (strcmp(ap->rules[i].name, snpm_rule_names[i]) != 0)
+		if (strcmp(ap->rules[i].name, snpm_rules[i].name) != 0)
 			abort();
 		any_fail |= ap->rules[i].status == SNPM_RULE_FAIL;
 	}
