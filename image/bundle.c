@@ -507,23 +507,15 @@ static int write_manifest(struct build *b, uint64_t rows, struct snpm_error *ret
 	return r;
 }
 
-/* GNU sha256sum format, names sorted: the artifacts and the manifest. */
+/* The artifacts and the manifest, names sorted. */
 static int write_sums(const char *dir, struct snpm_error *reterr)
 {
 	static const char *const names[] = { "OVMF.fd", "initramfs", "kernel",
 					     MANIFEST,	ROWS,	     "rootfs.img" };
-	char text[1024], hex[65];
-	size_t n = 0;
-	int r = 0;
+	char text[1024];
+	int r = sums_write(dir, names, sizeof(names) / sizeof(names[0]), text, sizeof(text),
+			   reterr);
 
-	for (size_t i = 0; r == 0 && i < sizeof(names) / sizeof(names[0]); i++) {
-		struct digest d;
-		char *p = bundle_join(dir, names[i]);
-		r = p ? bundle_file_digest(p, &d, reterr) : SNPM_ENOMEM;
-		free(p);
-		snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s  %s\n", hex, names[i]);
-	}
 	return r < 0 ? r : write_text_file(dir, SUMS, text, reterr);
 }
 
@@ -623,24 +615,10 @@ int bundle_dstack_sums(const char *dir, char *sums, uint8_t os_image_hash[SNPM_S
 {
 	static const char *const listed[] = { "bzImage", "initramfs.cpio.gz", DSTACK_METADATA,
 					      SNPM_DSTACK_SNP_CBOR };
-	char hex[2 * SNPM_SHA256_SIZE + 1];
-	size_t n = 0;
-	int r = 0;
+	int r = sums_write(dir, listed, sizeof(listed) / sizeof(listed[0]), sums,
+			   BUNDLE_DSTACK_SUMS_MAX, reterr);
 
-	sums[0] = '\0';
-	for (size_t i = 0; r == 0 && i < sizeof(listed) / sizeof(listed[0]); i++) {
-		struct digest d;
-		char *p = bundle_join(dir, listed[i]);
-		r = p ? about(listed[i], bundle_file_digest(p, &d, reterr), reterr) :
-			snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-		free(p);
-		if (r < 0)
-			break;
-		snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
-		n += (size_t)snprintf(sums + n, BUNDLE_DSTACK_SUMS_MAX - n, "%s  %s\n", hex,
-				      listed[i]);
-	}
-	if (r == 0 && EVP_Digest(sums, n, os_image_hash, NULL, EVP_sha256(), NULL) != 1)
+	if (r == 0 && EVP_Digest(sums, strlen(sums), os_image_hash, NULL, EVP_sha256(), NULL) != 1)
 		r = snpm_fail(reterr, SNPM_ECRYPTO, "SHA-256 failed");
 	return r;
 }

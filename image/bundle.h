@@ -65,6 +65,20 @@ int bundle_dstack_files(const char *dir, const char *cmdline, char **metadata, u
 #define BUNDLE_DSTACK_SUMS_MAX 1024
 int bundle_dstack_sums(const char *dir, char *sums, uint8_t os_image_hash[SNPM_SHA256_SIZE],
 		       struct snpm_error *reterr);
+/* ---- sha256sum.txt (sums.c) ---- */
+
+#define SUMS_MAX_LINES 256
+struct sum_line {
+	char name[256];
+	uint8_t sha256[SNPM_SHA256_SIZE];
+};
+/* Its lines (blank lines skipped; a name twice, a path, a line of anything else refused); text
+ * is cut into lines in place. lines holds SUMS_MAX_LINES. */
+int sums_parse(char *text, struct sum_line *lines, size_t *n, struct snpm_error *reterr);
+/* "<sha256>  <name>\n" for each file of dir named, in that order, into text (size bytes). */
+int sums_write(const char *dir, const char *const *names, size_t n, char *text, size_t size,
+	       struct snpm_error *reterr);
+
 /* A text file read a line at a time through a fixed buffer (memory flat in its length). */
 struct bundle_lines {
 	struct snpm_io_in in; /* opened by the caller */

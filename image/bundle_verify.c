@@ -102,38 +102,30 @@ static char *bundle_text(const char *dir, const char *name, struct snpm_error *e
 static void check_sums(const char *dir, struct checker *c)
 {
 	struct snpm_error err = { 0 };
-	char *text = bundle_text(dir, SUMS, &err), *line, *next, hex[65];
-	unsigned lines = 0;
+	struct sum_line *lines = calloc(SUMS_MAX_LINES, sizeof(*lines));
+	char *text = bundle_text(dir, SUMS, &err), hex[65], want[65];
+	size_t n = 0;
 
-	if (!text) {
-		problem(c, SUMS, "cannot be read: %s", err.message);
+	if (!text || !lines || sums_parse(text, lines, &n, &err) < 0) {
+		problem(c, SUMS, "cannot be read: %s", lines ? err.message : "out of memory");
+		free(text), free(lines);
 		return;
 	}
-	for (line = text; *line; line = next) {
-		char *name = strstr(line, "  ");
+	for (size_t i = 0; i < n; i++) {
 		struct digest d;
-		next = strchr(line, '\n');
-		next = next ? (*next = '\0', next + 1) : line + strlen(line);
-		lines++;
-		if (!name || name - line != 64 || strchr(name + 2, '/')) {
-			problem(c, SUMS, "line %u is not '<sha256>  <name>'", lines);
-			continue;
-		}
-		*name = '\0';
-		name += 2;
-		char *p = bundle_join(dir, name);
+		char *p = bundle_join(dir, lines[i].name);
 		if (!p || bundle_file_digest(p, &d, &err) < 0) {
-			problem(c, name, "listed in %s but unreadable", SUMS);
-		} else {
+			problem(c, lines[i].name, "listed in %s but unreadable", SUMS);
+		} else if (memcmp(d.sha256, lines[i].sha256, SNPM_SHA256_SIZE) != 0) {
 			snpm_hex_encode(d.sha256, SNPM_SHA256_SIZE, hex);
-			if (strcmp(hex, line) != 0)
-				problem(c, name, "sha256 %s, %s says %s", hex, SUMS, line);
+			snpm_hex_encode(lines[i].sha256, SNPM_SHA256_SIZE, want);
+			problem(c, lines[i].name, "sha256 %s, %s says %s", hex, SUMS, want);
 		}
 		free(p);
 	}
-	if (lines != N_ARTIFACTS + 2)
-		problem(c, SUMS, "lists %u files, not %d", lines, N_ARTIFACTS + 2);
-	free(text);
+	if (n != N_ARTIFACTS + 2)
+		problem(c, SUMS, "lists %zu files, not %d", n, N_ARTIFACTS + 2);
+	free(text), free(lines);
 }
 
 /* A bundle holds its files and nothing else: anything more is reported, never ignored. */

@@ -21,76 +21,8 @@
 #include "../core/core.h"
 #include "bundle.h"
 
-#define SUMS_FILE "sha256sum.txt"
+#define SUMS_FILE SUMS
 #define DIGEST_FILE "digest.txt"
-
-struct sum_line {
-	char name[256];
-	uint8_t sha256[32];
-};
-
-#define MAX_LINES 256
-
-static bool plain_name(const char *s, size_t n)
-{
-	return n > 0 && n < 256 && !memchr(s, '/', n) && !(n == 1 && s[0] == '.') &&
-	       !(n == 2 && s[0] == '.' && s[1] == '.');
-}
-
-/* "<64 hex>", whitespace, "<name>"; nothing else on the line. */
-static int parse_line(const char *line, size_t len, struct sum_line *out, unsigned no,
-		      struct snpm_error *reterr)
-{
-	static const char ws[] = " \t\r\v\f";
-	char hex[65];
-	size_t at = 0, n;
-
-	at += strspn(line, ws);
-	n = strcspn(line + at, ws);
-	if (at + n > len || n != 64)
-		return snpm_fail(reterr, SNPM_EMALFORMED, SUMS_FILE " line %u: no SHA-256", no);
-	memcpy(hex, line + at, 64);
-	hex[64] = '\0';
-	if (!snpm_hex_decode(hex, out->sha256, 32))
-		return snpm_fail(reterr, SNPM_EMALFORMED, SUMS_FILE " line %u: no SHA-256", no);
-	at += n;
-	at += strspn(line + at, ws);
-	if (line[at] == '*') /* sha256sum's binary marker */
-		at++;
-	n = strcspn(line + at, ws);
-	if (!plain_name(line + at, n) || line[at + n + strspn(line + at + n, ws)] != '\0')
-		return snpm_fail(reterr, SNPM_EMALFORMED,
-				 SUMS_FILE " line %u is not '<sha256>  <file name>'", no);
-	memcpy(out->name, line + at, n);
-	out->name[n] = '\0';
-	return 0;
-}
-
-static int parse_sums(char *text, struct sum_line *lines, size_t *n, struct snpm_error *reterr)
-{
-	unsigned no = 0;
-
-	*n = 0;
-	for (char *line = text, *next; *line; line = next) {
-		next = strchr(line, '\n');
-		next = next ? (*next = '\0', next + 1) : line + strlen(line);
-		no++;
-		if (line[strspn(line, " \t\r\v\f")] == '\0')
-			continue;
-		if (*n == MAX_LINES)
-			return snpm_fail(reterr, SNPM_EMALFORMED,
-					 SUMS_FILE " lists more than %d files", MAX_LINES);
-		int r = parse_line(line, strlen(line), &lines[*n], no, reterr);
-		if (r < 0)
-			return r;
-		for (size_t k = 0; k < *n; k++)
-			if (strcmp(lines[k].name, lines[*n].name) == 0)
-				return snpm_fail(reterr, SNPM_EMALFORMED,
-						 SUMS_FILE " lists %s twice", lines[k].name);
-		(*n)++;
-	}
-	return 0;
-}
 
 /* digest.txt: the 64 hex digits of os_image_hash and at most a newline. */
 static int check_digest(const char *dir, const uint8_t hash[32], struct snpm_error *reterr)
@@ -155,7 +87,7 @@ static int check_files(const char *dir, const struct sum_line *lines, size_t n,
 int snpm_dstack_image_read(const char *dir, uint8_t os_image_hash[32], struct snpm_spec **ret,
 			   struct snpm_error *reterr)
 {
-	struct sum_line *lines = calloc(MAX_LINES, sizeof(*lines));
+	struct sum_line *lines = calloc(SUMS_MAX_LINES, sizeof(*lines));
 	char *sums_path = bundle_join(dir, SUMS_FILE),
 	     *cbor_path = bundle_join(dir, SNPM_DSTACK_SNP_CBOR);
 	char *text = NULL;
@@ -174,7 +106,7 @@ int snpm_dstack_image_read(const char *dir, uint8_t os_image_hash[32], struct sn
 	if (r == 0)
 		r = check_digest(dir, os_image_hash, reterr);
 	if (r == 0)
-		r = parse_sums(text, lines, &n, reterr);
+		r = sums_parse(text, lines, &n, reterr);
 	if (r == 0)
 		r = snpm_io_name(SNPM_DSTACK_SNP_CBOR,
 				 snpm_io_read_all(cbor_path, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW,
