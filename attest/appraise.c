@@ -904,15 +904,12 @@ int snpm_appraise_with_root(struct snpm_appraiser *a, const uint8_t report[SNPM_
 			    const uint8_t *trust_root, size_t trust_root_len,
 			    struct snpm_appraisal *ret, struct snpm_error *reterr)
 {
-	const struct snpm_trust amd = { snpm_root_chains, snpm_n_root_chains, false };
 	struct snpm_custom_trust custom = { 0 };
-	int r = 0;
+	const struct snpm_trust *trust = NULL;
+	int r = snpm_trust_pick(trust_root, trust_root_len, &custom, &trust, reterr);
 
-	if (trust_root)
-		r = snpm_custom_trust_init(trust_root, trust_root_len, &custom, reterr);
 	if (r == 0)
-		r = snpm_appraise_trusting(a, report, policy, coll,
-					   trust_root ? &custom.trust : &amd, ret, reterr);
+		r = snpm_appraise_trusting(a, report, policy, coll, trust, ret, reterr);
 	snpm_custom_trust_free(&custom);
 	return r;
 }

@@ -190,22 +190,11 @@ int snpm_dstack_mr_config_parse(const uint8_t *doc, size_t len, struct snpm_dsta
 {
 	struct snpm_dstack_mr_config c = { .version = 3 };
 	struct json_object *o = NULL;
-	char *text;
 	int r;
 
 	if (!doc || !ret)
 		return snpm_fail(reterr, SNPM_EINVAL, "no document");
-	if (memchr(doc, 0, len))
-		return snpm_fail(reterr, SNPM_EINVAL, "the document holds a NUL byte");
-	text = malloc(len + 1);
-	if (!text)
-		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-	memcpy(text, doc, len);
-	text[len] = '\0';
-	r = snpm_json_parse(text, &o, reterr);
-	free(text);
-	if (r == 0 && !json_object_is_type(o, json_type_object))
-		r = snpm_fail(reterr, SNPM_EINVAL, "the document is not a JSON object");
+	r = snpm_json_parse_bytes(doc, len, &o, reterr);
 	if (r == 0) {
 		json_object_object_foreach(o, k, v) {
 			if (r == 0)

@@ -49,6 +49,10 @@ struct snpm_custom_trust {
 int snpm_custom_trust_init(const uint8_t *root, size_t len, struct snpm_custom_trust *ret,
 			   struct snpm_error *reterr);
 void snpm_custom_trust_free(struct snpm_custom_trust *t);
+/* The roots to trust, held in custom: AMD's when root is NULL, else that root alone. Free
+ * custom with snpm_custom_trust_free whatever this returns. */
+int snpm_trust_pick(const uint8_t *root, size_t len, struct snpm_custom_trust *custom,
+		    const struct snpm_trust **ret, struct snpm_error *reterr);
 
 /* Exactly one VCEK certificate from certs (PEM or DER). */
 int snpm_load_vcek(const struct snpm_cert_input *certs, X509 **ret, struct snpm_error *reterr);

@@ -105,17 +105,16 @@ static int from_base64(const char *text, struct snpm_report_input *in, struct sn
 
 /* dstack's verifier request: "attestation" in hex; the other members it may hold are dstack's
  * and are not read, any else is refused. */
-static int from_json(const char *text, struct snpm_report_input *in, struct snpm_error *reterr)
+static int from_json(const uint8_t *data, size_t len, struct snpm_report_input *in,
+		     struct snpm_error *reterr)
 {
 	static const char *const keys[] = { "attestation", "vm_config", "event_log", "debug",
 					    NULL };
 	struct json_object *doc = NULL, *v;
 	const char *hex = NULL;
 	char *copy = NULL;
-	int r = snpm_json_parse(text, &doc, reterr);
+	int r = snpm_json_parse_bytes(data, len, &doc, reterr);
 
-	if (r == 0 && !json_object_is_type(doc, json_type_object))
-		r = snpm_fail(reterr, SNPM_EMALFORMED, "a JSON report must be an object");
 	if (r == 0 && json_object_object_get_ex(doc, "quote", &v))
 		r = snpm_fail(reterr, SNPM_EUNSUPPORTED,
 			      "dstack verifier JSON with a \"quote\": a TDX quote, not SEV-SNP");
@@ -163,15 +162,7 @@ int snpm_report_read(const uint8_t *data, size_t len, struct snpm_report_input *
 		memcpy(in.blob, data, len);
 		r = from_dstack(in.blob, len, "dstack attestation", &in, reterr);
 	} else if (first < len && data[first] == '{') {
-		/* JSON as it is (a NUL inside is refused by the strict parser's length check). */
-		if (memchr(data, 0, len))
-			return snpm_fail(reterr, SNPM_EMALFORMED, "a NUL byte in JSON text");
-		text = malloc(len + 1);
-		if (!text)
-			return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-		memcpy(text, data, len);
-		text[len] = '\0';
-		r = from_json(text, &in, reterr);
+		r = from_json(data, len, &in, reterr);
 	} else if (!(text = squeeze(data, len))) {
 		r = snpm_fail(reterr, SNPM_EMALFORMED,
 			      "not a report: %zu bytes, neither 1184 bytes of binary nor text",

@@ -729,16 +729,28 @@ int snpm_report_verify_at(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 			  const uint8_t *trust_root, size_t trust_root_len,
 			  struct snpm_verify_result *ret, struct snpm_error *reterr)
 {
-	const struct snpm_trust amd = { snpm_root_chains, snpm_n_root_chains, false };
 	struct snpm_custom_trust custom = { 0 };
+	const struct snpm_trust *trust = NULL;
+	int r = snpm_trust_pick(trust_root, trust_root_len, &custom, &trust, reterr);
+
+	if (r == 0)
+		r = verify_trusting(report_bytes, certs, trust, now ? now : (int64_t)time(NULL),
+				    ret, reterr);
+	snpm_custom_trust_free(&custom);
+	return r;
+}
+
+int snpm_trust_pick(const uint8_t *root, size_t len, struct snpm_custom_trust *custom,
+		    const struct snpm_trust **ret, struct snpm_error *reterr)
+{
 	int r = 0;
 
-	if (trust_root)
-		r = snpm_custom_trust_init(trust_root, trust_root_len, &custom, reterr);
+	if (root)
+		r = snpm_custom_trust_init(root, len, custom, reterr);
+	else
+		custom->trust = (struct snpm_trust){ snpm_root_chains, snpm_n_root_chains, false };
 	if (r == 0)
-		r = verify_trusting(report_bytes, certs, trust_root ? &custom.trust : &amd,
-				    now ? now : (int64_t)time(NULL), ret, reterr);
-	snpm_custom_trust_free(&custom);
+		*ret = &custom->trust;
 	return r;
 }
 

@@ -258,3 +258,21 @@ const char *snpm_name_of(const struct snpm_name *table, uint64_t value)
 			return n->name;
 	return NULL;
 }
+
+int snpm_grow(void *array_ptr, size_t *cap, size_t n, size_t item_size, size_t first,
+	      struct snpm_error *reterr)
+{
+	size_t want = *cap ? 2 * *cap : first, bytes;
+	void *old, *p;
+
+	if (n < *cap)
+		return 0;
+	/* The pointer is copied, never accessed through another pointer type. */
+	memcpy(&old, array_ptr, sizeof(old));
+	if (want < *cap || __builtin_mul_overflow(want, item_size, &bytes) ||
+	    !(p = realloc(old, bytes)))
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	memcpy(array_ptr, &p, sizeof(p));
+	*cap = want;
+	return 0;
+}

@@ -59,6 +59,14 @@ static inline bool snpm_mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
 	return !__builtin_mul_overflow(a, b, ret);
 }
 
+/*
+ * Room for one more item in a growing array: when n items fill *cap, the array doubles (from
+ * first) through realloc, the product checked. array_ptr is the address of the array's pointer
+ * (of any type); it and *cap change only on success.
+ */
+int snpm_grow(void *array_ptr, size_t *cap, size_t n, size_t item_size, size_t first,
+	      struct snpm_error *reterr);
+
 /* Tells the progress handler, if one is set (snpm_set_progress()). */
 void snpm_progress(const char *what, uint64_t done, uint64_t total);
 

@@ -187,6 +187,26 @@ int snpm_json_parse(const char *json, struct json_object **ret, struct snpm_erro
 	return 0;
 }
 
+int snpm_json_parse_bytes(const uint8_t *data, size_t len, struct json_object **ret,
+			  struct snpm_error *reterr)
+{
+	char *text;
+	int r;
+
+	if (!data)
+		return snpm_fail(reterr, SNPM_EINVAL, "no document");
+	if (memchr(data, 0, len))
+		return snpm_fail(reterr, SNPM_EMALFORMED, "the JSON text holds a NUL byte");
+	text = malloc(len + 1);
+	if (!text)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	memcpy(text, data, len);
+	text[len] = '\0';
+	r = snpm_json_parse(text, ret, reterr);
+	free(text);
+	return r;
+}
+
 /* A key for a message: at most a few dozen bytes of it, so a huge key stays one short line. */
 static const char *key_excerpt(const char *key, char buf[48])
 {

@@ -30,6 +30,9 @@ int snpm_json_hex(struct json_object *v, const char *key, uint8_t *out, size_t l
 int snpm_json_dup(struct json_object *v, const char *key, char **ret, struct snpm_error *reterr);
 /* The document: one JSON object and nothing else. *ret: json_object_put() it. */
 int snpm_json_parse(const char *json, struct json_object **ret, struct snpm_error *reterr);
+/* The same from len bytes that are not a C string (a NUL among them is refused). */
+int snpm_json_parse_bytes(const uint8_t *data, size_t len, struct json_object **ret,
+			  struct snpm_error *reterr);
 /* "unknown key WHERE.KEY", quoting at most 40 bytes of the key. */
 int snpm_json_unknown_key(struct snpm_error *reterr, const char *where, const char *key);
 /* Refuses any key of o not in the NULL-terminated list. */

@@ -160,14 +160,8 @@ static int remember(const char *path, const struct stat *st)
 {
 	struct tree_state *t = walking;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 256;
-		struct seen *v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return snpm_fail(t->err, SNPM_ENOMEM, "out of memory");
-		t->v = v;
-		t->cap = cap;
-	}
+	if (snpm_grow(&t->v, &t->cap, t->n, sizeof(*t->v), 256, t->err) < 0)
+		return SNPM_ENOMEM;
 	t->v[t->n] = (struct seen){ strdup(path), st->st_size, st->st_mtim, st->st_ctim };
 	return t->v[t->n++].path ? 0 : snpm_fail(t->err, SNPM_ENOMEM, "out of memory");
 }

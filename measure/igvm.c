@@ -231,14 +231,8 @@ static void area_slot_put(uint32_t *slots, size_t n_slots, uint32_t index, uint3
 /* Appends an area, growing the array and the table by doubling. */
 static int add_area(struct snpm_igvm *f, uint32_t index, uint64_t size, struct snpm_error *reterr)
 {
-	if (f->n_areas == f->cap_areas) {
-		size_t cap = f->cap_areas ? 2 * f->cap_areas : 16;
-		struct area *a = realloc(f->areas, cap * sizeof(*a));
-		if (!a)
-			return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-		f->areas = a;
-		f->cap_areas = cap;
-	}
+	if (snpm_grow(&f->areas, &f->cap_areas, f->n_areas, sizeof(*f->areas), 16, reterr) < 0)
+		return SNPM_ENOMEM;
 	if (2 * (f->n_areas + 1) > f->n_slots) {
 		size_t n = f->n_slots ? 2 * f->n_slots : 32;
 		uint32_t *slots = calloc(n, sizeof(*slots));

@@ -184,14 +184,8 @@ static int record_range(struct launch *l, const struct page_update *u, struct sn
 		last->last_index = u->index;
 		return 0;
 	}
-	if (l->n_ranges == l->cap_ranges) {
-		size_t cap = l->cap_ranges ? 2 * l->cap_ranges : 64;
-		struct measured_range *p = realloc(l->ranges, cap * sizeof(*p));
-		if (!p)
-			return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-		l->ranges = p;
-		l->cap_ranges = cap;
-	}
+	if (snpm_grow(&l->ranges, &l->cap_ranges, l->n_ranges, sizeof(*l->ranges), 64, reterr) < 0)
+		return SNPM_ENOMEM;
 	l->ranges[l->n_ranges] = (struct measured_range){
 		.start = u->gpa, .end = end, .seq = l->n_ranges, .step = *u, .last_index = u->index
 	};
@@ -415,18 +409,26 @@ static int measure_vmsas(struct launch *l, struct snpm_error *reterr)
 	return r;
 }
 
+/* A launch from its first page: the chain (or SEV's hash) started, the loader's pages measured
+ * (with those that depend on the vCPUs unless a sweep measures them per row). */
+static int start(struct launch *l, struct snpm_launch_ctx *ctx, bool vcpu_pages,
+		 struct snpm_error *reterr)
+{
+	int r = 0;
+
+	snpm_launch_init(ctx);
+	l->ctx = ctx;
+	if (!snpm_is_snp(l->cfg.mode))
+		r = snpm_hash_new(SNPM_HASH_SHA256, &l->sev, reterr);
+	return r < 0 ? r : measure_pages(l, true, vcpu_pages, reterr);
+}
+
 static int run(struct launch *l, uint8_t out[SNPM_LD_SIZE], size_t *ret_len,
 	       struct snpm_error *reterr)
 {
 	struct snpm_launch_ctx ctx;
-	int r = 0;
+	int r = start(l, &ctx, true, reterr);
 
-	snpm_launch_init(&ctx);
-	l->ctx = &ctx;
-	if (!snpm_is_snp(l->cfg.mode))
-		r = snpm_hash_new(SNPM_HASH_SHA256, &l->sev, reterr);
-	if (r == 0)
-		r = measure_pages(l, true, true, reterr);
 	if (r == 0)
 		r = measure_vmsas(l, reterr);
 	if (r == 0 && snpm_is_snp(l->cfg.mode)) {
@@ -758,14 +760,8 @@ static int sweep_all(struct sweep *sw, struct snpm_error *reterr)
 	struct launch *l = sw->l;
 	struct snpm_launch_ctx ctx;
 	struct saved shared = { 0 };
-	int r = 0;
+	int r = start(l, &ctx, false, reterr);
 
-	snpm_launch_init(&ctx);
-	l->ctx = &ctx;
-	if (!snpm_is_snp(l->cfg.mode))
-		r = snpm_hash_new(SNPM_HASH_SHA256, &l->sev, reterr);
-	if (r == 0)
-		r = measure_pages(l, true, false, reterr);
 	if (r == 0)
 		r = save(l, &shared, reterr);
 	for (size_t v = 0; r == 0 && v < sp->n_vmms; v++) {

@@ -85,32 +85,35 @@ static void put_escaped(const char *s)
 	}
 }
 
-void usage_error(const char *fmt, ...)
+/* One line on stderr, "snpmeasure: MESSAGE", what came from inputs escaped. */
+static void say(const char *fmt, va_list ap)
 {
 	char msg[2048];
-	va_list ap;
 
 	cli_progress_clear();
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	fprintf(stderr, "%s: ", PROG);
 	put_escaped(msg);
 	fputc('\n', stderr);
 }
 
-void fail_line(const char *fmt, ...)
+/* A usage error and a failure read the same; the exit code tells them apart. */
+void usage_error(const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
-	cli_progress_clear();
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: ", PROG);
-	put_escaped(msg);
-	fputc('\n', stderr);
+}
+
+void fail_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
 }
 
 int report(const char *file, const struct snpm_error *err)
