@@ -442,20 +442,28 @@ static int check_hwid(const struct snpm_endorsement *e, const struct snpm_report
 }
 
 /* VCEK or VLEK, as the report says and as the certificate says: they must agree. */
-static int check_key_kind(X509 *vcek, const struct snpm_report *rep, bool *vlek,
-			  struct snpm_error *reterr)
+/* A certificate that is no signing key at all was given in the wrong place: an input mistake
+ * (exit 1), not a report that failed to verify. cn gets its common name. */
+static int check_signing_cert(X509 *vcek, char cn[64], struct snpm_error *reterr)
 {
-	enum snpm_signing_key key = snpm_report_signing_key(rep);
-	char cn[64];
-
-	common_name(vcek, cn, sizeof(cn));
-	/* A certificate that is no signing key at all was given in the wrong place: an input
-	 * mistake (exit 1), not a report that failed to verify. */
+	common_name(vcek, cn, 64);
 	if (strcmp(cn, "SEV-VCEK") != 0 && strcmp(cn, "SEV-VLEK") != 0)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "the certificate given as the VCEK is %s, not a VCEK or VLEK "
 				 "(an ASK or ARK in the wrong place?)",
 				 cn);
+	return 0;
+}
+
+static int check_key_kind(X509 *vcek, const struct snpm_report *rep, bool *vlek,
+			  struct snpm_error *reterr)
+{
+	enum snpm_signing_key key = snpm_report_signing_key(rep);
+	char cn[64];
+	int r = check_signing_cert(vcek, cn, reterr);
+
+	if (r < 0)
+		return r;
 	if (key != SNPM_SIGNING_KEY_VCEK && key != SNPM_SIGNING_KEY_VLEK)
 		return snpm_fail(reterr, SNPM_EVERIFY, "the report says no key signed it");
 	*vlek = key == SNPM_SIGNING_KEY_VLEK;
@@ -668,12 +676,9 @@ int snpm_check_signature(const uint8_t report_bytes[SNPM_REPORT_SIZE], X509 *vce
 	int r;
 
 	/* No signing key at all (an ASK given as the VCEK): said as that, before any signature. */
-	common_name(vcek, cn, sizeof(cn));
-	if (strcmp(cn, "SEV-VCEK") != 0 && strcmp(cn, "SEV-VLEK") != 0)
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "the certificate given as the VCEK is %s, not a VCEK or VLEK "
-				 "(an ASK or ARK in the wrong place?)",
-				 cn);
+	r = check_signing_cert(vcek, cn, reterr);
+	if (r < 0)
+		return r;
 	r = check_report_signature(report_bytes, vcek, reterr);
 
 	/* A VLEK-signed report checked with a VCEK (or the other way round) fails its signature:

@@ -292,8 +292,8 @@ struct cert_files {
 	uint8_t *vcek, *ask, *ark, *chain;
 	struct snpm_cert_input in;
 };
-/* The options that name a report's certificates (report verify, report appraise), stored in a
- * verb's struct with members vcek, ask, ark, chain and trust_root (use with opts.h). */
+/* The options that name a report's certificates and when to judge them (report verify, report
+ * appraise), stored in a verb's struct with members vcek, ask, ark, chain, trust_root and now. */
 #define CERT_OPTS(type)                                                                             \
 	OPT_STR("vcek", 0, type, vcek, "CERT", "the VCEK (PEM or DER)"),                            \
 		OPT_STR("vlek", 0, type, vcek, "CERT", "the VLEK, for a VLEK-signed report"),       \
@@ -305,7 +305,10 @@ struct cert_files {
 		OPT_STR("trust-root", 0, type, trust_root, "CERT",                                  \
 			"TRUST this ARK INSTEAD of AMD's (a lab's or a test suite's own PKI; give " \
 			"its ASK too): never for production, named with its SHA-256 in every "      \
-			"output")
+			"output"),                                                                  \
+		OPT_STR("now", 0, type, now, "TIME",                                                \
+			"judge the certificates' validity at TIME (seconds since the epoch, or "    \
+			"YYYY-MM-DD[THH:MM:SSZ]) instead of the clock")
 
 /* A root of the user's own, named with --trust-root: never a default, always printed. */
 struct trust_root {

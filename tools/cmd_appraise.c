@@ -30,9 +30,6 @@ static const struct opt_doc appraise_opts[] = {
 		"the certificate options"),
 	OPT_STR("crl", 0, struct appraise_args, crl, "FILE",
 		"the ARK's CRL (DER or PEM, as KDS serves it)"),
-	OPT_STR("now", 0, struct appraise_args, now, "TIME",
-		"judge validity at TIME (seconds since the epoch, or YYYY-MM-DD[THH:MM:SSZ]) "
-		"instead of the clock"),
 	OPT_BOOL("json", struct appraise_args, json, "the rules and the verdict as JSON"),
 };
 

@@ -375,9 +375,6 @@ struct verify_args {
 
 static const struct opt_doc verify_opts[] = {
 	CERT_OPTS(struct verify_args),
-	OPT_STR("now", 0, struct verify_args, now, "TIME",
-		"judge the certificates' validity at TIME (seconds since the epoch, or "
-		"YYYY-MM-DD[THH:MM:SSZ]) instead of the clock"),
 	OPT_BOOL("json", struct verify_args, json, "the verdict as JSON, also when it is no"),
 };
 

@@ -9,6 +9,13 @@
 
 #define IMG_PROG "snpimage"
 
+/* The options every verb that builds an image ends with: its SOURCE_DATE_EPOCH, JSON output, and
+ * no progress; stored in members epoch, json and quiet. */
+#define IMG_BUILD_OPTS(type, times)                              \
+	OPT_STR("source-date-epoch", 0, type, epoch, "N",        \
+		times " (default: $SOURCE_DATE_EPOCH, else 0)"), \
+		OPT_JSON_FLAG(type, json), OPT_QUIET(type, quiet, "no progress on a terminal")
+
 /* SOURCE_DATE_EPOCH: the option, else the environment variable, else 0. 0 or 2 (usage). */
 int source_date_epoch(const char *opt, int64_t *ret);
 

@@ -88,10 +88,7 @@ static const struct opt_doc initramfs_opts[] = {
 		"the archive (a file, a device or -)"),
 	OPT_CHOICE_OF("compress", struct initramfs_args, gzip, snpm_initramfs_compression_names,
 		      "KIND", "{} (default: gzip, zlib level 9, no name, mtime 0)"),
-	OPT_STR("source-date-epoch", 0, struct initramfs_args, epoch, "N",
-		"clamp mtimes (default: $SOURCE_DATE_EPOCH, else 0)"),
-	OPT_JSON_FLAG(struct initramfs_args, json),
-	OPT_QUIET(struct initramfs_args, quiet, "no progress on a terminal"),
+	IMG_BUILD_OPTS(struct initramfs_args, "clamp mtimes"),
 };
 
 const struct verb_syntax syntax_initramfs = {
@@ -188,10 +185,7 @@ static const struct opt_doc rootfs_opts[] = {
 		 "append a dm-verity tree, superblock first"),
 	OPT_STR("seed", 0, struct rootfs_args, seed, "S",
 		"derive the verity salt and UUID from S (default: fixed)"),
-	OPT_STR("source-date-epoch", 0, struct rootfs_args, epoch, "N",
-		"times (default: $SOURCE_DATE_EPOCH, else 0)"),
-	OPT_JSON_FLAG(struct rootfs_args, json),
-	OPT_QUIET(struct rootfs_args, quiet, "no progress on a terminal"),
+	IMG_BUILD_OPTS(struct rootfs_args, "times"),
 };
 
 const struct verb_syntax syntax_rootfs = {
