@@ -29,6 +29,21 @@ struct page_update {
 	bool zero; /* NORMAL: data is all zeros (its digest is known) */
 };
 
+/* An update of a loader's own: where it stands in the trace, the page type, and the bytes
+ * (NULL for the types whose contents are not hashed). */
+static inline struct page_update page_update_of(enum snpm_phase phase, uint32_t index,
+						const char *what, enum snpm_page_type type,
+						uint64_t gpa, uint64_t len, const uint8_t *data)
+{
+	return (struct page_update){ .phase = phase,
+				     .index = index,
+				     .what = what,
+				     .type = type,
+				     .gpa = gpa,
+				     .len = len,
+				     .data = data };
+}
+
 struct launch;
 
 /*

@@ -307,14 +307,8 @@ static void igvm_release(struct launch *l)
 static int page_update(struct launch *l, struct igvm *g, const struct snpm_igvm_header *h,
 		       enum snpm_page_type type, uint64_t k, struct snpm_error *reterr)
 {
-	struct page_update u = {
-		.phase = SNPM_PHASE_IGVM,
-		.index = h->index,
-		.what = "PAGE_DATA",
-		.type = type,
-		.gpa = h->gpa + k * SNPM_PAGE_SIZE,
-		.len = SNPM_PAGE_SIZE,
-	};
+	struct page_update u = page_update_of(SNPM_PHASE_IGVM, h->index, "PAGE_DATA", type,
+					      h->gpa + k * SNPM_PAGE_SIZE, SNPM_PAGE_SIZE, NULL);
 	int r = 0;
 
 	if (type == SNPM_PAGE_NORMAL && h->file_offset && !l->dry)
@@ -351,14 +345,8 @@ static enum snpm_page_type data_type_page(const struct snpm_igvm_header *h)
 static int unmeasured(struct launch *l, const struct snpm_igvm_header *h, uint64_t len,
 		      struct snpm_error *reterr)
 {
-	struct page_update u = {
-		.phase = SNPM_PHASE_IGVM,
-		.index = h->index,
-		.what = "PARAMETER_INSERT",
-		.type = SNPM_PAGE_UNMEASURED,
-		.gpa = h->gpa,
-		.len = len,
-	};
+	struct page_update u = page_update_of(SNPM_PHASE_IGVM, h->index, "PARAMETER_INSERT",
+					      SNPM_PAGE_UNMEASURED, h->gpa, len, NULL);
 
 	return launch_emit(l, &u, reterr);
 }
@@ -417,15 +405,8 @@ static int qemu_pages(struct launch *l, struct snpm_error *reterr)
 static int stored_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr)
 {
 	const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
-	struct page_update u = {
-		.phase = SNPM_PHASE_IGVM,
-		.index = h->index,
-		.what = "VP_CONTEXT",
-		.type = SNPM_PAGE_VMSA,
-		.gpa = h->gpa,
-		.len = SNPM_PAGE_SIZE,
-		.data = g->vmsa,
-	};
+	struct page_update u = page_update_of(SNPM_PHASE_IGVM, h->index, "VP_CONTEXT",
+					      SNPM_PAGE_VMSA, h->gpa, SNPM_PAGE_SIZE, g->vmsa);
 	int r = l->dry ? 0 : read_vmsa(l, g, i, reterr);
 
 	return r < 0 ? r : launch_emit(l, &u, reterr);

@@ -170,15 +170,8 @@ static int emit_source(struct launch *l, struct krun *k, const struct snpm_sourc
 
 	for (uint64_t off = 0; r == 0 && off < src->size; off += CHUNK) {
 		uint64_t n = src->size - off < CHUNK ? src->size - off : CHUNK;
-		struct page_update u = {
-			.phase = SNPM_PHASE_KRUN,
-			.index = index,
-			.what = what,
-			.type = SNPM_PAGE_NORMAL,
-			.gpa = gpa + off,
-			.len = n,
-			.data = k->buf,
-		};
+		struct page_update u = page_update_of(SNPM_PHASE_KRUN, index, what,
+						      SNPM_PAGE_NORMAL, gpa + off, n, k->buf);
 		if (!l->dry)
 			r = snpm_source_read(src, off, k->buf, (size_t)n, reterr);
 		if (r == 0)
@@ -190,15 +183,7 @@ static int emit_source(struct launch *l, struct krun *k, const struct snpm_sourc
 static int emit_fixed(struct launch *l, uint32_t index, const char *what, enum snpm_page_type type,
 		      uint64_t gpa, uint64_t len, const uint8_t *data, struct snpm_error *reterr)
 {
-	struct page_update u = {
-		.phase = SNPM_PHASE_KRUN,
-		.index = index,
-		.what = what,
-		.type = type,
-		.gpa = gpa,
-		.len = len,
-		.data = data,
-	};
+	struct page_update u = page_update_of(SNPM_PHASE_KRUN, index, what, type, gpa, len, data);
 
 	return launch_emit(l, &u, reterr);
 }

@@ -171,13 +171,8 @@ static void ovmf_release(struct launch *l)
 /* The chain starts from the firmware digest given (snp:ovmf-hash), as a trace step of its own. */
 static int seed(struct launch *l, const struct ovmf *o, struct snpm_error *reterr)
 {
-	struct page_update fw = {
-		.phase = SNPM_PHASE_FIRMWARE,
-		.what = "firmware",
-		.type = SNPM_PAGE_NORMAL,
-		.gpa = o->fw_gpa,
-		.len = o->fw->size,
-	};
+	struct page_update fw = page_update_of(SNPM_PHASE_FIRMWARE, 0, "firmware", SNPM_PAGE_NORMAL,
+					       o->fw_gpa, o->fw->size, NULL);
 	struct snpm_trace_event ev = { .phase = SNPM_PHASE_SEED, .what = "firmware digest" };
 
 	if (l->dry) /* its pages are measured, though not here: they keep their place */
@@ -194,14 +189,8 @@ static int seed(struct launch *l, const struct ovmf *o, struct snpm_error *reter
 static struct page_update firmware_update(const struct ovmf *o,
 					  const struct snpm_measure_config *cfg)
 {
-	return (struct page_update){
-		.phase = SNPM_PHASE_FIRMWARE,
-		.what = "firmware",
-		.type = SNPM_PAGE_NORMAL,
-		.gpa = o->fw_gpa,
-		.len = cfg->firmware_len,
-		.data = cfg->firmware,
-	};
+	return page_update_of(SNPM_PHASE_FIRMWARE, 0, "firmware", SNPM_PAGE_NORMAL, o->fw_gpa,
+			      cfg->firmware_len, cfg->firmware);
 }
 
 /* SEV and SEV-ES: the firmware bytes, then the kernel hashes table. */
@@ -209,14 +198,9 @@ static int sev_pieces(struct launch *l, struct ovmf *o, struct snpm_error *reter
 {
 	const struct snpm_measure_config *cfg = &l->cfg;
 	struct page_update fw = firmware_update(o, cfg);
-	struct page_update table = {
-		.phase = SNPM_PHASE_KERNEL_HASHES,
-		.what = "kernel hashes table",
-		.type = SNPM_PAGE_NORMAL,
-		.gpa = o->fw->hashes_table_gpa,
-		.len = sizeof(o->table),
-		.data = o->table,
-	};
+	struct page_update table =
+		page_update_of(SNPM_PHASE_KERNEL_HASHES, 0, "kernel hashes table", SNPM_PAGE_NORMAL,
+			       o->fw->hashes_table_gpa, sizeof(o->table), o->table);
 	int r = launch_emit(l, &fw, reterr);
 
 	if (r < 0 || !cfg->has_kernel)
@@ -239,14 +223,8 @@ static int ovmf_shared_pages(struct launch *l, struct snpm_error *reterr)
 	r = cfg->has_firmware_digest ? seed(l, o, reterr) : launch_emit(l, &u, reterr);
 	if (r < 0 || cfg->mode != SNPM_MODE_SNP_SVSM)
 		return r;
-	u = (struct page_update){
-		.phase = SNPM_PHASE_SVSM,
-		.what = "SVSM image",
-		.type = SNPM_PAGE_NORMAL,
-		.gpa = o->svsm_gpa,
-		.len = cfg->svsm_len,
-		.data = cfg->svsm,
-	};
+	u = page_update_of(SNPM_PHASE_SVSM, 0, "SVSM image", SNPM_PAGE_NORMAL, o->svsm_gpa,
+			   cfg->svsm_len, cfg->svsm);
 	return launch_emit(l, &u, reterr);
 }
 
@@ -336,29 +314,18 @@ static int measure_sections(struct launch *l, struct ovmf *o, const struct snpm_
 
 	for (uint32_t i = 0; r == 0 && i < info->n_sections; i++) {
 		const struct snpm_ovmf_section *s = &info->sections[i];
-		struct page_update u = {
-			.phase = SNPM_PHASE_SECTION,
-			.index = i,
-			.section_type = s->type,
-			.what = owner,
-			.gpa = s->gpa,
-			.len = s->size,
-		};
+		struct page_update u =
+			page_update_of(SNPM_PHASE_SECTION, i, owner, 0, s->gpa, s->size, NULL);
+		u.section_type = s->type;
 		r = section_update(l, o, s, with_kernel, &u, reterr);
 		if (r == 0)
 			r = launch_emit(l, &u, reterr);
 	}
 	for (uint32_t i = 0; r == 0 && l->profile->cpuid_last && i < info->n_sections; i++) {
 		const struct snpm_ovmf_section *s = &info->sections[i];
-		struct page_update u = {
-			.phase = SNPM_PHASE_SECTION,
-			.index = i,
-			.section_type = s->type,
-			.what = owner,
-			.type = SNPM_PAGE_CPUID,
-			.gpa = s->gpa,
-			.len = SNPM_PAGE_SIZE,
-		};
+		struct page_update u = page_update_of(SNPM_PHASE_SECTION, i, owner, SNPM_PAGE_CPUID,
+						      s->gpa, SNPM_PAGE_SIZE, NULL);
+		u.section_type = s->type;
 		if (s->type == SNPM_SECTION_CPUID)
 			r = launch_emit(l, &u, reterr);
 	}

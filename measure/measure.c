@@ -374,14 +374,8 @@ static int measure_pages(struct launch *l, bool shared, bool specific, struct sn
 static int vmsa_step(struct launch *l, uint32_t index, const uint8_t page[SNPM_PAGE_SIZE],
 		     struct snpm_error *reterr)
 {
-	struct page_update u = {
-		.phase = SNPM_PHASE_VMSA,
-		.index = index,
-		.type = SNPM_PAGE_VMSA,
-		.gpa = snpm_launch_vmsa_gpa(l),
-		.len = SNPM_PAGE_SIZE,
-		.data = page,
-	};
+	struct page_update u = page_update_of(SNPM_PHASE_VMSA, index, NULL, SNPM_PAGE_VMSA,
+					      snpm_launch_vmsa_gpa(l), SNPM_PAGE_SIZE, page);
 
 	return launch_emit(l, &u, reterr);
 }

@@ -13,19 +13,11 @@
 
 /* ---- host-data ---- */
 
-static const struct opt_doc host_data_opts[] = {
-	OPT_JSON_ONLY("HOST_DATA and the document's fields as JSON"),
-};
-
-const struct verb_syntax syntax_dstack_host_data = {
-	.usage = "dstack host-data DOC [--json]",
-	.about = "HOST_DATA for a dstack MrConfigV3 document: SHA-256(\"dstack-mr-config-v3:\" || "
-		 "0x00 || DOC's bytes as given; nothing is re-serialised). A document dstack would "
-		 "refuse is refused. DOC: a file, or - for stdin.",
-	OPTS_TABLE(host_data_opts),
-	.min_pos = 1,
-	.max_pos = 1,
-};
+FILE_VERB(syntax_dstack_host_data, "dstack host-data DOC [--json]",
+	  "HOST_DATA and the document's fields as JSON",
+	  "HOST_DATA for a dstack MrConfigV3 document: SHA-256(\"dstack-mr-config-v3:\" || "
+	  "0x00 || DOC's bytes as given; nothing is re-serialised). A document dstack would "
+	  "refuse is refused. DOC: a file, or - for stdin.");
 
 static void add_opt_hex(struct json_object *o, const char *key, bool has, const uint8_t *d,
 			size_t len)
@@ -66,25 +58,25 @@ static int dstack_host_data(int argc, char **argv)
 	struct snpm_error err;
 	uint8_t *doc = NULL, host_data[32];
 	size_t len = 0;
-	bool json = false;
-	char *pos[1], hex[65];
-	size_t n_pos;
-	int r = opts_parse(&syntax_dstack_host_data, argc, argv, NULL, &json, pos, &n_pos);
+	const char *path;
+	bool json;
+	char hex[65];
+	int r = opts_parse_file(&syntax_dstack_host_data, argc, argv, &path, &json);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
-	if (snpm_io_read_all(pos[0], SNPM_IO_PIPES, 1u << 20, &doc, &len, &err) < 0)
-		return report(pos[0], &err);
+	if (snpm_io_read_all(path, SNPM_IO_PIPES, 1u << 20, &doc, &len, &err) < 0)
+		return report(path, &err);
 	if (snpm_dstack_mr_config_parse(doc, len, &c, &err) < 0) {
 		free(doc);
-		return report(pos[0], &err);
+		return report(path, &err);
 	}
-	r = snpm_dstack_host_data(doc, len, host_data, &err) < 0 ? report(pos[0], &err) : 0;
+	r = snpm_dstack_host_data(doc, len, host_data, &err) < 0 ? report(path, &err) : 0;
 	/* dstack hashes the exact string the VMM passed; an editor's newline is not in it. */
 	if (r == 0 && len && doc[len - 1] == '\n')
 		fail_line("%s: note: the document ends with a newline, which is hashed as given "
 			  "(dstack hashes the document string exactly as the VMM passes it)",
-			  pos[0]);
+			  path);
 	to_hex(host_data, 32, hex);
 	if (r == 0 && json) {
 		struct json_object *o = json_object_new_object();
@@ -102,20 +94,11 @@ static int dstack_host_data(int argc, char **argv)
 
 /* ---- image ---- */
 
-static const struct opt_doc image_opts[] = {
-	OPT_JSON_ONLY("os_image_hash and the SNP launch inputs as JSON"),
-};
-
-const struct verb_syntax syntax_dstack_image = {
-	.usage = "dstack image DIR [--json]",
-	.about =
-		"A dstack OS image folder: os_image_hash = SHA-256(sha256sum.txt), which digest.txt "
-		"must say; measurement.snp.cbor checked against sha256sum.txt, and its launch "
-		"inputs. Measure with: snpmeasure --spec DIR --vcpus N --vcpu-type MODEL.",
-	OPTS_TABLE(image_opts),
-	.min_pos = 1,
-	.max_pos = 1,
-};
+FILE_VERB(syntax_dstack_image, "dstack image DIR [--json]",
+	  "os_image_hash and the SNP launch inputs as JSON",
+	  "A dstack OS image folder: os_image_hash = SHA-256(sha256sum.txt), which digest.txt "
+	  "must say; measurement.snp.cbor checked against sha256sum.txt, and its launch "
+	  "inputs. Measure with: snpmeasure --spec DIR --vcpus N --vcpu-type MODEL.");
 
 static struct json_object *spec_json(const struct snpm_spec *sp)
 {
@@ -147,15 +130,15 @@ static int dstack_image(int argc, char **argv)
 	struct snpm_spec *sp = NULL;
 	struct snpm_error err;
 	uint8_t hash[32];
-	bool json = false;
-	char *pos[1], hex[2 * SNPM_LD_SIZE + 1];
-	size_t n_pos;
-	int r = opts_parse(&syntax_dstack_image, argc, argv, NULL, &json, pos, &n_pos);
+	const char *path;
+	bool json;
+	char hex[2 * SNPM_LD_SIZE + 1];
+	int r = opts_parse_file(&syntax_dstack_image, argc, argv, &path, &json);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
-	if (snpm_dstack_image_read(pos[0], hash, &sp, &err) < 0)
-		return report_verdict(pos[0], &err);
+	if (snpm_dstack_image_read(path, hash, &sp, &err) < 0)
+		return report_verdict(path, &err);
 	to_hex(hash, 32, hex);
 	if (json) {
 		struct json_object *o = json_object_new_object();

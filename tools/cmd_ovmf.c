@@ -100,34 +100,23 @@ static int print_json_doc(const char *path, const struct snpm_ovmf_info *info, c
 	return 0;
 }
 
-static const struct opt_doc ovmf_opts[] = {
-	OPT_JSON_ONLY("JSON output (accepted back by --ovmf-metadata)"),
-};
-
-const struct verb_syntax syntax_ovmf = {
-	.usage = "ovmf FILE [--json]",
-	.about = "Print what an OVMF (or SVSM) image tells the VMM: footer table, SEV metadata, "
-		 "reset EIP, hashes table, supported modes, and its digests.",
-	OPTS_TABLE(ovmf_opts),
-	.min_pos = 1,
-	.max_pos = 1,
-};
+FILE_VERB(syntax_ovmf, "ovmf FILE [--json]", "JSON output (accepted back by --ovmf-metadata)",
+	  "Print what an OVMF (or SVSM) image tells the VMM: footer table, SEV metadata, "
+	  "reset EIP, hashes table, supported modes, and its digests.");
 
 int cmd_ovmf(int argc, char **argv)
 {
 	struct snpm_ovmf_digests d = { .has_snp = true, .has_sha256 = true };
 	struct snpm_ovmf_info info;
 	struct snpm_error err;
-	bool json = false;
+	const char *path;
+	bool json;
 	uint8_t *image;
-	char *pos[1];
-	size_t len, n_pos;
-	int r = opts_parse(&syntax_ovmf, argc, argv, NULL, &json, pos, &n_pos);
+	size_t len;
+	int r = opts_parse_file(&syntax_ovmf, argc, argv, &path, &json);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
-	const char *path = pos[0];
-
 	if (snpm_io_read_all(path, SNPM_IO_PIPES, SNPM_OVMF_MAX_SIZE, &image, &len, &err) < 0)
 		return report(path, &err);
 	r = snpm_ovmf_parse(image, len, &info, &err);

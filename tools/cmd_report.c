@@ -284,28 +284,17 @@ struct json_object *report_to_json(const struct snpm_report *r)
 	return o;
 }
 
-static const struct opt_doc show_opts[] = {
-	OPT_JSON_ONLY("JSON output"),
-};
-
-const struct verb_syntax syntax_report_show = {
-	.usage = "report show FILE [--json]",
-	.about = "Every field of a version 2, 3 or 5 attestation report. FILE: the 1184 bytes, "
-		 "their hex, or - for stdin.",
-	OPTS_TABLE(show_opts),
-	.min_pos = 1,
-	.max_pos = 1,
-};
+FILE_VERB(syntax_report_show, "report show FILE [--json]", "JSON output",
+	  "Every field of a version 2, 3 or 5 attestation report. FILE: the 1184 bytes, "
+	  "their hex, or - for stdin.");
 
 static int report_show(int argc, char **argv)
 {
 	uint8_t raw[SNPM_REPORT_SIZE];
 	struct snpm_report rep;
-	bool json = false;
-	char *pos[1];
-	size_t n_pos;
-	int r = opts_parse(&syntax_report_show, argc, argv, NULL, &json, pos, &n_pos);
-	const char *file = pos[0];
+	const char *file;
+	bool json;
+	int r = opts_parse_file(&syntax_report_show, argc, argv, &file, &json);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

@@ -291,28 +291,17 @@ static void kernel_human(const char *path, const struct snpm_kernel_info *k)
 	       k->cmdline_size);
 }
 
-static const struct opt_doc kernel_info_opts[] = {
-	OPT_JSON_ONLY("JSON output"),
-};
-
-const struct verb_syntax syntax_kernel_info = {
-	.usage = "kernel-info FILE [--json]",
-	.about = "Reads a bzImage's setup header (boot protocol, version, EFI stub) or a vmlinux "
-		 "ELF's headers.",
-	OPTS_TABLE(kernel_info_opts),
-	.min_pos = 1,
-	.max_pos = 1,
-};
+FILE_VERB(syntax_kernel_info, "kernel-info FILE [--json]", "JSON output",
+	  "Reads a bzImage's setup header (boot protocol, version, EFI stub) or a vmlinux "
+	  "ELF's headers.");
 
 int cmd_kernel_info(int argc, char **argv)
 {
 	struct snpm_kernel_info k;
 	struct snpm_error err;
-	char *pos[1];
-	size_t n_pos;
-	bool json = false;
-	int r = opts_parse(&syntax_kernel_info, argc, argv, NULL, &json, pos, &n_pos);
-	const char *path = pos[0];
+	const char *path;
+	bool json;
+	int r = opts_parse_file(&syntax_kernel_info, argc, argv, &path, &json);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

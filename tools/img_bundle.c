@@ -177,30 +177,18 @@ static void print_problem(void *arg, const char *what, const char *detail)
 	}
 }
 
-static const struct opt_doc verify_opts[] = {
-	OPT_JSON_ONLY("JSON output: pass, and every problem"),
-};
-
-const struct verb_syntax syntax_verify = {
-	.usage = "verify DIR [--json]",
-	.about =
-		"Recomputes every artifact's SHA-256, sha256sum.txt, the verity tree, the cmdline "
-		"and every predicted measurement of a bundle against its manifest. Exit 0 when all "
-		"match, 3 with one line per difference.",
-	OPTS_TABLE(verify_opts),
-	.min_pos = 1,
-	.max_pos = 1,
-};
+FILE_VERB(syntax_verify, "verify DIR [--json]", "JSON output: pass, and every problem",
+	  "Recomputes every artifact's SHA-256, sha256sum.txt, the verity tree, the cmdline "
+	  "and every predicted measurement of a bundle against its manifest. Exit 0 when all "
+	  "match, 3 with one line per difference.");
 
 int cmd_verify(int argc, char **argv)
 {
 	struct json_object *list = NULL;
 	struct snpm_error err;
-	char *pos[1];
-	size_t n_pos;
-	bool json = false;
-	int r = opts_parse(&syntax_verify, argc, argv, NULL, &json, pos, &n_pos);
-	const char *dir = pos[0];
+	const char *dir;
+	bool json;
+	int r = opts_parse_file(&syntax_verify, argc, argv, &dir, &json);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;

@@ -294,6 +294,19 @@ int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
 	return opts_parse_given(syn, argc, argv, on_opt, ctx, pos, n_pos, NULL);
 }
 
+int opts_parse_file(const struct verb_syntax *syn, int argc, char **argv, const char **path,
+		    bool *json)
+{
+	char *pos[1] = { NULL };
+	size_t n_pos = 0;
+	int r;
+
+	*json = false;
+	r = opts_parse(syn, argc, argv, NULL, json, pos, &n_pos);
+	*path = pos[0];
+	return r;
+}
+
 /* Edit distance of short words, for "did you mean". */
 static size_t distance(const char *a, const char *b)
 {

@@ -114,6 +114,12 @@ struct opt_doc {
 		.name = "json", .help = (text), .kind = OPT_FLAG, .offset = 0 \
 	}
 
+/* The one option of a verb that takes a FILE and --json alone: the bool is ctx itself. */
+#define FILE_VERB_OPTS(json_help)        \
+	{                                \
+		OPT_JSON_ONLY(json_help) \
+	}
+
 /* What a verb takes: its options, its positional arguments, the text of its --help. */
 struct verb_syntax {
 	const char *usage; /* after the program name: "rootfs DIR -o OUT [options]" */
@@ -130,6 +136,15 @@ struct verb_syntax {
 
 /* .opts and .n_opts of a verb_syntax from one table. */
 #define OPTS_TABLE(table) .opts = (table), .n_opts = sizeof(table) / sizeof((table)[0])
+
+/* A verb of one FILE and --json: its table (named var##_opts) and its syntax, var. */
+#define FILE_VERB(var, usage_text, json_help, about_text)                     \
+	static const struct opt_doc var##_opts[] = FILE_VERB_OPTS(json_help); \
+	const struct verb_syntax var = { .usage = (usage_text),               \
+					 .about = (about_text),               \
+					 OPTS_TABLE(var##_opts),              \
+					 .min_pos = 1,                        \
+					 .max_pos = 1 }
 
 /* The result of opts_parse() when --help was asked for (and printed): the verb exits 0. */
 #define OPTS_HELP (-1)
@@ -160,6 +175,10 @@ void opts_bad_choice(const char *option, const char *value, int len, const struc
 /* The listed names of a table joined by sep, each between quote marks (quote may be ""). */
 void opts_names_join(const struct snpm_name *names, const char *quote, const char *sep, char *out,
 		     size_t size);
+
+/* Parses a FILE_VERB: 0 with *path and *json set, or what opts_parse() returns otherwise. */
+int opts_parse_file(const struct verb_syntax *syn, int argc, char **argv, const char **path,
+		    bool *json);
 
 /* The verb's --help on stdout: usage, about, and every option of the table. */
 void opts_help(const struct verb_syntax *syn);
