@@ -906,10 +906,13 @@ int snpm_appraise_with_root(struct snpm_appraiser *a, const uint8_t report[SNPM_
 {
 	struct snpm_custom_trust custom = { 0 };
 	const struct snpm_trust *trust = NULL;
-	int r = snpm_trust_pick(trust_root, trust_root_len, &custom, &trust, reterr);
+	struct snpm_collateral c = { .size = sizeof(c) };
+	int r = snpm_sized_in(coll, sizeof(c), &c, "snpm_collateral", reterr);
 
 	if (r == 0)
-		r = snpm_appraise_trusting(a, report, policy, coll, trust, ret, reterr);
+		r = snpm_trust_pick(trust_root, trust_root_len, &custom, &trust, reterr);
+	if (r == 0)
+		r = snpm_appraise_trusting(a, report, policy, &c, trust, ret, reterr);
 	snpm_custom_trust_free(&custom);
 	return r;
 }

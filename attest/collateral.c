@@ -62,7 +62,7 @@ int snpm_cert_table_parse(const uint8_t *blob, size_t len, struct snpm_cert_inpu
 {
 	struct table_entry e[MAX_TABLE_ENTRIES];
 	uint8_t vcek[16], vlek[16], ask[16], ark[16];
-	struct snpm_cert_input in = { 0 };
+	struct snpm_cert_input in = { .size = sizeof(in) };
 	size_t n = 0, table_end;
 	int r = 0;
 
@@ -107,8 +107,8 @@ int snpm_cert_table_parse(const uint8_t *blob, size_t len, struct snpm_cert_inpu
 			in.ark = d, in.ark_len = e[i].length;
 		}
 	}
-	*ret = in;
-	return 0;
+	in.size = sizeof(in);
+	return snpm_sized_out(ret, &in, sizeof(in), "snpm_cert_input", reterr);
 }
 
 /* ---- KDS URLs ---- */

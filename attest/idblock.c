@@ -175,16 +175,23 @@ static void build_block(const struct snpm_id_block_params *p, uint8_t b[SNPM_ID_
 	snpm_put_le64(b + IB_POLICY, p->policy);
 }
 
-int snpm_id_block_create(const struct snpm_id_block_params *params, const char *id_key_pem,
+int snpm_id_block_create(const struct snpm_id_block_params *params_given, const char *id_key_pem,
 			 size_t id_key_len, const char *author_key_pem, size_t author_key_len,
 			 uint8_t ret_block[SNPM_ID_BLOCK_SIZE], uint8_t ret_auth[SNPM_ID_AUTH_SIZE],
 			 uint8_t ret_id_key_digest[SNPM_SHA384_SIZE],
 			 uint8_t ret_author_key_digest[SNPM_SHA384_SIZE], struct snpm_error *reterr)
 {
+	struct snpm_id_block_params params_copy = { .size = sizeof(params_copy) };
+	const struct snpm_id_block_params *params = &params_copy;
+	int sized = snpm_sized_in(params_given, sizeof(params_copy), &params_copy,
+				  "snpm_id_block_params", reterr);
 	static uint8_t zero_auth[SNPM_ID_AUTH_SIZE];
 	uint8_t block[SNPM_ID_BLOCK_SIZE], auth[SNPM_ID_AUTH_SIZE], id_d[48], author_d[48];
 	EVP_PKEY *id = NULL, *author = NULL;
 	int r;
+
+	if (sized < 0)
+		return sized;
 
 	if (!params || !id_key_pem || !author_key_pem)
 		return snpm_fail(reterr, SNPM_EINVAL,

@@ -145,6 +145,7 @@ int snpm_report_read(const uint8_t *data, size_t len, struct snpm_report_input *
 	if (!data || !ret)
 		return snpm_fail(reterr, SNPM_EINVAL, "no report");
 	memset(&in, 0, sizeof(in));
+	SNPM_INIT(&in.certs);
 	if (len == SNPM_REPORT_SIZE) {
 		memcpy(in.report, data, len);
 		in.form = "binary";

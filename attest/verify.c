@@ -730,14 +730,21 @@ int snpm_report_verify(const uint8_t report_bytes[SNPM_REPORT_SIZE],
 }
 
 int snpm_report_verify_at(const uint8_t report_bytes[SNPM_REPORT_SIZE],
-			  const struct snpm_cert_input *certs, int64_t now,
+			  const struct snpm_cert_input *certs_given, int64_t now,
 			  const uint8_t *trust_root, size_t trust_root_len,
 			  struct snpm_verify_result *ret, struct snpm_error *reterr)
 {
+	struct snpm_cert_input certs_copy = { .size = sizeof(certs_copy) };
+	const struct snpm_cert_input *certs = &certs_copy;
+	int sized = snpm_sized_in(certs_given, sizeof(certs_copy), &certs_copy, "snpm_cert_input",
+				  reterr);
 	struct snpm_custom_trust custom = { 0 };
 	const struct snpm_trust *trust = NULL;
-	int r = snpm_trust_pick(trust_root, trust_root_len, &custom, &trust, reterr);
+	int r;
 
+	if (sized < 0)
+		return sized;
+	r = snpm_trust_pick(trust_root, trust_root_len, &custom, &trust, reterr);
 	if (r == 0)
 		r = verify_trusting(report_bytes, certs, trust, now ? now : (int64_t)time(NULL),
 				    ret, reterr);

@@ -276,3 +276,57 @@ int snpm_grow(void *array_ptr, size_t *cap, size_t n, size_t item_size, size_t f
 	*cap = want;
 	return 0;
 }
+
+void snpm_struct_init(void *s, size_t size)
+{
+	uint32_t n = (uint32_t)size;
+
+	memset(s, 0, size);
+	memcpy(s, &n, sizeof(n));
+}
+
+int snpm_sized_in(const void *given, size_t ours, void *copy, const char *what,
+		  struct snpm_error *reterr)
+{
+	const uint8_t *g = given;
+	uint32_t size;
+
+	memset(copy, 0, ours); /* never read uninitialised, whatever fails below */
+	if (!given)
+		return snpm_fail(reterr, SNPM_EINVAL, "no struct %s", what);
+	memcpy(&size, given, sizeof(size));
+	if (size < sizeof(size))
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "struct %s has size %u: initialise it with SNPM_INIT() or .size = "
+				 "sizeof(it)",
+				 what, size);
+	for (size_t i = ours; i < size; i++)
+		if (g[i])
+			return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+					 "struct %s sets byte %zu, past the %zu bytes this library "
+					 "version knows: a field it cannot honour",
+					 what, i, ours);
+	memset(copy, 0, ours);
+	memcpy(copy, given, size < ours ? size : ours);
+	size = (uint32_t)ours;
+	memcpy(copy, &size, sizeof(size));
+	return 0;
+}
+
+int snpm_sized_out(void *dst, const void *ours, size_t ours_size, const char *what,
+		   struct snpm_error *reterr)
+{
+	uint32_t size;
+
+	if (!dst)
+		return snpm_fail(reterr, SNPM_EINVAL, "no struct %s", what);
+	memcpy(&size, dst, sizeof(size));
+	if (size < sizeof(size))
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "struct %s has size %u: initialise it with SNPM_INIT() or .size = "
+				 "sizeof(it)",
+				 what, size);
+	memcpy((uint8_t *)dst + sizeof(size), (const uint8_t *)ours + sizeof(size),
+	       (size < ours_size ? size : ours_size) - sizeof(size));
+	return 0;
+}

@@ -67,6 +67,19 @@ static inline bool snpm_mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
 int snpm_grow(void *array_ptr, size_t *cap, size_t n, size_t item_size, size_t first,
 	      struct snpm_error *reterr);
 
+/*
+ * A caller's sized struct (its first member uint32_t size) into ours: copy gets what the
+ * caller's version has and zeros for the rest, and copy's size is ours. what names the struct in
+ * errors. Returns 0, SNPM_EINVAL (NULL, size 0 or less than the size member) or
+ * SNPM_EUNSUPPORTED (bytes past ours that are not zero).
+ */
+int snpm_sized_in(const void *given, size_t ours, void *copy, const char *what,
+		  struct snpm_error *reterr);
+
+/* Ours into a caller's sized struct: at most the bytes its size says its version has. */
+int snpm_sized_out(void *dst, const void *ours, size_t ours_size, const char *what,
+		   struct snpm_error *reterr);
+
 /* Tells the progress handler, if one is set (snpm_set_progress()). */
 void snpm_progress(const char *what, uint64_t done, uint64_t total);
 

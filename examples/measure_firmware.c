@@ -33,9 +33,11 @@ static unsigned char *read_file(const char *path, size_t *len)
 
 int main(int argc, char **argv)
 {
-	struct snpm_measure_config cfg = {
-		.mode = SNPM_MODE_SNP, .vmm = SNPM_VMM_QEMU, .vcpus = 1, .guest_features = 0x1
-	};
+	struct snpm_measure_config cfg = { .size = sizeof(cfg),
+					   .mode = SNPM_MODE_SNP,
+					   .vmm = SNPM_VMM_QEMU,
+					   .vcpus = 1,
+					   .guest_features = 0x1 };
 	uint8_t digest[SNPM_LD_SIZE];
 	char hex[2 * SNPM_LD_SIZE + 1];
 	struct snpm_error err = { .message = "unknown CPU model" };

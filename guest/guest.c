@@ -435,7 +435,7 @@ static int check_reply(const struct snpm_report_request *req, const struct snpm_
 				 snpm_guest_interface_name(r->interface),
 				 snpm_le32(r->report + VMPL_AT), req->vmpl);
 	if (r->certs && r->certs_len) {
-		struct snpm_cert_input in;
+		struct snpm_cert_input in = { .size = sizeof(in) };
 		struct snpm_error err;
 		if (snpm_cert_table_parse(r->certs, r->certs_len, &in, &err) < 0)
 			return snpm_fail(reterr, SNPM_EMALFORMED, "%s: the certificate table: %s",
@@ -444,11 +444,18 @@ static int check_reply(const struct snpm_report_request *req, const struct snpm_
 	return 0;
 }
 
-int snpm_report_request(const struct snpm_report_request *req, struct snpm_report_reply *ret,
+int snpm_report_request(const struct snpm_report_request *req_given, struct snpm_report_reply *ret,
 			struct snpm_error *reterr)
 {
+	struct snpm_report_request req_copy = { .size = sizeof(req_copy) };
+	const struct snpm_report_request *req = &req_copy;
+	int sized = snpm_sized_in(req_given, sizeof(req_copy), &req_copy, "snpm_report_request",
+				  reterr);
 	struct snpm_error tsm_err = { 0 };
 	int r;
+
+	if (sized < 0)
+		return sized;
 
 	if (!req || !ret || (req->has_vmpl && req->vmpl > 3))
 		return snpm_fail(reterr, SNPM_EINVAL, "no request, or a VMPL above 3");

@@ -130,7 +130,8 @@ static int place_kernel(struct build *b, const char *dst, struct snpm_error *ret
 
 static int place_initramfs(struct build *b, const char *dst, struct snpm_error *reterr)
 {
-	struct snpm_initramfs_options o = { .gzip = true,
+	struct snpm_initramfs_options o = { .size = sizeof(o),
+					    .gzip = true,
 					    .source_date_epoch = b->spec->source_date_epoch };
 
 	if (is_dir(b->spec->initramfs))
@@ -148,7 +149,7 @@ static int place_initramfs(struct build *b, const char *dst, struct snpm_error *
  */
 static int refuse_existing_tree(const char *image, struct snpm_error *reterr)
 {
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	struct stat st;
 	uint8_t magic[8];
 	int fd = snpm_io_open_fd(image, SNPM_IO_REGULAR, reterr), r = 0;
@@ -174,7 +175,8 @@ static int refuse_existing_tree(const char *image, struct snpm_error *reterr)
 
 static int place_rootfs(struct build *b, const char *dst, struct snpm_error *reterr)
 {
-	struct snpm_rootfs_options o = { .fs = b->spec->fs,
+	struct snpm_rootfs_options o = { .size = sizeof(o),
+					 .fs = b->spec->fs,
 					 .source_date_epoch = b->spec->source_date_epoch,
 					 .verity = true,
 					 .verity_params = b->vp };
@@ -256,7 +258,7 @@ int bundle_config(const char *dir, enum snpm_bundle_layout layout, const char *c
 	     *ip = bundle_join(dir, names[ART_INITRAMFS]), *op = bundle_join(dir, names[ART_OVMF]);
 	int r = kp && ip && op ? 0 : snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 
-	memset(cfg, 0, sizeof(*cfg));
+	SNPM_INIT(cfg);
 	if (r == 0)
 		r = bundle_file_digest(kp, &k, reterr);
 	if (r == 0)
@@ -328,7 +330,7 @@ static int write_rows(const char *dir, const struct snpm_bundle_spec *spec, cons
 	struct row_writer w = { .names = spec->vcpu_type_names,
 				.total = (uint64_t)space->n_vcpus * space->n_vcpu_sigs *
 					 space->n_guest_features * space->n_vmms };
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	char *path = bundle_join(dir, ROWS);
 	uint8_t *fw = NULL;
 	int r = path ? bundle_config(dir, spec->layout, cmdline, &cfg, &fw, reterr) :
@@ -364,7 +366,7 @@ static int ignore_row(void *arg, const struct snpm_sweep_row *row)
  * so a firmware without kernel-hashes support fails in a second, not after the rootfs. */
 static int preflight(const struct snpm_bundle_spec *spec, struct snpm_error *reterr)
 {
-	struct snpm_measure_config cfg = { 0 };
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	uint8_t *fw = NULL;
 	int r = read_firmware(spec->ovmf, &cfg, &fw, reterr);
 
@@ -578,7 +580,7 @@ int bundle_dstack_files(const char *dir, const char *cmdline, char **metadata, u
 			size_t *cbor_len, struct snpm_error *reterr)
 {
 	struct snpm_dstack_image_measurement im = { .cmdline = cmdline };
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct snpm_ovmf_info info;
 	uint8_t *fw = NULL;
 	int r = trimmed(cmdline) ? 0 :
@@ -659,13 +661,17 @@ static int write_dstack(struct build *b, struct snpm_error *reterr)
 	return r;
 }
 
-int snpm_bundle_create(const struct snpm_bundle_spec *spec, const char *out_dir,
+int snpm_bundle_create(const struct snpm_bundle_spec *spec_given, const char *out_dir,
 		       struct snpm_error *reterr)
 {
+	struct snpm_bundle_spec spec_copy = { .size = sizeof(spec_copy) };
+	const struct snpm_bundle_spec *spec = &spec_copy;
+	int sized = snpm_sized_in(spec_given, sizeof(spec_copy), &spec_copy, "snpm_bundle_spec",
+				  reterr);
 	uint64_t rows = 0;
 	struct build b = { .spec = spec };
 	struct snpm_io_dir dir;
-	int r = check_spec(spec, out_dir, reterr);
+	int r = sized < 0 ? sized : check_spec(spec, out_dir, reterr);
 
 	if (r == 0)
 		r = preflight(spec, reterr);

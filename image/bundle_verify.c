@@ -156,7 +156,7 @@ static void check_extras(const char *dir, struct checker *c)
 static void check_verity(const char *dir, struct json_object *m, struct checker *c)
 {
 	struct json_object *v = json_object_object_get(m, "verity");
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	uint8_t root[SNPM_VERITY_MAX_DIGEST];
 	const char *salt = jstr(v, "salt"), *rh = jstr(v, "root_hash");
 	char *img = bundle_join(dir, c->files[ART_ROOTFS]);
@@ -216,6 +216,7 @@ static bool read_space(struct json_object *m, struct space_buf *b)
 	size_t n;
 
 	memset(b, 0, sizeof(*b));
+	SNPM_INIT(&b->sp);
 	a = json_object_object_get(s, "vcpus");
 	n = a ? json_object_array_length(a) : 0;
 	if (!n || n > SNPM_MAX_VCPUS)
@@ -290,7 +291,7 @@ static void check_measurements(const char *dir, struct json_object *m, struct ch
 	struct json_object *ms = json_object_object_get(m, "measurements");
 	const char *cmd = jstr(m, "cmdline");
 	char *path = bundle_join(dir, ROWS);
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct snpm_error err;
 	uint8_t *fw = NULL;
 

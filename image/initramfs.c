@@ -591,13 +591,20 @@ static int emit(const struct tree *t, const char *out, const struct snpm_initram
 }
 
 int snpm_initramfs_create(const char *source, bool is_list, const char *out,
-			  const struct snpm_initramfs_options *opts,
+			  const struct snpm_initramfs_options *opts_given,
 			  struct snpm_initramfs_result *ret, struct snpm_error *reterr)
 {
+	struct snpm_initramfs_options opts_copy = { .size = sizeof(opts_copy) };
+	const struct snpm_initramfs_options *opts = &opts_copy;
+	int sized = snpm_sized_in(opts_given, sizeof(opts_copy), &opts_copy,
+				  "snpm_initramfs_options", reterr);
 	struct snpm_initramfs_result res = { 0 };
 	struct tree t = { 0 };
 	struct stat st;
 	int r;
+
+	if (sized < 0)
+		return sized;
 
 	if (!source || !out || !opts)
 		return snpm_fail(reterr, SNPM_EINVAL, "initramfs needs a source and an output");

@@ -351,7 +351,7 @@ static int build_fs(const char *dir, const char *img, const struct snpm_rootfs_o
 static int finish_image(struct snpm_io_out *out, const struct snpm_rootfs_options *opts,
 			struct snpm_rootfs_result *res, struct snpm_error *reterr)
 {
-	struct snpm_verity_params vp;
+	struct snpm_verity_params vp = { .size = sizeof(vp) };
 	struct stat st;
 	int r = 0;
 
@@ -372,14 +372,22 @@ static int finish_image(struct snpm_io_out *out, const struct snpm_rootfs_option
 	return r;
 }
 
-int snpm_rootfs_create(const char *dir, const char *out, const struct snpm_rootfs_options *opts,
-		       struct snpm_rootfs_result *ret, struct snpm_error *reterr)
+int snpm_rootfs_create(const char *dir, const char *out,
+		       const struct snpm_rootfs_options *opts_given, struct snpm_rootfs_result *ret,
+		       struct snpm_error *reterr)
 {
+	struct snpm_rootfs_options opts_copy = { .size = sizeof(opts_copy) };
+	const struct snpm_rootfs_options *opts = &opts_copy;
+	int sized = snpm_sized_in(opts_given, sizeof(opts_copy), &opts_copy, "snpm_rootfs_options",
+				  reterr);
 	struct snpm_rootfs_result res = { 0 };
 	struct tree_state tree = { .err = reterr };
 	struct snpm_io_out file;
 	struct stat st;
 	int r;
+
+	if (sized < 0)
+		return sized;
 
 	if (!dir || !out || !opts || (opts->fs != SNPM_FS_SQUASHFS && opts->fs != SNPM_FS_EROFS))
 		return snpm_fail(reterr, SNPM_EINVAL,

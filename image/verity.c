@@ -77,7 +77,7 @@ static bool pow2_in_range(uint32_t v)
 
 void snpm_verity_defaults(struct snpm_verity_params *p)
 {
-	memset(p, 0, sizeof(*p));
+	SNPM_INIT(p);
 	p->hash = SNPM_HASH_SHA256;
 	p->data_block_size = 4096;
 	p->hash_block_size = 4096;
@@ -349,7 +349,7 @@ int snpm_verity_read_superblock(const char *path, uint64_t offset, struct snpm_v
 				struct snpm_error *reterr)
 {
 	uint8_t sb[SNPM_VERITY_SB_SIZE];
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	int fd = snpm_io_open_fd(path, SNPM_IO_REGULAR | SNPM_IO_DEVICES, reterr), r;
 
 	if (fd < 0)
@@ -362,16 +362,20 @@ int snpm_verity_read_superblock(const char *path, uint64_t offset, struct snpm_v
 	snpm_verity_defaults(&p);
 	p.hash_offset = offset;
 	r = parse_superblock(sb, &p, reterr);
-	if (r == 0)
-		*ret = p;
-	return r;
+	return r < 0 ? r : snpm_sized_out(ret, &p, sizeof(p), "snpm_verity_params", reterr);
 }
 
-int snpm_verity_tree_blocks(const struct snpm_verity_params *p, uint64_t *ret,
+int snpm_verity_tree_blocks(const struct snpm_verity_params *p_given, uint64_t *ret,
 			    struct snpm_error *reterr)
 {
+	struct snpm_verity_params p_copy = { .size = sizeof(p_copy) };
+	const struct snpm_verity_params *p = &p_copy;
+	int sized = snpm_sized_in(p_given, sizeof(p_copy), &p_copy, "snpm_verity_params", reterr);
 	struct shape s;
 	int r;
+
+	if (sized < 0)
+		return sized;
 
 	if (!p || !ret || !p->data_blocks)
 		return snpm_fail(reterr, SNPM_EINVAL, "no parameters or no data blocks");
@@ -573,14 +577,21 @@ static bool same_file(int fd, const char *path)
 }
 
 int snpm_verity_format(const char *data_path, const char *hash_path,
-		       const struct snpm_verity_params *params, struct snpm_verity_result *ret,
-		       struct snpm_error *reterr)
+		       const struct snpm_verity_params *params_given,
+		       struct snpm_verity_result *ret, struct snpm_error *reterr)
 {
+	struct snpm_verity_params params_copy = { .size = sizeof(params_copy) };
+	const struct snpm_verity_params *params = &params_copy;
+	int sized = snpm_sized_in(params_given, sizeof(params_copy), &params_copy,
+				  "snpm_verity_params", reterr);
 	struct snpm_verity_result res;
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	uint64_t data_blocks;
 	struct shape s;
 	int fd, r;
+
+	if (sized < 0)
+		return sized;
 
 	if (!data_path || !hash_path || !params)
 		return snpm_fail(reterr, SNPM_EINVAL,
@@ -746,15 +757,22 @@ static int check_tree(struct checker *c, const uint8_t *root, size_t root_len,
 }
 
 int snpm_verity_verify(const char *data_path, const char *hash_path,
-		       const struct snpm_verity_params *params, const uint8_t *root_hash,
+		       const struct snpm_verity_params *params_given, const uint8_t *root_hash,
 		       size_t root_hash_len, struct snpm_verity_mismatch *ret_mismatch,
 		       struct snpm_error *reterr)
 {
+	struct snpm_verity_params params_copy = { .size = sizeof(params_copy) };
+	const struct snpm_verity_params *params = &params_copy;
+	int sized = snpm_sized_in(params_given, sizeof(params_copy), &params_copy,
+				  "snpm_verity_params", reterr);
 	struct snpm_verity_mismatch miss = { 0 };
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	struct checker c = { 0 };
 	struct shape s;
 	int r;
+
+	if (sized < 0)
+		return sized;
 
 	/* Whatever happens below, the caller never reads an unset mismatch. */
 	if (ret_mismatch)

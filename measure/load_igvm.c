@@ -457,6 +457,7 @@ static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SI
 {
 	struct igvm *g = l->state;
 	struct snpm_vmsa_params reset = {
+		.size = sizeof(reset),
 		.vmm = SNPM_VMM_QEMU,
 		.eip = SNPM_BSP_EIP,
 		.sev_features = g->snp ? l->cfg.guest_features : 0,

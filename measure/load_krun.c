@@ -229,6 +229,7 @@ static int krun_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SI
 		     struct snpm_error *reterr)
 {
 	struct snpm_vmsa_params p = {
+		.size = sizeof(p),
 		.vmm = SNPM_VMM_KRUN,
 		.eip = index == 0 ? SNPM_BSP_EIP : KRUN_AP_EIP,
 		.sev_features = snpm_is_snp(l->cfg.mode) ? l->cfg.guest_features : 0,

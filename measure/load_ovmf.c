@@ -351,6 +351,7 @@ static int ovmf_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SI
 	const struct snpm_measure_config *cfg = &l->cfg;
 	const struct ovmf *o = l->state;
 	struct snpm_vmsa_params p = {
+		.size = sizeof(p),
 		.vmm = cfg->vmm,
 		.vmm_version = cfg->vmm_version,
 		.vcpu_sig = cfg->vcpu_sig,

@@ -337,17 +337,19 @@ static void release(struct launch *l)
 	l->ranges = NULL;
 }
 
-static int prepare(const struct snpm_measure_config *cfg, struct launch *l,
+static int prepare(const struct snpm_measure_config *given, struct launch *l,
 		   struct snpm_error *reterr)
 {
-	int r = check_config(cfg, reterr);
+	int r;
 
 	memset(l, 0, sizeof(*l));
+	r = snpm_sized_in(given, sizeof(l->cfg), &l->cfg, "snpm_measure_config", reterr);
+	if (r == 0)
+		r = check_config(&l->cfg, reterr);
 	if (r < 0)
 		return r;
-	l->cfg = *cfg;
-	l->loader = loader_of(cfg);
-	r = set_vmm(l, cfg->vmm, reterr);
+	l->loader = loader_of(&l->cfg);
+	r = set_vmm(l, l->cfg.vmm, reterr);
 	if (r == 0)
 		r = l->loader->prepare(l, reterr);
 	if (r == 0)
@@ -564,9 +566,9 @@ int snpm_measure_resolve(const struct snpm_measure_config *cfg, struct snpm_meas
 	r = prepare(cfg, &l, reterr);
 	if (r < 0)
 		return r;
-	*ret = l.cfg;
+	r = snpm_sized_out(ret, &l.cfg, sizeof(l.cfg), "snpm_measure_config", reterr);
 	release(&l);
-	return 0;
+	return r;
 }
 
 /* ---- sweeps ---- */
@@ -772,20 +774,24 @@ static int sweep_all(struct sweep *sw, struct snpm_error *reterr)
 	return r;
 }
 
-int snpm_sweep(const struct snpm_measure_config *base, const struct snpm_sweep_space *space,
+int snpm_sweep(const struct snpm_measure_config *base, const struct snpm_sweep_space *given,
 	       snpm_sweep_fn fn, void *arg, struct snpm_error *reterr)
 {
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
+	struct snpm_sweep_space sp, *space = &sp;
 	struct launch l;
 	struct sweep sw = { .l = &l, .space = space, .fn = fn, .arg = arg };
 	int r;
 
-	if (!base || !space || !fn)
+	if (!base || !given || !fn)
 		return snpm_fail(reterr, SNPM_EINVAL, "no configuration, space or callback");
-	r = check_space(space, reterr);
+	r = snpm_sized_in(given, sizeof(sp), &sp, "snpm_sweep_space", reterr);
+	if (r == 0)
+		r = check_space(space, reterr);
+	if (r == 0)
+		r = snpm_sized_in(base, sizeof(cfg), &cfg, "snpm_measure_config", reterr);
 	if (r < 0)
 		return r;
-	cfg = *base;
 	cfg.vcpus = space->vcpus[space->n_vcpus - 1];
 	cfg.vcpu_sig = space->vcpu_sigs[0];
 	cfg.guest_features = space->guest_features[0];

@@ -92,21 +92,25 @@ int snpm_measure_files(const struct snpm_measure_config *base,
 		       const struct snpm_measure_paths *paths, uint8_t out[SNPM_LD_SIZE],
 		       size_t *ret_len, struct snpm_error *reterr)
 {
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
+	struct snpm_measure_paths p = { .size = sizeof(p) };
 	struct held h = { 0 };
 	int r;
 
 	if (!base || !paths || !out)
 		return snpm_fail(reterr, SNPM_EINVAL, "no configuration, paths or output buffer");
-	cfg = *base;
-	r = read_images(paths, &cfg, &h, reterr);
+	r = snpm_sized_in(base, sizeof(cfg), &cfg, "snpm_measure_config", reterr);
 	if (r == 0)
-		r = read_kernel(paths, &cfg, reterr);
+		r = snpm_sized_in(paths, sizeof(p), &p, "snpm_measure_paths", reterr);
+	if (r == 0)
+		r = read_images(&p, &cfg, &h, reterr);
+	if (r == 0)
+		r = read_kernel(&p, &cfg, reterr);
 	if (r == 0)
 		r = snpm_measure(&cfg, out, ret_len, reterr);
 	/* An IGVM file is read at offsets while measured: it must not have changed meanwhile. */
 	if (r == 0 && h.igvm_open)
-		r = snpm_io_name(paths->igvm, snpm_io_source_check(&h.igvm, reterr), reterr);
+		r = snpm_io_name(p.igvm, snpm_io_source_check(&h.igvm, reterr), reterr);
 	release(&h);
 	return r;
 }

@@ -113,11 +113,15 @@ static void build_svsm(const struct snpm_vmsa_params *params, uint8_t *page)
 	}
 }
 
-int snpm_vmsa_build(const struct snpm_vmsa_params *params, uint8_t ret_page[SNPM_PAGE_SIZE],
+int snpm_vmsa_build(const struct snpm_vmsa_params *given, uint8_t ret_page[SNPM_PAGE_SIZE],
 		    struct snpm_error *reterr)
 {
-	const struct snpm_vmm_profile *p = snpm_vmm_profile(params->vmm);
+	struct snpm_vmsa_params copy, *params = &copy;
+	int r = snpm_sized_in(given, sizeof(copy), &copy, "snpm_vmsa_params", reterr);
+	const struct snpm_vmm_profile *p = r == 0 ? snpm_vmm_profile(params->vmm) : NULL;
 
+	if (r < 0)
+		return r;
 	if (!p)
 		return snpm_fail(reterr, SNPM_EINVAL, "unknown VMM type %d", (int)params->vmm);
 	if (params->vmm_version > p->latest_version)

@@ -416,7 +416,7 @@ static void test_every_rule_real_reports(void **state)
 	(void)state;
 	for (size_t f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
 		const struct fixture *fx = &fixtures[f];
-		struct snpm_collateral coll = { .now = fx->now };
+		struct snpm_collateral coll = { .size = sizeof(coll), .now = fx->now };
 		struct snpm_appraisal good;
 		struct json_object *base = base_policy(fx);
 		struct loaded l;
@@ -451,7 +451,7 @@ static void test_every_rule_real_reports(void **state)
 static void test_rule_texts(void **state)
 {
 	const struct fixture *fx = &fixtures[0]; /* Genoa */
-	struct snpm_collateral coll = { .now = fx->now };
+	struct snpm_collateral coll = { .size = sizeof(coll), .now = fx->now };
 	struct json_object *base = base_policy(fx);
 	struct snpm_appraisal ap;
 	struct loaded l;
@@ -494,7 +494,7 @@ static void test_rule_texts(void **state)
 static void test_unverified_judges_nothing(void **state)
 {
 	const struct fixture *fx = &fixtures[0];
-	struct snpm_collateral coll = { .now = fx->now };
+	struct snpm_collateral coll = { .size = sizeof(coll), .now = fx->now };
 	struct json_object *base = base_policy(fx);
 	struct snpm_appraisal ap;
 	struct loaded l, other;
@@ -553,7 +553,7 @@ static void test_strict_defaults(void **state)
 		{ "min_tcb", SNPM_RULE_SKIP },
 		{ "platform_tsme", SNPM_RULE_SKIP },
 	};
-	struct snpm_collateral coll = { .now = NOW_2027 };
+	struct snpm_collateral coll = { .size = sizeof(coll), .now = NOW_2027 };
 	struct snpm_appraisal ap;
 	struct loaded l;
 
@@ -859,7 +859,7 @@ static void test_crl(void **state)
 	/* A real report's chain and a test ARK's CRL: not issued by its ARK. */
 	{
 		struct loaded l;
-		struct snpm_collateral coll = { .now = NOW_2027 };
+		struct snpm_collateral coll = { .size = sizeof(coll), .now = NOW_2027 };
 		struct snpm_appraisal real;
 		spec.signed_by_ask = false;
 		crl = make_crl(&p, &spec, &len);
@@ -882,7 +882,7 @@ static void test_appraiser_cache(void **state)
 	struct snpm_appraisal first, again;
 	struct snpm_error err;
 	struct loaded g, t;
-	struct snpm_collateral coll = { .now = NOW_2027 };
+	struct snpm_collateral coll = { .size = sizeof(coll), .now = NOW_2027 };
 
 	(void)state;
 	load_fixture(&fixtures[0], &g);
@@ -1082,9 +1082,9 @@ static void test_cert_table(void **state)
 	size_t ask_len, ark_len;
 	uint8_t *ask = tu_fixture_bytes("reports/genoa-v3/ask.pem", &ask_len);
 	uint8_t *ark = tu_fixture_bytes("reports/genoa-v3/ark.pem", &ark_len);
-	struct snpm_cert_input in;
+	struct snpm_cert_input in = { .size = sizeof(in) };
 	struct snpm_error err;
-	struct snpm_collateral coll = { .now = NOW_2027 };
+	struct snpm_collateral coll = { .size = sizeof(coll), .now = NOW_2027 };
 	struct snpm_appraisal ap;
 	struct table t;
 

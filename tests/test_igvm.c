@@ -183,6 +183,7 @@ static struct snpm_measure_config config(const struct file *t, enum snpm_mode mo
 					 enum snpm_igvm_semantics sem, uint32_t vcpus)
 {
 	struct snpm_measure_config c = {
+		.size = sizeof(c),
 		.mode = mode,
 		.vmm = SNPM_VMM_QEMU,
 		.vcpus = vcpus,
@@ -205,6 +206,7 @@ static int measure(const struct snpm_measure_config *c, uint8_t out[48], struct 
 static void reset_vmsa(uint64_t features, uint8_t *out)
 {
 	struct snpm_vmsa_params p = {
+		.size = sizeof(p),
 		.vmm = SNPM_VMM_QEMU,
 		.eip = SNPM_BSP_EIP,
 		.vcpu_sig = 0x800f12,
@@ -380,6 +382,7 @@ static void test_ap_features(void **state)
 	iw_vp(w, KVM_VMSA, SNP, 1, ap_in);
 	f = iw_finish(w, &len);
 	struct snpm_measure_config c = {
+		.size = sizeof(c),
 		.mode = SNPM_MODE_SNP,
 		.vmm = SNPM_VMM_QEMU,
 		.vcpus = 2,
@@ -422,6 +425,7 @@ static void expect_kvm_refusals(const struct edit *e, size_t n_edits, const char
 	iw_vp(w, KVM_VMSA, SNP, 0, v);
 	f = iw_finish(w, &n);
 	struct snpm_measure_config c = {
+		.size = sizeof(c),
 		.mode = SNPM_MODE_SNP,
 		.vmm = SNPM_VMM_QEMU,
 		.vcpus = 1,
@@ -661,6 +665,7 @@ static void test_malformed(void **state)
 	 * header with the optional bit, so neither QEMU nor igvmmeasure loads the file. */
 	f = one_page_file(edit_unknown_optional, &len);
 	struct snpm_measure_config c = {
+		.size = sizeof(c),
 		.mode = SNPM_MODE_SNP,
 		.vmm = SNPM_VMM_QEMU,
 		.vcpus = 1,
@@ -716,6 +721,7 @@ static void expect_measure_error(void (*edit)(struct iw *w), enum snpm_mode mode
 	size_t len;
 	uint8_t *f = one_page_file(edit, &len), out[48];
 	struct snpm_measure_config c = {
+		.size = sizeof(c),
 		.mode = mode,
 		.vmm = SNPM_VMM_QEMU,
 		.vcpus = 1,
@@ -772,6 +778,7 @@ static void test_page_cap(void **state)
 	assert_true(len < 8192);
 	for (int sem = 0; sem < 2; sem++) {
 		struct snpm_measure_config c = {
+			.size = sizeof(c),
 			.mode = SNPM_MODE_SNP,
 			.vmm = SNPM_VMM_QEMU,
 			.vcpus = 1,
@@ -818,6 +825,7 @@ static void test_loads_nothing(void **state)
 	(void)state;
 	for (int i = 0; i < 4; i++) {
 		struct snpm_measure_config c = {
+			.size = sizeof(c),
 			.mode = i < 2 ? SNPM_MODE_SNP : SNPM_MODE_SEV_ES,
 			.vmm = SNPM_VMM_QEMU,
 			.vcpus = 1,
@@ -867,6 +875,7 @@ static void test_vmsas_share_a_gpa(void **state)
 	step(want, VMSA, KVM_VMSA, v0);
 	step(want, VMSA, KVM_VMSA, v1);
 	struct snpm_measure_config c = {
+		.size = sizeof(c),
 		.mode = SNPM_MODE_SNP,
 		.vmm = SNPM_VMM_QEMU,
 		.vcpus = 2,

@@ -99,7 +99,7 @@ static void run_kat_case(struct json_object *c, const char *uuid)
 			    json_object_get_string(json_object_object_get(c, "hash_file_sha256")));
 
 	/* And it verifies, with the parameters from the superblock or the command line. */
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	snpm_verity_defaults(&p);
 	for (int i = 7; i < argc; i++) {
 		if (strcmp(argv[i], "--no-superblock") == 0)
@@ -141,7 +141,7 @@ static void test_verity_kat(void **state)
 static void make_tree(const char *data, const char *hash, uint32_t hash_bs,
 		      struct snpm_verity_result *res)
 {
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	uint8_t *d = tu_stream("verity-flip", 4096 * 300);
 
 	tu_write_file(data, d, 4096 * 300);
@@ -169,7 +169,7 @@ static void test_verify_names_the_block(void **state)
 	char *data = path_in("flip.img"), *hash = path_in("flip.hash");
 	struct snpm_verity_result res;
 	struct snpm_verity_mismatch m;
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	struct snpm_error err;
 
 	(void)state;
@@ -222,7 +222,7 @@ static void test_verify_spare_area(void **state)
 	uint8_t *d = tu_stream("verity-spare", 4096 * 8), *h;
 	struct snpm_verity_result res;
 	struct snpm_verity_mismatch m;
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	struct snpm_error err;
 	char root[65];
 	size_t len;
@@ -302,7 +302,7 @@ static void test_seed_derivation(void **state)
 static void test_param_refusals(void **state)
 {
 	char *data = path_in("p.img"), *hash = path_in("p.hash");
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	struct snpm_error err;
 	uint8_t d[4096] = { 0 };
 
@@ -535,7 +535,9 @@ static void test_initramfs_reproducible(void **state)
 {
 	char *a = path_in("tree-a"), *b = path_in("tree-b"), *oa = path_in("a.cpio.gz"),
 	     *ob = path_in("b.cpio.gz");
-	struct snpm_initramfs_options o = { .gzip = true, .source_date_epoch = 1700000000 };
+	struct snpm_initramfs_options o = { .size = sizeof(o),
+					    .gzip = true,
+					    .source_date_epoch = 1700000000 };
 	struct snpm_initramfs_result ra, rb;
 	size_t la, lb;
 
@@ -573,7 +575,9 @@ static unsigned long field(const uint8_t *h, int index)
 static void test_initramfs_list_headers(void **state)
 {
 	char *list = path_in("list.txt"), *src = path_in("init.src"), *out = path_in("l.cpio");
-	struct snpm_initramfs_options o = { .gzip = false, .source_date_epoch = 86400 };
+	struct snpm_initramfs_options o = { .size = sizeof(o),
+					    .gzip = false,
+					    .source_date_epoch = 86400 };
 	char text[1024];
 	uint8_t *d;
 	size_t len;
@@ -627,7 +631,7 @@ static void test_initramfs_list_headers(void **state)
 static void expect_list_refusal(const char *line, const char *needle)
 {
 	char *list = path_in("bad.txt"), *out = path_in("bad.cpio");
-	struct snpm_initramfs_options o = { 0 };
+	struct snpm_initramfs_options o = { .size = sizeof(o) };
 	struct snpm_error err;
 
 	write_text(list, line);
@@ -655,7 +659,7 @@ static void test_initramfs_refusals(void **state)
 static void test_initramfs_gnu_cpio(void **state)
 {
 	char *tree = path_in("tree-c"), *out = path_in("c.cpio"), *x = path_in("extract");
-	struct snpm_initramfs_options o = { .gzip = false };
+	struct snpm_initramfs_options o = { .size = sizeof(o), .gzip = false };
 	struct stat st1, st2;
 	char p1[512], p2[512], *cmd;
 
@@ -768,7 +772,8 @@ static void test_rootfs_reproducible(void **state)
 	make_rootfs_tree(a, false);
 	make_rootfs_tree(b, true);
 	for (size_t i = 0; i < 2; i++) {
-		struct snpm_rootfs_options o = { .fs = kinds[i].fs,
+		struct snpm_rootfs_options o = { .size = sizeof(o),
+						 .fs = kinds[i].fs,
 						 .source_date_epoch = 1700000000,
 						 .verity = true };
 		struct snpm_rootfs_result ra, rb;
@@ -795,7 +800,7 @@ static void test_rootfs_reproducible(void **state)
 		/* The superblock sits right after the data. */
 		assert_memory_equal(da + ra.data_size, "verity\0\0", 8);
 		free(da), free(db);
-		struct snpm_verity_params p;
+		struct snpm_verity_params p = { .size = sizeof(p) };
 		snpm_verity_defaults(&p);
 		p.hash_offset = ra.data_size;
 		assert_int_equal(snpm_verity_verify(ia, ia, &p, ra.verity.root_hash, 32, &m, NULL),
@@ -825,7 +830,7 @@ static void bundle_spec(struct snpm_bundle_spec *s, const char *kernel, const ch
 {
 	static const char *const names[] = { "EPYC-v4", "EPYC-Genoa" };
 
-	memset(s, 0, sizeof(*s));
+	SNPM_INIT(s);
 	s->kernel = kernel;
 	s->initramfs = init;
 	s->rootfs = root;
@@ -857,11 +862,11 @@ static void test_bundle(void **state)
 	static const uint32_t vcpus[] = { 1, 4 }, sigs[] = { 0x800f12, 0xa10f10 };
 	static const uint64_t feats[] = { 0x1 };
 	static const enum snpm_vmm vmms[] = { SNPM_VMM_QEMU, SNPM_VMM_EC2 };
-	struct snpm_sweep_space sp = { vcpus, 2, sigs, 2, feats, 1, vmms, 2 };
+	struct snpm_sweep_space sp = { sizeof(sp), vcpus, 2, sigs, 2, feats, 1, vmms, 2 };
 	char *kernel = make_bzimage("bz-bundle", 3, 65536), *ovmf = path_in("bundle-ovmf.fd");
 	char *i1 = path_in("init1"), *i2 = path_in("init2"), *r1 = path_in("root1"),
 	     *r2 = path_in("root2"), *o1 = path_in("bundle1"), *o2 = path_in("bundle2");
-	struct snpm_bundle_spec s;
+	struct snpm_bundle_spec s = { .size = sizeof(s) };
 	struct snpm_error err;
 	char *path;
 
@@ -1321,7 +1326,7 @@ static void test_snpimage_verity_cli(void **state)
 static void expect_sb_refusal(const uint8_t *sb, int code, const char *needle)
 {
 	char *path = path_in("sb.img");
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	struct snpm_error err;
 
 	tu_write_file(path, sb, 512);
@@ -1334,7 +1339,7 @@ static void expect_sb_refusal(const uint8_t *sb, int code, const char *needle)
 static void test_superblock_refusals(void **state)
 {
 	uint8_t sb[512] = { 0 }, good[512];
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	char *path = path_in("sb-good.img");
 
 	(void)state;
@@ -1391,12 +1396,12 @@ static void test_bundle_dstack(void **state)
 	static const enum snpm_vmm vmms[] = { SNPM_VMM_QEMU };
 	static const char *const listed[] = { "bzImage", "initramfs.cpio.gz", "metadata.json",
 					      "measurement.snp.cbor" };
-	struct snpm_sweep_space sp = { vcpus, 1, sigs, 2, feats, 1, vmms, 1 };
+	struct snpm_sweep_space sp = { sizeof(sp), vcpus, 1, sigs, 2, feats, 1, vmms, 1 };
 	char *kernel = make_bzimage("bz-dstack", 3, 65536), *ovmf = path_in("dstack-ovmf.fd");
 	char *init = path_in("dstack-init"), *root = path_in("dstack-root");
 	char *out = path_in("dstack-bundle"), *bad = path_in("dstack-bad"), path[1024], hex[65];
 	char want_sums[1024] = "";
-	struct snpm_bundle_spec s;
+	struct snpm_bundle_spec s = { .size = sizeof(s) };
 	struct snpm_error err;
 	struct problems pr = { 0 };
 	struct snpm_spec *spec = NULL;

@@ -64,7 +64,8 @@ static int teardown(void **state)
 /* The SNP digest of fw for one vCPU with this signature, from the library itself. */
 static char *library_digest(uint32_t sig)
 {
-	struct snpm_measure_config cfg = { .mode = SNPM_MODE_SNP,
+	struct snpm_measure_config cfg = { .size = sizeof(cfg),
+					   .mode = SNPM_MODE_SNP,
 					   .vmm = SNPM_VMM_QEMU,
 					   .vcpus = 1,
 					   .vcpu_sig = sig,
@@ -617,14 +618,17 @@ static void test_dump_vmsa_all_or_none(void **state)
 static void test_measure_files(void **state)
 {
 	struct snpm_measure_config base = {
+		.size = sizeof(base),
 		.mode = SNPM_MODE_SNP,
 		.vmm = SNPM_VMM_QEMU,
 		.vcpus = 4,
 		.guest_features = 0x1,
 	};
-	struct snpm_measure_paths paths = {
-		.firmware = fw, .kernel = kernel, .initrd = initrd, .cmdline = "console=ttyS0"
-	};
+	struct snpm_measure_paths paths = { .size = sizeof(paths),
+					    .firmware = fw,
+					    .kernel = kernel,
+					    .initrd = initrd,
+					    .cmdline = "console=ttyS0" };
 	uint8_t out[48];
 	char hex[97], *want;
 	size_t len;

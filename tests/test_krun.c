@@ -163,7 +163,8 @@ static void test_vmsas(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		struct snpm_vmsa_params p = { .vmm = SNPM_VMM_KRUN,
+		struct snpm_vmsa_params p = { .size = sizeof(p),
+					      .vmm = SNPM_VMM_KRUN,
 					      .eip = want[i].eip,
 					      .sev_features = want[i].features };
 		uint8_t page[4096], sha[48];

@@ -3,6 +3,7 @@
  * The launch-digest engine: PAGE_INFO and VMSA byte layouts checked at their spec offsets, the
  * hashes table, CPU signatures, the reference's published vectors, and config-level refusals.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,7 +278,9 @@ static void test_name_tables(void **state)
 	assert_int_equal(snpm_name_parse(snpm_vmm_names(), "qemu", &v), SNPM_EINVAL);
 	/* Every VMM name has a profile the VMSA builder takes. */
 	for (const struct snpm_name *n = snpm_vmm_names(); n->name; n++) {
-		struct snpm_vmsa_params p = { .vmm = (enum snpm_vmm)n->value, .eip = SNPM_BSP_EIP };
+		struct snpm_vmsa_params p = { .size = sizeof(p),
+					      .vmm = (enum snpm_vmm)n->value,
+					      .eip = SNPM_BSP_EIP };
 		uint8_t page[SNPM_PAGE_SIZE];
 		assert_int_equal(snpm_vmsa_build(&p, page, NULL), 0);
 	}
@@ -310,9 +313,11 @@ static size_t nonzero_bytes(const uint8_t *p, size_t n)
 /* VMSA fields at the offsets of AMD APM vol. 2, table B-4. */
 static void test_vmsa_qemu_layout(void **state)
 {
-	struct snpm_vmsa_params p = {
-		.vmm = SNPM_VMM_QEMU, .eip = 0xfffffff0, .sev_features = 0x21, .vcpu_sig = 0x800f12
-	};
+	struct snpm_vmsa_params p = { .size = sizeof(p),
+				      .vmm = SNPM_VMM_QEMU,
+				      .eip = 0xfffffff0,
+				      .sev_features = 0x21,
+				      .vcpu_sig = 0x800f12 };
 	uint8_t v[4096], expect[4096] = { 0 };
 
 	(void)state;
@@ -351,9 +356,9 @@ static void test_vmsa_qemu_layout(void **state)
 
 static void test_vmsa_profiles(void **state)
 {
-	struct snpm_vmsa_params p = { .vmm = SNPM_VMM_EC2,
-				      .eip = 0xfffffff0,
-				      .vcpu_sig = 0x800f12 };
+	struct snpm_vmsa_params p = {
+		.size = sizeof(p), .vmm = SNPM_VMM_EC2, .eip = 0xfffffff0, .vcpu_sig = 0x800f12
+	};
 	uint8_t v[4096];
 
 	(void)state;
@@ -384,7 +389,8 @@ static void test_vmsa_profiles(void **state)
 
 static void test_vmsa_svsm(void **state)
 {
-	struct snpm_vmsa_params p = { .vmm = SNPM_VMM_QEMU,
+	struct snpm_vmsa_params p = { .size = sizeof(p),
+				      .vmm = SNPM_VMM_QEMU,
 				      .svsm = true,
 				      .eip = 0xffa3d000,
 				      .sev_features = 1,
@@ -491,7 +497,7 @@ static enum snpm_mode mode_of(const char *m)
 /* One published case. */
 static void run_reference_case(struct json_object *c)
 {
-	struct snpm_measure_config cfg = { 0 };
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct loaded in = { 0 };
 	uint8_t out[48];
 	char hex[97];
@@ -578,9 +584,56 @@ static uint8_t *tiny_firmware(size_t *len)
 	return fw;
 }
 
+/*
+ * Structs that grow (SNPM_INIT): a caller built with fewer fields gets their defaults, a caller
+ * with more gets them refused unless they are zero, and a struct nobody sized is refused.
+ */
+static void test_sized_structs(void **state)
+{
+	struct {
+		struct snpm_measure_config cfg;
+		uint8_t newer[16]; /* a later version's fields, past this library's */
+	} big;
+	struct snpm_measure_config cfg;
+	struct snpm_error err;
+	uint8_t want[48], got[48];
+	size_t len;
+
+	(void)state;
+	SNPM_INIT(&cfg);
+	assert_int_equal(cfg.size, sizeof(cfg));
+	cfg.firmware = tiny_firmware(&cfg.firmware_len);
+	cfg.mode = SNPM_MODE_SNP;
+	cfg.vmm = SNPM_VMM_QEMU;
+	cfg.vcpus = 2;
+	cfg.vcpu_sig = 0x800f12;
+	cfg.guest_features = 1;
+	assert_int_equal(snpm_measure(&cfg, want, &len, &err), 0);
+	/* Older: a version that ends before the libkrun fields gets them as zero, their default. */
+	struct snpm_measure_config older = cfg;
+	older.size = offsetof(struct snpm_measure_config, krun_qboot);
+	older.krun_ram_mib = 4096; /* past its size: never read */
+	assert_int_equal(snpm_measure(&older, got, &len, &err), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	/* Newer: zeros past this library's fields are fine, anything else is refused. */
+	memset(&big, 0, sizeof(big));
+	big.cfg = cfg;
+	big.cfg.size = sizeof(big);
+	assert_int_equal(snpm_measure(&big.cfg, got, &len, &err), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	big.newer[3] = 1;
+	assert_int_equal(snpm_measure(&big.cfg, got, &len, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "past the"));
+	/* Never sized: refused, saying how to size it. */
+	cfg.size = 0;
+	assert_int_equal(snpm_measure(&cfg, got, &len, &err), SNPM_EINVAL);
+	assert_non_null(strstr(err.message, "SNPM_INIT"));
+	free((void *)cfg.firmware);
+}
+
 static void test_config_refusals(void **state)
 {
-	struct snpm_measure_config cfg = { 0 };
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct snpm_error err;
 	uint8_t out[48] = { 0 }, zero[48] = { 0 };
 	size_t len;
@@ -659,7 +712,7 @@ static void test_config_refusals(void **state)
 
 static void test_vmsa_gpa_option(void **state)
 {
-	struct snpm_measure_config cfg = { 0 };
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	uint8_t a[48], b[48];
 	size_t len;
 
@@ -761,7 +814,7 @@ static const char *const kat_firmwares[] = { "dev_amdsev_256k.fd", "dev_x64_128k
 
 static void base_config(struct snpm_measure_config *cfg, const struct kat_fw *fw, bool kernel)
 {
-	memset(cfg, 0, sizeof(*cfg));
+	SNPM_INIT(cfg);
 	cfg->mode = SNPM_MODE_SNP;
 	cfg->vmm = SNPM_VMM_QEMU;
 	cfg->vcpus = 3;
@@ -798,7 +851,7 @@ static void test_trace_ends_at_measurement(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(kat_firmwares) / sizeof(kat_firmwares[0]); i++) {
 		struct kat_fw fw = build_kat(kat_firmwares[i]);
-		struct snpm_measure_config cfg;
+		struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 		struct trace_log log = { 0 };
 		uint8_t plain[48], traced[48], sha[32];
 		size_t len;
@@ -895,7 +948,7 @@ static void test_sweep_rows_equal_single(void **state)
 	static const uint32_t sigs[] = { 0x800f12, 0xa00f11 };
 	static const uint64_t feats[] = { 0x1, 0x21 };
 	static const enum snpm_vmm vmms[] = { SNPM_VMM_QEMU, SNPM_VMM_EC2, SNPM_VMM_GCE };
-	struct snpm_sweep_space sp = { vcpus, 4, sigs, 2, feats, 2, vmms, 3 };
+	struct snpm_sweep_space sp = { sizeof(sp), vcpus, 4, sigs, 2, feats, 2, vmms, 3 };
 	struct kat_fw fw = build_kat("dev_amdsev_256k.fd");
 	static const enum snpm_mode modes[] = { SNPM_MODE_SNP, SNPM_MODE_SEV_ES, SNPM_MODE_SEV };
 
@@ -930,17 +983,17 @@ static void test_sweep_refusals(void **state)
 	static const uint64_t feats[] = { 0x1 };
 	static const enum snpm_vmm vmms[] = { SNPM_VMM_QEMU }, bad_vmms[] = { SNPM_VMM_QEMU, 7 };
 	struct kat_fw fw = build_kat("dev_amdsev_256k.fd");
-	struct snpm_measure_config cfg;
-	struct snpm_sweep_space sp;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
+	struct snpm_sweep_space sp = { .size = sizeof(sp) };
 	struct snpm_error err;
 
 	(void)state;
 	base_config(&cfg, &fw, true);
-	sp = (struct snpm_sweep_space){ bad_vcpus, 2, sigs, 1, feats, 1, vmms, 1 };
+	sp = (struct snpm_sweep_space){ sizeof(sp), bad_vcpus, 2, sigs, 1, feats, 1, vmms, 1 };
 	assert_int_equal(snpm_sweep(&cfg, &sp, never, NULL, &err), SNPM_EINVAL);
-	sp = (struct snpm_sweep_space){ vcpus, 1, sigs, 1, feats, 1, bad_vmms, 2 };
+	sp = (struct snpm_sweep_space){ sizeof(sp), vcpus, 1, sigs, 1, feats, 1, bad_vmms, 2 };
 	assert_int_equal(snpm_sweep(&cfg, &sp, never, NULL, &err), SNPM_EINVAL);
-	sp = (struct snpm_sweep_space){ vcpus, 0, sigs, 1, feats, 1, vmms, 1 };
+	sp = (struct snpm_sweep_space){ sizeof(sp), vcpus, 0, sigs, 1, feats, 1, vmms, 1 };
 	assert_int_equal(snpm_sweep(&cfg, &sp, never, NULL, &err), SNPM_EINVAL);
 	free(fw.data);
 }
@@ -1011,6 +1064,7 @@ int main(void)
 		cmocka_unit_test(test_hashes_table_layout),
 		cmocka_unit_test(test_cmdline_hash),
 		cmocka_unit_test(test_reference_published_vectors),
+		cmocka_unit_test(test_sized_structs),
 		cmocka_unit_test(test_config_refusals),
 		cmocka_unit_test(test_vmsa_gpa_option),
 		cmocka_unit_test(test_strings),

@@ -274,7 +274,7 @@ static void free_keys(struct keys *k)
 
 static struct snpm_cert_input inputs(const struct keys *k, bool given_chain)
 {
-	struct snpm_cert_input in = { k->vcek, k->vcek_len, NULL, 0, NULL, 0, NULL, 0 };
+	struct snpm_cert_input in = { sizeof(in), k->vcek, k->vcek_len, NULL, 0, NULL, 0, NULL, 0 };
 
 	if (given_chain) {
 		in.ask = k->ask, in.ask_len = k->ask_len;
@@ -303,7 +303,7 @@ static void test_verify_real_reports(void **state)
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
 		struct snpm_verify_result res;
-		struct snpm_cert_input in;
+		struct snpm_cert_input in = { .size = sizeof(in) };
 		struct snpm_error err;
 		struct keys k;
 
@@ -325,7 +325,7 @@ static void test_flipped_bytes_fail(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
-		struct snpm_cert_input in;
+		struct snpm_cert_input in = { .size = sizeof(in) };
 		struct keys k;
 
 		load_keys(report_dirs[i], &k);
@@ -343,7 +343,7 @@ static void test_flipped_bytes_fail(void **state)
 static void test_wrong_keys_fail(void **state)
 {
 	struct keys genoa, turin, milan;
-	struct snpm_cert_input in;
+	struct snpm_cert_input in = { .size = sizeof(in) };
 
 	(void)state;
 	load_keys("genoa-v3", &genoa);
@@ -382,7 +382,7 @@ static void test_wrong_keys_fail(void **state)
 
 static void test_verify_refusals(void **state)
 {
-	struct snpm_cert_input in = { 0 };
+	struct snpm_cert_input in = { .size = sizeof(in) };
 	struct snpm_error err;
 	uint8_t report[SNPM_REPORT_SIZE] = { 0 };
 	size_t len;
@@ -463,7 +463,7 @@ static int pki_verify(struct pki_case *c, bool amd_trust, struct snpm_verify_res
 		      char msg[SNPM_ERROR_MESSAGE_SIZE])
 {
 	struct testpki_vcek v;
-	struct snpm_cert_input in = { 0 };
+	struct snpm_cert_input in = { .size = sizeof(in) };
 	struct snpm_error err;
 	int r;
 
@@ -554,7 +554,7 @@ static void test_id_block_vectors(void **state)
 	size_t id_len, author_len;
 	char *id = read_fixture_text("sev-snp-measure/id_key_test.pem", &id_len);
 	char *author = read_fixture_text("sev-snp-measure/author_key_test.pem", &author_len);
-	struct snpm_id_block_params p = { .policy = 0x30000 };
+	struct snpm_id_block_params p = { .size = sizeof(p), .policy = 0x30000 };
 	uint8_t block[96], auth[4096], idd[48], ad[48], want[128];
 
 	(void)state;
@@ -619,7 +619,7 @@ static char *pem_of(EVP_PKEY *k, size_t *len)
 static void test_id_block_refuses_other_keys(void **state)
 {
 	EVP_PKEY *p256 = EVP_EC_gen("P-256");
-	struct snpm_id_block_params p = { .policy = 0x30000 };
+	struct snpm_id_block_params p = { .size = sizeof(p), .policy = 0x30000 };
 	uint8_t block[96], auth[4096];
 	struct snpm_error err;
 	size_t len;

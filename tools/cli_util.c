@@ -86,7 +86,7 @@ static void put_escaped(const char *s)
 }
 
 /* One line on stderr, "snpmeasure: MESSAGE", what came from inputs escaped. */
-static void say(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void say(const char *fmt, va_list ap)
 {
 	char msg[2048];
 

@@ -118,7 +118,8 @@ static int load_collateral(const struct appraise_args *a, const struct snpm_repo
 	struct snpm_error err;
 	int r = 0;
 
-	memset(coll, 0, sizeof(*coll));
+	SNPM_INIT(coll);
+	coll->certs.size = sizeof(coll->certs); /* table certificates are written into it */
 	if (!a->certs && !a->vcek) {
 		coll->certs = in->certs; /* what dstack's attestation brought */
 	} else if (a->certs) {
@@ -230,7 +231,7 @@ int cmd_report_appraise(int argc, char **argv)
 {
 	struct appraise_args a = { 0 };
 	struct collateral_files files = { 0 };
-	struct snpm_collateral coll;
+	struct snpm_collateral coll = { .size = sizeof(coll) };
 	struct snpm_policy *policy = NULL;
 	struct snpm_appraisal *ap = NULL;
 	struct snpm_report_input in = { 0 };

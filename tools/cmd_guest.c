@@ -96,7 +96,7 @@ static int build_request(const struct get_args *a, struct snpm_report_request *r
 	uint64_t vmpl;
 	int r;
 
-	memset(req, 0, sizeof(*req));
+	SNPM_INIT(req);
 	r = report_data(a, req->report_data, a->json || a->quiet);
 	if (r)
 		return r;
@@ -185,7 +185,7 @@ static void print_reply(const struct get_args *a, const struct snpm_report_reply
 int cmd_report_get(int argc, char **argv)
 {
 	struct get_args a = { 0 };
-	struct snpm_report_request req;
+	struct snpm_report_request req = { .size = sizeof(req) };
 	struct snpm_report_reply reply = { 0 };
 	struct snpm_error err;
 	struct snpm_report rep;
@@ -206,7 +206,7 @@ int cmd_report_get(int argc, char **argv)
 		r = report("report get: the report", &err);
 	/* Either interface: a table that names no certificate is no certificates (configfs-tsm
 	 * hands over the kernel's terminator entry alone where the device reports length 0). */
-	struct snpm_cert_input table = { 0 };
+	struct snpm_cert_input table = { .size = sizeof(table) };
 	if (r == 0 && a.certs && reply.certs_len &&
 	    snpm_cert_table_parse(reply.certs, reply.certs_len, &table, NULL) == 0 && !table.vcek &&
 	    !table.ask && !table.ark)

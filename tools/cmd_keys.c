@@ -94,7 +94,7 @@ static int id_block_options(int argc, char **argv, struct id_block_args *a)
 
 static int id_params(const struct id_block_args *a, struct snpm_id_block_params *p)
 {
-	memset(p, 0, sizeof(*p));
+	SNPM_INIT(p);
 	p->guest_svn = a->svn;
 	p->policy = a->policy;
 	if (parse_measurement(a->measurement, p->measurement) != SNPM_LD_SIZE) {
@@ -142,7 +142,7 @@ static void print_id_block(const struct id_block_args *a, const uint8_t *block, 
 int cmd_id_block(int argc, char **argv)
 {
 	uint8_t block[SNPM_ID_BLOCK_SIZE], auth[SNPM_ID_AUTH_SIZE], idd[48], ad[48];
-	struct snpm_id_block_params p;
+	struct snpm_id_block_params p = { .size = sizeof(p) };
 	struct id_block_args a;
 	struct snpm_error err;
 	char *id = NULL, *author = NULL;

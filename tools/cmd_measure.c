@@ -109,7 +109,7 @@ struct json_object *measure_inputs_json(const struct measure_args *a,
 					const struct inputs *in)
 {
 	struct json_object *o = json_object_new_object();
-	struct snpm_measure_config resolved;
+	struct snpm_measure_config resolved = { .size = sizeof(resolved) };
 
 	/* The guest features as measured: an IGVM file's VMSA sets them. */
 	if (snpm_measure_resolve(cfg, &resolved, NULL) == 0)
@@ -238,7 +238,7 @@ int measure_setup(int argc, char **argv, enum verb verb, struct measure_args *a,
 {
 	int r = args_parse(argc, argv, verb, a);
 
-	memset(cfg, 0, sizeof(*cfg));
+	SNPM_INIT(cfg);
 	memset(in, 0, sizeof(*in));
 	return r ? r : measure_prepare(a, cfg, in);
 }
@@ -247,7 +247,7 @@ int measure_prepare(struct measure_args *a, struct snpm_measure_config *cfg, str
 {
 	int r;
 
-	memset(cfg, 0, sizeof(*cfg));
+	SNPM_INIT(cfg);
 	memset(in, 0, sizeof(*in));
 	args_apply_defaults(a);
 	r = args_resolve_single(a);
@@ -271,7 +271,7 @@ static const char *error_file(const struct measure_args *a)
 
 int cmd_measure(int argc, char **argv)
 {
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct measure_args a;
 	struct inputs in;
 	struct snpm_error err;
@@ -480,7 +480,7 @@ static void print_components_human(const struct measure_args *a,
 {
 	uint8_t table[SNPM_HASHES_TABLE_SIZE];
 	char hex[2 * SNPM_HASHES_TABLE_SIZE + 1];
-	struct snpm_measure_config resolved;
+	struct snpm_measure_config resolved = { .size = sizeof(resolved) };
 
 	if (snpm_measure_resolve(cfg, &resolved, NULL) == 0)
 		cfg = &resolved;
@@ -533,7 +533,7 @@ static void print_explain_json(const struct measure_args *a, const struct snpm_m
 
 int cmd_explain(int argc, char **argv)
 {
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct measure_args a;
 	struct inputs in;
 	struct snpm_error err;

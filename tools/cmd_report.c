@@ -336,6 +336,7 @@ int load_certs(const char *vcek, const char *ask, const char *ark, const char *c
 	int r;
 
 	memset(c, 0, sizeof(*c));
+	SNPM_INIT(&c->in);
 	r = read_cert(vcek, &c->vcek, &c->in.vcek, &c->in.vcek_len);
 	if (r == 0)
 		r = read_cert(ask, &c->ask, &c->in.ask, &c->in.ask_len);
@@ -583,7 +584,7 @@ static int check_fields(const struct measure_args *a, const struct snpm_report *
 /* The measurement to expect: given, or computed from measurement arguments. */
 static int expected_measurement(struct measure_args *a, uint8_t out[48], size_t *len)
 {
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct inputs in;
 	struct snpm_error err;
 	int r, n;

@@ -196,7 +196,7 @@ static int setup(int argc, char **argv, enum verb verb, struct measure_args *a, 
 {
 	int r = args_parse(argc, argv, verb, a);
 
-	memset(cfg, 0, sizeof(*cfg));
+	SNPM_INIT(cfg);
 	memset(in, 0, sizeof(*in));
 	if (r)
 		return r;
@@ -258,7 +258,7 @@ static enum format format_of(const struct measure_args *a)
 int cmd_sweep(int argc, char **argv)
 {
 	static struct space sp;
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct measure_args a;
 	struct inputs in;
 	int r = setup(argc, argv, VERB_SWEEP, &a, &sp, &cfg, &in);
@@ -316,7 +316,7 @@ static void explain_miss(const struct measure_args *a, const struct snpm_measure
 int cmd_match(int argc, char **argv)
 {
 	static struct space sp;
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	struct measure_args a;
 	struct inputs in;
 	uint8_t want[SNPM_LD_SIZE];

@@ -102,14 +102,14 @@ const struct verb_syntax syntax_initramfs = {
 
 int cmd_initramfs(int argc, char **argv)
 {
-	struct initramfs_args a = { .gzip = 1 };
+	struct initramfs_args a = { .o = { .size = sizeof(a.o) }, .gzip = 1 };
 	struct snpm_initramfs_result res;
 	struct snpm_error err;
 	char *pos[1] = { NULL };
 	size_t n_pos;
 	int r = opts_parse(&syntax_initramfs, argc, argv, NULL, &a, pos, &n_pos);
 	const char *dir = n_pos ? pos[0] : NULL, *list = a.list, *out = a.out;
-	struct snpm_initramfs_options o;
+	struct snpm_initramfs_options o = { .size = sizeof(o) };
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
@@ -200,7 +200,8 @@ const struct verb_syntax syntax_rootfs = {
 
 int cmd_rootfs(int argc, char **argv)
 {
-	struct rootfs_args a = { .o = { .fs = SNPM_FS_SQUASHFS }, .seed = DEFAULT_ROOTFS_SEED };
+	struct rootfs_args a = { .o = { .size = sizeof(a.o), .fs = SNPM_FS_SQUASHFS },
+				 .seed = DEFAULT_ROOTFS_SEED };
 	struct snpm_rootfs_result res;
 	struct snpm_error err;
 	char *pos[1];

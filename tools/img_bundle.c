@@ -99,6 +99,7 @@ static int bundle_parse(int argc, char **argv, struct bundle_args *b)
 	int r;
 
 	memset(b, 0, sizeof(*b));
+	SNPM_INIT(&b->spec);
 	b->spec.fs = SNPM_FS_SQUASHFS;
 	r = opts_parse(&syntax_bundle, argc, argv, bundle_option, b, pos, &n_pos);
 	if (r)
@@ -125,7 +126,7 @@ static int bundle_parse(int argc, char **argv, struct bundle_args *b)
 int cmd_bundle(int argc, char **argv)
 {
 	static struct space sp;
-	struct snpm_sweep_space sw;
+	struct snpm_sweep_space sw = { .size = sizeof(sw) };
 	struct bundle_args b;
 	struct snpm_error err;
 	char tool[64];

@@ -415,7 +415,7 @@ const struct verb_syntax syntax_verity_dump = {
 static int verity_dump(int argc, char **argv)
 {
 	struct dump_args a = { 0 };
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	struct snpm_error err;
 	uint64_t blocks = 0;
 	char uuid[37], *salt, *pos[1];

@@ -241,6 +241,7 @@ size_t space_rows(const struct space *sp)
 struct snpm_sweep_space space_for_sweep(const struct space *sp)
 {
 	return (struct snpm_sweep_space){
+		.size = sizeof(struct snpm_sweep_space),
 		.vcpus = sp->vcpus,
 		.n_vcpus = sp->n_vcpus,
 		.vcpu_sigs = sp->sigs,

@@ -110,6 +110,7 @@ struct snpm_appraisal {
 };
 
 struct snpm_collateral {
+	uint32_t size; /* sizeof(struct snpm_collateral): SNPM_INIT() sets it */
 	struct snpm_cert_input certs; /* the VCEK (and optionally ASK, ARK, chain) */
 	const uint8_t *crl; /* the ARK's CRL, DER or PEM, as KDS serves it; may be NULL */
 	size_t crl_len;

@@ -28,6 +28,7 @@ enum snpm_guest_interface {
 SNPM_EXPORT const struct snpm_name *snpm_guest_interface_names(void);
 
 struct snpm_report_request {
+	uint32_t size; /* sizeof(struct snpm_report_request): SNPM_INIT() sets it */
 	uint8_t report_data[SNPM_REPORT_DATA_SIZE]; /* REPORT_DATA, as given */
 	bool has_vmpl; /* otherwise the kernel's default (configfs-tsm), or VMPL 0 (device) */
 	uint32_t vmpl; /* 0..3 */

@@ -21,6 +21,7 @@ extern "C" {
 #define SNPM_VERITY_MAX_LEVELS 63u
 
 struct snpm_verity_params {
+	uint32_t size; /* sizeof(struct snpm_verity_params): SNPM_INIT() sets it */
 	enum snpm_hash_alg hash; /* SHA256 (default in veritysetup), SHA1, SHA512 */
 	uint32_t data_block_size; /* power of two, 512..1 MiB */
 	uint32_t hash_block_size; /* power of two, 512..1 MiB */
@@ -42,7 +43,8 @@ struct snpm_verity_result {
 	uint64_t hash_end; /* byte offset in the hash file where the hash area ends */
 };
 
-/* Sensible defaults: sha256, 4096/4096, format 1, superblock, no salt. */
+/* The struct's init (SNPM_INIT and sensible defaults): sha256, 4096/4096, format 1, superblock,
+ * no salt. */
 SNPM_EXPORT void snpm_verity_defaults(struct snpm_verity_params *p);
 
 /*
@@ -100,6 +102,7 @@ SNPM_EXPORT int snpm_verity_tree_blocks(const struct snpm_verity_params *params,
 SNPM_EXPORT const struct snpm_name *snpm_initramfs_compression_names(void);
 
 struct snpm_initramfs_options {
+	uint32_t size; /* sizeof(struct snpm_initramfs_options): SNPM_INIT() sets it */
 	bool gzip; /* gzip through zlib (level 9, no name, mtime 0) */
 	int64_t source_date_epoch; /* mtimes above it are clamped to it */
 };
@@ -189,6 +192,7 @@ enum snpm_rootfs_fs {
 SNPM_EXPORT const struct snpm_name *snpm_rootfs_fs_names(void);
 
 struct snpm_rootfs_options {
+	uint32_t size; /* sizeof(struct snpm_rootfs_options): SNPM_INIT() sets it */
 	enum snpm_rootfs_fs fs;
 	int64_t source_date_epoch; /* every timestamp in the image */
 	bool verity; /* append a verity tree (with superblock) after the 4 KiB-aligned image */
@@ -225,6 +229,7 @@ enum snpm_bundle_layout {
 SNPM_EXPORT const struct snpm_name *snpm_bundle_layout_names(void);
 
 struct snpm_bundle_spec {
+	uint32_t size; /* sizeof(struct snpm_bundle_spec): SNPM_INIT() sets it */
 	const char *kernel; /* a bzImage */
 	const char *initramfs; /* a file, or a folder to pack */
 	const char *rootfs; /* a filesystem image, or a folder to build one from */

@@ -146,6 +146,7 @@ enum snpm_vmsa_fpu {
 SNPM_EXPORT const struct snpm_name *snpm_vmsa_fpu_names(void);
 
 struct snpm_vmsa_params {
+	uint32_t size; /* sizeof(struct snpm_vmsa_params): SNPM_INIT() sets it */
 	enum snpm_vmm vmm;
 	unsigned vmm_version; /* 0: the VMM's latest behaviour; EC2 has 1 (rdx 0) and 2 */
 	bool svsm; /* COCONUT-SVSM entry state instead of the x86 reset state */
@@ -228,6 +229,7 @@ SNPM_EXPORT const struct snpm_name *snpm_mode_names(void);
 #define SNPM_FOUR_GIB 0x100000000ull
 
 struct snpm_measure_config {
+	uint32_t size; /* sizeof(struct snpm_measure_config): SNPM_INIT() sets it */
 	enum snpm_mode mode;
 	enum snpm_vmm vmm;
 	unsigned vmm_version; /* 0: latest */
@@ -314,6 +316,7 @@ SNPM_EXPORT int snpm_measure_trace(const struct snpm_measure_config *cfg, snpm_t
 /* ---- Sweeps: many configurations sharing one firmware and kernel ---- */
 
 struct snpm_sweep_space {
+	uint32_t size; /* sizeof(struct snpm_sweep_space): SNPM_INIT() sets it */
 	const uint32_t *vcpus; /* ascending, no repeats, each 1..SNPM_MAX_VCPUS */
 	size_t n_vcpus;
 	const uint32_t *vcpu_sigs;
@@ -363,6 +366,7 @@ SNPM_EXPORT int snpm_measure(const struct snpm_measure_config *cfg, uint8_t out[
 
 /* The inputs of snpm_measure_files() as files; each NULL when not given. */
 struct snpm_measure_paths {
+	uint32_t size; /* sizeof(struct snpm_measure_paths): SNPM_INIT() sets it */
 	const char *firmware; /* the OVMF image, read whole (at most SNPM_OVMF_MAX_SIZE) */
 	const char *kernel; /* direct boot: hashed as read, at most 512 MiB */
 	const char *initrd; /* with a kernel; none: SHA-256 of nothing; at most 4 GiB - 1 */

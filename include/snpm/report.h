@@ -158,6 +158,7 @@ SNPM_EXPORT const char *snpm_platform_info_bit_name(unsigned bit);
 
 /* Certificates as PEM or DER bytes (borrowed); any may be NULL. */
 struct snpm_cert_input {
+	uint32_t size; /* sizeof(struct snpm_cert_input): SNPM_INIT() sets it */
 	const uint8_t *vcek; /* VCEK or VLEK */
 	size_t vcek_len;
 	const uint8_t *ask; /* ASK or ASVK */
@@ -235,6 +236,7 @@ SNPM_EXPORT int snpm_cert_fingerprint(const uint8_t *cert, size_t len,
 #define SNPM_EC_PUBKEY_SIZE 1028u
 
 struct snpm_id_block_params {
+	uint32_t size; /* sizeof(struct snpm_id_block_params): SNPM_INIT() sets it */
 	uint8_t measurement[SNPM_LD_SIZE];
 	uint8_t family_id[16];
 	uint8_t image_id[16];

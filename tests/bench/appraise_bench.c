@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	struct testpki_vcek vcek;
 	int64_t t = (int64_t)time(NULL);
 	struct testpki_crl_spec crl_spec = { .this_update = t - 3600, .next_update = t + 86400 };
-	struct snpm_collateral coll = { .now = t + 60 };
+	struct snpm_collateral coll = { .size = sizeof(coll), .now = t + 60 };
 	uint8_t *crl = NULL;
 	size_t passed = 0;
 	long rss_tenth = 0;

@@ -66,7 +66,9 @@ static void setup(void)
 	    snpm_policy_parse(every_rule, &policy, NULL))
 		abort(); /* a target that silently skipped its deep half would lie */
 	/* The fixed parts are valid: the report verifies and the CRL passes. */
-	struct snpm_collateral coll = { .crl = crl, .crl_len = crl_len, .now = now };
+	struct snpm_collateral coll = {
+		.size = sizeof(coll), .crl = crl, .crl_len = crl_len, .now = now
+	};
 	struct snpm_appraisal *ap = malloc(sizeof(*ap));
 	coll.certs.vcek = (const uint8_t *)vcek.pem;
 	coll.certs.vcek_len = strlen(vcek.pem);
@@ -110,7 +112,9 @@ static void appraise(const uint8_t *rep, const struct snpm_policy *p,
 		     const struct snpm_cert_input *certs, const uint8_t *crl_data, size_t crl_size,
 		     bool signed_here)
 {
-	struct snpm_collateral coll = { .crl = crl_data, .crl_len = crl_size, .now = now };
+	struct snpm_collateral coll = {
+		.size = sizeof(coll), .crl = crl_data, .crl_len = crl_size, .now = now
+	};
 	struct snpm_appraisal *ap = malloc(sizeof(*ap));
 
 	if (!ap)
@@ -123,7 +127,7 @@ static void appraise(const uint8_t *rep, const struct snpm_policy *p,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct snpm_cert_input certs = { 0 };
+	struct snpm_cert_input certs = { .size = sizeof(certs) };
 	struct snpm_policy *p = NULL;
 	uint8_t rep[SNPM_REPORT_SIZE];
 	char *text;

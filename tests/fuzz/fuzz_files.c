@@ -9,7 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct snpm_kernel_info k;
-	struct snpm_verity_params p;
+	struct snpm_verity_params p = { .size = sizeof(p) };
 	char path[64];
 	int fd = fuzz_memfd(data, size, path);
 
@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* As a list: sources it names are read, the archive goes to a scratch file. */
 	if (size < 4096) {
 		static char out[64];
-		struct snpm_initramfs_options o = { 0 };
+		struct snpm_initramfs_options o = { .size = sizeof(o) };
 		if (!out[0])
 			snprintf(out, sizeof(out), "/tmp/snpm-fuzz-%d.cpio", (int)getpid());
 		snpm_initramfs_create(path, true, out, &o, NULL, NULL);

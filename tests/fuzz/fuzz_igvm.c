@@ -100,7 +100,7 @@ static void sweep(const struct snpm_measure_config *c, uint8_t *out)
 	uint32_t sig = c->vcpu_sig;
 	uint64_t features = 0;
 	enum snpm_vmm vmm = SNPM_VMM_QEMU;
-	struct snpm_sweep_space sp = { vcpus, 3, &sig, 1, &features, 1, &vmm, 1 };
+	struct snpm_sweep_space sp = { sizeof(sp), vcpus, 3, &sig, 1, &features, 1, &vmm, 1 };
 
 	snpm_sweep(c, &sp, count_row, out, NULL);
 }
@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		show(g, size);
 		for (size_t m = 0; m < 3; m++)
 			for (int sem = 0; sem <= 1; sem++) {
-				struct snpm_measure_config c = {
+				struct snpm_measure_config c = { .size = sizeof(c),
 					.mode = modes[m],
 					.vmm = SNPM_VMM_QEMU,
 					.vcpus = 1 + (unsigned)(size % 3),

@@ -62,7 +62,7 @@ static const char *test_key(size_t *len)
 /* A valid ID block and auth from fuzzer-chosen parameters, then one fuzzer-chosen byte flipped. */
 static void id_block_round_trip(const uint8_t *data, size_t size)
 {
-	struct snpm_id_block_params p = { 0 };
+	struct snpm_id_block_params p = { .size = sizeof(p) };
 	uint8_t block[SNPM_ID_BLOCK_SIZE], auth[SNPM_ID_AUTH_SIZE], idd[48], ad[48];
 	uint8_t both[SNPM_ID_BLOCK_SIZE + SNPM_ID_AUTH_SIZE];
 	size_t klen;

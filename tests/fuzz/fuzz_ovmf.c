@@ -24,13 +24,13 @@ static bool small_enough(const struct snpm_ovmf_info *info)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct snpm_ovmf_info info;
-	struct snpm_measure_config cfg;
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
 	uint8_t out[SNPM_LD_SIZE];
 	size_t len;
 
 	if (snpm_ovmf_parse(data, size, &info, NULL) != 0 || !small_enough(&info))
 		return 0;
-	memset(&cfg, 0, sizeof(cfg));
+	SNPM_INIT(&cfg);
 	cfg.mode = SNPM_MODE_SNP;
 	cfg.vmm = size % 3 + 1;
 	cfg.vcpus = 2;

@@ -54,7 +54,7 @@ static void verify_resigned(const uint8_t *data, size_t size)
 {
 	uint8_t report[SNPM_REPORT_SIZE] = { 0 };
 	const struct testpki_vcek *v;
-	struct snpm_cert_input in = { 0 };
+	struct snpm_cert_input in = { .size = sizeof(in) };
 	struct snpm_verify_result res;
 	uint8_t how;
 
@@ -78,7 +78,7 @@ static void verify_resigned(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t report[SNPM_REPORT_SIZE] = { 0 };
-	struct snpm_cert_input certs = { 0 };
+	struct snpm_cert_input certs = { .size = sizeof(certs) };
 	struct snpm_report r;
 	struct snpm_tcb t;
 
