@@ -631,6 +631,100 @@ static void test_sized_structs(void **state)
 	free((void *)cfg.firmware);
 }
 
+/* One wrong configuration of test_config_refusals: what it changes from a good one, and how it
+ * must be refused. */
+struct config_case {
+	const char *what;
+	void (*change)(struct snpm_measure_config *c);
+	int code;
+	const char *message; /* in the error, or NULL */
+};
+
+static void no_vcpus(struct snpm_measure_config *c)
+{
+	c->vcpus = 0;
+}
+
+static void too_many_vcpus(struct snpm_measure_config *c)
+{
+	c->vcpus = SNPM_MAX_VCPUS + 1;
+}
+
+static void kernel_unset(struct snpm_measure_config *c)
+{
+	c->has_kernel = true; /* the digests left zero: a field unset, never measured */
+}
+
+static void initrd_unset(struct snpm_measure_config *c)
+{
+	c->has_kernel = true;
+	memcpy(c->kernel_sha256, snpm_sha256_of_nothing, 32);
+	memcpy(c->cmdline_sha256, snpm_sha256_of_nothing, 32);
+}
+
+static void kernel_without_table(struct snpm_measure_config *c)
+{
+	initrd_unset(c);
+	memcpy(c->initrd_sha256, snpm_sha256_of_nothing, 32); /* no SNP_KERNEL_HASHES section */
+}
+
+static void sev_kernel_without_table(struct snpm_measure_config *c)
+{
+	kernel_without_table(c);
+	c->mode = SNPM_MODE_SEV; /* no hashes table either */
+}
+
+static void short_firmware(struct snpm_measure_config *c)
+{
+	c->firmware_len = 8000;
+}
+
+static void seves_with_digest(struct snpm_measure_config *c)
+{
+	c->mode = SNPM_MODE_SEV_ES;
+	c->has_firmware_digest = true;
+}
+
+static void svsm_on_ec2(struct snpm_measure_config *c)
+{
+	c->mode = SNPM_MODE_SNP_SVSM;
+	c->vmm = SNPM_VMM_EC2;
+}
+
+static void qemu_version_2(struct snpm_measure_config *c)
+{
+	c->vmm_version = 2;
+}
+
+static void unaligned_vmsa(struct snpm_measure_config *c)
+{
+	c->vmsa_gpa = 0x123;
+}
+
+static void no_reset_block(struct snpm_measure_config *c)
+{
+	static uint8_t plain[8192];
+
+	c->firmware = plain; /* no vCPU can start: refused even for one */
+	c->vcpus = 1;
+}
+
+static const struct config_case config_cases[] = {
+	{ "no vCPU", no_vcpus, SNPM_ERANGE, NULL },
+	{ "more vCPUs than KVM has", too_many_vcpus, SNPM_ERANGE, NULL },
+	{ "a kernel digest left unset", kernel_unset, SNPM_EINVAL, "kernel_sha256 is all zeros" },
+	{ "an initrd digest left unset", initrd_unset, SNPM_EINVAL, "initrd_sha256 is all zeros" },
+	{ "a kernel, no hashes section", kernel_without_table, SNPM_EUNSUPPORTED,
+	  "SNP_KERNEL_HASHES" },
+	{ "SEV: a kernel, no hashes table", sev_kernel_without_table, SNPM_EUNSUPPORTED, NULL },
+	{ "firmware not whole pages", short_firmware, SNPM_EMALFORMED, NULL },
+	{ "SEV-ES from a firmware digest", seves_with_digest, SNPM_EINVAL, NULL },
+	{ "an SVSM under EC2", svsm_on_ec2, SNPM_EUNSUPPORTED, NULL },
+	{ "QEMU has no version 2", qemu_version_2, SNPM_EUNSUPPORTED, NULL },
+	{ "a VMSA GPA not page-aligned", unaligned_vmsa, SNPM_EINVAL, NULL },
+	{ "no SEV-ES reset block", no_reset_block, SNPM_EMALFORMED, "reset block" },
+};
+
 static void test_config_refusals(void **state)
 {
 	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
@@ -647,61 +741,25 @@ static void test_config_refusals(void **state)
 	cfg.guest_features = 1;
 	assert_int_equal(snpm_measure(&cfg, out, &len, &err), 0);
 	assert_int_equal(len, 48);
-
-	struct snpm_measure_config bad = cfg;
-	memset(out, 0, sizeof(out));
-	bad.vcpus = 0;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_ERANGE);
-	bad.vcpus = SNPM_MAX_VCPUS + 1;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_ERANGE);
-	bad = cfg;
-	bad.has_kernel = true; /* the digests left zero: a field unset, never measured */
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EINVAL);
-	assert_non_null(strstr(err.message, "kernel_sha256 is all zeros"));
-	memcpy(bad.kernel_sha256, snpm_sha256_of_nothing, 32);
-	memcpy(bad.cmdline_sha256, snpm_sha256_of_nothing, 32);
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EINVAL);
-	assert_non_null(strstr(err.message, "initrd_sha256 is all zeros"));
-	memcpy(bad.initrd_sha256, snpm_sha256_of_nothing, 32); /* no SNP_KERNEL_HASHES section */
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
-	assert_non_null(strstr(err.message, "SNP_KERNEL_HASHES"));
-	bad.mode = SNPM_MODE_SEV; /* no hashes table either */
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
-	bad = cfg;
-	bad.firmware_len = 8000;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EMALFORMED);
-	bad = cfg;
-	bad.mode = SNPM_MODE_SEV_ES;
-	bad.has_firmware_digest = true;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EINVAL);
-	bad = cfg;
-	bad.mode = SNPM_MODE_SNP_SVSM;
-	bad.vmm = SNPM_VMM_EC2;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
-	bad = cfg;
-	bad.vmm = SNPM_VMM_QEMU;
-	bad.vmm_version = 2;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EUNSUPPORTED);
-	bad = cfg;
-	bad.vmsa_gpa = 0x123;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EINVAL);
-	/* Without a reset block no vCPU can start: refused even for one vCPU. */
-	bad = cfg;
-	uint8_t *plain = calloc(1, 8192);
-	bad.firmware = plain;
-	bad.vcpus = 1;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_EMALFORMED);
-	assert_non_null(strstr(err.message, "reset block"));
-	/* ... but SEV needs none. */
-	bad.mode = SNPM_MODE_SEV;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), 0);
+	for (size_t i = 0; i < sizeof(config_cases) / sizeof(config_cases[0]); i++) {
+		const struct config_case *k = &config_cases[i];
+		struct snpm_measure_config bad = cfg;
+		memset(out, 0, sizeof(out));
+		k->change(&bad);
+		int r = snpm_measure(&bad, out, &len, &err);
+		if (r != k->code)
+			fail_msg("%s: %d, not %d", k->what, r, k->code);
+		if (k->message && !strstr(err.message, k->message))
+			fail_msg("%s: \"%s\" does not say \"%s\"", k->what, err.message,
+				 k->message);
+		assert_memory_equal(out, zero, 48); /* nothing written on failure */
+	}
+	/* SEV needs no reset block. */
+	struct snpm_measure_config sev = cfg;
+	no_reset_block(&sev);
+	sev.mode = SNPM_MODE_SEV;
+	assert_int_equal(snpm_measure(&sev, out, &len, &err), 0);
 	assert_int_equal(len, 32);
-	free(plain);
-	memset(out, 0, sizeof(out));
-	bad = cfg;
-	bad.vcpus = 0;
-	assert_int_equal(snpm_measure(&bad, out, &len, &err), SNPM_ERANGE);
-	assert_memory_equal(out, zero, 48); /* nothing written on failure */
 
 	uint8_t page[4096];
 	assert_int_equal(snpm_measure_vmsa(&cfg, 1, page, NULL), 0);

@@ -340,44 +340,86 @@ static void test_flipped_bytes_fail(void **state)
 	}
 }
 
+/* The three chips' keys, for the cases below. */
+struct chips {
+	struct keys genoa, turin, milan;
+};
+
+/* One wrong set of certificates for Genoa's report, and how verification must refuse it. */
+struct key_case {
+	const char *what;
+	void (*make)(const struct chips *c, struct snpm_cert_input *in);
+	int code; /* SNPM_EVERIFY: a report that does not verify; SNPM_EINVAL: an input mistake */
+	const char *message;
+};
+
+static void other_chips_vcek(const struct chips *c, struct snpm_cert_input *in)
+{
+	*in = inputs(&c->turin, false);
+}
+
+static void turin_ark(const struct chips *c, struct snpm_cert_input *in)
+{
+	*in = inputs(&c->genoa, true);
+	in->ark = c->turin.ark, in->ark_len = c->turin.ark_len;
+}
+
+static void ask_as_ark(const struct chips *c, struct snpm_cert_input *in)
+{
+	*in = inputs(&c->genoa, true);
+	in->ark = c->genoa.ask, in->ark_len = c->genoa.ask_len;
+}
+
+static void ask_as_vcek(const struct chips *c, struct snpm_cert_input *in)
+{
+	*in = inputs(&c->genoa, true);
+	in->vcek = c->genoa.ask, in->vcek_len = c->genoa.ask_len;
+}
+
+static void chain_and_ask(const struct chips *c, struct snpm_cert_input *in)
+{
+	*in = inputs(&c->genoa, true);
+	in->chain = c->milan.chain, in->chain_len = c->milan.chain_len;
+}
+
+static void milan_chain(const struct chips *c, struct snpm_cert_input *in)
+{
+	*in = inputs(&c->genoa, false);
+	in->chain = c->milan.chain, in->chain_len = c->milan.chain_len;
+}
+
+static const struct key_case key_cases[] = {
+	{ "another chip's VCEK", other_chips_vcek, SNPM_EVERIFY, "another chip's key" },
+	{ "Turin's ARK for Genoa's ASK", turin_ark, SNPM_EVERIFY,
+	  "SEV-Genoa is not signed by ARK-Turin" },
+	{ "the ASK as the ARK: not self-signed", ask_as_ark, SNPM_EINVAL,
+	  "the certificate given as the ARK (SEV-Genoa) is not self-signed" },
+	{ "the ASK as the VCEK: no signing key", ask_as_vcek, SNPM_EINVAL,
+	  "the certificate given as the VCEK is SEV-Genoa" },
+	{ "a chain and a separate ASK: one would be dropped", chain_and_ask, SNPM_EINVAL,
+	  "not with a separate ASK or ARK" },
+	{ "Milan's chain for a Genoa VCEK", milan_chain, SNPM_EVERIFY,
+	  "SEV-VCEK is not signed by SEV-Milan" },
+};
+
 static void test_wrong_keys_fail(void **state)
 {
-	struct keys genoa, turin, milan;
-	struct snpm_cert_input in = { .size = sizeof(in) };
+	struct chips c;
 
 	(void)state;
-	load_keys("genoa-v3", &genoa);
-	load_keys("turin-v5", &turin);
-	load_keys("milan-v2", &milan);
-	/* Another chip's VCEK. */
-	in = inputs(&turin, false);
-	expect_verify_fails(genoa.report, &in, "another chip's key");
-	/* A wrong ARK: Turin's, for Genoa's ASK. */
-	in = inputs(&genoa, true);
-	in.ark = turin.ark, in.ark_len = turin.ark_len;
-	expect_verify_fails(genoa.report, &in, "SEV-Genoa is not signed by ARK-Turin");
-	/* The ASK given as the ARK: not self-signed, so no ARK at all (an input mistake). */
-	in = inputs(&genoa, true);
-	in.ark = genoa.ask, in.ark_len = genoa.ask_len;
-	struct snpm_error e;
-	assert_int_equal(snpm_report_verify(genoa.report, &in, NULL, &e), SNPM_EINVAL);
-	assert_non_null(strstr(e.message, "the certificate given as the ARK (SEV-Genoa) is not "
-					  "self-signed"));
-	/* The ASK given as the VCEK: no signing key (an input mistake). */
-	in = inputs(&genoa, true);
-	in.vcek = genoa.ask, in.vcek_len = genoa.ask_len;
-	assert_int_equal(snpm_report_verify(genoa.report, &in, NULL, &e), SNPM_EINVAL);
-	assert_non_null(strstr(e.message, "the certificate given as the VCEK is SEV-Genoa"));
-	/* A chain and a separate ASK: one would be dropped, so neither is taken. */
-	in = inputs(&genoa, true);
-	in.chain = milan.chain, in.chain_len = milan.chain_len;
-	assert_int_equal(snpm_report_verify(genoa.report, &in, NULL, &e), SNPM_EINVAL);
-	assert_non_null(strstr(e.message, "not with a separate ASK or ARK"));
-	/* A wrong ASK: Milan's chain for a Genoa VCEK. */
-	in = inputs(&genoa, false);
-	in.chain = milan.chain, in.chain_len = milan.chain_len;
-	expect_verify_fails(genoa.report, &in, "SEV-VCEK is not signed by SEV-Milan");
-	free_keys(&genoa), free_keys(&turin), free_keys(&milan);
+	load_keys("genoa-v3", &c.genoa);
+	load_keys("turin-v5", &c.turin);
+	load_keys("milan-v2", &c.milan);
+	for (size_t i = 0; i < sizeof(key_cases) / sizeof(key_cases[0]); i++) {
+		struct snpm_cert_input in;
+		struct snpm_error e = { 0 };
+		key_cases[i].make(&c, &in);
+		int r = snpm_report_verify(c.genoa.report, &in, NULL, &e);
+		if (r != key_cases[i].code || !strstr(e.message, key_cases[i].message))
+			fail_msg("%s: %d \"%s\", not %d \"%s\"", key_cases[i].what, r, e.message,
+				 key_cases[i].code, key_cases[i].message);
+	}
+	free_keys(&c.genoa), free_keys(&c.turin), free_keys(&c.milan);
 }
 
 static void test_verify_refusals(void **state)
@@ -492,6 +534,50 @@ static void expect_pki_failure(struct pki_case *c, const char *needle)
 		fail_msg("'%s' lacks '%s'", msg, needle);
 }
 
+/* One VCEK that certifies the wrong thing, and what verification must say. */
+struct pki_check {
+	const char *what;
+	void (*change)(struct testpki_vcek_spec *spec);
+	const char *message;
+};
+
+static void lower_snp(struct testpki_vcek_spec *s)
+{
+	s->snp = 22;
+}
+
+static void other_chip(struct testpki_vcek_spec *s)
+{
+	s->hwid[0] ^= 1;
+}
+
+static void no_hwid(struct testpki_vcek_spec *s)
+{
+	s->hwid_len = 0;
+}
+
+static void a_vlek(struct testpki_vcek_spec *s)
+{
+	s->vlek = true;
+}
+
+static void for_turin(struct testpki_vcek_spec *s)
+{
+	s->family = SNPM_FAMILY_TURIN;
+}
+
+static const struct pki_check pki_checks[] = {
+	{ "a lower SNP SPL", lower_snp,
+	  "the certificate's TCB (fmc 0 bl 10 tee 0 snp 22 ucode 84) is not the report's "
+	  "reported TCB (fmc 0 bl 10 tee 0 snp 23 ucode 84)" },
+	{ "another chip's hwID", other_chip, "belongs to another chip" },
+	{ "no hwID", no_hwid, "the VCEK has no hwID extension" },
+	{ "a VLEK for a VCEK-signed report", a_vlek,
+	  "the report was signed by a VCEK, but the certificate is SEV-VLEK" },
+	{ "Turin's VCEK for a Genoa report", for_turin,
+	  "the report comes from a Genoa CPU but the certificate is for Turin" },
+};
+
 static void test_checks_after_signature(void **state)
 {
 	struct snpm_verify_result res;
@@ -508,23 +594,12 @@ static void test_checks_after_signature(void **state)
 	assert_int_not_equal(pki_verify(&c, true, &res, msg), 0);
 	assert_non_null(strstr(msg, "is not one of AMD's ARKs"));
 	/* Each check on its own. */
-	c.spec.snp = 22;
-	expect_pki_failure(&c, "the certificate's TCB (fmc 0 bl 10 tee 0 snp 22 ucode 84) is not "
-			       "the report's reported TCB (fmc 0 bl 10 tee 0 snp 23 ucode 84)");
-	c.spec.snp = 23;
-	c.spec.hwid[0] ^= 1;
-	expect_pki_failure(&c, "belongs to another chip");
-	c.spec.hwid[0] ^= 1;
-	c.spec.hwid_len = 0;
-	expect_pki_failure(&c, "the VCEK has no hwID extension");
-	c.spec.hwid_len = 64;
-	c.spec.vlek = true;
-	expect_pki_failure(&c, "the report was signed by a VCEK, but the certificate is SEV-VLEK");
-	c.spec.vlek = false;
-	c.spec.family = SNPM_FAMILY_TURIN;
-	expect_pki_failure(&c,
-			   "the report comes from a Genoa CPU but the certificate is for Turin");
-	c.spec.family = SNPM_FAMILY_GENOA;
+	for (size_t i = 0; i < sizeof(pki_checks) / sizeof(pki_checks[0]); i++) {
+		struct testpki_vcek_spec right = c.spec;
+		pki_checks[i].change(&c.spec);
+		expect_pki_failure(&c, pki_checks[i].message);
+		c.spec = right;
+	}
 	/* A masked chip ID is not compared (and says so in the result). */
 	memset(c.report + 0x1a0, 0, 64);
 	assert_int_equal(pki_verify(&c, false, &res, msg), 0);
