@@ -601,6 +601,18 @@ static void judge_single_socket(struct ctx *c, const char *name)
 	     single ? "set" : "clear");
 }
 
+/* Guest policy bit 24 CIPHERTEXT_HIDING: the firmware launches the guest only where ciphertext
+ * hiding is on, so the host cannot read its memory's ciphertext (go-sev-guest's
+ * CipherTextHidingDRAM). */
+static void judge_ciphertext_hiding(struct ctx *c, const char *name)
+{
+	bool set = (c->rep->policy >> 24) & 1;
+
+	rule(c, name, !c->p->require_ciphertext_hiding || set ? SNPM_RULE_PASS : SNPM_RULE_FAIL,
+	     c->p->require_ciphertext_hiding ? "required" : "not required",
+	     "guest policy bit 24 %s", set ? "set" : "clear");
+}
+
 static void judge_chip_id(struct ctx *c, const char *name)
 {
 	list_rule(c, name, &c->p->chip_ids, c->rep->chip_id, false);
@@ -844,6 +856,9 @@ const struct snpm_rule_def snpm_rules[] = {
 	{ "single_socket",
 	  judge_single_socket,
 	  { BOOL_KEY("require_single_socket", require_single_socket, "true") } },
+	{ "ciphertext_hiding",
+	  judge_ciphertext_hiding,
+	  { BOOL_KEY("require_ciphertext_hiding", require_ciphertext_hiding, "false") } },
 	{ "id_block",
 	  judge_id_block,
 	  { KEY("id_key_digests", snpm_key_id_keys, "none"),

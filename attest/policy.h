@@ -44,6 +44,7 @@ struct snpm_policy {
 	uint32_t versions; /* bit v: report version v accepted */
 	bool allow_vcek, allow_vlek;
 	bool require_id_block, require_up_to_date, require_single_socket, require_crl;
+	bool require_ciphertext_hiding;
 	bool allow_debug, allow_migration, allow_smt, allow_cxl, allow_masked_chip_key;
 	bool allow_provisional_firmware;
 	struct min_tcb min_tcb, min_launch_tcb;
