@@ -346,7 +346,8 @@ static void test_sev_es(void **state)
 static void test_features(void **state)
 {
 	struct file t = build(NULL, 0x21);
-	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_QEMU, 1), resolved;
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_QEMU, 1),
+				   resolved = { .size = sizeof(resolved) };
 	struct snpm_error err;
 	uint8_t got[48];
 
