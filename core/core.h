@@ -69,9 +69,9 @@ int snpm_grow(void *array_ptr, size_t *cap, size_t n, size_t item_size, size_t f
 
 /*
  * A caller's sized struct (its first member uint32_t size) into ours: copy gets what the
- * caller's version has and zeros for the rest, and copy's size is ours. what names the struct in
- * errors. Returns 0, SNPM_EINVAL (NULL, size 0 or less than the size member) or
- * SNPM_EUNSUPPORTED (bytes past ours that are not zero).
+ * caller's version has and zeros for the rest, and copy's size is ours. Nothing past ours is
+ * ever read. what names the struct in errors. Returns 0, SNPM_EINVAL (NULL, size 0 or less than
+ * the size member) or SNPM_EUNSUPPORTED (a size larger than ours: a newer caller).
  */
 int snpm_sized_in(const void *given, size_t ours, void *copy, const char *what,
 		  struct snpm_error *reterr);

@@ -100,9 +100,9 @@ SNPM_EXPORT const char *snpm_strerror(int code);
  * A struct the caller fills and hands to the library starts with uint32_t size, the sizeof the
  * caller was built with: SNPM_INIT(&s) zeroes it and sets that (or, in an initializer, .size =
  * sizeof(s)). The library reads what the caller's version has and takes what it lacks as zero,
- * the default; fields of a later version that this library does not know must be zero, or the
- * call is refused (SNPM_EUNSUPPORTED): a setting is never silently ignored. A size of zero is a
- * struct nobody initialised, refused (SNPM_EINVAL).
+ * the default; a struct larger than this library knows (a caller built against a newer header)
+ * is refused (SNPM_EUNSUPPORTED), never read past its known end, so a setting is never silently
+ * ignored. A size of zero is a struct nobody initialised, refused (SNPM_EINVAL).
  */
 SNPM_EXPORT void snpm_struct_init(void *s, size_t size);
 #define SNPM_INIT(ptr) snpm_struct_init((ptr), sizeof(*(ptr)))

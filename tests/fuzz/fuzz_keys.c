@@ -69,6 +69,7 @@ static void id_block_round_trip(const uint8_t *data, size_t size)
 	const char *key = test_key(&klen);
 
 	memcpy(&p, data, size < sizeof(p) ? size : sizeof(p));
+	p.size = sizeof(p); /* the parameters are fuzzed; sizes are tests/test_measure.c's */
 	if (snpm_id_block_create(&p, key, klen, key, klen, block, auth, idd, ad, NULL) != 0)
 		return;
 	if (snpm_id_auth_verify(block, auth, NULL) != 0)
