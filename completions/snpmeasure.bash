@@ -41,6 +41,7 @@ _snpm_values()
 	--layout) COMPREPLY=($(compgen -W "snpimage dstack" -- "$cur")) ;;
 	--compress) COMPREPLY=($(compgen -W "gzip none" -- "$cur")) ;;
 	--format) COMPREPLY=($(compgen -W "0 1" -- "$cur")) ;;
+	--depth) COMPREPLY=($(compgen -W "1 2 3" -- "$cur")) ;;
 	--vcpus | --vcpu-sig | --vcpu-family | --vcpu-model | --vcpu-stepping | --vmm-version | \
 		--vars-size | --kernel-gpa | --ram-mib | --measurement | --host-data | \
 		--report-data | --policy | --guest-policy | --family-id | --image-id | --guest-svn | --vmpl | \
@@ -84,7 +85,10 @@ _snpmeasure()
 	esac
 	local opts
 	case $verb in
-	"" | measure | explain) opts="$_snpm_measure_opts" ;;
+	"" | measure) opts="$_snpm_measure_opts" ;;
+	explain) opts="$_snpm_measure_opts --diff" ;;
+	diagnose) opts="$_snpm_measure_opts --report --measurement --depth --host-data --id-key-digest
+		--author-key-digest --guest-policy --report-data --vmpl" ;;
 	sweep | match) opts="$_snpm_measure_opts --csv --measurement" ;;
 	ovmf) opts="--json --ovmf-metadata --help" ;;
 	igvm) opts="--json --help" ;;
@@ -102,7 +106,7 @@ _snpmeasure()
 			--help" ;;
 		check) opts="$_snpm_measure_opts --measurement --manifest --vcek --vlek --ask --asvk
 			--ark --chain --trust-root --now --host-data --id-key-digest --author-key-digest
-			--guest-policy --report-data" ;;
+			--guest-policy --report-data --vmpl" ;;
 		appraise) opts="--policy --vcek --vlek --ask --asvk --ark --chain --trust-root --certs
 			--crl --now --json --help" ;;
 		kds) opts="--product --json --help" ;;
@@ -113,8 +117,8 @@ _snpmeasure()
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	elif [[ -z $verb ]]; then
-		COMPREPLY=($(compgen -W "measure explain sweep match ovmf igvm report id-block
-			key-digest dstack" -- "$cur"))
+		COMPREPLY=($(compgen -W "measure explain sweep match diagnose ovmf igvm report
+			id-block key-digest dstack" -- "$cur"))
 	else
 		_filedir
 	fi

@@ -15,6 +15,56 @@
 
 _Static_assert(VMSA_END_OF_FPU + 2448 == SNPM_PAGE_SIZE, "VMSA layout fills one page");
 
+static const struct snpm_vmsa_field fields[] = {
+	{ "es", VMSA_ES, 16 },
+	{ "cs", VMSA_CS, 16 },
+	{ "ss", VMSA_SS, 16 },
+	{ "ds", VMSA_DS, 16 },
+	{ "fs", VMSA_FS, 16 },
+	{ "gs", VMSA_GS, 16 },
+	{ "gdtr", VMSA_GDTR, 16 },
+	{ "ldtr", VMSA_LDTR, 16 },
+	{ "idtr", VMSA_IDTR, 16 },
+	{ "tr", VMSA_TR, 16 },
+	{ "cpl", VMSA_CPL, 1 },
+	{ "efer", VMSA_EFER, 8 },
+	{ "cr4", VMSA_CR4, 8 },
+	{ "cr3", VMSA_CR3, 8 },
+	{ "cr0", VMSA_CR0, 8 },
+	{ "dr7", VMSA_DR7, 8 },
+	{ "dr6", VMSA_DR6, 8 },
+	{ "rflags", VMSA_RFLAGS, 8 },
+	{ "rip", VMSA_RIP, 8 },
+	{ "rsp", VMSA_RSP, 8 },
+	{ "rax", VMSA_RAX, 8 },
+	{ "g_pat", VMSA_G_PAT, 8 },
+	{ "rcx", VMSA_RCX, 8 },
+	{ "rdx", VMSA_RDX, 8 },
+	{ "rbx", VMSA_RDX + 8, 8 },
+	{ "rbp", VMSA_RBP, 8 },
+	{ "rsi", VMSA_RSI, 8 },
+	{ "rdi", VMSA_RSI + 8, 8 },
+	{ "r8", VMSA_RSI + 16, 8 },
+	{ "r9", VMSA_RSI + 24, 8 },
+	{ "r10", VMSA_RSI + 32, 8 },
+	{ "r11", VMSA_RSI + 40, 8 },
+	{ "r12", VMSA_RSI + 48, 8 },
+	{ "r13", VMSA_RSI + 56, 8 },
+	{ "r14", VMSA_RSI + 64, 8 },
+	{ "r15", VMSA_RSI + 72, 8 },
+	{ "sev_features", VMSA_SEV_FEATURES, 8 },
+	{ "xcr0", VMSA_XCR0, 8 },
+	{ "mxcsr", VMSA_MXCSR, 4 },
+	{ "x87_fcw", VMSA_X87_FCW, 2 },
+	{ NULL, 0, 0 },
+};
+_Static_assert(VMSA_RSI + 80 == VMSA_R15_END, "r15 is the last general register");
+
+const struct snpm_vmsa_field *snpm_vmsa_fields(void)
+{
+	return fields;
+}
+
 /*
  * COCONUT-SVSM entry: the PAT reset value, MXCSR initialised but the x87 control word left 0.
  * That FCW differs from the plain QEMU reset state; it is what the SVSM launch digests read from

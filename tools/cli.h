@@ -44,6 +44,7 @@ enum verb {
 	VERB_SWEEP,
 	VERB_MATCH,
 	VERB_CHECK, /* report check: measurement arguments and expected report fields */
+	VERB_DIAGNOSE, /* diagnose: a measurement, and the arguments believed to give it */
 	VERB_COUNT
 };
 
@@ -106,6 +107,10 @@ enum m_opt {
 	M_GUEST_POLICY,
 	M_POLICY,
 	M_REPORT_DATA,
+	M_VMPL,
+	M_REPORT,
+	M_DEPTH,
+	M_DIFF,
 	M_JSON,
 	M_CSV,
 	M_COUNT
@@ -168,6 +173,12 @@ struct measure_args {
 	const char *manifest; /* a bundle whose predictions to search */
 	const char *vcek, *ask, *ark, *chain, *trust_root, *now;
 	const char *host_data, *id_key_digest, *author_key_digest, *policy, *report_data;
+	uint32_t vmpl; /* expected VMPL (given: bit M_VMPL) */
+
+	/* diagnose */
+	const char *report; /* the report whose measurement (and fields) to explain */
+	uint32_t depth; /* most changes searched together (given: bit M_DEPTH) */
+	bool diff; /* explain: never set (explain splits its arguments at --diff first) */
 
 	/* IGVM and libkrun launches */
 	const char *igvm, *qboot, *krunfw;
@@ -336,6 +347,27 @@ int load_certs(const char *vcek, const char *ask, const char *ark, const char *c
 	       struct cert_files *c);
 void cert_files_free(struct cert_files *c);
 
+/* A report's fields against what was expected (report check, diagnose): one row each. */
+struct check_row {
+	const char *field;
+	char expected[SNPM_ERROR_MESSAGE_SIZE];
+	char found[SNPM_ERROR_MESSAGE_SIZE];
+	bool ok;
+};
+#define MAX_CHECK_ROWS 12
+struct check_table {
+	struct check_row rows[MAX_CHECK_ROWS];
+	size_t n;
+};
+void check_add_row(struct check_table *t, const char *field, const char *expected,
+		   const char *found, bool ok);
+void check_add_bytes_row(struct check_table *t, const char *field, const uint8_t *want,
+			 const uint8_t *got, size_t len);
+/* A row per expected field given (--host-data, --id-key-digest, --author-key-digest,
+ * --guest-policy, --report-data, --vmpl); 0 or a usage error's exit code. */
+int check_fields(const struct measure_args *a, const struct snpm_report *rep,
+		 struct check_table *t);
+
 /* Every field of a report, as report show prints it (with dstack's identities). */
 void report_print_human(const struct snpm_report *r);
 struct json_object *report_to_json(const struct snpm_report *r);
@@ -376,6 +408,7 @@ int cmd_ovmf(int argc, char **argv);
 int cmd_igvm(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_id_block(int argc, char **argv);
 int cmd_key_digest(int argc, char **argv);

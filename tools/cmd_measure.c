@@ -531,6 +531,216 @@ static void print_explain_json(const struct measure_args *a, const struct snpm_m
 	json_object_put(o);
 }
 
+/* ---- explain --diff: where two launches part ---- */
+
+struct side {
+	struct measure_args a;
+	struct snpm_measure_config cfg;
+	struct inputs in;
+	struct steps steps;
+	uint8_t digest[SNPM_LD_SIZE];
+	size_t len;
+};
+
+static int trace_side(int argc, char **argv, struct side *s)
+{
+	struct snpm_error err;
+	int r = measure_setup(argc, argv, VERB_EXPLAIN, &s->a, &s->cfg, &s->in);
+
+	if (r == 0 && s->a.snp_ovmf_hash_only) {
+		usage_error("explain: use --mode snp (snp:ovmf-hash is one step)");
+		r = EXIT_USAGE;
+	}
+	if (r == 0 && snpm_measure_trace(&s->cfg, collect, &s->steps, s->digest, &s->len, &err) < 0)
+		r = report_verdict(error_file(&s->a), &err);
+	if (r == 0)
+		r = inputs_check(&s->a, &s->in);
+	if (r == 0 && s->steps.overflow) {
+		fail_line("too many steps to explain");
+		r = EXIT_FAIL;
+	}
+	return r;
+}
+
+static void side_free(struct side *s)
+{
+	free(s->steps.ev);
+	inputs_free(&s->in);
+	args_free(&s->a);
+}
+
+/* The steps differ where their digests do (SNP) or what they hashed does (SEV, SEV-ES). */
+static bool same_step(const struct snpm_trace_event *x, const struct snpm_trace_event *y)
+{
+	return x->phase == y->phase && x->page_type == y->page_type && x->gpa == y->gpa &&
+	       x->length == y->length && memcmp(x->contents, y->contents, SNPM_SHA384_SIZE) == 0 &&
+	       memcmp(x->digest, y->digest, SNPM_LD_SIZE) == 0;
+}
+
+static void print_step(const char *label, const struct snpm_trace_event *e)
+{
+	char phase[64], hex[2 * SNPM_SHA384_SIZE + 1];
+
+	if (!e) {
+		printf("  %s  (no such step: its launch ended)\n", label);
+		return;
+	}
+	phase_text(e, phase, sizeof(phase));
+	if (e->page_type) {
+		to_hex(e->contents, SNPM_SHA384_SIZE, hex);
+		printf("  %s  %-36s %-10s at 0x%llx\n      contents %s\n", label, phase,
+		       page_type_name(e->page_type), (unsigned long long)e->gpa, hex);
+	} else {
+		to_hex(e->contents, SNPM_SHA256_SIZE, hex);
+		printf("  %s  %-36s %llu bytes\n      sha256 %s\n", label, phase,
+		       (unsigned long long)e->length, hex);
+	}
+}
+
+/* What of the two steps differs, in words. */
+static void print_step_difference(const struct snpm_trace_event *x,
+				  const struct snpm_trace_event *y)
+{
+	if (!x || !y)
+		return;
+	printf("  differ in:");
+	if (x->phase != y->phase || x->index != y->index)
+		printf(" what is measured;");
+	if (x->page_type != y->page_type)
+		printf(" page type;");
+	if (x->gpa != y->gpa)
+		printf(" address;");
+	if (x->length != y->length)
+		printf(" length;");
+	if (memcmp(x->contents, y->contents, SNPM_SHA384_SIZE) != 0)
+		printf(" contents;");
+	if (x->phase == y->phase && x->page_type == y->page_type && x->gpa == y->gpa &&
+	    memcmp(x->contents, y->contents, SNPM_SHA384_SIZE) == 0)
+		printf(" the digest before it;");
+	printf("\n");
+}
+
+/* A field's value as a little-endian number, or its bytes when wider than 8. */
+static void field_value(const uint8_t *page, const struct snpm_vmsa_field *f, char *out, size_t n)
+{
+	uint64_t v = 0;
+
+	if (f->size > 8) {
+		to_hex(page + f->offset, f->size, out);
+		return;
+	}
+	for (uint32_t i = f->size; i > 0; i--)
+		v = v << 8 | page[f->offset + i - 1];
+	snprintf(out, n, "0x%llx", (unsigned long long)v);
+}
+
+/* The VMSA fields of vCPU index that differ, and bytes outside every named field. */
+static void print_vmsa_difference(const struct side *x, const struct side *y, uint32_t index)
+{
+	uint8_t px[SNPM_PAGE_SIZE], py[SNPM_PAGE_SIZE];
+	uint8_t named[SNPM_PAGE_SIZE] = { 0 };
+	char vx[64], vy[64];
+
+	if (snpm_measure_vmsa(&x->cfg, index, px, NULL) < 0 ||
+	    snpm_measure_vmsa(&y->cfg, index, py, NULL) < 0)
+		return;
+	printf("\nVMSA of vCPU %u, fields that differ:\n", index);
+	for (const struct snpm_vmsa_field *f = snpm_vmsa_fields(); f->name; f++) {
+		memset(named + f->offset, 1, f->size);
+		if (memcmp(px + f->offset, py + f->offset, f->size) == 0)
+			continue;
+		field_value(px, f, vx, sizeof(vx));
+		field_value(py, f, vy, sizeof(vy));
+		printf("  %-13s %s -> %s\n", f->name, vx, vy);
+	}
+	for (size_t i = 0; i < SNPM_PAGE_SIZE; i++)
+		if (!named[i] && px[i] != py[i])
+			printf("  byte 0x%03zx     0x%02x -> 0x%02x\n", i, px[i], py[i]);
+}
+
+/* The kernel hashes a launch measures, when they are where the two part. */
+static void print_hashes_difference(const struct side *x, const struct side *y)
+{
+	static const char *const names[] = { "kernel", "initrd", "cmdline" };
+	const uint8_t *hx[] = { x->cfg.kernel_sha256, x->cfg.initrd_sha256, x->cfg.cmdline_sha256 };
+	const uint8_t *hy[] = { y->cfg.kernel_sha256, y->cfg.initrd_sha256, y->cfg.cmdline_sha256 };
+	char a[2 * SNPM_SHA256_SIZE + 1], b[2 * SNPM_SHA256_SIZE + 1];
+
+	if (!x->cfg.has_kernel || !y->cfg.has_kernel)
+		return;
+	printf("\nkernel hashes that differ:\n");
+	for (size_t i = 0; i < 3; i++) {
+		if (memcmp(hx[i], hy[i], SNPM_SHA256_SIZE) == 0)
+			continue;
+		to_hex(hx[i], SNPM_SHA256_SIZE, a);
+		to_hex(hy[i], SNPM_SHA256_SIZE, b);
+		printf("  %-8s %s\n  %-8s %s\n", names[i], a, "", b);
+	}
+}
+
+static void print_diff(const struct side *x, const struct side *y)
+{
+	size_t k = 0, n = x->steps.n < y->steps.n ? x->steps.n : y->steps.n;
+	const struct snpm_trace_event *ex, *ey;
+	char dx[2 * SNPM_LD_SIZE + 1], dy[2 * SNPM_LD_SIZE + 1];
+
+	while (k < n && same_step(&x->steps.ev[k], &y->steps.ev[k]))
+		k++;
+	format_digest(x->digest, x->len, x->a.base64, dx);
+	format_digest(y->digest, y->len, y->a.base64, dy);
+	printf("first  %s\nsecond %s\n", dx, dy);
+	if (k == x->steps.n && k == y->steps.n) {
+		printf("\nthe two launches are the same: %zu steps\n", k);
+		return;
+	}
+	printf("\nthe launches agree for %zu step%s", k, k == 1 ? "" : "s");
+	if (k) {
+		char phase[64];
+		phase_text(&x->steps.ev[k - 1], phase, sizeof(phase));
+		printf(" (up to %s)", phase);
+	}
+	printf(" and part at step %zu:\n", k + 1);
+	ex = k < x->steps.n ? &x->steps.ev[k] : NULL;
+	ey = k < y->steps.n ? &y->steps.ev[k] : NULL;
+	print_step("first ", ex);
+	print_step("second", ey);
+	print_step_difference(ex, ey);
+	if (ex && ey && ex->phase == SNPM_PHASE_VMSA && ey->phase == SNPM_PHASE_VMSA)
+		print_vmsa_difference(x, y, ex->index);
+	if (ex && ey && ex->phase == SNPM_PHASE_KERNEL_HASHES && ey->phase == ex->phase)
+		print_hashes_difference(x, y);
+}
+
+/* explain A-OPTIONS --diff B-OPTIONS: each side a whole configuration. */
+static int explain_diff(int argc, char **argv, int at)
+{
+	static struct side x, y;
+	char **second = calloc((size_t)(argc - at) + 1, sizeof(*second));
+	int r;
+
+	memset(&x, 0, sizeof(x));
+	memset(&y, 0, sizeof(y));
+	if (!second) {
+		fail_line("out of memory");
+		return EXIT_FAIL;
+	}
+	second[0] = argv[0];
+	memcpy(second + 1, argv + at + 1, (size_t)(argc - at - 1) * sizeof(*second));
+	r = trace_side(at, argv, &x);
+	if (r == 0)
+		r = trace_side(argc - at, second, &y);
+	if (r == 0 && x.len != y.len) {
+		usage_error("explain --diff: the two sides measure different modes");
+		r = EXIT_USAGE;
+	}
+	if (r == 0)
+		print_diff(&x, &y);
+	side_free(&x);
+	side_free(&y);
+	free(second);
+	return r;
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
@@ -541,7 +751,12 @@ int cmd_explain(int argc, char **argv)
 	uint8_t digest[SNPM_LD_SIZE];
 	char out[2 * SNPM_LD_SIZE + 1];
 	size_t len;
-	int r = measure_setup(argc, argv, VERB_EXPLAIN, &a, &cfg, &in);
+	int r;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--diff") == 0)
+			return explain_diff(argc, argv, i);
+	r = measure_setup(argc, argv, VERB_EXPLAIN, &a, &cfg, &in);
 
 	if (r == 0 && a.snp_ovmf_hash_only) {
 		usage_error("explain: use --mode snp (snp:ovmf-hash is one step)");

@@ -478,24 +478,10 @@ static int report_verify(int argc, char **argv)
 
 /* ---- check ---- */
 
-struct row {
-	const char *field;
-	char expected[SNPM_ERROR_MESSAGE_SIZE];
-	char found[SNPM_ERROR_MESSAGE_SIZE];
-	bool ok;
-};
-
-#define MAX_ROWS 12
-
-struct table {
-	struct row rows[MAX_ROWS];
-	size_t n;
-};
-
-static void add_row(struct table *t, const char *field, const char *expected, const char *found,
-		    bool ok)
+void check_add_row(struct check_table *t, const char *field, const char *expected,
+		   const char *found, bool ok)
 {
-	struct row *r = &t->rows[t->n++];
+	struct check_row *r = &t->rows[t->n++];
 
 	r->field = field;
 	snprintf(r->expected, sizeof(r->expected), "%s", expected);
@@ -503,14 +489,14 @@ static void add_row(struct table *t, const char *field, const char *expected, co
 	r->ok = ok;
 }
 
-static void add_bytes_row(struct table *t, const char *field, const uint8_t *want,
-			  const uint8_t *got, size_t len)
+void check_add_bytes_row(struct check_table *t, const char *field, const uint8_t *want,
+			 const uint8_t *got, size_t len)
 {
 	char a[2 * 64 + 1], b[2 * 64 + 1];
 
 	to_hex(want, len, a);
 	to_hex(got, len, b);
-	add_row(t, field, a, b, memcmp(want, got, len) == 0);
+	check_add_row(t, field, a, b, memcmp(want, got, len) == 0);
 }
 
 /* A digest given as hex or base64, or a P-384 key file whose digest it is. */
@@ -534,8 +520,7 @@ static int expected_key_digest(const char *arg, uint8_t out[SNPM_SHA384_SIZE])
 	return r < 0 ? report(arg, &err) : 0;
 }
 
-static int check_fields(const struct measure_args *a, const struct snpm_report *rep,
-			struct table *t)
+int check_fields(const struct measure_args *a, const struct snpm_report *rep, struct check_table *t)
 {
 	uint8_t buf[64];
 	uint64_t policy;
@@ -547,17 +532,17 @@ static int check_fields(const struct measure_args *a, const struct snpm_report *
 			usage_error("--host-data: '%s' is not 64 hex digits", a->host_data);
 			return EXIT_USAGE;
 		}
-		add_bytes_row(t, "host_data", buf, rep->host_data, 32);
+		check_add_bytes_row(t, "host_data", buf, rep->host_data, 32);
 	}
 	if (a->id_key_digest) {
 		if ((r = expected_key_digest(a->id_key_digest, buf)))
 			return r;
-		add_bytes_row(t, "id_key_digest", buf, rep->id_key_digest, 48);
+		check_add_bytes_row(t, "id_key_digest", buf, rep->id_key_digest, 48);
 	}
 	if (a->author_key_digest) {
 		if ((r = expected_key_digest(a->author_key_digest, buf)))
 			return r;
-		add_bytes_row(t, "author_key_digest", buf, rep->author_key_digest, 48);
+		check_add_bytes_row(t, "author_key_digest", buf, rep->author_key_digest, 48);
 	}
 	if (a->policy) {
 		if (!parse_u64(a->policy, true, UINT64_MAX, &policy)) {
@@ -566,7 +551,7 @@ static int check_fields(const struct measure_args *a, const struct snpm_report *
 		}
 		snprintf(e, sizeof(e), "0x%llx", (unsigned long long)policy);
 		snprintf(f, sizeof(f), "0x%llx", (unsigned long long)rep->policy);
-		add_row(t, "policy", e, f, policy == rep->policy);
+		check_add_row(t, "policy", e, f, policy == rep->policy);
 	}
 	if (a->report_data) {
 		size_t n = strlen(a->report_data) / 2;
@@ -576,7 +561,12 @@ static int check_fields(const struct measure_args *a, const struct snpm_report *
 				    a->report_data);
 			return EXIT_USAGE;
 		}
-		add_bytes_row(t, "report_data", buf, rep->report_data, 64);
+		check_add_bytes_row(t, "report_data", buf, rep->report_data, 64);
+	}
+	if (arg_given(a, M_VMPL)) {
+		snprintf(e, sizeof(e), "%u", a->vmpl);
+		snprintf(f, sizeof(f), "%u", rep->vmpl);
+		check_add_row(t, "vmpl", e, f, a->vmpl == rep->vmpl);
 	}
 	return 0;
 }
@@ -685,8 +675,8 @@ static void held_fixed(const char *manifest_arg, uint64_t rows)
 }
 
 /* Adds the measurement row; 0, or an exit code when the bundle cannot be read. */
-static int check_manifest(const char *manifest, const struct snpm_report *rep, struct table *t,
-			  struct manifest_search *s)
+static int check_manifest(const char *manifest, const struct snpm_report *rep,
+			  struct check_table *t, struct manifest_search *s)
 {
 	struct snpm_error err;
 	char hex[2 * SNPM_LD_SIZE + 1], text[96];
@@ -697,7 +687,7 @@ static int check_manifest(const char *manifest, const struct snpm_report *rep, s
 	to_hex(rep->measurement, SNPM_LD_SIZE, hex);
 	snprintf(text, sizeof(text), "one of the %llu configurations of the bundle",
 		 (unsigned long long)s->rows);
-	add_row(t, "measurement", text, hex, s->matches > 0);
+	check_add_row(t, "measurement", text, hex, s->matches > 0);
 	if (!s->matches)
 		held_fixed(manifest, s->rows);
 	return 0;
@@ -714,7 +704,7 @@ static void print_configurations(const struct manifest_search *s, bool json)
 		       (unsigned long long)(s->matches - MAX_SHOWN));
 }
 
-static void print_table(const struct table *t, bool json, const struct manifest_search *s,
+static void print_table(const struct check_table *t, bool json, const struct manifest_search *s,
 			const struct trust_root *root)
 {
 	if (json) {
@@ -745,7 +735,7 @@ static void print_table(const struct table *t, bool json, const struct manifest_
 	trust_root_print(root);
 	printf("%-18s %-6s %s\n", "field", "result", "expected / found");
 	for (size_t i = 0; i < t->n; i++) {
-		const struct row *r = &t->rows[i];
+		const struct check_row *r = &t->rows[i];
 		printf("%-18s %-6s %s\n", r->field, r->ok ? "pass" : "FAIL", r->expected);
 		printf("%-18s %-6s %s\n", "", "", r->found);
 	}
@@ -756,7 +746,7 @@ static int report_check(int argc, char **argv)
 	uint8_t raw[SNPM_REPORT_SIZE], want[SNPM_LD_SIZE];
 	struct snpm_report rep;
 	struct measure_args a;
-	struct table t = { 0 };
+	struct check_table t = { 0 };
 	struct snpm_verify_result res;
 	struct cert_files certs = { 0 };
 	struct manifest_search search = { 0 };
@@ -792,10 +782,10 @@ static int report_check(int argc, char **argv)
 		r = load_certs(a.vcek, a.ask, a.ark, a.chain, &certs);
 		if (r == 0 && snpm_report_verify_at(raw, &certs.in, now, root.data, root.len, &res,
 						    &err) < 0) {
-			add_row(&t, "signature", signer, err.message, false);
+			check_add_row(&t, "signature", signer, err.message, false);
 		} else if (r == 0) {
 			describe_verified(&res, text, sizeof(text));
-			add_row(&t, "signature", signer, text, true);
+			check_add_row(&t, "signature", signer, text, true);
 		}
 	}
 	if (r == 0 && a.manifest && (a.measurement || a.ovmf || a.ovmf_metadata || a.spec)) {
@@ -809,7 +799,7 @@ static int report_check(int argc, char **argv)
 	} else if (r == 0) {
 		r = expected_measurement(&a, want, &len);
 		if (r == 0)
-			add_bytes_row(&t, "measurement", want, rep.measurement, SNPM_LD_SIZE);
+			check_add_bytes_row(&t, "measurement", want, rep.measurement, SNPM_LD_SIZE);
 	}
 	if (r == 0)
 		r = check_fields(&a, &rep, &t);

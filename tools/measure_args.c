@@ -35,7 +35,8 @@ const struct verb_syntax measure_syntaxes[VERB_COUNT] = {
 			   .footer = "Without --mode: SNP, 1 vCPU, EPYC-v4, guest features 0x1, "
 				     "QEMU, with a note on stderr." },
 	[VERB_EXPLAIN] = { MEASURE_VERB(VERB_EXPLAIN),
-			   .usage = "explain [--mode MODE] --ovmf PATH [options]" },
+			   .usage =
+				   "explain [--mode MODE] --ovmf PATH [options] [--diff OPTIONS...]" },
 	[VERB_SWEEP] = { MEASURE_VERB(VERB_SWEEP),
 			 .usage = "sweep --ovmf PATH [--vcpus 1-64,128] [--vcpu-type all|LIST] "
 				  "[--guest-features LIST] [--vmm-type LIST] [--json|--csv]",
@@ -50,6 +51,16 @@ const struct verb_syntax measure_syntaxes[VERB_COUNT] = {
 				 "measurement options) [expected fields] [--vcek CERT [--ask CERT] "
 				 "[--ark CERT] [--chain PEM] [--trust-root CERT] [--now TIME]]",
 			 .max_pos = 1 },
+	[VERB_DIAGNOSE] = { MEASURE_VERB(VERB_DIAGNOSE),
+			    .usage = "diagnose (--report FILE | --measurement HEX|BASE64) "
+				     "(--ovmf PATH [options] | --igvm FILE | --spec FILE ...) "
+				     "[expected fields] [--depth N] [--json]",
+			    .footer =
+				    "Searches outward from the configuration given, nearest first, "
+				    "for the one that gives the measurement; each match is printed "
+				    "as what differs from what was given, why such a drift happens "
+				    "and the command that reproduces it. Exit 0: explained; 3: no "
+				    "configuration within --depth changes gives it." },
 };
 
 /* The values the handler reads: checked here, typed from here on. */

@@ -17,7 +17,10 @@
 #define V_SWEEP (1u << VERB_SWEEP)
 #define V_MATCH (1u << VERB_MATCH)
 #define V_CHECK (1u << VERB_CHECK)
-#define V_ALL (V_MEASURE | V_EXPLAIN | V_SWEEP | V_MATCH | V_CHECK)
+#define V_DIAGNOSE (1u << VERB_DIAGNOSE)
+#define V_ALL (V_MEASURE | V_EXPLAIN | V_SWEEP | V_MATCH | V_CHECK | V_DIAGNOSE)
+/* The fields report check and diagnose compare with a report. */
+#define V_FIELDS (V_CHECK | V_DIAGNOSE)
 
 #define A struct measure_args
 #define STR(member) OPT_STRING, OPT_OFFSET(A, member, const char *)
@@ -160,7 +163,7 @@ const struct opt_doc measure_option_rows[M_COUNT] = {
 	    REF),
 	ROW(MEASUREMENT, "measurement", STR(measurement), "HEX|BASE64",
 	    "the measurement to look for (check: instead of measurement arguments)",
-	    .verbs = V_MATCH | V_CHECK, .last_wins = true),
+	    .verbs = V_MATCH | V_CHECK | V_DIAGNOSE, .last_wins = true),
 	/* report check's own options: each given once. */
 	ROW(MANIFEST, "manifest", STR(manifest), "FILE",
 	    "an snpimage bundle's manifest.json (or its folder): find the configuration whose "
@@ -182,18 +185,31 @@ const struct opt_doc measure_option_rows[M_COUNT] = {
 	    "judge the certificates' validity at TIME (seconds since the epoch, or "
 	    "YYYY-MM-DD[THH:MM:SSZ]) instead of the clock",
 	    .verbs = V_CHECK),
-	ROW(HOST_DATA, "host-data", STR(host_data), "HEX", "expected HOST_DATA", .verbs = V_CHECK),
+	ROW(HOST_DATA, "host-data", STR(host_data), "HEX", "expected HOST_DATA", .verbs = V_FIELDS),
 	ROW(ID_KEY_DIGEST, "id-key-digest", STR(id_key_digest), "HEX|BASE64|PEM",
-	    "expected ID key digest, or the key", .verbs = V_CHECK),
+	    "expected ID key digest, or the key", .verbs = V_FIELDS),
 	ROW(AUTHOR_KEY_DIGEST, "author-key-digest", STR(author_key_digest), "HEX|BASE64|PEM",
-	    "expected author key digest, or the key", .verbs = V_CHECK),
+	    "expected author key digest, or the key", .verbs = V_FIELDS),
 	ROW(GUEST_POLICY, "guest-policy", STR(policy), "VALUE", "expected guest policy (a number)",
-	    .verbs = V_CHECK),
+	    .verbs = V_FIELDS),
 	ROW(POLICY, "policy", OPT_REFUSED, NULL, NULL, .verbs = V_CHECK,
 	    .refusal = "report check: --policy is report appraise's policy file; the expected "
 		       "guest policy is --guest-policy VALUE"),
 	ROW(REPORT_DATA, "report-data", STR(report_data), "HEX",
-	    "expected REPORT_DATA (64 bytes; shorter is zero-padded)", .verbs = V_CHECK),
+	    "expected REPORT_DATA (64 bytes; shorter is zero-padded)", .verbs = V_FIELDS),
+	ROW(VMPL, "vmpl", U32(vmpl), "N", "expected VMPL the report was requested at (0-3)",
+	    .verbs = V_FIELDS, DEC(3)),
+	ROW(REPORT, "report", STR(report), "FILE",
+	    "the attestation report to explain (any form report show reads): its measurement, "
+	    "CPUID and fields",
+	    .verbs = V_DIAGNOSE),
+	ROW(DEPTH, "depth", U32(depth), "N",
+	    "search up to N changes together (1-3; default 2: every single change, then pairs)",
+	    .verbs = V_DIAGNOSE, DEC(3)),
+	ROW(DIFF, "diff", BOOL(diff), NULL,
+	    "the options after it are a second configuration: show where the two launches part "
+	    "(the first step that differs, the VMSA fields or kernel hashes that do)",
+	    .verbs = V_EXPLAIN),
 	ROW(JSON, "json", BOOL(json), NULL, "JSON output", .verbs = V_ALL),
 	ROW(CSV, "csv", BOOL(csv), NULL, "CSV output", .verbs = V_SWEEP | V_MATCH),
 };

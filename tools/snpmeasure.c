@@ -14,11 +14,12 @@
 #include "cli.h"
 
 static const struct verb_entry verbs[] = {
-	{ "measure", cmd_measure, NULL },   { "explain", cmd_explain, NULL },
-	{ "sweep", cmd_sweep, NULL },	    { "match", cmd_match, NULL },
-	{ "ovmf", cmd_ovmf, NULL },	    { "report", cmd_report, NULL },
-	{ "id-block", cmd_id_block, NULL }, { "key-digest", cmd_key_digest, NULL },
-	{ "igvm", cmd_igvm, NULL },	    { "dstack", cmd_dstack, NULL },
+	{ "measure", cmd_measure, NULL },	{ "explain", cmd_explain, NULL },
+	{ "sweep", cmd_sweep, NULL },		{ "match", cmd_match, NULL },
+	{ "diagnose", cmd_diagnose, NULL },	{ "ovmf", cmd_ovmf, NULL },
+	{ "report", cmd_report, NULL },		{ "id-block", cmd_id_block, NULL },
+	{ "key-digest", cmd_key_digest, NULL }, { "igvm", cmd_igvm, NULL },
+	{ "dstack", cmd_dstack, NULL },
 };
 
 /* Options that take no value may stand before a verb (`snpmeasure -q sweep ...`). */

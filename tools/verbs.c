@@ -8,6 +8,7 @@ const struct cli_verb_doc cli_verb_docs[] = {
 	{ "snpmeasure", "explain", &measure_syntaxes[VERB_EXPLAIN] },
 	{ "snpmeasure", "sweep", &measure_syntaxes[VERB_SWEEP] },
 	{ "snpmeasure", "match", &measure_syntaxes[VERB_MATCH] },
+	{ "snpmeasure", "diagnose", &measure_syntaxes[VERB_DIAGNOSE] },
 	{ "snpmeasure", "ovmf", &syntax_ovmf },
 	{ "snpmeasure", "igvm", &syntax_igvm },
 	{ "snpmeasure", "report show", &syntax_report_show },

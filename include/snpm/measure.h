@@ -156,6 +156,16 @@ struct snpm_vmsa_params {
 	enum snpm_vmsa_fpu fpu;
 };
 
+/* A field of the VMSA page: its name ("rdx", "cs"), offset and size in bytes. */
+struct snpm_vmsa_field {
+	const char *name;
+	uint32_t offset;
+	uint32_t size;
+};
+
+/* The fields a launch sets (AMD APM vol. 2, table B-4), by offset; ends with a NULL name. */
+SNPM_EXPORT const struct snpm_vmsa_field *snpm_vmsa_fields(void);
+
 /* Builds the 4096-byte VMSA the VMM launches a vCPU with. Returns 0 or SNPM_EINVAL. */
 SNPM_EXPORT int snpm_vmsa_build(const struct snpm_vmsa_params *params,
 				uint8_t ret_page[SNPM_PAGE_SIZE], struct snpm_error *reterr);

@@ -1,0 +1,744 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * snpmeasure diagnose: why a measurement read from hardware is not the one predicted. It
+ * searches outward from the configuration given, nearest first (every single drift of
+ * drift.c's table, then pairs, then triples), and prints each configuration that gives the
+ * measurement as what differs from what was given, why such a drift happens, and the command
+ * that reproduces it (checked by measuring it again). With a report, its other fields are held
+ * against what was expected too.
+ *
+ * Cost: a sweep per combination of drifts that are not sweep dimensions; the vCPU counts, CPUs
+ * and guest features are rows of it, so each further vCPU is one PAGE_INFO hash. An SNP
+ * firmware's pages are hashed once and the chain started from their digest.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "drift.h"
+
+#define MAX_DEPTH 3
+#define MAX_FOUND 16
+
+struct found {
+	struct point p;
+	unsigned mask; /* the drifts that differ from what was given */
+	size_t idx[D_COUNT]; /* each one's alternative */
+};
+
+struct search {
+	struct given g;
+	unsigned active; /* the drifts the launch has */
+	struct alt *alts[D_COUNT];
+	size_t n_alts[D_COUNT];
+	char *owned[D_COUNT][4];
+	const uint8_t *want;
+	size_t want_len;
+	uint64_t tried, refused, tried_at[MAX_DEPTH + 1];
+	struct found found[MAX_FOUND];
+	size_t n_found;
+	uint64_t total_found;
+	unsigned depth; /* searched up to */
+	/* the sweep in flight */
+	struct point cur;
+	unsigned cur_mask;
+	size_t cur_idx[D_COUNT];
+	uint32_t vcpus[DRIFT_MAX_ALTS];
+	uint32_t sigs[DRIFT_MAX_ALTS];
+	uint64_t features[DRIFT_MAX_ALTS];
+};
+
+static bool has(unsigned mask, enum drift_id d)
+{
+	return (mask >> d) & 1;
+}
+
+/* ---- the search ---- */
+
+static void record(struct search *s, const struct snpm_sweep_row *row)
+{
+	struct found *f;
+
+	s->total_found++;
+	if (s->n_found == MAX_FOUND)
+		return;
+	f = &s->found[s->n_found++];
+	f->p = s->cur;
+	f->mask = s->cur_mask;
+	memcpy(f->idx, s->cur_idx, sizeof(f->idx));
+	f->p.vcpus = row->vcpus;
+	if (has(s->cur_mask, D_VCPUS))
+		for (size_t i = 0; i < s->n_alts[D_VCPUS]; i++)
+			if (s->alts[D_VCPUS][i].value == row->vcpus)
+				f->idx[D_VCPUS] = i;
+	if (has(s->cur_mask, D_CPU)) {
+		f->idx[D_CPU] = row->vcpu_sig_index;
+		drifts[D_CPU].set(&f->p, &s->alts[D_CPU][row->vcpu_sig_index]);
+	}
+	if (has(s->cur_mask, D_FEATURES)) {
+		f->idx[D_FEATURES] = row->guest_features_index;
+		f->p.features = row->guest_features;
+	}
+}
+
+static int on_row(void *arg, const struct snpm_sweep_row *row)
+{
+	struct search *s = arg;
+
+	s->tried++;
+	if (row->digest_len == s->want_len && memcmp(row->digest, s->want, s->want_len) == 0)
+		record(s, row);
+	return 0;
+}
+
+/* The space of one sweep: a swept drift in the mask takes its alternatives, else the point's. */
+static struct snpm_sweep_space sweep_space(struct search *s, enum snpm_vmm *vmm)
+{
+	struct snpm_sweep_space sp = { .size = sizeof(sp), .vmms = vmm, .n_vmms = 1 };
+	const struct point *p = &s->cur;
+
+	sp.vcpus = s->vcpus, sp.vcpu_sigs = s->sigs, sp.guest_features = s->features;
+	sp.n_vcpus = has(s->cur_mask, D_VCPUS) ? s->n_alts[D_VCPUS] : 1;
+	sp.n_vcpu_sigs = has(s->cur_mask, D_CPU) ? s->n_alts[D_CPU] : 1;
+	sp.n_guest_features = has(s->cur_mask, D_FEATURES) ? s->n_alts[D_FEATURES] : 1;
+	for (size_t i = 0; i < sp.n_vcpus; i++)
+		s->vcpus[i] = has(s->cur_mask, D_VCPUS) ? (uint32_t)s->alts[D_VCPUS][i].value :
+							  p->vcpus;
+	for (size_t i = 0; i < sp.n_vcpu_sigs; i++)
+		s->sigs[i] = has(s->cur_mask, D_CPU) ? (uint32_t)s->alts[D_CPU][i].value : p->sig;
+	for (size_t i = 0; i < sp.n_guest_features; i++)
+		s->features[i] = has(s->cur_mask, D_FEATURES) ? s->alts[D_FEATURES][i].value :
+								p->features;
+	return sp;
+}
+
+/* One sweep over the swept drifts of the mask, at the point the other drifts have set. */
+static int sweep_once(struct search *s)
+{
+	struct snpm_measure_config cfg;
+	enum snpm_vmm vmm = s->cur.vmm;
+	struct snpm_sweep_space sp = sweep_space(s, &vmm);
+	uint64_t rows = sp.n_vcpus * sp.n_vcpu_sigs * sp.n_guest_features, before = s->tried;
+	int r = point_config(&s->g, &s->cur, &cfg);
+
+	if (r)
+		return r;
+	/* A configuration the launch refuses (a VMM that cannot run it, an ID block vouching for
+	 * another digest) is no explanation: counted, never a match. */
+	if (snpm_sweep(&cfg, &sp, on_row, s, NULL) < 0)
+		s->refused += rows - (s->tried - before);
+	return 0;
+}
+
+/* Every combination of the alternatives of the mask's unswept drifts, a sweep each. */
+static int search_mask(struct search *s, unsigned mask)
+{
+	enum drift_id fixed[D_COUNT];
+	size_t n = 0;
+	int r = 0;
+
+	s->cur_mask = mask;
+	memset(s->cur_idx, 0, sizeof(s->cur_idx));
+	for (int d = 0; d < D_COUNT; d++)
+		if (has(mask, (enum drift_id)d) && !drifts[d].swept)
+			fixed[n++] = (enum drift_id)d;
+	for (;;) {
+		point_given(&s->g, &s->cur);
+		for (size_t i = 0; i < n; i++)
+			drifts[fixed[i]].set(&s->cur, &s->alts[fixed[i]][s->cur_idx[fixed[i]]]);
+		if ((r = sweep_once(s)))
+			return r;
+		/* the next combination, the last drift fastest */
+		size_t i = n;
+		while (i > 0 && ++s->cur_idx[fixed[i - 1]] == s->n_alts[fixed[i - 1]])
+			s->cur_idx[fixed[--i]] = 0;
+		if (i == 0)
+			return 0;
+	}
+}
+
+/* The masks of `depth` active drifts in the table's order, until one depth explains it. */
+static int search(struct search *s, unsigned max_depth)
+{
+	int r = 0;
+
+	for (unsigned depth = 1; r == 0 && depth <= max_depth && !s->n_found; depth++) {
+		uint64_t before = s->tried;
+		s->depth = depth;
+		for (unsigned mask = 1; r == 0 && mask < (1u << D_COUNT); mask++)
+			if ((mask & ~s->active) == 0 && (unsigned)__builtin_popcount(mask) == depth)
+				r = search_mask(s, mask);
+		s->tried_at[depth] = s->tried - before;
+	}
+	return r;
+}
+
+static int prepare_alts(struct search *s)
+{
+	for (int d = 0; d < D_COUNT; d++) {
+		if (!drifts[d].applies(&s->g))
+			continue;
+		s->alts[d] = calloc(DRIFT_MAX_ALTS, sizeof(struct alt));
+		if (!s->alts[d]) {
+			fail_line("out of memory");
+			return EXIT_FAIL;
+		}
+		s->n_alts[d] = drifts[d].alts(&s->g, s->alts[d], DRIFT_MAX_ALTS, s->owned[d]);
+		if (s->n_alts[d])
+			s->active |= 1u << d;
+	}
+	return 0;
+}
+
+static void search_free(struct search *s)
+{
+	for (int d = 0; d < D_COUNT; d++) {
+		free(s->alts[d]);
+		for (size_t i = 0; i < 4; i++)
+			free(s->owned[d][i]);
+	}
+}
+
+/* ---- the measurement and what was given ---- */
+
+struct diagnosis {
+	struct measure_args a;
+	struct snpm_measure_config cfg;
+	struct inputs in;
+	uint8_t raw[SNPM_REPORT_SIZE];
+	struct snpm_report rep;
+	bool has_report;
+	uint8_t want[SNPM_LD_SIZE], given[SNPM_LD_SIZE];
+	size_t want_len, given_len;
+	struct check_table fields;
+};
+
+static const char *launch_file(const struct measure_args *a)
+{
+	return a->igvm		? a->igvm :
+	       a->krunfw	? a->krunfw :
+	       a->qboot		? a->qboot :
+	       a->ovmf		? a->ovmf :
+	       a->ovmf_metadata ? a->ovmf_metadata :
+				  a->spec;
+}
+
+/* Inputs are read again to check each command line printed: standard input cannot be. */
+static int refuse_stdin(const struct measure_args *a)
+{
+	const char *paths[] = { a->ovmf,   a->kernel, a->initrd,	a->svsm,     a->igvm,
+				a->krunfw, a->qboot,  a->ovmf_metadata, a->vars_file };
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (paths[i] && strcmp(paths[i], "-") == 0) {
+			usage_error("diagnose: give the inputs as files: each command line it "
+				    "prints is measured again to check it");
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
+static int read_want(struct diagnosis *d)
+{
+	struct measure_args *a = &d->a;
+	int n, r;
+
+	if (!a->report == !a->measurement) {
+		usage_error("diagnose: give the measurement to explain: --report FILE or "
+			    "--measurement HEX|BASE64");
+		return EXIT_USAGE;
+	}
+	if (a->measurement) {
+		n = parse_measurement(a->measurement, d->want);
+		if (n < 0) {
+			usage_error(
+				"diagnose: --measurement '%s' is not a 48- or 32-byte digest in "
+				"hex or base64",
+				a->measurement);
+			return EXIT_USAGE;
+		}
+		d->want_len = (size_t)n;
+		return 0;
+	}
+	r = parse_report_file(a->report, d->raw, &d->rep);
+	if (r)
+		return r;
+	d->has_report = true;
+	memcpy(d->want, d->rep.measurement, SNPM_LD_SIZE);
+	d->want_len = SNPM_LD_SIZE;
+	return 0;
+}
+
+/* The configuration given, measured; an SNP firmware's digest seeds every later chain. */
+static int measure_given(struct diagnosis *d)
+{
+	struct snpm_error err;
+	int r = measure_prepare(&d->a, &d->cfg, &d->in);
+
+	if (r == 0 && d->a.snp_ovmf_hash_only) {
+		usage_error("diagnose: snp:ovmf-hash is the firmware alone; give --mode snp");
+		return EXIT_USAGE;
+	}
+	if (r == 0 && d->cfg.mode == SNPM_MODE_SNP && d->cfg.loader == SNPM_LOADER_OVMF &&
+	    !d->cfg.has_firmware_digest && d->cfg.firmware) {
+		if (snpm_measure_firmware(d->cfg.firmware, d->cfg.firmware_len,
+					  d->cfg.firmware_digest, &err) < 0)
+			return report(d->a.ovmf, &err);
+		d->cfg.has_firmware_digest = true;
+	}
+	if (r == 0 && snpm_measure(&d->cfg, d->given, &d->given_len, &err) < 0)
+		r = report_verdict(launch_file(&d->a), &err);
+	if (r == 0 && d->given_len != d->want_len) {
+		usage_error("diagnose: a %zu-byte measurement cannot come from mode %s",
+			    d->want_len, snpm_mode_name(d->cfg.mode));
+		r = EXIT_USAGE;
+	}
+	return r;
+}
+
+/* Measures a command line printed as the reproduction: it must give the measurement. */
+static bool reproduces(const struct argv_list *l, const uint8_t *want, size_t want_len)
+{
+	struct snpm_measure_config cfg = { .size = sizeof(cfg) };
+	struct measure_args a;
+	struct inputs in;
+	uint8_t out[SNPM_LD_SIZE];
+	size_t len = 0;
+	char **argv = calloc(l->n + 2, sizeof(*argv));
+	bool ok = false;
+
+	if (!argv)
+		return false;
+	argv[0] = l->v[0];
+	argv[1] = (char *)"-q";
+	memcpy(argv + 2, l->v + 1, (l->n - 1) * sizeof(*argv));
+	if (args_parse((int)l->n + 1, argv, VERB_MEASURE, &a) == 0) {
+		if (measure_prepare(&a, &cfg, &in) == 0 && snpm_measure(&cfg, out, &len, NULL) == 0)
+			ok = len == want_len && memcmp(out, want, len) == 0;
+		inputs_free(&in);
+	}
+	args_free(&a);
+	free(argv);
+	return ok;
+}
+
+/* ---- output ---- */
+
+/* One character of a quoted word: in $'...' (ansi) or '...'. */
+static void put_quoted(FILE *f, char c, bool ansi)
+{
+	if (ansi && (c == '\n' || c == '\'' || c == '\\'))
+		fputs(c == '\n' ? "\\n" : c == '\'' ? "\\'" : "\\\\", f);
+	else if (!ansi && c == '\'')
+		fputs("'\\''", f);
+	else
+		fputc(c, f);
+}
+
+/* A shell word: as is when safe, else quoted (with a newline, as bash's $'...'). */
+static void print_word(FILE *f, const char *w)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				   "-_=./:,+";
+	bool ansi = strchr(w, '\n') != NULL;
+
+	if (*w && strspn(w, safe) == strlen(w)) {
+		fputs(w, f);
+		return;
+	}
+	fputs(ansi ? "$'" : "'", f);
+	for (const char *c = w; *c; c++)
+		put_quoted(f, *c, ansi);
+	fputc('\'', f);
+}
+
+static void print_argv(FILE *f, const struct argv_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			fputc(' ', f);
+		print_word(f, l->v[i]);
+	}
+}
+
+struct change {
+	struct shown given, found;
+	const char *why;
+};
+
+static void change_of(const struct search *s, const struct found *f, enum drift_id d,
+		      struct change *c)
+{
+	drifts[d].show(&s->g, &s->g.p, &c->given);
+	drifts[d].show(&s->g, &f->p, &c->found);
+	c->why = s->alts[d][f->idx[d]].why;
+}
+
+/* "you gave" says the option too when the two differ (--vcpu-type against --vcpu-sig). */
+static void given_text(const struct change *c, char *out, size_t n)
+{
+	if (strcmp(c->given.opt, c->found.opt) != 0)
+		snprintf(out, n, "%s %s", c->given.opt, c->given.val);
+	else
+		snprintf(out, n, "%s", c->given.val);
+}
+
+static void print_match_human(const struct search *s, const struct found *f,
+			      const struct argv_list *given, const struct argv_list *l, bool ok)
+{
+	char gave[320];
+	struct change c;
+
+	for (int d = 0; d < D_COUNT; d++) {
+		if (!has(f->mask, (enum drift_id)d))
+			continue;
+		change_of(s, f, (enum drift_id)d, &c);
+		given_text(&c, gave, sizeof(gave));
+		printf("  %s %s (you gave %s)\n      %s\n", c.found.opt, c.found.val, gave, c.why);
+	}
+	printf("  reproduce: ");
+	if (ok)
+		print_argv(stdout, l);
+	else
+		printf("(not expressible as one command line: measured by the search only)");
+	printf("\n  where the launches part: snpmeasure explain");
+	for (size_t i = 1; i < given->n; i++)
+		fputc(' ', stdout), print_word(stdout, given->v[i]);
+	printf(" --diff");
+	for (size_t i = 1; i < l->n; i++)
+		fputc(' ', stdout), print_word(stdout, l->v[i]);
+	printf("\n");
+}
+
+static struct json_object *argv_json(const struct argv_list *l)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, json_object_new_string(l->v[i]));
+	return arr;
+}
+
+static struct json_object *match_json(const struct search *s, const struct found *f,
+				      const struct argv_list *l, bool ok, const char *digest)
+{
+	struct json_object *o = json_object_new_object(), *changes = json_object_new_array();
+	char gave[320];
+	struct change c;
+
+	json_object_object_add(o, "argv", ok ? argv_json(l) : NULL);
+	for (int d = 0; d < D_COUNT; d++) {
+		if (!has(f->mask, (enum drift_id)d))
+			continue;
+		change_of(s, f, (enum drift_id)d, &c);
+		given_text(&c, gave, sizeof(gave));
+		struct json_object *ch = json_object_new_object();
+		json_add_str(ch, "drift", drifts[d].name);
+		json_add_str(ch, "option", c.found.opt);
+		json_add_str(ch, "given", gave);
+		json_add_str(ch, "found", c.found.val);
+		json_add_str(ch, "why", c.why);
+		json_object_array_add(changes, ch);
+	}
+	json_object_object_add(o, "changes", changes);
+	json_add_str(o, "measurement", digest);
+	return o;
+}
+
+/* What every configuration searched shares: the digests of the files given. */
+static struct json_object *held_fixed(const struct diagnosis *d)
+{
+	struct json_object *o = json_object_new_object();
+	const struct snpm_measure_config *c = &d->cfg;
+	char hex[2 * SNPM_LD_SIZE + 1];
+
+	if (c->has_firmware_digest)
+		json_add_hex(o, "firmware_snp_digest", c->firmware_digest, SNPM_LD_SIZE);
+	else if (c->firmware) {
+		uint8_t sha[SNPM_SHA256_SIZE];
+		if (snpm_digest(SNPM_HASH_SHA256, c->firmware, c->firmware_len, sha, NULL) == 0)
+			json_add_hex(o, "firmware_sha256", sha, sizeof(sha));
+	}
+	if (c->svsm) {
+		uint8_t sha[SNPM_SHA256_SIZE];
+		if (snpm_digest(SNPM_HASH_SHA256, c->svsm, c->svsm_len, sha, NULL) == 0)
+			json_add_hex(o, "svsm_sha256", sha, sizeof(sha));
+	}
+	if (d->a.igvm)
+		json_add_str(o, "igvm", d->a.igvm);
+	if (d->a.krunfw || d->a.qboot)
+		json_add_str(o, "krun", d->a.krunfw ? d->a.krunfw : d->a.qboot);
+	if (c->has_kernel) {
+		json_add_hex(o, "kernel_sha256", c->kernel_sha256, SNPM_SHA256_SIZE);
+		json_add_hex(o, "initrd_sha256", c->initrd_sha256, SNPM_SHA256_SIZE);
+		json_add_hex(o, "cmdline_sha256", c->cmdline_sha256, SNPM_SHA256_SIZE);
+		json_add_str(o, "cmdline", d->a.append ? d->a.append : "");
+	}
+	(void)hex;
+	return o;
+}
+
+static void print_held_fixed(const struct diagnosis *d)
+{
+	struct json_object *o = held_fixed(d);
+
+	fprintf(stderr, "held fixed in every one:\n");
+	json_object_object_foreach(o, k, v)
+		fprintf(stderr, "  %-20s %s\n", k, json_object_get_string(v));
+	json_object_put(o);
+}
+
+/* Why a report field differs from the one expected. */
+static const char *field_why(const char *field)
+{
+	static const struct {
+		const char *field, *why;
+	} rows[] = {
+		{ "host_data", "the VMM launched the guest with other HOST_DATA (QEMU's "
+			       "sev-snp-guest host-data=)" },
+		{ "id_key_digest", "the launch carried another ID block, or none (QEMU's "
+				   "id-block= and id-auth=)" },
+		{ "author_key_digest", "the ID block was signed under another author key, or "
+				       "none" },
+		{ "policy", "the VMM launched the guest with another guest policy (QEMU's "
+			    "sev-snp-guest policy=)" },
+		{ "report_data", "the guest asked for its report with other REPORT_DATA (another "
+				 "nonce or key)" },
+		{ "vmpl", "the report was requested at another VMPL (a guest under an SVSM runs "
+			  "above VMPL 0)" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (strcmp(rows[i].field, field) == 0)
+			return rows[i].why;
+	return "";
+}
+
+static void print_fields_human(const struct check_table *t)
+{
+	if (!t->n)
+		return;
+	printf("\nreport fields:\n");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct check_row *r = &t->rows[i];
+		printf("  %-18s %s\n", r->field, r->ok ? "as expected" : "DIFFERS");
+		if (!r->ok)
+			printf("      expected %s\n      found    %s\n      %s\n", r->expected,
+			       r->found, field_why(r->field));
+	}
+}
+
+static struct json_object *fields_json(const struct check_table *t)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct json_object *o = json_object_new_object();
+		json_add_str(o, "field", t->rows[i].field);
+		json_add_str(o, "result", t->rows[i].ok ? "pass" : "fail");
+		json_add_str(o, "expected", t->rows[i].expected);
+		json_add_str(o, "found", t->rows[i].found);
+		if (!t->rows[i].ok)
+			json_add_str(o, "why", field_why(t->rows[i].field));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+struct outcome {
+	struct json_object *matches; /* for --json */
+	size_t shown;
+};
+
+/* Each match, with its command line measured again; an inexpressible one says so. */
+static void print_matches(const struct diagnosis *d, const struct search *s, struct outcome *o)
+{
+	struct argv_list given, l;
+	char digest[2 * SNPM_LD_SIZE + 1];
+	bool ok;
+
+	format_digest(d->want, d->want_len, d->a.base64, digest);
+	point_argv(&s->g, &s->g.p, &given);
+	if (!d->a.json)
+		printf("%llu configuration%s with %u change%s give%s it:\n",
+		       (unsigned long long)s->total_found, s->total_found == 1 ? "" : "s", s->depth,
+		       s->depth == 1 ? "" : "s", s->total_found == 1 ? "s" : "");
+	for (size_t i = 0; i < s->n_found; i++) {
+		const struct found *f = &s->found[i];
+		if (point_argv(&s->g, &f->p, &l) < 0) {
+			fail_line("out of memory");
+			break;
+		}
+		ok = reproduces(&l, d->want, d->want_len);
+		if (d->a.json) {
+			json_object_array_add(o->matches, match_json(s, f, &l, ok, digest));
+		} else {
+			printf("\n%zu.\n", i + 1);
+			print_match_human(s, f, &given, &l, ok);
+		}
+		argv_list_free(&l);
+	}
+	if (!d->a.json && s->total_found > s->n_found)
+		printf("\n... and %llu more\n", (unsigned long long)(s->total_found - s->n_found));
+	argv_list_free(&given);
+}
+
+/* The configuration given already gives it: a match with no change. */
+static void print_given_matches(const struct diagnosis *d, const struct search *s,
+				struct outcome *o)
+{
+	struct argv_list l;
+	char digest[2 * SNPM_LD_SIZE + 1];
+	struct found f = { .p = s->g.p };
+
+	format_digest(d->want, d->want_len, d->a.base64, digest);
+	if (point_argv(&s->g, &s->g.p, &l) < 0)
+		return;
+	if (d->a.json) {
+		json_object_array_add(o->matches, match_json(s, &f, &l, true, digest));
+	} else {
+		printf("the options given give it: nothing differs\n  reproduce: ");
+		print_argv(stdout, &l);
+		printf("\n");
+	}
+	argv_list_free(&l);
+}
+
+static void print_summary_human(const struct diagnosis *d, const struct search *s, double secs)
+{
+	char want[2 * SNPM_LD_SIZE + 1], given[2 * SNPM_LD_SIZE + 1];
+
+	format_digest(d->want, d->want_len, d->a.base64, want);
+	format_digest(d->given, d->given_len, d->a.base64, given);
+	printf("measurement    %s (%s)\n", want, d->has_report ? d->a.report : "given");
+	printf("options give   %s\n", given);
+	if (s->depth) /* the given one, and those the search measured */
+		printf("searched       %llu configurations within %u change%s of the options "
+		       "(%.2f s)\n\n",
+		       (unsigned long long)s->tried + 1, s->depth, s->depth == 1 ? "" : "s", secs);
+	else
+		printf("\n");
+}
+
+/* No configuration searched gives it: what that rules out. */
+static void print_miss(const struct diagnosis *d, const struct search *s)
+{
+	char names[256] = "";
+	size_t at = 0;
+
+	for (int k = 0; k < D_COUNT; k++)
+		if (has(s->active, (enum drift_id)k))
+			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s",
+					       at ? ", " : "", drifts[k].name);
+	fail_line("no configuration within %u change%s of the options gives the measurement: "
+		  "%llu tried (drifts: %s)",
+		  s->depth, s->depth == 1 ? "" : "s", (unsigned long long)s->tried + 1, names);
+	print_held_fixed(d);
+	fprintf(stderr,
+		"so the firmware, the kernel, the initrd or the command line booted differ "
+		"from these%s\n",
+		s->depth < MAX_DEPTH ? ", or more drifts combine (--depth 3)" : "");
+}
+
+static void print_json_result(const struct diagnosis *d, const struct search *s, struct outcome *o)
+{
+	struct json_object *root = json_object_new_object(), *tried = json_object_new_object();
+	char digest[2 * SNPM_LD_SIZE + 1];
+
+	format_digest(d->want, d->want_len, d->a.base64, digest);
+	json_add_str(root, "measurement", digest);
+	format_digest(d->given, d->given_len, d->a.base64, digest);
+	json_add_str(root, "given_measurement", digest);
+	json_object_object_add(root, "tried", json_object_new_int64((int64_t)s->tried + 1));
+	for (unsigned k = 1; k <= s->depth; k++) {
+		char key[16];
+		snprintf(key, sizeof(key), "%u", k);
+		json_object_object_add(tried, key, json_object_new_int64((int64_t)s->tried_at[k]));
+	}
+	json_object_object_add(root, "tried_by_changes", tried);
+	json_object_object_add(root, "refused", json_object_new_int64((int64_t)s->refused));
+	json_object_object_add(root, "depth", json_object_new_int64(s->depth));
+	json_object_object_add(root, "matches", o->matches);
+	json_object_object_add(root, "held_fixed", held_fixed(d));
+	if (d->has_report)
+		json_object_object_add(root, "fields", fields_json(&d->fields));
+	o->matches = NULL;
+	print_json(root);
+	json_object_put(root);
+}
+
+static int diagnose(struct diagnosis *d)
+{
+	static struct search s;
+	struct outcome o = { .matches = json_object_new_array() };
+	struct timespec t0, t1;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.g = (struct given){
+		.a = &d->a, .cfg = &d->cfg, .in = &d->in, .rep = d->has_report ? &d->rep : NULL
+	};
+	point_given(&s.g, &s.g.p);
+	s.want = d->want;
+	s.want_len = d->want_len;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = prepare_alts(&s);
+	if (r == 0 && memcmp(d->given, d->want, d->want_len) != 0)
+		r = search(&s, arg_given(&d->a, M_DEPTH) ? d->a.depth : 2);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (r == 0 && !d->a.json)
+		print_summary_human(d, &s,
+				    (double)(t1.tv_sec - t0.tv_sec) +
+					    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (r == 0 && s.depth == 0)
+		print_given_matches(d, &s, &o);
+	else if (r == 0 && s.n_found)
+		print_matches(d, &s, &o);
+	if (r == 0 && !d->a.json)
+		print_fields_human(&d->fields);
+	if (r == 0 && d->a.json)
+		print_json_result(d, &s, &o);
+	if (r == 0 && s.depth && !s.n_found) {
+		print_miss(d, &s);
+		r = EXIT_MISMATCH;
+	}
+	json_object_put(o.matches);
+	search_free(&s);
+	return r;
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	static struct diagnosis d;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	r = args_parse(argc, argv, VERB_DIAGNOSE, &d.a);
+	if (r == 0 && arg_given(&d.a, M_DEPTH) && d.a.depth == 0) {
+		usage_error("argument --depth: invalid choice: '0' (1, 2 or 3)");
+		r = EXIT_USAGE;
+	}
+	if (r == 0)
+		r = refuse_stdin(&d.a);
+	if (r == 0 && !d.a.report &&
+	    (d.a.host_data || d.a.id_key_digest || d.a.author_key_digest || d.a.policy ||
+	     d.a.report_data || arg_given(&d.a, M_VMPL))) {
+		usage_error("diagnose: expected report fields need --report FILE");
+		r = EXIT_USAGE;
+	}
+	if (r == 0)
+		r = read_want(&d);
+	if (r == 0)
+		r = measure_given(&d);
+	if (r == 0 && d.has_report)
+		r = check_fields(&d.a, &d.rep, &d.fields);
+	if (r == 0)
+		r = inputs_check(&d.a, &d.in);
+	if (r == 0)
+		r = diagnose(&d);
+	inputs_free(&d.in);
+	args_free(&d.a);
+	return r;
+}
