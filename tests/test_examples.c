@@ -10,7 +10,8 @@
  * OVMF.fd is an AmdSev build of OVMF (the metadata of one, measured as the whole image), bzImage
  * a kernel image, report.bin a Genoa report with its vcek.pem, ask.pem, ark.pem and
  * cert_chain.pem, certs.bin the certificate table a host returns with it, guest.igvm an SNP IGVM
- * file, libkrunfw-sev.so.5 the libkrunfw stand-in the tests build, and dstack's files. Reports
+ * file, libkrunfw-sev.so.5 the libkrunfw stand-in the tests build, and dstack's files (its
+ * image folder, MrConfigV3 document and the hardware report dstack-report.bin). Reports
  * are asked of a fake guest (tests/guestfake) preloaded into the tools.
  */
 #define _GNU_SOURCE
@@ -115,6 +116,7 @@ static void prepare(void)
 	copy_fixture("reports/genoa-v3/ark.pem", "ark.pem");
 	copy_fixture("reports/amd-roots/ask_ark_genoa.pem", "cert_chain.pem");
 	copy_fixture("dstack/mr_config.json", "mr_config.json");
+	copy_fixture("dstack/report.bin", "dstack-report.bin");
 	char *folder = in_dir("dstack-0.6.0");
 	assert_int_equal(mkdir(folder, 0755), 0);
 	free(folder);

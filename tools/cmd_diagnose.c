@@ -622,7 +622,7 @@ static void print_summary_human(const struct diagnosis *d, const struct search *
 		printf("\n");
 }
 
-/* No configuration searched gives it: what that rules out. */
+/* No configuration searched gives it: what that rules out (with --json, the JSON says it). */
 static void print_miss(const struct diagnosis *d, const struct search *s)
 {
 	char names[256] = "";
@@ -630,15 +630,15 @@ static void print_miss(const struct diagnosis *d, const struct search *s)
 
 	for (int k = 0; k < D_COUNT; k++)
 		if (has(s->active, (enum drift_id)k))
-			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s",
-					       at ? ", " : "", drifts[k].name);
+			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", at ? ", " : "",
+					       drifts[k].name);
 	fail_line("no configuration within %u change%s of the options gives the measurement: "
 		  "%llu tried (drifts: %s)",
 		  s->depth, s->depth == 1 ? "" : "s", (unsigned long long)s->tried + 1, names);
+	if (d->a.json)
+		return;
 	print_held_fixed(d);
-	fprintf(stderr,
-		"so the firmware, the kernel, the initrd or the command line booted differ "
-		"from these%s\n",
+	fprintf(stderr, "so what was booted differs from these inputs%s\n",
 		s->depth < MAX_DEPTH ? ", or more drifts combine (--depth 3)" : "");
 }
 

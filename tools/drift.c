@@ -132,8 +132,8 @@ static size_t cpu_alts(const struct given *g, struct alt *out, size_t max, char 
 		if (n > before)
 			why(&out[n - 1],
 			    "QEMU puts the vCPU model's signature in rdx: the VMM ran "
-			    "-cpu %s",
-			    m->name);
+			    "-cpu %s (or another model of signature 0x%x)",
+			    m->name, (unsigned)m->value);
 	}
 	/* The same models at the steppings hosts report (-cpu host on such a host). */
 	for (const struct snpm_name *m = snpm_cpu_type_names(); m->name; m++) {
