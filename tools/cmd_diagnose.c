@@ -630,8 +630,8 @@ static void print_miss(const struct diagnosis *d, const struct search *s)
 
 	for (int k = 0; k < D_COUNT; k++)
 		if (has(s->active, (enum drift_id)k))
-			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", at ? ", " : "",
-					       drifts[k].name);
+			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s",
+					       at ? ", " : "", drifts[k].name);
 	fail_line("no configuration within %u change%s of the options gives the measurement: "
 		  "%llu tried (drifts: %s)",
 		  s->depth, s->depth == 1 ? "" : "s", (unsigned long long)s->tried + 1, names);
