@@ -87,8 +87,8 @@ _snpmeasure()
 	case $verb in
 	"" | measure) opts="$_snpm_measure_opts" ;;
 	explain) opts="$_snpm_measure_opts --diff" ;;
-	diagnose) opts="$_snpm_measure_opts --report --measurement --depth --host-data --id-key-digest
-		--author-key-digest --guest-policy --report-data --vmpl" ;;
+	diagnose) opts="$_snpm_measure_opts --report --measurement --manifest --depth --host-data
+		--id-key-digest --author-key-digest --guest-policy --report-data --vmpl" ;;
 	sweep | match) opts="$_snpm_measure_opts --csv --measurement" ;;
 	ovmf) opts="--json --ovmf-metadata --help" ;;
 	igvm) opts="--json --help" ;;

@@ -28,12 +28,6 @@
 #include "../core/core.h"
 #include "bundle.h"
 
-const char *const bundle_artifact_keys[N_ARTIFACTS] = { "kernel", "initramfs", "rootfs", "ovmf" };
-const char *const bundle_artifact_files[2][N_ARTIFACTS] = {
-	[SNPM_BUNDLE_SNPIMAGE] = { "kernel", "initramfs", "rootfs.img", "OVMF.fd" },
-	[SNPM_BUNDLE_DSTACK] = { "bzImage", "initramfs.cpio.gz", "rootfs.img.verity",
-				 "ovmf-sev.fd" },
-};
 
 /* An input copied whole into the bundle: a regular file that does not change meanwhile. */
 static int copy_file(const char *from, const char *to, struct snpm_error *reterr)

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../tools/drift.h"
 #include "igvm_writer.h"
@@ -630,6 +631,165 @@ static void test_dstack_hardware_report(void **state)
 	json_object_put(o), tu_run_free(&r), free(image), free(rep);
 }
 
+/* A bundle's space is what was given: a row of it is no change, a value outside it is one. */
+static void test_manifest(void **state)
+{
+	char *bz, *init, *root, *bundle, *cmdline;
+	const char *verb[] = { "diagnose", "--json", "--manifest", NULL, NULL };
+	struct json_object *m, *o, *c, *row;
+	struct tu_run r;
+	char *text, *line;
+
+	(void)state;
+	tu_need_program("/usr/bin/mksquashfs", "squashfs-tools");
+	assert_true(asprintf(&bz, "%s/bzImage", dir) > 0);
+	assert_true(asprintf(&init, "%s/init", dir) > 0);
+	assert_true(asprintf(&root, "%s/root", dir) > 0);
+	assert_true(asprintf(&bundle, "%s/bundle", dir) > 0);
+	tu_write_bzimage(bz, 3, 65536);
+	assert_int_equal(mkdir(init, 0755), 0);
+	assert_int_equal(mkdir(root, 0755), 0);
+	{
+		char *f;
+		assert_true(asprintf(&f, "%s/init", init) > 0);
+		tu_write_file(f, "#!/bin/sh\n", 10);
+		free(f);
+		assert_true(asprintf(&f, "%s/etc-os-release", root) > 0);
+		tu_write_file(f, "ID=test\n", 8);
+		free(f);
+	}
+	const char *build[] = { SNPM_IMAGE_CLI,
+				"bundle",
+				"--kernel",
+				bz,
+				"--initramfs",
+				init,
+				"--rootfs",
+				root,
+				"--ovmf",
+				fw,
+				"--cmdline",
+				"console=ttyS0 roothash={roothash}",
+				"-o",
+				bundle,
+				"--vcpus",
+				"1,2",
+				"--vmm-type",
+				"QEMU,ec2",
+				"--source-date-epoch",
+				"1700000000",
+				NULL };
+	tu_run((char *const *)build, &r);
+	if (r.status != 0)
+		fail_msg("bundle: %s", r.err);
+	tu_run_free(&r);
+	assert_true(asprintf(&text, "%s/manifest.json", bundle) > 0);
+	m = json_object_from_file(text);
+	free(text);
+	cmdline = strdup(str(m, "cmdline"));
+	json_object_put(m);
+	verb[3] = bundle;
+
+	/* 4 vCPUs under EC2: one change from the bundle's space (1 or 2 vCPUs, QEMU or EC2) */
+	char *bk, *bi, *bf;
+	assert_true(asprintf(&bk, "%s/kernel", bundle) > 0);
+	assert_true(asprintf(&bi, "%s/initramfs", bundle) > 0);
+	assert_true(asprintf(&bf, "%s/OVMF.fd", bundle) > 0);
+	const char *hw[] = { "--mode",	    "snp",     "--ovmf",     bf,      "--kernel", bk,
+			     "--initrd",    bi,	       "--append",   cmdline, "--vcpus",  "4",
+			     "--vcpu-type", "EPYC-v4", "--vmm-type", "ec2",   NULL };
+	char *digest = measure(hw);
+	const char *want[] = { "--measurement", digest, NULL };
+	r = run(verb, want, NULL);
+	assert_int_equal(r.status, 0);
+	o = json_tokener_parse(r.out);
+	row = json_object_array_get_idx(get(o, "matches"), 0);
+	assert_int_equal(json_object_array_length(get(row, "changes")), 1);
+	c = json_object_array_get_idx(get(row, "changes"), 0);
+	assert_string_equal(str(c, "found"), "4");
+	assert_string_equal(str(c, "given"), "any of 1, 2");
+	assert_int_equal(json_object_get_int64(get(get(o, "tried_by_changes"), "0")), 4);
+	expect_argv_reproduces(row, digest);
+	json_object_put(o), tu_run_free(&r), free(digest);
+
+	/* a row the bundle predicts: nothing differs */
+	assert_true(asprintf(&text, "%s/measurements.jsonl", bundle) > 0);
+	{
+		size_t len;
+		uint8_t *bytes = tu_read_file(text, &len);
+		assert_non_null(bytes);
+		line = strndup((const char *)bytes, len);
+		free(bytes);
+	}
+	free(text);
+	row = json_tokener_parse(strchr(strchr(strchr(line, '\n') + 1, '\n') + 1, '{'));
+	assert_non_null(row);
+	digest = strdup(str(row, "measurement"));
+	json_object_put(row), free(line);
+	const char *want2[] = { "--measurement", digest, NULL };
+	r = run(verb, want2, NULL);
+	assert_int_equal(r.status, 0);
+	o = json_tokener_parse(r.out);
+	assert_int_equal(json_object_get_int64(get(o, "depth")), 0);
+	row = json_object_array_get_idx(get(o, "matches"), 0);
+	assert_int_equal(json_object_array_length(get(row, "changes")), 0);
+	expect_argv_reproduces(row, digest);
+	json_object_put(o), tu_run_free(&r);
+
+	/* the library's reading of it, and its refusals */
+	struct snpm_bundle_launch *l = NULL;
+	struct snpm_error err;
+	assert_int_equal(snpm_bundle_launch_read(bundle, &l, &err), 0);
+	assert_string_equal(l->firmware, bf);
+	assert_string_equal(l->cmdline, cmdline);
+	assert_int_equal(l->n_vcpus, 2);
+	assert_int_equal(l->vcpus[1], 2);
+	assert_int_equal(l->n_vcpu_sigs, 1);
+	assert_int_equal(l->vcpu_sigs[0], 0x800f12);
+	assert_string_equal(l->vcpu_types[0], "EPYC-v4");
+	assert_int_equal(l->n_vmms, 2);
+	assert_int_equal(l->vmms[1], SNPM_VMM_EC2);
+	assert_int_equal(l->guest_features[0], 1);
+	snpm_bundle_launch_free(l);
+	{
+		static const struct {
+			const char *from, *to, *message;
+		} bad[] = {
+			{ "\"vcpus\":[1,2]", "\"vcpus\":[2,1]", "ascend" },
+			{ "\"vcpus\":[1,2]", "\"vcpus\":[]", "1 to" },
+			{ "\"vmms\":[\"QEMU\",\"ec2\"]", "\"vmms\":[\"QEMU\",\"xen\"]", "xen" },
+			{ "\"sig\":\"0x800f12\"", "\"sig\":\"0x800f12\",\"extra\":1", "extra" },
+		};
+		char *path;
+		size_t len;
+		assert_true(asprintf(&path, "%s/manifest.json", bundle) > 0);
+		uint8_t *orig = tu_read_file(path, &len);
+		char *text0 = strndup((const char *)orig, len);
+		/* the manifest as written, one line of JSON */
+		struct json_object *j = json_tokener_parse(text0);
+		const char *flat = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *changed = tu_replace(flat, bad[i].from, bad[i].to);
+			tu_write_file(path, changed, strlen(changed));
+			l = NULL;
+			assert_true(snpm_bundle_launch_read(bundle, &l, &err) < 0);
+			assert_null(l);
+			if (!strstr(err.message, bad[i].message) ||
+			    !strstr(err.message, "manifest.json"))
+				fail_msg("'%s' for %s", err.message, bad[i].to);
+			free(changed);
+		}
+		tu_write_file(path, orig, len);
+		json_object_put(j), free(text0), free(orig), free(path);
+	}
+
+	/* the bundle is the configuration: no measurement option beside it */
+	const char *extra[] = { "--vcpus", "3", NULL };
+	tu_expect_refusal(run(verb, want2, extra), 2, "--manifest gives the configuration");
+	free(digest), free(bk), free(bi), free(bf), free(cmdline);
+	free(bz), free(init), free(root), free(bundle);
+}
+
 static void test_refusals(void **state)
 {
 	const char *base[] = { BASE, NULL };
@@ -705,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_report_cpuid_first),
 		cmocka_unit_test(test_report_fields),
 		cmocka_unit_test(test_dstack_hardware_report),
+		cmocka_unit_test(test_manifest),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_explain_diff),
 	};

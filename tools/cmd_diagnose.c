@@ -59,6 +59,7 @@ static bool has(unsigned mask, enum drift_id d)
 
 static void record(struct search *s, const struct snpm_sweep_row *row)
 {
+	const struct given *g = &s->g;
 	struct found *f;
 
 	s->total_found++;
@@ -68,19 +69,20 @@ static void record(struct search *s, const struct snpm_sweep_row *row)
 	f->p = s->cur;
 	f->mask = s->cur_mask;
 	memcpy(f->idx, s->cur_idx, sizeof(f->idx));
+	/* The swept drifts' values are the row's: an alternative, or one of the given set. */
 	f->p.vcpus = row->vcpus;
 	if (has(s->cur_mask, D_VCPUS))
 		for (size_t i = 0; i < s->n_alts[D_VCPUS]; i++)
 			if (s->alts[D_VCPUS][i].value == row->vcpus)
 				f->idx[D_VCPUS] = i;
-	if (has(s->cur_mask, D_CPU)) {
-		f->idx[D_CPU] = row->vcpu_sig_index;
+	if (has(s->cur_mask, D_CPU))
 		drifts[D_CPU].set(&f->p, &s->alts[D_CPU][row->vcpu_sig_index]);
-	}
-	if (has(s->cur_mask, D_FEATURES)) {
-		f->idx[D_FEATURES] = row->guest_features_index;
+	else if (g->n_set[D_CPU])
+		drifts[D_CPU].set(&f->p, &g->set[D_CPU][row->vcpu_sig_index]);
+	f->idx[D_CPU] = row->vcpu_sig_index;
+	if (has(s->cur_mask, D_FEATURES) || g->n_set[D_FEATURES])
 		f->p.features = row->guest_features;
-	}
+	f->idx[D_FEATURES] = row->guest_features_index;
 }
 
 static int on_row(void *arg, const struct snpm_sweep_row *row)
@@ -93,24 +95,36 @@ static int on_row(void *arg, const struct snpm_sweep_row *row)
 	return 0;
 }
 
-/* The space of one sweep: a swept drift in the mask takes its alternatives, else the point's. */
+/* The values of swept drift d in this sweep: its alternatives when the mask changes it, else
+ * the given set, else the point's value (v). */
+static size_t sweep_values(struct search *s, enum drift_id d, uint64_t v, uint64_t *out)
+{
+	const struct alt *list = has(s->cur_mask, d) ? s->alts[d] : s->g.set[d];
+	size_t n = has(s->cur_mask, d) ? s->n_alts[d] : s->g.n_set[d];
+
+	if (n == 0) {
+		out[0] = v;
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = list[i].value;
+	return n;
+}
+
+/* The space of one sweep, at the point the unswept drifts have set. */
 static struct snpm_sweep_space sweep_space(struct search *s, enum snpm_vmm *vmm)
 {
 	struct snpm_sweep_space sp = { .size = sizeof(sp), .vmms = vmm, .n_vmms = 1 };
-	const struct point *p = &s->cur;
+	uint64_t v[DRIFT_MAX_ALTS];
 
-	sp.vcpus = s->vcpus, sp.vcpu_sigs = s->sigs, sp.guest_features = s->features;
-	sp.n_vcpus = has(s->cur_mask, D_VCPUS) ? s->n_alts[D_VCPUS] : 1;
-	sp.n_vcpu_sigs = has(s->cur_mask, D_CPU) ? s->n_alts[D_CPU] : 1;
-	sp.n_guest_features = has(s->cur_mask, D_FEATURES) ? s->n_alts[D_FEATURES] : 1;
+	sp.n_vcpus = sweep_values(s, D_VCPUS, s->cur.vcpus, v);
 	for (size_t i = 0; i < sp.n_vcpus; i++)
-		s->vcpus[i] = has(s->cur_mask, D_VCPUS) ? (uint32_t)s->alts[D_VCPUS][i].value :
-							  p->vcpus;
+		s->vcpus[i] = (uint32_t)v[i];
+	sp.n_vcpu_sigs = sweep_values(s, D_CPU, s->cur.sig, v);
 	for (size_t i = 0; i < sp.n_vcpu_sigs; i++)
-		s->sigs[i] = has(s->cur_mask, D_CPU) ? (uint32_t)s->alts[D_CPU][i].value : p->sig;
-	for (size_t i = 0; i < sp.n_guest_features; i++)
-		s->features[i] = has(s->cur_mask, D_FEATURES) ? s->alts[D_FEATURES][i].value :
-								p->features;
+		s->sigs[i] = (uint32_t)v[i];
+	sp.n_guest_features = sweep_values(s, D_FEATURES, s->cur.features, s->features);
+	sp.vcpus = s->vcpus, sp.vcpu_sigs = s->sigs, sp.guest_features = s->features;
 	return sp;
 }
 
@@ -132,47 +146,70 @@ static int sweep_once(struct search *s)
 	return 0;
 }
 
-/* Every combination of the alternatives of the mask's unswept drifts, a sweep each. */
+/* An unswept drift's values in one search: its alternatives in the mask, else a given set. */
+struct choice {
+	enum drift_id d;
+	const struct alt *list;
+	size_t n;
+};
+
+/* Every combination of the values of the unswept drifts (the mask's alternatives and the given
+ * sets), a sweep each. */
 static int search_mask(struct search *s, unsigned mask)
 {
-	enum drift_id fixed[D_COUNT];
+	struct choice c[D_COUNT];
 	size_t n = 0;
 	int r = 0;
 
 	s->cur_mask = mask;
 	memset(s->cur_idx, 0, sizeof(s->cur_idx));
-	for (int d = 0; d < D_COUNT; d++)
-		if (has(mask, (enum drift_id)d) && !drifts[d].swept)
-			fixed[n++] = (enum drift_id)d;
+	for (int d = 0; d < D_COUNT; d++) {
+		if (drifts[d].swept)
+			continue;
+		if (has(mask, (enum drift_id)d))
+			c[n++] = (struct choice){ (enum drift_id)d, s->alts[d], s->n_alts[d] };
+		else if (s->g.n_set[d] > 1)
+			c[n++] = (struct choice){ (enum drift_id)d, s->g.set[d], s->g.n_set[d] };
+	}
 	for (;;) {
 		point_given(&s->g, &s->cur);
 		for (size_t i = 0; i < n; i++)
-			drifts[fixed[i]].set(&s->cur, &s->alts[fixed[i]][s->cur_idx[fixed[i]]]);
+			drifts[c[i].d].set(&s->cur, &c[i].list[s->cur_idx[c[i].d]]);
 		if ((r = sweep_once(s)))
 			return r;
 		/* the next combination, the last drift fastest */
 		size_t i = n;
-		while (i > 0 && ++s->cur_idx[fixed[i - 1]] == s->n_alts[fixed[i - 1]])
-			s->cur_idx[fixed[--i]] = 0;
+		while (i > 0 && ++s->cur_idx[c[i - 1].d] == c[i - 1].n)
+			s->cur_idx[c[--i].d] = 0;
 		if (i == 0)
 			return 0;
 	}
 }
 
-/* The masks of `depth` active drifts in the table's order, until one depth explains it. */
+/* The masks of `depth` active drifts in the table's order, from depth 0 (what was given),
+ * until one depth explains the measurement. */
 static int search(struct search *s, unsigned max_depth)
 {
 	int r = 0;
 
-	for (unsigned depth = 1; r == 0 && depth <= max_depth && !s->n_found; depth++) {
+	for (unsigned depth = 0; r == 0 && depth <= max_depth && !s->n_found; depth++) {
 		uint64_t before = s->tried;
 		s->depth = depth;
-		for (unsigned mask = 1; r == 0 && mask < (1u << D_COUNT); mask++)
+		for (unsigned mask = 0; r == 0 && mask < (1u << D_COUNT); mask++)
 			if ((mask & ~s->active) == 0 && (unsigned)__builtin_popcount(mask) == depth)
 				r = search_mask(s, mask);
 		s->tried_at[depth] = s->tried - before;
 	}
 	return r;
+}
+
+/* Whether a value is one of the given set (no change). */
+static bool in_set(const struct given *g, enum drift_id d, uint64_t v)
+{
+	for (size_t i = 0; i < g->n_set[d]; i++)
+		if (g->set[d][i].value == v)
+			return true;
+	return false;
 }
 
 static int prepare_alts(struct search *s)
@@ -186,6 +223,11 @@ static int prepare_alts(struct search *s)
 			return EXIT_FAIL;
 		}
 		s->n_alts[d] = drifts[d].alts(&s->g, s->alts[d], DRIFT_MAX_ALTS, s->owned[d]);
+		size_t kept = 0;
+		for (size_t i = 0; i < s->n_alts[d]; i++)
+			if (!in_set(&s->g, (enum drift_id)d, s->alts[d][i].value))
+				s->alts[d][kept++] = s->alts[d][i];
+		s->n_alts[d] = kept;
 		if (s->n_alts[d])
 			s->active |= 1u << d;
 	}
@@ -213,6 +255,11 @@ struct diagnosis {
 	uint8_t want[SNPM_LD_SIZE], given[SNPM_LD_SIZE];
 	size_t want_len, given_len;
 	struct check_table fields;
+	/* --manifest: the bundle's launch, its space as the given sets, and the arguments made
+	 * of it (which measure_args points into) */
+	struct snpm_bundle_launch *launch;
+	struct alt *sets[D_COUNT];
+	struct argv_list args;
 };
 
 static const char *launch_file(const struct measure_args *a)
@@ -374,6 +421,16 @@ static void change_of(const struct search *s, const struct found *f, enum drift_
 	drifts[d].show(&s->g, &s->g.p, &c->given);
 	drifts[d].show(&s->g, &f->p, &c->found);
 	c->why = s->alts[d][f->idx[d]].why;
+	/* A set given (a bundle's space): every value of it. */
+	for (size_t i = 0, at = 0; s->g.n_set[d] > 1 && i < s->g.n_set[d]; i++) {
+		struct point p = s->g.p;
+		struct shown one;
+		drifts[d].set(&p, &s->g.set[d][i]);
+		drifts[d].show(&s->g, &p, &one);
+		if (at < sizeof(c->given.val))
+			at += (size_t)snprintf(c->given.val + at, sizeof(c->given.val) - at, "%s%s",
+					       i ? ", " : "any of ", one.val);
+	}
 }
 
 /* "you gave" says the option too when the two differ (--vcpu-type against --vcpu-sig). */
@@ -383,6 +440,21 @@ static void given_text(const struct change *c, char *out, size_t n)
 		snprintf(out, n, "%s %s", c->given.opt, c->given.val);
 	else
 		snprintf(out, n, "%s", c->given.val);
+}
+
+/* What the match is compared with: the given point, but the values of a given set (a bundle's
+ * space) that the match shares. */
+static void from_point(const struct search *s, const struct found *f, struct point *from)
+{
+	*from = s->g.p;
+	if (!has(f->mask, D_VCPUS))
+		from->vcpus = f->p.vcpus;
+	if (!has(f->mask, D_CPU))
+		from->sig = f->p.sig, from->sig_name = f->p.sig_name, from->has_sig = f->p.has_sig;
+	if (!has(f->mask, D_FEATURES))
+		from->features = f->p.features;
+	if (!has(f->mask, D_VMM))
+		from->vmm = f->p.vmm, from->vmm_version = f->p.vmm_version;
 }
 
 static void print_match_human(const struct search *s, const struct found *f,
@@ -557,11 +629,14 @@ static void print_matches(const struct diagnosis *d, const struct search *s, str
 {
 	struct argv_list given, l;
 	char digest[2 * SNPM_LD_SIZE + 1];
+	struct point from;
 	bool ok;
 
 	format_digest(d->want, d->want_len, d->a.base64, digest);
-	point_argv(&s->g, &s->g.p, &given);
-	if (!d->a.json)
+	if (!d->a.json && s->depth == 0)
+		printf("%s: nothing differs\n",
+		       d->a.manifest ? "the bundle predicts it" : "the options give it");
+	else if (!d->a.json)
 		printf("%llu configuration%s with %u change%s give%s it:\n",
 		       (unsigned long long)s->total_found, s->total_found == 1 ? "" : "s", s->depth,
 		       s->depth == 1 ? "" : "s", s->total_found == 1 ? "s" : "");
@@ -572,38 +647,18 @@ static void print_matches(const struct diagnosis *d, const struct search *s, str
 			break;
 		}
 		ok = reproduces(&l, d->want, d->want_len);
+		from_point(s, f, &from);
 		if (d->a.json) {
 			json_object_array_add(o->matches, match_json(s, f, &l, ok, digest));
-		} else {
+		} else if (point_argv(&s->g, &from, &given) == 0) {
 			printf("\n%zu.\n", i + 1);
 			print_match_human(s, f, &given, &l, ok);
+			argv_list_free(&given);
 		}
 		argv_list_free(&l);
 	}
 	if (!d->a.json && s->total_found > s->n_found)
 		printf("\n... and %llu more\n", (unsigned long long)(s->total_found - s->n_found));
-	argv_list_free(&given);
-}
-
-/* The configuration given already gives it: a match with no change. */
-static void print_given_matches(const struct diagnosis *d, const struct search *s,
-				struct outcome *o)
-{
-	struct argv_list l;
-	char digest[2 * SNPM_LD_SIZE + 1];
-	struct found f = { .p = s->g.p };
-
-	format_digest(d->want, d->want_len, d->a.base64, digest);
-	if (point_argv(&s->g, &s->g.p, &l) < 0)
-		return;
-	if (d->a.json) {
-		json_object_array_add(o->matches, match_json(s, &f, &l, true, digest));
-	} else {
-		printf("the options given give it: nothing differs\n  reproduce: ");
-		print_argv(stdout, &l);
-		printf("\n");
-	}
-	argv_list_free(&l);
 }
 
 static void print_summary_human(const struct diagnosis *d, const struct search *s, double secs)
@@ -613,13 +668,16 @@ static void print_summary_human(const struct diagnosis *d, const struct search *
 	format_digest(d->want, d->want_len, d->a.base64, want);
 	format_digest(d->given, d->given_len, d->a.base64, given);
 	printf("measurement    %s (%s)\n", want, d->has_report ? d->a.report : "given");
-	printf("options give   %s\n", given);
-	if (s->depth) /* the given one, and those the search measured */
-		printf("searched       %llu configurations within %u change%s of the options "
-		       "(%.2f s)\n\n",
-		       (unsigned long long)s->tried + 1, s->depth, s->depth == 1 ? "" : "s", secs);
+	if (d->a.manifest)
+		printf("bundle         %s: %llu configurations predicted\n", d->a.manifest,
+		       (unsigned long long)s->tried_at[0]);
 	else
-		printf("\n");
+		printf("options give   %s\n", given);
+	if (s->depth) /* what was given, and those the search measured */
+		printf("searched       %llu configurations within %u change%s of %s (%.2f s)\n",
+		       (unsigned long long)s->tried, s->depth, s->depth == 1 ? "" : "s",
+		       d->a.manifest ? "the bundle" : "the options", secs);
+	printf("\n");
 }
 
 /* No configuration searched gives it: what that rules out (with --json, the JSON says it). */
@@ -634,7 +692,7 @@ static void print_miss(const struct diagnosis *d, const struct search *s)
 					       at ? ", " : "", drifts[k].name);
 	fail_line("no configuration within %u change%s of the options gives the measurement: "
 		  "%llu tried (drifts: %s)",
-		  s->depth, s->depth == 1 ? "" : "s", (unsigned long long)s->tried + 1, names);
+		  s->depth, s->depth == 1 ? "" : "s", (unsigned long long)s->tried, names);
 	if (d->a.json)
 		return;
 	print_held_fixed(d);
@@ -649,10 +707,12 @@ static void print_json_result(const struct diagnosis *d, const struct search *s,
 
 	format_digest(d->want, d->want_len, d->a.base64, digest);
 	json_add_str(root, "measurement", digest);
-	format_digest(d->given, d->given_len, d->a.base64, digest);
-	json_add_str(root, "given_measurement", digest);
-	json_object_object_add(root, "tried", json_object_new_int64((int64_t)s->tried + 1));
-	for (unsigned k = 1; k <= s->depth; k++) {
+	if (!d->a.manifest) {
+		format_digest(d->given, d->given_len, d->a.base64, digest);
+		json_add_str(root, "given_measurement", digest);
+	}
+	json_object_object_add(root, "tried", json_object_new_int64((int64_t)s->tried));
+	for (unsigned k = 0; k <= s->depth; k++) {
 		char key[16];
 		snprintf(key, sizeof(key), "%u", k);
 		json_object_object_add(tried, key, json_object_new_int64((int64_t)s->tried_at[k]));
@@ -667,6 +727,119 @@ static void print_json_result(const struct diagnosis *d, const struct search *s,
 	o->matches = NULL;
 	print_json(root);
 	json_object_put(root);
+}
+
+/* ---- --manifest: a bundle's launch and space as what was given ---- */
+
+static struct alt *set_of(struct diagnosis *d, enum drift_id k, size_t n)
+{
+	return d->sets[k] = calloc(n, sizeof(struct alt));
+}
+
+/* The bundle's space: each of its values is no change. */
+static void given_sets(struct diagnosis *d, struct given *g)
+{
+	const struct snpm_bundle_launch *l = d->launch;
+	struct alt *a;
+
+	if (!l)
+		return;
+	if ((a = set_of(d, D_VCPUS, l->n_vcpus)))
+		for (size_t i = 0; i < l->n_vcpus; i++)
+			a[i].value = l->vcpus[i];
+	if ((a = set_of(d, D_CPU, l->n_vcpu_sigs)))
+		for (size_t i = 0; i < l->n_vcpu_sigs; i++)
+			a[i].value = l->vcpu_sigs[i], a[i].text = l->vcpu_types[i];
+	if ((a = set_of(d, D_FEATURES, l->n_guest_features)))
+		for (size_t i = 0; i < l->n_guest_features; i++)
+			a[i].value = l->guest_features[i];
+	if ((a = set_of(d, D_VMM, l->n_vmms)))
+		for (size_t i = 0; i < l->n_vmms; i++)
+			a[i].value = drift_vmm_value(l->vmms[i], 0);
+	g->n_set[D_VCPUS] = d->sets[D_VCPUS] ? l->n_vcpus : 0;
+	g->n_set[D_CPU] = d->sets[D_CPU] ? l->n_vcpu_sigs : 0;
+	g->n_set[D_FEATURES] = d->sets[D_FEATURES] ? l->n_guest_features : 0;
+	g->n_set[D_VMM] = d->sets[D_VMM] ? l->n_vmms : 0;
+	for (int k = 0; k < D_COUNT; k++)
+		g->set[k] = d->sets[k];
+}
+
+/* The options --manifest stands for: a bundle is the whole configuration. */
+static int refuse_with_manifest(const struct measure_args *a)
+{
+	static const enum m_opt launch[] = {
+		M_MODE,		 M_VCPUS,	M_VCPU_TYPE,   M_VCPU_SIG,	M_VCPU_FAMILY,
+		M_VMM_TYPE,	 M_VMM_VERSION, M_OVMF,	       M_OVMF_METADATA, M_KERNEL,
+		M_KERNEL_HASH,	 M_INITRD,	M_INITRD_HASH, M_APPEND,	M_GUEST_FEATURES,
+		M_SNP_OVMF_HASH, M_SVSM,	M_VARS_SIZE,   M_VARS_FILE,	M_IGVM,
+		M_KRUNFW,	 M_QBOOT,	M_SPEC,
+	};
+
+	for (size_t i = 0; i < sizeof(launch) / sizeof(launch[0]); i++)
+		if (arg_given(a, launch[i])) {
+			usage_error("diagnose: --manifest gives the configuration; it cannot be "
+				    "combined with --%s",
+				    option_name(launch[i]));
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
+static int push_arg(struct argv_list *l, const char *s)
+{
+	if (l->n + 2 > l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		l->v = v, l->cap = cap;
+	}
+	if (!(l->v[l->n] = strdup(s)))
+		return -1;
+	l->v[++l->n] = NULL;
+	return 0;
+}
+
+/* The arguments again, with the bundle's files, command line and first configuration. */
+static int manifest_args(struct diagnosis *d, int argc, char **argv)
+{
+	const struct snpm_bundle_launch *l = d->launch;
+	char vcpus[16], sig[16], features[24];
+	const char *cpu_opt = l->vcpu_types[0] ? "--vcpu-type" : "--vcpu-sig";
+	const char *made[] = { "--mode",    "snp",	  "--ovmf",
+			       l->firmware, "--kernel",	  l->kernel,
+			       "--initrd",  l->initrd,	  "--append",
+			       l->cmdline,  "--vcpus",	  vcpus,
+			       cpu_opt,	    sig,	  "--guest-features",
+			       features,    "--vmm-type", snpm_vmm_name(l->vmms[0]) };
+	int r = push_arg(&d->args, argv[0]);
+
+	snprintf(vcpus, sizeof(vcpus), "%u", l->vcpus[0]);
+	if (l->vcpu_types[0])
+		snprintf(sig, sizeof(sig), "%s", l->vcpu_types[0]);
+	else
+		snprintf(sig, sizeof(sig), "0x%x", l->vcpu_sigs[0]);
+	snprintf(features, sizeof(features), "0x%llx", (unsigned long long)l->guest_features[0]);
+	for (size_t i = 0; r == 0 && i < sizeof(made) / sizeof(made[0]); i++)
+		r = push_arg(&d->args, made[i]);
+	for (int i = 1; r == 0 && i < argc; i++)
+		r = push_arg(&d->args, argv[i]);
+	if (r) {
+		fail_line("out of memory");
+		return EXIT_FAIL;
+	}
+	args_free(&d->a);
+	return args_parse((int)d->args.n, d->args.v, VERB_DIAGNOSE, &d->a);
+}
+
+static int read_manifest(struct diagnosis *d, int argc, char **argv)
+{
+	struct snpm_error err;
+	int r = refuse_with_manifest(&d->a);
+
+	if (r == 0 && snpm_bundle_launch_read(d->a.manifest, &d->launch, &err) < 0)
+		r = report(d->a.manifest, &err);
+	return r ? r : manifest_args(d, argc, argv);
 }
 
 static int diagnose(struct diagnosis *d)
@@ -684,23 +857,22 @@ static int diagnose(struct diagnosis *d)
 	s.want = d->want;
 	s.want_len = d->want_len;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	given_sets(d, &s.g);
 	r = prepare_alts(&s);
-	if (r == 0 && memcmp(d->given, d->want, d->want_len) != 0)
+	if (r == 0)
 		r = search(&s, arg_given(&d->a, M_DEPTH) ? d->a.depth : 2);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (r == 0 && !d->a.json)
 		print_summary_human(d, &s,
 				    (double)(t1.tv_sec - t0.tv_sec) +
 					    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	if (r == 0 && s.depth == 0)
-		print_given_matches(d, &s, &o);
-	else if (r == 0 && s.n_found)
+	if (r == 0 && s.n_found)
 		print_matches(d, &s, &o);
 	if (r == 0 && !d->a.json)
 		print_fields_human(&d->fields);
 	if (r == 0 && d->a.json)
 		print_json_result(d, &s, &o);
-	if (r == 0 && s.depth && !s.n_found) {
+	if (r == 0 && !s.n_found) {
 		print_miss(d, &s);
 		r = EXIT_MISMATCH;
 	}
@@ -720,6 +892,8 @@ int cmd_diagnose(int argc, char **argv)
 		usage_error("argument --depth: invalid choice: '0' (1, 2 or 3)");
 		r = EXIT_USAGE;
 	}
+	if (r == 0 && d.a.manifest)
+		r = read_manifest(&d, argc, argv);
 	if (r == 0)
 		r = refuse_stdin(&d.a);
 	if (r == 0 && !d.a.report &&
@@ -740,5 +914,9 @@ int cmd_diagnose(int argc, char **argv)
 		r = diagnose(&d);
 	inputs_free(&d.in);
 	args_free(&d.a);
+	snpm_bundle_launch_free(d.launch);
+	argv_list_free(&d.args);
+	for (int k = 0; k < D_COUNT; k++)
+		free(d.sets[k]);
 	return r;
 }

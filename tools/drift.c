@@ -253,6 +253,11 @@ static unsigned era(enum snpm_vmm vmm, unsigned version)
 
 #define VMM_VALUE(vmm, version) ((uint64_t)(vmm) << 8 | (version))
 
+uint64_t drift_vmm_value(enum snpm_vmm vmm, unsigned version)
+{
+	return VMM_VALUE(vmm, era(vmm, version));
+}
+
 static size_t vmm_alts(const struct given *g, struct alt *out, size_t max, char **owned)
 {
 	static const struct {

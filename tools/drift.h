@@ -67,6 +67,10 @@ struct given {
 	const struct inputs *in;
 	const struct snpm_report *rep; /* NULL without --report */
 	struct point p;
+	/* With --manifest, the values of the bundle's space (vCPUs, CPUs, features, VMMs): any of
+	 * them is no change. n_set 0: the point's one value. */
+	const struct alt *set[D_COUNT];
+	size_t n_set[D_COUNT];
 };
 
 /* An option and its value as a change shows them: "--vcpus" "4". */
@@ -88,6 +92,9 @@ struct drift {
 };
 
 extern const struct drift drifts[D_COUNT];
+
+/* The value of the VMM drift for a VMM and its behaviour version (0: its latest). */
+uint64_t drift_vmm_value(enum snpm_vmm vmm, unsigned version);
 
 /* The point the arguments give. */
 void point_given(const struct given *g, struct point *p);

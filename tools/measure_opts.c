@@ -166,9 +166,9 @@ const struct opt_doc measure_option_rows[M_COUNT] = {
 	    .verbs = V_MATCH | V_CHECK | V_DIAGNOSE, .last_wins = true),
 	/* report check's own options: each given once. */
 	ROW(MANIFEST, "manifest", STR(manifest), "FILE",
-	    "an snpimage bundle's manifest.json (or its folder): find the configuration whose "
-	    "predicted measurement the report carries",
-	    .verbs = V_CHECK),
+	    "an snpimage bundle's manifest.json (or its folder): check: find the configuration "
+	    "whose predicted measurement the report carries; diagnose: the configurations given",
+	    .verbs = V_CHECK | V_DIAGNOSE),
 	ROW(VCEK, "vcek", STR(vcek), "CERT", "VCEK or VLEK (PEM or DER)", .verbs = V_CHECK),
 	ROW(VLEK, "vlek", STR(vcek), "CERT", "the VLEK, for a VLEK-signed report",
 	    .verbs = V_CHECK),

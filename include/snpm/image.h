@@ -283,6 +283,36 @@ typedef int (*snpm_bundle_measurement_fn)(void *arg, const uint8_t measurement[S
 SNPM_EXPORT int snpm_bundle_measurements(const char *path, snpm_bundle_measurement_fn fn, void *arg,
 					 struct snpm_error *reterr);
 
+/*
+ * A bundle's launch as its manifest records it: the paths of its firmware, kernel and initrd
+ * (inside the bundle, by its layout), the final command line, and the space its predictions
+ * cover. Allocated by the library (members are only ever appended), read-only to the caller.
+ */
+struct snpm_bundle_launch {
+	enum snpm_bundle_layout layout;
+	char *firmware, *kernel, *initrd;
+	char *cmdline;
+	uint32_t *vcpus; /* ascending */
+	size_t n_vcpus;
+	uint32_t *vcpu_sigs;
+	char **vcpu_types; /* per signature: the model's name, or NULL */
+	size_t n_vcpu_sigs;
+	uint64_t *guest_features;
+	size_t n_guest_features;
+	enum snpm_vmm *vmms;
+	size_t n_vmms;
+};
+
+/*
+ * Reads the launch of the bundle at path (its folder or its manifest.json): the manifest's
+ * format is checked and every member read strictly (a space with no value in a dimension, a
+ * vCPU count out of order, an unknown VMM are refused). *ret: snpm_bundle_launch_free() it.
+ * Returns 0, SNPM_EIO, SNPM_EMALFORMED, SNPM_EINVAL or SNPM_ENOMEM.
+ */
+SNPM_EXPORT int snpm_bundle_launch_read(const char *path, struct snpm_bundle_launch **ret,
+					struct snpm_error *reterr);
+SNPM_EXPORT void snpm_bundle_launch_free(struct snpm_bundle_launch *launch);
+
 /* The first line the filesystem tool prints about its version (its bytes depend on it). */
 SNPM_EXPORT int snpm_rootfs_tool_version(enum snpm_rootfs_fs fs, char *out, size_t size,
 					 struct snpm_error *reterr);
