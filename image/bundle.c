@@ -28,7 +28,6 @@
 #include "../core/core.h"
 #include "bundle.h"
 
-
 /* An input copied whole into the bundle: a regular file that does not change meanwhile. */
 static int copy_file(const char *from, const char *to, struct snpm_error *reterr)
 {
