@@ -37,6 +37,7 @@ struct search {
 	const uint8_t *want;
 	size_t want_len;
 	uint64_t tried, refused, tried_at[MAX_DEPTH + 1];
+	struct snpm_error refusal; /* the last configuration the launch refused */
 	struct found found[MAX_FOUND];
 	size_t n_found;
 	uint64_t total_found;
@@ -103,7 +104,8 @@ static size_t sweep_values(struct search *s, enum drift_id d, uint64_t v, uint64
 	size_t n = has(s->cur_mask, d) ? s->n_alts[d] : s->g.n_set[d];
 
 	if (n == 0) {
-		out[0] = v;
+		/* SEV measures no VMSA: its vCPU count may be 0, a sweep's is at least 1 */
+		out[0] = d == D_VCPUS && v == 0 ? 1 : v;
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -140,9 +142,16 @@ static int sweep_once(struct search *s)
 	if (r)
 		return r;
 	/* A configuration the launch refuses (a VMM that cannot run it, an ID block vouching for
-	 * another digest) is no explanation: counted, never a match. */
-	if (snpm_sweep(&cfg, &sp, on_row, s, NULL) < 0)
+	 * another digest) is no explanation: counted, never a match. What was given itself must
+	 * launch: measured before the search, it did. */
+	if (snpm_sweep(&cfg, &sp, on_row, s, &s->refusal) < 0) {
 		s->refused += rows - (s->tried - before);
+		if (s->cur_mask == 0) {
+			fail_line("the configuration given cannot be searched: %s",
+				  s->refusal.message);
+			return EXIT_FAIL;
+		}
+	}
 	return 0;
 }
 
@@ -677,6 +686,9 @@ static void print_summary_human(const struct diagnosis *d, const struct search *
 		printf("searched       %llu configurations within %u change%s of %s (%.2f s)\n",
 		       (unsigned long long)s->tried, s->depth, s->depth == 1 ? "" : "s",
 		       d->a.manifest ? "the bundle" : "the options", secs);
+	if (s->refused) /* e.g. rows an IGVM file's ID block does not vouch for */
+		printf("               and %llu the launch refuses (%s)\n",
+		       (unsigned long long)s->refused, s->refusal.message);
 	printf("\n");
 }
 
