@@ -30,7 +30,7 @@ _snpm_values()
 		local pre=${cur%,*}
 		[[ $cur == *,* ]] && pre="$pre," || pre=""
 		COMPREPLY=($(compgen -P "$pre" -W "$_snpm_features" -- "${cur##*,}")) ;;
-	--igvm-loader) COMPREPLY=($(compgen -W "qemu igvmmeasure" -- "$cur")) ;;
+	--igvm-loader) COMPREPLY=($(compgen -W "qemu igvmmeasure igvm-crate" -- "$cur")) ;;
 	--output-format) COMPREPLY=($(compgen -W "hex base64" -- "$cur")) ;;
 	--vmsa-fpu) COMPREPLY=($(compgen -W "default legacy-kvm" -- "$cur")) ;;
 	--vmsa-gpa) COMPREPLY=($(compgen -W "default 52bit" -- "$cur")) ;;
@@ -91,7 +91,7 @@ _snpmeasure()
 		--id-key-digest --author-key-digest --guest-policy --report-data --vmpl" ;;
 	sweep | match) opts="$_snpm_measure_opts --csv --measurement" ;;
 	ovmf) opts="--json --ovmf-metadata --help" ;;
-	igvm) opts="--json --help" ;;
+	igvm) opts="--json --all-loaders --vcpus --vcpu-type --help" ;;
 	id-block) opts="--measurement --id-key --idkey --author-key --authorkey --family-id
 		--image-id --guest-svn --policy --json --help" ;;
 	key-digest) opts="--output-format --json --help" ;;

@@ -300,15 +300,15 @@ static int read_files(const char *dir, struct json_object *m, struct snpm_bundle
 {
 	struct json_object *v;
 	const char *name;
-	uint64_t layout;
+	uint64_t layout = SNPM_BUNDLE_SNPIMAGE;
 	int r = 0;
 
 	if (json_object_object_get_ex(m, "layout", &v)) {
 		r = snpm_json_str(v, "layout", &name, reterr);
 		if (r == 0 && snpm_name_parse(snpm_bundle_layout_names(), name, &layout) < 0)
 			r = snpm_fail(reterr, SNPM_EMALFORMED, "the manifest's layout '%s'", name);
-		l->layout = (enum snpm_bundle_layout)layout;
 	}
+	l->layout = (enum snpm_bundle_layout)layout;
 	if (r == 0 && !json_object_object_get_ex(m, "cmdline", &v))
 		r = snpm_fail(reterr, SNPM_EMALFORMED, "the manifest has no \"cmdline\"");
 	if (r == 0)

@@ -120,6 +120,7 @@ int launch_emit(struct launch *l, const struct page_update *u, struct snpm_error
 extern const struct loader snpm_loader_ovmf;
 extern const struct loader snpm_loader_igvm;
 extern const struct loader snpm_loader_igvm_measure;
+extern const struct loader snpm_loader_igvm_crate;
 extern const struct loader snpm_loader_krun;
 
 /*

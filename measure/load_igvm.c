@@ -21,6 +21,12 @@
  * IGVMMEASURE (COCONUT-SVSM tools/igvmmeasure): strict directive order; a PARAMETER_INSERT is one
  * UNMEASURED page; a VP context's VMSA is measured as stored, where it appears; zero pages are
  * NORMAL over zeros, or ZERO (--native-zero). SEV and SEV-ES hash the pages' file data only.
+ * IGVM_CRATE (microsoft/igvm igvm/src/measurement/snp.rs, generate_snp_measurement): SNP only,
+ * and only with a GUEST_POLICY for the platform; a PAGE_DATA marked shared is skipped; SECRETS
+ * and CPUID data types before the unmeasured flag; every PAGE_DATA is one 4 KiB page at its GPA
+ * (a 2 MiB page without data too: the crate hashes its empty data as one zero page); a
+ * PARAMETER_INSERT is ceil(area / 4 KiB) UNMEASURED pages; a VP context's VMSA as stored, where
+ * it appears; every other directive is ignored.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +179,24 @@ static int check_qemu(const struct launch *l, const struct igvm *g, struct snpm_
 
 static int read_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr);
 
+/* The igvm crate measures SNP launches, and only of files with a guest policy for them. */
+static int check_crate_measurement(const struct igvm *g, struct snpm_error *reterr)
+{
+	if (!g->snp)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "the igvm crate measures SEV-SNP launches only");
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (h->type == SNPM_IGVM_GUEST_POLICY &&
+		    (h->compatibility_mask & g->mask) == g->mask)
+			return 0;
+	}
+	return snpm_fail(
+		reterr, SNPM_EMALFORMED,
+		"the IGVM file has no GUEST_POLICY for the SEV-SNP platform, which the igvm "
+		"crate's measurement requires");
+}
+
 /* A VP context QEMU or KVM would refuse is refused here, naming its header. */
 static int check_kvm_vmsa(struct launch *l, struct igvm *g, const struct snpm_igvm_header *h,
 			  size_t i, struct snpm_error *reterr)
@@ -282,6 +306,8 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 	r = check_crate(g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_QEMU)
 		r = check_qemu(l, g, reterr);
+	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CRATE)
+		r = check_crate_measurement(g, reterr);
 	if (r == 0)
 		r = collect(l, g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_QEMU)
@@ -450,6 +476,26 @@ static int measure_tool_pages(struct launch *l, struct snpm_error *reterr)
 	return r;
 }
 
+/* The igvm crate: file order, one page per PAGE_DATA, shared pages skipped, whole areas. */
+static int crate_pages(struct launch *l, struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	int r = 0;
+
+	for (size_t i = g->first_directive; r == 0 && i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (!selected(g, h))
+			continue;
+		if (h->type == SNPM_IGVM_PAGE_DATA && !(h->flags & SNPM_IGVM_PAGE_SHARED))
+			r = page_update(l, g, h, data_type_page(h), 0, reterr);
+		else if (h->type == SNPM_IGVM_PARAMETER_INSERT)
+			r = unmeasured(l, h, h->size, reterr);
+		else if (h->type == SNPM_IGVM_VP_CONTEXT)
+			r = stored_vmsa(l, g, i, reterr);
+	}
+	return r;
+}
+
 /* ---- VMSAs (QEMU) ---- */
 
 static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
@@ -523,6 +569,15 @@ const struct loader snpm_loader_igvm_measure = {
 	.name = "IGVM (igvmmeasure)",
 	.prepare = igvm_prepare,
 	.pages = measure_tool_pages,
+	.finish = igvm_finish,
+	.release = igvm_release,
+	.layout_in_all_modes = true,
+};
+
+const struct loader snpm_loader_igvm_crate = {
+	.name = "IGVM (igvm crate)",
+	.prepare = igvm_prepare,
+	.pages = crate_pages,
 	.finish = igvm_finish,
 	.release = igvm_release,
 	.layout_in_all_modes = true,

@@ -37,6 +37,8 @@ static const struct loader *loader_of(const struct snpm_measure_config *cfg)
 	case SNPM_LOADER_IGVM:
 		if (cfg->igvm_semantics == SNPM_IGVM_IGVMMEASURE)
 			return &snpm_loader_igvm_measure;
+		if (cfg->igvm_semantics == SNPM_IGVM_CRATE)
+			return &snpm_loader_igvm_crate;
 		return cfg->igvm_semantics == SNPM_IGVM_QEMU ? &snpm_loader_igvm : NULL;
 	case SNPM_LOADER_KRUN:
 		return &snpm_loader_krun;

@@ -340,6 +340,7 @@ const struct snpm_name *snpm_vmsa_gpa_names(void)
 static const struct snpm_name igvm_semantics_names[] = {
 	{ "qemu", SNPM_IGVM_QEMU, 0 },
 	{ "igvmmeasure", SNPM_IGVM_IGVMMEASURE, 0 },
+	{ "igvm-crate", SNPM_IGVM_CRATE, 0 },
 	{ NULL, 0, 0 },
 };
 

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	}
 	w = iw_new();
 	iw_platform(w, 1, 2);
+	iw_policy(w, 1, 0x30000); /* the igvm crate's measurement requires one */
 	if (kind)
 		hostile(w, kind, n);
 	for (long i = 0; i < pages; i++) {

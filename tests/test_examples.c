@@ -54,7 +54,8 @@ static char *in_dir(const char *name)
 	return p;
 }
 
-/* An SNP IGVM file: a page of data and the boot vCPU's VP context (long mode, as KVM takes). */
+/* An SNP IGVM file: its policy, a page of data and the boot vCPU's VP context (long mode, as
+ * KVM takes). */
 static void write_igvm(const char *name)
 {
 	uint8_t *page = tu_stream("example-igvm", 4096), vmsa[4096] = { 0 }, *f;
@@ -71,6 +72,7 @@ static void write_igvm(const char *name)
 	vmsa[0x3b0] = 1; /* SEV_FEATURES: SNPActive */
 	vmsa[0x3e8] = 1; /* XCR0 */
 	iw_platform(w, 1, 2);
+	iw_policy(w, 1, 0x30000);
 	iw_page(w, 0x1000, 1, 0, 0, page);
 	iw_vp(w, 0xfffffffff000ull, 1, 0, vmsa);
 	f = iw_finish(w, &len);

@@ -307,6 +307,125 @@ static void test_igvmmeasure_snp(void **state)
 	drop(&t);
 }
 
+/*
+ * The igvm crate (microsoft/igvm igvm/src/measurement/snp.rs): file order; every PAGE_DATA one
+ * 4 KiB page (the 2 MiB zero page too); the insert the whole area; the VMSA as stored.
+ */
+static void expect_crate(const struct file *t, uint8_t want[48])
+{
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, t->a);
+	step(want, NORMAL, 0x101000, t->b);
+	step(want, NORMAL, 0x102000, t->c);
+	step(want, UNMEASURED, 0x200000, NULL);
+	step(want, UNMEASURED, 0x201000, NULL);
+	step(want, NORMAL, 0x103000, zero_page);
+	step(want, NORMAL, 0x104000, zero_page);
+	step(want, NORMAL, 0x105000, t->d);
+	step(want, NORMAL, 0x106000, t->f);
+	step(want, NORMAL, 0x400000, zero_page); /* one page, not 512 */
+	step(want, UNMEASURED, 0x600000, NULL);
+	step(want, SECRETS, 0x601000, NULL);
+	step(want, CPUID, 0x602000, NULL);
+	step(want, VMSA, KVM_VMSA, t->vmsa);
+	step(want, NORMAL, 0x603000, t->g);
+}
+
+static void test_igvm_crate_snp(void **state)
+{
+	struct file t = build(NULL, 0x1);
+	uint8_t got[48], want[48], other[48];
+	struct snpm_error err;
+
+	(void)state;
+	for (uint32_t vcpus = 1; vcpus <= 8; vcpus *= 8) {
+		/* The vCPU count does not matter: the VMSAs are the file's. */
+		struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CRATE, vcpus);
+		expect_crate(&t, want);
+		assert_int_equal(measure(&c, got, NULL), 0);
+		assert_memory_equal(got, want, 48);
+	}
+	/* The three loaders disagree on this file. */
+	struct snpm_measure_config m = config(&t, SNPM_MODE_SNP, SNPM_IGVM_IGVMMEASURE, 1);
+	assert_int_equal(measure(&m, other, NULL), 0);
+	assert_memory_not_equal(other, want, 48);
+	/* SNP only: the crate computes no SEV or SEV-ES digest. */
+	struct snpm_measure_config es = config(&t, SNPM_MODE_SEV_ES, SNPM_IGVM_CRATE, 1);
+	assert_int_equal(measure(&es, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "SEV-SNP launches only"));
+	drop(&t);
+}
+
+/* A file without a guest policy for SNP: the crate's measurement refuses it. A shared page is
+ * skipped by the crate, measured by igvmmeasure. */
+static void test_igvm_crate_policy_and_shared(void **state)
+{
+	uint8_t *a = page("crate-A"), *b = page("crate-B"), got[48], want[48];
+	struct iw *w = iw_new();
+	struct snpm_error err;
+	struct file t = { 0 };
+
+	(void)state;
+	iw_platform(w, SNP, 2);
+	iw_page(w, 0x100000, SNP, 0, 0, a);
+	iw_page(w, 0x101000, SNP, 4, 0, b); /* shared */
+	t.bytes = iw_finish(w, &t.len);
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CRATE, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EMALFORMED);
+	assert_non_null(strstr(err.message, "GUEST_POLICY"));
+	free(t.bytes);
+
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP, 0, 0, a);
+	iw_page(w, 0x101000, SNP, 4, 0, b); /* shared */
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CRATE, 1);
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, a);
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 48);
+	c.igvm_semantics = SNPM_IGVM_IGVMMEASURE;
+	step(want, NORMAL, 0x101000, b);
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 48);
+	free(t.bytes), free(a), free(b);
+}
+
+/*
+ * A file on which every loader agrees: 4 KiB pages only, no parameter area, one vCPU whose
+ * context comes last at KVM's VMSA address, already in the form KVM measures it in.
+ */
+static void test_all_loaders_agree(void **state)
+{
+	static const enum snpm_igvm_semantics all[] = { SNPM_IGVM_QEMU, SNPM_IGVM_IGVMMEASURE,
+							SNPM_IGVM_CRATE };
+	uint8_t *a = page("agree-A"), raw[4096], vmsa[4096], got[48], want[48];
+	struct iw *w = iw_new();
+	struct file t = { 0 };
+
+	(void)state;
+	vp_vmsa(raw, 0x1);
+	kvm_view(raw, vmsa);
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP, 0, 0, a);
+	iw_page(w, 0x101000, SNP, 0, 0, NULL);
+	iw_vp(w, KVM_VMSA, SNP, 0, vmsa);
+	t.bytes = iw_finish(w, &t.len);
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, a);
+	step(want, NORMAL, 0x101000, zero_page);
+	step(want, VMSA, KVM_VMSA, vmsa);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, all[i], 1);
+		assert_int_equal(measure(&c, got, NULL), 0);
+		assert_memory_equal(got, want, 48);
+	}
+	free(t.bytes), free(a);
+}
+
 /* SEV-ES: one SHA-256 over the data (zero pages as zeros for QEMU) and the VMSAs. */
 static void test_sev_es(void **state)
 {
@@ -975,12 +1094,21 @@ static void test_cli(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_snp),      cmocka_unit_test(test_igvmmeasure_snp),
-		cmocka_unit_test(test_sev_es),	      cmocka_unit_test(test_features),
-		cmocka_unit_test(test_ap_features),   cmocka_unit_test(test_kvm_refusals),
-		cmocka_unit_test(test_loads_nothing), cmocka_unit_test(test_vmsas_share_a_gpa),
-		cmocka_unit_test(test_page_cap),      cmocka_unit_test(test_id_block),
-		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_refused_launches),
+		cmocka_unit_test(test_qemu_snp),
+		cmocka_unit_test(test_igvmmeasure_snp),
+		cmocka_unit_test(test_igvm_crate_snp),
+		cmocka_unit_test(test_igvm_crate_policy_and_shared),
+		cmocka_unit_test(test_all_loaders_agree),
+		cmocka_unit_test(test_sev_es),
+		cmocka_unit_test(test_features),
+		cmocka_unit_test(test_ap_features),
+		cmocka_unit_test(test_kvm_refusals),
+		cmocka_unit_test(test_loads_nothing),
+		cmocka_unit_test(test_vmsas_share_a_gpa),
+		cmocka_unit_test(test_page_cap),
+		cmocka_unit_test(test_id_block),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_refused_launches),
 		cmocka_unit_test(test_cli),
 	};
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* snpmeasure igvm FILE: what an IGVM file holds, header by header, as text or JSON. */
+/*
+ * snpmeasure igvm FILE: what an IGVM file holds, header by header, as text or JSON; with
+ * --all-loaders, its launch digest as every loader measures it, for every platform it declares.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,34 +11,153 @@
 #include "opts.h"
 #include "verbs.h"
 
-FILE_VERB(syntax_igvm, "igvm FILE [--json]", "JSON output",
-	  "Every header of an IGVM file in order: platforms and their compatibility masks, "
-	  "the guest policy, each directive with its GPA range, parameter areas, VP "
-	  "contexts and an SNP ID block. The file is checked as the measurement checks it.");
+struct igvm_args {
+	bool json, all_loaders;
+	uint32_t vcpus;
+	const char *vcpu_type;
+};
+
+static const struct opt_doc igvm_opts[] = {
+	OPT_JSON_FLAG(struct igvm_args, json),
+	OPT_BOOL("all-loaders", struct igvm_args, all_loaders,
+		 "the launch digest under every loader (qemu, igvmmeasure, igvm-crate) for every "
+		 "platform the file declares, side by side"),
+	OPT_NUM32("vcpus", struct igvm_args, vcpus, "N", SNPM_MAX_VCPUS,
+		  "with --all-loaders: vCPUs (default: those with a VP context, at least 1)"),
+	OPT_STR("vcpu-type", 0, struct igvm_args, vcpu_type, "CPUTYPE",
+		"with --all-loaders: the CPU of vCPUs without a VP context (QEMU's reset state)"),
+};
+
+const struct verb_syntax syntax_igvm = {
+	.usage = "igvm FILE [--json] [--all-loaders [--vcpus N] [--vcpu-type CPUTYPE]]",
+	.about = "Every header of an IGVM file in order: platforms and their compatibility masks, "
+		 "the guest policy, each directive with its GPA range, parameter areas, VP "
+		 "contexts and an SNP ID block. The file is checked as the measurement checks it. "
+		 "--all-loaders measures it as each hypervisor's loader does instead.",
+	OPTS_TABLE(igvm_opts),
+	.min_pos = 1,
+	.max_pos = 1,
+};
+
+/* The vCPUs with a VP context for the platform (a loader that needs more refuses fewer). */
+static uint32_t vp_contexts(const struct snpm_igvm *f, enum snpm_igvm_platform platform)
+{
+	uint32_t mask = snpm_igvm_platform_mask(f, platform), n = 0;
+
+	for (size_t i = 0; mask && i < snpm_igvm_count(f); i++) {
+		struct snpm_igvm_header h;
+		snpm_igvm_header(f, i, &h);
+		if (h.type == SNPM_IGVM_VP_CONTEXT && (h.compatibility_mask & mask) &&
+		    h.vp_index + 1u > n)
+			n = h.vp_index + 1u;
+	}
+	return n ? n : 1;
+}
+
+/* One platform under one loader: the digest, or why the loader refuses it. */
+static void measure_one(const struct snpm_io_source *src, enum snpm_mode mode,
+			enum snpm_igvm_semantics sem, uint32_t vcpus, uint32_t sig, char *out,
+			size_t n, bool *ok)
+{
+	struct snpm_measure_config c = {
+		.size = sizeof(c),
+		.mode = mode,
+		.vmm = SNPM_VMM_QEMU,
+		.vcpus = vcpus,
+		.vcpu_sig = sig,
+		.loader = SNPM_LOADER_IGVM,
+		.igvm = src->src,
+		.igvm_semantics = sem,
+	};
+	uint8_t digest[SNPM_LD_SIZE];
+	struct snpm_error err;
+	size_t len;
+
+	*ok = snpm_measure(&c, digest, &len, &err) == 0;
+	if (*ok)
+		to_hex(digest, len, out);
+	else
+		snprintf(out, n, "%s", err.message);
+}
+
+static int all_loaders(const char *path, const struct snpm_io_source *src,
+		       const struct snpm_igvm *f, const struct igvm_args *a)
+{
+	static const enum snpm_mode modes[] = { SNPM_MODE_SNP, SNPM_MODE_SEV_ES, SNPM_MODE_SEV };
+	struct json_object *rows = json_object_new_array();
+	uint32_t sig = 0;
+	char out[SNPM_ERROR_MESSAGE_SIZE];
+	bool ok, any = false;
+
+	if (a->vcpu_type && snpm_cpu_type_sig(a->vcpu_type, &sig) < 0) {
+		opts_bad_choice("vcpu-type", a->vcpu_type, -1, snpm_cpu_type_names());
+		json_object_put(rows);
+		return EXIT_USAGE;
+	}
+	if (!a->json)
+		printf("%-8s %-12s %s\n", "platform", "loader", "measurement");
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		enum snpm_igvm_platform platform =
+			(enum snpm_igvm_platform)snpm_igvm_platform_of_mode(modes[m]);
+		if (!snpm_igvm_platform_mask(f, platform))
+			continue;
+		uint32_t vcpus = a->vcpus ? a->vcpus : vp_contexts(f, platform);
+		for (const struct snpm_name *l = snpm_igvm_semantics_names(); l->name; l++) {
+			measure_one(src, modes[m], (enum snpm_igvm_semantics)l->value, vcpus, sig,
+				    out, sizeof(out), &ok);
+			any |= ok;
+			if (a->json) {
+				struct json_object *o = json_object_new_object();
+				json_add_str(o, "platform", snpm_igvm_platform_name(platform));
+				json_add_str(o, "loader", l->name);
+				json_object_object_add(o, "vcpus", json_object_new_int64(vcpus));
+				json_add_str(o, ok ? "measurement" : "error", out);
+				json_object_array_add(rows, o);
+			} else {
+				printf("%-8s %-12s %s%s\n", snpm_igvm_platform_name(platform),
+				       l->name, ok ? "" : "refused: ", out);
+			}
+		}
+	}
+	if (a->json)
+		print_json(rows);
+	json_object_put(rows);
+	if (!any)
+		fail_line("%s: no loader measures this file", path);
+	return any ? EXIT_OK : EXIT_FAIL;
+}
 
 int cmd_igvm(int argc, char **argv)
 {
+	struct igvm_args a = { 0 };
 	struct snpm_io_source src;
 	struct snpm_igvm *f = NULL;
 	struct snpm_error err;
-	const char *path;
-	bool json;
-	int r = opts_parse_file(&syntax_igvm, argc, argv, &path, &json);
+	char *pos[1];
+	size_t n_pos;
+	int r = opts_parse(&syntax_igvm, argc, argv, NULL, &a, pos, &n_pos);
 
 	if (r)
 		return r == OPTS_HELP ? EXIT_OK : r;
-	if (snpm_io_source_open(path, &src, &err) < 0 || snpm_igvm_parse(&src.src, &f, &err) < 0 ||
-	    snpm_io_source_check(&src, &err) < 0) {
+	if (!a.all_loaders && (a.vcpus || a.vcpu_type)) {
+		usage_error("igvm: --vcpus and --vcpu-type go with --all-loaders");
+		return EXIT_USAGE;
+	}
+	if (snpm_io_source_open(pos[0], &src, &err) < 0 ||
+	    snpm_igvm_parse(&src.src, &f, &err) < 0 || snpm_io_source_check(&src, &err) < 0) {
 		snpm_io_source_close(&src, NULL);
 		snpm_igvm_free(f);
-		return report(path, &err);
+		return report(pos[0], &err);
 	}
-	if (json) {
-		igvm_print_json(stdout, path, f, src.src.size, json_flags());
-	} else {
-		igvm_print(stdout, path, f, src.src.size);
-	}
+	if (a.all_loaders)
+		r = all_loaders(pos[0], &src, f, &a);
+	else if (a.json)
+		igvm_print_json(stdout, pos[0], f, src.src.size, json_flags());
+	else
+		igvm_print(stdout, pos[0], f, src.src.size);
+	if (r == 0 && snpm_io_source_check(&src, &err) < 0)
+		r = report(pos[0], &err);
 	snpm_igvm_free(f);
 	snpm_io_source_close(&src, NULL);
-	return 0;
+	return r;
 }

@@ -82,7 +82,7 @@ static void igvm_json(struct json_object *o, const struct measure_args *a,
 	struct json_object *g = source_json(a->igvm, &in->igvm);
 	int platform = snpm_igvm_platform_of_mode(cfg->mode);
 
-	json_add_str(g, "loader", cfg->igvm_semantics == SNPM_IGVM_QEMU ? "qemu" : "igvmmeasure");
+	json_add_str(g, "loader", snpm_name_of(snpm_igvm_semantics_names(), cfg->igvm_semantics));
 	json_add_str(g, "platform",
 		     platform < 0 ? NULL : snpm_igvm_platform_name((uint8_t)platform));
 	json_object_object_add(g, "native_zero", json_object_new_boolean(cfg->igvm_native_zero));

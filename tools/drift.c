@@ -631,10 +631,11 @@ static size_t loader_alts(const struct given *g, struct alt *out, size_t max, ch
 		n = add(out, n, max, g->p.loader, f->value, f->name);
 		if (n > before)
 			why(&out[n - 1],
-			    "QEMU and COCONUT's igvmmeasure load an IGVM file differently "
-			    "(parameter areas, zero pages, where the VMSAs are measured): the "
-			    "measurement came from %s",
-			    f->value == SNPM_IGVM_QEMU ? "QEMU" : "igvmmeasure");
+			    "QEMU, COCONUT's igvmmeasure and the igvm crate (OpenVMM's "
+			    "igvmfilegen) load an IGVM file differently (parameter areas, zero, "
+			    "shared and 2 MiB pages, where the VMSAs are measured): the measurement "
+			    "came from %s",
+			    f->name);
 	}
 	return n;
 }

@@ -201,13 +201,18 @@ enum snpm_loader {
  * context sets the vCPU registers KVM syncs, and KVM measures one VMSA per vCPU last.
  * IGVMMEASURE: COCONUT's tools/igvmmeasure: strict directive order, a PARAMETER_INSERT is one
  * UNMEASURED page, a VP context's VMSA is measured as stored where it appears.
+ * IGVM_CRATE: microsoft/igvm's own measurement (igvm/src/measurement/snp.rs), which OpenVMM's
+ * igvmfilegen writes into a file's launch-measurement CoRIM: SNP only, a guest policy required;
+ * shared pages skipped; a PAGE_DATA is one 4 KiB page (a 2 MiB page without data too); a
+ * PARAMETER_INSERT is the whole area, UNMEASURED page by page; VMSAs as stored, in file order.
  */
 enum snpm_igvm_semantics {
 	SNPM_IGVM_QEMU = 0,
 	SNPM_IGVM_IGVMMEASURE = 1,
+	SNPM_IGVM_CRATE = 2,
 };
 
-/* "qemu", "igvmmeasure". */
+/* "qemu", "igvmmeasure", "igvm-crate". */
 SNPM_EXPORT const struct snpm_name *snpm_igvm_semantics_names(void);
 
 enum snpm_mode {

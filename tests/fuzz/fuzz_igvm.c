@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * IGVM files: the header parser, the `snpmeasure igvm` display (text, and JSON both streamed and
- * as a tree, which must be the same bytes), then for each platform and both semantics the
+ * as a tree, which must be the same bytes), then for each platform and every loader the
  * launch's checks and dry run (whatever the file asks for: the library's page cap bounds them),
  * the measurement, and a sweep and match over vCPU counts. The checksum is made right first, as
  * a loader would find it, so that fuzzing gets past it to the headers (a wrong checksum is
@@ -121,7 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool small = small_enough(g);
 		show(g, size);
 		for (size_t m = 0; m < 3; m++)
-			for (int sem = 0; sem <= 1; sem++) {
+			for (const struct snpm_name *l = snpm_igvm_semantics_names(); l->name;
+			     l++) {
 				struct snpm_measure_config c = { .size = sizeof(c),
 					.mode = modes[m],
 					.vmm = SNPM_VMM_QEMU,
@@ -129,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					.vcpu_sig = 0x800f12,
 					.loader = SNPM_LOADER_IGVM,
 					.igvm = src,
-					.igvm_semantics = (enum snpm_igvm_semantics)sem,
+					.igvm_semantics = (enum snpm_igvm_semantics)l->value,
 					.igvm_native_zero = size & 1,
 				}, resolved;
 				/* The checks and the dry run, for every input. */
