@@ -1071,6 +1071,33 @@ static void test_cli(void **state)
 		strstr(out, "VP_CONTEXT           0xfffffffff000-0xffffffffffff [SEV_SNP] vCPU 0"));
 	free(out);
 
+	/* --all-loaders: each loader's digest for each platform, as --igvm-loader gives it */
+	out = tu_capture(tu_cli_in(NULL, "igvm", path, "--all-loaders", "--json", "--vcpu-type",
+				   "EPYC-v4", NULL));
+	o = json_tokener_parse(out);
+	assert_non_null(o);
+	assert_int_equal(json_object_array_length(o), 6); /* SEV_SNP and SEV_ES, three loaders */
+	uint8_t crate[48];
+	char crate_hex[97];
+	expect_crate(&t, crate);
+	tu_hex(crate, 48, crate_hex);
+	last = json_object_array_get_idx(o, 2);
+	assert_string_equal(json_object_get_string(json_object_object_get(last, "loader")),
+			    "igvm-crate");
+	assert_string_equal(json_object_get_string(json_object_object_get(last, "measurement")),
+			    crate_hex);
+	tu_expect_digest(tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvm-crate", NULL),
+			 crate_hex);
+	last = json_object_array_get_idx(o, 5); /* the crate under SEV-ES: refused, and says why */
+	assert_string_equal(json_object_get_string(json_object_object_get(last, "platform")),
+			    "SEV_ES");
+	assert_non_null(strstr(json_object_get_string(json_object_object_get(last, "error")),
+			       "SEV-SNP launches only"));
+	json_object_put(o);
+	free(out);
+	tu_expect_refusal(tu_cli_in(NULL, "igvm", path, "--vcpus", "2", NULL), 2,
+			  "go with --all-loaders");
+
 	/* report check predicts from the file too (its measurement is not this report's). */
 	char *rep = tu_fixture("reports/genoa-v3/report.bin");
 	r = tu_cli_in(NULL, "report", "check", rep, "-q", "--igvm", path, "--json", NULL);
