@@ -13,6 +13,7 @@
 #include <snpm/dstack.h>
 
 #include "../ovmf/ovmf_internal.h"
+#include "../core/cbor.h"
 #include "../core/crypto.h"
 #include "../core/json.h"
 
@@ -432,82 +433,9 @@ static int cbor_fields(cbor_item_t *root, struct snpm_spec *spec, struct snpm_er
 	return r;
 }
 
-/*
- * Before cbor_load() builds the tree: libcbor allocates a definite array or map for the count its
- * header declares, so a few hostile bytes could ask for gigabytes. A first pass with libcbor's
- * streaming decoder checks every count against the bytes left (each item takes at least one),
- * and refuses what the schema never holds: indefinite lengths, tags, nesting deeper than 8.
- */
+/* Before cbor_load() builds the tree: counts, lengths and nesting checked (core/cbor.h); the
+ * schema holds no tags and nests 8 deep at most. */
 #define MAX_DEPTH 8
-
-struct prescan {
-	size_t left; /* bytes after the current header */
-	size_t depth;
-	uint64_t items[MAX_DEPTH]; /* items each open container still holds */
-	bool bad;
-};
-
-static void scan_item(struct prescan *s)
-{
-	while (s->depth && s->items[s->depth - 1] == 0)
-		s->depth--;
-	if (s->depth)
-		s->items[s->depth - 1]--;
-}
-
-static void scan_open(struct prescan *s, uint64_t items)
-{
-	scan_item(s);
-	if (items > s->left || s->depth == MAX_DEPTH)
-		s->bad = true;
-	else if (items)
-		s->items[s->depth++] = items;
-}
-
-static void scan_array(void *ctx, size_t n)
-{
-	scan_open(ctx, n);
-}
-
-static void scan_map(void *ctx, size_t n)
-{
-	scan_open(ctx, n > SIZE_MAX / 2 ? UINT64_MAX : 2 * (uint64_t)n);
-}
-
-static void scan_bad(void *ctx)
-{
-	((struct prescan *)ctx)->bad = true;
-}
-
-static void scan_tag(void *ctx, uint64_t tag)
-{
-	(void)tag;
-	scan_bad(ctx);
-}
-
-static bool prescan_ok(const uint8_t *data, size_t len)
-{
-	struct cbor_callbacks cb = cbor_empty_callbacks;
-	struct prescan s = { .left = len };
-	size_t at = 0;
-
-	cb.array_start = scan_array;
-	cb.map_start = scan_map;
-	cb.indef_array_start = cb.indef_map_start = scan_bad;
-	cb.string_start = cb.byte_string_start = scan_bad; /* indefinite strings */
-	cb.tag = scan_tag;
-	while (at < len && !s.bad) {
-		struct cbor_decoder_result r = cbor_stream_decode(data + at, len - at, &cb, &s);
-		if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
-			return false;
-		at += r.read;
-		s.left = len - at;
-		/* Containers are counted in scan_open; every other event is one item. */
-		if ((data[at - r.read] >> 5) != 4 && (data[at - r.read] >> 5) != 5)
-			scan_item(&s);
-	}
-	return !s.bad;
-}
 
 int snpm_dstack_cbor_parse(const uint8_t *data, size_t len, struct snpm_spec **ret,
 			   struct snpm_error *reterr)
@@ -519,7 +447,7 @@ int snpm_dstack_cbor_parse(const uint8_t *data, size_t len, struct snpm_spec **r
 
 	if (!data || !ret)
 		return snpm_fail(reterr, SNPM_EINVAL, "no document");
-	if (!prescan_ok(data, len))
+	if (!snpm_cbor_prescan(data, len, MAX_DEPTH, false))
 		return snpm_fail(
 			reterr, SNPM_EMALFORMED,
 			"measurement.snp.cbor is not CBOR of dstack's shape (a length beyond "

@@ -14,7 +14,8 @@ SmtProtection SecureAVIC IBPBOnEntry"
 _snpm_measure_opts="--mode --ovmf --ovmf-metadata --snp-ovmf-hash --kernel --kernel-hash
 --initrd --initrd-hash --append --vcpus --vcpu-type --vcpu-sig --vcpu-family --vcpu-model
 --vcpu-stepping --vmm-type --vmm-version --guest-features --svsm --vars-size --vars-file
---vmsa-gpa --vmsa-fpu --igvm --igvm-loader --native-zero --ignore-id-block --krunfw --qboot
+--vmsa-gpa --vmsa-fpu --igvm --igvm-loader --native-zero --ignore-id-block --corim-key --krunfw
+--qboot
 --kernel-gpa --ram-mib --spec --dump-vmsa --output-format --verbose --quiet --json --help
 --version"
 
@@ -91,7 +92,7 @@ _snpmeasure()
 		--id-key-digest --author-key-digest --guest-policy --report-data --vmpl" ;;
 	sweep | match) opts="$_snpm_measure_opts --csv --measurement" ;;
 	ovmf) opts="--json --ovmf-metadata --help" ;;
-	igvm) opts="--json --all-loaders --vcpus --vcpu-type --help" ;;
+	igvm) opts="--json --all-loaders --vcpus --vcpu-type --corim-key --help" ;;
 	id-block) opts="--measurement --id-key --idkey --author-key --authorkey --family-id
 		--image-id --guest-svn --policy --json --help" ;;
 	key-digest) opts="--output-format --json --help" ;;

@@ -97,6 +97,7 @@ struct snpm_igvm {
 	struct platform {
 		uint32_t mask;
 		uint8_t type;
+		bool corim_document, corim_signature;
 	} platforms[32];
 	size_t n_platforms;
 	struct area {
@@ -303,10 +304,14 @@ static void fields(const struct snpm_igvm *f, const uint8_t *b, struct snpm_igvm
 		if (h->type == SNPM_IGVM_REQUIRED_MEMORY)
 			h->flags = snpm_le32(b + 16);
 		break;
+	case SNPM_IGVM_CORIM_DOCUMENT: /* IGVM_VHS_CORIM_DATA */
+	case SNPM_IGVM_CORIM_SIGNATURE:
+		h->compatibility_mask = snpm_le32(b);
+		h->file_offset = snpm_le32(b + 4);
+		h->size = snpm_le32(b + 8);
+		break;
 	case SNPM_IGVM_RELOCATABLE_REGION:
 	case SNPM_IGVM_PAGE_TABLE_RELOCATION:
-	case SNPM_IGVM_CORIM_DOCUMENT:
-	case SNPM_IGVM_CORIM_SIGNATURE:
 	case SNPM_IGVM_CCA_POLICY:
 	case SNPM_IGVM_SNP_ID_BLOCK:
 	case SNPM_IGVM_VBS_MEASUREMENT:
@@ -472,10 +477,38 @@ static int check_directive(struct parse *p)
 	}
 }
 
+/*
+ * A CoRIM document or its signature (the igvm crate's rules): for one declared platform, at most
+ * one of each, the signature after its document, the bytes in the file data section.
+ */
+static int check_corim(struct parse *p)
+{
+	struct snpm_igvm_header *h = p->h;
+	bool doc = h->type == SNPM_IGVM_CORIM_DOCUMENT;
+	struct platform *pl = (struct platform *)platform_by_mask(p->f, h->compatibility_mask);
+
+	if (snpm_le32(p->body + 12) != 0)
+		return bad(p, "reserved field is not zero");
+	if (!pl)
+		return bad(p, "compatibility mask 0x%x is not one declared platform's",
+			   h->compatibility_mask);
+	if (h->size == 0 || h->size > (1u << 20) || h->file_offset == 0)
+		return bad(p, "%llu bytes of data (1 byte to 1 MiB in the file data section)",
+			   (unsigned long long)h->size);
+	if (doc ? pl->corim_document : pl->corim_signature)
+		return bad(p, "a second %s for the platform", doc ? "CoRIM document" : "signature");
+	if (!doc && !pl->corim_document)
+		return bad(p, "a CoRIM signature before its document");
+	*(doc ? &pl->corim_document : &pl->corim_signature) = true;
+	return check_data(p, h->file_offset, h->size);
+}
+
 static int check_init(struct parse *p)
 {
 	if (p->h->type == SNPM_IGVM_GUEST_POLICY && snpm_le32(p->body + 12) != 0)
 		return bad(p, "reserved field is not zero");
+	if (p->h->type == SNPM_IGVM_CORIM_DOCUMENT || p->h->type == SNPM_IGVM_CORIM_SIGNATURE)
+		return check_corim(p);
 	return 0;
 }
 

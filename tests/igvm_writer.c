@@ -108,6 +108,16 @@ void iw_page(struct iw *w, uint64_t gpa, uint32_t mask, uint32_t flags, uint16_t
 		data(w, 12, sizeof(b), page, 4096);
 }
 
+void iw_corim(struct iw *w, uint32_t type, uint32_t mask, const void *bytes, uint32_t len)
+{
+	uint8_t b[16] = { 0 };
+
+	put32(b, mask);
+	put32(b + 8, len);
+	iw_raw(w, type, b, sizeof(b));
+	data(w, 4, sizeof(b), bytes, len);
+}
+
 void iw_area(struct iw *w, uint32_t index, uint64_t bytes)
 {
 	uint8_t b[16] = { 0 };

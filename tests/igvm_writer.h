@@ -20,6 +20,8 @@ void iw_policy(struct iw *w, uint32_t mask, uint64_t policy);
 void iw_page(struct iw *w, uint64_t gpa, uint32_t mask, uint32_t flags, uint16_t data_type,
 	     const uint8_t *data);
 void iw_area(struct iw *w, uint32_t index, uint64_t bytes);
+/* CORIM_DOCUMENT (0x104) or CORIM_SIGNATURE (0x105): its bytes as file data. */
+void iw_corim(struct iw *w, uint32_t type, uint32_t mask, const void *bytes, uint32_t len);
 void iw_insert(struct iw *w, uint64_t gpa, uint32_t mask, uint32_t index);
 void iw_vp(struct iw *w, uint64_t gpa, uint32_t mask, uint16_t vp, const uint8_t vmsa[4096]);
 /* A parameter directive (VP_COUNT, MEMORY_MAP, SRAT, ...): area index and byte offset. */

@@ -11,6 +11,10 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include <cbor.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+
 #include "igvm_writer.h"
 #include "testutil.h"
 
@@ -424,6 +428,351 @@ static void test_all_loaders_agree(void **state)
 		assert_memory_equal(got, want, 48);
 	}
 	free(t.bytes), free(a);
+}
+
+/* ---- the CoRIM a file carries (microsoft/igvm's launch-measurement profile) ---- */
+
+/* What a test CoRIM changes from the profile's shape. */
+enum corim_variant {
+	CORIM_GOOD,
+	CORIM_OTHER_PROFILE,
+	CORIM_MIN_SVN, /* #6.553: a minimum SVN, which the profile refuses */
+	CORIM_TWO_DIGESTS,
+	CORIM_OTHER_TAG_ID,
+	CORIM_UPPER_TAG_ID, /* compared without case: accepted */
+	CORIM_OTHER_VENDOR,
+};
+
+static cbor_item_t *pair_map(size_t n, const uint64_t *keys, cbor_item_t **values)
+{
+	cbor_item_t *m = cbor_new_definite_map(n);
+
+	for (size_t i = 0; i < n; i++)
+		assert_true(cbor_map_add(
+			m, (struct cbor_pair){ .key = cbor_move(cbor_build_uint8((uint8_t)keys[i])),
+					       .value = cbor_move(values[i]) }));
+	return m;
+}
+
+static cbor_item_t *array_of_items(size_t n, cbor_item_t **items)
+{
+	cbor_item_t *a = cbor_new_definite_array(n);
+
+	for (size_t i = 0; i < n; i++)
+		assert_true(cbor_array_push(a, cbor_move(items[i])));
+	return a;
+}
+
+static cbor_item_t *env(const char *vendor)
+{
+	cbor_item_t *class = pair_map(2, (uint64_t[]){ 1, 2 },
+				      (cbor_item_t *[]){ cbor_build_string(vendor),
+							 cbor_build_string("SEV-SNP") });
+	return pair_map(1, (uint64_t[]){ 0 }, (cbor_item_t *[]){ class });
+}
+
+static cbor_item_t *measurement(const uint8_t digest[48], bool two)
+{
+	cbor_item_t *d1 = array_of_items(2, (cbor_item_t *[]){ cbor_build_uint8(7),
+							       cbor_build_bytestring(digest, 48) });
+	cbor_item_t *digests =
+		two ? array_of_items(
+			      2,
+			      (cbor_item_t *[]){
+				      d1, array_of_items(
+						  2, (cbor_item_t *[]){ cbor_build_uint8(7),
+									cbor_build_bytestring(
+										digest, 48) }) }) :
+		      array_of_items(1, (cbor_item_t *[]){ d1 });
+	cbor_item_t *mval = pair_map(1, (uint64_t[]){ 2 }, (cbor_item_t *[]){ digests });
+	return pair_map(2, (uint64_t[]){ 0, 1 },
+			(cbor_item_t *[]){ cbor_build_string("MEASUREMENT"), mval });
+}
+
+/* The document: #6.501({0: id, 1: [#6.506(bstr comid)], 3: #6.32(profile)}). */
+static uint8_t *corim_doc(const uint8_t digest[48], uint64_t svn, enum corim_variant v,
+			  size_t *ret_len)
+{
+	const char *tag_id = v == CORIM_OTHER_TAG_ID ? "00000000-4634-5e53-a848-d1d09e996843" :
+			     v == CORIM_UPPER_TAG_ID ? "77E8061E-4634-5E53-A848-D1D09E996843" :
+						       "77e8061e-4634-5e53-a848-d1d09e996843";
+	const char *vendor = v == CORIM_OTHER_VENDOR ? "Intel" : "AMD";
+	cbor_item_t *ref = array_of_items(
+		1,
+		(cbor_item_t *[]){ array_of_items(
+			2,
+			(cbor_item_t *[]){
+				env(vendor),
+				array_of_items(1, (cbor_item_t *[]){ measurement(
+							  digest, v == CORIM_TWO_DIGESTS) }) }) });
+	cbor_item_t *svn_item =
+		cbor_build_tag(v == CORIM_MIN_SVN ? 553 : 552, cbor_move(cbor_build_uint64(svn)));
+	cbor_item_t *addition = pair_map(
+		1, (uint64_t[]){ 1 },
+		(cbor_item_t *[]){ pair_map(1, (uint64_t[]){ 1 }, (cbor_item_t *[]){ svn_item }) });
+	cbor_item_t *series_record = array_of_items(
+		2, (cbor_item_t *[]){
+			   array_of_items(1, (cbor_item_t *[]){ measurement(digest, false) }),
+			   array_of_items(1, (cbor_item_t *[]){ addition }) });
+	cbor_item_t *ces = array_of_items(
+		1,
+		(cbor_item_t *[]){ array_of_items(
+			2,
+			(cbor_item_t *[]){
+				array_of_items(2, (cbor_item_t *[]){ env(vendor),
+								     cbor_new_definite_array(0) }),
+				array_of_items(1, (cbor_item_t *[]){ series_record }) }) });
+	cbor_item_t *triples = pair_map(2, (uint64_t[]){ 0, 8 }, (cbor_item_t *[]){ ref, ces });
+	cbor_item_t *ident =
+		pair_map(1, (uint64_t[]){ 0 }, (cbor_item_t *[]){ cbor_build_string(tag_id) });
+	cbor_item_t *comid = pair_map(2, (uint64_t[]){ 1, 4 }, (cbor_item_t *[]){ ident, triples });
+	unsigned char *comid_bytes = NULL, *out = NULL;
+	size_t cap = 0, comid_len = cbor_serialize_alloc(comid, &comid_bytes, &cap);
+	cbor_decref(&comid);
+	cbor_item_t *tags = array_of_items(
+		1, (cbor_item_t *[]){ cbor_build_tag(
+			   506, cbor_move(cbor_build_bytestring(comid_bytes, comid_len))) });
+	free(comid_bytes);
+	cbor_item_t *profile = cbor_build_tag(
+		32, cbor_move(cbor_build_string(
+			    v == CORIM_OTHER_PROFILE ?
+				    "tag:example.com,2026:other/v1" :
+				    "tag:microsoft.com,2026:launch-measurement/v1")));
+	cbor_item_t *map =
+		pair_map(3, (uint64_t[]){ 0, 1, 3 },
+			 (cbor_item_t *[]){ cbor_build_string("AMD/SEV-SNP/launch-measurement"),
+					    tags, profile });
+	cbor_item_t *root = cbor_build_tag(501, cbor_move(map));
+	cap = 0;
+	*ret_len = cbor_serialize_alloc(root, &out, &cap);
+	cbor_decref(&root);
+	assert_true(*ret_len > 0);
+	return out;
+}
+
+/* A COSE_Sign1 with a detached payload over doc: ES384 with a P-384 key, ES256 with P-256. */
+static uint8_t *cose_sign(EVP_PKEY *key, int bits, bool critical, const uint8_t *doc,
+			  size_t doc_len, size_t *ret_len)
+{
+	cbor_item_t *prot_map = cbor_new_definite_map(critical ? 2 : 1);
+	unsigned char *prot = NULL, *tbs = NULL, *out = NULL, *der = NULL;
+	size_t cap = 0, prot_len, tbs_len, der_len = 0, half = bits == 256 ? 32 : 48;
+	uint8_t rs[96] = { 0 };
+
+	assert_true(cbor_map_add(
+		prot_map, (struct cbor_pair){
+				  .key = cbor_move(cbor_build_uint8(1)),
+				  .value = cbor_move(cbor_build_negint8(bits == 256 ? 6 : 34)) }));
+	if (critical)
+		assert_true(cbor_map_add(
+			prot_map,
+			(struct cbor_pair){ .key = cbor_move(cbor_build_uint8(2)),
+					    .value = cbor_move(cbor_new_definite_array(0)) }));
+	prot_len = cbor_serialize_alloc(prot_map, &prot, &cap);
+	cbor_decref(&prot_map);
+	cbor_item_t *tbs_a =
+		array_of_items(4, (cbor_item_t *[]){ cbor_build_string("Signature1"),
+						     cbor_build_bytestring(prot, prot_len),
+						     cbor_build_bytestring(NULL, 0),
+						     cbor_build_bytestring(doc, doc_len) });
+	cap = 0;
+	tbs_len = cbor_serialize_alloc(tbs_a, &tbs, &cap);
+	cbor_decref(&tbs_a);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestSignInit(ctx, NULL, bits == 256 ? EVP_sha256() : EVP_sha384(),
+					    NULL, key),
+			 1);
+	assert_int_equal(EVP_DigestSign(ctx, NULL, &der_len, tbs, tbs_len), 1);
+	der = malloc(der_len);
+	assert_int_equal(EVP_DigestSign(ctx, der, &der_len, tbs, tbs_len), 1);
+	EVP_MD_CTX_free(ctx);
+	const unsigned char *p = der;
+	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+	assert_non_null(sig);
+	BN_bn2binpad(ECDSA_SIG_get0_r(sig), rs, (int)half);
+	BN_bn2binpad(ECDSA_SIG_get0_s(sig), rs + half, (int)half);
+	ECDSA_SIG_free(sig);
+	cbor_item_t *cose = cbor_build_tag(
+		18, cbor_move(array_of_items(
+			    4, (cbor_item_t *[]){ cbor_build_bytestring(prot, prot_len),
+						  cbor_new_definite_map(0), cbor_new_null(),
+						  cbor_build_bytestring(rs, 2 * half) })));
+	cap = 0;
+	*ret_len = cbor_serialize_alloc(cose, &out, &cap);
+	cbor_decref(&cose);
+	free(prot), free(tbs), free(der);
+	return out;
+}
+
+static EVP_PKEY *ec_key(const char *curve)
+{
+	EVP_PKEY *k = EVP_EC_gen(curve);
+
+	assert_non_null(k);
+	return k;
+}
+
+static void write_pub(EVP_PKEY *k, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PUBKEY(f, k), 1);
+	fclose(f);
+}
+
+/* The test file (build()) with a CoRIM, and optionally its signature, among its headers. */
+static uint8_t *file_with_corim(const uint8_t *doc, size_t doc_len, const uint8_t *sig,
+				size_t sig_len, const uint8_t *vmsa, const uint8_t *a,
+				size_t *ret_len)
+{
+	struct iw *w = iw_new();
+
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	if (doc)
+		iw_corim(w, 0x104, SNP, doc, (uint32_t)doc_len);
+	if (sig)
+		iw_corim(w, 0x105, SNP, sig, (uint32_t)sig_len);
+	iw_page(w, 0x100000, SNP, 0, 0, a);
+	iw_vp(w, KVM_VMSA, SNP, 0, vmsa);
+	return iw_finish(w, ret_len);
+}
+
+static void test_corim(void **state)
+{
+	uint8_t *a = page("corim-A"), raw[4096], vmsa[4096], digest[48], *doc, *f, *sig;
+	char *dir = tu_mkdtemp(), path[512], key384[512], key256[512], other[512], hex[97];
+	size_t doc_len, len, sig_len;
+	EVP_PKEY *k384 = ec_key("P-384"), *k256 = ec_key("P-256"), *k_other = ec_key("P-384");
+	struct tu_run r;
+
+	(void)state;
+	vp_vmsa(raw, 0x1);
+	kvm_view(raw, vmsa);
+	/* the igvm crate's digest of the file (the CoRIM headers are not measured) */
+	memset(digest, 0, 48);
+	step(digest, NORMAL, 0x100000, a);
+	step(digest, VMSA, KVM_VMSA, vmsa);
+	tu_hex(digest, 48, hex);
+	snprintf(path, sizeof(path), "%s/corim.igvm", dir);
+	snprintf(key384, sizeof(key384), "%s/p384.pem", dir);
+	snprintf(key256, sizeof(key256), "%s/p256.pem", dir);
+	snprintf(other, sizeof(other), "%s/other.pem", dir);
+	write_pub(k384, key384), write_pub(k256, key256), write_pub(k_other, other);
+
+	/* Shown, and the file measured. */
+	doc = corim_doc(digest, 3, CORIM_GOOD, &doc_len);
+	f = file_with_corim(doc, doc_len, NULL, 0, vmsa, a, &len);
+	tu_write_file(path, f, len);
+	char *out = tu_capture(tu_cli_in(NULL, "igvm", path, NULL));
+	assert_non_null(strstr(out, "CORIM_DOCUMENT"));
+	char line[256];
+	snprintf(line, sizeof(line), "launch digest %s, SVN 3, unsigned", hex);
+	assert_non_null(strstr(out, line));
+	free(out);
+	out = tu_capture(tu_cli_in(NULL, "igvm", path, "--json", NULL));
+	assert_non_null(strstr(out, "\"corim\":{\"platform\":\"SEV_SNP\",\"launch_digest\":\""));
+	free(out);
+	tu_expect_digest(tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvm-crate", NULL),
+			 hex);
+	/* igvmmeasure's loader measures the file too (its digest is its own). */
+	r = tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvmmeasure", NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	/* --corim-key with no signature in the file */
+	tu_expect_refusal(tu_cli_in(NULL, "-q", "--igvm", path, "--corim-key", key384, NULL), 3,
+			  "no signed CoRIM");
+	free(f), free(doc);
+
+	/* A CoRIM stating another digest: every measurement of the file is refused, both named. */
+	uint8_t wrong[48];
+	memcpy(wrong, digest, 48);
+	wrong[0] ^= 1;
+	doc = corim_doc(wrong, 3, CORIM_GOOD, &doc_len);
+	f = file_with_corim(doc, doc_len, NULL, 0, vmsa, a, &len);
+	tu_write_file(path, f, len);
+	r = tu_cli_in(NULL, "-q", "--igvm", path, NULL);
+	tu_expect_refusal(r, 3, "its CoRIM states launch digest");
+	free(f), free(doc);
+
+	/* Signed: ES384 and ES256 verify with their keys, not with another; critical refused. */
+	doc = corim_doc(digest, 7, CORIM_GOOD, &doc_len);
+	for (int bits = 256; bits <= 384; bits += 128) {
+		EVP_PKEY *k = bits == 256 ? k256 : k384;
+		sig = cose_sign(k, bits, false, doc, doc_len, &sig_len);
+		f = file_with_corim(doc, doc_len, sig, sig_len, vmsa, a, &len);
+		tu_write_file(path, f, len);
+		out = tu_capture(tu_cli_in(NULL, "igvm", path, "--corim-key",
+					   bits == 256 ? key256 : key384, NULL));
+		assert_non_null(strstr(out, "SVN 7, signed (COSE_Sign1)"));
+		free(out);
+		tu_expect_digest(tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader",
+					   "igvm-crate", "--corim-key",
+					   bits == 256 ? key256 : key384, NULL),
+				 hex);
+		tu_expect_refusal(tu_cli_in(NULL, "igvm", path, "--corim-key", other, NULL), 3,
+				  "does not verify");
+		free(f), free(sig);
+	}
+	sig = cose_sign(k384, 384, true, doc, doc_len, &sig_len);
+	f = file_with_corim(doc, doc_len, sig, sig_len, vmsa, a, &len);
+	tu_write_file(path, f, len);
+	tu_expect_refusal(tu_cli_in(NULL, "igvm", path, "--corim-key", key384, NULL), 1,
+			  "critical headers");
+	free(f), free(sig), free(doc);
+
+	/* Shapes the profile does not allow are refused, naming the header. */
+	static const struct {
+		enum corim_variant v;
+		const char *why;
+	} bad[] = {
+		{ CORIM_OTHER_PROFILE, "profile" },    { CORIM_MIN_SVN, "exact SVN" },
+		{ CORIM_TWO_DIGESTS, "SHA-384" },      { CORIM_OTHER_TAG_ID, "tag-id" },
+		{ CORIM_OTHER_VENDOR, "AMD SEV-SNP" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		doc = corim_doc(digest, 1, bad[i].v, &doc_len);
+		f = file_with_corim(doc, doc_len, NULL, 0, vmsa, a, &len);
+		tu_write_file(path, f, len);
+		r = tu_cli_in(NULL, "igvm", path, NULL);
+		if (r.status != 1 || !strstr(r.err, bad[i].why) || !strstr(r.err, "IGVM header"))
+			fail_msg("variant %zu: %d %s", i, r.status, r.err);
+		tu_run_free(&r);
+		free(f), free(doc);
+	}
+	/* The tag-id is compared without case (the profile says so). */
+	doc = corim_doc(digest, 1, CORIM_UPPER_TAG_ID, &doc_len);
+	f = file_with_corim(doc, doc_len, NULL, 0, vmsa, a, &len);
+	tu_write_file(path, f, len);
+	tu_expect_digest(tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvm-crate", NULL),
+			 hex);
+	free(f);
+
+	/* The header rules: a signature needs its document first; one of each. */
+	f = file_with_corim(NULL, 0, doc, doc_len, vmsa, a, &len);
+	tu_write_file(path, f, len);
+	tu_expect_refusal(tu_cli_in(NULL, "igvm", path, NULL), 1, "before its document");
+	free(f);
+	struct iw *w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_corim(w, 0x104, SNP, doc, (uint32_t)doc_len);
+	iw_corim(w, 0x104, SNP, doc, (uint32_t)doc_len);
+	f = iw_finish(w, &len);
+	tu_write_file(path, f, len);
+	tu_expect_refusal(tu_cli_in(NULL, "igvm", path, NULL), 1, "a second CoRIM document");
+	free(f);
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_corim(w, 0x104, 0x8, doc, (uint32_t)doc_len);
+	f = iw_finish(w, &len);
+	tu_write_file(path, f, len);
+	tu_expect_refusal(tu_cli_in(NULL, "igvm", path, NULL), 1, "not one declared platform");
+	free(f), free(doc);
+
+	EVP_PKEY_free(k384), EVP_PKEY_free(k256), EVP_PKEY_free(k_other);
+	tu_rmtree(dir);
+	free(dir), free(a);
 }
 
 /* SEV-ES: one SHA-256 over the data (zero pages as zeros for QEMU) and the VMSAs. */
@@ -1126,6 +1475,7 @@ int main(void)
 		cmocka_unit_test(test_igvm_crate_snp),
 		cmocka_unit_test(test_igvm_crate_policy_and_shared),
 		cmocka_unit_test(test_all_loaders_agree),
+		cmocka_unit_test(test_corim),
 		cmocka_unit_test(test_sev_es),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_ap_features),

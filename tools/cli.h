@@ -84,6 +84,7 @@ enum m_opt {
 	M_IGVM_LOADER,
 	M_NATIVE_ZERO,
 	M_IGNORE_ID_BLOCK,
+	M_CORIM_KEY,
 	M_KRUNFW,
 	M_QBOOT,
 	M_KERNEL_GPA,
@@ -183,6 +184,7 @@ struct measure_args {
 	/* IGVM and libkrun launches */
 	const char *igvm, *qboot, *krunfw;
 	bool native_zero, ignore_id_block;
+	const char *corim_key; /* the public key the file's CoRIM must be signed with */
 	enum snpm_igvm_semantics igvm_semantics;
 	uint64_t kernel_gpa;
 	uint32_t ram_mib;
@@ -230,6 +232,7 @@ struct inputs {
 	/* IGVM: the file, read at offsets, and its parsed headers */
 	struct snpm_io_source igvm;
 	struct snpm_igvm *igvm_file;
+	struct snpm_igvm_corim corim; /* the file's, checked against the igvm crate's digest */
 	/* libkrun: the library (when --krunfw) and the three pieces */
 	struct snpm_io_source krunfw, qboot, kernel, initrd;
 	struct snpm_krunfw krunfw_info;
@@ -272,10 +275,18 @@ void args_note_defaults(const struct measure_args *a);
 
 /* Every header, as snpmeasure igvm prints it, or as JSON (json_object_put() it). */
 void igvm_print(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t size);
-struct json_object *igvm_to_json(const char *path, const struct snpm_igvm *f, uint64_t size);
-/* The JSON printed, with json_flags(): compact output is streamed a header at a time. */
+struct json_object *igvm_to_json(const char *path, const struct snpm_igvm *f, uint64_t size,
+				 const struct snpm_igvm_corim *corim);
+/* The JSON printed, with json_flags(): compact output is streamed a header at a time. A CoRIM
+ * the file carries (NULL or not present: none) is its "corim" member. */
 void igvm_print_json(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t size,
-		     int flags);
+		     const struct snpm_igvm_corim *corim, int flags);
+/* The CoRIM an IGVM file carries, its signature checked with key_path when given; 0 or an exit
+ * code (3: the signature does not verify). */
+int igvm_read_corim(const char *path, const struct snpm_io_source *src, const struct snpm_igvm *f,
+		    const char *key_path, struct snpm_igvm_corim *corim);
+/* One paragraph on the CoRIM, when there is one. */
+void igvm_print_corim(FILE *out, const struct snpm_igvm_corim *corim);
 
 /* ---- output (cli_util.c) ---- */
 

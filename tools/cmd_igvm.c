@@ -14,7 +14,7 @@
 struct igvm_args {
 	bool json, all_loaders;
 	uint32_t vcpus;
-	const char *vcpu_type;
+	const char *vcpu_type, *corim_key;
 };
 
 static const struct opt_doc igvm_opts[] = {
@@ -26,10 +26,14 @@ static const struct opt_doc igvm_opts[] = {
 		  "with --all-loaders: vCPUs (default: those with a VP context, at least 1)"),
 	OPT_STR("vcpu-type", 0, struct igvm_args, vcpu_type, "CPUTYPE",
 		"with --all-loaders: the CPU of vCPUs without a VP context (QEMU's reset state)"),
+	OPT_STR("corim-key", 0, struct igvm_args, corim_key, "KEY.pem",
+		"verify the file's CoRIM signature (COSE_Sign1, ES256 or ES384) with this public "
+		"key"),
 };
 
 const struct verb_syntax syntax_igvm = {
-	.usage = "igvm FILE [--json] [--all-loaders [--vcpus N] [--vcpu-type CPUTYPE]]",
+	.usage = "igvm FILE [--json] [--corim-key KEY.pem] [--all-loaders [--vcpus N] "
+		 "[--vcpu-type CPUTYPE]]",
 	.about = "Every header of an IGVM file in order: platforms and their compatibility masks, "
 		 "the guest policy, each directive with its GPA range, parameter areas, VP "
 		 "contexts and an SNP ID block. The file is checked as the measurement checks it. "
@@ -127,9 +131,29 @@ static int all_loaders(const char *path, const struct snpm_io_source *src,
 	return any ? EXIT_OK : EXIT_FAIL;
 }
 
+/* The CoRIM the file carries, and with --corim-key its signature checked: 0 or an exit code. */
+int igvm_read_corim(const char *path, const struct snpm_io_source *src, const struct snpm_igvm *f,
+		    const char *key_path, struct snpm_igvm_corim *corim)
+{
+	struct snpm_error err;
+	char *key = NULL;
+	int r;
+
+	if (snpm_igvm_corim(f, &src->src, corim, &err) < 0)
+		return report(path, &err);
+	if (!key_path)
+		return 0;
+	if (snpm_io_read_text(key_path, SNPM_IO_PIPES, 1u << 16, &key, &err) < 0)
+		return report(key_path, &err);
+	r = snpm_igvm_corim_verify(f, &src->src, key, strlen(key), &err);
+	free(key);
+	return r < 0 ? report_verdict(path, &err) : 0;
+}
+
 int cmd_igvm(int argc, char **argv)
 {
 	struct igvm_args a = { 0 };
+	struct snpm_igvm_corim corim;
 	struct snpm_io_source src;
 	struct snpm_igvm *f = NULL;
 	struct snpm_error err;
@@ -149,12 +173,15 @@ int cmd_igvm(int argc, char **argv)
 		snpm_igvm_free(f);
 		return report(pos[0], &err);
 	}
-	if (a.all_loaders)
+	r = igvm_read_corim(pos[0], &src, f, a.corim_key, &corim);
+	if (r == 0 && a.all_loaders) {
 		r = all_loaders(pos[0], &src, f, &a);
-	else if (a.json)
-		igvm_print_json(stdout, pos[0], f, src.src.size, json_flags());
-	else
+	} else if (r == 0 && a.json) {
+		igvm_print_json(stdout, pos[0], f, src.src.size, &corim, json_flags());
+	} else if (r == 0) {
 		igvm_print(stdout, pos[0], f, src.src.size);
+		igvm_print_corim(stdout, &corim);
+	}
 	if (r == 0 && snpm_io_source_check(&src, &err) < 0)
 		r = report(pos[0], &err);
 	snpm_igvm_free(f);

@@ -196,6 +196,9 @@ void igvm_print(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t
 			fprintf(out, " area %u offset %u", h->parameter_area_index, h->byte_offset);
 		if (h->type == SNPM_IGVM_VP_CONTEXT)
 			fprintf(out, " vCPU %u", h->vp_index);
+		if (h->type == SNPM_IGVM_CORIM_DOCUMENT || h->type == SNPM_IGVM_CORIM_SIGNATURE)
+			fprintf(out, " %llu bytes at file offset 0x%x", (unsigned long long)h->size,
+				h->file_offset);
 		if (h->type == SNPM_IGVM_SNP_ID_BLOCK) {
 			struct snpm_igvm_id_block id;
 			char ld[2 * SNPM_LD_SIZE + 1];
@@ -207,19 +210,42 @@ void igvm_print(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t
 	}
 }
 
-static struct json_object *file_json(const char *path, const struct snpm_igvm *f, uint64_t size)
+static struct json_object *file_json(const char *path, const struct snpm_igvm *f, uint64_t size,
+				     const struct snpm_igvm_corim *corim)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_add_str(o, "path", path);
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
 	json_object_object_add(o, "format_version", json_object_new_int64(snpm_igvm_version(f)));
+	if (corim && corim->present) {
+		struct json_object *c = json_object_new_object();
+		json_add_str(c, "platform", "SEV_SNP");
+		json_add_hex(c, "launch_digest", corim->digest, SNPM_LD_SIZE);
+		json_object_object_add(c, "svn", json_object_new_int64((int64_t)corim->svn));
+		json_object_object_add(c, "signed", json_object_new_boolean(corim->signed_));
+		json_object_object_add(o, "corim", c);
+	}
 	return o;
 }
 
-struct json_object *igvm_to_json(const char *path, const struct snpm_igvm *f, uint64_t size)
+void igvm_print_corim(FILE *out, const struct snpm_igvm_corim *corim)
 {
-	struct json_object *o = file_json(path, f, size), *list = json_object_new_array();
+	char hex[2 * SNPM_LD_SIZE + 1];
+
+	if (!corim || !corim->present)
+		return;
+	to_hex(corim->digest, SNPM_LD_SIZE, hex);
+	fprintf(out,
+		"\nCoRIM (SEV_SNP, launch-measurement profile): launch digest %s, SVN %llu, %s\n",
+		hex, (unsigned long long)corim->svn,
+		corim->signed_ ? "signed (COSE_Sign1)" : "unsigned");
+}
+
+struct json_object *igvm_to_json(const char *path, const struct snpm_igvm *f, uint64_t size,
+				 const struct snpm_igvm_corim *corim)
+{
+	struct json_object *o = file_json(path, f, size, corim), *list = json_object_new_array();
 	struct platforms p;
 
 	read_platforms(f, &p);
@@ -230,7 +256,7 @@ struct json_object *igvm_to_json(const char *path, const struct snpm_igvm *f, ui
 }
 
 void igvm_print_json(FILE *out, const char *path, const struct snpm_igvm *f, uint64_t size,
-		     int flags)
+		     const struct snpm_igvm_corim *corim, int flags)
 {
 	struct json_object *o;
 	struct platforms p;
@@ -238,7 +264,7 @@ void igvm_print_json(FILE *out, const char *path, const struct snpm_igvm *f, uin
 
 	/* Indented for a reader on a terminal: the whole tree, as every --json prints. */
 	if (flags & JSON_C_TO_STRING_PRETTY) {
-		o = igvm_to_json(path, f, size);
+		o = igvm_to_json(path, f, size, corim);
 		fprintf(out, "%s\n", json_object_to_json_string_ext(o, flags));
 		json_object_put(o);
 		return;
@@ -246,7 +272,7 @@ void igvm_print_json(FILE *out, const char *path, const struct snpm_igvm *f, uin
 	/* Otherwise the same bytes a header at a time, so that a file of a million headers costs
 	 * time and memory in proportion, not a tree of them. */
 	read_platforms(f, &p);
-	o = file_json(path, f, size);
+	o = file_json(path, f, size, corim);
 	text = json_object_to_json_string_ext(o, flags);
 	fprintf(out, "%.*s,\"headers\":[", (int)strlen(text) - 1, text);
 	json_object_put(o);

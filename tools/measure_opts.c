@@ -137,6 +137,10 @@ const struct opt_doc measure_option_rows[M_COUNT] = {
 	ROW(IGNORE_ID_BLOCK, "ignore-id-block", BOOL(ignore_id_block), NULL,
 	    "measure even when the IGVM file's ID block vouches for another digest", REF,
 	    .launches = L_IGVM),
+	ROW(CORIM_KEY, "corim-key", STR(corim_key), "KEY.pem",
+	    "the public key the IGVM file's CoRIM must be signed with (COSE_Sign1, ES256 or "
+	    "ES384)",
+	    REF, .launches = L_IGVM),
 	ROW(KRUNFW, "krunfw", STR(krunfw), "LIB",
 	    "libkrun: the libkrunfw-sev library to take qboot, kernel and initrd from (read, not "
 	    "loaded); with --vmm-type krun",

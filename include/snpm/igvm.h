@@ -135,6 +135,30 @@ SNPM_EXPORT size_t snpm_igvm_count(const struct snpm_igvm *igvm);
  * end. */
 SNPM_EXPORT int snpm_igvm_header(const struct snpm_igvm *igvm, size_t i,
 				 struct snpm_igvm_header *ret);
+/*
+ * The launch-measurement CoRIM a file carries for SEV-SNP (CORIM_DOCUMENT; microsoft/igvm's
+ * profile tag:microsoft.com,2026:launch-measurement/v1): the launch digest it states (what the
+ * igvm crate's measurement gives, SNPM_IGVM_CRATE) and the SVN it maps it to.
+ */
+struct snpm_igvm_corim {
+	bool present; /* the file carries one for SEV-SNP */
+	bool signed_; /* and a CORIM_SIGNATURE (COSE_Sign1) over it */
+	uint64_t document_offset, document_size, signature_offset, signature_size;
+	uint8_t digest[SNPM_LD_SIZE];
+	uint64_t svn;
+};
+
+/* Reads it from src (the file the headers came from). present is false when there is none.
+ * Returns 0, SNPM_EMALFORMED (not the profile's shape: nothing is guessed) or the source's. */
+SNPM_EXPORT int snpm_igvm_corim(const struct snpm_igvm *igvm, const struct snpm_source *src,
+				struct snpm_igvm_corim *ret, struct snpm_error *reterr);
+
+/* Verifies the CORIM_SIGNATURE over the document with an EC public key in PEM (ES256 or
+ * ES384; critical or unprotected headers refused). Returns 0 or SNPM_EVERIFY, ... */
+SNPM_EXPORT int snpm_igvm_corim_verify(const struct snpm_igvm *igvm, const struct snpm_source *src,
+				       const char *key_pem, size_t key_len,
+				       struct snpm_error *reterr);
+
 /* The ID block of header i, when it is one. Returns 0 or SNPM_EINVAL. */
 SNPM_EXPORT int snpm_igvm_id_block(const struct snpm_igvm *igvm, size_t i,
 				   struct snpm_igvm_id_block *ret);

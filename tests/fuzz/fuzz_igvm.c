@@ -5,7 +5,8 @@
  * launch's checks and dry run (whatever the file asks for: the library's page cap bounds them),
  * the measurement, and a sweep and match over vCPU counts. The checksum is made right first, as
  * a loader would find it, so that fuzzing gets past it to the headers (a wrong checksum is
- * refused before anything else, and tested).
+ * refused before anything else, and tested). A launch-measurement CoRIM is read and shown, and
+ * its signature must not verify with a key that did not make it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,11 +65,12 @@ static void show(const struct snpm_igvm *g, size_t size)
 	char *streamed = NULL, *tree = NULL;
 	size_t a = 0, b = 0;
 	FILE *m = open_memstream(&streamed, &a), *n = open_memstream(&tree, &b), *null;
-	struct json_object *o = igvm_to_json("f", g, size);
+	struct json_object *o = igvm_to_json("f", g, size, NULL);
 
 	if (!m || !n)
 		abort();
-	igvm_print_json(m, "f", g, size, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	igvm_print_json(m, "f", g, size, NULL,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	fprintf(n, "%s\n",
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -82,6 +84,29 @@ static void show(const struct snpm_igvm *g, size_t size)
 		igvm_print(null, "f", g, size);
 		fclose(null);
 	}
+}
+
+/* The CoRIM the file carries, read, shown, and its signature checked with a key that did not
+ * sign it: a signature that verifies would be a forgery. */
+static void corim(const struct snpm_igvm *g, const struct snpm_source *src, size_t size)
+{
+	static const char key[] =
+		"-----BEGIN PUBLIC KEY-----\n"
+		"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1RHaZ8ZrQ0zFFBYPV/TCBs6k7KbB\n"
+		"UKjNL9Y4GG+oLd/JZ1PIesTdxSjgKqq3QX0SuBovTDBR8IHA1/5ledE0ww==\n"
+		"-----END PUBLIC KEY-----\n";
+	struct snpm_igvm_corim c;
+	FILE *null = fopen("/dev/null", "w");
+
+	if (snpm_igvm_corim(g, src, &c, NULL) == 0 && null) {
+		igvm_print_corim(null, &c);
+		struct json_object *o = igvm_to_json("f", g, size, &c);
+		json_object_put(o);
+	}
+	if (null)
+		fclose(null);
+	if (snpm_igvm_corim_verify(g, src, key, sizeof(key) - 1, NULL) == 0)
+		abort();
 }
 
 static int count_row(void *arg, const struct snpm_sweep_row *row)
@@ -120,6 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (snpm_igvm_parse(&src, &g, NULL) == 0) {
 		bool small = small_enough(g);
 		show(g, size);
+		corim(g, &src, size);
 		for (size_t m = 0; m < 3; m++)
 			for (const struct snpm_name *l = snpm_igvm_semantics_names(); l->name;
 			     l++) {
