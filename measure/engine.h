@@ -121,6 +121,7 @@ extern const struct loader snpm_loader_ovmf;
 extern const struct loader snpm_loader_igvm;
 extern const struct loader snpm_loader_igvm_measure;
 extern const struct loader snpm_loader_igvm_crate;
+extern const struct loader snpm_loader_igvm_ch;
 extern const struct loader snpm_loader_krun;
 
 /*
@@ -130,6 +131,9 @@ extern const struct loader snpm_loader_krun;
  * SEV_FEATURES.
  */
 int snpm_igvm_kvm_check(const uint8_t in[SNPM_PAGE_SIZE], bool snp, struct snpm_error *reterr);
+/* The same VMSA as cloud-hypervisor sets it up: KVM's own XCR0, DR6/7, PAT and FPU words. */
+void snpm_igvm_ch_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
+		       uint8_t out[SNPM_PAGE_SIZE]);
 void snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
 			uint8_t out[SNPM_PAGE_SIZE]);
 

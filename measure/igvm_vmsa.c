@@ -220,3 +220,22 @@ void snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
 	/* One value for every vCPU: the VM's (sev_es_sync_vmsa). */
 	snpm_put_le64(out + VMSA_SEV_FEATURES, vm_features);
 }
+
+/*
+ * cloud-hypervisor on KVM (vmm/src/igvm/igvm_loader.rs, hypervisor/src/kvm setup_sev_snp_regs):
+ * it sets the vCPU's segments, CR0/3/4, EFER, GDTR/IDTR and general registers from the VP
+ * context, TR from TR, and nothing else: XCR0, DR6/7, the PAT and the FPU control words keep
+ * KVM's values for a new vCPU; KVM's adjustments are the same as under QEMU.
+ */
+void snpm_igvm_ch_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
+		       uint8_t out[SNPM_PAGE_SIZE])
+{
+	snpm_igvm_kvm_vmsa(in, vm_features, out);
+	memcpy(out + VMSA_TR + 8, in + VMSA_TR + 8, 8);
+	snpm_put_le64(out + VMSA_XCR0, 0x1); /* XFEATURE_MASK_FP */
+	snpm_put_le64(out + VMSA_DR6, 0xffff0ff0); /* DR6_ACTIVE_LOW */
+	snpm_put_le64(out + VMSA_DR7, DR7_FIXED_1);
+	snpm_put_le64(out + VMSA_G_PAT, 0x0007040600070406ull); /* MSR_IA32_CR_PAT_DEFAULT */
+	snpm_put_le32(out + VMSA_MXCSR, 0x1f80); /* the FPU state KVM gives a new vCPU */
+	snpm_put_le16(out + VMSA_X87_FCW, 0x37f);
+}

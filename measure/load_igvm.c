@@ -27,6 +27,14 @@
  * (a 2 MiB page without data too: the crate hashes its empty data as one zero page); a
  * PARAMETER_INSERT is ceil(area / 4 KiB) UNMEASURED pages; a VP context's VMSA as stored, where
  * it appears; every other directive is ignored.
+ * CLOUD_HYPERVISOR (vmm/src/igvm/igvm_loader.rs, load_igvm, on KVM): SNP only; it tests no
+ * compatibility mask (only a debug assertion), so every directive must be the platform's; a
+ * PAGE_DATA is one 4 KiB page, UNMEASURED with the flag, ZERO without data (KVM's page type),
+ * NORMAL with it, SECRETS and CPUID by data type (any other type panics it); a PARAMETER_INSERT
+ * is the whole area, UNMEASURED page by page; directive types it has no handler for panic it.
+ * The VP contexts set vCPU registers (setup_sev_snp_regs); KVM measures one VMSA per vCPU last,
+ * at 0xFFFFFFFFF000, with the boot context's SEV_FEATURES for all. A vCPU without a context
+ * would start from KVM's reset state, which is not modelled: refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +186,7 @@ static int check_qemu(const struct launch *l, const struct igvm *g, struct snpm_
 }
 
 static int read_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr);
+static int check_ch(const struct launch *l, struct igvm *g, struct snpm_error *reterr);
 
 /* The igvm crate measures SNP launches, and only of files with a guest policy for them. */
 static int check_crate_measurement(const struct igvm *g, struct snpm_error *reterr)
@@ -206,6 +215,12 @@ static int check_kvm_vmsa(struct launch *l, struct igvm *g, const struct snpm_ig
 
 	if (r < 0)
 		return r;
+	/* cloud-hypervisor passes KVM fewer fields and ignores the rest: KVM judges its view. */
+	if (l->cfg.igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR) {
+		uint8_t view[SNPM_PAGE_SIZE];
+		snpm_igvm_ch_vmsa(g->vmsa, snpm_le64(g->vmsa + 0x3b0), view);
+		memcpy(g->vmsa, view, sizeof(view));
+	}
 	r = snpm_igvm_kvm_check(g->vmsa, g->snp, &why);
 	return r < 0 ? refuse(h, i, why.message, reterr) : 0;
 }
@@ -233,7 +248,8 @@ static int collect(struct launch *l, struct igvm *g, struct snpm_error *reterr)
 				      reterr);
 		if (g->vp[h->vp_index])
 			return refuse(h, i, "a second VP context for the same vCPU", reterr);
-		if (l->cfg.igvm_semantics == SNPM_IGVM_QEMU) {
+		if (l->cfg.igvm_semantics == SNPM_IGVM_QEMU ||
+		    l->cfg.igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR) {
 			int r = check_kvm_vmsa(l, g, h, i, reterr);
 			if (r < 0)
 				return r;
@@ -308,10 +324,18 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 		r = check_qemu(l, g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CRATE)
 		r = check_crate_measurement(g, reterr);
+	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR)
+		r = check_ch(l, g, reterr);
 	if (r == 0)
 		r = collect(l, g, reterr);
-	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_QEMU)
+	if (r == 0 && (cfg->igvm_semantics == SNPM_IGVM_QEMU ||
+		       cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR))
 		r = take_features(l, g, reterr);
+	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR && cfg->vcpus > g->max_vp)
+		r = snpm_fail(reterr, SNPM_EUNSUPPORTED,
+			      "cloud-hypervisor: vCPU %u has no VP context, and the KVM reset state "
+			      "it would start from is not modelled",
+			      g->max_vp);
 	if (r == 0 && !cfg->guest_features && g->snp)
 		l->cfg.guest_features = 0x1; /* SNPActive, as QEMU defaults */
 	return r;
@@ -476,6 +500,106 @@ static int measure_tool_pages(struct launch *l, struct snpm_error *reterr)
 	return r;
 }
 
+/* ---- cloud-hypervisor ---- */
+
+/* The directives cloud-hypervisor's loader handles (others reach todo!()). */
+static bool ch_handles(const struct snpm_igvm_header *h)
+{
+	static const uint32_t types[] = {
+		SNPM_IGVM_PAGE_DATA,  SNPM_IGVM_PARAMETER_AREA, SNPM_IGVM_VP_COUNT_PARAMETER,
+		SNPM_IGVM_MEMORY_MAP, SNPM_IGVM_COMMAND_LINE,	SNPM_IGVM_REQUIRED_MEMORY,
+		SNPM_IGVM_VP_CONTEXT, SNPM_IGVM_SNP_ID_BLOCK,	SNPM_IGVM_PARAMETER_INSERT,
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (h->type == types[i])
+			return true;
+	return false;
+}
+
+static int check_ch(const struct launch *l, struct igvm *g, struct snpm_error *reterr)
+{
+	struct snpm_igvm_header first = { 0 };
+	bool seen_platform = false;
+
+	if (!g->snp)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "cloud-hypervisor launches SEV-SNP guests only from an IGVM file");
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (h->type == SNPM_IGVM_SUPPORTED_PLATFORM && !seen_platform)
+			first = *h, seen_platform = true;
+		if (h->section != SNPM_IGVM_SECTION_DIRECTIVE)
+			continue;
+		if (!ch_handles(h))
+			return refuse(h, i, "cloud-hypervisor has no handler for this header type",
+				      reterr);
+		if (h->compatibility_mask && h->compatibility_mask != g->mask)
+			return refuse(h, i,
+				      "cloud-hypervisor loads every directive whatever its "
+				      "compatibility mask, and this one is not the SEV-SNP "
+				      "platform's",
+				      reterr);
+		if (h->type == SNPM_IGVM_PAGE_DATA && h->data_type == SNPM_IGVM_DATA_CPUID_XF)
+			return refuse(h, i, "cloud-hypervisor does not load CPUID_XF pages",
+				      reterr);
+	}
+	if (first.compatibility_mask != g->mask)
+		return snpm_fail(
+			reterr, SNPM_EUNSUPPORTED,
+			"cloud-hypervisor takes the first platform the file declares, which "
+			"is not SEV-SNP");
+	(void)l;
+	return 0;
+}
+
+static enum snpm_page_type ch_type(const struct snpm_igvm_header *h)
+{
+	enum snpm_page_type t = data_type_page(h);
+
+	return t == SNPM_PAGE_NORMAL && !h->file_offset ? SNPM_PAGE_ZERO : t;
+}
+
+static int ch_pages(struct launch *l, struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	int r = 0;
+
+	for (size_t i = g->first_directive; r == 0 && i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (h->type == SNPM_IGVM_PAGE_DATA)
+			r = page_update(l, g, h, ch_type(h), 0, reterr);
+		else if (h->type == SNPM_IGVM_PARAMETER_INSERT)
+			r = unmeasured(l, h, h->size, reterr);
+	}
+	return r;
+}
+
+/* Every vCPU from its VP context; the VM's features in each (KVM_SEV_INIT2). */
+static int ch_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
+		   struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	int r;
+
+	if (index >= MAX_VP_CONTEXTS || !g->vp[index])
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "cloud-hypervisor: vCPU %u has no VP context, and the KVM reset "
+				 "state it would start from is not modelled",
+				 index);
+	r = read_vmsa(l, g, g->vp[index] - 1, reterr);
+	if (r == 0)
+		snpm_igvm_ch_vmsa(g->vmsa, l->cfg.guest_features | 1, page);
+	return r;
+}
+
+static uint32_t ch_distinct(const struct launch *l)
+{
+	const struct igvm *g = l->state;
+
+	return g->max_vp ? g->max_vp : 1;
+}
+
 /* The igvm crate: file order, one page per PAGE_DATA, shared pages skipped, whole areas. */
 static int crate_pages(struct launch *l, struct snpm_error *reterr)
 {
@@ -578,6 +702,17 @@ const struct loader snpm_loader_igvm_crate = {
 	.name = "IGVM (igvm crate)",
 	.prepare = igvm_prepare,
 	.pages = crate_pages,
+	.finish = igvm_finish,
+	.release = igvm_release,
+	.layout_in_all_modes = true,
+};
+
+const struct loader snpm_loader_igvm_ch = {
+	.name = "IGVM (cloud-hypervisor)",
+	.prepare = igvm_prepare,
+	.pages = ch_pages,
+	.vmsa = ch_vmsa,
+	.distinct_vmsas = ch_distinct,
 	.finish = igvm_finish,
 	.release = igvm_release,
 	.layout_in_all_modes = true,

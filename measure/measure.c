@@ -39,6 +39,8 @@ static const struct loader *loader_of(const struct snpm_measure_config *cfg)
 			return &snpm_loader_igvm_measure;
 		if (cfg->igvm_semantics == SNPM_IGVM_CRATE)
 			return &snpm_loader_igvm_crate;
+		if (cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR)
+			return &snpm_loader_igvm_ch;
 		return cfg->igvm_semantics == SNPM_IGVM_QEMU ? &snpm_loader_igvm : NULL;
 	case SNPM_LOADER_KRUN:
 		return &snpm_loader_krun;

@@ -341,6 +341,7 @@ static const struct snpm_name igvm_semantics_names[] = {
 	{ "qemu", SNPM_IGVM_QEMU, 0 },
 	{ "igvmmeasure", SNPM_IGVM_IGVMMEASURE, 0 },
 	{ "igvm-crate", SNPM_IGVM_CRATE, 0 },
+	{ "cloud-hypervisor", SNPM_IGVM_CLOUD_HYPERVISOR, 0 },
 	{ NULL, 0, 0 },
 };
 

@@ -430,6 +430,114 @@ static void test_all_loaders_agree(void **state)
 	free(t.bytes), free(a);
 }
 
+/* ---- cloud-hypervisor on KVM ---- */
+
+/* What KVM measures for a context cloud-hypervisor set up: the registers it passes, with KVM's
+ * adjustments, TR from TR, and KVM's own XCR0, DR6/7, PAT and FPU words. */
+static void ch_view(const uint8_t *in, uint64_t features, uint8_t *out)
+{
+	kvm_view(in, out);
+	put64(out + 0x098, get64(in + 0x098)); /* TR base: no QEMU quirk */
+	out[0x0cb] = (uint8_t)((in[0x022] >> 5) & 3); /* CPL from SS.DPL */
+	put64(out + 0x3e8, 1); /* XCR0 */
+	put64(out + 0x168, 0xffff0ff0); /* DR6 */
+	put64(out + 0x160, 0x400); /* DR7 */
+	put64(out + 0x268, 0x0007040600070406ull); /* PAT */
+	out[0x408] = 0x80, out[0x409] = 0x1f, out[0x40a] = 0, out[0x40b] = 0; /* MXCSR */
+	out[0x410] = 0x7f, out[0x411] = 0x03; /* FCW */
+	put64(out + 0x3b0, features);
+}
+
+static void test_cloud_hypervisor(void **state)
+{
+	uint8_t *a = page("ch-A"), v0[4096], v1[4096], view[4096], want[48], got[48];
+	struct snpm_error err;
+	struct file t = { 0 };
+	struct iw *w = iw_new();
+
+	(void)state;
+	vp_vmsa(v0, 0x21);
+	vp_vmsa(v1, 0x1);
+	put64(v0 + 0x3e8, 0x7); /* XCR0 x87|SSE|AVX: cloud-hypervisor does not pass it */
+	put64(v1 + 0x178, 0x802000); /* the AP's RIP */
+	iw_platform(w, SNP, 2);
+	iw_platform(w, ES, 5);
+	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP, 0, 0, a);
+	iw_page(w, 0x101000, SNP, 0, 0, NULL); /* ZERO under KVM */
+	iw_page(w, 0x102000, SNP, 2, 0, NULL); /* unmeasured */
+	iw_area(w, 3, 0x2000);
+	iw_insert(w, 0x200000, SNP, 3);
+	iw_page(w, 0x103000, SNP, 0, 1, NULL); /* secrets */
+	iw_page(w, 0x104000, SNP, 0, 2, NULL); /* CPUID */
+	iw_page(w, 0x400000, SNP, 1, 0, NULL); /* 2 MiB, no data: one page */
+	iw_vp(w, KVM_VMSA, SNP, 0, v0);
+	iw_vp(w, KVM_VMSA, SNP, 1, v1);
+	t.bytes = iw_finish(w, &t.len);
+
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, a);
+	step(want, ZERO, 0x101000, NULL);
+	step(want, UNMEASURED, 0x102000, NULL);
+	step(want, UNMEASURED, 0x200000, NULL);
+	step(want, UNMEASURED, 0x201000, NULL);
+	step(want, SECRETS, 0x103000, NULL);
+	step(want, CPUID, 0x104000, NULL);
+	step(want, ZERO, 0x400000, NULL);
+	ch_view(v0, 0x21, view);
+	step(want, VMSA, KVM_VMSA, view);
+	ch_view(v1, 0x21, view); /* the VM's features: the boot context's */
+	step(want, VMSA, KVM_VMSA, view);
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 2);
+	assert_int_equal(measure(&c, got, &err), 0);
+	assert_memory_equal(got, want, 48);
+	/* It differs from QEMU's loader on this file (XCR0, the zero pages, TR). */
+	c.igvm_semantics = SNPM_IGVM_QEMU;
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_not_equal(got, want, 48);
+
+	/* A third vCPU has no context: KVM's reset state is not modelled. */
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 3);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "vCPU 2 has no VP context"));
+	/* SEV-SNP only. */
+	c = config(&t, SNPM_MODE_SEV_ES, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	free(t.bytes);
+
+	/* Every directive is loaded whatever its mask: one for SEV-ES is refused. */
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_platform(w, ES, 5);
+	iw_page(w, 0x100000, ES, 0, 0, a);
+	iw_vp(w, KVM_VMSA, SNP, 0, v0);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "whatever its compatibility mask"));
+	free(t.bytes);
+	/* A directive it has no handler for (SRAT), and a first platform that is not SNP. */
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_area(w, 1, 0x1000);
+	iw_param(w, 0x308, 1, 0); /* SRAT */
+	iw_vp(w, KVM_VMSA, SNP, 0, v0);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
+	if (measure(&c, got, &err) != SNPM_EUNSUPPORTED || !strstr(err.message, "no handler"))
+		fail_msg("%s", err.message);
+	free(t.bytes);
+	w = iw_new();
+	iw_platform(w, ES, 5);
+	iw_platform(w, SNP, 2);
+	iw_vp(w, KVM_VMSA, SNP, 0, v0);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "first platform"));
+	free(t.bytes), free(a);
+}
+
 /* ---- the CoRIM a file carries (microsoft/igvm's launch-measurement profile) ---- */
 
 /* What a test CoRIM changes from the profile's shape. */
@@ -1425,7 +1533,7 @@ static void test_cli(void **state)
 				   "EPYC-v4", NULL));
 	o = json_tokener_parse(out);
 	assert_non_null(o);
-	assert_int_equal(json_object_array_length(o), 6); /* SEV_SNP and SEV_ES, three loaders */
+	assert_int_equal(json_object_array_length(o), 8); /* SEV_SNP and SEV_ES, four loaders */
 	uint8_t crate[48];
 	char crate_hex[97];
 	expect_crate(&t, crate);
@@ -1437,7 +1545,7 @@ static void test_cli(void **state)
 			    crate_hex);
 	tu_expect_digest(tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvm-crate", NULL),
 			 crate_hex);
-	last = json_object_array_get_idx(o, 5); /* the crate under SEV-ES: refused, and says why */
+	last = json_object_array_get_idx(o, 6); /* the crate under SEV-ES: refused, and says why */
 	assert_string_equal(json_object_get_string(json_object_object_get(last, "platform")),
 			    "SEV_ES");
 	assert_non_null(strstr(json_object_get_string(json_object_object_get(last, "error")),
@@ -1476,6 +1584,7 @@ int main(void)
 		cmocka_unit_test(test_igvm_crate_policy_and_shared),
 		cmocka_unit_test(test_all_loaders_agree),
 		cmocka_unit_test(test_corim),
+		cmocka_unit_test(test_cloud_hypervisor),
 		cmocka_unit_test(test_sev_es),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_ap_features),

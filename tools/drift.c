@@ -631,8 +631,8 @@ static size_t loader_alts(const struct given *g, struct alt *out, size_t max, ch
 		n = add(out, n, max, g->p.loader, f->value, f->name);
 		if (n > before)
 			why(&out[n - 1],
-			    "QEMU, COCONUT's igvmmeasure and the igvm crate (OpenVMM's "
-			    "igvmfilegen) load an IGVM file differently (parameter areas, zero, "
+			    "QEMU, COCONUT's igvmmeasure, the igvm crate (OpenVMM's "
+			    "igvmfilegen) and cloud-hypervisor load an IGVM file differently (parameter areas, zero, "
 			    "shared and 2 MiB pages, where the VMSAs are measured): the measurement "
 			    "came from %s",
 			    f->name);

@@ -205,14 +205,21 @@ enum snpm_loader {
  * igvmfilegen writes into a file's launch-measurement CoRIM: SNP only, a guest policy required;
  * shared pages skipped; a PAGE_DATA is one 4 KiB page (a 2 MiB page without data too); a
  * PARAMETER_INSERT is the whole area, UNMEASURED page by page; VMSAs as stored, in file order.
+ * CLOUD_HYPERVISOR: cloud-hypervisor on KVM (vmm/src/igvm/igvm_loader.rs): SNP only; every
+ * directive in file order; a PAGE_DATA is one page: UNMEASURED when so flagged, ZERO without
+ * data, NORMAL with it, SECRETS and CPUID by data type; a PARAMETER_INSERT the whole area
+ * UNMEASURED; then KVM measures one VMSA per vCPU, each set up from its VP context (every vCPU
+ * needs one), with KVM's own XCR0, DR6/7, PAT and FPU words. Derived from the source: no
+ * hardware known answer is public.
  */
 enum snpm_igvm_semantics {
 	SNPM_IGVM_QEMU = 0,
 	SNPM_IGVM_IGVMMEASURE = 1,
 	SNPM_IGVM_CRATE = 2,
+	SNPM_IGVM_CLOUD_HYPERVISOR = 3,
 };
 
-/* "qemu", "igvmmeasure", "igvm-crate". */
+/* "qemu", "igvmmeasure", "igvm-crate", "cloud-hypervisor". */
 SNPM_EXPORT const struct snpm_name *snpm_igvm_semantics_names(void);
 
 enum snpm_mode {
