@@ -61,6 +61,7 @@ struct igvm {
 	uint8_t win[WINDOW];
 	uint8_t zero[SNPM_PAGE_SIZE];
 	uint8_t vmsa[SNPM_PAGE_SIZE];
+	uint8_t hash_page[SNPM_PAGE_SIZE]; /* cloud-hypervisor's measured-boot page */
 };
 
 /* Header i, decoded (the parser keeps the raw section, not decoded copies). */
@@ -302,9 +303,13 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 	if (platform < 0)
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
 				 "an IGVM file brings its own SVSM: use mode snp");
-	if (cfg->firmware || cfg->firmware_info || cfg->has_kernel || cfg->has_firmware_digest)
+	if (cfg->firmware || cfg->firmware_info || cfg->has_firmware_digest)
 		return snpm_fail(reterr, SNPM_EINVAL,
-				 "an IGVM file is the whole launch: no firmware or kernel inputs");
+				 "an IGVM file is the whole launch: no firmware inputs");
+	if (cfg->has_kernel && cfg->igvm_semantics != SNPM_IGVM_CLOUD_HYPERVISOR)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "a kernel beside an IGVM file is measured by cloud-hypervisor's "
+				 "loader only (its fw_cfg measured boot)");
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
@@ -332,10 +337,11 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 		       cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR))
 		r = take_features(l, g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR && cfg->vcpus > g->max_vp)
-		r = snpm_fail(reterr, SNPM_EUNSUPPORTED,
-			      "cloud-hypervisor: vCPU %u has no VP context, and the KVM reset state "
-			      "it would start from is not modelled",
-			      g->max_vp);
+		r = snpm_fail(
+			reterr, SNPM_EUNSUPPORTED,
+			"cloud-hypervisor: vCPU %u has no VP context, and the KVM reset state "
+			"it would start from is not modelled",
+			g->max_vp);
 	if (r == 0 && !cfg->guest_features && g->snp)
 		l->cfg.guest_features = 0x1; /* SNPActive, as QEMU defaults */
 	return r;
@@ -560,19 +566,68 @@ static enum snpm_page_type ch_type(const struct snpm_igvm_header *h)
 	return t == SNPM_PAGE_NORMAL && !h->file_offset ? SNPM_PAGE_ZERO : t;
 }
 
+/* cloud-hypervisor's measured boot (vmm/src/sev.rs): QEMU's hashes table at 0x10c00, in a
+ * 0x400-byte block zero past it. */
+#define CH_HASH_BLOCK 0x10c00ull
+#define CH_HASH_BLOCK_SIZE 0x400u
+
+/* The page holding the block: the directive's data (or zeros) with the block written in. */
+static int ch_hash_page(struct launch *l, struct igvm *g, const struct snpm_igvm_header *h,
+			uint32_t index, struct snpm_error *reterr)
+{
+	uint64_t gpa = CH_HASH_BLOCK & ~(uint64_t)(SNPM_PAGE_SIZE - 1);
+	size_t at = CH_HASH_BLOCK % SNPM_PAGE_SIZE;
+	struct page_update u;
+	const uint8_t *data;
+	int r = 0;
+
+	memset(g->hash_page, 0, sizeof(g->hash_page));
+	if (h && h->file_offset && !l->dry) {
+		r = file_page(l, g, h->file_offset, &data, reterr);
+		if (r == 0)
+			memcpy(g->hash_page, data, SNPM_PAGE_SIZE);
+	}
+	memset(g->hash_page + at, 0, CH_HASH_BLOCK_SIZE);
+	snpm_hashes_table_build(l->cfg.cmdline_sha256, l->cfg.initrd_sha256, l->cfg.kernel_sha256,
+				g->hash_page + at);
+	u = page_update_of(SNPM_PHASE_KERNEL_HASHES, index, "measured-boot hashes",
+			   SNPM_PAGE_NORMAL, gpa, SNPM_PAGE_SIZE, g->hash_page);
+	return r < 0 ? r : launch_emit(l, &u, reterr);
+}
+
+/* A parameter area inserted over the block would hide it: cloud-hypervisor refuses that. */
+static int ch_insert(struct launch *l, const struct snpm_igvm_header *h, size_t i,
+		     struct snpm_error *reterr)
+{
+	if (l->cfg.has_kernel && h->gpa <= CH_HASH_BLOCK &&
+	    CH_HASH_BLOCK + CH_HASH_BLOCK_SIZE <= h->gpa + h->size)
+		return refuse(h, i,
+			      "cloud-hypervisor refuses a parameter area inserted over the "
+			      "measured-boot hashes at 0x10c00",
+			      reterr);
+	return unmeasured(l, h, h->size, reterr);
+}
+
 static int ch_pages(struct launch *l, struct snpm_error *reterr)
 {
 	struct igvm *g = l->state;
+	bool hashes_in = !l->cfg.has_kernel;
 	int r = 0;
 
 	for (size_t i = g->first_directive; r == 0 && i < snpm_igvm_count(g->file); i++) {
 		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
-		if (h->type == SNPM_IGVM_PAGE_DATA)
+		if (h->type == SNPM_IGVM_PAGE_DATA && !hashes_in &&
+		    h->data_type != SNPM_IGVM_DATA_CPUID && h->gpa >> 12 == CH_HASH_BLOCK >> 12) {
+			r = ch_hash_page(l, g, h, h->index, reterr);
+			hashes_in = true;
+		} else if (h->type == SNPM_IGVM_PAGE_DATA) {
 			r = page_update(l, g, h, ch_type(h), 0, reterr);
-		else if (h->type == SNPM_IGVM_PARAMETER_INSERT)
-			r = unmeasured(l, h, h->size, reterr);
+		} else if (h->type == SNPM_IGVM_PARAMETER_INSERT) {
+			r = ch_insert(l, h, i, reterr);
+		}
 	}
-	return r;
+	/* No page of the file held the block: it is added after them. */
+	return r == 0 && !hashes_in ? ch_hash_page(l, g, NULL, 0, reterr) : r;
 }
 
 /* Every vCPU from its VP context; the VM's features in each (KVM_SEV_INIT2). */

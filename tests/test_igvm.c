@@ -29,6 +29,11 @@ static void sha384(const void *d, size_t n, uint8_t out[48])
 	assert_int_equal(EVP_Digest(d, n, out, NULL, EVP_sha384(), NULL), 1);
 }
 
+static void sha256_of(const void *d, size_t n, uint8_t out[32])
+{
+	assert_int_equal(EVP_Digest(d, n, out, NULL, EVP_sha256(), NULL), 1);
+}
+
 static void put64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
@@ -495,6 +500,79 @@ static void test_cloud_hypervisor(void **state)
 	c.igvm_semantics = SNPM_IGVM_QEMU;
 	assert_int_equal(measure(&c, got, NULL), 0);
 	assert_memory_not_equal(got, want, 48);
+
+	/* Measured boot (--kernel through fw_cfg): QEMU's hashes table at 0x10c00, added after the
+	 * file's pages when none of them holds it. */
+	uint8_t table[176], hashpage[4096] = { 0 }, kernel[32], initrd[32], cmdline[32];
+	memset(kernel, 0x4b, 32), memset(initrd, 0x49, 32), memset(cmdline, 0x43, 32);
+	snpm_hashes_table_build(cmdline, initrd, kernel, table);
+	memcpy(hashpage + 0xc00, table, sizeof(table));
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 2);
+	c.has_kernel = true;
+	memcpy(c.kernel_sha256, kernel, 32), memcpy(c.initrd_sha256, initrd, 32);
+	memcpy(c.cmdline_sha256, cmdline, 32);
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, a);
+	step(want, ZERO, 0x101000, NULL);
+	step(want, UNMEASURED, 0x102000, NULL);
+	step(want, UNMEASURED, 0x200000, NULL);
+	step(want, UNMEASURED, 0x201000, NULL);
+	step(want, SECRETS, 0x103000, NULL);
+	step(want, CPUID, 0x104000, NULL);
+	step(want, ZERO, 0x400000, NULL);
+	step(want, NORMAL, 0x10000, hashpage);
+	ch_view(v0, 0x21, view);
+	step(want, VMSA, KVM_VMSA, view);
+	ch_view(v1, 0x21, view);
+	step(want, VMSA, KVM_VMSA, view);
+	assert_int_equal(measure(&c, got, &err), 0);
+	assert_memory_equal(got, want, 48);
+	/* Another loader takes no kernel beside the file. */
+	c.igvm_semantics = SNPM_IGVM_QEMU;
+	assert_int_equal(measure(&c, got, &err), SNPM_EINVAL);
+	free(t.bytes);
+	/* A page of the file at 0x10000 holds the block: its data, the table written in, NORMAL
+	 * whatever it was; an area inserted over the block is refused. */
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_page(w, 0x10000, SNP, 2, 0, a); /* unmeasured, with data */
+	iw_vp(w, KVM_VMSA, SNP, 0, v0);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
+	c.has_kernel = true;
+	memcpy(c.kernel_sha256, kernel, 32), memcpy(c.initrd_sha256, initrd, 32);
+	memcpy(c.cmdline_sha256, cmdline, 32);
+	memcpy(hashpage, a, 4096);
+	memset(hashpage + 0xc00, 0, 0x400);
+	memcpy(hashpage + 0xc00, table, sizeof(table));
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x10000, hashpage);
+	ch_view(v0, 0x21, view);
+	step(want, VMSA, KVM_VMSA, view);
+	assert_int_equal(measure(&c, got, &err), 0);
+	assert_memory_equal(got, want, 48);
+	free(t.bytes);
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_area(w, 2, 0x2000);
+	iw_insert(w, 0x10000, SNP, 2);
+	iw_vp(w, KVM_VMSA, SNP, 0, v0);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
+	c.has_kernel = true;
+	memcpy(c.kernel_sha256, kernel, 32), memcpy(c.initrd_sha256, initrd, 32);
+	memcpy(c.cmdline_sha256, cmdline, 32);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "measured-boot hashes"));
+	free(t.bytes);
+	t.bytes = NULL;
+	/* rebuild the first file for the refusals below */
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_vp(w, KVM_VMSA, SNP, 0, v0);
+	iw_vp(w, KVM_VMSA, SNP, 1, v1);
+	t.bytes = iw_finish(w, &t.len);
 
 	/* A third vCPU has no context: KVM's reset state is not modelled. */
 	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 3);
@@ -1554,6 +1632,45 @@ static void test_cli(void **state)
 	free(out);
 	tu_expect_refusal(tu_cli_in(NULL, "igvm", path, "--vcpus", "2", NULL), 2,
 			  "go with --all-loaders");
+
+	/* A kernel beside the file: cloud-hypervisor's measured boot, and no other loader's. */
+	{
+		uint8_t vm[4096], *kbytes = page("ch-kernel"), ld[48], ksha[32];
+		char chpath[512], kpath[512], chhex[97];
+		struct iw *w = iw_new();
+		size_t flen;
+		vp_vmsa(vm, 0x1);
+		iw_platform(w, SNP, 2);
+		iw_vp(w, KVM_VMSA, SNP, 0, vm);
+		uint8_t *fbytes = iw_finish(w, &flen);
+		snprintf(chpath, sizeof(chpath), "%s/ch.igvm", dir);
+		snprintf(kpath, sizeof(kpath), "%s/bzImage", dir);
+		tu_write_file(chpath, fbytes, flen);
+		tu_write_file(kpath, kbytes, 4096);
+		struct snpm_measure_config c = {
+			.size = sizeof(c),
+			.mode = SNPM_MODE_SNP,
+			.vmm = SNPM_VMM_QEMU,
+			.vcpus = 1,
+			.loader = SNPM_LOADER_IGVM,
+			.igvm = { .data = fbytes, .size = flen },
+			.igvm_semantics = SNPM_IGVM_CLOUD_HYPERVISOR,
+			.has_kernel = true,
+		};
+		sha256_of(kbytes, 4096, ksha);
+		memcpy(c.kernel_sha256, ksha, 32);
+		memcpy(c.initrd_sha256, snpm_sha256_of_nothing, 32);
+		assert_int_equal(snpm_cmdline_sha256("console=ttyS0", c.cmdline_sha256, NULL), 0);
+		assert_int_equal(measure(&c, ld, NULL), 0);
+		tu_hex(ld, 48, chhex);
+		tu_expect_digest(tu_cli_in(NULL, "-q", "--igvm", chpath, "--igvm-loader",
+					   "cloud-hypervisor", "--kernel", kpath, "--append",
+					   "console=ttyS0", NULL),
+				 chhex);
+		tu_expect_refusal(tu_cli_in(NULL, "-q", "--igvm", chpath, "--kernel", kpath, NULL),
+				  2, "only --igvm-loader cloud-hypervisor");
+		free(fbytes), free(kbytes);
+	}
 
 	/* report check predicts from the file too (its measurement is not this report's). */
 	char *rep = tu_fixture("reports/genoa-v3/report.bin");

@@ -185,6 +185,12 @@ static int check_sources(const struct measure_args *a)
 	bool metadata = a->ovmf_metadata || (a->spec_doc && a->spec_doc->has_firmware_metadata);
 	int r = check_launch_options(a);
 
+	if (r == 0 && args_launch(a) == LAUNCH_IGVM && args_kernel_given(a) &&
+	    a->igvm_semantics != SNPM_IGVM_CLOUD_HYPERVISOR) {
+		usage_error("argument --kernel: with --igvm, only --igvm-loader cloud-hypervisor "
+			    "measures a kernel (its fw_cfg measured boot)");
+		return EXIT_USAGE;
+	}
 	if (r || args_launch(a) == LAUNCH_IGVM)
 		return r;
 	if (args_launch(a) == LAUNCH_KRUN)
@@ -274,7 +280,7 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 	if (r || a->snp_ovmf_hash_only)
 		return r;
 	if ((arg_set(a, M_INITRD) || arg_set(a, M_INITRD_HASH)) && !kernel &&
-	    args_launch(a) == LAUNCH_OVMF) {
+	    args_launch(a) != LAUNCH_KRUN) {
 		usage_error("--kernel required when using --initrd");
 		return EXIT_USAGE;
 	}
@@ -624,7 +630,9 @@ int inputs_load(struct measure_args *a, struct snpm_measure_config *cfg, struct 
 	memset(in, 0, sizeof(*in));
 	if (args_launch(a) == LAUNCH_IGVM) {
 		r = load_igvm(a, cfg, in);
-		return r ? r : check_igvm_cpu(a, in);
+		if (r == 0)
+			r = check_igvm_cpu(a, in);
+		return r ? r : load_kernel(a, cfg, in);
 	}
 	if (args_launch(a) == LAUNCH_KRUN)
 		return load_krun(a, cfg, in);

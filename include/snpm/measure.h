@@ -209,8 +209,9 @@ enum snpm_loader {
  * directive in file order; a PAGE_DATA is one page: UNMEASURED when so flagged, ZERO without
  * data, NORMAL with it, SECRETS and CPUID by data type; a PARAMETER_INSERT the whole area
  * UNMEASURED; then KVM measures one VMSA per vCPU, each set up from its VP context (every vCPU
- * needs one), with KVM's own XCR0, DR6/7, PAT and FPU words. Derived from the source: no
- * hardware known answer is public.
+ * needs one), with KVM's own XCR0, DR6/7, PAT and FPU words. With has_kernel, its measured
+ * boot: the hashes table at 0x10c00 (in the file's page there, or a NORMAL page after them).
+ * Derived from the source: no hardware known answer is public.
  */
 enum snpm_igvm_semantics {
 	SNPM_IGVM_QEMU = 0,
