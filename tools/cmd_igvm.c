@@ -99,7 +99,7 @@ static int all_loaders(const char *path, const struct snpm_io_source *src,
 		return EXIT_USAGE;
 	}
 	if (!a->json)
-		printf("%-8s %-12s %s\n", "platform", "loader", "measurement");
+		printf("%-8s %-16s %s\n", "platform", "loader", "measurement");
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		enum snpm_igvm_platform platform =
 			(enum snpm_igvm_platform)snpm_igvm_platform_of_mode(modes[m]);
