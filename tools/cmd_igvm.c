@@ -118,7 +118,7 @@ static int all_loaders(const char *path, const struct snpm_io_source *src,
 				json_add_str(o, ok ? "measurement" : "error", out);
 				json_object_array_add(rows, o);
 			} else {
-				printf("%-8s %-12s %s%s\n", snpm_igvm_platform_name(platform),
+				printf("%-8s %-16s %s%s\n", snpm_igvm_platform_name(platform),
 				       l->name, ok ? "" : "refused: ", out);
 			}
 		}
