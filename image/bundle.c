@@ -700,14 +700,3 @@ int snpm_bundle_create(const struct snpm_bundle_spec *spec_given, const char *ou
 	free(b.cmdline);
 	return r;
 }
-
-static const struct snpm_name layout_names[] = {
-	{ "snpimage", SNPM_BUNDLE_SNPIMAGE, 0 },
-	{ "dstack", SNPM_BUNDLE_DSTACK, 0 },
-	{ NULL, 0, 0 },
-};
-
-const struct snpm_name *snpm_bundle_layout_names(void)
-{
-	return layout_names;
-}

@@ -24,6 +24,19 @@ const char *const bundle_artifact_files[2][N_ARTIFACTS] = {
 				 "ovmf-sev.fd" },
 };
 
+/* The layouts' names: here, beside the file names, so that reading a bundle's launch does not
+ * link in what builds one. */
+static const struct snpm_name layout_names[] = {
+	{ "snpimage", SNPM_BUNDLE_SNPIMAGE, 0 },
+	{ "dstack", SNPM_BUNDLE_DSTACK, 0 },
+	{ NULL, 0, 0 },
+};
+
+const struct snpm_name *snpm_bundle_layout_names(void)
+{
+	return layout_names;
+}
+
 /* Here rather than in bundle.c: reading a bundle (a policy's manifest, a dstack image) must not
  * link in what builds one (libarchive and all it loads). */
 char *bundle_join(const char *dir, const char *name)
