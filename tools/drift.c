@@ -863,7 +863,8 @@ static int push_igvm(const struct given *g, const struct point *p, struct argv_l
 		r = push(l, "--native-zero");
 	if (r == 0 && g->a->ignore_id_block)
 		r = push(l, "--ignore-id-block");
-	return r;
+	/* cloud-hypervisor's measured boot: a kernel beside the file */
+	return r == 0 && g->cfg->has_kernel ? push_kernel(g, p, l) : r;
 }
 
 /* The vCPUs, CPU, VMM, features and VMSA options every launch shares. */
