@@ -382,15 +382,15 @@ static int verify_es(EVP_PKEY *key, int bits, const uint8_t *rs, size_t rs_len,
 	size_t half = bits == 256 ? 32 : 48;
 	unsigned char *der = NULL;
 	int der_len, ok = 0;
+
+	/* r || s, each half: nothing is read before the length is known to hold them. */
+	if (rs_len != 2 * half)
+		return snpm_fail(reterr, SNPM_EMALFORMED, "CoRIM signature: %zu bytes, not %zu",
+				 rs_len, 2 * half);
 	ECDSA_SIG *sig = ECDSA_SIG_new();
 	BIGNUM *r = BN_bin2bn(rs, (int)half, NULL), *s = BN_bin2bn(rs + half, (int)half, NULL);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	if (rs_len != 2 * half) {
-		BN_free(r), BN_free(s), ECDSA_SIG_free(sig), EVP_MD_CTX_free(ctx);
-		return snpm_fail(reterr, SNPM_EMALFORMED, "CoRIM signature: %zu bytes, not %zu",
-				 rs_len, 2 * half);
-	}
 	if (sig && r && s && ECDSA_SIG_set0(sig, r, s) == 1) {
 		r = s = NULL;
 		der_len = i2d_ECDSA_SIG(sig, &der);
@@ -401,10 +401,10 @@ static int verify_es(EVP_PKEY *key, int bits, const uint8_t *rs, size_t rs_len,
 	}
 	OPENSSL_free(der);
 	BN_free(r), BN_free(s), ECDSA_SIG_free(sig), EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
 	return ok ? 0 :
 		    snpm_fail(reterr, SNPM_EVERIFY,
-			      "the CoRIM's signature does not verify "
-			      "with this key");
+			      "the CoRIM's signature does not verify with this key");
 }
 
 static int check_cose(cbor_item_t *cose, const uint8_t *doc, size_t doc_len, EVP_PKEY *key,

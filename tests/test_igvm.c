@@ -901,6 +901,14 @@ static void test_corim(void **state)
 				  "does not verify");
 		free(f), free(sig);
 	}
+	/* A signature shorter than r || s is refused before a byte past it is read. */
+	sig = cose_sign(k384, 384, false, doc, doc_len, &sig_len);
+	sig[sig_len - 98] = 0x4a; /* the signature's bstr header (58 60: 96 bytes) -> 10 bytes */
+	f = file_with_corim(doc, doc_len, sig, sig_len - 87, vmsa, a, &len);
+	tu_write_file(path, f, len);
+	tu_expect_refusal(tu_cli_in(NULL, "igvm", path, "--corim-key", key384, NULL), 1,
+			  "10 bytes, not 96");
+	free(f), free(sig);
 	sig = cose_sign(k384, 384, true, doc, doc_len, &sig_len);
 	f = file_with_corim(doc, doc_len, sig, sig_len, vmsa, a, &len);
 	tu_write_file(path, f, len);
