@@ -364,6 +364,7 @@ struct check_row {
 	char expected[SNPM_ERROR_MESSAGE_SIZE];
 	char found[SNPM_ERROR_MESSAGE_SIZE];
 	bool ok;
+	const char *why; /* an expected field: what in the field makes it differ (else NULL) */
 };
 #define MAX_CHECK_ROWS 12
 struct check_table {

@@ -571,32 +571,6 @@ static void print_held_fixed(const struct diagnosis *d)
 	json_object_put(o);
 }
 
-/* Why a report field differs from the one expected. */
-static const char *field_why(const char *field)
-{
-	static const struct {
-		const char *field, *why;
-	} rows[] = {
-		{ "host_data", "the VMM launched the guest with other HOST_DATA (QEMU's "
-			       "sev-snp-guest host-data=)" },
-		{ "id_key_digest", "the launch carried another ID block, or none (QEMU's "
-				   "id-block= and id-auth=)" },
-		{ "author_key_digest", "the ID block was signed under another author key, or "
-				       "none" },
-		{ "policy", "the VMM launched the guest with another guest policy (QEMU's "
-			    "sev-snp-guest policy=)" },
-		{ "report_data", "the guest asked for its report with other REPORT_DATA (another "
-				 "nonce or key)" },
-		{ "vmpl", "the report was requested at another VMPL (a guest under an SVSM runs "
-			  "above VMPL 0)" },
-	};
-
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		if (strcmp(rows[i].field, field) == 0)
-			return rows[i].why;
-	return "";
-}
-
 static void print_fields_human(const struct check_table *t)
 {
 	if (!t->n)
@@ -607,7 +581,7 @@ static void print_fields_human(const struct check_table *t)
 		printf("  %-18s %s\n", r->field, r->ok ? "as expected" : "DIFFERS");
 		if (!r->ok)
 			printf("      expected %s\n      found    %s\n      %s\n", r->expected,
-			       r->found, field_why(r->field));
+			       r->found, r->why ? r->why : "");
 	}
 }
 
@@ -621,8 +595,8 @@ static struct json_object *fields_json(const struct check_table *t)
 		json_add_str(o, "result", t->rows[i].ok ? "pass" : "fail");
 		json_add_str(o, "expected", t->rows[i].expected);
 		json_add_str(o, "found", t->rows[i].found);
-		if (!t->rows[i].ok)
-			json_add_str(o, "why", field_why(t->rows[i].field));
+		if (!t->rows[i].ok && t->rows[i].why)
+			json_add_str(o, "why", t->rows[i].why);
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -483,6 +483,7 @@ void check_add_row(struct check_table *t, const char *field, const char *expecte
 {
 	struct check_row *r = &t->rows[t->n++];
 
+	r->why = NULL;
 	r->field = field;
 	snprintf(r->expected, sizeof(r->expected), "%s", expected);
 	snprintf(r->found, sizeof(r->found), "%s", found);
@@ -533,16 +534,21 @@ int check_fields(const struct measure_args *a, const struct snpm_report *rep, st
 			return EXIT_USAGE;
 		}
 		check_add_bytes_row(t, "host_data", buf, rep->host_data, 32);
+		t->rows[t->n - 1].why =
+			"the VMM launched the guest with other HOST_DATA (QEMU's sev-snp-guest host-data=)";
 	}
 	if (a->id_key_digest) {
 		if ((r = expected_key_digest(a->id_key_digest, buf)))
 			return r;
 		check_add_bytes_row(t, "id_key_digest", buf, rep->id_key_digest, 48);
+		t->rows[t->n - 1].why =
+			"the launch carried another ID block, or none (QEMU's id-block= and id-auth=)";
 	}
 	if (a->author_key_digest) {
 		if ((r = expected_key_digest(a->author_key_digest, buf)))
 			return r;
 		check_add_bytes_row(t, "author_key_digest", buf, rep->author_key_digest, 48);
+		t->rows[t->n - 1].why = "the ID block was signed under another author key, or none";
 	}
 	if (a->policy) {
 		if (!parse_u64(a->policy, true, UINT64_MAX, &policy)) {
@@ -552,6 +558,8 @@ int check_fields(const struct measure_args *a, const struct snpm_report *rep, st
 		snprintf(e, sizeof(e), "0x%llx", (unsigned long long)policy);
 		snprintf(f, sizeof(f), "0x%llx", (unsigned long long)rep->policy);
 		check_add_row(t, "policy", e, f, policy == rep->policy);
+		t->rows[t->n - 1].why =
+			"the VMM launched the guest with another guest policy (QEMU's sev-snp-guest policy=)";
 	}
 	if (a->report_data) {
 		size_t n = strlen(a->report_data) / 2;
@@ -562,11 +570,15 @@ int check_fields(const struct measure_args *a, const struct snpm_report *rep, st
 			return EXIT_USAGE;
 		}
 		check_add_bytes_row(t, "report_data", buf, rep->report_data, 64);
+		t->rows[t->n - 1].why =
+			"the guest asked for its report with other REPORT_DATA (another nonce or key)";
 	}
 	if (arg_given(a, M_VMPL)) {
 		snprintf(e, sizeof(e), "%u", a->vmpl);
 		snprintf(f, sizeof(f), "%u", rep->vmpl);
 		check_add_row(t, "vmpl", e, f, a->vmpl == rep->vmpl);
+		t->rows[t->n - 1].why =
+			"the report was requested at another VMPL (a guest under an SVSM runs above VMPL 0)";
 	}
 	return 0;
 }
