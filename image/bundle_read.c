@@ -109,7 +109,10 @@ static int bundle_dir(const char *path, char **ret, struct snpm_error *reterr)
 }
 
 /* The manifest's row count, after its format and rows file are what this library writes. */
-static int manifest_count(const char *dir, int64_t *ret, struct snpm_error *reterr)
+/* The manifest, parsed, after its format and rows file are what this library writes; *count
+ * is the row count it states. json_object_put() *ret. */
+static int read_manifest(const char *dir, struct json_object **ret, int64_t *count,
+			 struct snpm_error *reterr)
 {
 	char *path = bundle_join(dir, MANIFEST), *text = NULL;
 	struct json_object *m = NULL, *ms, *v;
@@ -135,11 +138,23 @@ static int manifest_count(const char *dir, int64_t *ret, struct snpm_error *rete
 			"the manifest's \"measurements\" is not {\"file\": \"%s\", \"count\": N}",
 			ROWS);
 	if (r == 0)
-		*ret = json_object_get_int64(v);
-	json_object_put(m);
+		*count = json_object_get_int64(v);
+	if (r == 0)
+		*ret = m;
+	else
+		json_object_put(m);
 	free(text);
 	free(path);
 	return r < 0 ? snpm_io_name(MANIFEST, r, reterr) : 0;
+}
+
+static int manifest_count(const char *dir, int64_t *ret, struct snpm_error *reterr)
+{
+	struct json_object *m = NULL;
+	int r = read_manifest(dir, &m, ret, reterr);
+
+	json_object_put(m);
+	return r;
 }
 
 /* One row: a JSON object whose "measurement" is 48 bytes of hex. */
@@ -357,7 +372,7 @@ int snpm_bundle_launch_read(const char *path, struct snpm_bundle_launch **ret,
 {
 	struct snpm_bundle_launch *l = NULL;
 	struct json_object *m = NULL;
-	char *dir = NULL, *file = NULL, *text = NULL;
+	char *dir = NULL;
 	int64_t count;
 	int r;
 
@@ -366,18 +381,13 @@ int snpm_bundle_launch_read(const char *path, struct snpm_bundle_launch **ret,
 	*ret = NULL;
 	r = bundle_dir(path, &dir, reterr);
 	if (r == 0)
-		r = manifest_count(dir, &count, reterr); /* its format is ours */
-	if (r == 0 && (!(file = bundle_join(dir, MANIFEST)) || !(l = calloc(1, sizeof(*l)))))
+		r = read_manifest(dir, &m, &count, reterr); /* its format is ours */
+	if (r == 0 && !(l = calloc(1, sizeof(*l))))
 		r = snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-	if (r == 0)
-		r = snpm_io_read_text(file, SNPM_IO_REGULAR | SNPM_IO_NOFOLLOW, 64u << 20, &text,
-				      reterr);
-	if (r == 0)
-		r = snpm_json_parse(text, &m, reterr);
 	if (r == 0)
 		r = read_launch(dir, m, l, reterr);
 	json_object_put(m);
-	free(text), free(file), free(dir);
+	free(dir);
 	if (r < 0) {
 		snpm_bundle_launch_free(l);
 		return r;
