@@ -453,6 +453,31 @@ static void ch_view(const uint8_t *in, uint64_t features, uint8_t *out)
 	put64(out + 0x3b0, features);
 }
 
+/* The pages of test_cloud_hypervisor's file, in the order cloud-hypervisor imports them. */
+static void ch_file_pages(uint8_t want[48], const uint8_t *a)
+{
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, a);
+	step(want, ZERO, 0x101000, NULL);
+	step(want, UNMEASURED, 0x102000, NULL);
+	step(want, UNMEASURED, 0x200000, NULL); /* the inserted area, in directive order */
+	step(want, UNMEASURED, 0x201000, NULL);
+	step(want, SECRETS, 0x103000, NULL);
+	step(want, CPUID, 0x104000, NULL);
+	step(want, ZERO, 0x400000, NULL);
+}
+
+/* A cloud-hypervisor launch of t with a kernel beside it: the digests the tests give. */
+static struct snpm_measure_config ch_kernel_config(const struct file *t, uint32_t vcpus)
+{
+	struct snpm_measure_config c = config(t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, vcpus);
+
+	c.has_kernel = true;
+	memset(c.kernel_sha256, 0x4b, 32), memset(c.initrd_sha256, 0x49, 32);
+	memset(c.cmdline_sha256, 0x43, 32);
+	return c;
+}
+
 static void test_cloud_hypervisor(void **state)
 {
 	uint8_t *a = page("ch-A"), v0[4096], v1[4096], view[4096], want[48], got[48];
@@ -480,15 +505,7 @@ static void test_cloud_hypervisor(void **state)
 	iw_vp(w, KVM_VMSA, SNP, 1, v1);
 	t.bytes = iw_finish(w, &t.len);
 
-	memset(want, 0, 48);
-	step(want, NORMAL, 0x100000, a);
-	step(want, ZERO, 0x101000, NULL);
-	step(want, UNMEASURED, 0x102000, NULL);
-	step(want, UNMEASURED, 0x200000, NULL);
-	step(want, UNMEASURED, 0x201000, NULL);
-	step(want, SECRETS, 0x103000, NULL);
-	step(want, CPUID, 0x104000, NULL);
-	step(want, ZERO, 0x400000, NULL);
+	ch_file_pages(want, a);
 	ch_view(v0, 0x21, view);
 	step(want, VMSA, KVM_VMSA, view);
 	ch_view(v1, 0x21, view); /* the VM's features: the boot context's */
@@ -503,23 +520,11 @@ static void test_cloud_hypervisor(void **state)
 
 	/* Measured boot (--kernel through fw_cfg): QEMU's hashes table at 0x10c00, added after the
 	 * file's pages when none of them holds it. */
-	uint8_t table[176], hashpage[4096] = { 0 }, kernel[32], initrd[32], cmdline[32];
-	memset(kernel, 0x4b, 32), memset(initrd, 0x49, 32), memset(cmdline, 0x43, 32);
-	snpm_hashes_table_build(cmdline, initrd, kernel, table);
+	uint8_t table[176], hashpage[4096] = { 0 };
+	c = ch_kernel_config(&t, 2);
+	snpm_hashes_table_build(c.cmdline_sha256, c.initrd_sha256, c.kernel_sha256, table);
 	memcpy(hashpage + 0xc00, table, sizeof(table));
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 2);
-	c.has_kernel = true;
-	memcpy(c.kernel_sha256, kernel, 32), memcpy(c.initrd_sha256, initrd, 32);
-	memcpy(c.cmdline_sha256, cmdline, 32);
-	memset(want, 0, 48);
-	step(want, NORMAL, 0x100000, a);
-	step(want, ZERO, 0x101000, NULL);
-	step(want, UNMEASURED, 0x102000, NULL);
-	step(want, UNMEASURED, 0x200000, NULL);
-	step(want, UNMEASURED, 0x201000, NULL);
-	step(want, SECRETS, 0x103000, NULL);
-	step(want, CPUID, 0x104000, NULL);
-	step(want, ZERO, 0x400000, NULL);
+	ch_file_pages(want, a);
 	step(want, NORMAL, 0x10000, hashpage);
 	ch_view(v0, 0x21, view);
 	step(want, VMSA, KVM_VMSA, view);
@@ -538,10 +543,7 @@ static void test_cloud_hypervisor(void **state)
 	iw_page(w, 0x10000, SNP, 2, 0, a); /* unmeasured, with data */
 	iw_vp(w, KVM_VMSA, SNP, 0, v0);
 	t.bytes = iw_finish(w, &t.len);
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
-	c.has_kernel = true;
-	memcpy(c.kernel_sha256, kernel, 32), memcpy(c.initrd_sha256, initrd, 32);
-	memcpy(c.cmdline_sha256, cmdline, 32);
+	c = ch_kernel_config(&t, 1);
 	memcpy(hashpage, a, 4096);
 	memset(hashpage + 0xc00, 0, 0x400);
 	memcpy(hashpage + 0xc00, table, sizeof(table));
@@ -558,10 +560,7 @@ static void test_cloud_hypervisor(void **state)
 	iw_insert(w, 0x10000, SNP, 2);
 	iw_vp(w, KVM_VMSA, SNP, 0, v0);
 	t.bytes = iw_finish(w, &t.len);
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
-	c.has_kernel = true;
-	memcpy(c.kernel_sha256, kernel, 32), memcpy(c.initrd_sha256, initrd, 32);
-	memcpy(c.cmdline_sha256, cmdline, 32);
+	c = ch_kernel_config(&t, 1);
 	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
 	assert_non_null(strstr(err.message, "measured-boot hashes"));
 	free(t.bytes);
