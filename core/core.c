@@ -285,20 +285,29 @@ void snpm_struct_init(void *s, size_t size)
 	memcpy(s, &n, sizeof(n));
 }
 
+/* A caller's struct's size member, which must at least cover itself. */
+static int read_size(const void *p, const char *what, uint32_t *size, struct snpm_error *reterr)
+{
+	*size = 0;
+	if (!p)
+		return snpm_fail(reterr, SNPM_EINVAL, "no struct %s", what);
+	memcpy(size, p, sizeof(*size));
+	if (*size < sizeof(*size))
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "struct %s has size %u: initialise it with SNPM_INIT() or .size = "
+				 "sizeof(it)",
+				 what, *size);
+	return 0;
+}
+
 int snpm_sized_in(const void *given, size_t ours, void *copy, const char *what,
 		  struct snpm_error *reterr)
 {
 	uint32_t size;
 
 	memset(copy, 0, ours); /* never read uninitialised, whatever fails below */
-	if (!given)
-		return snpm_fail(reterr, SNPM_EINVAL, "no struct %s", what);
-	memcpy(&size, given, sizeof(size));
-	if (size < sizeof(size))
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "struct %s has size %u: initialise it with SNPM_INIT() or .size = "
-				 "sizeof(it)",
-				 what, size);
+	if (read_size(given, what, &size, reterr) < 0)
+		return SNPM_EINVAL;
 	/* Never a byte past what this library knows: a size larger than ours is a caller built
 	 * against a newer header (or a size that is not one), refused without reading on. */
 	if (size > ours)
@@ -317,14 +326,8 @@ int snpm_sized_out(void *dst, const void *ours, size_t ours_size, const char *wh
 {
 	uint32_t size;
 
-	if (!dst)
-		return snpm_fail(reterr, SNPM_EINVAL, "no struct %s", what);
-	memcpy(&size, dst, sizeof(size));
-	if (size < sizeof(size))
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "struct %s has size %u: initialise it with SNPM_INIT() or .size = "
-				 "sizeof(it)",
-				 what, size);
+	if (read_size(dst, what, &size, reterr) < 0)
+		return SNPM_EINVAL;
 	memcpy((uint8_t *)dst + sizeof(size), (const uint8_t *)ours + sizeof(size),
 	       (size < ours_size ? size : ours_size) - sizeof(size));
 	return 0;
