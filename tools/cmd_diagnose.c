@@ -862,6 +862,14 @@ static int diagnose(struct diagnosis *d)
 		print_miss(d, &s);
 		r = EXIT_MISMATCH;
 	}
+	/* An expected field that differs is a "no" too, as report check says it: explained is not
+	 * matching. */
+	for (size_t i = 0; r == 0 && i < d->fields.n; i++)
+		if (!d->fields.rows[i].ok) {
+			fail_line("%s: field %s differs from the one expected", d->a.report,
+				  d->fields.rows[i].field);
+			r = EXIT_MISMATCH;
+		}
 	json_object_put(o.matches);
 	search_free(&s);
 	return r;

@@ -60,7 +60,8 @@ const struct verb_syntax measure_syntaxes[VERB_COUNT] = {
 				    "for the one that gives the measurement; each match is printed "
 				    "as what differs from what was given, why such a drift happens "
 				    "and the command that reproduces it. Exit 0: explained; 3: no "
-				    "configuration within --depth changes gives it." },
+				    "configuration within --depth changes gives it, or an expected "
+				    "report field differs." },
 };
 
 /* The values the handler reads: checked here, typed from here on. */
