@@ -501,40 +501,46 @@ static int load_igvm(struct measure_args *a, struct snpm_measure_config *cfg, st
 	return check_corim(a, cfg, in);
 }
 
-/* Whether vCPU index i of the mode's platform starts from a VP context in the file. */
-static bool has_vp_context(const struct inputs *in, enum snpm_mode mode, uint32_t i)
-{
-	int platform = snpm_igvm_platform_of_mode(mode);
-	uint32_t mask = platform < 0 ? 0 :
-				       snpm_igvm_platform_mask(in->igvm_file,
-							       (enum snpm_igvm_platform)platform);
-
-	for (size_t k = 0; mask && k < snpm_igvm_count(in->igvm_file); k++) {
-		struct snpm_igvm_header hv, *h = &hv;
-		snpm_igvm_header(in->igvm_file, k, &hv);
-		if (h->type == SNPM_IGVM_VP_CONTEXT && (h->compatibility_mask & mask) &&
-		    h->vp_index == i)
-			return true;
-	}
-	return false;
-}
-
-/* Under QEMU a vCPU without a VP context starts at the reset state, whose rdx is the CPU's
- * signature: then the CPU must be given, as for OVMF. */
+/*
+ * Under QEMU a vCPU without a VP context starts at the reset state, whose rdx is the CPU's
+ * signature: then the CPU must be given, as for OVMF. One pass over the headers marks the vCPUs
+ * with a context (a hostile file may hold a million headers and name thousands of vCPUs).
+ */
 static int check_igvm_cpu(const struct measure_args *a, const struct inputs *in)
 {
+	int platform = snpm_igvm_platform_of_mode(a->mode);
+	uint32_t mask;
+	uint8_t *has;
+	int r = 0;
+
 	if (!a->no_cpu || a->mode == SNPM_MODE_SEV || a->igvm_semantics != SNPM_IGVM_QEMU)
 		return 0;
-	for (uint32_t i = 0; i < a->vcpus; i++)
-		if (!has_vp_context(in, a->mode, i)) {
+	mask = platform < 0 ?
+		       0 :
+		       snpm_igvm_platform_mask(in->igvm_file, (enum snpm_igvm_platform)platform);
+	has = calloc(a->vcpus ? a->vcpus : 1, 1);
+	if (!has) {
+		fail_line("out of memory");
+		return EXIT_FAIL;
+	}
+	for (size_t k = 0; mask && k < snpm_igvm_count(in->igvm_file); k++) {
+		struct snpm_igvm_header h;
+		snpm_igvm_header(in->igvm_file, k, &h);
+		if (h.type == SNPM_IGVM_VP_CONTEXT && (h.compatibility_mask & mask) &&
+		    h.vp_index < a->vcpus)
+			has[h.vp_index] = 1;
+	}
+	for (uint32_t i = 0; r == 0 && i < a->vcpus; i++)
+		if (!has[i]) {
 			usage_error(
 				"missing --vcpu-type or --vcpu-sig or --vcpu-family: the IGVM file "
 				"sets no VP context for vCPU %u, which starts at the reset state "
 				"with the CPU's signature in rdx",
 				i);
-			return EXIT_USAGE;
+			r = EXIT_USAGE;
 		}
-	return 0;
+	free(has);
+	return r;
 }
 
 static int open_piece(const char *path, struct snpm_io_source *s)
