@@ -84,22 +84,20 @@ static void measure_one(const struct snpm_io_source *src, enum snpm_mode mode,
 		snprintf(out, n, "%s", err.message);
 }
 
+/* Every loader's digest (or refusal) for every platform the file declares, as rows. */
 static int all_loaders(const char *path, const struct snpm_io_source *src,
-		       const struct snpm_igvm *f, const struct igvm_args *a)
+		       const struct snpm_igvm *f, const struct igvm_args *a,
+		       struct json_object *rows)
 {
 	static const enum snpm_mode modes[] = { SNPM_MODE_SNP, SNPM_MODE_SEV_ES, SNPM_MODE_SEV };
-	struct json_object *rows = json_object_new_array();
 	uint32_t sig = 0;
 	char out[SNPM_ERROR_MESSAGE_SIZE];
 	bool ok, any = false;
 
 	if (a->vcpu_type && snpm_cpu_type_sig(a->vcpu_type, &sig) < 0) {
 		opts_bad_choice("vcpu-type", a->vcpu_type, -1, snpm_cpu_type_names());
-		json_object_put(rows);
 		return EXIT_USAGE;
 	}
-	if (!a->json)
-		printf("%-8s %-16s %s\n", "platform", "loader", "measurement");
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		enum snpm_igvm_platform platform =
 			(enum snpm_igvm_platform)snpm_igvm_platform_of_mode(modes[m]);
@@ -107,28 +105,48 @@ static int all_loaders(const char *path, const struct snpm_io_source *src,
 			continue;
 		uint32_t vcpus = a->vcpus ? a->vcpus : vp_contexts(f, platform);
 		for (const struct snpm_name *l = snpm_igvm_semantics_names(); l->name; l++) {
+			struct json_object *o = json_object_new_object();
 			measure_one(src, modes[m], (enum snpm_igvm_semantics)l->value, vcpus, sig,
 				    out, sizeof(out), &ok);
 			any |= ok;
-			if (a->json) {
-				struct json_object *o = json_object_new_object();
-				json_add_str(o, "platform", snpm_igvm_platform_name(platform));
-				json_add_str(o, "loader", l->name);
-				json_object_object_add(o, "vcpus", json_object_new_int64(vcpus));
-				json_add_str(o, ok ? "measurement" : "error", out);
-				json_object_array_add(rows, o);
-			} else {
-				printf("%-8s %-16s %s%s\n", snpm_igvm_platform_name(platform),
-				       l->name, ok ? "" : "refused: ", out);
-			}
+			json_add_str(o, "platform", snpm_igvm_platform_name(platform));
+			json_add_str(o, "loader", l->name);
+			json_object_object_add(o, "vcpus", json_object_new_int64(vcpus));
+			json_add_str(o, ok ? "measurement" : "error", out);
+			json_object_array_add(rows, o);
 		}
 	}
-	if (a->json)
+	if (any)
+		return EXIT_OK;
+	fail_line("%s: no loader measures this file", path);
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *o = json_object_array_get_idx(rows, i);
+		fail_line("  %s %s: %s",
+			  json_object_get_string(json_object_object_get(o, "platform")),
+			  json_object_get_string(json_object_object_get(o, "loader")),
+			  json_object_get_string(json_object_object_get(o, "error")));
+	}
+	return EXIT_FAIL;
+}
+
+/* Printed only once the file is known unchanged since it was measured. */
+static void print_loaders(struct json_object *rows, bool json)
+{
+	if (json) {
 		print_json(rows);
-	json_object_put(rows);
-	if (!any)
-		fail_line("%s: no loader measures this file", path);
-	return any ? EXIT_OK : EXIT_FAIL;
+		return;
+	}
+	printf("%-8s %-16s %s\n", "platform", "loader", "measurement");
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *o = json_object_array_get_idx(rows, i), *v;
+		bool ok = json_object_object_get_ex(o, "measurement", &v);
+		if (!ok)
+			json_object_object_get_ex(o, "error", &v);
+		printf("%-8s %-16s %s%s\n",
+		       json_object_get_string(json_object_object_get(o, "platform")),
+		       json_object_get_string(json_object_object_get(o, "loader")),
+		       ok ? "" : "refused: ", json_object_get_string(v));
+	}
 }
 
 /* The CoRIM the file carries, and with --corim-key its signature checked: 0 or an exit code. */
@@ -175,7 +193,13 @@ int cmd_igvm(int argc, char **argv)
 	}
 	r = igvm_read_corim(pos[0], &src, f, a.corim_key, &corim);
 	if (r == 0 && a.all_loaders) {
-		r = all_loaders(pos[0], &src, f, &a);
+		struct json_object *rows = json_object_new_array();
+		r = all_loaders(pos[0], &src, f, &a, rows);
+		if (r == 0 && snpm_io_source_check(&src, &err) < 0)
+			r = report(pos[0], &err);
+		if (r == 0)
+			print_loaders(rows, a.json);
+		json_object_put(rows);
 	} else if (r == 0 && a.json) {
 		igvm_print_json(stdout, pos[0], f, src.src.size, &corim, json_flags());
 	} else if (r == 0) {
