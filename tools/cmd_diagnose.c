@@ -847,6 +847,10 @@ static int diagnose(struct diagnosis *d)
 	r = prepare_alts(&s);
 	if (r == 0)
 		r = search(&s, arg_given(&d->a, M_DEPTH) ? d->a.depth : 2);
+	/* Files read at offsets (IGVM, libkrun) were read again by every sweep: unchanged, or
+	 * nothing is printed. */
+	if (r == 0)
+		r = inputs_check(&d->a, &d->in);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (r == 0 && !d->a.json)
 		print_summary_human(d, &s,
@@ -902,8 +906,6 @@ int cmd_diagnose(int argc, char **argv)
 		r = measure_given(&d);
 	if (r == 0 && d.has_report)
 		r = check_fields(&d.a, &d.rep, &d.fields);
-	if (r == 0)
-		r = inputs_check(&d.a, &d.in);
 	if (r == 0)
 		r = diagnose(&d);
 	inputs_free(&d.in);
