@@ -56,6 +56,9 @@ struct igvm {
 	uint32_t max_vp; /* highest vp index with a context + 1; 0 when none */
 	bool has_id_block;
 	uint8_t id_block_ld[SNPM_LD_SIZE];
+	/* The launch-measurement CoRIM the file carries for SNP: the igvm crate's digest. */
+	bool has_corim;
+	uint8_t corim_ld[SNPM_LD_SIZE];
 	/* A window of file data, so that consecutive pages cost one read. */
 	uint64_t win_off, win_len;
 	uint8_t win[WINDOW];
@@ -188,6 +191,7 @@ static int check_qemu(const struct launch *l, const struct igvm *g, struct snpm_
 
 static int read_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr);
 static int check_ch(const struct launch *l, struct igvm *g, struct snpm_error *reterr);
+static int check_corim(const struct launch *l, struct igvm *g, struct snpm_error *reterr);
 
 /* The igvm crate measures SNP launches, and only of files with a guest policy for them. */
 static int check_crate_measurement(const struct igvm *g, struct snpm_error *reterr)
@@ -344,7 +348,7 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 			g->max_vp);
 	if (r == 0 && !cfg->guest_features && g->snp)
 		l->cfg.guest_features = 0x1; /* SNPActive, as QEMU defaults */
-	return r;
+	return r == 0 ? check_corim(l, g, reterr) : r;
 }
 
 static void igvm_release(struct launch *l)
@@ -707,6 +711,49 @@ static uint32_t qemu_distinct(const struct launch *l)
 	return g->max_vp + 1;
 }
 
+/*
+ * A file's own reference value: its CoRIM states the digest the igvm crate's measurement gives.
+ * Under that loader finish() compares the two; under any other, the file is first measured as
+ * the crate does (once per launch or sweep), so that a file contradicting itself is never
+ * measured by any loader.
+ */
+static int check_corim(const struct launch *l, struct igvm *g, struct snpm_error *reterr)
+{
+	struct snpm_igvm_corim c;
+	struct snpm_measure_config crate;
+	uint8_t digest[SNPM_LD_SIZE];
+	size_t len;
+	int r;
+
+	if (!g->snp)
+		return 0;
+	r = snpm_igvm_corim(g->file, &l->cfg.igvm, &c, reterr);
+	if (r < 0 || !c.present)
+		return r;
+	g->has_corim = true;
+	memcpy(g->corim_ld, c.digest, SNPM_LD_SIZE);
+	if (l->cfg.igvm_semantics == SNPM_IGVM_CRATE)
+		return 0;
+	crate = l->cfg;
+	crate.igvm_semantics = SNPM_IGVM_CRATE;
+	crate.igvm_ignore_id_block = true; /* the ID block vouches for another loader's digest */
+	crate.guest_features = 0;
+	crate.has_kernel = false;
+	return snpm_measure(&crate, digest, &len, reterr);
+}
+
+static int corim_refuses(const struct igvm *g, const uint8_t *digest, struct snpm_error *reterr)
+{
+	char stated[2 * SNPM_LD_SIZE + 1], computed[2 * SNPM_LD_SIZE + 1];
+
+	snpm_hex_encode(g->corim_ld, SNPM_LD_SIZE, stated);
+	snpm_hex_encode(digest, SNPM_LD_SIZE, computed);
+	return snpm_fail(reterr, SNPM_EVERIFY,
+			 /* both digests whole: 192 of the message's 255 characters */
+			 "the file's CoRIM states %s; the igvm crate's measurement gives %s",
+			 stated, computed);
+}
+
 /* The ID block vouches for one launch digest: the secure processor refuses any other. */
 static int igvm_finish(struct launch *l, const uint8_t *digest, size_t len,
 		       struct snpm_error *reterr)
@@ -714,6 +761,9 @@ static int igvm_finish(struct launch *l, const uint8_t *digest, size_t len,
 	const struct igvm *g = l->state;
 	char want[2 * SNPM_LD_SIZE + 1];
 
+	if (g->has_corim && l->cfg.igvm_semantics == SNPM_IGVM_CRATE && len == SNPM_LD_SIZE &&
+	    memcmp(digest, g->corim_ld, SNPM_LD_SIZE) != 0)
+		return corim_refuses(g, digest, reterr);
 	if (!g->has_id_block || len != SNPM_LD_SIZE || l->cfg.igvm_ignore_id_block ||
 	    memcmp(digest, g->id_block_ld, SNPM_LD_SIZE) == 0)
 		return 0;

@@ -826,7 +826,8 @@ static uint8_t *file_with_corim(const uint8_t *doc, size_t doc_len, const uint8_
 
 static void test_corim(void **state)
 {
-	uint8_t *a = page("corim-A"), raw[4096], vmsa[4096], digest[48], *doc, *f, *sig;
+	uint8_t *a = page("corim-A"), raw[4096], vmsa[4096], digest[48], digest_out[48], *doc, *f,
+		*sig;
 	char *dir = tu_mkdtemp(), path[512], key384[512], key256[512], other[512], hex[97];
 	size_t doc_len, len, sig_len;
 	EVP_PKEY *k384 = ec_key("P-384"), *k256 = ec_key("P-256"), *k_other = ec_key("P-384");
@@ -877,8 +878,22 @@ static void test_corim(void **state)
 	doc = corim_doc(wrong, 3, CORIM_GOOD, &doc_len);
 	f = file_with_corim(doc, doc_len, NULL, 0, vmsa, a, &len);
 	tu_write_file(path, f, len);
-	r = tu_cli_in(NULL, "-q", "--igvm", path, NULL);
-	tu_expect_refusal(r, 3, "its CoRIM states launch digest");
+	tu_expect_refusal(tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvmmeasure",
+				    NULL),
+			  3, "file's CoRIM states");
+	r = tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvm-crate", NULL);
+	assert_non_null(strstr(r.err, hex)); /* both digests named whole */
+	tu_hex(wrong, 48, line);
+	assert_non_null(strstr(r.err, line));
+	tu_expect_refusal(r, 3, "file's CoRIM states");
+	{ /* the library refuses it too, whoever calls it */
+		struct file ft = { .bytes = f, .len = len };
+		struct snpm_measure_config mc =
+			config(&ft, SNPM_MODE_SNP, SNPM_IGVM_IGVMMEASURE, 1);
+		struct snpm_error err;
+		assert_int_equal(measure(&mc, digest_out, &err), SNPM_EVERIFY);
+		assert_non_null(strstr(err.message, "CoRIM states"));
+	}
 	free(f), free(doc);
 
 	/* Signed: ES384 and ES256 verify with their keys, not with another; critical refused. */

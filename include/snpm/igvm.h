@@ -138,7 +138,9 @@ SNPM_EXPORT int snpm_igvm_header(const struct snpm_igvm *igvm, size_t i,
 /*
  * The launch-measurement CoRIM a file carries for SEV-SNP (CORIM_DOCUMENT; microsoft/igvm's
  * profile tag:microsoft.com,2026:launch-measurement/v1): the launch digest it states (what the
- * igvm crate's measurement gives, SNPM_IGVM_CRATE) and the SVN it maps it to.
+ * igvm crate's measurement gives, SNPM_IGVM_CRATE) and the SVN it maps it to. snpm_measure()
+ * refuses a file whose CoRIM states another digest than that measurement (SNPM_EVERIFY), under
+ * every loader.
  */
 struct snpm_igvm_corim {
 	bool present; /* the file carries one for SEV-SNP */
