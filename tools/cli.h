@@ -116,7 +116,7 @@ enum m_opt {
 	M_CSV,
 	M_COUNT
 };
-_Static_assert(M_COUNT <= 64, "one bit per measurement option");
+_Static_assert(M_COUNT <= OPT_SET_MAX, "one bit per measurement option");
 
 /* --mode snp:ovmf-hash, the reference's digest of the firmware pages alone (not a library
  * mode: the CLI's choices add it to the library's). */
@@ -131,8 +131,8 @@ enum launch_kind { LAUNCH_OVMF, LAUNCH_IGVM, LAUNCH_KRUN };
 /* The command line as given (values still text where a verb decides how to read them). */
 struct measure_args {
 	enum verb verb;
-	uint64_t given; /* bit M_x: the option was on the command line */
-	uint64_t from_spec; /* bit M_x: --spec gave its value instead */
+	struct opt_set given; /* bit M_x: the option was on the command line */
+	struct opt_set from_spec; /* bit M_x: --spec gave its value instead */
 	bool snp_ovmf_hash_only; /* --mode snp:ovmf-hash */
 	enum snpm_mode mode;
 	const char *mode_text;
@@ -198,12 +198,12 @@ struct measure_args {
 /* The option was on the command line; it has a value (the command line's or the spec's). */
 static inline bool arg_given(const struct measure_args *a, enum m_opt opt)
 {
-	return (a->given >> opt) & 1;
+	return opt_set_has(&a->given, opt);
 }
 
 static inline bool arg_set(const struct measure_args *a, enum m_opt opt)
 {
-	return ((a->given | a->from_spec) >> opt) & 1;
+	return opt_set_has(&a->given, opt) || opt_set_has(&a->from_spec, opt);
 }
 
 /* The syntax of a measurement verb (its rows of measure_opts.c's table). */

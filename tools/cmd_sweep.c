@@ -93,7 +93,7 @@ static int resolve_space(struct measure_args *a, struct space *sp)
 	a->vcpu_type = sp->sig_names[0];
 	a->has_vcpu_sig = true;
 	a->vcpu_sig = sp->sigs[0];
-	a->given &= ~(1ull << M_VCPU_FAMILY); /* the space holds the CPUs now */
+	opt_set_del(&a->given, M_VCPU_FAMILY); /* the space holds the CPUs now */
 	a->guest_features = sp->features[0];
 	a->features_given |= a->n_features_text > 0;
 	a->vmm_text = NULL;

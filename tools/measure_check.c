@@ -435,12 +435,12 @@ static int load_kernel(const struct measure_args *a, struct snpm_measure_config 
 		return 0;
 	cfg->has_kernel = true;
 	r = hash_input(a->kernel, a->kernel_hash,
-		       a->from_spec & (1ull << M_KERNEL_HASH) ? a->kernel_sha256 : NULL,
+		       opt_set_has(&a->from_spec, M_KERNEL_HASH) ? a->kernel_sha256 : NULL,
 		       TOOL_KERNEL_MAX, cfg->kernel_sha256, &in->kernel_size, "kernel",
 		       "--kernel -");
 	if (r == 0)
 		r = hash_input(a->initrd, a->initrd_hash,
-			       a->from_spec & (1ull << M_INITRD_HASH) ? a->initrd_sha256 : NULL,
+			       opt_set_has(&a->from_spec, M_INITRD_HASH) ? a->initrd_sha256 : NULL,
 			       TOOL_INITRD_MAX, cfg->initrd_sha256, &in->initrd_size, "initrd",
 			       "--initrd -");
 	if (r == 0 && snpm_cmdline_sha256(a->append, cfg->cmdline_sha256, &err) < 0)

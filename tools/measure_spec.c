@@ -60,7 +60,7 @@ bool args_cpu_given_on_cli(const struct measure_args *a)
 
 /*
  * What a spec fills, one row per option: the spec's value stands in for the option when the
- * command line gave neither it nor the options in unless (a file and its digest displace each
+ * command line gave neither it nor the option unless names (a file and its digest displace each
  * other). Judged by what was given, never by comparing a value with its default: `--vmsa-fpu
  * default` wins over a spec's legacy-kvm. vCPUs, CPU, features and VMM are taken when resolved.
  */
@@ -73,40 +73,41 @@ enum merge_kind {
 #define SPEC(member) offsetof(struct snpm_spec, member)
 #define ARG(member) offsetof(struct measure_args, member)
 #define NO_HAS SIZE_MAX
+#define NONE M_COUNT
 
 static const struct merge_row {
 	enum m_opt opt;
-	uint64_t unless; /* bits of other options that, given, keep the spec's value out */
+	enum m_opt unless; /* another option that, given, keeps the spec's value out (or NONE) */
 	enum merge_kind kind;
 	unsigned field; /* SNPM_SPEC_*, or 0 */
 	size_t has; /* a bool of the spec saying it has the value, or NO_HAS */
 	size_t from, to, size;
 } merge_rows[] = {
-	{ M_MODE, 0, MERGE_VALUE, SNPM_SPEC_MODE, NO_HAS, SPEC(mode), ARG(mode),
+	{ M_MODE, NONE, MERGE_VALUE, SNPM_SPEC_MODE, NO_HAS, SPEC(mode), ARG(mode),
 	  sizeof(enum snpm_mode) },
-	{ M_VMM_VERSION, 0, MERGE_VALUE, SNPM_SPEC_VMM_VERSION, NO_HAS, SPEC(vmm_version),
+	{ M_VMM_VERSION, NONE, MERGE_VALUE, SNPM_SPEC_VMM_VERSION, NO_HAS, SPEC(vmm_version),
 	  ARG(vmm_version), sizeof(unsigned) },
-	{ M_VMSA_GPA, 0, MERGE_VALUE, SNPM_SPEC_VMSA_GPA, NO_HAS, SPEC(vmsa_gpa), ARG(vmsa_gpa),
+	{ M_VMSA_GPA, NONE, MERGE_VALUE, SNPM_SPEC_VMSA_GPA, NO_HAS, SPEC(vmsa_gpa), ARG(vmsa_gpa),
 	  sizeof(uint64_t) },
-	{ M_VMSA_FPU, 0, MERGE_VALUE, SNPM_SPEC_VMSA_FPU, NO_HAS, SPEC(vmsa_fpu), ARG(vmsa_fpu),
+	{ M_VMSA_FPU, NONE, MERGE_VALUE, SNPM_SPEC_VMSA_FPU, NO_HAS, SPEC(vmsa_fpu), ARG(vmsa_fpu),
 	  sizeof(enum snpm_vmsa_fpu) },
-	{ M_OVMF, 1ull << M_OVMF_METADATA, MERGE_PATH, 0, NO_HAS, SPEC(firmware_path), ARG(ovmf),
+	{ M_OVMF, M_OVMF_METADATA, MERGE_PATH, 0, NO_HAS, SPEC(firmware_path), ARG(ovmf),
 	  0 },
-	{ M_OVMF_METADATA, 1ull << M_OVMF, MERGE_PATH, 0, NO_HAS, SPEC(firmware_metadata_path),
+	{ M_OVMF_METADATA, M_OVMF, MERGE_PATH, 0, NO_HAS, SPEC(firmware_metadata_path),
 	  ARG(ovmf_metadata), 0 },
-	{ M_SNP_OVMF_HASH, 0, MERGE_VALUE, 0, SPEC(firmware_digests.has_snp),
+	{ M_SNP_OVMF_HASH, NONE, MERGE_VALUE, 0, SPEC(firmware_digests.has_snp),
 	  SPEC(firmware_digests.snp), ARG(snp_ovmf_digest), SNPM_LD_SIZE },
-	{ M_KERNEL, 1ull << M_KERNEL_HASH, MERGE_PATH, 0, NO_HAS, SPEC(kernel_path), ARG(kernel),
+	{ M_KERNEL, M_KERNEL_HASH, MERGE_PATH, 0, NO_HAS, SPEC(kernel_path), ARG(kernel),
 	  0 },
-	{ M_KERNEL_HASH, 1ull << M_KERNEL, MERGE_VALUE, 0, SPEC(has_kernel_sha256),
+	{ M_KERNEL_HASH, M_KERNEL, MERGE_VALUE, 0, SPEC(has_kernel_sha256),
 	  SPEC(kernel_sha256), ARG(kernel_sha256), SNPM_SHA256_SIZE },
-	{ M_INITRD, 1ull << M_INITRD_HASH, MERGE_PATH, 0, NO_HAS, SPEC(initrd_path), ARG(initrd),
+	{ M_INITRD, M_INITRD_HASH, MERGE_PATH, 0, NO_HAS, SPEC(initrd_path), ARG(initrd),
 	  0 },
-	{ M_INITRD_HASH, 1ull << M_INITRD, MERGE_VALUE, 0, SPEC(has_initrd_sha256),
+	{ M_INITRD_HASH, M_INITRD, MERGE_VALUE, 0, SPEC(has_initrd_sha256),
 	  SPEC(initrd_sha256), ARG(initrd_sha256), SNPM_SHA256_SIZE },
-	{ M_APPEND, 0, MERGE_TEXT, SNPM_SPEC_CMDLINE, NO_HAS, SPEC(cmdline), ARG(append), 0 },
-	{ M_SVSM, 0, MERGE_PATH, 0, NO_HAS, SPEC(svsm_path), ARG(svsm), 0 },
-	{ M_VARS_SIZE, 1ull << M_VARS_FILE, MERGE_VALUE, SNPM_SPEC_VARS_SIZE, NO_HAS,
+	{ M_APPEND, NONE, MERGE_TEXT, SNPM_SPEC_CMDLINE, NO_HAS, SPEC(cmdline), ARG(append), 0 },
+	{ M_SVSM, NONE, MERGE_PATH, 0, NO_HAS, SPEC(svsm_path), ARG(svsm), 0 },
+	{ M_VARS_SIZE, M_VARS_FILE, MERGE_VALUE, SNPM_SPEC_VARS_SIZE, NO_HAS,
 	  SPEC(vars_size), ARG(vars_size), sizeof(uint64_t) },
 };
 
@@ -128,7 +129,8 @@ static void merge_spec(struct measure_args *a, const struct snpm_spec *sp)
 		const struct merge_row *r = &merge_rows[i];
 		const char *from = (const char *)sp + r->from;
 		char *to = (char *)a + r->to;
-		if ((a->given & ((1ull << r->opt) | r->unless)) || !spec_has(sp, r))
+		if (arg_given(a, r->opt) || (r->unless != NONE && arg_given(a, r->unless)) ||
+		    !spec_has(sp, r))
 			continue;
 		if (r->kind == MERGE_VALUE)
 			memcpy(to, from, r->size);
@@ -137,7 +139,7 @@ static void merge_spec(struct measure_args *a, const struct snpm_spec *sp)
 		else
 			*(const char **)(void *)to =
 				spec_path(a, *(char *const *)(const void *)from);
-		a->from_spec |= 1ull << r->opt;
+		opt_set_add(&a->from_spec, r->opt);
 	}
 	if (arg_set(a, M_MODE) && !arg_given(a, M_MODE))
 		a->mode_text = snpm_mode_name(a->mode);

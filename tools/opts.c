@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "opts.h"
 
-#define MAX_OPTS 64 /* one bit each in the given mask */
+#define MAX_OPTS OPT_SET_MAX /* one bit each in the given set */
 
 void opts_names_join(const struct snpm_name *names, const char *quote, const char *sep, char *out,
 		     size_t size)
@@ -190,10 +190,10 @@ static int store_value(const struct verb_syntax *syn, const struct opt_doc *o, c
  * already (here or through another name of its field) is refused unless its row says the last
  * one wins. */
 static int store(const struct verb_syntax *syn, const struct opt_doc *o, void *ctx, const char *arg,
-		 uint64_t *stored)
+		 const struct opt_set *stored)
 {
 	for (size_t i = 0; o->kind == OPT_STRING && !o->last_wins && i < syn->n_opts; i++)
-		if (((*stored >> i) & 1) && syn->opts[i].kind == OPT_STRING &&
+		if (opt_set_has(stored, i) && syn->opts[i].kind == OPT_STRING &&
 		    syn->opts[i].offset == o->offset)
 			return given_twice(syn, o);
 	return store_value(syn, o, (char *)ctx + o->offset, arg);
@@ -247,11 +247,11 @@ static int take_positional(const struct verb_syntax *syn, int argc, char **argv,
 
 int opts_parse_given(const struct verb_syntax *syn, int argc, char **argv,
 		     int (*on_opt)(void *ctx, int id, const char *arg), void *ctx, char **pos,
-		     size_t *n_pos, uint64_t *given)
+		     size_t *n_pos, struct opt_set *given)
 {
 	struct option longopts[MAX_OPTS + 2];
 	char shorts[2 * MAX_OPTS + 3];
-	uint64_t seen = 0;
+	struct opt_set seen = { { 0 } };
 	size_t index;
 	int id;
 
@@ -280,7 +280,7 @@ int opts_parse_given(const struct verb_syntax *syn, int argc, char **argv,
 			return EXIT_USAGE;
 		}
 		if (o)
-			seen |= 1ull << index;
+			opt_set_add(&seen, index);
 	}
 	if (given)
 		*given = seen;

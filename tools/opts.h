@@ -146,6 +146,30 @@ struct verb_syntax {
 					 .min_pos = 1,                        \
 					 .max_pos = 1 }
 
+/* One bit per row of an option table: which rows a command line used. */
+#define OPT_SET_WORDS 2
+struct opt_set {
+	uint64_t w[OPT_SET_WORDS];
+};
+#define OPT_SET_MAX (64u * OPT_SET_WORDS)
+
+static inline bool opt_set_has(const struct opt_set *s, size_t i)
+{
+	return i < OPT_SET_MAX && ((s->w[i / 64] >> (i % 64)) & 1);
+}
+
+static inline void opt_set_add(struct opt_set *s, size_t i)
+{
+	if (i < OPT_SET_MAX)
+		s->w[i / 64] |= 1ull << (i % 64);
+}
+
+static inline void opt_set_del(struct opt_set *s, size_t i)
+{
+	if (i < OPT_SET_MAX)
+		s->w[i / 64] &= ~(1ull << (i % 64));
+}
+
 /* The result of opts_parse() when --help was asked for (and printed): the verb exits 0. */
 #define OPTS_HELP (-1)
 
@@ -161,7 +185,7 @@ int opts_parse(const struct verb_syntax *syn, int argc, char **argv,
 /* The same, and *given gets bit i for every row i of the table the command line used. */
 int opts_parse_given(const struct verb_syntax *syn, int argc, char **argv,
 		     int (*on_opt)(void *ctx, int id, const char *arg), void *ctx, char **pos,
-		     size_t *n_pos, uint64_t *given);
+		     size_t *n_pos, struct opt_set *given);
 
 /* Whether the syntax's verb has row o. */
 bool opts_row_in_verb(const struct verb_syntax *syn, const struct opt_doc *o);
