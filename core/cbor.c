@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A first pass over CBOR with libcbor's streaming decoder (core/cbor.h). */
+#include <stdlib.h>
+#include <string.h>
+
 #include <cbor.h>
 
 #include "cbor.h"
@@ -94,4 +97,159 @@ bool snpm_cbor_prescan(const uint8_t *data, size_t len, size_t max_depth, bool t
 			scan_item(&s);
 	}
 	return !s.bad && complete(&s);
+}
+
+/* ---- reading ---- */
+
+cbor_item_t *snpm_cbor_decode_all(const uint8_t *data, size_t len, size_t max_depth)
+{
+	struct cbor_load_result res;
+	cbor_item_t *item;
+
+	if (!snpm_cbor_prescan(data, len, max_depth, true))
+		return NULL;
+	item = cbor_load(data, len, &res);
+	if (item && (res.error.code != CBOR_ERR_NONE || res.read != len)) {
+		cbor_decref(&item);
+		return NULL;
+	}
+	return item;
+}
+
+cbor_item_t *snpm_cbor_map_at(cbor_item_t *map, uint64_t k)
+{
+	struct cbor_pair *p;
+
+	if (!map || !cbor_isa_map(map))
+		return NULL;
+	p = cbor_map_handle(map);
+	for (size_t i = 0; i < cbor_map_size(map); i++)
+		if (cbor_isa_uint(p[i].key) && cbor_get_int(p[i].key) == k)
+			return p[i].value;
+	return NULL;
+}
+
+bool snpm_cbor_int_map(cbor_item_t *m, uint32_t allowed)
+{
+	uint32_t seen = 0;
+
+	if (!m || !cbor_isa_map(m) || !cbor_map_is_definite(m))
+		return false;
+	for (size_t i = 0; i < cbor_map_size(m); i++) {
+		cbor_item_t *k = cbor_map_handle(m)[i].key;
+		uint64_t v = cbor_isa_uint(k) ? cbor_get_int(k) : 32;
+		if (v >= 32 || !((allowed >> v) & 1) || ((seen >> v) & 1))
+			return false;
+		seen |= 1u << v;
+	}
+	return true;
+}
+
+bool snpm_cbor_array_of(cbor_item_t *a, size_t n)
+{
+	return a && cbor_isa_array(a) && cbor_array_is_definite(a) && cbor_array_size(a) == n;
+}
+
+bool snpm_cbor_text_is(cbor_item_t *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t && cbor_isa_string(t) && cbor_string_is_definite(t) &&
+	       cbor_string_length(t) == n && memcmp(cbor_string_handle(t), s, n) == 0;
+}
+
+bool snpm_cbor_bytes_of(cbor_item_t *b, size_t n)
+{
+	return b && cbor_isa_bytestring(b) && cbor_bytestring_is_definite(b) &&
+	       (n == SIZE_MAX || cbor_bytestring_length(b) == n);
+}
+
+/* cbor_tag_item() hands out a new reference: given back at once, as the tag holds the item. */
+cbor_item_t *snpm_cbor_tagged(cbor_item_t *t, uint64_t tag)
+{
+	cbor_item_t *item;
+
+	if (!t || !cbor_isa_tag(t) || cbor_tag_value(t) != tag)
+		return NULL;
+	item = cbor_tag_item(t);
+	cbor_intermediate_decref(item);
+	return item;
+}
+
+bool snpm_cbor_uint(cbor_item_t *t, uint64_t *v)
+{
+	if (!t || !cbor_isa_uint(t))
+		return false;
+	*v = cbor_get_int(t);
+	return true;
+}
+
+/* ---- building ---- */
+
+cbor_item_t *snpm_cbor_uint_new(uint64_t v)
+{
+	if (v <= UINT8_MAX)
+		return cbor_build_uint8((uint8_t)v);
+	if (v <= UINT16_MAX)
+		return cbor_build_uint16((uint16_t)v);
+	if (v <= UINT32_MAX)
+		return cbor_build_uint32((uint32_t)v);
+	return cbor_build_uint64(v);
+}
+
+cbor_item_t *snpm_cbor_int_new(int64_t v)
+{
+	uint64_t n;
+	cbor_item_t *item;
+
+	if (v >= 0)
+		return snpm_cbor_uint_new((uint64_t)v);
+	n = (uint64_t)(-(v + 1)); /* CBOR's negative integers hold -1 - v */
+	item = snpm_cbor_uint_new(n);
+	if (item)
+		cbor_mark_negint(item);
+	return item;
+}
+
+bool snpm_cbor_put(cbor_item_t *map, uint64_t k, cbor_item_t *v)
+{
+	cbor_item_t *key = snpm_cbor_uint_new(k);
+	bool ok = key && v && cbor_map_add(map, (struct cbor_pair){ .key = key, .value = v });
+
+	if (key)
+		cbor_decref(&key);
+	if (v)
+		cbor_decref(&v);
+	return ok;
+}
+
+bool snpm_cbor_push(cbor_item_t *array, cbor_item_t *v)
+{
+	bool ok = v && cbor_array_push(array, v);
+
+	if (v)
+		cbor_decref(&v);
+	return ok;
+}
+
+cbor_item_t *snpm_cbor_tag_new(uint64_t tag, cbor_item_t *item)
+{
+	cbor_item_t *t = item ? cbor_build_tag(tag, item) : NULL;
+
+	if (item)
+		cbor_decref(&item);
+	return t;
+}
+
+uint8_t *snpm_cbor_encode(cbor_item_t *item, size_t *len)
+{
+	unsigned char *buf = NULL;
+	size_t cap = 0;
+
+	*len = item ? cbor_serialize_alloc(item, &buf, &cap) : 0;
+	if (*len == 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
