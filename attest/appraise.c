@@ -524,6 +524,16 @@ static void judge_reserved_fields(struct ctx *c, const char *name)
 
 static void judge_measurement(struct ctx *c, const char *name)
 {
+	char h[2 * SNPM_LD_SIZE + 1];
+
+	/* A file of reference values the caller never added also brings HOST_DATA, keys and a
+	 * TCB: judged without it, those would pass unjudged. */
+	if (c->p->refvals_path && !c->p->refvals_added) {
+		hex_of(c->rep->measurement, SNPM_LD_SIZE, h);
+		rule(c, name, SNPM_RULE_FAIL, "the policy's reference values", "%s", h);
+		why(c, "the file %.60s was never read into the policy", c->p->refvals_path);
+		return;
+	}
 	list_rule(c, name, &c->p->measurements, c->rep->measurement, true);
 }
 

@@ -11,6 +11,8 @@
 
 #include "../core/core.h"
 #include "../core/json.h"
+#include <snpm/refvals.h>
+
 #include "policy.h"
 
 const struct platform_key snpm_platform_keys[N_PLATFORM] = {
@@ -62,6 +64,8 @@ void snpm_policy_free(struct snpm_policy *policy)
 	pins_free(&policy->mr_aggregateds);
 	pins_free(&policy->device_ids);
 	free(policy->manifest);
+	free(policy->refvals_path);
+	free(policy->refvals_key);
 	free(policy);
 }
 
@@ -128,19 +132,61 @@ static int read_u8(struct json_object *v, const char *key, uint8_t *ret, struct 
 	return r;
 }
 
+/* {"corim" or "rvps": PATH, and "key": PEM or "unsigned": true}: where the values are and how
+ * they are trusted, said once, never guessed. */
+static int read_refvals(struct snpm_policy *p, struct json_object *v, struct snpm_error *reterr)
+{
+	struct json_object *path = NULL, *other, *key, *uns;
+	bool corim = json_object_object_get_ex(v, "corim", &path);
+	bool rvps = json_object_object_get_ex(v, "rvps", corim ? &other : &path);
+	bool has_key = json_object_object_get_ex(v, "key", &key);
+	bool has_uns = json_object_object_get_ex(v, "unsigned", &uns);
+	int r;
+
+	if (corim == rvps)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "\"measurements\" names one of \"manifest\", \"corim\" or \"rvps\"");
+	p->refvals_kind = corim ? SNPM_REFVALS_CORIM_SNP : SNPM_REFVALS_RVPS;
+	r = snpm_json_dup(path, corim ? "measurements.corim" : "measurements.rvps",
+			  &p->refvals_path, reterr);
+	if (r == 0 && has_uns)
+		r = read_bool(uns, "measurements.unsigned", &p->refvals_unsigned, reterr);
+	if (r == 0 && has_uns && !p->refvals_unsigned)
+		r = snpm_fail(reterr, SNPM_EINVAL,
+			      "\"measurements.unsigned\" is true or left out (then a \"key\" "
+			      "verifies the file)");
+	if (r == 0 && has_key == p->refvals_unsigned)
+		r = snpm_fail(reterr, SNPM_EINVAL,
+			      "\"measurements\" needs a \"key\" to verify the file, or "
+			      "\"unsigned\": true (not both)");
+	if (r == 0 && rvps && has_key)
+		r = snpm_fail(reterr, SNPM_EINVAL,
+			      "\"measurements.rvps\": trustee's sample provenance is unsigned: say "
+			      "\"unsigned\": true");
+	if (r == 0 && has_key)
+		r = snpm_json_dup(key, "measurements.key", &p->refvals_key, reterr);
+	return r;
+}
+
 static int read_measurements(struct snpm_policy *p, struct json_object *v,
 			     struct snpm_error *reterr)
 {
-	static const char *const keys[] = { "manifest", NULL };
+	static const char *const keys[] = { "manifest", "corim", "rvps", "key", "unsigned", NULL };
 	struct json_object *m;
+	int r;
 
 	p->measurements_given = true;
 	if (!json_object_is_type(v, json_type_object))
 		return read_pins(v, "measurements", &p->measurements, reterr);
-	int r = snpm_json_only_keys(v, "measurements", keys, reterr);
-	if (r == 0 && !json_object_object_get_ex(v, "manifest", &m))
-		r = snpm_fail(reterr, SNPM_EINVAL, "\"measurements\" names no \"manifest\"");
-	return r < 0 ? r : snpm_json_dup(m, "measurements.manifest", &p->manifest, reterr);
+	r = snpm_json_only_keys(v, "measurements", keys, reterr);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(v, "manifest", &m))
+		return read_refvals(p, v, reterr);
+	if (json_object_object_length(v) != 1)
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "\"measurements\": a \"manifest\" comes alone");
+	return snpm_json_dup(m, "measurements.manifest", &p->manifest, reterr);
 }
 
 static int read_tcb(struct json_object *v, const char *where, struct min_tcb *t,

@@ -36,6 +36,10 @@ struct snpm_policy {
 	struct pins mr_systems, mr_aggregateds, device_ids; /* dstack's identities */
 	bool measurements_given;
 	char *manifest;
+	/* "measurements": {"corim" or "rvps": path, "key": path or "unsigned": true} */
+	char *refvals_path, *refvals_key;
+	int refvals_kind; /* enum snpm_refvals_format: CORIM_SNP stands for either CoRIM */
+	bool refvals_unsigned, refvals_added;
 	bool has_host_data, has_report_data, has_family_id, has_image_id;
 	uint8_t host_data[32], report_data[64], family_id[16], image_id[16];
 	bool has_min_guest_svn;

@@ -69,7 +69,9 @@ static bool complete(const struct prescan *s)
 	return !s->pending_tag;
 }
 
-bool snpm_cbor_prescan(const uint8_t *data, size_t len, size_t max_depth, bool tags)
+/* Scans from the start: every item (or only the first, when first is set). Returns the bytes
+ * scanned, or 0 when they are not what snpm_cbor_prescan() accepts. */
+static size_t scan(const uint8_t *data, size_t len, size_t max_depth, bool tags, bool first)
 {
 	struct cbor_callbacks cb = cbor_empty_callbacks;
 	struct prescan s = { .left = len,
@@ -83,20 +85,32 @@ bool snpm_cbor_prescan(const uint8_t *data, size_t len, size_t max_depth, bool t
 	cb.string_start = cb.byte_string_start = scan_bad; /* indefinite strings */
 	cb.tag = scan_tag;
 	while (at < len && !s.bad) {
-		uint8_t first = data[at];
-		if (first >= 0xd2 && first <= 0xd4)
-			return false;
+		uint8_t head = data[at];
+		if (head >= 0xd2 && head <= 0xd4)
+			return 0;
 		struct cbor_decoder_result r = cbor_stream_decode(data + at, len - at, &cb, &s);
 		if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
-			return false;
+			return 0;
 		at += r.read;
 		s.left = len - at;
 		/* Containers are counted in scan_open and tags in scan_tag; every other event is
 		 * one item. */
-		if ((first >> 5) != 4 && (first >> 5) != 5 && (first >> 5) != 6)
+		if ((head >> 5) != 4 && (head >> 5) != 5 && (head >> 5) != 6)
 			scan_item(&s);
+		if (first && s.depth == 0 && !s.pending_tag && !s.bad)
+			break;
 	}
-	return !s.bad && complete(&s);
+	return !s.bad && complete(&s) ? at : 0;
+}
+
+bool snpm_cbor_prescan(const uint8_t *data, size_t len, size_t max_depth, bool tags)
+{
+	return len > 0 && scan(data, len, max_depth, tags, false) == len;
+}
+
+size_t snpm_cbor_first_item(const uint8_t *data, size_t len, size_t max_depth)
+{
+	return scan(data, len, max_depth, true, true);
 }
 
 /* ---- reading ---- */

@@ -17,6 +17,9 @@
  */
 bool snpm_cbor_prescan(const uint8_t *data, size_t len, size_t max_depth, bool tags);
 
+/* The length of the first item of a CBOR sequence (RFC 8742) by the same rules, or 0. */
+size_t snpm_cbor_first_item(const uint8_t *data, size_t len, size_t max_depth);
+
 /* ---- reading a tree libcbor built (definite items only) ---- */
 
 #include <cbor.h>

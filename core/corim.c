@@ -623,3 +623,17 @@ void snpm_corim_about(const uint8_t *doc, size_t len, char *id, size_t id_size, 
 	if (root)
 		cbor_decref(&root);
 }
+
+int snpm_corim_which(const uint8_t *doc, size_t len)
+{
+	cbor_item_t *root = decode(doc, len);
+	cbor_item_t *p = snpm_cbor_map_at(snpm_cbor_tagged(root, TAG_CORIM), 3);
+	cbor_item_t *uri = snpm_cbor_tagged(p, TAG_URI) ? snpm_cbor_tagged(p, TAG_URI) : p;
+	int which = snpm_cbor_text_is(uri, SNPM_CORIM_SNP_PROFILE)    ? 1 :
+		    snpm_cbor_text_is(uri, SNPM_CORIM_LAUNCH_PROFILE) ? 2 :
+									0;
+
+	if (root)
+		cbor_decref(&root);
+	return which;
+}

@@ -61,4 +61,7 @@ uint8_t *snpm_corim_snp_write(const struct snpm_corim_snp_triple *t, size_t n, c
 void snpm_corim_about(const uint8_t *doc, size_t len, char *id, size_t id_size, char *creator,
 		      size_t creator_size);
 
+/* Which profile a CoRIM names: 1 snp, 2 launch, 0 neither (or not a CoRIM). */
+int snpm_corim_which(const uint8_t *doc, size_t len);
+
 #endif /* SNPM_CORE_CORIM_H */

@@ -34,7 +34,7 @@ declare -A owner=(
   [measure.h]=measure [igvm.h]=measure
   [document.h]=document
   [dstack.h]=attest
-  [report.h]=attest [appraise.h]=attest
+  [report.h]=attest [appraise.h]=attest [refvals.h]=attest
   [image.h]=image
   [guest.h]=guest
 )

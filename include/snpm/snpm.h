@@ -11,6 +11,7 @@
 #include <snpm/document.h>
 #include <snpm/report.h>
 #include <snpm/appraise.h>
+#include <snpm/refvals.h>
 #include <snpm/guest.h>
 #include <snpm/dstack.h>
 #include <snpm/image.h>
