@@ -144,8 +144,9 @@ static int read_refvals(struct snpm_policy *p, struct json_object *v, struct snp
 	int r;
 
 	if (corim == rvps)
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "\"measurements\" names one of \"manifest\", \"corim\" or \"rvps\"");
+		return snpm_fail(
+			reterr, SNPM_EINVAL,
+			"\"measurements\" names one of \"manifest\", \"corim\" or \"rvps\"");
 	p->refvals_kind = corim ? SNPM_REFVALS_CORIM_SNP : SNPM_REFVALS_RVPS;
 	r = snpm_json_dup(path, corim ? "measurements.corim" : "measurements.rvps",
 			  &p->refvals_path, reterr);

@@ -112,9 +112,8 @@ static int check_out(const struct snpm_refvals *rv, enum snpm_refvals_format f, 
 	if (!rv->measurements || rv->n == 0 || rv->n > MAX_VALUES)
 		return snpm_fail(reterr, SNPM_EINVAL, "no measurements to write (or over %u)",
 				 MAX_VALUES);
-	if (f == SNPM_REFVALS_CORIM_LAUNCH &&
-	    (p->has_host_data || p->has_id_key_digest || p->has_author_key_digest ||
-	     p->has_min_tcb))
+	if (f == SNPM_REFVALS_CORIM_LAUNCH && (p->has_host_data || p->has_id_key_digest ||
+					       p->has_author_key_digest || p->has_min_tcb))
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
 				 "corim-launch carries a measurement and its SVN only: HOST_DATA, "
 				 "key digests and a minimum TCB need corim-snp");
@@ -191,8 +190,8 @@ static int seal(struct out *o, uint8_t *doc, size_t len, const char *key, size_t
 	return r;
 }
 
-static int write_snp(const struct snpm_refvals *rv, const char *key, size_t key_len,
-		     struct out *o, struct snpm_error *reterr)
+static int write_snp(const struct snpm_refvals *rv, const char *key, size_t key_len, struct out *o,
+		     struct snpm_error *reterr)
 {
 	struct snpm_corim_snp_triple *t = calloc(rv->n, sizeof(*t));
 	const struct snpm_refvals_pins *p = &rv->pins;
@@ -471,8 +470,9 @@ static int read_signed(struct reading *rd, const uint8_t *data, size_t len,
 	if (r < 0)
 		return r;
 	if (!c.payload)
-		r = snpm_fail(reterr, SNPM_EMALFORMED,
-			      "COSE_Sign1: the payload is detached (the file must carry its CoRIM)");
+		r = snpm_fail(
+			reterr, SNPM_EMALFORMED,
+			"COSE_Sign1: the payload is detached (the file must carry its CoRIM)");
 	else if (c.has_content_type && strcmp(c.content_type, SNPM_CORIM_CONTENT_TYPE) != 0)
 		r = snpm_fail(reterr, SNPM_EMALFORMED,
 			      "COSE_Sign1: content type '%.40s' is not " SNPM_CORIM_CONTENT_TYPE,
@@ -486,8 +486,7 @@ static int read_signed(struct reading *rd, const uint8_t *data, size_t len,
 }
 
 /* A CBOR sequence of CoRIMs, each signed or each not. */
-static int read_cbor(struct reading *rd, const uint8_t *data, size_t len,
-		     struct snpm_error *reterr)
+static int read_cbor(struct reading *rd, const uint8_t *data, size_t len, struct snpm_error *reterr)
 {
 	size_t at = 0;
 	int r = 0;
@@ -533,8 +532,7 @@ static uint8_t *unbase64(const char *s, size_t *len)
 }
 
 /* [m, m + 1, ..., 255]: the minimum m, as rvps output writes one. */
-static int tcb_list(struct json_object *v, const char *key, uint8_t *min,
-		    struct snpm_error *reterr)
+static int tcb_list(struct json_object *v, const char *key, uint8_t *min, struct snpm_error *reterr)
 {
 	size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
 	uint64_t first = 256 - n, x;
@@ -547,10 +545,11 @@ static int tcb_list(struct json_object *v, const char *key, uint8_t *min,
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		r = snpm_json_u64(json_object_array_get_idx(v, i), key, 255, &x, reterr);
 		if (r == 0 && x != first + i)
-			r = snpm_fail(reterr, SNPM_EMALFORMED,
-				      "rvps: \"%s\" is not every value from a minimum to 255 (a "
-				      "list of another shape is not a minimum snpmeasure can judge)",
-				      key);
+			r = snpm_fail(
+				reterr, SNPM_EMALFORMED,
+				"rvps: \"%s\" is not every value from a minimum to 255 (a "
+				"list of another shape is not a minimum snpmeasure can judge)",
+				key);
 	}
 	*min = (uint8_t)first;
 	return r;
@@ -559,7 +558,7 @@ static int tcb_list(struct json_object *v, const char *key, uint8_t *min,
 static int rvps_payload_read(struct reading *rd, struct json_object *p, struct snpm_error *reterr)
 {
 	static const char *const keys[] = { RVPS_MEASUREMENT, "snp_bootloader", "snp_tee_svn",
-					    "snp_snp_svn", "snp_microcode", NULL };
+					    "snp_snp_svn",    "snp_microcode",	NULL };
 	struct snpm_refvals_pins pins = { 0 };
 	struct json_object *list, *v;
 	size_t parts = 0;
@@ -574,9 +573,9 @@ static int rvps_payload_read(struct reading *rd, struct json_object *p, struct s
 		r = snpm_fail(reterr, SNPM_EMALFORMED,
 			      "rvps: a minimum TCB names all four parts or none");
 	pins.has_min_tcb = parts != 0;
-	if (r == 0 && (!json_object_object_get_ex(p, RVPS_MEASUREMENT, &list) ||
-		       !json_object_is_type(list, json_type_array) ||
-		       json_object_array_length(list) == 0))
+	if (r == 0 &&
+	    (!json_object_object_get_ex(p, RVPS_MEASUREMENT, &list) ||
+	     !json_object_is_type(list, json_type_array) || json_object_array_length(list) == 0))
 		r = snpm_fail(reterr, SNPM_EMALFORMED,
 			      "rvps: no list of \"" RVPS_MEASUREMENT "\" values");
 	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
@@ -597,8 +596,7 @@ static void copy_str(struct json_object *o, const char *key, char *out, size_t s
 		snprintf(out, size, "%s", json_object_get_string(v));
 }
 
-static int read_rvps(struct reading *rd, const uint8_t *data, size_t len,
-		     struct snpm_error *reterr)
+static int read_rvps(struct reading *rd, const uint8_t *data, size_t len, struct snpm_error *reterr)
 {
 	static const char *const keys[] = { "version", "type", "payload", "snpmeasure", NULL };
 	static const char *const about_keys[] = { "creator", "inputs", NULL };
@@ -613,8 +611,8 @@ static int read_rvps(struct reading *rd, const uint8_t *data, size_t len,
 		r = snpm_json_only_keys(msg, "rvps message", keys, reterr);
 	if (r == 0 && (!json_object_object_get_ex(msg, "version", &v) ||
 		       snpm_json_str(v, "version", &s, reterr) < 0 || strcmp(s, RVPS_VERSION)))
-		r = snpm_fail(reterr, SNPM_EMALFORMED, "rvps: \"version\" is not \"" RVPS_VERSION
-						       "\"");
+		r = snpm_fail(reterr, SNPM_EMALFORMED,
+			      "rvps: \"version\" is not \"" RVPS_VERSION "\"");
 	if (r == 0 && (!json_object_object_get_ex(msg, "type", &v) ||
 		       snpm_json_str(v, "type", &s, reterr) < 0 || strcmp(s, "sample")))
 		r = snpm_fail(reterr, SNPM_EMALFORMED,
@@ -622,13 +620,14 @@ static int read_rvps(struct reading *rd, const uint8_t *data, size_t len,
 	if (r == 0 && json_object_object_get_ex(msg, "snpmeasure", &v)) {
 		r = json_object_is_type(v, json_type_object) ?
 			    snpm_json_only_keys(v, "rvps snpmeasure", about_keys, reterr) :
-			    snpm_fail(reterr, SNPM_EMALFORMED, "rvps: \"snpmeasure\" is not an object");
+			    snpm_fail(reterr, SNPM_EMALFORMED,
+				      "rvps: \"snpmeasure\" is not an object");
 		copy_str(v, "creator", rd->f->creator, sizeof(rd->f->creator));
 		copy_str(v, "inputs", rd->f->inputs, sizeof(rd->f->inputs));
 	}
-	if (r == 0 && (!json_object_object_get_ex(msg, "payload", &v) ||
-		       snpm_json_str(v, "payload", &s, reterr) < 0 ||
-		       !(raw = unbase64(s, &raw_len))))
+	if (r == 0 &&
+	    (!json_object_object_get_ex(msg, "payload", &v) ||
+	     snpm_json_str(v, "payload", &s, reterr) < 0 || !(raw = unbase64(s, &raw_len))))
 		r = snpm_fail(reterr, SNPM_EMALFORMED, "rvps: \"payload\" is not base64");
 	if (r == 0)
 		r = snpm_json_parse_bytes(raw, raw_len, &payload, reterr);
@@ -713,8 +712,8 @@ static int conflict(struct snpm_error *reterr, const char *what, const uint8_t *
 	if (policy)
 		snpm_hex_encode(policy, n, b);
 	return snpm_fail(reterr, SNPM_EINVAL,
-			 "the reference values pin %s %s, the policy %s: one of them is wrong", what,
-			 a, policy ? b : "other values");
+			 "the reference values pin %s %s, the policy %s: one of them is wrong",
+			 what, a, policy ? b : "other values");
 }
 
 /* A key digest list the file sets to one value: the policy's must be that one, or unset. */
@@ -747,11 +746,12 @@ static int merge_tcb(struct min_tcb *t, const struct snpm_refvals_tcb *f, bool a
 
 	if (t->given && (t->has_fmc || t->bootloader != want.bootloader || t->tee != want.tee ||
 			 t->snp != want.snp || t->microcode != want.microcode))
-		return snpm_fail(reterr, SNPM_EINVAL,
-				 "the reference values pin the minimum TCB bootloader %u, tee %u, "
-				 "snp %u, microcode %u; the policy's min_tcb says otherwise: one of "
-				 "them is wrong",
-				 f->bootloader, f->tee, f->snp, f->microcode);
+		return snpm_fail(
+			reterr, SNPM_EINVAL,
+			"the reference values pin the minimum TCB bootloader %u, tee %u, "
+			"snp %u, microcode %u; the policy's min_tcb says otherwise: one of "
+			"them is wrong",
+			f->bootloader, f->tee, f->snp, f->microcode);
 	if (apply)
 		*t = want;
 	return 0;
@@ -763,7 +763,8 @@ static int check_trust(const struct snpm_policy *p, const struct snpm_refvals_fi
 	bool want_rvps = p->refvals_kind == SNPM_REFVALS_RVPS;
 
 	if (want_rvps != (f->format == SNPM_REFVALS_RVPS))
-		return snpm_fail(reterr, SNPM_EINVAL, "the policy names a%s file, and this one is %s",
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the policy names a%s file, and this one is %s",
 				 want_rvps ? "n rvps" : " CoRIM",
 				 snpm_name_of(format_names, f->format));
 	if (p->refvals_key && !f->verified)
@@ -787,8 +788,9 @@ int snpm_policy_add_refvals(struct snpm_policy *p, const struct snpm_refvals_fil
 	if (!p->refvals_path)
 		return snpm_fail(reterr, SNPM_EINVAL, "the policy names no reference-value file");
 	if (p->refvals_added)
-		return snpm_fail(reterr, SNPM_EINVAL, "the policy's reference values were added "
-						      "already");
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the policy's reference values were added "
+				 "already");
 	r = check_trust(p, f, reterr);
 	pins = &f->pins;
 	if (r == 0 && pins->has_host_data && p->has_host_data &&

@@ -97,7 +97,7 @@ static size_t scan(const uint8_t *data, size_t len, size_t max_depth, bool tags,
 		 * one item. */
 		if ((head >> 5) != 4 && (head >> 5) != 5 && (head >> 5) != 6)
 			scan_item(&s);
-		if (first && s.depth == 0 && !s.pending_tag && !s.bad)
+		if (first && !s.bad && complete(&s))
 			break;
 	}
 	return !s.bad && complete(&s) ? at : 0;

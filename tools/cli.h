@@ -45,6 +45,7 @@ enum verb {
 	VERB_MATCH,
 	VERB_CHECK, /* report check: measurement arguments and expected report fields */
 	VERB_DIAGNOSE, /* diagnose: a measurement, and the arguments believed to give it */
+	VERB_REFVALS, /* refvals: a sweep's measurements as a verifier's reference values */
 	VERB_COUNT
 };
 
@@ -114,6 +115,11 @@ enum m_opt {
 	M_DIFF,
 	M_JSON,
 	M_CSV,
+	M_FORMAT,
+	M_SIGN,
+	M_OUTPUT,
+	M_SVN,
+	M_MIN_TCB,
 	M_COUNT
 };
 _Static_assert(M_COUNT <= OPT_SET_MAX, "one bit per measurement option");
@@ -175,6 +181,11 @@ struct measure_args {
 	const char *vcek, *ask, *ark, *chain, *trust_root, *now;
 	const char *host_data, *id_key_digest, *author_key_digest, *policy, *report_data;
 	uint32_t vmpl; /* expected VMPL (given: bit M_VMPL) */
+
+	/* refvals */
+	enum snpm_refvals_format refvals_format;
+	const char *sign_key, *output, *min_tcb;
+	uint64_t svn;
 
 	/* diagnose */
 	const char *report; /* the report whose measurement (and fields) to explain */
@@ -267,6 +278,17 @@ int inputs_load(struct measure_args *a, struct snpm_measure_config *cfg, struct 
 bool igvm_strongest_mode(const char *path, enum snpm_mode *ret);
 /* After measuring: an input read at offsets that changed meanwhile is an error (EXIT_FAIL). */
 int inputs_check(const struct measure_args *a, const struct inputs *in);
+
+/* cmd_sweep.c, for every verb that sweeps: the space, checks and inputs after args_parse();
+ * the sweep with its refusal reported; the note on rows an ID block left out. */
+int sweep_prepare(struct measure_args *a, struct space *sp, struct snpm_measure_config *cfg,
+		  struct inputs *in);
+int sweep_run(const struct snpm_measure_config *cfg, const struct space *sp, snpm_sweep_fn fn,
+	      void *arg, const struct measure_args *a);
+void sweep_left_out(const struct space *sp, size_t seen);
+/* A 48-byte key digest as hex or base64, or the digest of the key in the file it names
+ * (cmd_report.c); 0 or an exit code, the error printed. */
+int key_digest_arg(const char *arg, uint8_t out[SNPM_SHA384_SIZE]);
 void inputs_free(struct inputs *in);
 void args_free(struct measure_args *a);
 void args_note_defaults(const struct measure_args *a);
@@ -419,6 +441,10 @@ int cmd_explain(int argc, char **argv);
 int cmd_ovmf(int argc, char **argv);
 int cmd_igvm(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_refvals(int argc, char **argv);
+/* A reference-value file read (and verified with the key at key_path, when given); 0 or an
+ * exit code, the error printed (cmd_refvals.c). */
+int refvals_read_file(const char *path, const char *key_path, struct snpm_refvals_file **ret);
 int cmd_match(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_report(int argc, char **argv);

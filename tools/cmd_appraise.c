@@ -74,10 +74,51 @@ static int add_measurement(void *arg, const uint8_t m[SNPM_LD_SIZE], const char 
 	return a->failed; /* stops the reading: the policy must not take part of the bundle */
 }
 
+static int add_manifest(const char *path, struct snpm_policy *policy)
+{
+	struct adding a = { .policy = policy };
+	struct snpm_error err;
+	char *manifest = beside(path, snpm_policy_manifest(policy));
+	int r = 0;
+
+	if (!manifest)
+		return EXIT_FAIL;
+	if (snpm_bundle_measurements(manifest, add_measurement, &a, &err) < 0)
+		r = report(manifest, &err);
+	else if (a.failed)
+		r = report(manifest, &a.err);
+	free(manifest);
+	return r;
+}
+
+/* The policy's reference values (a CoRIM or an RVPS message), verified with its key. */
+static int add_refvals(const char *path, struct snpm_policy *policy)
+{
+	struct snpm_refvals_file *f = NULL;
+	struct snpm_error err;
+	const char *file, *key;
+	char *file_at, *key_at = NULL;
+	int r;
+
+	snpm_policy_refvals(policy, &file, NULL, &key);
+	file_at = beside(path, file);
+	if (key)
+		key_at = beside(path, key);
+	if (!file_at || (key && !key_at))
+		r = EXIT_FAIL;
+	else
+		r = refvals_read_file(file_at, key_at, &f);
+	if (r == 0 && snpm_policy_add_refvals(policy, f, &err) < 0)
+		r = report_verdict(file_at, &err);
+	snpm_refvals_file_free(f);
+	free(file_at), free(key_at);
+	return r;
+}
+
 static int load_policy(const char *path, struct snpm_policy **ret)
 {
 	struct snpm_error err;
-	char *text = NULL, *manifest;
+	char *text = NULL;
 	int r = 0;
 
 	if (snpm_io_read_text(path, SNPM_IO_PIPES, 16u << 20, &text, &err) < 0)
@@ -85,19 +126,12 @@ static int load_policy(const char *path, struct snpm_policy **ret)
 	if (snpm_policy_parse(text, ret, &err) < 0)
 		r = report(path, &err);
 	free(text);
-	if (r || !snpm_policy_manifest(*ret))
+	if (r)
 		return r;
-	manifest = beside(path, snpm_policy_manifest(*ret));
-	if (!manifest) {
-		r = EXIT_FAIL;
-	} else {
-		struct adding a = { .policy = *ret };
-		if (snpm_bundle_measurements(manifest, add_measurement, &a, &err) < 0)
-			r = report(manifest, &err);
-		else if (a.failed)
-			r = report(manifest, &a.err);
-	}
-	free(manifest);
+	if (snpm_policy_manifest(*ret))
+		r = add_manifest(path, *ret);
+	else if (snpm_policy_refvals(*ret, NULL, NULL, NULL))
+		r = add_refvals(path, *ret);
 	if (r) {
 		snpm_policy_free(*ret);
 		*ret = NULL;

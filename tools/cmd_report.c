@@ -501,7 +501,7 @@ void check_add_bytes_row(struct check_table *t, const char *field, const uint8_t
 }
 
 /* A digest given as hex or base64, or a P-384 key file whose digest it is. */
-static int expected_key_digest(const char *arg, uint8_t out[SNPM_SHA384_SIZE])
+int key_digest_arg(const char *arg, uint8_t out[SNPM_SHA384_SIZE])
 {
 	struct snpm_error err;
 	uint8_t *pem;
@@ -538,14 +538,14 @@ int check_fields(const struct measure_args *a, const struct snpm_report *rep, st
 			"the VMM launched the guest with other HOST_DATA (QEMU's sev-snp-guest host-data=)";
 	}
 	if (a->id_key_digest) {
-		if ((r = expected_key_digest(a->id_key_digest, buf)))
+		if ((r = key_digest_arg(a->id_key_digest, buf)))
 			return r;
 		check_add_bytes_row(t, "id_key_digest", buf, rep->id_key_digest, 48);
 		t->rows[t->n - 1].why =
 			"the launch carried another ID block, or none (QEMU's id-block= and id-auth=)";
 	}
 	if (a->author_key_digest) {
-		if ((r = expected_key_digest(a->author_key_digest, buf)))
+		if ((r = key_digest_arg(a->author_key_digest, buf)))
 			return r;
 		check_add_bytes_row(t, "author_key_digest", buf, rep->author_key_digest, 48);
 		t->rows[t->n - 1].why = "the ID block was signed under another author key, or none";

@@ -190,19 +190,17 @@ static int on_match(void *arg, const struct snpm_sweep_row *row)
 	return 0;
 }
 
-/* Parsing, space, checks and inputs: what sweep and match share. */
-static int setup(int argc, char **argv, enum verb verb, struct measure_args *a, struct space *sp,
-		 struct snpm_measure_config *cfg, struct inputs *in)
+/* Space, checks and inputs after parsing: what sweep, match and refvals share. */
+int sweep_prepare(struct measure_args *a, struct space *sp, struct snpm_measure_config *cfg,
+		  struct inputs *in)
 {
-	int r = args_parse(argc, argv, verb, a);
+	int r;
 
-	SNPM_INIT(cfg);
-	memset(in, 0, sizeof(*in));
-	if (r)
-		return r;
 	if (a->snp_ovmf_hash_only) {
 		usage_error("%s: snp:ovmf-hash has nothing to sweep",
-			    verb == VERB_SWEEP ? "sweep" : "match");
+			    a->verb == VERB_SWEEP ? "sweep" :
+			    a->verb == VERB_MATCH ? "match" :
+						    "refvals");
 		return EXIT_USAGE;
 	}
 	/* Without --mode: SNP (an IGVM file's strongest platform), never the short form's
@@ -219,34 +217,53 @@ static int setup(int argc, char **argv, enum verb verb, struct measure_args *a, 
 	return r ? r : inputs_load(a, cfg, in);
 }
 
-/* Rows the launch refused (an IGVM ID block vouches for one digest): said, never silent. */
-static void left_out_note(const struct space *sp, const struct printer *p)
+static int setup(int argc, char **argv, enum verb verb, struct measure_args *a, struct space *sp,
+		 struct snpm_measure_config *cfg, struct inputs *in)
+{
+	int r = args_parse(argc, argv, verb, a);
+
+	SNPM_INIT(cfg);
+	memset(in, 0, sizeof(*in));
+	return r ? r : sweep_prepare(a, sp, cfg, in);
+}
+
+void sweep_left_out(const struct space *sp, size_t seen)
 {
 	size_t rows = space_rows(sp);
 
-	if (p->seen < rows)
+	if (seen < rows)
 		fail_line("note: %zu of the %zu configurations are left out: the IGVM file's ID "
 			  "block vouches for another launch digest, and the secure processor would "
 			  "refuse them (--ignore-id-block measures them anyway)",
-			  rows - p->seen, rows);
+			  rows - seen, rows);
 }
 
-static int run_sweep(const struct snpm_measure_config *cfg, const struct space *sp,
-		     snpm_sweep_fn fn, struct printer *p, const struct measure_args *a)
+int sweep_run(const struct snpm_measure_config *cfg, const struct space *sp, snpm_sweep_fn fn,
+	      void *arg, const struct measure_args *a)
 {
 	struct snpm_sweep_space space = space_for_sweep(sp);
 	struct snpm_error err;
 
-	/* Refusals come before any row is printed (the library checks everything first), so a
+	/* Refusals come before any row is given (the library checks everything first), so a
 	 * refused sweep leaves stdout empty. */
-	if (snpm_sweep(cfg, &space, fn, p, &err) < 0)
+	if (snpm_sweep(cfg, &space, fn, arg, &err) < 0)
 		return report_verdict(a->igvm	? a->igvm :
 				      a->krunfw ? a->krunfw :
 				      a->ovmf	? a->ovmf :
 						  a->ovmf_metadata,
 				      &err);
+	return 0;
+}
+
+static int run_sweep(const struct snpm_measure_config *cfg, const struct space *sp,
+		     snpm_sweep_fn fn, struct printer *p, const struct measure_args *a)
+{
+	int r = sweep_run(cfg, sp, fn, p, a);
+
+	if (r)
+		return r;
 	print_footer(p);
-	left_out_note(sp, p);
+	sweep_left_out(sp, p->seen);
 	return 0;
 }
 

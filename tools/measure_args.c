@@ -62,6 +62,16 @@ const struct verb_syntax measure_syntaxes[VERB_COUNT] = {
 				    "and the command that reproduces it. Exit 0: explained; 3: no "
 				    "configuration within --depth changes gives it, or an expected "
 				    "report field differs." },
+	[VERB_REFVALS] = { MEASURE_VERB(VERB_REFVALS),
+			   .usage = "refvals (--ovmf PATH [sweep ranges] | --igvm FILE | --spec "
+				    "FILE | --manifest BUNDLE) --format FORMAT [--host-data HEX] "
+				    "[--id-key-digest D] [--author-key-digest D] [--min-tcb TCB] "
+				    "[--svn N] [--sign KEY.pem] -o FILE",
+			   .footer =
+				   "Every measurement the configurations give (as sweep computes "
+				   "them), written once each in a verifier's format; the file "
+				   "records snpmeasure's version, the command line and the SHA-256 "
+				   "of every input file. 'refvals show FILE' prints one back. " LISTS_FOOTER },
 };
 
 /* The values the handler reads: checked here, typed from here on. */

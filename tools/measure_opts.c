@@ -18,9 +18,12 @@
 #define V_MATCH (1u << VERB_MATCH)
 #define V_CHECK (1u << VERB_CHECK)
 #define V_DIAGNOSE (1u << VERB_DIAGNOSE)
-#define V_ALL (V_MEASURE | V_EXPLAIN | V_SWEEP | V_MATCH | V_CHECK | V_DIAGNOSE)
+#define V_REFVALS (1u << VERB_REFVALS)
+#define V_ALL (V_MEASURE | V_EXPLAIN | V_SWEEP | V_MATCH | V_CHECK | V_DIAGNOSE | V_REFVALS)
 /* The fields report check and diagnose compare with a report. */
 #define V_FIELDS (V_CHECK | V_DIAGNOSE)
+/* The pins reference values carry besides the measurement. */
+#define V_PINS (V_FIELDS | V_REFVALS)
 
 #define A struct measure_args
 #define STR(member) OPT_STRING, OPT_OFFSET(A, member, const char *)
@@ -167,13 +170,15 @@ const struct opt_doc measure_option_rows[M_COUNT] = {
 	    "on the command line win",
 	    REF),
 	ROW(MEASUREMENT, "measurement", STR(measurement), "HEX|BASE64",
-	    "the measurement to look for (check: instead of measurement arguments)",
-	    .verbs = V_MATCH | V_CHECK | V_DIAGNOSE, .last_wins = true),
+	    "the measurement to look for (check: instead of measurement arguments; refvals: "
+	    "the values themselves, a comma-separated list)",
+	    .verbs = V_MATCH | V_CHECK | V_DIAGNOSE | V_REFVALS, .last_wins = true),
 	/* report check's own options: each given once. */
 	ROW(MANIFEST, "manifest", STR(manifest), "FILE",
 	    "an snpimage bundle's manifest.json (or its folder): check: find the configuration "
-	    "whose predicted measurement the report carries; diagnose: the configurations given",
-	    .verbs = V_CHECK | V_DIAGNOSE),
+	    "whose predicted measurement the report carries; diagnose: the configurations given; "
+	    "refvals: the measurements it predicts, instead of measurement options",
+	    .verbs = V_CHECK | V_DIAGNOSE | V_REFVALS),
 	ROW(VCEK, "vcek", STR(vcek), "CERT", "VCEK or VLEK (PEM or DER)", .verbs = V_CHECK),
 	ROW(VLEK, "vlek", STR(vcek), "CERT", "the VLEK, for a VLEK-signed report",
 	    .verbs = V_CHECK),
@@ -190,11 +195,11 @@ const struct opt_doc measure_option_rows[M_COUNT] = {
 	    "judge the certificates' validity at TIME (seconds since the epoch, or "
 	    "YYYY-MM-DD[THH:MM:SSZ]) instead of the clock",
 	    .verbs = V_CHECK),
-	ROW(HOST_DATA, "host-data", STR(host_data), "HEX", "expected HOST_DATA", .verbs = V_FIELDS),
+	ROW(HOST_DATA, "host-data", STR(host_data), "HEX", "expected HOST_DATA", .verbs = V_PINS),
 	ROW(ID_KEY_DIGEST, "id-key-digest", STR(id_key_digest), "HEX|BASE64|PEM",
-	    "expected ID key digest, or the key", .verbs = V_FIELDS),
+	    "expected ID key digest, or the key", .verbs = V_PINS),
 	ROW(AUTHOR_KEY_DIGEST, "author-key-digest", STR(author_key_digest), "HEX|BASE64|PEM",
-	    "expected author key digest, or the key", .verbs = V_FIELDS),
+	    "expected author key digest, or the key", .verbs = V_PINS),
 	ROW(GUEST_POLICY, "guest-policy", STR(policy), "VALUE", "expected guest policy (a number)",
 	    .verbs = V_FIELDS),
 	ROW(POLICY, "policy", OPT_REFUSED, NULL, NULL, .verbs = V_CHECK,
@@ -215,8 +220,21 @@ const struct opt_doc measure_option_rows[M_COUNT] = {
 	    "the options after it are a second configuration: show where the two launches part "
 	    "(the first step that differs, the VMSA fields or kernel hashes that do)",
 	    .verbs = V_EXPLAIN),
-	ROW(JSON, "json", BOOL(json), NULL, "JSON output", .verbs = V_ALL),
+	ROW(JSON, "json", BOOL(json), NULL, "JSON output", .verbs = V_ALL & ~V_REFVALS),
 	ROW(CSV, "csv", BOOL(csv), NULL, "CSV output", .verbs = V_SWEEP | V_MATCH),
+	ROW(FORMAT, "format", ENUM(refvals_format), "FORMAT",
+	    "{}: Veraison's AMD SEV-SNP CoRIM, Microsoft's launch-measurement CoRIM (one per "
+	    "measurement), or a message trustee's RVPS registers",
+	    .verbs = V_REFVALS, .names = snpm_refvals_format_names),
+	ROW(SIGN, "sign", STR(sign_key), "KEY.pem",
+	    "sign each CoRIM (COSE_Sign1, ES384) with this P-384 private key", .verbs = V_REFVALS),
+	ROW(OUTPUT, "output", STR(output), "FILE", "where to write them ('-': standard output)",
+	    .id = 'o', .verbs = V_REFVALS),
+	ROW(SVN, "svn", U64(svn), "N", "corim-launch: the SVN each measurement maps to",
+	    .verbs = V_REFVALS, .max = UINT64_MAX),
+	ROW(MIN_TCB, "min-tcb", STR(min_tcb), "bootloader=N,tee=N,snp=N,microcode=N",
+	    "the minimum reported TCB each measurement needs (a part left out is 0)",
+	    .verbs = V_REFVALS),
 };
 
 const char *option_name(enum m_opt opt)

@@ -19,7 +19,7 @@ static const struct verb_entry verbs[] = {
 	{ "diagnose", cmd_diagnose, NULL },	{ "ovmf", cmd_ovmf, NULL },
 	{ "report", cmd_report, NULL },		{ "id-block", cmd_id_block, NULL },
 	{ "key-digest", cmd_key_digest, NULL }, { "igvm", cmd_igvm, NULL },
-	{ "dstack", cmd_dstack, NULL },
+	{ "dstack", cmd_dstack, NULL },		{ "refvals", cmd_refvals, NULL },
 };
 
 /* Options that take no value may stand before a verb (`snpmeasure -q sweep ...`). */

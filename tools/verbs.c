@@ -21,6 +21,8 @@ const struct cli_verb_doc cli_verb_docs[] = {
 	{ "snpmeasure", "key-digest", &syntax_key_digest },
 	{ "snpmeasure", "dstack host-data", &syntax_dstack_host_data },
 	{ "snpmeasure", "dstack image", &syntax_dstack_image },
+	{ "snpmeasure", "refvals", &measure_syntaxes[VERB_REFVALS] },
+	{ "snpmeasure", "refvals show", &syntax_refvals_show },
 	{ "snpimage", "verity format", &syntax_verity_format },
 	{ "snpimage", "verity verify", &syntax_verity_verify },
 	{ "snpimage", "verity dump", &syntax_verity_dump },

@@ -23,6 +23,6 @@ extern const struct verb_syntax syntax_report_appraise, syntax_report_kds, synta
 	syntax_dstack_image, syntax_report_get, syntax_igvm, syntax_id_block, syntax_key_digest,
 	syntax_ovmf, syntax_report_show, syntax_report_verify, syntax_initramfs, syntax_rootfs,
 	syntax_kernel_info, syntax_bundle, syntax_verify, syntax_verity_dump, syntax_verity_format,
-	syntax_verity_verify;
+	syntax_verity_verify, syntax_refvals_show;
 
 #endif /* SNPM_TOOLS_VERBS_H */
