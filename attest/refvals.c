@@ -635,7 +635,10 @@ static int read_rvps(struct reading *rd, const uint8_t *data, size_t len, struct
 		r = rvps_payload_read(rd, payload, reterr);
 	json_object_put(payload), json_object_put(msg);
 	free(raw);
-	return r;
+	/* the JSON helpers call a bad value invalid; in a file read it is malformed */
+	if (r == SNPM_EINVAL && reterr)
+		reterr->code = SNPM_EMALFORMED;
+	return r == SNPM_EINVAL ? SNPM_EMALFORMED : r;
 }
 
 void snpm_refvals_file_free(struct snpm_refvals_file *file)

@@ -48,7 +48,8 @@ _snpm_values()
 		--report-data | --policy | --guest-policy | --family-id | --image-id | --guest-svn | --vmpl | \
 		--snp-ovmf-hash | --kernel-hash | --initrd-hash | --append | --now | --cmdline | \
 		--seed | --salt | --uuid | --data-blocks | --hash-offset | --data-block-size | \
-		--hash-block-size | --threads | --source-date-epoch | --data-device | --hash-device)
+		--hash-block-size | --threads | --source-date-epoch | --data-device | --hash-device | \
+		--svn | --min-tcb)
 		COMPREPLY=() ;;
 	-*) return 1 ;;
 	*) return 2 ;;
@@ -79,6 +80,10 @@ _snpmeasure()
 		_filedir
 		return
 	fi
+	if [[ $prev == --format && $verb == refvals ]]; then
+		COMPREPLY=($(compgen -W "corim-snp corim-launch rvps" -- "$cur"))
+		return
+	fi
 	_snpm_values "$prev" "$cur"
 	case $? in
 	0) return ;;
@@ -96,6 +101,14 @@ _snpmeasure()
 	id-block) opts="--measurement --id-key --idkey --author-key --authorkey --family-id
 		--image-id --guest-svn --policy --json --help" ;;
 	key-digest) opts="--output-format --json --help" ;;
+	refvals)
+		if [[ $sub == show ]]; then
+			opts="--key --json --help"
+		else
+			[[ -z $sub && $cur != -* ]] && { COMPREPLY=($(compgen -W "show" -- "$cur")); return; }
+			opts="$_snpm_measure_opts --csv --measurement --manifest --format --sign --output -o
+				--svn --min-tcb --host-data --id-key-digest --author-key-digest"
+		fi ;;
 	dstack)
 		[[ -z $sub ]] && { COMPREPLY=($(compgen -W "host-data image" -- "$cur")); return; }
 		opts="--json --help" ;;
@@ -119,7 +132,7 @@ _snpmeasure()
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	elif [[ -z $verb ]]; then
 		COMPREPLY=($(compgen -W "measure explain sweep match diagnose ovmf igvm report
-			id-block key-digest dstack" -- "$cur"))
+			id-block key-digest dstack refvals" -- "$cur"))
 	else
 		_filedir
 	fi

@@ -27,7 +27,11 @@ expect() { # words... -- wanted
   got=$(complete_line "${@:1:$#-2}")
   [ "$got" = "$want" ] || { echo "'${*:1:$#-2}': got '$got', want '$want'"; exit 1; }
 }
-expect snpmeasure re -- "report"
+expect snpmeasure rep -- "report"
+expect snpmeasure re -- "report refvals"
+expect snpmeasure refvals --format corim- -- "corim-snp corim-launch"
+expect snpmeasure refvals s -- "show"
+expect snpmeasure refvals show --k -- "--key"
 expect snpmeasure report ap -- "appraise"
 expect snpmeasure --vcpu-type EPYC-Ge -- "EPYC-Genoa EPYC-Genoa-v1"
 expect snpmeasure --mode snp: -- "snp:ovmf-hash snp:svsm"
