@@ -16,11 +16,11 @@ if [ "${1:-}" = --explore ]; then
   seconds=${2:-60}
 fi
 # Executions per target for the fixed run: about 30 s each on a 2-core CI machine.
-declare -A runs_of=([ovmf]=300000 [report]=3000 [json]=200000 [keys]=2000 [files]=200000 [igvm]=20000 [appraise]=60000 [dstack]=1000000)
+declare -A runs_of=([ovmf]=300000 [report]=3000 [json]=200000 [keys]=2000 [files]=200000 [igvm]=20000 [appraise]=60000 [dstack]=1000000 [refvals]=20000)
 fx=tests/fixtures
 build=build-fuzz
 CC=clang cmake -B "$build" -DSNPM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build "$build" -j2 --target fuzz_ovmf fuzz_report fuzz_json fuzz_keys fuzz_files fuzz_igvm fuzz_appraise fuzz_dstack > /dev/null
+cmake --build "$build" -j2 --target fuzz_ovmf fuzz_report fuzz_json fuzz_keys fuzz_files fuzz_igvm fuzz_appraise fuzz_dstack fuzz_refvals > /dev/null
 
 work=$(mktemp -d /tmp/snpm-fuzz-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -40,9 +40,10 @@ seed files
 seed igvm
 seed appraise
 seed dstack
+seed refvals
 
 status=0
-for t in ovmf report json keys files igvm appraise dstack; do
+for t in ovmf report json keys files igvm appraise dstack refvals; do
   log="$work/$t.log"
   if [ -n "$explore" ]; then
     bound=(-max_total_time="$seconds")
