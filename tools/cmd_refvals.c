@@ -455,6 +455,7 @@ static void show_json(const struct snpm_refvals_file *f)
 	}
 	json_object_object_add(o, "measurements", list);
 	print_json(o);
+	json_object_put(o);
 }
 
 int refvals_read_file(const char *path, const char *key_path, struct snpm_refvals_file **ret)
