@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -698,14 +699,73 @@ static void test_cli(void **state)
 	free(dir);
 }
 
+/* A bundle's predictions, every one of measurements.jsonl. */
+static void test_bundle(void **state)
+{
+	char *dir = tu_mkdtemp(), path[512], *jsonl;
+	size_t len;
+	uint8_t *fw = tu_fixture_bytes("sev-snp-measure/ovmf_AmdSev_suffix.bin", &len);
+	struct tu_run r;
+	size_t rows = 0;
+
+	(void)state;
+	tu_need_program("/usr/bin/mksquashfs", "squashfs-tools");
+	snprintf(path, sizeof(path), "%s/OVMF.fd", dir);
+	tu_write_file(path, fw, len);
+	free(fw);
+	snprintf(path, sizeof(path), "%s/bzImage", dir);
+	tu_write_bzimage(path, 3, 65536);
+	static const char *const dirs[] = { "init", "root" };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dirs[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/%s/file", dir, dirs[i]);
+		tu_write_file(path, "x\n", 2);
+	}
+	char *const build[] = { SNPM_IMAGE_CLI, "bundle",  "--kernel",	"bzImage",
+				"--initramfs",	"init",	   "--rootfs",	"root",
+				"--ovmf",	"OVMF.fd", "--cmdline", "roothash={roothash}",
+				"-o",		"bundle",  "--vcpus",	"1-3",
+				"-q",		NULL };
+	tu_run_in(dir, build, &r);
+	if (r.status != 0)
+		fail_msg("bundle: %s", r.err);
+	tu_run_free(&r);
+	r = tu_cli_in(dir, "refvals", "--manifest", "bundle", "--format", "rvps", "-o", "v.json",
+		      "-q", NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	r = tu_cli_in(dir, "refvals", "show", "v.json", NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(path, sizeof(path), "%s/bundle/measurements.jsonl", dir);
+	jsonl = (char *)tu_read_file(path, &len);
+	for (char *m = jsonl; (m = strstr(m, "\"measurement\":\"")) != NULL; m++, rows++) {
+		char want[100];
+		snprintf(want, sizeof(want), "  %.96s\n", m + strlen("\"measurement\":\""));
+		assert_non_null(strstr(r.out, want));
+	}
+	assert_int_equal(rows, 3);
+	assert_non_null(strstr(r.out, "measurements  3\n"));
+	tu_run_free(&r);
+	free(jsonl);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_launch_bytes),	   cmocka_unit_test(test_snp_bytes),
-		cmocka_unit_test(test_round_trips),	   cmocka_unit_test(test_signatures),
-		cmocka_unit_test(test_write_refusals),	   cmocka_unit_test(test_rvps_refusals),
-		cmocka_unit_test(test_corim_refusals),	   cmocka_unit_test(test_policy_round_trip),
-		cmocka_unit_test(test_policy_never_added), cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_launch_bytes),
+		cmocka_unit_test(test_snp_bytes),
+		cmocka_unit_test(test_round_trips),
+		cmocka_unit_test(test_signatures),
+		cmocka_unit_test(test_write_refusals),
+		cmocka_unit_test(test_rvps_refusals),
+		cmocka_unit_test(test_corim_refusals),
+		cmocka_unit_test(test_policy_round_trip),
+		cmocka_unit_test(test_policy_never_added),
+		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_bundle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
