@@ -738,7 +738,10 @@ static void test_bundle(void **state)
 	r = tu_cli_in(dir, "refvals", "show", "v.json", NULL);
 	assert_int_equal(r.status, 0);
 	snprintf(path, sizeof(path), "%s/bundle/measurements.jsonl", dir);
-	jsonl = (char *)tu_read_file(path, &len);
+	uint8_t *raw = tu_read_file(path, &len);
+	assert_non_null(raw);
+	jsonl = strndup((const char *)raw, len); /* a C string to search */
+	free(raw);
 	for (char *m = jsonl; (m = strstr(m, "\"measurement\":\"")) != NULL; m++, rows++) {
 		char want[100];
 		snprintf(want, sizeof(want), "  %.96s\n", m + strlen("\"measurement\":\""));
