@@ -440,6 +440,21 @@ static void test_corim_refusals(void **state)
 	free(a), free(b), free(both);
 }
 
+/* Veraison's own valid sevsnp CoRIM (tests/fixtures/veraison): read through its envelope,
+ * CoMIDs and triple up to its first mkey, which names a field snpmeasure does not judge. */
+static void test_veraison_example(void **state)
+{
+	size_t len;
+	uint8_t *d = tu_fixture_bytes("veraison/corim-sevsnp-valid.cbor", &len);
+	struct snpm_refvals_file *f = NULL;
+	struct snpm_error err;
+
+	(void)state;
+	assert_int_equal(snpm_refvals_read(d, len, NULL, 0, &f, &err), SNPM_EMALFORMED);
+	assert_non_null(strstr(err.message, "mkey 0 is not one snpmeasure can judge"));
+	free(d);
+}
+
 /* ---- end to end: snpmeasure refvals, then report appraise with a policy naming the file ---- */
 
 struct genoa {
@@ -769,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_policy_never_added),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_bundle),
+		cmocka_unit_test(test_veraison_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
