@@ -23,10 +23,11 @@ ERROR_NAMES = {
 }
 
 
-class SnpmError(Exception):
+class SnpmError(RuntimeError):
     """A refusal or failure of libsnpmeasure: its code (negative, one of ERROR_NAMES), its
     message (one line, naming the file and the reason where there is one) and, when the
-    library says where in the input the problem lies, the byte offset."""
+    library says where in the input the problem lies, the byte offset. A RuntimeError, as
+    the reference raises for the same refusals, so its callers' handlers still catch it."""
 
     def __init__(self, code, message, offset=None):
         super().__init__(message)
