@@ -174,6 +174,17 @@ class IdBlockParams(ctypes.Structure):
                 ("guest_svn", ctypes.c_uint32), ("policy", ctypes.c_uint64)]
 
 
+class Krunfw(ctypes.Structure):
+    _fields_ = [("qboot_offset", ctypes.c_uint64), ("qboot_size", ctypes.c_uint64),
+                ("kernel_offset", ctypes.c_uint64), ("kernel_size", ctypes.c_uint64),
+                ("initrd_offset", ctypes.c_uint64), ("initrd_size", ctypes.c_uint64),
+                ("has_kernel_gpa", ctypes.c_bool), ("kernel_gpa", ctypes.c_uint64),
+                ("abi_version", ctypes.c_int)]
+
+
+LOADER_KRUN = 2  # SNPM_LOADER_KRUN
+
+
 TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(TraceEvent))
 SWEEP_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(SweepRow))
 BUNDLE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8),
@@ -243,6 +254,8 @@ _SIGNATURES = {
                                             ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t,
                                             _u8p, _u8p, _u8p, _u8p, _err]),
     "snpm_guid_format": (None, [_u8p, ctypes.c_char_p]),
+    "snpm_krunfw_inspect": (ctypes.c_int, [ctypes.c_char_p, _P(Krunfw), _err]),
+    "snpm_measure": (ctypes.c_int, [_P(MeasureConfig), _u8p, _P(ctypes.c_size_t), _err]),
 }
 for _name, (_res, _args) in _SIGNATURES.items():
     _f = getattr(lib, _name)

@@ -108,6 +108,8 @@ class Launch:
     vars_size: int = 0
     igvm: Optional[PathLike] = None
     igvm_loader: Union[str, int] = "qemu"
+    krunfw: Optional[PathLike] = None  # libkrunfw-sev.so: libkrun's launch (vmm "krun")
+    ram_mib: int = 2048  # libkrun: the guest's RAM
 
     def _cfg(self):
         return _config(self.mode, self.vcpus, self.vcpu_type, self.vcpu_sig,
@@ -130,9 +132,46 @@ def _run_files(launch: Launch, cfg=None):
     return bytes(out[:n.value])
 
 
+def _krun_pieces(launch: Launch, cfg):
+    """libkrun's launch: qboot, kernel and initrd where libkrunfw keeps them (its ELF symbols),
+    as snpmeasure --krunfw reads them; returns the bytes cfg borrows."""
+    k = _lib.Krunfw()
+    err = _lib.Error()
+    err.raise_if(lib.snpm_krunfw_inspect(_path(launch.krunfw), ctypes.byref(k),
+                                         ctypes.byref(err)))
+    if not k.has_kernel_gpa:
+        raise SnpmError(-3, "%s: the kernel's load address is not in krunfw_get_kernel"
+                        % os.fspath(launch.krunfw))
+    data = open(launch.krunfw, "rb").read()
+    keep = []
+    for member, off, size in (("krun_qboot", k.qboot_offset, k.qboot_size),
+                              ("krun_kernel", k.kernel_offset, k.kernel_size),
+                              ("krun_initrd", k.initrd_offset, k.initrd_size)):
+        piece = data[off:off + size]
+        if len(piece) != size:
+            raise SnpmError(-2, "%s: a piece reaches past the file" % os.fspath(launch.krunfw))
+        keep.append(piece)
+        src = getattr(cfg, member)
+        src.data, src.size = _lib.buf(piece), size
+    cfg.loader = _lib.LOADER_KRUN
+    cfg.krun_kernel_gpa = k.kernel_gpa
+    cfg.krun_ram_mib = launch.ram_mib
+    return keep
+
+
 def measure(launch: Optional[Launch] = None, **kwargs) -> bytes:
     """The launch digest (48 bytes for SNP, 32 for SEV and SEV-ES)."""
-    return _run_files(launch or Launch(**kwargs))
+    launch = launch or Launch(**kwargs)
+    if launch.krunfw is None:
+        return _run_files(launch)
+    cfg = launch._cfg()
+    keep = _krun_pieces(launch, cfg)  # noqa: F841 (cfg borrows these)
+    out = (ctypes.c_uint8 * _lib.LD_SIZE)()
+    n = ctypes.c_size_t()
+    err = _lib.Error()
+    err.raise_if(lib.snpm_measure(ctypes.byref(cfg), ctypes.cast(out, ctypes.c_void_p),
+                                  ctypes.byref(n), ctypes.byref(err)))
+    return bytes(out[:n.value])
 
 
 def firmware_digest(ovmf: PathLike) -> bytes:
@@ -168,6 +207,8 @@ def _fill_inputs(launch: Launch, cfg):
     if launch.igvm is not None:
         raise SnpmError(-3, "explain: an IGVM launch is traced by the command line "
                             "(snpmeasure explain --igvm FILE)")
+    if launch.krunfw is not None:
+        return _krun_pieces(launch, cfg)
     keep = []
     if launch.ovmf is not None:
         fw = open(launch.ovmf, "rb").read()

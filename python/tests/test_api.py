@@ -167,3 +167,17 @@ def test_refusals(fixture, tmp_path):
     assert "no_such_key" in e.value.message
     with pytest.raises(sm.SnpmError):
         sm.key_digest(b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+
+
+def test_krun_as_the_cli(cli):
+    # libkrun's launch, from a libkrunfw-sev stand-in the build makes (tests/krunfw)
+    lib = os.environ.get("SNPMEASURE_KRUNFW_STANDIN")
+    assert lib and os.path.isfile(lib), "SNPMEASURE_KRUNFW_STANDIN names the stand-in"
+    for mode, vcpus in (("snp", 2), ("sev", 1)):
+        want = run(cli, "-q", "--mode", mode, "--vmm-type", "krun", "--krunfw", lib,
+                   "--vcpus", str(vcpus), "--ram-mib", "1024").strip()
+        got = sm.measure(mode=mode, vmm="krun", krunfw=lib, vcpus=vcpus, ram_mib=1024)
+        assert got.hex() == want
+    steps = sm.explain(mode="snp", vmm="krun", krunfw=lib, vcpus=2, ram_mib=1024)
+    assert steps[-1].digest == sm.measure(mode="snp", vmm="krun", krunfw=lib, vcpus=2,
+                                          ram_mib=1024)
