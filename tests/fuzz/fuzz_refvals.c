@@ -140,8 +140,8 @@ static void verdicts(const struct snpm_refvals_file *f)
 	appraise(p, report, &ap);
 	if (rule_of(&ap, "measurement")->status != SNPM_RULE_PASS ||
 	    (pins->has_host_data && rule_of(&ap, "host_data")->status != SNPM_RULE_PASS) ||
-	    (pins->has_min_tcb && (rule_of(&ap, "min_tcb")->status == SNPM_RULE_PASS) !=
-					  tcb_at_least(&pins->min_tcb)))
+	    (pins->has_min_tcb &&
+	     (rule_of(&ap, "min_tcb")->status == SNPM_RULE_PASS) != tcb_at_least(&pins->min_tcb)))
 		abort();
 	/* another measurement, another HOST_DATA: each fails its rule and the verdict */
 	report[0x90 + SNPM_LD_SIZE - 1] ^= 0x80;
