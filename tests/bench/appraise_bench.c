@@ -20,15 +20,6 @@
 #include "../../core/core.h"
 #include "../../attest/collateral.h"
 
-static const struct testpki_vcek_spec spec = {
-	.family = SNPM_FAMILY_GENOA,
-	.bootloader = 10,
-	.snp = 23,
-	.microcode = 84,
-	.hwid = { 0x11, 0x22, 0x33, 0x44 },
-	.hwid_len = 64,
-};
-
 static long peak_rss_kib(void)
 {
 	struct rusage ru;
@@ -62,7 +53,7 @@ int main(int argc, char **argv)
 	long rss_tenth = 0;
 
 	if (!n || !reports || !ap || testpki_init(&pki) < 0 ||
-	    testpki_vcek(&pki, &spec, &vcek) < 0 ||
+	    testpki_vcek(&pki, &testpki_genoa, &vcek) < 0 ||
 	    testpki_crl(&pki, &crl_spec, &crl, &coll.crl_len) < 0 ||
 	    snpm_appraiser_new(&appraiser, NULL) < 0 ||
 	    snpm_policy_parse("{\"allow_smt\": true, \"require_id_block\": false, \"chip_ids\": "
@@ -79,12 +70,8 @@ int main(int argc, char **argv)
 	coll.certs.vcek_len = strlen(vcek.pem);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *r = reports[i];
-		r[0] = 3;
-		r[0x34] = 1;
+		testpki_genoa_report(r);
 		snpm_put_le64(r + 0x50, (uint64_t)i); /* REPORT_DATA: each report its own */
-		snpm_put_le64(r + 0x180, 0x541700000000000aull);
-		memcpy(r + 0x1a0, spec.hwid, 64);
-		r[0x188] = 0x19, r[0x189] = 0x11, r[0x18a] = 1;
 		if (testpki_sign_report(&vcek, r) < 0)
 			return 1;
 	}

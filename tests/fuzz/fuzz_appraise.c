@@ -15,16 +15,6 @@
 #include "../../attest/collateral.h"
 #include "../../attest/policy.h"
 
-/* A Genoa VCEK certifying the fixed report below. */
-static const struct testpki_vcek_spec spec = {
-	.family = SNPM_FAMILY_GENOA,
-	.bootloader = 10,
-	.snp = 23,
-	.microcode = 84,
-	.hwid = { 0x11, 0x22, 0x33, 0x44 },
-	.hwid_len = 64,
-};
-
 /* Every rule judged: pins, minimums, platform and mitigation bits, keys. */
 #define ZEROS_47 \
 	"0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
@@ -52,14 +42,9 @@ static void setup(void)
 
 	if (policy)
 		return;
-	/* Version 3, ECDSA P-384, Genoa's CPUID, the TCB and chip ID the VCEK certifies. */
-	report[0] = 3;
-	report[0x34] = 1;
-	snpm_put_le64(report + 0x180, 0x541700000000000aull);
-	memcpy(report + 0x1a0, spec.hwid, 64);
-	report[0x188] = 0x19, report[0x189] = 0x11, report[0x18a] = 1;
+	testpki_genoa_report(report);
 	now = t + 60;
-	if (testpki_init(&pki) < 0 || testpki_vcek(&pki, &spec, &vcek) < 0 ||
+	if (testpki_init(&pki) < 0 || testpki_vcek(&pki, &testpki_genoa, &vcek) < 0 ||
 	    testpki_sign_report(&vcek, report) < 0 ||
 	    testpki_crl(&pki, &crl_spec, &crl, &crl_len) < 0 ||
 	    snpm_appraiser_new(&appraiser, NULL) < 0 ||

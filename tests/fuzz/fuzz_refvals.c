@@ -14,15 +14,6 @@
 #include "testpki.h"
 #include "../../core/core.h"
 
-static const struct testpki_vcek_spec spec = {
-	.family = SNPM_FAMILY_GENOA,
-	.bootloader = 10,
-	.snp = 23,
-	.microcode = 84,
-	.hwid = { 0x11, 0x22, 0x33, 0x44 },
-	.hwid_len = 64,
-};
-
 static struct testpki pki;
 static struct testpki_vcek vcek;
 static uint8_t base[SNPM_REPORT_SIZE];
@@ -34,14 +25,10 @@ static void setup(void)
 
 	if (done)
 		return;
-	base[0] = 3;
-	base[0x08] = 0x00, base[0x0a] = 0x03; /* guest policy: SMT allowed, bit 17 set */
-	base[0x34] = 1;
-	snpm_put_le64(base + 0x180, 0x541700000000000aull);
-	memcpy(base + 0x1a0, spec.hwid, 64);
-	base[0x188] = 0x19, base[0x189] = 0x11, base[0x18a] = 1;
+	testpki_genoa_report(base);
+	base[0x0a] = 0x03; /* guest policy: SMT allowed, bit 17 set */
 	now = (int64_t)time(NULL) + 60;
-	if (testpki_init(&pki) < 0 || testpki_vcek(&pki, &spec, &vcek) < 0)
+	if (testpki_init(&pki) < 0 || testpki_vcek(&pki, &testpki_genoa, &vcek) < 0)
 		abort();
 	done = true;
 }
@@ -103,8 +90,8 @@ static void appraise(const struct snpm_policy *p, uint8_t report[SNPM_REPORT_SIZ
 
 static bool tcb_at_least(const struct snpm_refvals_tcb *min)
 {
-	return spec.bootloader >= min->bootloader && min->tee == 0 && spec.snp >= min->snp &&
-	       spec.microcode >= min->microcode;
+	return testpki_genoa.bootloader >= min->bootloader && min->tee == 0 &&
+	       testpki_genoa.snp >= min->snp && testpki_genoa.microcode >= min->microcode;
 }
 
 static void verdicts(const struct snpm_refvals_file *f)

@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "testpki.h"
+#include "../../core/core.h"
 #include "../../attest/kds.h"
 
 static EVP_PKEY *rsa_key(void)
@@ -324,4 +325,23 @@ void testpki_free(struct testpki *pki)
 	EVP_PKEY_free(pki->ask_key);
 	EVP_PKEY_free(pki->ark_key);
 	memset(pki, 0, sizeof(*pki));
+}
+
+const struct testpki_vcek_spec testpki_genoa = {
+	.family = SNPM_FAMILY_GENOA,
+	.bootloader = 10,
+	.snp = 23,
+	.microcode = 84,
+	.hwid = { 0x11, 0x22, 0x33, 0x44 },
+	.hwid_len = 64,
+};
+
+void testpki_genoa_report(uint8_t report[SNPM_REPORT_SIZE])
+{
+	memset(report, 0, SNPM_REPORT_SIZE);
+	report[0] = 3;
+	report[0x34] = 1;
+	snpm_put_le64(report + 0x180, 0x541700000000000aull);
+	memcpy(report + 0x1a0, testpki_genoa.hwid, 64);
+	report[0x188] = 0x19, report[0x189] = 0x11, report[0x18a] = 1;
 }

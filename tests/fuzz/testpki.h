@@ -47,6 +47,13 @@ struct testpki_crl_spec {
 	bool signed_by_ask; /* a wrong signer, issuer still the ARK */
 };
 
+/* The Genoa VCEK the targets and the appraisal benchmark sign with: TCB bootloader 10, snp 23,
+ * microcode 84, a chip ID starting 11223344. */
+extern const struct testpki_vcek_spec testpki_genoa;
+/* A version 3 report that VCEK certifies (ECDSA P-384, Genoa's CPUID, its TCB and chip ID),
+ * the rest zero: sign it after setting what a test needs. */
+void testpki_genoa_report(uint8_t report[SNPM_REPORT_SIZE]);
+
 /* Makes the ARK and ASK (RSA-2048, fast enough for a fuzz target's start). 0 or -1. */
 int testpki_init(struct testpki *pki);
 /* A VCEK signed by the ASK. 0 or -1. */
