@@ -102,6 +102,16 @@ static int check_distinct(const uint8_t (*m)[SNPM_LD_SIZE], size_t n, int code,
 
 /* ---- out ---- */
 
+/* Printable ASCII only: the text goes into CBOR text strings and JSON, which must be UTF-8,
+ * and is shown on terminals. */
+static bool printable(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
 static int check_out(const struct snpm_refvals *rv, enum snpm_refvals_format f, bool sign,
 		     struct snpm_error *reterr)
 {
@@ -109,6 +119,9 @@ static int check_out(const struct snpm_refvals *rv, enum snpm_refvals_format f, 
 
 	if (!snpm_name_of(format_names, f))
 		return snpm_fail(reterr, SNPM_EINVAL, "no such reference-value format");
+	if (!printable(rv->inputs) || (rv->inputs && strlen(rv->inputs) > 4096))
+		return snpm_fail(reterr, SNPM_EINVAL,
+				 "the inputs text is not printable ASCII of at most 4096 bytes");
 	if (!rv->measurements || rv->n == 0 || rv->n > MAX_VALUES)
 		return snpm_fail(reterr, SNPM_EINVAL, "no measurements to write (or over %u)",
 				 MAX_VALUES);
@@ -588,12 +601,16 @@ static int rvps_payload_read(struct reading *rd, struct json_object *p, struct s
 	return r;
 }
 
+/* A text member for display: cut to size, bytes outside printable ASCII as '?'. */
 static void copy_str(struct json_object *o, const char *key, char *out, size_t size)
 {
 	struct json_object *v;
 
 	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
 		snprintf(out, size, "%s", json_object_get_string(v));
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
 }
 
 static int read_rvps(struct reading *rd, const uint8_t *data, size_t len, struct snpm_error *reterr)

@@ -604,8 +604,8 @@ static void copy_text(cbor_item_t *t, char *out, size_t size)
 		memcpy(out, cbor_string_handle(t), n);
 	}
 	out[n] = 0;
-	for (size_t i = 0; i < n; i++) /* shown on a terminal: no control bytes */
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+	for (size_t i = 0; i < n; i++) /* shown on a terminal: printable ASCII only */
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
 			out[i] = '?';
 }
 

@@ -674,6 +674,19 @@ static void test_cli(void **state)
 		strstr(r.out, "--vcpus 1-3 --format corim-launch --svn 3; OVMF.fd sha256:"));
 	tu_run_free(&r);
 	free(sweep);
+	/* a file name that is not ASCII is recorded escaped: the CoRIM's text stays UTF-8 */
+	snprintf(path, sizeof(path), "%s/\xc3\x96VMF.fd", dir);
+	fw = tu_fixture_bytes("sev-snp-measure/ovmf_AmdSev_suffix.bin", &len);
+	tu_write_file(path, fw, len);
+	free(fw);
+	r = tu_cli_in(dir, "refvals", "--ovmf", "\xc3\x96VMF.fd", "--format", "corim-snp", "-o",
+		      "u.cbor", "-q", NULL);
+	assert_int_equal(r.status, 0);
+	tu_run_free(&r);
+	r = tu_cli_in(dir, "refvals", "show", "u.cbor", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "--ovmf \\xc3\\x96VMF.fd"));
+	tu_run_free(&r);
 	/* refusals: no file written, nothing on stdout */
 	r = tu_cli_in(dir, "refvals", "--ovmf", "OVMF.fd", "--format", "corim-launch", "-o",
 		      "x.cbor", NULL);

@@ -132,17 +132,22 @@ static int read_pins(const struct measure_args *a, struct snpm_refvals_pins *p)
 /* ---- what produced the values, recorded in the file ---- */
 
 struct text {
-	char buf[2048];
+	char buf[4096];
 	size_t len;
 };
 
+/* Appends s, each byte outside printable ASCII (and the backslash) as \xNN: the record is
+ * ASCII whatever the command line held. What does not fit is cut. */
 static void text_add(struct text *t, const char *s)
 {
-	int n = snprintf(t->buf + t->len, sizeof(t->buf) - t->len, "%s", s);
-
-	if (n > 0)
-		t->len = t->len + (size_t)n < sizeof(t->buf) ? t->len + (size_t)n :
-							       sizeof(t->buf) - 1;
+	for (; *s && t->len + 5 < sizeof(t->buf); s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c <= 0x7e && c != '\\')
+			t->buf[t->len++] = (char)c;
+		else
+			t->len += (size_t)snprintf(t->buf + t->len, 5, "\\x%02x", c);
+	}
+	t->buf[t->len] = 0;
 }
 
 /* The SHA-256 of each input file the options name. */
