@@ -162,22 +162,6 @@ static void out_add(struct out *o, uint8_t *bytes, size_t len)
 	free(bytes);
 }
 
-/* CoRIM's corim-meta for the signed form: { 0: { 0: signer name } } (Veraison requires it). */
-static uint8_t *meta_new(size_t *len)
-{
-	cbor_item_t *m = cbor_new_definite_map(1), *signer = cbor_new_definite_map(1);
-	uint8_t *out = NULL;
-
-	if (m && signer && snpm_cbor_put(signer, 0, cbor_build_string(CREATOR)) &&
-	    snpm_cbor_put(m, 0, signer))
-		out = snpm_cbor_encode(m, len);
-	else if (signer && !m)
-		cbor_decref(&signer);
-	if (m)
-		cbor_decref(&m);
-	return out;
-}
-
 /* doc as it goes out: itself, or signed. Takes doc. */
 static int seal(struct out *o, uint8_t *doc, size_t len, const char *key, size_t key_len,
 		struct snpm_error *reterr)
@@ -192,7 +176,7 @@ static int seal(struct out *o, uint8_t *doc, size_t len, const char *key, size_t
 		out_add(o, doc, len);
 		return 0;
 	}
-	meta = meta_new(&meta_len);
+	meta = snpm_corim_meta(CREATOR, &meta_len);
 	r = meta ? snpm_cose_sign(doc, len, SNPM_CORIM_CONTENT_TYPE, meta, meta_len, key, key_len,
 				  &signed_doc, &signed_len, reterr) :
 		   snpm_fail(reterr, SNPM_ENOMEM, "out of memory");

@@ -541,8 +541,9 @@ static int snp_triple(cbor_item_t *rec, struct snpm_corim_snp_triple *t, struct 
 	return r;
 }
 
-/* Appends the triples of one CoMID. */
-static int snp_comid(cbor_item_t *comid, struct snpm_corim_snp_triple **v, size_t *n,
+/* Appends the triples of one CoMID; the array doubles as it grows (*cap), so many small CoMIDs
+ * cost no more than one large one. */
+static int snp_comid(cbor_item_t *comid, struct snpm_corim_snp_triple **v, size_t *n, size_t *cap,
 		     struct snpm_error *reterr)
 {
 	cbor_item_t *triples, *refs;
@@ -556,13 +557,11 @@ static int snp_comid(cbor_item_t *comid, struct snpm_corim_snp_triple **v, size_
 	    !cbor_array_is_definite(refs) || !cbor_array_size(refs))
 		return shape(reterr, "a CoMID is not { 1: tag-identity, 4: { 0: reference "
 				     "triples } } (other triples are not judged here)");
-	struct snpm_corim_snp_triple *grown =
-		realloc(*v, (*n + cbor_array_size(refs)) * sizeof(**v));
-	if (!grown)
-		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-	*v = grown;
-	for (size_t i = 0; r == 0 && i < cbor_array_size(refs); i++)
-		r = snp_triple(cbor_array_handle(refs)[i], &(*v)[(*n)++], reterr);
+	for (size_t i = 0; r == 0 && i < cbor_array_size(refs); i++) {
+		r = snpm_grow(v, cap, *n, sizeof(**v), 16, reterr);
+		if (r == 0)
+			r = snp_triple(cbor_array_handle(refs)[i], &(*v)[(*n)++], reterr);
+	}
 	return r;
 }
 
@@ -570,6 +569,7 @@ int snpm_corim_snp_read(const uint8_t *doc, size_t len, struct snpm_corim_snp_tr
 			size_t *n, struct snpm_error *reterr)
 {
 	cbor_item_t *root = decode(doc, len), *tags, *comid;
+	size_t cap = 0;
 	int r;
 
 	*ret = NULL, *n = 0;
@@ -584,7 +584,7 @@ int snpm_corim_snp_read(const uint8_t *doc, size_t len, struct snpm_corim_snp_tr
 			r = shape(reterr, "a tag is not a CoMID (#6.506) of one CBOR item");
 			break;
 		}
-		r = snp_comid(comid, ret, n, reterr);
+		r = snp_comid(comid, ret, n, &cap, reterr);
 		cbor_decref(&comid);
 	}
 	cbor_decref(&root);
@@ -636,4 +636,14 @@ int snpm_corim_which(const uint8_t *doc, size_t len)
 	if (root)
 		cbor_decref(&root);
 	return which;
+}
+
+uint8_t *snpm_corim_meta(const char *signer, size_t *len)
+{
+	cbor_item_t *meta = MAP1(0, MAP1(0, cbor_build_string(signer)));
+	uint8_t *out = meta ? snpm_cbor_encode(meta, len) : NULL;
+
+	if (meta)
+		cbor_decref(&meta);
+	return out;
 }

@@ -61,6 +61,10 @@ uint8_t *snpm_corim_snp_write(const struct snpm_corim_snp_triple *t, size_t n, c
 void snpm_corim_about(const uint8_t *doc, size_t len, char *id, size_t id_size, char *creator,
 		      size_t creator_size);
 
+/* The corim-meta a signed CoRIM's protected header carries (label 8): { 0: { 0: signer } }, as
+ * Veraison requires it. Returns malloc'd bytes or NULL (out of memory). */
+uint8_t *snpm_corim_meta(const char *signer, size_t *len);
+
 /* Which profile a CoRIM names: 1 snp, 2 launch, 0 neither (or not a CoRIM). */
 int snpm_corim_which(const uint8_t *doc, size_t len);
 

@@ -1567,6 +1567,52 @@ static void test_vmsas_share_a_gpa(void **state)
 }
 
 /* What `snpmeasure igvm` and the measurement verbs make of the test file. */
+static void count_step(void *arg, const struct snpm_trace_event *ev)
+{
+	(void)ev;
+	++*(size_t *)arg;
+}
+
+/* snpm_measure_inputs_*: an IGVM file opened once by path gives a trace whose end is the
+ * measurement, and a file changed after it was opened is caught by the check. */
+static void test_measure_inputs(void **state)
+{
+	struct file t = build(NULL, 0x21);
+	char *dir = tu_mkdtemp(), path[512];
+	struct snpm_measure_config base = config(&t, SNPM_MODE_SNP, SNPM_IGVM_QEMU, 3), cfg;
+	struct snpm_measure_paths paths = { .size = sizeof(paths), .igvm = path };
+	struct snpm_measure_inputs *in = NULL;
+	struct snpm_error err;
+	uint8_t want[48], got[48];
+	size_t len, steps = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/guest.igvm", dir);
+	tu_write_file(path, t.bytes, t.len);
+	base.igvm = (struct snpm_source){ 0 }, base.loader = SNPM_LOADER_OVMF;
+	cfg.size = sizeof(cfg) - 1; /* a part of the struct: refused, nothing written past it */
+	assert_int_equal(snpm_measure_inputs_open(&base, &paths, &cfg, &in, &err), SNPM_EINVAL);
+	cfg.size = sizeof(cfg);
+	assert_int_equal(snpm_measure_inputs_open(&base, &paths, &cfg, &in, &err), 0);
+	expect_qemu_snp(&t, 3, 0x21, want);
+	assert_int_equal(snpm_measure_trace(&cfg, count_step, &steps, got, &len, &err), 0);
+	assert_memory_equal(got, want, 48);
+	assert_true(steps > 3);
+	assert_int_equal(snpm_measure_inputs_check(in, &err), 0);
+	/* the file changes under the open inputs: the check names it */
+	t.bytes[t.len - 1] ^= 1;
+	tu_write_file(path, t.bytes, t.len);
+	assert_int_equal(snpm_measure_inputs_check(in, &err), SNPM_EIO);
+	assert_non_null(strstr(err.message, path));
+	snpm_measure_inputs_free(in);
+	paths.igvm = "/nonexistent.igvm";
+	assert_int_equal(snpm_measure_inputs_open(&base, &paths, &cfg, &in, &err), SNPM_EIO);
+	assert_null(in);
+	tu_rmtree(dir);
+	free(dir);
+	drop(&t);
+}
+
 static void test_cli(void **state)
 {
 	struct file t = build(NULL, 0x21);
@@ -1735,6 +1781,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_refused_launches),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_measure_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -409,6 +409,24 @@ SNPM_EXPORT int snpm_measure_files(const struct snpm_measure_config *base,
 				   uint8_t out[SNPM_LD_SIZE], size_t *ret_len,
 				   struct snpm_error *reterr);
 
+/*
+ * The files of snpm_measure_files() read once, for callers that measure more than once from
+ * them (a trace, a sweep, the VMSAs): *ret_cfg (a whole struct, its size set) becomes base with
+ * the firmware, SVSM, IGVM and kernel fields filled in, and stays valid until
+ * snpm_measure_inputs_free(*ret). After measuring, snpm_measure_inputs_check() says whether a
+ * file read at offsets (an IGVM file) changed meanwhile (SNPM_EIO, naming it): a result measured
+ * from a file that changed must not be used. Returns as snpm_measure_files().
+ */
+struct snpm_measure_inputs;
+SNPM_EXPORT int snpm_measure_inputs_open(const struct snpm_measure_config *base,
+					 const struct snpm_measure_paths *paths,
+					 struct snpm_measure_config *ret_cfg,
+					 struct snpm_measure_inputs **ret,
+					 struct snpm_error *reterr);
+SNPM_EXPORT int snpm_measure_inputs_check(const struct snpm_measure_inputs *inputs,
+					  struct snpm_error *reterr);
+SNPM_EXPORT void snpm_measure_inputs_free(struct snpm_measure_inputs *inputs);
+
 /* SNP digest of the firmware pages alone (what snp:ovmf-hash prints). */
 SNPM_EXPORT int snpm_measure_firmware(const uint8_t *firmware, size_t len,
 				      uint8_t out[SNPM_LD_SIZE], struct snpm_error *reterr);

@@ -2,7 +2,6 @@
 """What the snpmeasure command does, as Python calls over libsnpmeasure: bytes in, bytes and
 plain dataclasses out, one exception type (SnpmError) for every refusal."""
 import ctypes
-import hashlib
 import json
 import os
 import shutil
@@ -164,13 +163,12 @@ def measure(launch: Optional[Launch] = None, **kwargs) -> bytes:
     launch = launch or Launch(**kwargs)
     if launch.krunfw is None:
         return _run_files(launch)
-    cfg = launch._cfg()
-    keep = _krun_pieces(launch, cfg)  # noqa: F841 (cfg borrows these)
     out = (ctypes.c_uint8 * _lib.LD_SIZE)()
     n = ctypes.c_size_t()
     err = _lib.Error()
-    err.raise_if(lib.snpm_measure(ctypes.byref(cfg), ctypes.cast(out, ctypes.c_void_p),
-                                  ctypes.byref(n), ctypes.byref(err)))
+    with _Inputs(launch) as cfg:
+        err.raise_if(lib.snpm_measure(ctypes.byref(cfg), ctypes.cast(out, ctypes.c_void_p),
+                                      ctypes.byref(n), ctypes.byref(err)))
     return bytes(out[:n.value])
 
 
@@ -201,37 +199,36 @@ class Step:
     what: Optional[str]
 
 
-def _fill_inputs(launch: Launch, cfg):
-    """cfg's firmware, SVSM and kernel digests from the launch's files, as snpm_measure_files()
-    fills them; returns the buffers cfg borrows (keep them alive while it is used)."""
-    if launch.igvm is not None:
-        raise SnpmError(-3, "explain: an IGVM launch is traced by the command line "
-                            "(snpmeasure explain --igvm FILE)")
-    if launch.krunfw is not None:
-        return _krun_pieces(launch, cfg)
-    keep = []
-    if launch.ovmf is not None:
-        fw = open(launch.ovmf, "rb").read()
-        keep.append(fw)
-        cfg.firmware, cfg.firmware_len = _lib.buf(fw), len(fw)
-    if launch.svsm is not None:
-        sv = open(launch.svsm, "rb").read()
-        keep.append(sv)
-        cfg.svsm, cfg.svsm_len = _lib.buf(sv), len(sv)
-    if launch.kernel is not None:
-        cfg.has_kernel = True
-        for member, path in (("kernel_sha256", launch.kernel), ("initrd_sha256", launch.initrd)):
-            h = hashlib.sha256()
-            if path is not None:
-                with open(path, "rb") as f:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        h.update(chunk)
-            ctypes.memmove(getattr(cfg, member), h.digest(), 32)
+class _Inputs:
+    """The launch's files read once by the library (snpm_measure_inputs_open), for the calls that
+    measure more than once; on leaving, a file read at offsets that changed meanwhile is an
+    error. libkrun's pieces are read here: libkrunfw is inspected by the library, not opened."""
+
+    def __init__(self, launch: Launch):
+        self.launch, self.handle, self.keep = launch, ctypes.c_void_p(), []
+
+    def __enter__(self):
+        cfg = self.launch._cfg()
+        if self.launch.krunfw is not None:
+            self.keep = _krun_pieces(self.launch, cfg)
+            return cfg
+        out = _lib.init(_lib.MeasureConfig())
         err = _lib.Error()
-        err.raise_if(lib.snpm_cmdline_sha256((launch.append or "").encode(),
-                                             ctypes.cast(cfg.cmdline_sha256, ctypes.c_void_p),
-                                             ctypes.byref(err)))
-    return keep
+        err.raise_if(lib.snpm_measure_inputs_open(ctypes.byref(cfg),
+                                                  ctypes.byref(self.launch._paths()),
+                                                  ctypes.byref(out), ctypes.byref(self.handle),
+                                                  ctypes.byref(err)))
+        return out
+
+    def __exit__(self, kind, value, tb):
+        try:
+            if kind is None and self.handle:
+                err = _lib.Error()
+                err.raise_if(lib.snpm_measure_inputs_check(self.handle, ctypes.byref(err)))
+        finally:
+            lib.snpm_measure_inputs_free(self.handle)
+            self.handle = ctypes.c_void_p()
+        return False
 
 
 def explain(launch: Optional[Launch] = None, **kwargs) -> List[Step]:
@@ -245,30 +242,29 @@ def explain(launch: Optional[Launch] = None, **kwargs) -> List[Step]:
                           e.length, bytes(e.contents), bytes(e.digest),
                           e.what.decode() if e.what else None))
 
-    cfg = launch._cfg()
-    keep = _fill_inputs(launch, cfg)  # noqa: F841 (cfg borrows these)
     callback = _lib.TRACE_FN(on_event)
     out = (ctypes.c_uint8 * _lib.LD_SIZE)()
     n = ctypes.c_size_t()
     err = _lib.Error()
-    err.raise_if(lib.snpm_measure_trace(ctypes.byref(cfg), callback, None,
-                                        ctypes.cast(out, ctypes.c_void_p), ctypes.byref(n),
-                                        ctypes.byref(err)))
+    with _Inputs(launch) as cfg:
+        err.raise_if(lib.snpm_measure_trace(ctypes.byref(cfg), callback, None,
+                                            ctypes.cast(out, ctypes.c_void_p), ctypes.byref(n),
+                                            ctypes.byref(err)))
     return steps
 
 
 def dump_vmsas(launch: Optional[Launch] = None, **kwargs) -> List[bytes]:
     """The VMSA page of each vCPU, as measured (--dump-vmsa)."""
     launch = launch or Launch(**kwargs)
-    cfg = launch._cfg()
-    keep = _fill_inputs(launch, cfg)  # noqa: F841
     pages = []
-    for i in range(launch.vcpus):
-        page = (ctypes.c_uint8 * _lib.PAGE_SIZE)()
-        err = _lib.Error()
-        err.raise_if(lib.snpm_measure_vmsa(ctypes.byref(cfg), i,
-                                           ctypes.cast(page, ctypes.c_void_p), ctypes.byref(err)))
-        pages.append(bytes(page))
+    with _Inputs(launch) as cfg:
+        for i in range(launch.vcpus):
+            page = (ctypes.c_uint8 * _lib.PAGE_SIZE)()
+            err = _lib.Error()
+            err.raise_if(lib.snpm_measure_vmsa(ctypes.byref(cfg), i,
+                                               ctypes.cast(page, ctypes.c_void_p),
+                                               ctypes.byref(err)))
+            pages.append(bytes(page))
     return pages
 
 
@@ -292,8 +288,6 @@ def sweep(launch: Optional[Launch] = None, *, vcpus: Sequence[int] = (1,),
     sigs = list(vcpu_sigs or []) + [_pick(CPU_TYPES, "vcpu_type", t) for t in (vcpu_types or [])]
     if not sigs:
         sigs = [_sig_of(launch.vcpu_type or "EPYC-v4", launch.vcpu_sig)]
-    cfg = launch._cfg()
-    keep = _fill_inputs(launch, cfg)  # noqa: F841
     arrays = (
         (ctypes.c_uint32 * len(vcpus))(*sorted(set(vcpus))),
         (ctypes.c_uint32 * len(sigs))(*sigs),
@@ -316,8 +310,9 @@ def sweep(launch: Optional[Launch] = None, *, vcpus: Sequence[int] = (1,),
 
     callback = _lib.SWEEP_FN(on_row)
     err = _lib.Error()
-    err.raise_if(lib.snpm_sweep(ctypes.byref(cfg), ctypes.byref(space), callback, None,
-                                ctypes.byref(err)))
+    with _Inputs(launch) as cfg:
+        err.raise_if(lib.snpm_sweep(ctypes.byref(cfg), ctypes.byref(space), callback, None,
+                                    ctypes.byref(err)))
     return rows
 
 
