@@ -766,6 +766,17 @@ static void test_report_verbs(void **state)
 	assert_int_equal(r.status, 3); /* does not match / verify */
 	assert_non_null(strstr(r.out, "policy             FAIL"));
 	tu_run_free(&r);
+	/* In JSON, a field that differs says why, as diagnose's fields do (one writer). */
+	r = run_cli(
+		"report", "check", rep, "--measurement",
+		"5feee30d6d7e1a29f403d70a4198237ddfb13051a2d6976439487c609388ed7f98189887920ab2fa"
+		"0096903a0c23fca1",
+		"--host-data", "0000000000000000000000000000000000000000000000000000000000000001",
+		"--json");
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, "\"field\":\"host_data\",\"result\":\"fail\""));
+	assert_non_null(strstr(r.out, "\"why\":\"the VMM launched the guest with other HOST_DATA"));
+	tu_run_free(&r);
 	/* A prediction computed from measurement options, compared with the report. */
 	r = run_cli("report", "check", rep, "--mode", "snp", "--vcpus", "1", "--vcpu-type",
 		    "EPYC-v4", "--ovmf", fw, "--json");

@@ -401,6 +401,8 @@ void check_add_bytes_row(struct check_table *t, const char *field, const uint8_t
  * --guest-policy, --report-data, --vmpl); 0 or a usage error's exit code. */
 int check_fields(const struct measure_args *a, const struct snpm_report *rep,
 		 struct check_table *t);
+/* The rows as JSON: [{"field", "result", "expected", "found", "why" (a failed row's cause)}]. */
+struct json_object *check_table_json(const struct check_table *t);
 
 /* Every field of a report, as report show prints it (with dstack's identities). */
 void report_print_human(const struct snpm_report *r);

@@ -585,23 +585,6 @@ static void print_fields_human(const struct check_table *t)
 	}
 }
 
-static struct json_object *fields_json(const struct check_table *t)
-{
-	struct json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; i < t->n; i++) {
-		struct json_object *o = json_object_new_object();
-		json_add_str(o, "field", t->rows[i].field);
-		json_add_str(o, "result", t->rows[i].ok ? "pass" : "fail");
-		json_add_str(o, "expected", t->rows[i].expected);
-		json_add_str(o, "found", t->rows[i].found);
-		if (!t->rows[i].ok && t->rows[i].why)
-			json_add_str(o, "why", t->rows[i].why);
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 struct outcome {
 	struct json_object *matches; /* for --json */
 	size_t shown;
@@ -709,7 +692,7 @@ static void print_json_result(const struct diagnosis *d, const struct search *s,
 	json_object_object_add(root, "matches", o->matches);
 	json_object_object_add(root, "held_fixed", held_fixed(d));
 	if (d->has_report)
-		json_object_object_add(root, "fields", fields_json(&d->fields));
+		json_object_object_add(root, "fields", check_table_json(&d->fields));
 	o->matches = NULL;
 	print_json(root);
 	json_object_put(root);

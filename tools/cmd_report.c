@@ -716,24 +716,34 @@ static void print_configurations(const struct manifest_search *s, bool json)
 		       (unsigned long long)(s->matches - MAX_SHOWN));
 }
 
+struct json_object *check_table_json(const struct check_table *t)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct json_object *o = json_object_new_object();
+		json_add_str(o, "field", t->rows[i].field);
+		json_add_str(o, "result", t->rows[i].ok ? "pass" : "fail");
+		json_add_str(o, "expected", t->rows[i].expected);
+		json_add_str(o, "found", t->rows[i].found);
+		if (!t->rows[i].ok && t->rows[i].why)
+			json_add_str(o, "why", t->rows[i].why);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 static void print_table(const struct check_table *t, bool json, const struct manifest_search *s,
 			const struct trust_root *root)
 {
 	if (json) {
-		struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+		struct json_object *o = json_object_new_object();
 		bool all = true;
-		for (size_t i = 0; i < t->n; i++) {
-			struct json_object *row = json_object_new_object();
-			json_add_str(row, "field", t->rows[i].field);
-			json_add_str(row, "result", t->rows[i].ok ? "pass" : "fail");
-			json_add_str(row, "expected", t->rows[i].expected);
-			json_add_str(row, "found", t->rows[i].found);
-			json_object_array_add(arr, row);
+		for (size_t i = 0; i < t->n; i++)
 			all &= t->rows[i].ok;
-		}
 		json_object_object_add(o, "pass", json_object_new_boolean(all));
 		trust_root_json(o, root);
-		json_object_object_add(o, "fields", arr);
+		json_object_object_add(o, "fields", check_table_json(t));
 		if (s && s->rows) {
 			struct json_object *cfgs = json_object_new_array();
 			for (uint64_t i = 0; i < s->matches && i < MAX_SHOWN; i++)
