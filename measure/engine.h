@@ -122,6 +122,7 @@ extern const struct loader snpm_loader_igvm;
 extern const struct loader snpm_loader_igvm_measure;
 extern const struct loader snpm_loader_igvm_crate;
 extern const struct loader snpm_loader_igvm_ch;
+extern const struct loader snpm_loader_igvm_openvmm;
 extern const struct loader snpm_loader_krun;
 
 /*
@@ -136,5 +137,14 @@ void snpm_igvm_ch_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
 		       uint8_t out[SNPM_PAGE_SIZE]);
 void snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
 			uint8_t out[SNPM_PAGE_SIZE]);
+/*
+ * OpenVMM on KVM: snpm_igvm_openvmm_check() refuses a boot VMSA OpenVMM or KVM refuses, or one
+ * setting state whose way into the measured page is not modelled; snpm_igvm_openvmm_vmsa()
+ * builds the VMSA KVM measures for a checked one.
+ */
+int snpm_igvm_openvmm_check(const uint8_t in[SNPM_PAGE_SIZE], struct snpm_error *reterr);
+void snpm_igvm_openvmm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint8_t out[SNPM_PAGE_SIZE]);
+/* Older host kernels put no FPU state in the VMSA (--vmsa-fpu legacy-kvm): MXCSR, FCW zero. */
+void snpm_igvm_vmsa_legacy_fpu(uint8_t page[SNPM_PAGE_SIZE]);
 
 #endif /* SNPM_MEASURE_ENGINE_H */

@@ -166,10 +166,25 @@ static int check_debugregs(const uint8_t *in, struct snpm_error *reterr)
 	return 0;
 }
 
+/* What KVM's register setters refuse: XCR0, the PAT, the control and the debug registers. */
+static int check_kvm_state(const uint8_t *in, struct snpm_error *reterr)
+{
+	uint64_t xcr0 = snpm_le64(in + VMSA_XCR0);
+	int r;
+
+	if (!(xcr0 & 1))
+		return kvm_refuses(reterr, "the VMSA's XCR0 0x%llx lacks x87 (bit 0)",
+				   (unsigned long long)xcr0);
+	if (!pat_valid(snpm_le64(in + VMSA_G_PAT)))
+		return kvm_refuses(reterr, "the VMSA's PAT 0x%llx holds a reserved memory type",
+				   (unsigned long long)snpm_le64(in + VMSA_G_PAT));
+	r = check_sregs(in, reterr);
+	return r < 0 ? r : check_debugregs(in, reterr);
+}
+
 int snpm_igvm_kvm_check(const uint8_t in[SNPM_PAGE_SIZE], bool snp, struct snpm_error *reterr)
 {
 	uint64_t features = snpm_le64(in + VMSA_SEV_FEATURES);
-	uint64_t xcr0 = snpm_le64(in + VMSA_XCR0);
 	int off = unsynced_field(in);
 
 	if (off >= 0)
@@ -186,14 +201,7 @@ int snpm_igvm_kvm_check(const uint8_t in[SNPM_PAGE_SIZE], bool snp, struct snpm_
 			reterr, SNPM_EMALFORMED,
 			"the VMSA sets SEV_FEATURES 0x%llx, which SEV-ES guests cannot have",
 			(unsigned long long)features);
-	if (!(xcr0 & 1))
-		return kvm_refuses(reterr, "the VMSA's XCR0 0x%llx lacks x87 (bit 0)",
-				   (unsigned long long)xcr0);
-	if (!pat_valid(snpm_le64(in + VMSA_G_PAT)))
-		return kvm_refuses(reterr, "the VMSA's PAT 0x%llx holds a reserved memory type",
-				   (unsigned long long)snpm_le64(in + VMSA_G_PAT));
-	int r = check_sregs(in, reterr);
-	return r < 0 ? r : check_debugregs(in, reterr);
+	return check_kvm_state(in, reterr);
 }
 
 static void set_bits(uint8_t *page, size_t off, uint64_t set, uint64_t clear)
@@ -238,4 +246,122 @@ void snpm_igvm_ch_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
 	snpm_put_le64(out + VMSA_G_PAT, 0x0007040600070406ull); /* MSR_IA32_CR_PAT_DEFAULT */
 	snpm_put_le32(out + VMSA_MXCSR, 0x1f80); /* the FPU state KVM gives a new vCPU */
 	snpm_put_le16(out + VMSA_X87_FCW, 0x37f);
+}
+
+/*
+ * OpenVMM on KVM (vmm_core/virt_kvm/src/snp.rs): the file's boot VMSA is not imported but set
+ * into the boot vCPU (set_snp_igvm_vmsa_state), and KVM encodes the VMSA from that state.
+ * OpenVMM refuses a VMSA with a field outside its list (validate_snp_igvm_vmsa_state). Of the
+ * fields it takes, these are passed as MSRs, debug or FPU state whose path into the measured page
+ * depends on the host kernel (sev_es_sync_vmsa copies no DR0-3 or CR2, SPEC_CTRL goes to the
+ * VMCB only with V_SPEC_CTRL, SYSENTER_ESP/EIP are cut to 32 bits): set, they are refused as not
+ * modelled, so that no digest is guessed.
+ */
+static const struct {
+	uint16_t off, len;
+	const char *name;
+} openvmm_unmodelled[] = {
+	{ 0x140, 8, "XSS" },
+	{ 0x180, 32, "DR0-DR3" },
+	{ 0x200, 0x40, "STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE or SYSENTER" },
+	{ 0x240, 8, "CR2" },
+	{ 0x2e0, 8, "SPEC_CTRL" },
+	{ 0x2ec, 4, "TSC_AUX" },
+	{ 0x400, 8, "the x87 data pointer" },
+	{ 0x40e, 2, "the x87 status word" },
+	{ 0x412, 2, "the x87 opcode" },
+	{ 0x418, 8, "the x87 instruction pointer" },
+};
+
+#define SEV_FEATURE_VTOM 0x2ull
+#define MXCSR_KNOWN 0xffffull
+#define CR0_PE_PG (CR0_PE | CR0_PG)
+#define EFER_NXE (1ull << 11)
+
+static int openvmm_field(int off, struct snpm_error *reterr)
+{
+	for (size_t i = 0; i < sizeof(openvmm_unmodelled) / sizeof(openvmm_unmodelled[0]); i++)
+		if (off >= openvmm_unmodelled[i].off &&
+		    off < openvmm_unmodelled[i].off + openvmm_unmodelled[i].len)
+			return snpm_fail_at(
+				reterr, SNPM_EUNSUPPORTED, (uint64_t)off,
+				"the VMSA sets %s, which OpenVMM passes to KVM as "
+				"state whose path into the measured VMSA is not modelled",
+				openvmm_unmodelled[i].name);
+	return snpm_fail_at(reterr, SNPM_EUNSUPPORTED, (uint64_t)off,
+			    "the VMSA sets a field OpenVMM cannot pass to KVM (byte 0x%x); OpenVMM "
+			    "refuses it",
+			    off);
+}
+
+/* validate_snp_bsp_register_state: the boot vCPU enters 64-bit mode at a non-zero RIP. */
+static int openvmm_long_mode(const uint8_t *in, struct snpm_error *reterr)
+{
+	uint64_t efer = snpm_le64(in + VMSA_EFER);
+	uint16_t cs = snpm_le16(in + VMSA_CS + 2);
+	const char *what = NULL;
+
+	if ((snpm_le64(in + VMSA_CR0) & CR0_PE_PG) != CR0_PE_PG)
+		what = "CR0 without PE and PG";
+	else if (!snpm_le64(in + VMSA_CR3))
+		what = "CR3 0";
+	else if (!(snpm_le64(in + VMSA_CR4) & CR4_PAE))
+		what = "CR4 without PAE";
+	else if ((efer & (EFER_LME | EFER_LMA | EFER_NXE)) != (EFER_LME | EFER_LMA | EFER_NXE))
+		what = "EFER without LME, LMA and NXE";
+	else if (!(cs & 0x80) || !(cs & CS_ATTR_L))
+		what = "a CS that is not a present 64-bit segment";
+	else if (!snpm_le64(in + VMSA_RIP))
+		what = "RIP 0";
+	return what ? snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				"the boot VMSA has %s; OpenVMM on KVM boots a vCPU in 64-bit "
+				"mode only",
+				what) :
+		      0;
+}
+
+int snpm_igvm_openvmm_check(const uint8_t in[SNPM_PAGE_SIZE], struct snpm_error *reterr)
+{
+	uint64_t features = snpm_le64(in + VMSA_SEV_FEATURES);
+	uint32_t mxcsr = snpm_le32(in + VMSA_MXCSR);
+	int off = unsynced_field(in), r;
+
+	if (off >= 0)
+		return openvmm_field(off, reterr);
+	if (features & SEV_FEATURE_VTOM)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "the VMSA's SEV_FEATURES 0x%llx enable vTOM, which OpenVMM on KVM "
+				 "refuses",
+				 (unsigned long long)features);
+	if (snpm_le32(in + VMSA_GDTR + 4) > 0xffff || snpm_le32(in + VMSA_IDTR + 4) > 0xffff)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "the VMSA's GDTR or IDTR limit exceeds 16 bits, which OpenVMM "
+				 "refuses");
+	if (mxcsr & ~MXCSR_KNOWN)
+		return kvm_refuses(reterr, "the VMSA's MXCSR 0x%x sets reserved bits", mxcsr);
+	r = openvmm_long_mode(in, reterr);
+	return r < 0 ? r : check_kvm_state(in, reterr);
+}
+
+/*
+ * What KVM encodes from the state OpenVMM set: the registers, segments (KVM_SET_SREGS keeps the
+ * twelve attribute bits a kvm_segment has), GDTR/IDTR base and limit, CR0/3/4 and EFER with
+ * KVM's adjustments, DR6/DR7, XCR0, the PAT, the x87 control word and MXCSR (KVM_SET_XSAVE) and
+ * the VM's SEV_FEATURES: the file's with SNPActive, which KVM adds.
+ */
+void snpm_igvm_openvmm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint8_t out[SNPM_PAGE_SIZE])
+{
+	static const uint16_t segs[] = { VMSA_ES, VMSA_CS, VMSA_SS,   VMSA_DS,
+					 VMSA_FS, VMSA_GS, VMSA_LDTR, VMSA_TR };
+
+	snpm_igvm_kvm_vmsa(in, snpm_le64(in + VMSA_SEV_FEATURES) | 1, out);
+	memcpy(out + VMSA_TR + 8, in + VMSA_TR + 8, 8); /* no QEMU quirk */
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
+		snpm_put_le16(out + segs[i] + 2, snpm_le16(in + segs[i] + 2) & 0x0fff);
+}
+
+void snpm_igvm_vmsa_legacy_fpu(uint8_t page[SNPM_PAGE_SIZE])
+{
+	memset(page + VMSA_MXCSR, 0, 4);
+	memset(page + VMSA_X87_FCW, 0, 2);
 }

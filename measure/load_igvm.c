@@ -33,8 +33,17 @@
  * NORMAL with it, SECRETS and CPUID by data type (any other type panics it); a PARAMETER_INSERT
  * is the whole area, UNMEASURED page by page; directive types it has no handler for panic it.
  * The VP contexts set vCPU registers (setup_sev_snp_regs); KVM measures one VMSA per vCPU last,
- * at 0xFFFFFFFFF000, with the boot context's SEV_FEATURES for all. A vCPU without a context
- * would start from KVM's reset state, which is not modelled: refused.
+ * at 0xFFFFFFFFF000, with the boot context's SEV_FEATURES for all; a vCPU without a context
+ * keeps KVM's own reset state (cloud-hypervisor sets no registers with IGVM).
+ * OPENVMM_KVM (openvmm_core vm_loaders/igvm.rs, virt_kvm snp.rs and arch/x86_64/snp.rs): SNP
+ * only; a guest policy, no relocation, VTL 0, no shared GPA boundary, and exactly one VP context,
+ * the boot vCPU's at 0xFFFFFFFFF000 (prepare_snp_config). Imports in directive order: a
+ * PAGE_DATA is one 4 KiB page, SECRETS and CPUID by data type, then UNMEASURED when flagged,
+ * then not measured when shared, else NORMAL (over zeros without data); CPUID_XF is refused; a
+ * PARAMETER_INSERT is the whole area UNMEASURED; the VP context page is skipped. At
+ * LAUNCH_FINISH KVM measures one VMSA per vCPU: the boot vCPU's encoded from the registers
+ * OpenVMM set from the file's VMSA (igvm_vmsa.c), the others at OpenVMM's reset registers
+ * (Registers::at_reset: QEMU's, rdx the CPU signature). KVM is given no ID block.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +199,8 @@ static int check_qemu(const struct launch *l, const struct igvm *g, struct snpm_
 }
 
 static int read_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr);
+static int check_openvmm(const struct igvm *g, struct snpm_error *reterr);
+static int check_openvmm_vp(const struct igvm *g, struct snpm_error *reterr);
 static int check_ch(const struct launch *l, struct igvm *g, struct snpm_error *reterr);
 static int check_corim(const struct launch *l, struct igvm *g, struct snpm_error *reterr);
 
@@ -226,8 +237,17 @@ static int check_kvm_vmsa(struct launch *l, struct igvm *g, const struct snpm_ig
 		snpm_igvm_ch_vmsa(g->vmsa, snpm_le64(g->vmsa + 0x3b0), view);
 		memcpy(g->vmsa, view, sizeof(view));
 	}
-	r = snpm_igvm_kvm_check(g->vmsa, g->snp, &why);
+	if (l->cfg.igvm_semantics == SNPM_IGVM_OPENVMM_KVM)
+		r = snpm_igvm_openvmm_check(g->vmsa, &why);
+	else
+		r = snpm_igvm_kvm_check(g->vmsa, g->snp, &why);
 	return r < 0 ? refuse(h, i, why.message, reterr) : 0;
+}
+
+/* The loaders under which KVM builds the VMSAs from vCPU registers. */
+static bool kvm_builds_vmsas(enum snpm_igvm_semantics s)
+{
+	return s == SNPM_IGVM_QEMU || s == SNPM_IGVM_CLOUD_HYPERVISOR || s == SNPM_IGVM_OPENVMM_KVM;
 }
 
 /* The VP contexts and the ID block the platform selects. */
@@ -253,8 +273,7 @@ static int collect(struct launch *l, struct igvm *g, struct snpm_error *reterr)
 				      reterr);
 		if (g->vp[h->vp_index])
 			return refuse(h, i, "a second VP context for the same vCPU", reterr);
-		if (l->cfg.igvm_semantics == SNPM_IGVM_QEMU ||
-		    l->cfg.igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR) {
+		if (kvm_builds_vmsas(l->cfg.igvm_semantics)) {
 			int r = check_kvm_vmsa(l, g, h, i, reterr);
 			if (r < 0)
 				return r;
@@ -287,6 +306,8 @@ static int take_features(struct launch *l, struct igvm *g, struct snpm_error *re
 	if (r < 0)
 		return r;
 	features = snpm_le64(g->vmsa + 0x3b0);
+	if (l->cfg.igvm_semantics == SNPM_IGVM_OPENVMM_KVM)
+		features |= 1; /* KVM_SEV_INIT2 is given them without SNPActive; KVM adds it */
 	if (l->cfg.guest_features && l->cfg.guest_features != features)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "guest features 0x%llx were given, but the IGVM file's VMSA sets "
@@ -335,17 +356,14 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 		r = check_crate_measurement(g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR)
 		r = check_ch(l, g, reterr);
+	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_OPENVMM_KVM)
+		r = check_openvmm(g, reterr);
+	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_OPENVMM_KVM)
+		r = check_openvmm_vp(g, reterr);
 	if (r == 0)
 		r = collect(l, g, reterr);
-	if (r == 0 && (cfg->igvm_semantics == SNPM_IGVM_QEMU ||
-		       cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR))
+	if (r == 0 && kvm_builds_vmsas(cfg->igvm_semantics))
 		r = take_features(l, g, reterr);
-	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR && cfg->vcpus > g->max_vp)
-		r = snpm_fail(
-			reterr, SNPM_EUNSUPPORTED,
-			"cloud-hypervisor: vCPU %u has no VP context, and the KVM reset state "
-			"it would start from is not modelled",
-			g->max_vp);
 	if (r == 0 && !cfg->guest_features && g->snp)
 		l->cfg.guest_features = 0x1; /* SNPActive, as QEMU defaults */
 	return r == 0 ? check_corim(l, g, reterr) : r;
@@ -641,22 +659,25 @@ static int ch_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE
 	struct igvm *g = l->state;
 	int r;
 
-	if (index >= MAX_VP_CONTEXTS || !g->vp[index])
-		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
-				 "cloud-hypervisor: vCPU %u has no VP context, and the KVM reset "
-				 "state it would start from is not modelled",
-				 index);
-	r = read_vmsa(l, g, g->vp[index] - 1, reterr);
-	if (r == 0)
+	if (index >= MAX_VP_CONTEXTS || !g->vp[index]) {
+		snpm_vmsa_kvm_reset(l->cfg.guest_features | 1, page);
+	} else {
+		r = read_vmsa(l, g, g->vp[index] - 1, reterr);
+		if (r < 0)
+			return r;
 		snpm_igvm_ch_vmsa(g->vmsa, l->cfg.guest_features | 1, page);
-	return r;
+	}
+	if (l->cfg.vmsa_fpu == SNPM_VMSA_FPU_LEGACY_KVM)
+		snpm_igvm_vmsa_legacy_fpu(page);
+	return 0;
 }
 
+/* Past the last VP context, every vCPU keeps the same reset state. */
 static uint32_t ch_distinct(const struct launch *l)
 {
 	const struct igvm *g = l->state;
 
-	return g->max_vp ? g->max_vp : 1;
+	return g->max_vp + 1;
 }
 
 /* The igvm crate: file order, one page per PAGE_DATA, shared pages skipped, whole areas. */
@@ -679,6 +700,125 @@ static int crate_pages(struct launch *l, struct snpm_error *reterr)
 	return r;
 }
 
+/* ---- OpenVMM on KVM ---- */
+
+/* The directives OpenVMM's loader reaches todo!() on. */
+static bool openvmm_handles(const struct snpm_igvm_header *h)
+{
+	return h->type != SNPM_IGVM_VBS_MEASUREMENT;
+}
+
+/* snp_isolation_config and prepare_snp_config: what OpenVMM refuses before loading a page. */
+static int check_openvmm(const struct igvm *g, struct snpm_error *reterr)
+{
+	bool policy = false;
+
+	if (!g->snp)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "OpenVMM on KVM launches SEV-SNP guests only");
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (h->type == SNPM_IGVM_SUPPORTED_PLATFORM && h->compatibility_mask == g->mask &&
+		    (h->highest_vtl || h->shared_gpa_boundary))
+			return refuse(h, i,
+				      "OpenVMM on KVM takes VTL 0 only and no shared GPA boundary",
+				      reterr);
+		if (!selected(g, h))
+			continue;
+		if (h->type == SNPM_IGVM_GUEST_POLICY)
+			policy = true;
+		if (h->type == SNPM_IGVM_RELOCATABLE_REGION ||
+		    h->type == SNPM_IGVM_PAGE_TABLE_RELOCATION)
+			return refuse(h, i, "OpenVMM on KVM does not relocate a file", reterr);
+		if (h->section == SNPM_IGVM_SECTION_DIRECTIVE && !openvmm_handles(h))
+			return refuse(h, i, "OpenVMM has no handler for this header type", reterr);
+		if (h->type == SNPM_IGVM_PAGE_DATA && h->data_type == SNPM_IGVM_DATA_CPUID_XF)
+			return refuse(h, i, "OpenVMM on KVM has no page type for CPUID_XF pages",
+				      reterr);
+	}
+	return policy ? 0 :
+			snpm_fail(reterr, SNPM_EMALFORMED,
+				  "the IGVM file has no GUEST_POLICY for the SEV-SNP platform, "
+				  "which OpenVMM requires");
+}
+
+/* Exactly one VP context, the boot vCPU's, where KVM measures VMSAs. */
+static int check_openvmm_vp(const struct igvm *g, struct snpm_error *reterr)
+{
+	bool bsp = false;
+
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (h->type != SNPM_IGVM_VP_CONTEXT || !selected(g, h))
+			continue;
+		if (h->vp_index != 0)
+			return refuse(h, i, "OpenVMM on KVM takes the boot vCPU's VP context only",
+				      reterr);
+		if (h->gpa != SNPM_VMSA_GPA_DEFAULT)
+			return refuse(h, i, "OpenVMM on KVM requires the VMSA at 0xFFFFFFFFF000",
+				      reterr);
+		if (bsp)
+			return refuse(h, i, "a second VP context for the same vCPU", reterr);
+		bsp = true;
+	}
+	return bsp ? 0 :
+		     snpm_fail(reterr, SNPM_EMALFORMED,
+			       "the IGVM file has no VP context for the boot vCPU, which "
+			       "OpenVMM on KVM requires");
+}
+
+/* SECRETS and CPUID first, then the unmeasured flag, then shared (not measured: -1). */
+static int openvmm_type(const struct snpm_igvm_header *h)
+{
+	if (h->data_type != SNPM_IGVM_DATA_NORMAL || (h->flags & SNPM_IGVM_PAGE_UNMEASURED))
+		return (int)data_type_page(h);
+	return h->flags & SNPM_IGVM_PAGE_SHARED ? -1 : (int)SNPM_PAGE_NORMAL;
+}
+
+static int openvmm_pages(struct launch *l, struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	int r = 0;
+
+	for (size_t i = g->first_directive; r == 0 && i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		int type = openvmm_type(h);
+		if (!selected(g, h))
+			continue;
+		if (h->type == SNPM_IGVM_PAGE_DATA && type >= 0)
+			r = page_update(l, g, h, (enum snpm_page_type)type, 0, reterr);
+		else if (h->type == SNPM_IGVM_PARAMETER_INSERT)
+			r = unmeasured(l, h, h->size, reterr);
+	}
+	return r;
+}
+
+/* The boot vCPU from the file's VMSA; every other at OpenVMM's reset registers. */
+static int openvmm_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
+			struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	struct snpm_vmsa_params reset = {
+		.size = sizeof(reset),
+		.vmm = SNPM_VMM_QEMU,
+		.eip = SNPM_BSP_EIP,
+		.sev_features = l->cfg.guest_features,
+		.vcpu_sig = l->cfg.vcpu_sig,
+		.fpu = l->cfg.vmsa_fpu,
+	};
+	int r;
+
+	if (index > 0)
+		return snpm_vmsa_build(&reset, page, reterr);
+	r = read_vmsa(l, g, g->vp[0] - 1, reterr);
+	if (r < 0)
+		return r;
+	snpm_igvm_openvmm_vmsa(g->vmsa, page);
+	if (l->cfg.vmsa_fpu == SNPM_VMSA_FPU_LEGACY_KVM)
+		snpm_igvm_vmsa_legacy_fpu(page);
+	return 0;
+}
+
 /* ---- VMSAs (QEMU) ---- */
 
 static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
@@ -698,9 +838,12 @@ static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SI
 	if (index >= MAX_VP_CONTEXTS || !g->vp[index])
 		return snpm_vmsa_build(&reset, page, reterr);
 	r = read_vmsa(l, g, g->vp[index] - 1, reterr);
-	if (r == 0)
-		snpm_igvm_kvm_vmsa(g->vmsa, g->snp ? l->cfg.guest_features : 0, page);
-	return r;
+	if (r < 0)
+		return r;
+	snpm_igvm_kvm_vmsa(g->vmsa, g->snp ? l->cfg.guest_features : 0, page);
+	if (l->cfg.vmsa_fpu == SNPM_VMSA_FPU_LEGACY_KVM)
+		snpm_igvm_vmsa_legacy_fpu(page);
+	return 0;
 }
 
 static uint32_t qemu_distinct(const struct launch *l)
@@ -764,7 +907,9 @@ static int igvm_finish(struct launch *l, const uint8_t *digest, size_t len,
 	if (g->has_corim && l->cfg.igvm_semantics == SNPM_IGVM_CRATE && len == SNPM_LD_SIZE &&
 	    memcmp(digest, g->corim_ld, SNPM_LD_SIZE) != 0)
 		return corim_refuses(g, digest, reterr);
+	/* OpenVMM gives KVM no ID block: the secure processor never sees the file's. */
 	if (!g->has_id_block || len != SNPM_LD_SIZE || l->cfg.igvm_ignore_id_block ||
+	    l->cfg.igvm_semantics == SNPM_IGVM_OPENVMM_KVM ||
 	    memcmp(digest, g->id_block_ld, SNPM_LD_SIZE) == 0)
 		return 0;
 	snpm_hex_encode(g->id_block_ld, SNPM_LD_SIZE, want);
@@ -818,6 +963,16 @@ const struct loader snpm_loader_igvm_ch = {
 	.pages = ch_pages,
 	.vmsa = ch_vmsa,
 	.distinct_vmsas = ch_distinct,
+	.finish = igvm_finish,
+	.release = igvm_release,
+	.layout_in_all_modes = true,
+};
+
+const struct loader snpm_loader_igvm_openvmm = {
+	.name = "IGVM (OpenVMM on KVM)",
+	.prepare = igvm_prepare,
+	.pages = openvmm_pages,
+	.vmsa = openvmm_vmsa,
 	.finish = igvm_finish,
 	.release = igvm_release,
 	.layout_in_all_modes = true,

@@ -5,7 +5,8 @@
  * Values follow the reference sev-snp-measure 0.0.13 (vmsa.py, guest.py, vcpu_types.py):
  * - QEMU/KVM: the x86 reset state (APM vol. 2, 14.1.3) with rdx = CPUID signature, and the FPU
  *   initialised (MXCSR 0x1f80, FCW 0x37f) as KVM does since Linux 6.x.
- * - EC2: data segments not accessed (0x92), a 32-bit busy TSS type (0x83), rdx 0x600 since its
+ * - EC2: the stack segment not accessed (0x92), the other data segments accessed (0x93, as
+ *   KVM_GET_SREGS reports them), a 32-bit busy TSS type (0x83), rdx 0x600 since its
  *   2026 change (version 2; version 1 had 0), FPU state zero, and CPUID pages last.
  * - GCE: QEMU's segments, rdx 0x600, FPU state zero, its own PAT, SNP_SEC_MEM unmeasured.
  * - krun: libkrun's reset state (libkrunfw utils/vmsa.h, dumped from a running libkrun): code
@@ -25,8 +26,6 @@
 #include "../core/crypto.h"
 #include "profile.h"
 
-#define DEFAULT_G_PAT 0x0007040600070406ull /* PAT reset value: APM vol. 2, A.3 */
-
 static const struct snpm_vmm_profile profiles[] = {
 	{
 		.vmm = SNPM_VMM_QEMU,
@@ -34,6 +33,7 @@ static const struct snpm_vmm_profile profiles[] = {
 		.cs_attrib_reset = 0x9b,
 		.cs_attrib = 0x9b,
 		.ss_attrib = 0x93,
+		.data_attrib = 0x93,
 		.tr_attrib = 0x8b,
 		.rdx_is_sig = true,
 		.mxcsr = 0x1f80,
@@ -47,6 +47,7 @@ static const struct snpm_vmm_profile profiles[] = {
 		.cs_attrib_reset = 0x9a,
 		.cs_attrib = 0x9b,
 		.ss_attrib = 0x92,
+		.data_attrib = 0x93,
 		.tr_attrib = 0x83,
 		.rdx = 0x600,
 		.rdx_v1 = 0,
@@ -60,6 +61,7 @@ static const struct snpm_vmm_profile profiles[] = {
 		.cs_attrib_reset = 0x9b,
 		.cs_attrib = 0x9b,
 		.ss_attrib = 0x93,
+		.data_attrib = 0x93,
 		.tr_attrib = 0x8b,
 		.rdx = 0x600,
 		.rdx_v1 = 0x600,
@@ -72,6 +74,7 @@ static const struct snpm_vmm_profile profiles[] = {
 		.cs_attrib_reset = 0x9a,
 		.cs_attrib = 0x9a,
 		.ss_attrib = 0x92,
+		.data_attrib = 0x93,
 		.tr_attrib = 0x83,
 		.rdx = 0,
 		.rdx_v1 = 0,
@@ -342,6 +345,7 @@ static const struct snpm_name igvm_semantics_names[] = {
 	{ "igvmmeasure", SNPM_IGVM_IGVMMEASURE, 0 },
 	{ "igvm-crate", SNPM_IGVM_CRATE, 0 },
 	{ "cloud-hypervisor", SNPM_IGVM_CLOUD_HYPERVISOR, 0 },
+	{ "openvmm-kvm", SNPM_IGVM_OPENVMM_KVM, 0 },
 	{ NULL, 0, 0 },
 };
 

@@ -108,7 +108,7 @@ static void put_common(uint8_t *page, uint64_t sev_features)
 static void build_reset(const struct snpm_vmm_profile *p, const struct snpm_vmsa_params *params,
 			uint8_t *page)
 {
-	uint16_t data_attrib = 0x93;
+	uint16_t data_attrib = p->data_attrib;
 	uint16_t cs_attrib = params->eip == SNPM_BSP_EIP ? p->cs_attrib_reset : p->cs_attrib;
 	uint64_t rdx = p->rdx_is_sig ? params->vcpu_sig : p->rdx;
 
@@ -161,6 +161,36 @@ static void build_svsm(const struct snpm_vmsa_params *params, uint8_t *page)
 		snpm_put_le32(page + VMSA_MXCSR, SVSM_MXCSR);
 		snpm_put_le16(page + VMSA_X87_FCW, SVSM_FCW);
 	}
+}
+
+/*
+ * A vCPU the VMM never sets registers for: KVM's own reset state (arch/x86/kvm/svm/svm.c
+ * init_vmcb: code segment 0x9a, data segments 0x92, a busy 16-bit TSS 0x83; x86.c
+ * kvm_vcpu_reset: rdx 0x600, as no CPUID is set when the vCPU is created), with the FPU words a
+ * new vCPU's state holds (0x37f, 0x1f80). EC2 and libkrun differ in ES, DS, FS and GS (0x93):
+ * a KVM_GET_SREGS/KVM_SET_SREGS round trip sets their accessed bit (svm_get_segment).
+ */
+void snpm_vmsa_kvm_reset(uint64_t sev_features, uint8_t ret_page[SNPM_PAGE_SIZE])
+{
+	static const struct snpm_vmm_profile kvm = {
+		.cs_attrib_reset = 0x9a,
+		.cs_attrib = 0x9a,
+		.ss_attrib = 0x92,
+		.data_attrib = 0x92,
+		.tr_attrib = 0x83,
+		.rdx = 0x600,
+		.mxcsr = 0x1f80,
+		.fcw = 0x37f,
+		.g_pat = DEFAULT_G_PAT,
+	};
+	const struct snpm_vmsa_params params = {
+		.size = sizeof(params),
+		.eip = SNPM_BSP_EIP,
+		.sev_features = sev_features,
+	};
+
+	memset(ret_page, 0, SNPM_PAGE_SIZE);
+	build_reset(&kvm, &params, ret_page);
 }
 
 int snpm_vmsa_build(const struct snpm_vmsa_params *given, uint8_t ret_page[SNPM_PAGE_SIZE],

@@ -60,6 +60,13 @@ int main(int argc, char **argv)
 		}
 		iw_page(w, 0x100000 + (uint64_t)i * 4096, 1, 0, 0, page);
 	}
+	/* A boot vCPU in 64-bit mode, as OpenVMM on KVM requires; every loader takes it. */
+	vmsa[0x012] = 0x9b, vmsa[0x013] = 0x0a; /* CS: present, 64-bit code */
+	vmsa[0x0d1] = 0x0d; /* EFER: LME, LMA, NXE */
+	vmsa[0x148] = 0x20; /* CR4: PAE */
+	vmsa[0x151] = 0x10; /* CR3 0x1000 */
+	vmsa[0x158] = 0x11, vmsa[0x15b] = 0x80; /* CR0: PE, ET, PG */
+	vmsa[0x17a] = 0x10; /* RIP 0x100000 */
 	vmsa[0x3b0] = 1; /* SEV_FEATURES: SNPActive */
 	vmsa[0x3e8] = 1; /* XCR0 */
 	iw_vp(w, 0xfffffffff000ull, 1, 0, vmsa);

@@ -453,6 +453,41 @@ static void ch_view(const uint8_t *in, uint64_t features, uint8_t *out)
 	put64(out + 0x3b0, features);
 }
 
+/*
+ * A vCPU whose registers no VMM set: KVM's reset state (svm.c init_vmcb, x86.c kvm_vcpu_reset):
+ * CS f000:fff0 base 0xffff0000 attributes 0x9a, data segments 0x92, LDTR 0x82, TR 0x83 (a busy
+ * 16-bit TSS), GDTR and IDTR limit 0xffff, CR0 ET (CD and NW cleared), CR4.MCE, EFER.SVME,
+ * DR6/DR7 at reset, RFLAGS 2, the PAT at reset, rdx 0x600 (no CPUID yet when KVM resets a new
+ * vCPU), XCR0 1 and the FPU words of a new vCPU's state (none with legacy).
+ */
+static void kvm_reset(uint64_t features, bool legacy, uint8_t *v)
+{
+	static const uint16_t data[] = { 0x00, 0x20, 0x30, 0x40, 0x50 };
+
+	memset(v, 0, 4096);
+	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++)
+		v[data[i] + 2] = 0x92, v[data[i] + 4] = 0xff, v[data[i] + 5] = 0xff;
+	v[0x011] = 0xf0, v[0x012] = 0x9a, v[0x014] = 0xff, v[0x015] = 0xff;
+	put64(v + 0x018, 0xffff0000);
+	v[0x064] = 0xff, v[0x065] = 0xff; /* GDTR */
+	v[0x072] = 0x82, v[0x074] = 0xff, v[0x075] = 0xff; /* LDTR */
+	v[0x084] = 0xff, v[0x085] = 0xff; /* IDTR */
+	v[0x092] = 0x83, v[0x094] = 0xff, v[0x095] = 0xff; /* TR */
+	put64(v + 0x0d0, 0x1000);
+	put64(v + 0x148, 0x40);
+	put64(v + 0x158, 0x10);
+	put64(v + 0x160, 0x400);
+	put64(v + 0x168, 0xffff0ff0);
+	put64(v + 0x170, 2);
+	put64(v + 0x178, 0xfff0);
+	put64(v + 0x268, 0x0007040600070406ull);
+	put64(v + 0x310, 0x600);
+	put64(v + 0x3b0, features);
+	put64(v + 0x3e8, 1);
+	if (!legacy)
+		v[0x408] = 0x80, v[0x409] = 0x1f, v[0x410] = 0x7f, v[0x411] = 0x03;
+}
+
 /* The pages of test_cloud_hypervisor's file, in the order cloud-hypervisor imports them. */
 static void ch_file_pages(uint8_t want[48], const uint8_t *a)
 {
@@ -569,14 +604,34 @@ static void test_cloud_hypervisor(void **state)
 	w = iw_new();
 	iw_platform(w, SNP, 2);
 	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP, 0, 0, a);
 	iw_vp(w, KVM_VMSA, SNP, 0, v0);
 	iw_vp(w, KVM_VMSA, SNP, 1, v1);
 	t.bytes = iw_finish(w, &t.len);
 
-	/* A third vCPU has no context: KVM's reset state is not modelled. */
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 3);
-	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
-	assert_non_null(strstr(err.message, "vCPU 2 has no VP context"));
+	/* A third and fourth vCPU have no context: cloud-hypervisor sets no registers for them,
+	 * so they keep KVM's reset state. With --vmsa-fpu legacy-kvm no VMSA holds FPU words. */
+	for (int legacy = 0; legacy <= 1; legacy++) {
+		memset(want, 0, 48);
+		step(want, NORMAL, 0x100000, a);
+		ch_view(v0, 0x21, view);
+		if (legacy)
+			memset(view + 0x408, 0, 4), memset(view + 0x410, 0, 2);
+		step(want, VMSA, KVM_VMSA, view);
+		ch_view(v1, 0x21, view);
+		if (legacy)
+			memset(view + 0x408, 0, 4), memset(view + 0x410, 0, 2);
+		step(want, VMSA, KVM_VMSA, view);
+		kvm_reset(0x21, legacy, view);
+		step(want, VMSA, KVM_VMSA, view);
+		step(want, VMSA, KVM_VMSA, view);
+		c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 4);
+		c.vmsa_fpu = legacy ? SNPM_VMSA_FPU_LEGACY_KVM : SNPM_VMSA_FPU_DEFAULT;
+		c.vcpu_sig = 0; /* KVM's reset rdx is not the CPU's signature */
+		if (measure(&c, got, &err) != 0)
+			fail_msg("%s", err.message);
+		assert_memory_equal(got, want, 48);
+	}
 	/* SEV-SNP only. */
 	c = config(&t, SNPM_MODE_SEV_ES, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
 	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
@@ -613,6 +668,197 @@ static void test_cloud_hypervisor(void **state)
 	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
 	assert_non_null(strstr(err.message, "first platform"));
 	free(t.bytes), free(a);
+}
+
+/* ---- OpenVMM on KVM ---- */
+
+/* A boot VMSA OpenVMM takes: vp_vmsa() in 64-bit mode (EFER.NXE, CS.L), with attribute bits
+ * 12-15 set in ES, which a kvm_segment cannot carry. */
+static void openvmm_vmsa(uint8_t *v, uint64_t features)
+{
+	vp_vmsa(v, features);
+	put64(v + 0x0d0, 0xd00); /* EFER: LME|LMA|NXE */
+	v[0x002] = 0x93, v[0x003] = 0x10; /* ES attributes 0x1093 */
+	v[0x013] = 0x0a; /* CS attributes 0xa9b: G, L, present code */
+}
+
+/* What KVM measures for it: KVM's adjustments as under QEMU, TR from TR, attributes cut to 12
+ * bits, and the file's SEV_FEATURES with SNPActive. */
+static void openvmm_view(const uint8_t *in, uint8_t *out)
+{
+	kvm_view(in, out);
+	put64(out + 0x098, get64(in + 0x098));
+	out[0x0cb] = (uint8_t)((in[0x022] >> 5) & 3);
+	out[0x003] &= 0x0f;
+	put64(out + 0x3b0, get64(in + 0x3b0) | 1);
+}
+
+/* The OpenVMM test file: every way OpenVMM's imports differ from the igvm crate's. */
+static struct file openvmm_file(const uint8_t *vmsa, bool second_vp)
+{
+	struct file t = { .a = page("ovmm-A"), .b = page("ovmm-B"), .c = page("ovmm-C") };
+	struct iw *w = iw_new();
+
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP, 0, 0, t.a);
+	iw_page(w, 0x101000, SNP, 0, 0, NULL); /* NORMAL over zeros */
+	iw_page(w, 0x102000, SNP, 2, 0, NULL); /* unmeasured */
+	iw_page(w, 0x103000, SNP, 4, 0, t.b); /* shared: not measured */
+	iw_page(w, 0x104000, SNP, 6, 0, NULL); /* shared and unmeasured: UNMEASURED */
+	iw_page(w, 0x105000, SNP, 4, 1, NULL); /* shared secrets: SECRETS */
+	iw_area(w, 3, 0x2000);
+	iw_insert(w, 0x200000, SNP, 3);
+	iw_vp(w, KVM_VMSA, SNP, 0, vmsa); /* skipped where it stands */
+	if (second_vp)
+		iw_vp(w, KVM_VMSA, SNP, 1, vmsa);
+	iw_page(w, 0x106000, SNP, 0, 2, NULL); /* CPUID */
+	iw_page(w, 0x400000, SNP, 1, 0, NULL); /* 2 MiB, no data: one page */
+	iw_page(w, 0x107000, SNP, 0, 0, t.c);
+	t.bytes = iw_finish(w, &t.len);
+	return t;
+}
+
+static void expect_openvmm(const struct file *t, const uint8_t *vmsa, uint32_t vcpus,
+			   uint8_t want[48])
+{
+	uint8_t view[4096];
+
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, t->a);
+	step(want, NORMAL, 0x101000, zero_page);
+	step(want, UNMEASURED, 0x102000, NULL);
+	step(want, UNMEASURED, 0x104000, NULL);
+	step(want, SECRETS, 0x105000, NULL);
+	step(want, UNMEASURED, 0x200000, NULL);
+	step(want, UNMEASURED, 0x201000, NULL);
+	step(want, CPUID, 0x106000, NULL);
+	step(want, NORMAL, 0x400000, zero_page);
+	step(want, NORMAL, 0x107000, t->c);
+	openvmm_view(vmsa, view);
+	step(want, VMSA, KVM_VMSA, view);
+	reset_vmsa(get64(vmsa + 0x3b0) | 1, view); /* OpenVMM's at_reset: QEMU's registers */
+	for (uint32_t i = 1; i < vcpus; i++)
+		step(want, VMSA, KVM_VMSA, view);
+}
+
+/* The OpenVMM refusal of a boot VMSA with one change. */
+static void expect_openvmm_vmsa_refusal(size_t off, uint64_t value, const char *needle)
+{
+	uint8_t v[4096], got[48];
+	struct snpm_error err;
+
+	openvmm_vmsa(v, 0x1);
+	put64(v + off, value);
+	struct file t = openvmm_file(v, false);
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
+	if (measure(&c, got, &err) >= 0 || !strstr(err.message, needle))
+		fail_msg("VMSA byte 0x%zx = 0x%llx: want \"%s\", got \"%s\"", off,
+			 (unsigned long long)value, needle, err.message);
+	drop(&t);
+}
+
+static void test_openvmm_kvm(void **state)
+{
+	uint8_t v[4096], got[48], want[48], crate[48];
+	struct snpm_error err;
+
+	(void)state;
+	openvmm_vmsa(v, 0x21);
+	struct file t = openvmm_file(v, false);
+	for (uint32_t vcpus = 1; vcpus <= 4; vcpus *= 4) {
+		struct snpm_measure_config c =
+			config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, vcpus);
+		expect_openvmm(&t, v, vcpus, want);
+		if (measure(&c, got, &err) != 0)
+			fail_msg("%s", err.message);
+		assert_memory_equal(got, want, 48);
+	}
+	/* The igvm crate, whose digest OpenVMM's igvmfilegen states, disagrees on this file: it
+	 * skips every shared page, measures the VMSA as stored where it stands. */
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CRATE, 1);
+	assert_int_equal(measure(&c, crate, NULL), 0);
+	assert_memory_not_equal(crate, want, 48);
+	/* SNPActive is added: a VMSA without it gives the same digest. */
+	drop(&t);
+	openvmm_vmsa(v, 0x20);
+	t = openvmm_file(v, false);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 4);
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 48);
+	c.mode = SNPM_MODE_SEV_ES;
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	drop(&t);
+
+	/* Exactly one VP context, the boot vCPU's. */
+	openvmm_vmsa(v, 0x1);
+	t = openvmm_file(v, true);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 2);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "boot vCPU's VP context only"));
+	drop(&t);
+
+	/* Boot VMSAs OpenVMM or KVM refuses, or whose path into the page is not modelled. */
+	expect_openvmm_vmsa_refusal(0x0d0, 0x500, "64-bit mode only"); /* no NXE */
+	expect_openvmm_vmsa_refusal(0x178, 0, "RIP 0");
+	expect_openvmm_vmsa_refusal(0x240, 0x1000, "CR2");
+	expect_openvmm_vmsa_refusal(0x2e0, 1, "SPEC_CTRL");
+	expect_openvmm_vmsa_refusal(0x208, 0xffffffff81000000ull, "LSTAR");
+	expect_openvmm_vmsa_refusal(0x40c, 0xff, "OpenVMM refuses it"); /* x87 tag word */
+	expect_openvmm_vmsa_refusal(0x3c8, 0x1000, "OpenVMM refuses it"); /* virtual TOM */
+	expect_openvmm_vmsa_refusal(0x3b0, 0x3, "vTOM");
+	expect_openvmm_vmsa_refusal(0x3e8, 0x2, "XCR0");
+	expect_openvmm_vmsa_refusal(0x064, 0x10000, "16 bits");
+
+	/* A file OpenVMM refuses: no guest policy, a CPUID_XF page, no boot context. */
+	struct iw *w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_vp(w, KVM_VMSA, SNP, 0, v);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EMALFORMED);
+	assert_non_null(strstr(err.message, "GUEST_POLICY"));
+	free(t.bytes);
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP, 0, 3, NULL);
+	iw_vp(w, KVM_VMSA, SNP, 0, v);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "CPUID_XF"));
+	free(t.bytes);
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP, 0, 0, v);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EMALFORMED);
+	assert_non_null(strstr(err.message, "no VP context for the boot vCPU"));
+	free(t.bytes);
+
+	/* KVM is given no ID block: one that vouches for another digest does not stop the launch. */
+	uint8_t wrong[48] = { 0 };
+	w = iw_new();
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_id_block(w, SNP, wrong, 1);
+	iw_page(w, 0x100000, SNP, 0, 0, v);
+	iw_vp(w, KVM_VMSA, SNP, 0, v);
+	t.bytes = iw_finish(w, &t.len);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
+	memset(want, 0, 48);
+	step(want, NORMAL, 0x100000, v);
+	uint8_t view[4096];
+	openvmm_view(v, view);
+	step(want, VMSA, KVM_VMSA, view);
+	assert_int_equal(measure(&c, got, &err), 0);
+	assert_memory_equal(got, want, 48);
+	c.igvm_semantics = SNPM_IGVM_CLOUD_HYPERVISOR;
+	assert_int_equal(measure(&c, got, &err), SNPM_EVERIFY);
+	free(t.bytes);
 }
 
 /* ---- the CoRIM a file carries (microsoft/igvm's launch-measurement profile) ---- */
@@ -1679,7 +1925,7 @@ static void test_cli(void **state)
 				   "EPYC-v4", NULL));
 	o = json_tokener_parse(out);
 	assert_non_null(o);
-	assert_int_equal(json_object_array_length(o), 8); /* SEV_SNP and SEV_ES, four loaders */
+	assert_int_equal(json_object_array_length(o), 10); /* SEV_SNP and SEV_ES, five loaders */
 	uint8_t crate[48];
 	char crate_hex[97];
 	expect_crate(&t, crate);
@@ -1691,7 +1937,7 @@ static void test_cli(void **state)
 			    crate_hex);
 	tu_expect_digest(tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvm-crate", NULL),
 			 crate_hex);
-	last = json_object_array_get_idx(o, 6); /* the crate under SEV-ES: refused, and says why */
+	last = json_object_array_get_idx(o, 7); /* the crate under SEV-ES: refused, and says why */
 	assert_string_equal(json_object_get_string(json_object_object_get(last, "platform")),
 			    "SEV_ES");
 	assert_non_null(strstr(json_object_get_string(json_object_object_get(last, "error")),
@@ -1770,6 +2016,7 @@ int main(void)
 		cmocka_unit_test(test_all_loaders_agree),
 		cmocka_unit_test(test_corim),
 		cmocka_unit_test(test_cloud_hypervisor),
+		cmocka_unit_test(test_openvmm_kvm),
 		cmocka_unit_test(test_sev_es),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_ap_features),

@@ -484,7 +484,9 @@ static int check_igvm_cpu(const struct measure_args *a, const struct inputs *in)
 	uint8_t *has;
 	int r = 0;
 
-	if (!a->no_cpu || a->mode == SNPM_MODE_SEV || a->igvm_semantics != SNPM_IGVM_QEMU)
+	/* Under QEMU and OpenVMM a vCPU without a VP context starts at the x86 reset state. */
+	if (!a->no_cpu || a->mode == SNPM_MODE_SEV ||
+	    (a->igvm_semantics != SNPM_IGVM_QEMU && a->igvm_semantics != SNPM_IGVM_OPENVMM_KVM))
 		return 0;
 	mask = platform < 0 ?
 		       0 :
@@ -498,7 +500,8 @@ static int check_igvm_cpu(const struct measure_args *a, const struct inputs *in)
 		struct snpm_igvm_header h;
 		snpm_igvm_header(in->igvm_file, k, &h);
 		if (h.type == SNPM_IGVM_VP_CONTEXT && (h.compatibility_mask & mask) &&
-		    h.vp_index < a->vcpus)
+		    h.vp_index < a->vcpus &&
+		    (h.vp_index == 0 || a->igvm_semantics == SNPM_IGVM_QEMU))
 			has[h.vp_index] = 1;
 	}
 	for (uint32_t i = 0; r == 0 && i < a->vcpus; i++)

@@ -208,19 +208,29 @@ enum snpm_loader {
  * CLOUD_HYPERVISOR: cloud-hypervisor on KVM (vmm/src/igvm/igvm_loader.rs): SNP only; every
  * directive in file order; a PAGE_DATA is one page: UNMEASURED when so flagged, ZERO without
  * data, NORMAL with it, SECRETS and CPUID by data type; a PARAMETER_INSERT the whole area
- * UNMEASURED; then KVM measures one VMSA per vCPU, each set up from its VP context (every vCPU
- * needs one), with KVM's own XCR0, DR6/7, PAT and FPU words. With has_kernel, its measured
- * boot: the hashes table at 0x10c00 (in the file's page there, or a NORMAL page after them).
- * Derived from the source: no hardware known answer is public.
+ * UNMEASURED; then KVM measures one VMSA per vCPU, each set up from its VP context (a vCPU
+ * without one starts at KVM's own reset state), with KVM's own XCR0, DR6/7, PAT and FPU words.
+ * With has_kernel, its measured boot: the hashes table at 0x10c00 (in the file's page there, or
+ * a NORMAL page after them).
+ * OPENVMM_KVM: OpenVMM on KVM (openvmm_core vm_loaders/igvm.rs, virt_kvm snp.rs): SNP only, a
+ * guest policy and exactly one VP context, the boot vCPU's at 0xFFFFFFFFF000, entering 64-bit
+ * mode; directives in file order, a PAGE_DATA one 4 KiB page (SECRETS and CPUID by data type,
+ * then UNMEASURED, then shared pages skipped, NORMAL over zeros without data), a
+ * PARAMETER_INSERT the whole area UNMEASURED; then KVM measures one VMSA per vCPU: the boot
+ * vCPU's from the file's registers with KVM's adjustments, the others at OpenVMM's x86 reset
+ * state (QEMU's, rdx the CPU signature). The file's ID block is not passed to KVM.
+ * CLOUD_HYPERVISOR and OPENVMM_KVM are derived from the source: no hardware known answer is
+ * public.
  */
 enum snpm_igvm_semantics {
 	SNPM_IGVM_QEMU = 0,
 	SNPM_IGVM_IGVMMEASURE = 1,
 	SNPM_IGVM_CRATE = 2,
 	SNPM_IGVM_CLOUD_HYPERVISOR = 3,
+	SNPM_IGVM_OPENVMM_KVM = 4,
 };
 
-/* "qemu", "igvmmeasure", "igvm-crate", "cloud-hypervisor". */
+/* "qemu", "igvmmeasure", "igvm-crate", "cloud-hypervisor", "openvmm-kvm". */
 SNPM_EXPORT const struct snpm_name *snpm_igvm_semantics_names(void);
 
 enum snpm_mode {
