@@ -632,9 +632,9 @@ static size_t loader_alts(const struct given *g, struct alt *out, size_t max, ch
 		if (n > before)
 			why(&out[n - 1],
 			    "QEMU, COCONUT's igvmmeasure, the igvm crate (OpenVMM's "
-			    "igvmfilegen) and cloud-hypervisor load an IGVM file differently (parameter areas, zero, "
-			    "shared and 2 MiB pages, where the VMSAs are measured): the measurement "
-			    "came from %s",
+			    "igvmfilegen), cloud-hypervisor and OpenVMM on KVM load an IGVM file "
+			    "differently (parameter areas, zero, shared and 2 MiB pages, which "
+			    "VMSAs are measured and where): the measurement came from %s",
 			    f->name);
 	}
 	return n;

@@ -31,10 +31,9 @@ best_of() {
 }
 
 loader=qemu
-vcpus() { echo 64; }
-measure() { "$cli" -q --mode snp --vcpus "$(vcpus)" --vcpu-type EPYC-Genoa --igvm-loader "$loader" \
+measure() { "$cli" -q --mode snp --vcpus 64 --vcpu-type EPYC-Genoa --igvm-loader "$loader" \
   --igvm "$1"; }
-rss() { /usr/bin/time -f '%M' "$cli" -q --mode snp --vcpus "$(vcpus)" --vcpu-type EPYC-Genoa \
+rss() { /usr/bin/time -f '%M' "$cli" -q --mode snp --vcpus 64 --vcpu-type EPYC-Genoa \
   --igvm-loader "$loader" --igvm "$1" 2>&1 >/dev/null | tail -n 1; }
 
 floor=$(best_of openssl dgst -sha384 "$work/4m.igvm")
