@@ -763,6 +763,32 @@ static void test_openvmm_kvm(void **state)
 			fail_msg("%s", err.message);
 		assert_memory_equal(got, want, 48);
 	}
+	/* The command line: --vcpu-type for the vCPUs past the boot one, and --dump-vmsa writes
+	 * the VMSAs KVM builds. */
+	char *dir = tu_mkdtemp(), path[512], hex[97], vpath[600];
+	snprintf(path, sizeof(path), "%s/o.igvm", dir);
+	tu_write_file(path, t.bytes, t.len);
+	expect_openvmm(&t, v, 2, want);
+	tu_hex(want, 48, hex);
+	tu_expect_digest(tu_cli_in(dir, "-q", "--mode", "snp", "--igvm", path, "--igvm-loader",
+				   "openvmm-kvm", "--vcpus", "2", "--vcpu-type", "EPYC-v4",
+				   "--dump-vmsa", NULL),
+			 hex);
+	uint8_t view[4096], *dumped;
+	size_t dumped_len;
+	openvmm_view(v, view);
+	snprintf(vpath, sizeof(vpath), "%s/vmsa0.bin", dir);
+	dumped = tu_read_file(vpath, &dumped_len);
+	assert_int_equal(dumped_len, 4096);
+	assert_memory_equal(dumped, view, 4096);
+	free(dumped);
+	tu_expect_refusal(tu_cli_in(dir, "-q", "--mode", "snp", "--igvm", path, "--igvm-loader",
+				    "openvmm-kvm", "--vcpus", "2", NULL),
+			  2, "no VP context for vCPU 1");
+	tu_rmtree(dir);
+	free(dir);
+	expect_openvmm(&t, v, 4, want);
+
 	/* The igvm crate, whose digest OpenVMM's igvmfilegen states, disagrees on this file: it
 	 * skips every shared page, measures the VMSA as stored where it stands. */
 	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CRATE, 1);
@@ -840,7 +866,6 @@ static void test_openvmm_kvm(void **state)
 	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
 	memset(want, 0, 48);
 	step(want, NORMAL, 0x100000, v);
-	uint8_t view[4096];
 	openvmm_view(v, view);
 	step(want, VMSA, KVM_VMSA, view);
 	assert_int_equal(measure(&c, got, &err), 0);
