@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The IGVM loaders. The file is measured for one platform (the mode's: SEV_SNP, SEV_ES, SEV);
- * directives whose compatibility mask does not select it are skipped. Two semantics
+ * directives whose compatibility mask does not select it are skipped. Five semantics
  * (enum snpm_igvm_semantics), because the implementations differ:
  *
  * QEMU (backends/igvm.c with target/i386/sev.c and KVM), what the hardware sees:
