@@ -12,7 +12,9 @@
  *  - SEV_FEATURES of the whole VM, not the context's own: QEMU reads them from vCPU 0's context
  *    in a pre-pass and gives them to KVM_SEV_INIT2, and KVM writes that one value into every
  *    vCPU's VMSA (sev_es_sync_vmsa: save->sev_features = sev->vmsa_features);
- *  - with what KVM changes: EFER.SVME set (svm_set_efer), CR0.CD and CR0.NW cleared
+ *  - with what KVM changes: segment attributes cut to the twelve bits a kvm_segment carries
+ *    (QEMU's segment cache and svm_set_segment drop bits 12-15), EFER.SVME set (svm_set_efer),
+ *    CR0.CD and CR0.NW cleared
  *    (KVM_X86_QUIRK_CD_NW_CLEARED), CR4.MCE set (the host's, svm_set_cr4), RFLAGS bit 1 set
  *    (X86_EFLAGS_FIXED), CPL from SS.DPL (svm_set_segment), GDTR and IDTR without selector or
  *    attributes (KVM keeps base and limit only);
@@ -204,6 +206,11 @@ int snpm_igvm_kvm_check(const uint8_t in[SNPM_PAGE_SIZE], bool snp, struct snpm_
 	return check_kvm_state(in, reterr);
 }
 
+/* The segments KVM_SET_SREGS passes as a kvm_segment (GDTR and IDTR are tables). */
+static const uint16_t kvm_segments[] = { VMSA_ES, VMSA_CS, VMSA_SS,   VMSA_DS,
+					 VMSA_FS, VMSA_GS, VMSA_LDTR, VMSA_TR };
+#define SEG_ATTR_KVM 0x0fffu
+
 static void set_bits(uint8_t *page, size_t off, uint64_t set, uint64_t clear)
 {
 	snpm_put_le64(page + off, (snpm_le64(page + off) | set) & ~clear);
@@ -220,6 +227,10 @@ void snpm_igvm_kvm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint64_t vm_features,
 	memset(out + VMSA_IDTR, 0, 4);
 	/* QEMU loads TR with the LDTR's base (sev_apply_cpu_context). */
 	memcpy(out + VMSA_TR + 8, in + VMSA_LDTR + 8, 8);
+	/* A kvm_segment carries twelve attribute bits; svm_set_segment packs those back. */
+	for (size_t i = 0; i < sizeof(kvm_segments) / sizeof(kvm_segments[0]); i++)
+		snpm_put_le16(out + kvm_segments[i] + 2,
+			      snpm_le16(in + kvm_segments[i] + 2) & SEG_ATTR_KVM);
 	set_bits(out, VMSA_EFER, EFER_SVME, 0);
 	set_bits(out, VMSA_CR0, 0, CR0_CD | CR0_NW);
 	set_bits(out, VMSA_CR4, CR4_MCE, 0);
@@ -344,20 +355,14 @@ int snpm_igvm_openvmm_check(const uint8_t in[SNPM_PAGE_SIZE], struct snpm_error 
 }
 
 /*
- * What KVM encodes from the state OpenVMM set: the registers, segments (KVM_SET_SREGS keeps the
- * twelve attribute bits a kvm_segment has), GDTR/IDTR base and limit, CR0/3/4 and EFER with
- * KVM's adjustments, DR6/DR7, XCR0, the PAT, the x87 control word and MXCSR (KVM_SET_XSAVE) and
- * the VM's SEV_FEATURES: the file's with SNPActive, which KVM adds.
+ * What KVM encodes from the state OpenVMM set: the registers, segments, GDTR/IDTR base and
+ * limit, CR0/3/4 and EFER with KVM's adjustments, DR6/DR7, XCR0, the PAT, the x87 control word
+ * and MXCSR (KVM_SET_XSAVE) and the VM's SEV_FEATURES: the file's with SNPActive, which KVM adds.
  */
 void snpm_igvm_openvmm_vmsa(const uint8_t in[SNPM_PAGE_SIZE], uint8_t out[SNPM_PAGE_SIZE])
 {
-	static const uint16_t segs[] = { VMSA_ES, VMSA_CS, VMSA_SS,   VMSA_DS,
-					 VMSA_FS, VMSA_GS, VMSA_LDTR, VMSA_TR };
-
 	snpm_igvm_kvm_vmsa(in, snpm_le64(in + VMSA_SEV_FEATURES) | 1, out);
 	memcpy(out + VMSA_TR + 8, in + VMSA_TR + 8, 8); /* no QEMU quirk */
-	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
-		snpm_put_le16(out + segs[i] + 2, snpm_le16(in + segs[i] + 2) & 0x0fff);
 }
 
 void snpm_igvm_vmsa_legacy_fpu(uint8_t page[SNPM_PAGE_SIZE])

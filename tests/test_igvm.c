@@ -120,6 +120,9 @@ static void kvm_view(const uint8_t *in, uint8_t *out)
 	put64(out + 0x158, get64(in + 0x158) & ~0x60000000ull); /* CR0 CD, NW */
 	put64(out + 0x148, get64(in + 0x148) | 0x40); /* CR4.MCE */
 	put64(out + 0x170, get64(in + 0x170) | 2); /* RFLAGS bit 1 */
+	for (int seg = 0; seg < 10; seg++) /* attributes: the twelve bits a kvm_segment has */
+		if (seg != 6 && seg != 8) /* GDTR and IDTR keep base and limit only */
+			out[seg * 16 + 3] &= 0x0f;
 }
 
 struct file {
@@ -678,7 +681,6 @@ static void openvmm_view(const uint8_t *in, uint8_t *out)
 	kvm_view(in, out);
 	put64(out + 0x098, get64(in + 0x098));
 	out[0x0cb] = (uint8_t)((in[0x022] >> 5) & 3);
-	out[0x003] &= 0x0f;
 	put64(out + 0x3b0, get64(in + 0x3b0) | 1);
 }
 
@@ -913,6 +915,45 @@ static void test_all_loaders_agree(void **state)
 			fail_msg("%s gives another digest", l->name);
 	}
 	assert_int_equal(n, 5);
+	free(t.bytes), free(a);
+}
+
+/*
+ * Attribute bits 12-15 of a segment (reserved) never reach KVM: QEMU's segment cache, OpenVMM's
+ * and cloud-hypervisor's kvm_segment all carry twelve bits, and KVM packs those back. Every
+ * loader under which KVM builds the VMSA measures them cleared.
+ */
+static void test_segment_attributes(void **state)
+{
+	uint8_t *a = page("attr-A"), v[4096], view[4096], got[48], want[48];
+	struct iw *w = iw_new();
+	struct file t = { 0 };
+
+	(void)state;
+	openvmm_vmsa(v, 0x1); /* ES attributes 0x1093 */
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_page(w, 0x100000, SNP, 0, 0, a);
+	iw_vp(w, KVM_VMSA, SNP, 0, v);
+	t.bytes = iw_finish(w, &t.len);
+	for (int k = 0; k < 3; k++) {
+		static const enum snpm_igvm_semantics sem[] = { SNPM_IGVM_QEMU,
+								SNPM_IGVM_CLOUD_HYPERVISOR,
+								SNPM_IGVM_OPENVMM_KVM };
+		if (k == 0)
+			kvm_view(v, view);
+		else if (k == 1)
+			ch_view(v, 0x1, view);
+		else
+			openvmm_view(v, view);
+		assert_int_equal(view[0x003], 0x00);
+		memset(want, 0, 48);
+		step(want, NORMAL, 0x100000, a);
+		step(want, VMSA, KVM_VMSA, view);
+		struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, sem[k], 1);
+		assert_int_equal(measure(&c, got, NULL), 0);
+		assert_memory_equal(got, want, 48);
+	}
 	free(t.bytes), free(a);
 }
 
@@ -2072,6 +2113,7 @@ int main(void)
 		cmocka_unit_test(test_corim),
 		cmocka_unit_test(test_cloud_hypervisor),
 		cmocka_unit_test(test_openvmm_kvm),
+		cmocka_unit_test(test_segment_attributes),
 		cmocka_unit_test(test_sev_es),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_ap_features),
