@@ -793,38 +793,11 @@ static int openvmm_pages(struct launch *l, struct snpm_error *reterr)
 	return r;
 }
 
-/* The boot vCPU from the file's VMSA; every other at OpenVMM's reset registers. */
-static int openvmm_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
-			struct snpm_error *reterr)
+/* A vCPU QEMU or OpenVMM sets to the x86 reset state: rdx the CPU signature. */
+static int x86_reset_vmsa(const struct launch *l, uint8_t page[SNPM_PAGE_SIZE],
+			  struct snpm_error *reterr)
 {
-	struct igvm *g = l->state;
-	struct snpm_vmsa_params reset = {
-		.size = sizeof(reset),
-		.vmm = SNPM_VMM_QEMU,
-		.eip = SNPM_BSP_EIP,
-		.sev_features = l->cfg.guest_features,
-		.vcpu_sig = l->cfg.vcpu_sig,
-		.fpu = l->cfg.vmsa_fpu,
-	};
-	int r;
-
-	if (index > 0)
-		return snpm_vmsa_build(&reset, page, reterr);
-	r = read_vmsa(l, g, g->vp[0] - 1, reterr);
-	if (r < 0)
-		return r;
-	snpm_igvm_openvmm_vmsa(g->vmsa, page);
-	if (l->cfg.vmsa_fpu == SNPM_VMSA_FPU_LEGACY_KVM)
-		snpm_igvm_vmsa_legacy_fpu(page);
-	return 0;
-}
-
-/* ---- VMSAs (QEMU) ---- */
-
-static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
-		     struct snpm_error *reterr)
-{
-	struct igvm *g = l->state;
+	const struct igvm *g = l->state;
 	struct snpm_vmsa_params reset = {
 		.size = sizeof(reset),
 		.vmm = SNPM_VMM_QEMU,
@@ -833,17 +806,45 @@ static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SI
 		.vcpu_sig = l->cfg.vcpu_sig,
 		.fpu = l->cfg.vmsa_fpu,
 	};
-	int r;
 
-	if (index >= MAX_VP_CONTEXTS || !g->vp[index])
-		return snpm_vmsa_build(&reset, page, reterr);
-	r = read_vmsa(l, g, g->vp[index] - 1, reterr);
+	return snpm_vmsa_build(&reset, page, reterr);
+}
+
+/* The VMSA KVM builds from vCPU index's context: QEMU's view, or OpenVMM's. */
+static int context_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
+			struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	int r = read_vmsa(l, g, g->vp[index] - 1, reterr);
+
 	if (r < 0)
 		return r;
-	snpm_igvm_kvm_vmsa(g->vmsa, g->snp ? l->cfg.guest_features : 0, page);
+	if (l->cfg.igvm_semantics == SNPM_IGVM_OPENVMM_KVM)
+		snpm_igvm_openvmm_vmsa(g->vmsa, page);
+	else
+		snpm_igvm_kvm_vmsa(g->vmsa, g->snp ? l->cfg.guest_features : 0, page);
 	if (l->cfg.vmsa_fpu == SNPM_VMSA_FPU_LEGACY_KVM)
 		snpm_igvm_vmsa_legacy_fpu(page);
 	return 0;
+}
+
+/* The boot vCPU from the file's VMSA; every other at OpenVMM's reset registers. */
+static int openvmm_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
+			struct snpm_error *reterr)
+{
+	return index > 0 ? x86_reset_vmsa(l, page, reterr) : context_vmsa(l, 0, page, reterr);
+}
+
+/* ---- VMSAs (QEMU) ---- */
+
+static int qemu_vmsa(struct launch *l, uint32_t index, uint8_t page[SNPM_PAGE_SIZE],
+		     struct snpm_error *reterr)
+{
+	const struct igvm *g = l->state;
+
+	if (index >= MAX_VP_CONTEXTS || !g->vp[index])
+		return x86_reset_vmsa(l, page, reterr);
+	return context_vmsa(l, index, page, reterr);
 }
 
 static uint32_t qemu_distinct(const struct launch *l)

@@ -427,6 +427,22 @@ static void test_igvm_crate_policy_and_shared(void **state)
 	free(t.bytes), free(a), free(b);
 }
 
+/* Finishes w's file and requires the loader to refuse it with code, naming needle. */
+static void expect_loader_refusal(struct iw *w, enum snpm_igvm_semantics sem, int code,
+				  const char *needle)
+{
+	struct file t = { 0 };
+	struct snpm_error err;
+	uint8_t got[48];
+
+	t.bytes = iw_finish(w, &t.len);
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, sem, 1);
+	int r = measure(&c, got, &err);
+	if (r != code || !strstr(err.message, needle))
+		fail_msg("want %d \"%s\", got %d \"%s\"", code, needle, r, err.message);
+	free(t.bytes);
+}
+
 /* ---- cloud-hypervisor on KVM ---- */
 
 /* What KVM measures for a context cloud-hypervisor set up: the registers it passes, with KVM's
@@ -635,31 +651,21 @@ static void test_cloud_hypervisor(void **state)
 	iw_platform(w, ES, 5);
 	iw_page(w, 0x100000, ES, 0, 0, a);
 	iw_vp(w, KVM_VMSA, SNP, 0, v0);
-	t.bytes = iw_finish(w, &t.len);
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
-	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
-	assert_non_null(strstr(err.message, "whatever its compatibility mask"));
-	free(t.bytes);
+	expect_loader_refusal(w, SNPM_IGVM_CLOUD_HYPERVISOR, SNPM_EUNSUPPORTED,
+			      "whatever its compatibility mask");
 	/* A directive it has no handler for (SRAT), and a first platform that is not SNP. */
 	w = iw_new();
 	iw_platform(w, SNP, 2);
 	iw_area(w, 1, 0x1000);
 	iw_param(w, 0x308, 1, 0); /* SRAT */
 	iw_vp(w, KVM_VMSA, SNP, 0, v0);
-	t.bytes = iw_finish(w, &t.len);
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
-	if (measure(&c, got, &err) != SNPM_EUNSUPPORTED || !strstr(err.message, "no handler"))
-		fail_msg("%s", err.message);
-	free(t.bytes);
+	expect_loader_refusal(w, SNPM_IGVM_CLOUD_HYPERVISOR, SNPM_EUNSUPPORTED, "no handler");
 	w = iw_new();
 	iw_platform(w, ES, 5);
 	iw_platform(w, SNP, 2);
 	iw_vp(w, KVM_VMSA, SNP, 0, v0);
-	t.bytes = iw_finish(w, &t.len);
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
-	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
-	assert_non_null(strstr(err.message, "first platform"));
-	free(t.bytes), free(a);
+	expect_loader_refusal(w, SNPM_IGVM_CLOUD_HYPERVISOR, SNPM_EUNSUPPORTED, "first platform");
+	free(a);
 }
 
 /* ---- OpenVMM on KVM ---- */
@@ -831,30 +837,19 @@ static void test_openvmm_kvm(void **state)
 	struct iw *w = iw_new();
 	iw_platform(w, SNP, 2);
 	iw_vp(w, KVM_VMSA, SNP, 0, v);
-	t.bytes = iw_finish(w, &t.len);
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
-	assert_int_equal(measure(&c, got, &err), SNPM_EMALFORMED);
-	assert_non_null(strstr(err.message, "GUEST_POLICY"));
-	free(t.bytes);
+	expect_loader_refusal(w, SNPM_IGVM_OPENVMM_KVM, SNPM_EMALFORMED, "GUEST_POLICY");
 	w = iw_new();
 	iw_platform(w, SNP, 2);
 	iw_policy(w, SNP, 0x30000);
 	iw_page(w, 0x100000, SNP, 0, 3, NULL);
 	iw_vp(w, KVM_VMSA, SNP, 0, v);
-	t.bytes = iw_finish(w, &t.len);
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
-	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
-	assert_non_null(strstr(err.message, "CPUID_XF"));
-	free(t.bytes);
+	expect_loader_refusal(w, SNPM_IGVM_OPENVMM_KVM, SNPM_EUNSUPPORTED, "CPUID_XF");
 	w = iw_new();
 	iw_platform(w, SNP, 2);
 	iw_policy(w, SNP, 0x30000);
 	iw_page(w, 0x100000, SNP, 0, 0, v);
-	t.bytes = iw_finish(w, &t.len);
-	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_OPENVMM_KVM, 1);
-	assert_int_equal(measure(&c, got, &err), SNPM_EMALFORMED);
-	assert_non_null(strstr(err.message, "no VP context for the boot vCPU"));
-	free(t.bytes);
+	expect_loader_refusal(w, SNPM_IGVM_OPENVMM_KVM, SNPM_EMALFORMED,
+			      "no VP context for the boot vCPU");
 
 	/* KVM is given no ID block: one that vouches for another digest does not stop the launch. */
 	uint8_t wrong[48] = { 0 };
