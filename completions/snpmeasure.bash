@@ -31,7 +31,7 @@ _snpm_values()
 		local pre=${cur%,*}
 		[[ $cur == *,* ]] && pre="$pre," || pre=""
 		COMPREPLY=($(compgen -P "$pre" -W "$_snpm_features" -- "${cur##*,}")) ;;
-	--igvm-loader) COMPREPLY=($(compgen -W "qemu igvmmeasure igvm-crate cloud-hypervisor openvmm-kvm" -- "$cur")) ;;
+	--igvm-loader) COMPREPLY=($(compgen -W "qemu igvmmeasure igvm-crate cloud-hypervisor openvmm-kvm cloud-hypervisor-mshv" -- "$cur")) ;;
 	--output-format) COMPREPLY=($(compgen -W "hex base64" -- "$cur")) ;;
 	--vmsa-fpu) COMPREPLY=($(compgen -W "default legacy-kvm" -- "$cur")) ;;
 	--vmsa-gpa) COMPREPLY=($(compgen -W "default 52bit" -- "$cur")) ;;

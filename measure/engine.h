@@ -123,6 +123,7 @@ extern const struct loader snpm_loader_igvm_measure;
 extern const struct loader snpm_loader_igvm_crate;
 extern const struct loader snpm_loader_igvm_ch;
 extern const struct loader snpm_loader_igvm_openvmm;
+extern const struct loader snpm_loader_igvm_ch_mshv;
 extern const struct loader snpm_loader_krun;
 
 /*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The IGVM loaders. The file is measured for one platform (the mode's: SEV_SNP, SEV_ES, SEV);
- * directives whose compatibility mask does not select it are skipped. Five semantics
+ * directives whose compatibility mask does not select it are skipped. Six semantics
  * (enum snpm_igvm_semantics), because the implementations differ:
  *
  * QEMU (backends/igvm.c with target/i386/sev.c and KVM), what the hardware sees:
@@ -44,6 +44,15 @@
  * LAUNCH_FINISH KVM measures one VMSA per vCPU: the boot vCPU's encoded from the registers
  * OpenVMM set from the file's VMSA (igvm_vmsa.c), the others at OpenVMM's reset registers
  * (Registers::at_reset: QEMU's, rdx the CPU signature). KVM is given no ID block.
+ * CLOUD_HYPERVISOR_MSHV (the same load_igvm on MSHV): the directives cloud-hypervisor handles,
+ * each one import: a PAGE_DATA one 4 KiB page, SECRETS and CPUID by data type, UNMEASURED when
+ * flagged, else NORMAL (over zeros without data, MSHV has no ZERO type here); a PARAMETER_INSERT
+ * one UNMEASURED page at its GPA; the VP context a VMSA page, as stored, whose data is written
+ * for vCPU 0 only (another context is refused). Then every import is sorted by GPA (a stable
+ * sort: "MSHV sorts by GPA for fewer hypercalls") and the hypervisor imports them in that order,
+ * each measured as the secure processor measures it (the igvm crate's assumption for Microsoft's
+ * hypervisor). The vCPUs are started by the guest: their count does not matter. The ID block
+ * is always enabled (a file without one gives the secure processor a zero launch digest).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +211,7 @@ static int read_vmsa(struct launch *l, struct igvm *g, size_t i, struct snpm_err
 static int check_openvmm(const struct igvm *g, struct snpm_error *reterr);
 static int check_openvmm_vp(const struct igvm *g, struct snpm_error *reterr);
 static int check_ch(const struct launch *l, struct igvm *g, struct snpm_error *reterr);
+static int check_mshv(const struct launch *l, const struct igvm *g, struct snpm_error *reterr);
 static int check_corim(const struct launch *l, struct igvm *g, struct snpm_error *reterr);
 
 /* The igvm crate measures SNP launches, and only of files with a guest policy for them. */
@@ -334,7 +344,7 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 	if (cfg->has_kernel && cfg->igvm_semantics != SNPM_IGVM_CLOUD_HYPERVISOR)
 		return snpm_fail(reterr, SNPM_EINVAL,
 				 "a kernel beside an IGVM file is measured by cloud-hypervisor's "
-				 "loader only (its fw_cfg measured boot)");
+				 "loader on KVM only (its fw_cfg measured boot)");
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
@@ -354,15 +364,19 @@ static int igvm_prepare(struct launch *l, struct snpm_error *reterr)
 		r = check_qemu(l, g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CRATE)
 		r = check_crate_measurement(g, reterr);
-	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR)
+	if (r == 0 && (cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR ||
+		       cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR_MSHV))
 		r = check_ch(l, g, reterr);
+	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR_MSHV)
+		r = check_mshv(l, g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_OPENVMM_KVM)
 		r = check_openvmm(g, reterr);
 	if (r == 0 && cfg->igvm_semantics == SNPM_IGVM_OPENVMM_KVM)
 		r = check_openvmm_vp(g, reterr);
 	if (r == 0)
 		r = collect(l, g, reterr);
-	if (r == 0 && kvm_builds_vmsas(cfg->igvm_semantics))
+	if (r == 0 && (kvm_builds_vmsas(cfg->igvm_semantics) ||
+		       cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR_MSHV))
 		r = take_features(l, g, reterr);
 	if (r == 0 && !cfg->guest_features && g->snp)
 		l->cfg.guest_features = 0x1; /* SNPActive, as QEMU defaults */
@@ -700,6 +714,79 @@ static int crate_pages(struct launch *l, struct snpm_error *reterr)
 	return r;
 }
 
+/* ---- cloud-hypervisor on MSHV ---- */
+
+/* One VP context, vCPU 0's (the only one whose VMSA data is written), and an ID block. */
+static int check_mshv(const struct launch *l, const struct igvm *g, struct snpm_error *reterr)
+{
+	bool id_block = false;
+
+	for (size_t i = 0; i < snpm_igvm_count(g->file); i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (h->type == SNPM_IGVM_SNP_ID_BLOCK)
+			id_block = true;
+		if (h->type == SNPM_IGVM_VP_CONTEXT && h->vp_index != 0)
+			return refuse(h, i,
+				      "cloud-hypervisor on MSHV writes vCPU 0's VMSA only; this "
+				      "context's page would be imported without it",
+				      reterr);
+	}
+	if (!id_block && !l->cfg.igvm_ignore_id_block)
+		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
+				 "cloud-hypervisor on MSHV always enables the ID block, and this "
+				 "file has none: the secure processor would be given a zero launch "
+				 "digest (--ignore-id-block measures anyway)");
+	return 0;
+}
+
+/* One import: its GPA, then its place in directive order (the sort is stable). */
+struct mshv_import {
+	uint64_t gpa;
+	size_t header;
+};
+
+static int by_gpa(const void *a, const void *b)
+{
+	const struct mshv_import *x = a, *y = b;
+
+	if (x->gpa != y->gpa)
+		return x->gpa < y->gpa ? -1 : 1;
+	return x->header < y->header ? -1 : x->header > y->header;
+}
+
+static int mshv_import(struct launch *l, struct igvm *g, size_t i, struct snpm_error *reterr)
+{
+	const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+
+	if (h->type == SNPM_IGVM_PAGE_DATA)
+		return page_update(l, g, h, data_type_page(h), 0, reterr);
+	if (h->type == SNPM_IGVM_PARAMETER_INSERT)
+		return unmeasured(l, h, SNPM_PAGE_SIZE, reterr);
+	return stored_vmsa(l, g, i, reterr);
+}
+
+static int mshv_pages(struct launch *l, struct snpm_error *reterr)
+{
+	struct igvm *g = l->state;
+	size_t n = 0, count = snpm_igvm_count(g->file);
+	struct mshv_import *imports = calloc(count ? count : 1, sizeof(*imports));
+	int r = 0;
+
+	if (!imports)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	for (size_t i = g->first_directive; i < count; i++) {
+		const struct snpm_igvm_header hv = hdr(g, i), *h = &hv;
+		if (h->type == SNPM_IGVM_PAGE_DATA || h->type == SNPM_IGVM_PARAMETER_INSERT ||
+		    h->type == SNPM_IGVM_VP_CONTEXT)
+			imports[n++] = (struct mshv_import){ .gpa = h->gpa, .header = i };
+	}
+	qsort(imports, n, sizeof(*imports), by_gpa);
+	for (size_t k = 0; r == 0 && k < n; k++)
+		r = mshv_import(l, g, imports[k].header, reterr);
+	free(imports);
+	return r;
+}
+
 /* ---- OpenVMM on KVM ---- */
 
 /* The directives OpenVMM's loader reaches todo!() on. */
@@ -974,6 +1061,15 @@ const struct loader snpm_loader_igvm_openvmm = {
 	.prepare = igvm_prepare,
 	.pages = openvmm_pages,
 	.vmsa = openvmm_vmsa,
+	.finish = igvm_finish,
+	.release = igvm_release,
+	.layout_in_all_modes = true,
+};
+
+const struct loader snpm_loader_igvm_ch_mshv = {
+	.name = "IGVM (cloud-hypervisor on MSHV)",
+	.prepare = igvm_prepare,
+	.pages = mshv_pages,
 	.finish = igvm_finish,
 	.release = igvm_release,
 	.layout_in_all_modes = true,

@@ -43,6 +43,8 @@ static const struct loader *loader_of(const struct snpm_measure_config *cfg)
 			return &snpm_loader_igvm_ch;
 		if (cfg->igvm_semantics == SNPM_IGVM_OPENVMM_KVM)
 			return &snpm_loader_igvm_openvmm;
+		if (cfg->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR_MSHV)
+			return &snpm_loader_igvm_ch_mshv;
 		return cfg->igvm_semantics == SNPM_IGVM_QEMU ? &snpm_loader_igvm : NULL;
 	case SNPM_LOADER_KRUN:
 		return &snpm_loader_krun;

@@ -346,6 +346,7 @@ static const struct snpm_name igvm_semantics_names[] = {
 	{ "igvm-crate", SNPM_IGVM_CRATE, 0 },
 	{ "cloud-hypervisor", SNPM_IGVM_CLOUD_HYPERVISOR, 0 },
 	{ "openvmm-kvm", SNPM_IGVM_OPENVMM_KVM, 0 },
+	{ "cloud-hypervisor-mshv", SNPM_IGVM_CLOUD_HYPERVISOR_MSHV, 0 },
 	{ NULL, 0, 0 },
 };
 

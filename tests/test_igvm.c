@@ -668,6 +668,100 @@ static void test_cloud_hypervisor(void **state)
 	free(a);
 }
 
+/* ---- cloud-hypervisor on MSHV ---- */
+
+/* The MSHV test file, its ID block vouching for ld (NULL: none); vp1 adds a context for vCPU 1. */
+static struct file mshv_file(const uint8_t *vmsa, const uint8_t *ld, bool vp1)
+{
+	struct file t = { .a = page("mshv-A"), .b = page("mshv-B") };
+	struct iw *w = iw_new();
+
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	if (ld)
+		iw_id_block(w, SNP, ld, 1);
+	iw_page(w, 0x300000, SNP, 0, 0, t.a);
+	iw_page(w, 0x100000, SNP, 0, 0, NULL); /* NORMAL over zeros: no ZERO type here */
+	iw_page(w, 0x102000, SNP, 2, 0, NULL); /* unmeasured */
+	iw_area(w, 3, 0x2000);
+	iw_insert(w, 0x200000, SNP, 3); /* one UNMEASURED page */
+	iw_page(w, 0x104000, SNP, 4, 0, t.b); /* shared: cloud-hypervisor measures it */
+	iw_page(w, 0x103000, SNP, 0, 1, NULL); /* secrets */
+	iw_page(w, 0x101000, SNP, 0, 2, NULL); /* CPUID */
+	iw_vp(w, 0x50000, SNP, 0, vmsa); /* imported as a VMSA page, as stored */
+	if (vp1)
+		iw_vp(w, 0x51000, SNP, 1, vmsa);
+	t.bytes = iw_finish(w, &t.len);
+	return t;
+}
+
+/* The imports of mshv_file(), sorted by GPA as cloud-hypervisor sorts them for MSHV. */
+static void expect_mshv(const struct file *t, const uint8_t *vmsa, uint8_t want[48])
+{
+	memset(want, 0, 48);
+	step(want, VMSA, 0x50000, vmsa);
+	step(want, NORMAL, 0x100000, zero_page);
+	step(want, CPUID, 0x101000, NULL);
+	step(want, UNMEASURED, 0x102000, NULL);
+	step(want, SECRETS, 0x103000, NULL);
+	step(want, NORMAL, 0x104000, t->b);
+	step(want, UNMEASURED, 0x200000, NULL);
+	step(want, NORMAL, 0x300000, t->a);
+}
+
+static void test_cloud_hypervisor_mshv(void **state)
+{
+	uint8_t v[4096], got[48], want[48], other[48];
+	struct snpm_error err;
+
+	(void)state;
+	vp_vmsa(v, 0x21);
+	struct file probe = mshv_file(v, NULL, false);
+	expect_mshv(&probe, v, want);
+	struct file t = mshv_file(v, want, false);
+	drop(&probe);
+	/* The vCPUs are started by the guest: their count does not matter. */
+	for (uint32_t vcpus = 1; vcpus <= 4; vcpus *= 4) {
+		struct snpm_measure_config c =
+			config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR_MSHV, vcpus);
+		c.vcpu_sig = 0;
+		if (measure(&c, got, &err) != 0)
+			fail_msg("%s", err.message);
+		assert_memory_equal(got, want, 48);
+	}
+	/* Under KVM the same file measures otherwise (ZERO pages, the whole area, file order). */
+	struct snpm_measure_config c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR, 1);
+	c.igvm_ignore_id_block = true;
+	assert_int_equal(measure(&c, other, NULL), 0);
+	assert_memory_not_equal(other, want, 48);
+	/* No kernel beside it: the measured boot is cloud-hypervisor's on KVM only. */
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR_MSHV, 1);
+	c.has_kernel = true;
+	assert_int_equal(measure(&c, got, &err), SNPM_EINVAL);
+	drop(&t);
+
+	/* The ID block is always enabled: a file without one is refused unless told to measure;
+	 * one vouching for another digest is refused. */
+	t = mshv_file(v, NULL, false);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR_MSHV, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "always enables the ID block"));
+	c.igvm_ignore_id_block = true;
+	assert_int_equal(measure(&c, got, NULL), 0);
+	assert_memory_equal(got, want, 48);
+	drop(&t);
+	t = mshv_file(v, zero_page, false);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR_MSHV, 1);
+	assert_int_equal(measure(&c, got, &err), SNPM_EVERIFY);
+	drop(&t);
+	/* Only vCPU 0's VMSA data is written: another context is refused. */
+	t = mshv_file(v, want, true);
+	c = config(&t, SNPM_MODE_SNP, SNPM_IGVM_CLOUD_HYPERVISOR_MSHV, 2);
+	assert_int_equal(measure(&c, got, &err), SNPM_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "vCPU 0's VMSA only"));
+	drop(&t);
+}
+
 /* ---- OpenVMM on KVM ---- */
 
 /* A boot VMSA OpenVMM takes: vp_vmsa() in 64-bit mode (EFER.NXE, CS.L), with attribute bits
@@ -873,10 +967,11 @@ static void test_openvmm_kvm(void **state)
 }
 
 /*
- * A file on which every loader agrees: 4 KiB pages with data only, no parameter area, one vCPU
- * whose context comes last at KVM's VMSA address, already in the form KVM measures it in: 64-bit
- * mode (OpenVMM), TR's base the LDTR's (QEMU's quirk), attributes of twelve bits, and the XCR0,
- * debug registers, PAT and FPU words KVM gives a new vCPU (cloud-hypervisor passes none).
+ * A file on which every loader agrees: 4 KiB pages in GPA order, none without data and none
+ * inserted, an ID block, one vCPU whose context comes last at KVM's VMSA address, already in the
+ * form KVM measures it in: 64-bit mode (OpenVMM), TR's base the LDTR's (QEMU's quirk),
+ * attributes of twelve bits, and the XCR0, debug registers, PAT and FPU words KVM gives a new
+ * vCPU (cloud-hypervisor passes none).
  */
 static void test_all_loaders_agree(void **state)
 {
@@ -890,16 +985,17 @@ static void test_all_loaders_agree(void **state)
 	raw[0x003] = 0; /* ES attributes 0x93 */
 	put64(raw + 0x098, get64(raw + 0x078)); /* TR base = LDTR base */
 	kvm_view(raw, vmsa);
-	iw_platform(w, SNP, 2);
-	iw_policy(w, SNP, 0x30000);
-	iw_page(w, 0x100000, SNP, 0, 0, a);
-	iw_page(w, 0x101000, SNP, 2, 0, NULL);
-	iw_vp(w, KVM_VMSA, SNP, 0, vmsa);
-	t.bytes = iw_finish(w, &t.len);
 	memset(want, 0, 48);
 	step(want, NORMAL, 0x100000, a);
 	step(want, UNMEASURED, 0x101000, NULL);
 	step(want, VMSA, KVM_VMSA, vmsa);
+	iw_platform(w, SNP, 2);
+	iw_policy(w, SNP, 0x30000);
+	iw_id_block(w, SNP, want, 1); /* which MSHV requires, and every other loader checks */
+	iw_page(w, 0x100000, SNP, 0, 0, a);
+	iw_page(w, 0x101000, SNP, 2, 0, NULL);
+	iw_vp(w, KVM_VMSA, SNP, 0, vmsa);
+	t.bytes = iw_finish(w, &t.len);
 	for (const struct snpm_name *l = snpm_igvm_semantics_names(); l->name; l++, n++) {
 		struct snpm_measure_config c =
 			config(&t, SNPM_MODE_SNP, (enum snpm_igvm_semantics)l->value, 1);
@@ -909,7 +1005,7 @@ static void test_all_loaders_agree(void **state)
 		if (memcmp(got, want, 48) != 0)
 			fail_msg("%s gives another digest", l->name);
 	}
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	free(t.bytes), free(a);
 }
 
@@ -2016,7 +2112,7 @@ static void test_cli(void **state)
 				   "EPYC-v4", NULL));
 	o = json_tokener_parse(out);
 	assert_non_null(o);
-	assert_int_equal(json_object_array_length(o), 10); /* SEV_SNP and SEV_ES, five loaders */
+	assert_int_equal(json_object_array_length(o), 12); /* SEV_SNP and SEV_ES, six loaders */
 	uint8_t crate[48];
 	char crate_hex[97];
 	expect_crate(&t, crate);
@@ -2028,7 +2124,7 @@ static void test_cli(void **state)
 			    crate_hex);
 	tu_expect_digest(tu_cli_in(NULL, "-q", "--igvm", path, "--igvm-loader", "igvm-crate", NULL),
 			 crate_hex);
-	last = json_object_array_get_idx(o, 7); /* the crate under SEV-ES: refused, and says why */
+	last = json_object_array_get_idx(o, 8); /* the crate under SEV-ES: refused, and says why */
 	assert_string_equal(json_object_get_string(json_object_object_get(last, "platform")),
 			    "SEV_ES");
 	assert_non_null(strstr(json_object_get_string(json_object_object_get(last, "error")),
@@ -2108,6 +2204,7 @@ int main(void)
 		cmocka_unit_test(test_corim),
 		cmocka_unit_test(test_cloud_hypervisor),
 		cmocka_unit_test(test_openvmm_kvm),
+		cmocka_unit_test(test_cloud_hypervisor_mshv),
 		cmocka_unit_test(test_segment_attributes),
 		cmocka_unit_test(test_sev_es),
 		cmocka_unit_test(test_features),

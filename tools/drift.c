@@ -632,9 +632,10 @@ static size_t loader_alts(const struct given *g, struct alt *out, size_t max, ch
 		if (n > before)
 			why(&out[n - 1],
 			    "QEMU, COCONUT's igvmmeasure, the igvm crate (OpenVMM's "
-			    "igvmfilegen), cloud-hypervisor and OpenVMM on KVM load an IGVM file "
-			    "differently (parameter areas, zero, shared and 2 MiB pages, which "
-			    "VMSAs are measured and where): the measurement came from %s",
+			    "igvmfilegen), cloud-hypervisor (KVM, MSHV) and OpenVMM on KVM load an "
+			    "IGVM file differently (parameter areas, zero, shared and 2 MiB pages, "
+			    "which VMSAs are measured and where, the order): the measurement came "
+			    "from %s",
 			    f->name);
 	}
 	return n;

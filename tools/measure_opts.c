@@ -134,7 +134,8 @@ const struct opt_doc measure_option_rows[M_COUNT] = {
 	    REF),
 	ROW(IGVM_LOADER, "igvm-loader", ENUM(igvm_semantics), "KIND",
 	    "{} (default: qemu, what QEMU/KVM measure; igvmmeasure: COCONUT's tool; igvm-crate: "
-	    "what igvmfilegen's CoRIM states; cloud-hypervisor, openvmm-kvm: those VMMs on KVM)",
+	    "what igvmfilegen's CoRIM states; cloud-hypervisor, openvmm-kvm: those VMMs on KVM; "
+	    "cloud-hypervisor-mshv: on MSHV)",
 	    REF, .names = snpm_igvm_semantics_names, .launches = L_IGVM),
 	ROW(NATIVE_ZERO, "native-zero", BOOL(native_zero), NULL,
 	    "igvmmeasure: zero pages as ZERO pages, not NORMAL pages of zeros", REF,

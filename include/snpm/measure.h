@@ -219,8 +219,12 @@ enum snpm_loader {
  * PARAMETER_INSERT the whole area UNMEASURED; then KVM measures one VMSA per vCPU: the boot
  * vCPU's from the file's registers with KVM's adjustments, the others at OpenVMM's x86 reset
  * state (QEMU's, rdx the CPU signature). The file's ID block is not passed to KVM.
- * CLOUD_HYPERVISOR and OPENVMM_KVM are derived from the source: no hardware known answer is
- * public.
+ * CLOUD_HYPERVISOR_MSHV: cloud-hypervisor on the Microsoft hypervisor (MSHV): its directives as
+ * under KVM, but NORMAL over zeros without data, a PARAMETER_INSERT one UNMEASURED page, the
+ * boot vCPU's VP context imported as a VMSA page as stored (no other context), every import
+ * sorted by GPA; the vCPU count does not matter; the ID block is always enabled.
+ * CLOUD_HYPERVISOR, OPENVMM_KVM and CLOUD_HYPERVISOR_MSHV are derived from the source: no
+ * hardware known answer is public.
  */
 enum snpm_igvm_semantics {
 	SNPM_IGVM_QEMU = 0,
@@ -228,9 +232,11 @@ enum snpm_igvm_semantics {
 	SNPM_IGVM_CRATE = 2,
 	SNPM_IGVM_CLOUD_HYPERVISOR = 3,
 	SNPM_IGVM_OPENVMM_KVM = 4,
+	SNPM_IGVM_CLOUD_HYPERVISOR_MSHV = 5,
 };
 
-/* "qemu", "igvmmeasure", "igvm-crate", "cloud-hypervisor", "openvmm-kvm". */
+/* "qemu", "igvmmeasure", "igvm-crate", "cloud-hypervisor", "openvmm-kvm",
+ * "cloud-hypervisor-mshv". */
 SNPM_EXPORT const struct snpm_name *snpm_igvm_semantics_names(void);
 
 enum snpm_mode {
