@@ -631,11 +631,9 @@ static size_t loader_alts(const struct given *g, struct alt *out, size_t max, ch
 		n = add(out, n, max, g->p.loader, f->value, f->name);
 		if (n > before)
 			why(&out[n - 1],
-			    "QEMU, COCONUT's igvmmeasure, the igvm crate (OpenVMM's "
-			    "igvmfilegen), cloud-hypervisor (KVM, MSHV) and OpenVMM on KVM load an "
-			    "IGVM file differently (parameter areas, zero, shared and 2 MiB pages, "
-			    "which VMSAs are measured and where, the order): the measurement came "
-			    "from %s",
+			    "the hypervisors load an IGVM file differently (zero, shared and 2 MiB "
+			    "pages, parameter areas, which VMSAs, the order): the one that measured "
+			    "this loads it as %s does",
 			    f->name);
 	}
 	return n;
