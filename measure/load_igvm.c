@@ -50,9 +50,11 @@
  * one UNMEASURED page at its GPA; the VP context a VMSA page, as stored, whose data is written
  * for vCPU 0 only (another context is refused). Then every import is sorted by GPA (a stable
  * sort: "MSHV sorts by GPA for fewer hypercalls") and the hypervisor imports them in that order,
- * each measured as the secure processor measures it (the igvm crate's assumption for Microsoft's
- * hypervisor). The vCPUs are started by the guest: their count does not matter. The ID block
- * is always enabled (a file without one gives the secure processor a zero launch digest).
+ * each measured as the secure processor measures it, the VMSA as given (the model of the igvm
+ * crate's measurement, from which igvmfilegen writes the ID blocks of images Microsoft's
+ * hypervisor launches; the hypervisor's source is not public). The vCPUs are started by the
+ * guest: their count does not matter. The ID block is always enabled (a file without one gives
+ * the secure processor a zero launch digest).
  */
 #include <stdio.h>
 #include <stdlib.h>
