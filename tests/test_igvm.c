@@ -1048,6 +1048,103 @@ static void test_segment_attributes(void **state)
 	free(t.bytes), free(a);
 }
 
+/* ---- public known answers (vectors/igvm-kat.json) ---- */
+
+static const char *kat_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("igvm-kat.json: a case has no %s", key);
+	return json_object_get_string(v);
+}
+
+static int64_t kat_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		fail_msg("igvm-kat.json: an import has no integer %s", key);
+	return json_object_get_int64(v);
+}
+
+/* PAGE_DATA flags of an igvmfilegen BootPageAcceptance. */
+static uint32_t kat_flags(const char *acceptance)
+{
+	if (strcmp(acceptance, "exclusive") == 0)
+		return 0;
+	if (strcmp(acceptance, "exclusive-unmeasured") == 0)
+		return 2;
+	if (strcmp(acceptance, "shared") == 0)
+		return 4;
+	fail_msg("igvm-kat.json: unknown acceptance %s", acceptance);
+	return 0;
+}
+
+/* One import as igvmfilegen's import_pages writes it: a PAGE_DATA per page, the data split. */
+static void kat_import(struct iw *w, struct json_object *imp)
+{
+	uint8_t data[4 * 4096], page_buf[4096];
+	int n = tu_unhex(kat_str(imp, "data"), data, sizeof(data));
+	int64_t base = kat_int(imp, "page_base"), count = kat_int(imp, "page_count");
+	uint32_t flags = kat_flags(kat_str(imp, "acceptance"));
+
+	assert_true(n >= 0 && count > 0 && (int64_t)n <= count * 4096);
+	for (int64_t p = 0; p < count; p++) {
+		int64_t at = p * 4096, take = n - at > 4096 ? 4096 : n - at;
+		memset(page_buf, 0, sizeof(page_buf));
+		if (take > 0)
+			memcpy(page_buf, data + at, (size_t)take);
+		iw_page(w, (uint64_t)(base + p) * 4096, SNP, flags, 0, take > 0 ? page_buf : NULL);
+	}
+}
+
+static void test_public_kat(void **state)
+{
+	char *path = tu_source_path("vectors/igvm-kat.json"), *dir = tu_mkdtemp(), file[600];
+	struct json_object *o = json_object_from_file(path), *cases, *imports;
+	size_t n;
+
+	(void)state;
+	if (!o || !json_object_object_get_ex(o, "cases", &cases) ||
+	    (n = json_object_array_length(cases)) == 0)
+		fail_msg("%s: no cases", path);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cases, i);
+		struct iw *w = iw_new();
+		struct file t = { 0 };
+		uint64_t sem;
+		uint8_t got[48];
+		char hex[97];
+
+		iw_platform(w, SNP, 2);
+		iw_policy(w, SNP, strtoull(kat_str(c, "policy"), NULL, 16));
+		assert_true(json_object_object_get_ex(c, "imports", &imports));
+		for (size_t k = 0; k < json_object_array_length(imports); k++)
+			kat_import(w, json_object_array_get_idx(imports, k));
+		t.bytes = iw_finish(w, &t.len);
+		assert_int_equal(snpm_name_parse(snpm_igvm_semantics_names(), kat_str(c, "loader"),
+						 &sem),
+				 0);
+		struct snpm_measure_config cfg =
+			config(&t, SNPM_MODE_SNP, (enum snpm_igvm_semantics)sem, 1);
+		assert_int_equal(measure(&cfg, got, NULL), 0);
+		tu_hex(got, 48, hex);
+		if (strcmp(hex, kat_str(c, "measurement")) != 0)
+			fail_msg("%s: %s, want %s", kat_str(c, "name"), hex,
+				 kat_str(c, "measurement"));
+		snprintf(file, sizeof(file), "%s/kat%zu.igvm", dir, i);
+		tu_write_file(file, t.bytes, t.len);
+		tu_expect_digest(tu_cli_in(NULL, "-q", "--mode", "snp", "--vcpus", "1", "--igvm",
+					   file, "--igvm-loader", kat_str(c, "loader"), NULL),
+				 kat_str(c, "measurement"));
+		free(t.bytes);
+	}
+	json_object_put(o);
+	tu_rmtree(dir);
+	free(dir), free(path);
+}
+
 /* ---- the CoRIM a file carries (microsoft/igvm's launch-measurement profile) ---- */
 
 /* What a test CoRIM changes from the profile's shape. */
@@ -2201,6 +2298,7 @@ int main(void)
 		cmocka_unit_test(test_igvm_crate_snp),
 		cmocka_unit_test(test_igvm_crate_policy_and_shared),
 		cmocka_unit_test(test_all_loaders_agree),
+		cmocka_unit_test(test_public_kat),
 		cmocka_unit_test(test_corim),
 		cmocka_unit_test(test_cloud_hypervisor),
 		cmocka_unit_test(test_openvmm_kvm),
