@@ -21,8 +21,9 @@
  *  - and QEMU's own quirk: the TR base is loaded from the LDTR's base (sev_apply_cpu_context).
  * Everything else is zero. A VMSA QEMU or KVM refuses is refused here too, so that no digest is
  * printed for a launch that cannot happen: another field set, SEV_FEATURES that do not fit the
- * platform (QEMU check_sev_features, for every context), XCR0 without x87 and a PAT with a
- * reserved memory type (KVM's setters), control registers KVM_SET_SREGS rejects
+ * platform (QEMU check_sev_features, for every context), an XCR0 KVM_SET_XCRS refuses (without
+ * x87, AVX without SSE, half of MPX, AVX-512 or AMX) and a PAT with a reserved memory type
+ * (KVM's setters), control registers KVM_SET_SREGS rejects
  * (kvm_is_valid_sregs: CR0, CR4 and EFER reserved bits, CR0.NW without CD, CR0.PG without PE,
  * long mode without PAE or LMA, LMA or a 64-bit CS outside it, CR3 past 52 address bits), debug
  * registers KVM_SET_DEBUGREGS rejects (upper halves of DR6/DR7) and a DR7 other than its reset
@@ -168,15 +169,39 @@ static int check_debugregs(const uint8_t *in, struct snpm_error *reterr)
 	return 0;
 }
 
+/* XCR0 components (x86 XSAVE): x87, SSE, AVX, MPX's two, AVX-512's three, AMX's two. */
+#define XCR0_SSE 0x2ull
+#define XCR0_YMM 0x4ull
+#define XCR0_MPX 0x18ull
+#define XCR0_AVX512 0xe0ull
+#define XCR0_XTILE 0x60000ull
+
+/* __kvm_set_xcr: the combinations KVM_SET_XCRS refuses whatever the guest's CPUID. */
+static const char *xcr0_invalid(uint64_t xcr0)
+{
+	if (!(xcr0 & 1))
+		return "lacks x87 (bit 0)";
+	if ((xcr0 & XCR0_YMM) && !(xcr0 & XCR0_SSE))
+		return "enables AVX without SSE";
+	if ((xcr0 & XCR0_MPX) && (xcr0 & XCR0_MPX) != XCR0_MPX)
+		return "enables one of MPX's two components";
+	if ((xcr0 & XCR0_AVX512) && ((xcr0 & XCR0_AVX512) != XCR0_AVX512 || !(xcr0 & XCR0_YMM)))
+		return "enables AVX-512 partly or without AVX";
+	if ((xcr0 & XCR0_XTILE) && (xcr0 & XCR0_XTILE) != XCR0_XTILE)
+		return "enables one of AMX's two components";
+	return NULL;
+}
+
 /* What KVM's register setters refuse: XCR0, the PAT, the control and the debug registers. */
 static int check_kvm_state(const uint8_t *in, struct snpm_error *reterr)
 {
 	uint64_t xcr0 = snpm_le64(in + VMSA_XCR0);
+	const char *bad = xcr0_invalid(xcr0);
 	int r;
 
-	if (!(xcr0 & 1))
-		return kvm_refuses(reterr, "the VMSA's XCR0 0x%llx lacks x87 (bit 0)",
-				   (unsigned long long)xcr0);
+	if (bad)
+		return kvm_refuses(reterr, "the VMSA's XCR0 0x%llx %s", (unsigned long long)xcr0,
+				   bad);
 	if (!pat_valid(snpm_le64(in + VMSA_G_PAT)))
 		return kvm_refuses(reterr, "the VMSA's PAT 0x%llx holds a reserved memory type",
 				   (unsigned long long)snpm_le64(in + VMSA_G_PAT));

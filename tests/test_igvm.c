@@ -1678,6 +1678,11 @@ static void test_kvm_refusals(void **state)
 	const struct edit cs64[] = { { 0x0d0, 0, 8 }, { 0x158, 0x11, 8 }, { 0x012, 0xa9b, 2 } };
 	expect_kvm_refusals(cs64, 3, "a 64-bit code segment (CS.L) outside long mode");
 	expect_kvm_refusal(0x3e8, 0x6, 8, "XCR0 0x6 lacks x87");
+	expect_kvm_refusal(0x3e8, 0x5, 8, "XCR0 0x5 enables AVX without SSE");
+	expect_kvm_refusal(0x3e8, 0xb, 8, "one of MPX's two components");
+	expect_kvm_refusal(0x3e8, 0x67, 8, "AVX-512 partly");
+	expect_kvm_refusal(0x3e8, 0xe3, 8, "AVX-512 partly or without AVX");
+	expect_kvm_refusal(0x3e8, 0x20007, 8, "one of AMX's two components");
 	expect_kvm_refusal(0x268, 0x0007040600070402ull, 8, "PAT");
 }
 
