@@ -192,7 +192,7 @@ static const char *xcr0_invalid(uint64_t xcr0)
 	return NULL;
 }
 
-/* What KVM's register setters refuse: XCR0, the PAT, the control and the debug registers. */
+/* What KVM's register setters refuse: XCR0, MXCSR, the PAT, the control and debug registers. */
 static int check_kvm_state(const uint8_t *in, struct snpm_error *reterr)
 {
 	uint64_t xcr0 = snpm_le64(in + VMSA_XCR0);
@@ -202,6 +202,10 @@ static int check_kvm_state(const uint8_t *in, struct snpm_error *reterr)
 	if (bad)
 		return kvm_refuses(reterr, "the VMSA's XCR0 0x%llx %s", (unsigned long long)xcr0,
 				   bad);
+	/* KVM_SET_XSAVE: MXCSR bits above 15 are reserved on every CPU. */
+	if (snpm_le32(in + VMSA_MXCSR) >> 16)
+		return kvm_refuses(reterr, "the VMSA's MXCSR 0x%x sets reserved bits",
+				   snpm_le32(in + VMSA_MXCSR));
 	if (!pat_valid(snpm_le64(in + VMSA_G_PAT)))
 		return kvm_refuses(reterr, "the VMSA's PAT 0x%llx holds a reserved memory type",
 				   (unsigned long long)snpm_le64(in + VMSA_G_PAT));
@@ -310,7 +314,6 @@ static const struct {
 };
 
 #define SEV_FEATURE_VTOM 0x2ull
-#define MXCSR_KNOWN 0xffffull
 #define CR0_PE_PG (CR0_PE | CR0_PG)
 #define EFER_NXE (1ull << 11)
 
@@ -359,7 +362,6 @@ static int openvmm_long_mode(const uint8_t *in, struct snpm_error *reterr)
 int snpm_igvm_openvmm_check(const uint8_t in[SNPM_PAGE_SIZE], struct snpm_error *reterr)
 {
 	uint64_t features = snpm_le64(in + VMSA_SEV_FEATURES);
-	uint32_t mxcsr = snpm_le32(in + VMSA_MXCSR);
 	int off = unsynced_field(in), r;
 
 	if (off >= 0)
@@ -373,8 +375,6 @@ int snpm_igvm_openvmm_check(const uint8_t in[SNPM_PAGE_SIZE], struct snpm_error 
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,
 				 "the VMSA's GDTR or IDTR limit exceeds 16 bits, which OpenVMM "
 				 "refuses");
-	if (mxcsr & ~MXCSR_KNOWN)
-		return kvm_refuses(reterr, "the VMSA's MXCSR 0x%x sets reserved bits", mxcsr);
 	r = openvmm_long_mode(in, reterr);
 	return r < 0 ? r : check_kvm_state(in, reterr);
 }

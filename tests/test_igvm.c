@@ -1684,6 +1684,7 @@ static void test_kvm_refusals(void **state)
 	expect_kvm_refusal(0x3e8, 0xe3, 8, "AVX-512 partly or without AVX");
 	expect_kvm_refusal(0x3e8, 0x20007, 8, "one of AMX's two components");
 	expect_kvm_refusal(0x268, 0x0007040600070402ull, 8, "PAT");
+	expect_kvm_refusal(0x408, 0x11f80, 4, "MXCSR 0x11f80 sets reserved bits");
 }
 
 /* An ID block vouches for one digest: the secure processor refuses any other. */
