@@ -132,18 +132,24 @@ static int all_loaders(const char *path, const struct snpm_io_source *src,
 /* Printed only once the file is known unchanged since it was measured. */
 static void print_loaders(struct json_object *rows, bool json)
 {
+	int width = (int)strlen("loader");
+
 	if (json) {
 		print_json(rows);
 		return;
 	}
-	printf("%-8s %-16s %s\n", "platform", "loader", "measurement");
+	/* The loader column as wide as the longest name the library has. */
+	for (const struct snpm_name *l = snpm_igvm_semantics_names(); l->name; l++)
+		if ((int)strlen(l->name) > width)
+			width = (int)strlen(l->name);
+	printf("%-8s %-*s %s\n", "platform", width, "loader", "measurement");
 	for (size_t i = 0; i < json_object_array_length(rows); i++) {
 		struct json_object *o = json_object_array_get_idx(rows, i), *v;
 		bool ok = json_object_object_get_ex(o, "measurement", &v);
 		if (!ok)
 			json_object_object_get_ex(o, "error", &v);
-		printf("%-8s %-16s %s%s\n",
-		       json_object_get_string(json_object_object_get(o, "platform")),
+		printf("%-8s %-*s %s%s\n",
+		       json_object_get_string(json_object_object_get(o, "platform")), width,
 		       json_object_get_string(json_object_object_get(o, "loader")),
 		       ok ? "" : "refused: ", json_object_get_string(v));
 	}
