@@ -270,16 +270,13 @@ static int collect_bundle(const char *manifest, struct collect *c)
 	return 0;
 }
 
+/* Whole or not at all: a failed write removes the temporary (snpm_io_write_file). */
 static int write_out(const struct measure_args *a, const uint8_t *data, size_t len)
 {
-	struct snpm_io_out out;
 	struct snpm_error err;
 
-	if (snpm_io_out_open(a->output, &out, &err) < 0 ||
-	    snpm_io_out_write(&out, data, len, &err) < 0 ||
-	    snpm_io_out_commit(&out, 0644, &err) < 0)
-		return report(a->output, &err);
-	return 0;
+	return snpm_io_write_file(a->output, data, len, 0644, &err) < 0 ? report(a->output, &err) :
+									  0;
 }
 
 static int make(const struct measure_args *a, const struct collect *c,
