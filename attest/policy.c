@@ -29,16 +29,34 @@ static void pins_free(struct pins *p)
 {
 	free(p->v);
 	p->v = NULL;
-	p->n = 0;
+	p->n = p->cap = 0;
 }
 
-static int pins_add(struct pins *p, const uint8_t *v, struct snpm_error *reterr)
+int snpm_pins_reserve(struct pins *p, size_t extra, struct snpm_error *reterr)
 {
-	uint8_t *grown = realloc(p->v, (p->n + 1) * p->size);
+	size_t cap = p->cap ? p->cap : 4;
+	uint8_t *grown;
 
+	if (extra > SIZE_MAX / p->size - p->n)
+		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
+	if (p->n + extra <= p->cap)
+		return 0;
+	while (cap < p->n + extra)
+		cap = cap > SIZE_MAX / 2 / p->size ? p->n + extra : cap * 2;
+	grown = realloc(p->v, cap * p->size);
 	if (!grown)
 		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
 	p->v = grown;
+	p->cap = cap;
+	return 0;
+}
+
+int snpm_pins_add(struct pins *p, const uint8_t *v, struct snpm_error *reterr)
+{
+	int r = snpm_pins_reserve(p, 1, reterr);
+
+	if (r < 0)
+		return r;
 	memcpy(p->v + p->n * p->size, v, p->size);
 	p->n++;
 	return 0;
@@ -77,7 +95,7 @@ const char *snpm_policy_manifest(const struct snpm_policy *policy)
 int snpm_policy_add_measurement(struct snpm_policy *policy, const uint8_t m[SNPM_LD_SIZE],
 				struct snpm_error *reterr)
 {
-	return policy && m ? pins_add(&policy->measurements, m, reterr) :
+	return policy && m ? snpm_pins_add(&policy->measurements, m, reterr) :
 			     snpm_fail(reterr, SNPM_EINVAL, "no policy or measurement");
 }
 
@@ -109,7 +127,7 @@ static int read_pins(struct json_object *v, const char *key, struct pins *p,
 	}
 	for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
 		snpm_json_hex(json_object_array_get_idx(v, i), key, buf, p->size, NULL);
-		r = pins_add(p, buf, reterr);
+		r = snpm_pins_add(p, buf, reterr);
 	}
 	return r;
 }

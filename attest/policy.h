@@ -11,7 +11,7 @@
 /* A list of byte strings of one size (measurements, digests, chip IDs). */
 struct pins {
 	uint8_t *v;
-	size_t n, size;
+	size_t n, cap, size; /* n values of size bytes, room for cap */
 	bool given; /* in the policy, even empty: an empty list accepts nothing */
 };
 
@@ -92,6 +92,10 @@ snpm_key_reader snpm_key_measurements, snpm_key_host_data, snpm_key_report_data,
 
 /* Whether the list holds v; whether n bytes are all zero. */
 bool snpm_pins_has(const struct pins *p, const uint8_t *v);
+/* Room for extra more values (the list grows by doubling), so that adding them cannot fail. */
+int snpm_pins_reserve(struct pins *p, size_t extra, struct snpm_error *reterr);
+/* Appends v (p->size bytes). */
+int snpm_pins_add(struct pins *p, const uint8_t *v, struct snpm_error *reterr);
 bool snpm_all_zero(const uint8_t *p, size_t n);
 
 #endif

@@ -728,15 +728,12 @@ static int merge_key(struct pins *p, bool has, const uint8_t *v, const char *wha
 		return 0;
 	if (p->given && (p->n != 1 || memcmp(p->v, v, p->size) != 0))
 		return conflict(reterr, what, v, p->n == 1 ? p->v : NULL, p->size);
-	if (p->given || !apply)
+	if (p->given)
 		return 0;
+	if (!apply)
+		return snpm_pins_reserve(p, 1, reterr);
 	p->given = true;
-	p->v = malloc(p->size);
-	if (!p->v)
-		return snpm_fail(reterr, SNPM_ENOMEM, "out of memory");
-	memcpy(p->v, v, p->size);
-	p->n = 1;
-	return 0;
+	return snpm_pins_add(p, v, reterr); /* reserved: cannot fail */
 }
 
 static int merge_tcb(struct min_tcb *t, const struct snpm_refvals_tcb *f, bool apply,
@@ -800,8 +797,10 @@ int snpm_policy_add_refvals(struct snpm_policy *p, const struct snpm_refvals_fil
 	if (r == 0 && pins->has_host_data && p->has_host_data &&
 	    memcmp(p->host_data, pins->host_data, sizeof(p->host_data)) != 0)
 		r = conflict(reterr, "HOST_DATA", pins->host_data, p->host_data, 32);
-	/* Every conflict is found before anything changes: a refused file leaves the policy
-	 * as it was. */
+	/* Every conflict is found, and room made for every value, before anything changes: a
+	 * refused file leaves the policy as it was. */
+	if (r == 0)
+		r = snpm_pins_reserve(&p->measurements, f->n, reterr);
 	for (int apply = 0; r == 0 && apply < 2; apply++) {
 		r = merge_key(&p->id_keys, pins->has_id_key_digest, pins->id_key_digest,
 			      "the ID key digest", apply, reterr);
