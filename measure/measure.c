@@ -509,6 +509,15 @@ static int prepare_vmsas(const struct snpm_measure_config *cfg, struct launch *l
 
 	if (r < 0)
 		return r;
+	if (cfg->mode != SNPM_MODE_SEV && !l->loader->vmsa && cfg->loader == SNPM_LOADER_IGVM) {
+		const char *name = snpm_name_of(snpm_igvm_semantics_names(), cfg->igvm_semantics);
+		release(l);
+		return snpm_fail(
+			reterr, SNPM_EUNSUPPORTED,
+			"the %s loader measures the VMSAs stored in the IGVM file, not one "
+			"per vCPU",
+			name ? name : "IGVM");
+	}
 	if (cfg->mode == SNPM_MODE_SEV || !l->loader->vmsa) {
 		release(l);
 		return snpm_fail(reterr, SNPM_EUNSUPPORTED,

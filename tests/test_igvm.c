@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <zlib.h>
@@ -887,6 +888,12 @@ static void test_openvmm_kvm(void **state)
 	tu_expect_refusal(tu_cli_in(dir, "-q", "--mode", "snp", "--igvm", path, "--igvm-loader",
 				    "openvmm-kvm", "--vcpus", "2", NULL),
 			  2, "no VP context for vCPU 1");
+	/* A loader that measures the file's own VMSAs has none to dump: no digest, no file. */
+	unlink(vpath);
+	tu_expect_refusal(tu_cli_in(dir, "-q", "--mode", "snp", "--igvm", path, "--igvm-loader",
+				    "igvm-crate", "--vcpus", "1", "--dump-vmsa", NULL),
+			  1, "igvm-crate loader measures the VMSAs stored in the IGVM file");
+	assert_int_equal(access(vpath, F_OK), -1);
 	tu_rmtree(dir);
 	free(dir);
 	expect_openvmm(&t, v, 4, want);

@@ -309,15 +309,6 @@ int args_check(struct measure_args *a, struct snpm_measure_config *cfg)
 		usage_error("--dump-vmsa is not available in the selected mode");
 		return EXIT_USAGE;
 	}
-	/* igvmmeasure, the igvm crate and MSHV measure the file's own VMSAs; KVM builds its own. */
-	if (a->dump_vmsa && a->igvm &&
-	    (a->igvm_semantics == SNPM_IGVM_IGVMMEASURE || a->igvm_semantics == SNPM_IGVM_CRATE ||
-	     a->igvm_semantics == SNPM_IGVM_CLOUD_HYPERVISOR_MSHV)) {
-		usage_error("--dump-vmsa: %s measures the VMSAs stored in the file ('%s igvm FILE' "
-			    "shows them)",
-			    snpm_name_of(snpm_igvm_semantics_names(), a->igvm_semantics), PROG);
-		return EXIT_USAGE;
-	}
 	r = resolve_firmware_digest(a, cfg);
 	if (r)
 		return r;
